@@ -1,0 +1,98 @@
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { randomUUID, createHash } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { sql } from 'kysely';
+import type { Clock } from '../domain/clock.js';
+import type { Config } from '../config.js';
+import type { Store } from '../store/db.js';
+import { createServices, type Services } from '../services/index.js';
+import { graphErrorBody, registerErrorHandling } from './errors.js';
+import { bearerAuthenticator, registerSecurity, type Authenticator } from './security.js';
+import { registerGraphRoutes } from './graph/index.js';
+
+export interface AppOptions {
+  store: Store;
+  clock: Clock;
+  config: Pick<Config, 'bodyLimit' | 'rateLimitPerMinute' | 'logLevel'>;
+  /** pino options or false; tests pass false to keep output clean */
+  logger?: FastifyServerOptions['logger'];
+  /** extra sign-in methods tried before bearer tokens (e.g. OIDC sessions) */
+  authenticators?: Authenticator[];
+}
+
+export interface App {
+  server: FastifyInstance;
+  services: Services;
+}
+
+const SAFE_REQUEST_ID = /^[\w-]{1,64}$/;
+
+export async function buildApp(opts: AppOptions): Promise<App> {
+  const server = Fastify({
+    logger: opts.logger ?? { level: opts.config.logLevel },
+    bodyLimit: opts.config.bodyLimit,
+    // Graph clients send client-request-id; reuse it (when it is a plain token) so both sides log the same id
+    genReqId: (req) => {
+      const given = req.headers['client-request-id'];
+      return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: false } },
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  const services = createServices({ db: opts.store.db, clock: opts.clock, log: server.log });
+
+  server.addHook('onSend', async (req, reply) => {
+    reply.header('request-id', req.id);
+    reply.header('client-request-id', req.id);
+  });
+  registerErrorHandling(server);
+
+  await server.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Latchkey API',
+        version: '1.0',
+        description: 'Entitlement management compatible with Microsoft Graph v1.0 (identityGovernance/entitlementManagement, users, groups, roleManagement).',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+
+  if (opts.config.rateLimitPerMinute > 0) {
+    await server.register(rateLimit, {
+      max: opts.config.rateLimitPerMinute,
+      timeWindow: 60_000,
+      // one bucket per credential (hashed: the raw token never becomes a map key), else per address
+      keyGenerator: (req) => {
+        const auth = req.headers.authorization;
+        return auth ? createHash('sha256').update(auth).digest('hex') : req.ip;
+      },
+      errorResponseBuilder: (req, ctx) => ({
+        statusCode: 429,
+        ...graphErrorBody(req, 'TooManyRequests', `Too many requests: at most ${ctx.max} a minute. Retry after ${Math.ceil(ctx.ttl / 1000)} seconds.`),
+      }),
+    });
+  }
+
+  registerSecurity(server, opts.store.db, [...(opts.authenticators ?? []), bearerAuthenticator(services.tokens)]);
+
+  server.get('/healthz', { config: { auth: { public: true } }, schema: { hide: true } }, async () => ({ status: 'ok' }));
+  server.get('/readyz', { config: { auth: { public: true } }, schema: { hide: true } }, async (_req, reply) => {
+    try {
+      await sql`select 1`.execute(opts.store.db);
+      return { status: 'ready', store: opts.store.kind };
+    } catch (e) {
+      return reply.status(503).send({ status: 'unavailable', error: (e as Error).message });
+    }
+  });
+  server.get('/openapi.json', { config: { auth: { public: true } }, schema: { hide: true } }, async () => server.swagger());
+
+  registerGraphRoutes(server, services, opts.store.db);
+
+  await server.register(swaggerUi, { routePrefix: '/docs' });
+  return { server, services };
+}

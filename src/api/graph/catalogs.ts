@@ -1,0 +1,140 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { catalogsWhere, type Principal } from '../../domain/authorization.js';
+import { CATALOG_STATES, CATALOG_TYPES, DESCRIPTION_MAX, DISPLAY_NAME_MAX } from '../../domain/catalog.js';
+import type { CatalogRow } from '../../services/catalogs.js';
+import type { Services } from '../../services/index.js';
+import type { Db } from '../../store/db.js';
+import { listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
+import { canonicalEnum } from '../odata/sql.js';
+import { checkIfMatch, setEtag } from '../etag.js';
+import { Body, CollectionOf, EnumString, GraphObjectSchema, IdParams, Nullable, Text } from '../schemas.js';
+import { callerOf } from '../security.js';
+import { EM } from './paths.js';
+import { whereCatalogIn } from './scope.js';
+
+export interface GraphCtx {
+  db: Db;
+  principal: Principal;
+}
+
+export function catalogToGraph(r: CatalogRow): GraphObject {
+  return {
+    id: r.id,
+    displayName: r.displayName,
+    description: r.description,
+    catalogType: r.catalogType,
+    state: r.state,
+    isExternallyVisible: !!r.isExternallyVisible,
+    createdDateTime: r.createdAt,
+    modifiedDateTime: r.modifiedAt,
+  };
+}
+
+/** Navigation properties of catalogs are registered by the modules that own them (resources, packages). */
+export const catalogSet: EntitySet<CatalogRow, GraphCtx> = {
+  entity: 'accessPackageCatalog',
+  fields: {
+    id: { column: 'catalogs.id', type: 'guid' },
+    displayName: { column: 'catalogs.displayName', type: 'string' },
+    description: { column: 'catalogs.description', type: 'string' },
+    state: { column: 'catalogs.state', type: 'enum', values: CATALOG_STATES },
+    catalogType: { column: 'catalogs.catalogType', type: 'enum', values: CATALOG_TYPES },
+    isExternallyVisible: { column: 'catalogs.isExternallyVisible', type: 'boolean' },
+    createdDateTime: { column: 'catalogs.createdAt', type: 'datetime' },
+    modifiedDateTime: { column: 'catalogs.modifiedAt', type: 'datetime' },
+  },
+  properties: ['id', 'displayName', 'description', 'catalogType', 'state', 'isExternallyVisible', 'createdDateTime', 'modifiedDateTime'],
+  navigation: {},
+  defaultOrder: 'displayName',
+  idColumn: 'catalogs.id',
+  toGraph: catalogToGraph,
+};
+
+const CatalogSchema = GraphObjectSchema('accessPackageCatalog', {
+  displayName: Type.String(),
+  description: Nullable(Type.String()),
+  catalogType: Type.String(),
+  state: Type.String(),
+  isExternallyVisible: Type.Boolean(),
+  createdDateTime: Type.String(),
+  modifiedDateTime: Type.String(),
+});
+
+const CatalogFields = {
+  displayName: Text(DISPLAY_NAME_MAX),
+  description: Type.Optional(Nullable(Text(DESCRIPTION_MAX))),
+  state: Type.Optional(EnumString(CATALOG_STATES, 'published: its packages can be requested')),
+  isExternallyVisible: Type.Optional(Type.Boolean()),
+  catalogType: Type.Optional(EnumString(CATALOG_TYPES, 'read-only; only userManaged catalogs can be created')),
+};
+const CreateCatalog = Body({ ...CatalogFields, displayName: Type.String({ minLength: 1, maxLength: DISPLAY_NAME_MAX }) });
+const UpdateCatalog = Body({ ...CatalogFields, displayName: Type.Optional(Type.String({ minLength: 1, maxLength: DISPLAY_NAME_MAX })) });
+
+type CatalogBody = { displayName?: string; description?: string | null; state?: string; isExternallyVisible?: boolean; catalogType?: string };
+
+function catalogInput(b: CatalogBody) {
+  if (b.catalogType !== undefined && canonicalEnum(CATALOG_TYPES, b.catalogType, 'catalogType') !== 'userManaged') {
+    canonicalEnum(['userManaged'], b.catalogType, 'catalogType');
+  }
+  return {
+    displayName: b.displayName,
+    description: b.description,
+    state: b.state === undefined ? undefined : (canonicalEnum(CATALOG_STATES, b.state, 'state') as (typeof CATALOG_STATES)[number]),
+    isExternallyVisible: b.isExternallyVisible,
+  };
+}
+
+/** Catalog ids a principal may read: all for administrators, else the catalogs it holds a role in. */
+export function readableCatalogs(p: Principal): 'all' | string[] {
+  return catalogsWhere(p, 'catalog.read');
+}
+
+export function registerCatalogRoutes(app: FastifyInstance, services: Services, db: Db): void {
+  const catalogOfParam = async (req: { params: unknown }) => (await services.catalogs.get((req.params as { id: string }).id)).id;
+
+  app.get(`${EM}/catalogs`, {
+    config: { auth: { authenticated: true } },
+    schema: { tags: ['catalogs'], summary: 'List catalogs the caller may read', response: { 200: CollectionOf(CatalogSchema) } },
+  }, async (req) => {
+    const p = req.principal!;
+    const q = whereCatalogIn(db.selectFrom('catalogs').selectAll('catalogs'), 'catalogs.id', readableCatalogs(p));
+    return listCollection(catalogSet, q, req, { db, principal: p });
+  });
+
+  app.post(`${EM}/catalogs`, {
+    config: { auth: { tenant: 'catalog.create' } },
+    schema: { tags: ['catalogs'], summary: 'Create a catalog', body: CreateCatalog, response: { 201: CatalogSchema } },
+  }, async (req, reply) => {
+    const row = await services.catalogs.create(callerOf(req), catalogInput(req.body as CatalogBody) as { displayName: string });
+    const obj = catalogToGraph(row);
+    setEtag(reply, obj);
+    return reply.status(201).header('Location', `${EM}/catalogs/${row.id}`).send(obj);
+  });
+
+  app.get(`${EM}/catalogs/:id`, {
+    config: { auth: { catalog: 'catalog.read', of: catalogOfParam } },
+    schema: { tags: ['catalogs'], summary: 'Get a catalog', params: IdParams, response: { 200: CatalogSchema } },
+  }, async (req, reply) => {
+    const row = await services.catalogs.get((req.params as { id: string }).id);
+    setEtag(reply, catalogToGraph(row));
+    return shapeOne(catalogSet, row, req, { db, principal: req.principal! });
+  });
+
+  app.patch(`${EM}/catalogs/:id`, {
+    config: { auth: { catalog: 'catalog.write', of: catalogOfParam } },
+    schema: { tags: ['catalogs'], summary: 'Update a catalog (If-Match supported)', params: IdParams, body: UpdateCatalog, response: { 204: Type.Null() } },
+  }, async (req, reply) => {
+    const { id } = req.params as { id: string };
+    await services.catalogs.update(callerOf(req), id, catalogInput(req.body as CatalogBody), (cur) => checkIfMatch(req, catalogToGraph(cur)));
+    return reply.status(204).send();
+  });
+
+  app.delete(`${EM}/catalogs/:id`, {
+    config: { auth: { catalog: 'catalog.write', of: catalogOfParam } },
+    schema: { tags: ['catalogs'], summary: 'Delete a catalog that has no access packages', params: IdParams, response: { 204: Type.Null() } },
+  }, async (req, reply) => {
+    await services.catalogs.delete(callerOf(req), (req.params as { id: string }).id, (cur) => checkIfMatch(req, catalogToGraph(cur)));
+    return reply.status(204).send();
+  });
+}

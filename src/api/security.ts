@@ -1,0 +1,100 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  canCatalog,
+  canTenant,
+  type CatalogAction,
+  type Principal,
+  type TenantAction,
+} from '../domain/authorization.js';
+import { ForbiddenError, UnauthenticatedError } from '../domain/errors.js';
+import type { Db } from '../store/db.js';
+import { loadPrincipal } from '../services/principals.js';
+import type { Caller } from '../services/deps.js';
+import type { TokenService } from '../services/tokens.js';
+
+/**
+ * Every route states what it needs. A route registered without a rule makes the server refuse to
+ * start, so nothing is reachable by accident (deny by default).
+ * - public: no sign-in (health, OpenAPI document)
+ * - authenticated: any signed-in person; the handler narrows what they see to what they may read
+ * - tenant: a tenant-wide permission
+ * - catalog: a permission in the catalog that holds the target; `of` finds that catalog (404 if the target does not exist)
+ */
+export type AuthRule =
+  | { public: true }
+  | { authenticated: true }
+  | { tenant: TenantAction }
+  | { catalog: CatalogAction; of: (req: FastifyRequest) => Promise<string> };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+  interface FastifyContextConfig {
+    auth?: AuthRule;
+  }
+}
+
+/** Resolves the signed-in person from a request. Later sign-in methods (OIDC sessions) plug in here. */
+export interface Authenticator {
+  authenticate(req: FastifyRequest): Promise<string | undefined>;
+}
+
+export function bearerAuthenticator(tokens: TokenService): Authenticator {
+  return {
+    async authenticate(req) {
+      const header = req.headers.authorization;
+      if (!header) return undefined;
+      const m = /^Bearer\s+(\S+)$/i.exec(header);
+      if (!m) throw new UnauthenticatedError('The Authorization header must be "Bearer <token>".');
+      const userId = await tokens.resolve(m[1]);
+      if (!userId) throw new UnauthenticatedError();
+      return userId;
+    },
+  };
+}
+
+const PUBLIC_PREFIXES = ['/docs'];
+
+export function registerSecurity(app: FastifyInstance, db: Db, authenticators: Authenticator[]): void {
+  app.addHook('onRoute', (route) => {
+    if (PUBLIC_PREFIXES.some((p) => route.url.startsWith(p))) {
+      route.config = { ...(route.config ?? {}), auth: { public: true } };
+      return;
+    }
+    if (!route.config?.auth) throw new Error(`Route ${String(route.method)} ${route.url} declares no auth rule`);
+  });
+
+  app.addHook('onRequest', async (req) => {
+    const rule = req.routeOptions.config?.auth;
+    if (!rule || 'public' in rule) return;
+    let userId: string | undefined;
+    for (const a of authenticators) {
+      userId = await a.authenticate(req);
+      if (userId) break;
+    }
+    if (!userId) throw new UnauthenticatedError('Sign in or send "Authorization: Bearer <token>".');
+    const principal = await loadPrincipal(db, userId);
+    if (!principal) throw new UnauthenticatedError('The account is disabled or no longer exists.');
+    req.principal = principal;
+  });
+
+  app.addHook('preHandler', async (req) => {
+    const rule = req.routeOptions.config?.auth;
+    if (!rule) throw new ForbiddenError();
+    if ('public' in rule || 'authenticated' in rule) return;
+    const p = req.principal;
+    if (!p) throw new UnauthenticatedError();
+    if ('tenant' in rule) {
+      if (!canTenant(p, rule.tenant)) throw new ForbiddenError(`This needs the '${rule.tenant}' permission.`);
+      return;
+    }
+    const catalogId = await rule.of(req);
+    if (!canCatalog(p, rule.catalog, catalogId)) throw new ForbiddenError(`This needs the '${rule.catalog}' permission in catalog '${catalogId}'.`);
+  });
+}
+
+export function callerOf(req: FastifyRequest): Caller {
+  if (!req.principal) throw new UnauthenticatedError();
+  return { principal: req.principal, correlationId: req.id };
+}

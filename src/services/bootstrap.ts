@@ -1,0 +1,57 @@
+import { RoleDefinitionIds } from '../domain/authorization.js';
+import { isoNow } from '../domain/clock.js';
+import { ConflictError, ValidationError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { recordAudit } from '../store/audit.js';
+import { findUserByUpn, newUserRow } from '../store/users.js';
+import type { ServiceDeps } from './deps.js';
+
+export interface BootstrapResult {
+  userId: string;
+  createdUser: boolean;
+  createdRole: boolean;
+}
+
+/**
+ * Makes a fresh database usable from scripts: creates the named user (if missing) as the tenant-wide
+ * administrator. Idempotent for the same user; refuses once anyone else is administrator.
+ */
+export function createBootstrapService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+  return {
+    async bootstrapAdmin(userPrincipalName: string): Promise<BootstrapResult> {
+      if (!/^[^\s@]+@[^\s@]+$/.test(userPrincipalName)) throw new ValidationError(`'${userPrincipalName}' is not a user principal name (name@domain).`, 'userPrincipalName');
+      const at = isoNow(clock);
+      return db.transaction().execute(async (tx) => {
+        const admins = await tx
+          .selectFrom('roleAssignments')
+          .innerJoin('users', 'users.id', 'roleAssignments.principalId')
+          .select(['users.id', 'users.userPrincipalName'])
+          .where('roleAssignments.roleDefinitionId', '=', RoleDefinitionIds.administrator)
+          .where('roleAssignments.appScopeId', '=', '/')
+          .execute();
+        const other = admins.find((a) => a.userPrincipalName.toLowerCase() !== userPrincipalName.toLowerCase());
+        if (other) throw new ConflictError(`An administrator already exists (${other.userPrincipalName}); bootstrap only sets up an empty installation.`);
+        let user = await findUserByUpn(tx, userPrincipalName);
+        let createdUser = false;
+        const ctx = { actor: { id: null, displayName: 'latchkey bootstrap' }, correlationId: null, at };
+        if (!user) {
+          const local = userPrincipalName.split('@')[0];
+          user = newUserRow({ displayName: local, userPrincipalName, mail: userPrincipalName, mailNickname: local }, at);
+          await tx.insertInto('users').values(user).execute();
+          await recordAudit(tx, ctx, { activity: 'Add user', category: 'UserManagement', targetType: 'user', targetId: user.id, targetDisplayName: userPrincipalName });
+          createdUser = true;
+        }
+        const createdRole = admins.length === 0;
+        if (createdRole) {
+          const id = newId();
+          await tx.insertInto('roleAssignments').values({ id, principalId: user.id, roleDefinitionId: RoleDefinitionIds.administrator, appScopeId: '/', catalogId: null, createdAt: at }).execute();
+          await recordAudit(tx, ctx, {
+            activity: 'Add role assignment', category: 'RoleManagement', targetType: 'unifiedRoleAssignment', targetId: id,
+            targetDisplayName: `Administrator: ${userPrincipalName}`,
+          });
+        }
+        return { userId: user.id, createdUser, createdRole };
+      });
+    },
+  };
+}

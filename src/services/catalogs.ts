@@ -1,0 +1,141 @@
+import { RoleDefinitionIds, isAdministrator } from '../domain/authorization.js';
+import { CATALOG_STATES, GENERAL_CATALOG_NAME, type CatalogState } from '../domain/catalog.js';
+import { isoNow } from '../domain/clock.js';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { isGuid, newId } from '../domain/ids.js';
+import { diffProperties, recordAudit } from '../store/audit.js';
+import type { Db, Tx } from '../store/db.js';
+import type { CatalogsTable } from '../store/schema.js';
+import { auditContext, type Caller, type ServiceDeps } from './deps.js';
+
+export type CatalogRow = CatalogsTable;
+
+export interface CatalogInput {
+  displayName?: string;
+  description?: string | null;
+  state?: CatalogState;
+  isExternallyVisible?: boolean;
+}
+
+const AUDITED = ['displayName', 'description', 'state', 'isExternallyVisible'] as const;
+
+export async function findCatalog(db: Db | Tx, id: string): Promise<CatalogRow> {
+  const row = isGuid(id) ? await db.selectFrom('catalogs').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
+  if (!row) throw new NotFoundError('Catalog', id);
+  return row;
+}
+
+function auditView(row: CatalogRow) {
+  return { displayName: row.displayName, description: row.description, state: row.state, isExternallyVisible: !!row.isExternallyVisible };
+}
+
+export function createCatalogService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+  return {
+    get: (id: string) => findCatalog(db, id),
+
+    /** Creates the built-in General catalog if it is missing; run at start-up after migrations. */
+    async ensureGeneral(): Promise<CatalogRow> {
+      const existing = await db.selectFrom('catalogs').selectAll().where('catalogType', '=', 'serviceDefault').executeTakeFirst();
+      if (existing) return existing;
+      const at = isoNow(clock);
+      const row: CatalogRow = {
+        id: newId(), displayName: GENERAL_CATALOG_NAME, description: 'Built-in catalog.', state: 'published',
+        isExternallyVisible: 1, catalogType: 'serviceDefault', createdAt: at, modifiedAt: at,
+      };
+      await db.transaction().execute(async (tx) => {
+        await tx.insertInto('catalogs').values(row).execute();
+        await recordAudit(tx, auditContext(null, at), { activity: 'Create catalog', targetType: 'accessPackageCatalog', targetId: row.id, targetDisplayName: row.displayName });
+      });
+      return row;
+    },
+
+    async create(caller: Caller, input: CatalogInput & { displayName: string }): Promise<CatalogRow> {
+      const at = isoNow(clock);
+      const row: CatalogRow = {
+        id: newId(),
+        displayName: input.displayName,
+        description: input.description ?? null,
+        state: input.state ?? 'published',
+        // the reference creates catalogs visible to external users unless told otherwise
+        isExternallyVisible: input.isExternallyVisible === false ? 0 : 1,
+        catalogType: 'userManaged',
+        createdAt: at,
+        modifiedAt: at,
+      };
+      await db.transaction().execute(async (tx) => {
+        await tx.insertInto('catalogs').values(row).execute();
+        const ctx = auditContext(caller, at);
+        await recordAudit(tx, ctx, {
+          activity: 'Create catalog', targetType: 'accessPackageCatalog', targetId: row.id, targetDisplayName: row.displayName,
+          modifiedProperties: diffProperties(null, auditView(row), AUDITED),
+        });
+        // a catalog creator becomes the first owner of what it creates; an administrator needs no role
+        if (!isAdministrator(caller.principal)) {
+          await tx.insertInto('roleAssignments').values({
+            id: newId(), principalId: caller.principal.userId, roleDefinitionId: RoleDefinitionIds.catalogOwner,
+            appScopeId: `/AccessPackageCatalog/${row.id}`, catalogId: row.id, createdAt: at,
+          }).execute();
+          await recordAudit(tx, ctx, {
+            activity: 'Add role assignment', category: 'RoleManagement', targetType: 'unifiedRoleAssignment', targetId: row.id,
+            targetDisplayName: `Catalog owner of ${row.displayName}`,
+            modifiedProperties: [{ displayName: 'principalId', oldValue: null, newValue: caller.principal.userId }],
+          });
+        }
+      });
+      return row;
+    },
+
+    async update(caller: Caller, id: string, patch: CatalogInput, check?: (current: CatalogRow) => void): Promise<CatalogRow> {
+      const at = isoNow(clock);
+      return db.transaction().execute(async (tx) => {
+        const current = await findCatalog(tx, id);
+        check?.(current);
+        if (current.catalogType === 'serviceDefault' && patch.displayName !== undefined && patch.displayName !== current.displayName) {
+          throw new ValidationError('The built-in General catalog cannot be renamed.', 'displayName');
+        }
+        const next: CatalogRow = {
+          ...current,
+          displayName: patch.displayName ?? current.displayName,
+          description: patch.description !== undefined ? patch.description : current.description,
+          state: patch.state ?? current.state,
+          isExternallyVisible: patch.isExternallyVisible === undefined ? current.isExternallyVisible : patch.isExternallyVisible ? 1 : 0,
+          modifiedAt: at,
+        };
+        const changes = diffProperties(auditView(current), auditView(next), AUDITED);
+        if (changes.length === 0) return current;
+        await tx.updateTable('catalogs').set(next).where('id', '=', id).execute();
+        await recordAudit(tx, auditContext(caller, at), {
+          activity: 'Update catalog', targetType: 'accessPackageCatalog', targetId: id, targetDisplayName: next.displayName, modifiedProperties: changes,
+        });
+        return next;
+      });
+    },
+
+    async delete(caller: Caller, id: string, check?: (current: CatalogRow) => void): Promise<void> {
+      const at = isoNow(clock);
+      await db.transaction().execute(async (tx) => {
+        const current = await findCatalog(tx, id);
+        check?.(current);
+        if (current.catalogType === 'serviceDefault') throw new ValidationError('The built-in General catalog cannot be deleted.', 'id', 'CannotDeleteDefaultCatalog');
+        const pkg = await tx.selectFrom('accessPackages').select(['id']).where('catalogId', '=', id).limit(1).executeTakeFirst();
+        if (pkg) {
+          throw new ConflictError(
+            `Catalog '${current.displayName}' still has access packages; delete or move them before deleting the catalog.`,
+            'InvalidDeleteCatalogHasAccessPackages',
+          );
+        }
+        const resourceIds = tx.selectFrom('resources').select('id').where('catalogId', '=', id);
+        await tx.deleteFrom('resourceRoles').where('resourceId', 'in', resourceIds).execute();
+        await tx.deleteFrom('resourceScopes').where('resourceId', 'in', resourceIds).execute();
+        await tx.deleteFrom('resources').where('catalogId', '=', id).execute();
+        await tx.deleteFrom('roleAssignments').where('catalogId', '=', id).execute();
+        await tx.deleteFrom('catalogs').where('id', '=', id).execute();
+        await recordAudit(tx, auditContext(caller, at), {
+          activity: 'Delete catalog', targetType: 'accessPackageCatalog', targetId: id, targetDisplayName: current.displayName,
+        });
+      });
+    },
+  };
+}
+
+export { CATALOG_STATES };

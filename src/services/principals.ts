@@ -1,0 +1,53 @@
+import { RoleDefinitionIds, type Principal } from '../domain/authorization.js';
+import type { Db } from '../store/db.js';
+import { transitiveGroupIds } from '../store/membership.js';
+
+/**
+ * Builds a user's principal: the roles assigned to the user or to any group the user is in
+ * (at any depth), split into tenant-wide roles and roles per catalog.
+ */
+export async function loadPrincipal(db: Db, userId: string): Promise<Principal | undefined> {
+  const user = await db
+    .selectFrom('users')
+    .select(['id', 'displayName', 'userPrincipalName', 'userType', 'accountEnabled'])
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  if (!user || !user.accountEnabled) return undefined;
+  const principalIds = [user.id, ...(await transitiveGroupIds(db, user.id))];
+  const rows = await db
+    .selectFrom('roleAssignments')
+    .select(['roleDefinitionId', 'catalogId'])
+    .where('principalId', 'in', principalIds)
+    .execute();
+  const tenantRoles = new Set<string>();
+  const catalogRoles = new Map<string, Set<string>>();
+  for (const r of rows) {
+    if (r.catalogId) {
+      let set = catalogRoles.get(r.catalogId);
+      if (!set) catalogRoles.set(r.catalogId, (set = new Set()));
+      set.add(r.roleDefinitionId);
+    } else {
+      tenantRoles.add(r.roleDefinitionId);
+    }
+  }
+  return {
+    userId: user.id,
+    displayName: user.displayName,
+    userPrincipalName: user.userPrincipalName,
+    userType: user.userType,
+    tenantRoles,
+    catalogRoles,
+  };
+}
+
+/** A principal with every right, for the CLI and the worker acting as the system. */
+export function systemPrincipal(): Principal {
+  return {
+    userId: '00000000-0000-0000-0000-000000000000',
+    displayName: 'Latchkey',
+    userPrincipalName: 'system@latchkey',
+    userType: 'Member',
+    tenantRoles: new Set([RoleDefinitionIds.administrator]),
+    catalogRoles: new Map(),
+  };
+}

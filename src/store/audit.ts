@@ -1,0 +1,61 @@
+import { newId } from '../domain/ids.js';
+import type { Db, Tx } from './db.js';
+
+export interface ModifiedProperty {
+  displayName: string;
+  oldValue: unknown;
+  newValue: unknown;
+}
+
+export interface AuditActor {
+  id: string | null;
+  displayName: string | null;
+}
+
+export interface AuditEntry {
+  activity: string;
+  category?: 'EntitlementManagement' | 'UserManagement' | 'RoleManagement' | 'GroupManagement';
+  targetType: string;
+  targetId: string;
+  targetDisplayName?: string | null;
+  modifiedProperties?: ModifiedProperty[];
+  result?: 'success' | 'failure';
+}
+
+export interface AuditContext {
+  actor: AuditActor;
+  correlationId: string | null;
+  at: string;
+}
+
+/** Appends an audit event inside the caller's transaction, so the event exists exactly when the change does. */
+export async function recordAudit(tx: Tx | Db, ctx: AuditContext, e: AuditEntry): Promise<void> {
+  await tx
+    .insertInto('auditEvents')
+    .values({
+      id: newId(),
+      occurredAt: ctx.at,
+      category: e.category ?? 'EntitlementManagement',
+      activity: e.activity,
+      actorId: ctx.actor.id,
+      actorDisplayName: ctx.actor.displayName,
+      targetType: e.targetType,
+      targetId: e.targetId,
+      targetDisplayName: e.targetDisplayName ?? null,
+      modifiedProperties: JSON.stringify(e.modifiedProperties ?? []),
+      correlationId: ctx.correlationId,
+      result: e.result ?? 'success',
+    })
+    .execute();
+}
+
+/** The properties whose values differ between two versions of an object, for the audit trail. */
+export function diffProperties(before: Record<string, unknown> | null, after: Record<string, unknown>, keys: readonly string[]): ModifiedProperty[] {
+  const out: ModifiedProperty[] = [];
+  for (const k of keys) {
+    const oldValue = before ? (before[k] ?? null) : null;
+    const newValue = after[k] ?? null;
+    if (JSON.stringify(oldValue) !== JSON.stringify(newValue)) out.push({ displayName: k, oldValue, newValue });
+  }
+  return out;
+}

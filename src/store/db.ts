@@ -1,0 +1,60 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Database } from './schema.js';
+
+export type StoreKind = 'sqlite' | 'postgres';
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+
+export interface Store {
+  kind: StoreKind;
+  db: Db;
+  /** where the data lives, without credentials, for logs */
+  description: string;
+  close(): Promise<void>;
+}
+
+export interface StoreLocation {
+  kind: StoreKind;
+  /** file path (SQLite) or connection string (PostgreSQL) */
+  target: string;
+}
+
+/** DATABASE_URL semantics: postgres:// or postgresql:// selects PostgreSQL; sqlite:PATH, a file path or :memory: select SQLite. */
+export function parseDatabaseUrl(url: string): StoreLocation {
+  if (/^postgres(ql)?:\/\//i.test(url)) return { kind: 'postgres', target: url };
+  if (/^sqlite:/i.test(url)) {
+    const rest = url.replace(/^sqlite:(\/\/)?/i, '');
+    return { kind: 'sqlite', target: rest === '' ? ':memory:' : rest };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    throw new Error(`Unsupported database URL scheme in '${redact(url)}': use postgres://…, sqlite:PATH or a file path`);
+  }
+  return { kind: 'sqlite', target: url };
+}
+
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
+
+export function openStore(url: string, options: { poolSize?: number } = {}): Store {
+  const loc = parseDatabaseUrl(url);
+  const plugins = [new CamelCasePlugin()];
+  if (loc.kind === 'sqlite') {
+    if (loc.target !== ':memory:') mkdirSync(dirname(loc.target), { recursive: true });
+    const sqlite = new BetterSqlite3(loc.target);
+    // WAL lets readers in other processes (CLI, a second server) proceed during writes;
+    // the busy timeout makes a concurrent writer wait instead of failing at once.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('synchronous = NORMAL');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), plugins });
+    return { kind: 'sqlite', db, description: `sqlite:${loc.target}`, close: () => db.destroy() };
+  }
+  const pool = new pg.Pool({ connectionString: loc.target, max: options.poolSize ?? 10 });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
+  return { kind: 'postgres', db, description: redact(loc.target), close: () => db.destroy() };
+}

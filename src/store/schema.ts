@@ -1,0 +1,343 @@
+// Row types of every table, in the camelCase that Kysely's CamelCasePlugin maps to snake_case columns.
+// Portable across SQLite and PostgreSQL: times are ISO-8601 UTC strings (they sort as text),
+// booleans are 0/1 integers, and structured settings are JSON text.
+
+export type Bool = number; // 0 | 1
+
+export interface UsersTable {
+  id: string;
+  displayName: string;
+  userPrincipalName: string;
+  /** lower-cased userPrincipalName, unique: sign-in names compare case-insensitively */
+  upnKey: string;
+  mail: string | null;
+  mailNickname: string | null;
+  givenName: string | null;
+  surname: string | null;
+  department: string | null;
+  jobTitle: string | null;
+  managerId: string | null;
+  userType: string;
+  accountEnabled: Bool;
+  /** set for guests created through a connected organization */
+  connectedOrganizationId: string | null;
+  createdAt: string;
+  modifiedAt: string;
+}
+
+export interface GroupsTable {
+  id: string;
+  displayName: string;
+  description: string | null;
+  mail: string | null;
+  mailNickname: string | null;
+  mailEnabled: Bool;
+  securityEnabled: Bool;
+  createdAt: string;
+  modifiedAt: string;
+}
+
+export interface GroupMembersTable {
+  groupId: string;
+  memberId: string;
+  /** 'user' | 'group' */
+  memberType: string;
+  createdAt: string;
+}
+
+export interface GroupOwnersTable {
+  groupId: string;
+  userId: string;
+  createdAt: string;
+}
+
+export interface CatalogsTable {
+  id: string;
+  displayName: string;
+  description: string | null;
+  state: string;
+  isExternallyVisible: Bool;
+  catalogType: string;
+  createdAt: string;
+  modifiedAt: string;
+}
+
+export interface ResourcesTable {
+  id: string;
+  catalogId: string;
+  originSystem: string;
+  originId: string;
+  displayName: string;
+  description: string | null;
+  resourceType: string | null;
+  attributes: string; // JSON array
+  createdAt: string;
+  modifiedAt: string;
+}
+
+export interface ResourceRolesTable {
+  id: string;
+  resourceId: string;
+  originSystem: string;
+  originId: string;
+  displayName: string;
+  description: string | null;
+}
+
+export interface ResourceScopesTable {
+  id: string;
+  resourceId: string;
+  originSystem: string;
+  originId: string;
+  displayName: string;
+  description: string | null;
+  isRootScope: Bool;
+}
+
+export interface ResourceRequestsTable {
+  id: string;
+  catalogId: string;
+  resourceId: string | null;
+  requestType: string;
+  state: string;
+  requestorId: string | null;
+  createdAt: string;
+}
+
+export interface AccessPackagesTable {
+  id: string;
+  catalogId: string;
+  displayName: string;
+  description: string | null;
+  isHidden: Bool;
+  createdAt: string;
+  modifiedAt: string;
+}
+
+export interface ResourceRoleScopesTable {
+  /** `${roleId}_${scopeId}`, unique within one package */
+  id: string;
+  accessPackageId: string;
+  roleId: string;
+  scopeId: string;
+  createdAt: string;
+}
+
+export interface IncompatibleAccessPackagesTable {
+  accessPackageId: string;
+  incompatibleAccessPackageId: string;
+  createdAt: string;
+}
+
+export interface IncompatibleGroupsTable {
+  accessPackageId: string;
+  groupId: string;
+  createdAt: string;
+}
+
+export interface ConnectedOrganizationsTable {
+  id: string;
+  displayName: string;
+  description: string | null;
+  identitySources: string; // JSON array
+  state: string;
+  createdAt: string;
+  modifiedAt: string;
+}
+
+export interface ConnectedOrganizationSponsorsTable {
+  connectedOrganizationId: string;
+  directoryObjectId: string;
+  /** 'user' | 'group' */
+  objectType: string;
+  /** 'internal' | 'external' */
+  kind: string;
+  createdAt: string;
+}
+
+export interface SettingsTable {
+  id: number; // always 1
+  externalUserLifecycleAction: string;
+  durationUntilExternalUserDeletedAfterBlocked: string;
+  modifiedAt: string;
+}
+
+export interface RoleAssignmentsTable {
+  id: string;
+  principalId: string;
+  roleDefinitionId: string;
+  /** '/' or '/AccessPackageCatalog/{catalogId}' */
+  appScopeId: string;
+  /** the catalog of a catalog-scoped assignment, so that lookups and deletes can use an index */
+  catalogId: string | null;
+  createdAt: string;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  userId: string;
+  name: string | null;
+  /** SHA-256 of the token: tokens are 256-bit random, so a fast hash cannot be brute-forced */
+  tokenHash: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  occurredAt: string;
+  category: string;
+  activity: string;
+  actorId: string | null;
+  actorDisplayName: string | null;
+  targetType: string;
+  targetId: string;
+  targetDisplayName: string | null;
+  modifiedProperties: string; // JSON array of {displayName, oldValue, newValue}
+  correlationId: string | null;
+  result: string;
+}
+
+// ---- Lifecycle (policies, requests, approvals, assignments, fulfilment). Filled in by the lifecycle engine.
+
+export interface AssignmentPoliciesTable {
+  id: string;
+  accessPackageId: string;
+  displayName: string;
+  description: string | null;
+  allowedTargetScope: string;
+  /** JSON documents holding the Graph settings objects as validated */
+  specificAllowedTargets: string;
+  expiration: string;
+  requestorSettings: string;
+  requestApprovalSettings: string;
+  reviewSettings: string | null;
+  notificationSettings: string | null;
+  automaticRequestSettings: string | null;
+  questions: string;
+  createdAt: string;
+  modifiedAt: string;
+}
+
+export interface AssignmentRequestsTable {
+  id: string;
+  accessPackageId: string;
+  policyId: string | null;
+  assignmentId: string | null;
+  requestType: string;
+  state: string;
+  status: string;
+  requestorId: string | null;
+  targetId: string | null;
+  targetEmail: string | null;
+  justification: string | null;
+  answers: string; // JSON
+  schedule: string; // JSON
+  idempotencyKey: string | null;
+  createdAt: string;
+  completedAt: string | null;
+}
+
+export interface AssignmentsTable {
+  id: string;
+  accessPackageId: string;
+  policyId: string | null;
+  targetId: string;
+  state: string;
+  status: string;
+  startAt: string | null;
+  endAt: string | null;
+  expiredAt: string | null;
+  createdAt: string;
+  modifiedAt: string;
+}
+
+export interface GrantsTable {
+  id: string;
+  assignmentId: string;
+  resourceRoleId: string;
+  resourceScopeId: string;
+  targetId: string;
+  /** pending | delivered | failed | revoking | revoked */
+  state: string;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  deliveredAt: string | null;
+  revokedAt: string | null;
+  createdAt: string;
+  modifiedAt: string;
+}
+
+export interface ApprovalStagesTable {
+  id: string;
+  requestId: string;
+  stageIndex: number;
+  status: string;
+  reviewResult: string;
+  reviewedById: string | null;
+  reviewedAt: string | null;
+  justification: string | null;
+  dueAt: string | null;
+  escalateAt: string | null;
+  escalated: Bool;
+  createdAt: string;
+}
+
+export interface JobsTable {
+  id: string;
+  kind: string;
+  payload: string; // JSON
+  runAt: string;
+  attempts: number;
+  leaseOwner: string | null;
+  leaseExpiresAt: string | null;
+  lastError: string | null;
+  /** deterministic key so that two processes cannot enqueue the same timer twice */
+  dedupeKey: string | null;
+  createdAt: string;
+  doneAt: string | null;
+}
+
+export interface OutboxEmailsTable {
+  id: string;
+  recipient: string;
+  subject: string;
+  body: string;
+  template: string;
+  createdAt: string;
+  sentAt: string | null;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+}
+
+export interface Database {
+  users: UsersTable;
+  groups: GroupsTable;
+  groupMembers: GroupMembersTable;
+  groupOwners: GroupOwnersTable;
+  catalogs: CatalogsTable;
+  resources: ResourcesTable;
+  resourceRoles: ResourceRolesTable;
+  resourceScopes: ResourceScopesTable;
+  resourceRequests: ResourceRequestsTable;
+  accessPackages: AccessPackagesTable;
+  resourceRoleScopes: ResourceRoleScopesTable;
+  incompatibleAccessPackages: IncompatibleAccessPackagesTable;
+  incompatibleGroups: IncompatibleGroupsTable;
+  connectedOrganizations: ConnectedOrganizationsTable;
+  connectedOrganizationSponsors: ConnectedOrganizationSponsorsTable;
+  settings: SettingsTable;
+  roleAssignments: RoleAssignmentsTable;
+  apiTokens: ApiTokensTable;
+  auditEvents: AuditEventsTable;
+  assignmentPolicies: AssignmentPoliciesTable;
+  assignmentRequests: AssignmentRequestsTable;
+  assignments: AssignmentsTable;
+  grants: GrantsTable;
+  approvalStages: ApprovalStagesTable;
+  jobs: JobsTable;
+  outboxEmails: OutboxEmailsTable;
+}

@@ -1,0 +1,72 @@
+import type { AddressInfo } from 'node:net';
+import { buildApp, type App } from '../../src/api/app.js';
+import { ManualClock } from '../../src/domain/clock.js';
+import { RoleDefinitionIds } from '../../src/domain/authorization.js';
+import { newId } from '../../src/domain/ids.js';
+import { openStore, type Store } from '../../src/store/db.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { newUserRow, type NewUser } from '../../src/store/users.js';
+import { scratchDatabase, type ScratchDatabase } from './stores.js';
+import { ApiClient } from './client.js';
+
+export interface TestServer {
+  url: string;
+  store: Store;
+  app: App;
+  clock: ManualClock;
+  /** a client signed in as a fresh tenant administrator */
+  admin: ApiClient;
+  adminId: string;
+  /** creates a user directly in the store and returns a client signed in as that user */
+  user(fields?: Partial<NewUser>): Promise<{ id: string; upn: string; client: ApiClient }>;
+  /** gives a principal a role at '/' or in a catalog, directly in the store */
+  grantRole(principalId: string, roleDefinitionId: string, catalogId?: string): Promise<void>;
+  anonymous: ApiClient;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+/** Starts a real HTTP server on a fresh database of the configured store. */
+export async function startTestServer(options: { rateLimitPerMinute?: number; bodyLimit?: number } = {}): Promise<TestServer> {
+  const scratch: ScratchDatabase = await scratchDatabase();
+  const store = openStore(scratch.url);
+  await migrateToLatest(store.db);
+  const clock = new ManualClock(new Date());
+  const app = await buildApp({
+    store,
+    clock,
+    config: { bodyLimit: options.bodyLimit ?? 1024 * 1024, rateLimitPerMinute: options.rateLimitPerMinute ?? 0, logLevel: 'silent' },
+    logger: false,
+  });
+  await app.services.catalogs.ensureGeneral();
+  await app.server.listen({ port: 0, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${(app.server.server.address() as AddressInfo).port}`;
+
+  const user: TestServer['user'] = async (fields = {}) => {
+    const n = ++counter;
+    const upn = fields.userPrincipalName ?? `user${n}-${newId().slice(0, 8)}@contoso.test`;
+    const row = newUserRow({ displayName: fields.displayName ?? `Test User ${n}`, ...fields, userPrincipalName: upn, mail: fields.mail ?? upn }, clock.now().toISOString());
+    await store.db.insertInto('users').values(row).execute();
+    const { token } = await app.services.tokens.create(upn, 'test');
+    return { id: row.id, upn, client: new ApiClient(url, token) };
+  };
+  const grantRole: TestServer['grantRole'] = async (principalId, roleDefinitionId, catalogId) => {
+    await store.db.insertInto('roleAssignments').values({
+      id: newId(), principalId, roleDefinitionId, appScopeId: catalogId ? `/AccessPackageCatalog/${catalogId}` : '/',
+      catalogId: catalogId ?? null, createdAt: clock.now().toISOString(),
+    }).execute();
+  };
+  const adminUser = await user({ displayName: 'Test Administrator' });
+  await grantRole(adminUser.id, RoleDefinitionIds.administrator);
+
+  return {
+    url, store, app, clock, admin: adminUser.client, adminId: adminUser.id, user, grantRole,
+    anonymous: new ApiClient(url),
+    async close() {
+      await app.server.close();
+      await store.close();
+      await scratch.drop();
+    },
+  };
+}
