@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfig, type Config } from '../config.js';
+import { systemClock } from '../domain/clock.js';
+import { openStore, type Store } from '../store/db.js';
+import { migrateToLatest } from '../store/migrate.js';
+import { buildApp } from '../api/app.js';
+import { createServices } from '../services/index.js';
+import { seedDemo } from '../demo/seed.js';
+import pino from 'pino';
+
+// The `latchkey` command. Output meant for scripts (tokens, JSON) goes to stdout alone;
+// progress and hints go to stderr so that `$(latchkey token create …)` captures just the token.
+
+const port = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port number from 0 to 65535');
+  return n;
+};
+
+interface DbOpts { db?: string }
+
+async function withStore<T>(opts: DbOpts, fn: (store: Store, config: Config) => Promise<T>): Promise<T> {
+  const config = loadConfig(process.env, { databaseUrl: opts.db });
+  const store = openStore(config.databaseUrl);
+  try {
+    await migrateToLatest(store.db);
+    return await fn(store, config);
+  } finally {
+    await store.close();
+  }
+}
+
+function quietServices(store: Store) {
+  return createServices({ db: store.db, clock: systemClock, log: pino({ level: 'warn' }) });
+}
+
+const program = new Command();
+program.name('latchkey').description('Entitlement management with a Microsoft Graph-compatible API.').showHelpAfterError();
+
+program
+  .command('serve')
+  .description('apply migrations and serve the API (SQLite by default)')
+  .option('-p, --port <port>', 'port to listen on (env PORT, default 8080)', port)
+  .option('--host <host>', 'address to bind (env HOST, default 127.0.0.1)')
+  .option('--db <url>', 'database: a file path, sqlite:PATH or postgres://… (env DATABASE_URL)')
+  .option('--demo', 'seed demo data when the database is empty')
+  .action(async (opts: { port?: number; host?: string; db?: string; demo?: boolean }) => {
+    const config = loadConfig(process.env, { port: opts.port, host: opts.host, databaseUrl: opts.db, demo: opts.demo });
+    const store = openStore(config.databaseUrl);
+    const applied = await migrateToLatest(store.db);
+    const { server, services } = await buildApp({ store, clock: systemClock, config });
+    await services.catalogs.ensureGeneral();
+    if (config.demo) {
+      const seeded = await seedDemo(services, store.db, systemClock);
+      if (seeded) server.log.info({ users: seeded.users, packages: seeded.packages }, 'seeded demo data');
+    }
+    server.log.info({ store: store.description, migrationsApplied: applied.applied }, 'database ready');
+    const shutdown = async (signal: string) => {
+      server.log.info({ signal }, 'shutting down');
+      await server.close();
+      await store.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void shutdown('SIGINT'));
+    process.once('SIGTERM', () => void shutdown('SIGTERM'));
+    await server.listen({ port: config.port, host: config.host });
+    const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${(server.server.address() as { port: number }).port}`;
+    process.stderr.write(`\nLatchkey is listening on ${url}  (API docs: ${url}/docs, store: ${store.description})\n`);
+    if (config.demo) {
+      process.stderr.write(`Demo administrator: admin@contoso.example. Get a token with:\n  npx latchkey token create --user admin@contoso.example${opts.db ? ` --db ${opts.db}` : ''}\n\n`);
+    }
+  });
+
+program
+  .command('migrate')
+  .description('apply pending database migrations (a no-op when up to date)')
+  .option('--db <url>', 'database URL (env DATABASE_URL)')
+  .action(async (opts: DbOpts) => {
+    await withStore(opts, async (store) => {
+      const services = quietServices(store);
+      await services.catalogs.ensureGeneral();
+      process.stderr.write(`database ${store.description} is up to date\n`);
+    });
+  });
+
+program
+  .command('seed')
+  .description('load data into an empty database')
+  .option('--demo', 'the demo company: users, groups, catalogs and access packages')
+  .option('--db <url>', 'database URL (env DATABASE_URL)')
+  .action(async (opts: DbOpts & { demo?: boolean }) => {
+    if (!opts.demo) throw new InvalidArgumentError('say which data to load: --demo');
+    await withStore(opts, async (store) => {
+      const services = quietServices(store);
+      await services.catalogs.ensureGeneral();
+      const seeded = await seedDemo(services, store.db, systemClock);
+      process.stderr.write(seeded ? `seeded ${seeded.users} users and ${seeded.packages} access packages\n` : 'the database already has data; nothing seeded\n');
+    });
+  });
+
+program
+  .command('bootstrap')
+  .description('make a user the tenant-wide administrator of a database that has none')
+  .requiredOption('--admin <userPrincipalName>', 'the administrator (created if missing)')
+  .option('--db <url>', 'database URL (env DATABASE_URL)')
+  .action(async (opts: DbOpts & { admin: string }) => {
+    await withStore(opts, async (store) => {
+      const services = quietServices(store);
+      await services.catalogs.ensureGeneral();
+      const r = await services.bootstrap.bootstrapAdmin(opts.admin);
+      process.stderr.write(
+        `${opts.admin} is the administrator${r.createdUser ? ' (user created)' : ''}${r.createdRole ? '' : ' (already was; nothing changed)'}\n`,
+      );
+    });
+  });
+
+const token = program.command('token').description('API tokens (stored hashed)');
+token
+  .command('create')
+  .description('print a new bearer token for a user on stdout')
+  .requiredOption('--user <userPrincipalName>', 'whose token')
+  .option('--name <label>', 'a label to recognise it by')
+  .option('--db <url>', 'database URL (env DATABASE_URL)')
+  .action(async (opts: DbOpts & { user: string; name?: string }) => {
+    await withStore(opts, async (store) => {
+      const { token: t } = await quietServices(store).tokens.create(opts.user, opts.name ?? null);
+      process.stdout.write(`${t}\n`);
+    });
+  });
+token
+  .command('list')
+  .description('list tokens (never the secrets)')
+  .option('--user <userPrincipalName>', 'only this user’s tokens')
+  .option('--db <url>', 'database URL (env DATABASE_URL)')
+  .action(async (opts: DbOpts & { user?: string }) => {
+    await withStore(opts, async (store) => {
+      const rows = await quietServices(store).tokens.list(opts.user);
+      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    });
+  });
+token
+  .command('revoke')
+  .description('revoke a token by its id (see token list)')
+  .argument('<id>', 'token id')
+  .option('--db <url>', 'database URL (env DATABASE_URL)')
+  .action(async (id: string, opts: DbOpts) => {
+    await withStore(opts, async (store) => {
+      await quietServices(store).tokens.revoke(id);
+      process.stderr.write(`token ${id} revoked\n`);
+    });
+  });
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  const err = e as Error & { status?: number };
+  console.error(`latchkey: ${err.message}`);
+  process.exit(err.status && err.status < 500 ? 2 : 1);
+});

@@ -1,0 +1,127 @@
+import { RoleDefinitionIds } from '../domain/authorization.js';
+import type { Clock } from '../domain/clock.js';
+import { newId } from '../domain/ids.js';
+import { recordAudit } from '../store/audit.js';
+import type { Db } from '../store/db.js';
+import { newUserRow } from '../store/users.js';
+import type { Services } from '../services/index.js';
+import { systemPrincipal } from '../services/principals.js';
+
+// A small company to explore Latchkey with: departments with managers, nested groups, and catalogs
+// with access packages built from those groups. Seeded only into an empty directory.
+
+export const DEMO_DOMAIN = 'contoso.example';
+
+const DEPARTMENTS: { name: string; head: [string, string]; staff: [string, string, string][] }[] = [
+  { name: 'Engineering', head: ['Grace', 'Hopper'], staff: [['Alan', 'Turing', 'Backend Engineer'], ['Ada', 'Lovelace', 'Backend Engineer'], ['Linus', 'Torvalds', 'Platform Engineer'], ['Margaret', 'Hamilton', 'Frontend Engineer'], ['Ken', 'Thompson', 'Frontend Engineer'], ['Barbara', 'Liskov', 'Staff Engineer']] },
+  { name: 'Sales', head: ['Don', 'Draper'], staff: [['Peggy', 'Olson', 'Account Executive'], ['Pete', 'Campbell', 'Account Executive'], ['Joan', 'Holloway', 'Sales Operations'], ['Ken', 'Cosgrove', 'Account Manager'], ['Harry', 'Crane', 'Sales Engineer']] },
+  { name: 'Marketing', head: ['Mary', 'Wells'], staff: [['David', 'Ogilvy', 'Copywriter'], ['Leo', 'Burnett', 'Brand Manager'], ['Bill', 'Bernbach', 'Designer'], ['Phyllis', 'Robinson', 'Content Lead']] },
+  { name: 'Finance', head: ['Janet', 'Yellen'], staff: [['Paul', 'Volcker', 'Controller'], ['Alan', 'Greenspan', 'Analyst'], ['Christine', 'Lagarde', 'Treasurer'], ['Mario', 'Draghi', 'Analyst']] },
+  { name: 'Human Resources', head: ['Dave', 'Ulrich'], staff: [['Susan', 'Heathfield', 'HR Partner'], ['Laszlo', 'Bock', 'Recruiter'], ['Patty', 'McCord', 'HR Partner']] },
+  { name: 'IT', head: ['Ross', 'Geller'], staff: [['Roy', 'Trenneman', 'Service Desk'], ['Maurice', 'Moss', 'Systems Administrator'], ['Jen', 'Barber', 'IT Manager'], ['Richmond', 'Avenal', 'Network Engineer']] },
+];
+
+export interface SeedResult {
+  users: number;
+  groups: number;
+  catalogs: number;
+  packages: number;
+}
+
+function upn(first: string, last: string): string {
+  return `${first}.${last}@${DEMO_DOMAIN}`.toLowerCase();
+}
+
+/** Seeds the demo company into an empty directory; returns undefined (and changes nothing) otherwise. */
+export async function seedDemo(services: Services, db: Db, clock: Clock): Promise<SeedResult | undefined> {
+  const anyUser = await db.selectFrom('users').select('id').limit(1).executeTakeFirst();
+  if (anyUser) return undefined;
+  const at = clock.now().toISOString();
+  const ctx = { actor: { id: null, displayName: 'latchkey seed' }, correlationId: null, at };
+  const ids = new Map<string, string>();
+  const groupIds = new Map<string, string>();
+  let users = 0;
+
+  await db.transaction().execute(async (tx) => {
+    const addUser = async (first: string, last: string, fields: { department?: string; jobTitle?: string; managerId?: string | null; userType?: 'Member' | 'Guest' } = {}) => {
+      const row = newUserRow({
+        displayName: `${first} ${last}`, givenName: first, surname: last, userPrincipalName: upn(first, last), mail: upn(first, last),
+        mailNickname: `${first}.${last}`.toLowerCase(), ...fields,
+      }, at);
+      await tx.insertInto('users').values(row).execute();
+      ids.set(`${first} ${last}`, row.id);
+      users++;
+      return row.id;
+    };
+    const admin = newUserRow({ displayName: 'Avery Admin', givenName: 'Avery', surname: 'Admin', userPrincipalName: `admin@${DEMO_DOMAIN}`, mail: `admin@${DEMO_DOMAIN}`, department: 'IT', jobTitle: 'Identity Governance Administrator' }, at);
+    await tx.insertInto('users').values(admin).execute();
+    users++;
+    await tx.insertInto('roleAssignments').values({ id: newId(), principalId: admin.id, roleDefinitionId: RoleDefinitionIds.administrator, appScopeId: '/', catalogId: null, createdAt: at }).execute();
+    const ceo = await addUser('Satya', 'Founder', { department: 'Executive', jobTitle: 'Chief Executive Officer' });
+    for (const d of DEPARTMENTS) {
+      const headId = await addUser(d.head[0], d.head[1], { department: d.name, jobTitle: `Head of ${d.name}`, managerId: ceo });
+      for (const [first, last, title] of d.staff) await addUser(first, last, { department: d.name, jobTitle: title, managerId: headId });
+    }
+    await addUser('Gina', 'Guest', { userType: 'Guest', jobTitle: 'Contractor' });
+
+    const addGroup = async (name: string, description: string) => {
+      const id = newId();
+      const nick = name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+      await tx.insertInto('groups').values({ id, displayName: name, description, mail: null, mailNickname: nick, mailEnabled: 0, securityEnabled: 1, createdAt: at, modifiedAt: at }).execute();
+      groupIds.set(name, id);
+      return id;
+    };
+    const member = async (groupId: string, memberId: string, memberType: 'user' | 'group') => {
+      await tx.insertInto('groupMembers').values({ groupId, memberId, memberType, createdAt: at }).execute();
+    };
+    const all = await addGroup('All Employees', 'Everyone employed by Contoso (nested department groups).');
+    for (const d of DEPARTMENTS) {
+      const g = await addGroup(d.name, `The ${d.name} department.`);
+      await member(all, g, 'group');
+      await member(g, ids.get(`${d.head[0]} ${d.head[1]}`)!, 'user');
+      for (const [first, last] of d.staff) await member(g, ids.get(`${first} ${last}`)!, 'user');
+    }
+    const backend = await addGroup('Backend Team', 'Backend engineers.');
+    await member(groupIds.get('Engineering')!, backend, 'group');
+    await member(backend, ids.get('Alan Turing')!, 'user');
+    await member(backend, ids.get('Ada Lovelace')!, 'user');
+    // resource groups that access packages hand out; their owners are the department heads
+    for (const [name, desc, owner] of [
+      ['Production Database Readers', 'Read-only access to the production database.', 'Grace Hopper'],
+      ['Deploy Operators', 'May deploy services to production.', 'Grace Hopper'],
+      ['CRM Users', 'Access to the customer relationship management system.', 'Don Draper'],
+      ['Sales Forecast Editors', 'Edit the quarterly sales forecast.', 'Don Draper'],
+      ['Finance Reports Readers', 'Read the monthly finance reports.', 'Janet Yellen'],
+      ['Marketing Site Editors', 'Edit the public marketing site.', 'Mary Wells'],
+    ] as const) {
+      const g = await addGroup(name, desc);
+      await tx.insertInto('groupOwners').values({ groupId: g, userId: ids.get(owner)!, createdAt: at }).execute();
+    }
+    await recordAudit(tx, ctx, { activity: 'Seed demo data', category: 'UserManagement', targetType: 'tenant', targetId: DEMO_DOMAIN, targetDisplayName: 'Contoso demo' });
+  });
+
+  const caller = { principal: systemPrincipal(), correlationId: 'demo-seed' };
+  const catalogs = [
+    await services.catalogs.create(caller, { displayName: 'Engineering', description: 'Engineering systems and environments.', isExternallyVisible: false }),
+    await services.catalogs.create(caller, { displayName: 'Sales and Marketing', description: 'Customer-facing tools.', isExternallyVisible: true }),
+  ];
+  // delegation: department heads own the catalogs of their areas; IT's manager manages assignments
+  const delegate = [
+    [catalogs[0].id, 'Grace Hopper', RoleDefinitionIds.catalogOwner],
+    [catalogs[1].id, 'Don Draper', RoleDefinitionIds.catalogOwner],
+    [catalogs[1].id, 'Mary Wells', RoleDefinitionIds.accessPackageManager],
+    [catalogs[0].id, 'Jen Barber', RoleDefinitionIds.accessPackageAssignmentManager],
+  ] as const;
+  for (const [catalogId, person, role] of delegate) {
+    await db.insertInto('roleAssignments').values({
+      id: newId(), principalId: ids.get(person)!, roleDefinitionId: role, appScopeId: `/AccessPackageCatalog/${catalogId}`, catalogId, createdAt: at,
+    }).execute();
+  }
+  const packages = await seedDemoPackages(services, db, caller, catalogs, groupIds);
+  return { users, groups: groupIds.size, catalogs: catalogs.length + 1, packages };
+}
+
+/** Filled in once resources and access packages exist as services. */
+async function seedDemoPackages(..._args: unknown[]): Promise<number> {
+  return 0;
+}
