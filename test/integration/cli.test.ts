@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import type { AddressInfo } from 'node:net';
+import { buildApp } from '../../src/api/app.js';
+import { systemClock } from '../../src/domain/clock.js';
+import { openStore } from '../../src/store/db.js';
+import { scratchDatabase, type ScratchDatabase } from '../support/stores.js';
+
+const exec = promisify(execFile);
+
+/** Runs the real CLI from source, as `npx latchkey` would after a build. */
+async function latchkey(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await exec(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, ...env } });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('latchkey CLI', () => {
+  let scratch: ScratchDatabase;
+  before(async () => { scratch = await scratchDatabase(); });
+  after(async () => { await scratch.drop(); });
+
+  it('migrates idempotently', async () => {
+    const a = await latchkey(['migrate', '--db', scratch.url]);
+    assert.equal(a.code, 0, a.stderr);
+    const b = await latchkey(['migrate'], { DATABASE_URL: scratch.url });
+    assert.equal(b.code, 0, b.stderr);
+    const store = openStore(scratch.url);
+    try {
+      const general = await store.db.selectFrom('catalogs').select('displayName').where('catalogType', '=', 'serviceDefault').execute();
+      assert.deepEqual(general, [{ displayName: 'General' }]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('bootstraps an administrator once, then issues, lists and revokes tokens that sign in to the API', async () => {
+    const first = await latchkey(['bootstrap', '--admin', 'ops@example.com', '--db', scratch.url]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /ops@example.com is the administrator \(user created\)/);
+    const again = await latchkey(['bootstrap', '--admin', 'OPS@example.com', '--db', scratch.url]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /already was; nothing changed/);
+    const other = await latchkey(['bootstrap', '--admin', 'intruder@example.com', '--db', scratch.url]);
+    assert.equal(other.code, 2);
+    assert.match(other.stderr, /An administrator already exists \(ops@example.com\)/);
+
+    const created = await latchkey(['token', 'create', '--user', 'ops@example.com', '--name', 'ci', '--db', scratch.url]);
+    assert.equal(created.code, 0, created.stderr);
+    const lines = created.stdout.split('\n').filter(Boolean);
+    assert.equal(lines.length, 1, 'stdout holds the token and nothing else');
+    const token = lines[0];
+    assert.match(token, /^lk_[\w-]{40,}$/);
+
+    const store = openStore(scratch.url);
+    try {
+      const rows = await store.db.selectFrom('apiTokens').selectAll().execute();
+      assert.equal(rows.length, 1);
+      assert.notEqual(rows[0].tokenHash, token, 'only a hash is stored');
+      assert.ok(!JSON.stringify(rows).includes(token.slice(3)));
+    } finally {
+      await store.close();
+    }
+
+    const list = await latchkey(['token', 'list', '--db', scratch.url]);
+    const listed = JSON.parse(list.stdout) as { id: string; name: string; userPrincipalName: string; revokedAt: string | null }[];
+    assert.equal(listed.length, 1);
+    assert.equal(listed[0].name, 'ci');
+    assert.ok(!list.stdout.includes(token));
+
+    const call = async () => {
+      const res = await fetch(`${url}/v1.0/identityGovernance/entitlementManagement/catalogs`, { headers: { authorization: `Bearer ${token}` } });
+      return res.status;
+    };
+    const serverStore = openStore(scratch.url);
+    const { server } = await buildApp({ store: serverStore, clock: systemClock, config: { bodyLimit: 1 << 20, rateLimitPerMinute: 0, logLevel: 'silent' }, logger: false });
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
+    try {
+      assert.equal(await call(), 200, 'the new token signs the administrator in');
+      const revoke = await latchkey(['token', 'revoke', listed[0].id, '--db', scratch.url]);
+      assert.equal(revoke.code, 0, revoke.stderr);
+      assert.equal(await call(), 401, 'a revoked token is refused');
+    } finally {
+      await server.close();
+      await serverStore.close();
+    }
+    const twice = await latchkey(['token', 'revoke', listed[0].id, '--db', scratch.url]);
+    assert.equal(twice.code, 2);
+    assert.match(twice.stderr, /already revoked/);
+  });
+
+  it('explains unknown users and bad database URLs', async () => {
+    const r = await latchkey(['token', 'create', '--user', 'nobody@example.com', '--db', scratch.url]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /User 'nobody@example.com' was not found/);
+    const bad = await latchkey(['migrate', '--db', 'mysql://x@y/z']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /Unsupported database URL scheme/);
+  });
+});
