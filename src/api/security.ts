@@ -67,7 +67,7 @@ export function registerSecurity(app: FastifyInstance, db: Db, authenticators: A
 
   app.addHook('onRequest', async (req) => {
     const rule = req.routeOptions.config?.auth;
-    if (!rule || 'public' in rule) return;
+    if (req.is404 || !rule || 'public' in rule) return;
     let userId: string | undefined;
     for (const a of authenticators) {
       userId = await a.authenticate(req);
@@ -80,6 +80,8 @@ export function registerSecurity(app: FastifyInstance, db: Db, authenticators: A
   });
 
   app.addHook('preHandler', async (req) => {
+    // the not-found handler is no route: let it answer 404 rather than 403
+    if (req.is404) return;
     const rule = req.routeOptions.config?.auth;
     if (!rule) throw new ForbiddenError();
     if ('public' in rule || 'authenticated' in rule) return;

@@ -47,7 +47,7 @@ function field(fields: FieldMap, path: string, entity: string, usage: 'filter' |
 function literalValue(lit: Literal, spec: FieldSpec, path: string): string | number | null {
   if (lit.type === 'null') return null;
   const bad = (): never => {
-    throw new ValidationError(`Property '${path}' is of type ${spec.type} and cannot be compared with ${JSON.stringify(lit.value)}.`, '$filter');
+    throw new ValidationError(`Invalid $filter: property '${path}' is of type ${spec.type} and cannot be compared with ${JSON.stringify(lit.value)}.`, '$filter');
   };
   switch (spec.type) {
     case 'boolean':
