@@ -20,6 +20,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** extra sign-in methods tried before bearer tokens (e.g. OIDC sessions) */
   authenticators?: Authenticator[];
+  /** serve HTTPS with this key and certificate (PEM) instead of plain HTTP */
+  https?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export interface App {
@@ -30,7 +32,9 @@ export interface App {
 const SAFE_REQUEST_ID = /^[\w-]{1,64}$/;
 
 export async function buildApp(opts: AppOptions): Promise<App> {
+  // Fastify's types differ by transport; the app itself is the same on HTTP and HTTPS
   const server = Fastify({
+    ...(opts.https ? { https: opts.https } : {}),
     logger: opts.logger ?? { level: opts.config.logLevel },
     bodyLimit: opts.config.bodyLimit,
     // Graph clients send client-request-id; reuse it (when it is a plain token) so both sides log the same id
@@ -40,7 +44,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: false } },
     routerOptions: { ignoreTrailingSlash: true },
-  });
+  }) as unknown as FastifyInstance;
   const services = createServices({ db: opts.store.db, clock: opts.clock, log: server.log });
 
   server.addHook('onSend', async (req, reply) => {

@@ -8,6 +8,7 @@ import { buildApp } from '../api/app.js';
 import { createServices } from '../services/index.js';
 import { seedDemo } from '../demo/seed.js';
 import pino from 'pino';
+import { readFileSync } from 'node:fs';
 
 // The `latchkey` command. Output meant for scripts (tokens, JSON) goes to stdout alone;
 // progress and hints go to stderr so that `$(latchkey token create …)` captures just the token.
@@ -45,11 +46,17 @@ program
   .option('--host <host>', 'address to bind (env HOST, default 127.0.0.1)')
   .option('--db <url>', 'database: a file path, sqlite:PATH or postgres://… (env DATABASE_URL)')
   .option('--demo', 'seed demo data when the database is empty')
-  .action(async (opts: { port?: number; host?: string; db?: string; demo?: boolean }) => {
+  .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (env TLS_CERT_FILE)')
+  .option('--tls-key <file>', 'and this PEM private key (env TLS_KEY_FILE)')
+  .action(async (opts: { port?: number; host?: string; db?: string; demo?: boolean; tlsCert?: string; tlsKey?: string }) => {
     const config = loadConfig(process.env, { port: opts.port, host: opts.host, databaseUrl: opts.db, demo: opts.demo });
+    const certFile = opts.tlsCert ?? process.env.TLS_CERT_FILE;
+    const keyFile = opts.tlsKey ?? process.env.TLS_KEY_FILE;
+    if (!!certFile !== !!keyFile) throw new InvalidArgumentError('HTTPS needs both --tls-cert and --tls-key');
+    const https = certFile && keyFile ? { cert: readFileSync(certFile), key: readFileSync(keyFile) } : undefined;
     const store = openStore(config.databaseUrl);
     const applied = await migrateToLatest(store.db);
-    const { server, services } = await buildApp({ store, clock: systemClock, config });
+    const { server, services } = await buildApp({ store, clock: systemClock, config, https });
     await services.catalogs.ensureGeneral();
     if (config.demo) {
       const seeded = await seedDemo(services, store.db, systemClock);
@@ -65,7 +72,7 @@ program
     process.once('SIGINT', () => void shutdown('SIGINT'));
     process.once('SIGTERM', () => void shutdown('SIGTERM'));
     await server.listen({ port: config.port, host: config.host });
-    const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${(server.server.address() as { port: number }).port}`;
+    const url = `${https ? 'https' : 'http'}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${(server.server.address() as { port: number }).port}`;
     process.stderr.write(`\nLatchkey is listening on ${url}  (API docs: ${url}/docs, store: ${store.description})\n`);
     if (config.demo) {
       process.stderr.write(`Demo administrator: admin@contoso.example. Get a token with:\n  npx latchkey token create --user admin@contoso.example${opts.db ? ` --db ${opts.db}` : ''}\n\n`);

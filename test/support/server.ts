@@ -28,7 +28,7 @@ export interface TestServer {
 let counter = 0;
 
 /** Starts a real HTTP server on a fresh database of the configured store. */
-export async function startTestServer(options: { rateLimitPerMinute?: number; bodyLimit?: number } = {}): Promise<TestServer> {
+export async function startTestServer(options: { rateLimitPerMinute?: number; bodyLimit?: number; https?: { key: string; cert: string } } = {}): Promise<TestServer> {
   const scratch: ScratchDatabase = await scratchDatabase();
   const store = openStore(scratch.url);
   await migrateToLatest(store.db);
@@ -38,10 +38,12 @@ export async function startTestServer(options: { rateLimitPerMinute?: number; bo
     clock,
     config: { bodyLimit: options.bodyLimit ?? 1024 * 1024, rateLimitPerMinute: options.rateLimitPerMinute ?? 0, logLevel: 'silent' },
     logger: false,
+    https: options.https,
   });
   await app.services.catalogs.ensureGeneral();
   await app.server.listen({ port: 0, host: '127.0.0.1' });
-  const url = `http://127.0.0.1:${(app.server.server.address() as AddressInfo).port}`;
+  const port = (app.server.server.address() as AddressInfo).port;
+  const url = options.https ? `https://localhost:${port}` : `http://127.0.0.1:${port}`;
 
   const user: TestServer['user'] = async (fields = {}) => {
     const n = ++counter;
