@@ -1,6 +1,268 @@
-import type { ServiceDeps } from './deps.js';
+import { isoNow } from '../domain/clock.js';
+import {
+  describeKey,
+  emailDomain,
+  identitySourceKey,
+  organizationForEmail,
+  validateIdentitySources,
+  type ConnectedOrganizationState,
+  type IdentitySource,
+  type SponsorKind,
+} from '../domain/connected-organization.js';
+import { ConflictError, NotFoundError } from '../domain/errors.js';
+import { isGuid, newId } from '../domain/ids.js';
+import { diffProperties, recordAudit } from '../store/audit.js';
+import type { Db, Tx } from '../store/db.js';
+import type { ConnectedOrganizationsTable } from '../store/schema.js';
+import { auditContext, type Caller, type ServiceDeps } from './deps.js';
 
-// Placeholder: filled in by its owner.
-export function createConnectedOrganizationService(_deps: Pick<ServiceDeps, 'db' | 'clock'>) {
-  return {};
+export type ConnectedOrganizationRow = ConnectedOrganizationsTable;
+
+/** The table added by migration 0002_orgs: which organization claims each domain or tenant. */
+type KeysTables = {
+  connectedOrganizationKeys: { sourceKey: string; connectedOrganizationId: string };
+};
+
+export interface ConnectedOrganizationInput {
+  displayName?: string;
+  description?: string | null;
+  /** raw client input, validated here */
+  identitySources?: unknown;
+  state?: ConnectedOrganizationState;
+}
+
+export type DirectoryObjectType = 'user' | 'group';
+
+export interface DirectoryObjectRef {
+  id: string;
+  type: DirectoryObjectType;
+  displayName: string;
+}
+
+const AUDITED = ['displayName', 'description', 'state', 'identitySources'] as const;
+
+export function identitySourcesOf(row: ConnectedOrganizationRow): IdentitySource[] {
+  return JSON.parse(row.identitySources) as IdentitySource[];
+}
+
+function auditView(row: ConnectedOrganizationRow) {
+  return { displayName: row.displayName, description: row.description, state: row.state, identitySources: identitySourcesOf(row) };
+}
+
+export async function findConnectedOrganization(db: Db | Tx, id: string): Promise<ConnectedOrganizationRow> {
+  const row = isGuid(id) ? await db.selectFrom('connectedOrganizations').selectAll().where('id', '=', id.toLowerCase()).executeTakeFirst() : undefined;
+  if (!row) throw new NotFoundError('Connected organization', id);
+  return row;
+}
+
+/** A user or group by id (of the given type, when one is given), or undefined. */
+export async function findDirectoryObject(db: Db | Tx, id: string, type?: DirectoryObjectType): Promise<DirectoryObjectRef | undefined> {
+  if (!isGuid(id)) return undefined;
+  const key = id.toLowerCase();
+  if (type !== 'group') {
+    const u = await db.selectFrom('users').select(['id', 'displayName']).where('id', '=', key).executeTakeFirst();
+    if (u) return { id: u.id, type: 'user', displayName: u.displayName };
+  }
+  if (type !== 'user') {
+    const g = await db.selectFrom('groups').select(['id', 'displayName']).where('id', '=', key).executeTakeFirst();
+    if (g) return { id: g.id, type: 'group', displayName: g.displayName };
+  }
+  return undefined;
+}
+
+/** Unique-constraint violations on both stores, so that a lost race becomes a 409 and not a 500. */
+export function isUniqueViolation(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === '23505' || (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT'));
+}
+
+/**
+ * Claims the domains and tenants of an organization's sources. Another organization's claim is a 409
+ * that names both; the primary key on source_key settles a race between two concurrent writers.
+ */
+async function claimKeys(tx: Tx, orgId: string, sources: IdentitySource[]): Promise<void> {
+  const ktx = tx.withTables<KeysTables>();
+  await ktx.deleteFrom('connectedOrganizationKeys').where('connectedOrganizationId', '=', orgId).execute();
+  const keys = sources.map(identitySourceKey).filter((k): k is string => k !== undefined);
+  if (keys.length === 0) return;
+  const taken = await ktx
+    .selectFrom('connectedOrganizationKeys')
+    .innerJoin('connectedOrganizations', 'connectedOrganizations.id', 'connectedOrganizationKeys.connectedOrganizationId')
+    .select(['connectedOrganizationKeys.sourceKey', 'connectedOrganizations.displayName', 'connectedOrganizations.id'])
+    .where('connectedOrganizationKeys.sourceKey', 'in', keys)
+    .executeTakeFirst();
+  const conflict = (key: string, owner?: { displayName: string; id: string }) =>
+    new ConflictError(
+      `The ${describeKey(key)} already belongs to connected organization ${owner ? `'${owner.displayName}' (${owner.id})` : 'another organization'}; a domain or tenant can belong to one connected organization only.`,
+      'DuplicateIdentitySource',
+    );
+  if (taken) throw conflict(taken.sourceKey, taken);
+  try {
+    await ktx.insertInto('connectedOrganizationKeys').values(keys.map((sourceKey) => ({ sourceKey, connectedOrganizationId: orgId }))).execute();
+  } catch (e) {
+    if (isUniqueViolation(e)) throw conflict(keys[0]);
+    throw e;
+  }
+}
+
+export function createConnectedOrganizationService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+  return {
+    get: (id: string) => findConnectedOrganization(db, id),
+
+    async create(caller: Caller, input: ConnectedOrganizationInput & { displayName: string }): Promise<ConnectedOrganizationRow> {
+      // validate everything before the transaction: nothing is written for bad input
+      const sources = validateIdentitySources(input.identitySources ?? []);
+      const at = isoNow(clock);
+      const row: ConnectedOrganizationRow = {
+        id: newId(),
+        displayName: input.displayName,
+        description: input.description ?? null,
+        identitySources: JSON.stringify(sources),
+        // the reference creates organizations through the API as configured unless told otherwise
+        state: input.state ?? 'configured',
+        createdAt: at,
+        modifiedAt: at,
+      };
+      await db.transaction().execute(async (tx) => {
+        await tx.insertInto('connectedOrganizations').values(row).execute();
+        await claimKeys(tx, row.id, sources);
+        await recordAudit(tx, auditContext(caller, at), {
+          activity: 'Create connected organization', targetType: 'connectedOrganization', targetId: row.id, targetDisplayName: row.displayName,
+          modifiedProperties: diffProperties(null, auditView(row), AUDITED),
+        });
+      });
+      return row;
+    },
+
+    async update(caller: Caller, id: string, patch: ConnectedOrganizationInput, check?: (current: ConnectedOrganizationRow) => void): Promise<ConnectedOrganizationRow> {
+      const sources = patch.identitySources === undefined ? undefined : validateIdentitySources(patch.identitySources);
+      const at = isoNow(clock);
+      return db.transaction().execute(async (tx) => {
+        const current = await findConnectedOrganization(tx, id);
+        check?.(current);
+        const next: ConnectedOrganizationRow = {
+          ...current,
+          displayName: patch.displayName ?? current.displayName,
+          description: patch.description !== undefined ? patch.description : current.description,
+          state: patch.state ?? current.state,
+          identitySources: sources ? JSON.stringify(sources) : current.identitySources,
+          modifiedAt: at,
+        };
+        const changes = diffProperties(auditView(current), auditView(next), AUDITED);
+        if (changes.length === 0) return current;
+        if (sources) await claimKeys(tx, current.id, sources);
+        await tx.updateTable('connectedOrganizations').set(next).where('id', '=', current.id).execute();
+        await recordAudit(tx, auditContext(caller, at), {
+          activity: 'Update connected organization', targetType: 'connectedOrganization', targetId: current.id, targetDisplayName: next.displayName,
+          modifiedProperties: changes,
+        });
+        return next;
+      });
+    },
+
+    async delete(caller: Caller, id: string, check?: (current: ConnectedOrganizationRow) => void): Promise<void> {
+      const at = isoNow(clock);
+      await db.transaction().execute(async (tx) => {
+        const current = await findConnectedOrganization(tx, id);
+        check?.(current);
+        // policies name organizations inside their JSON subject sets (connectedOrganizationMembers);
+        // deleting one under a policy would silently change who may request, so refuse instead
+        const pattern = `%${current.id.toLowerCase()}%`;
+        const policy = await tx
+          .selectFrom('assignmentPolicies')
+          .select(['id', 'displayName'])
+          .where((eb) => eb.or([
+            eb(eb.fn('lower', ['specificAllowedTargets']), 'like', pattern),
+            eb(eb.fn('lower', ['requestorSettings']), 'like', pattern),
+            eb(eb.fn('lower', ['requestApprovalSettings']), 'like', pattern),
+          ]))
+          .limit(1)
+          .executeTakeFirst();
+        if (policy) {
+          throw new ConflictError(
+            `Connected organization '${current.displayName}' is used by assignment policy '${policy.displayName}' (${policy.id}); remove it from the policy before deleting the organization.`,
+            'InvalidDeleteConnectedOrganizationInUse',
+          );
+        }
+        await tx.deleteFrom('connectedOrganizationSponsors').where('connectedOrganizationId', '=', current.id).execute();
+        await tx.withTables<KeysTables>().deleteFrom('connectedOrganizationKeys').where('connectedOrganizationId', '=', current.id).execute();
+        await tx.deleteFrom('connectedOrganizations').where('id', '=', current.id).execute();
+        await recordAudit(tx, auditContext(caller, at), {
+          activity: 'Delete connected organization', targetType: 'connectedOrganization', targetId: current.id, targetDisplayName: current.displayName,
+          modifiedProperties: diffProperties(auditView(current), { displayName: null, description: null, state: null, identitySources: null }, AUDITED),
+        });
+      });
+    },
+
+    /** Adds a user or group as an internal or external sponsor; `type` narrows what the reference may name. */
+    async addSponsor(caller: Caller, orgId: string, kind: SponsorKind, objectId: string, type?: DirectoryObjectType): Promise<DirectoryObjectRef> {
+      const at = isoNow(clock);
+      return db.transaction().execute(async (tx) => {
+        const org = await findConnectedOrganization(tx, orgId);
+        const obj = await findDirectoryObject(tx, objectId, type);
+        if (!obj) throw new NotFoundError(type === 'user' ? 'User' : type === 'group' ? 'Group' : 'Directory object (user or group)', objectId);
+        const existing = await tx
+          .selectFrom('connectedOrganizationSponsors')
+          .select('directoryObjectId')
+          .where('connectedOrganizationId', '=', org.id)
+          .where('kind', '=', kind)
+          .where('directoryObjectId', '=', obj.id)
+          .executeTakeFirst();
+        const duplicate = () => new ConflictError(`'${obj.displayName}' (${obj.id}) is already an ${kind} sponsor of '${org.displayName}'.`, 'ObjectReferenceAlreadyExists');
+        if (existing) throw duplicate();
+        try {
+          await tx.insertInto('connectedOrganizationSponsors').values({
+            connectedOrganizationId: org.id, directoryObjectId: obj.id, objectType: obj.type, kind, createdAt: at,
+          }).execute();
+        } catch (e) {
+          if (isUniqueViolation(e)) throw duplicate();
+          throw e;
+        }
+        await recordAudit(tx, auditContext(caller, at), {
+          activity: `Add ${kind} sponsor to connected organization`, targetType: 'connectedOrganization', targetId: org.id, targetDisplayName: org.displayName,
+          modifiedProperties: [{ displayName: `${kind}Sponsors`, oldValue: null, newValue: obj.id }],
+        });
+        return obj;
+      });
+    },
+
+    async removeSponsor(caller: Caller, orgId: string, kind: SponsorKind, objectId: string): Promise<void> {
+      const at = isoNow(clock);
+      await db.transaction().execute(async (tx) => {
+        const org = await findConnectedOrganization(tx, orgId);
+        const r = isGuid(objectId)
+          ? await tx
+            .deleteFrom('connectedOrganizationSponsors')
+            .where('connectedOrganizationId', '=', org.id)
+            .where('kind', '=', kind)
+            .where('directoryObjectId', '=', objectId.toLowerCase())
+            .executeTakeFirst()
+          : undefined;
+        if (!r || Number(r.numDeletedRows) === 0) throw new NotFoundError(`${kind === 'internal' ? 'Internal' : 'External'} sponsor of '${org.displayName}'`, objectId);
+        await recordAudit(tx, auditContext(caller, at), {
+          activity: `Remove ${kind} sponsor from connected organization`, targetType: 'connectedOrganization', targetId: org.id, targetDisplayName: org.displayName,
+          modifiedProperties: [{ displayName: `${kind}Sponsors`, oldValue: objectId.toLowerCase(), newValue: null }],
+        });
+      });
+    },
+
+    /**
+     * The connected organization an external email address belongs to (by its domain), or undefined.
+     * The key index narrows the candidates to one; the pure rule decides, so both paths agree.
+     */
+    async organizationForEmail(email: string): Promise<(ConnectedOrganizationRow & { sources: IdentitySource[] }) | undefined> {
+      const domain = emailDomain(email);
+      if (!domain) return undefined;
+      const rows = await db
+        .withTables<KeysTables>()
+        .selectFrom('connectedOrganizationKeys')
+        .innerJoin('connectedOrganizations', 'connectedOrganizations.id', 'connectedOrganizationKeys.connectedOrganizationId')
+        .selectAll('connectedOrganizations')
+        .where('connectedOrganizationKeys.sourceKey', '=', `domain:${domain}`)
+        .execute();
+      const candidates = rows.map((r) => ({ ...r, sources: identitySourcesOf(r), identitySources: r.identitySources }));
+      const found = organizationForEmail(candidates.map((c) => ({ id: c.id, identitySources: c.sources })), email);
+      return found ? candidates.find((c) => c.id === found.id) : undefined;
+    },
+  };
 }
