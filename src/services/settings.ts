@@ -1,6 +1,87 @@
-import type { ServiceDeps } from './deps.js';
+import { isoNow } from '../domain/clock.js';
+import { parseDuration } from '../domain/duration.js';
+import { diffProperties, recordAudit } from '../store/audit.js';
+import type { Db, Tx } from '../store/db.js';
+import { auditContext, type Caller, type ServiceDeps } from './deps.js';
 
-// Placeholder: filled in by its owner.
-export function createSettingsService(_deps: Pick<ServiceDeps, 'db' | 'clock'>) {
-  return {};
+// Tenant-wide entitlement management settings: what happens to external users whose last
+// assignment ends. One row (id 1), created on the first change; until then the reference's defaults apply.
+
+export const EXTERNAL_USER_LIFECYCLE_ACTIONS = ['none', 'blockSignIn', 'blockSignInAndDelete'] as const;
+export type ExternalUserLifecycleAction = (typeof EXTERNAL_USER_LIFECYCLE_ACTIONS)[number];
+
+export interface EntitlementManagementSettings {
+  externalUserLifecycleAction: ExternalUserLifecycleAction;
+  /** ISO-8601 duration; 'PT0S' or 'P0D' deletes at once */
+  durationUntilExternalUserDeletedAfterBlocked: string;
+  /** null while the defaults have never been changed */
+  modifiedAt: string | null;
+}
+
+export const DEFAULT_SETTINGS: Readonly<EntitlementManagementSettings> = Object.freeze({
+  externalUserLifecycleAction: 'blockSignInAndDelete',
+  durationUntilExternalUserDeletedAfterBlocked: 'P30D',
+  modifiedAt: null,
+});
+
+export interface SettingsPatch {
+  externalUserLifecycleAction?: ExternalUserLifecycleAction;
+  durationUntilExternalUserDeletedAfterBlocked?: string;
+}
+
+const SETTINGS_ID = 1;
+const AUDITED = ['externalUserLifecycleAction', 'durationUntilExternalUserDeletedAfterBlocked'] as const;
+
+async function load(db: Db | Tx): Promise<EntitlementManagementSettings> {
+  const row = await db.selectFrom('settings').selectAll().where('id', '=', SETTINGS_ID).executeTakeFirst();
+  if (!row) return { ...DEFAULT_SETTINGS };
+  return {
+    externalUserLifecycleAction: row.externalUserLifecycleAction as ExternalUserLifecycleAction,
+    durationUntilExternalUserDeletedAfterBlocked: row.durationUntilExternalUserDeletedAfterBlocked,
+    modifiedAt: row.modifiedAt,
+  };
+}
+
+const view = (s: EntitlementManagementSettings) => ({
+  externalUserLifecycleAction: s.externalUserLifecycleAction,
+  durationUntilExternalUserDeletedAfterBlocked: s.durationUntilExternalUserDeletedAfterBlocked,
+});
+
+export function createSettingsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+  return {
+    /** Reading never writes: a fresh installation answers with the defaults. */
+    get: () => load(db),
+
+    async update(caller: Caller, patch: SettingsPatch): Promise<EntitlementManagementSettings> {
+      let duration: string | undefined;
+      if (patch.durationUntilExternalUserDeletedAfterBlocked !== undefined) {
+        parseDuration(patch.durationUntilExternalUserDeletedAfterBlocked, 'durationUntilExternalUserDeletedAfterBlocked');
+        // stored as sent (trimmed, designators upper-cased), so that a client reading back sees its own value
+        duration = patch.durationUntilExternalUserDeletedAfterBlocked.trim().toUpperCase();
+      }
+      const at = isoNow(clock);
+      return db.transaction().execute(async (tx) => {
+        const current = await load(tx);
+        const next: EntitlementManagementSettings = {
+          externalUserLifecycleAction: patch.externalUserLifecycleAction ?? current.externalUserLifecycleAction,
+          durationUntilExternalUserDeletedAfterBlocked: duration ?? current.durationUntilExternalUserDeletedAfterBlocked,
+          modifiedAt: at,
+        };
+        const changes = diffProperties(view(current), view(next), AUDITED);
+        if (changes.length === 0) return current;
+        const values = { ...view(next), modifiedAt: at };
+        // insert-or-update in one statement, portable across SQLite and PostgreSQL
+        await tx
+          .insertInto('settings')
+          .values({ id: SETTINGS_ID, ...values })
+          .onConflict((oc) => oc.column('id').doUpdateSet(values))
+          .execute();
+        await recordAudit(tx, auditContext(caller, at), {
+          activity: 'Update entitlement management settings', targetType: 'entitlementManagementSettings', targetId: 'settings',
+          targetDisplayName: 'Entitlement management settings', modifiedProperties: changes,
+        });
+        return next;
+      });
+    },
+  };
 }
