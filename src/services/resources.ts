@@ -1,6 +1,209 @@
-import type { ServiceDeps } from './deps.js';
+import { isAdministrator } from '../domain/authorization.js';
+import { isoNow } from '../domain/clock.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { isGuid, newId } from '../domain/ids.js';
+import type { ResourceRequestType } from '../domain/resources.js';
+import { builtInConnectors, createConnectorRegistry, type ConnectorRegistry } from '../connectors/registry.js';
+import { recordAudit } from '../store/audit.js';
+import type { Db, Tx } from '../store/db.js';
+import type { ResourceRequestsTable, ResourceRolesTable, ResourceScopesTable, ResourcesTable } from '../store/schema.js';
+import { findCatalog } from './catalogs.js';
+import { auditContext, type Caller, type ServiceDeps } from './deps.js';
 
-// Placeholder: filled in by its owner.
-export function createResourceService(_deps: Pick<ServiceDeps, 'db' | 'clock'>) {
-  return {};
+export type ResourceRow = ResourcesTable;
+export type ResourceRoleRow = ResourceRolesTable;
+export type ResourceScopeRow = ResourceScopesTable;
+export type ResourceRequestRow = ResourceRequestsTable;
+
+export interface ResourceRequestInput {
+  requestType: ResourceRequestType;
+  catalogId: string;
+  resource: { id?: string; originId?: string; originSystem?: string; displayName?: string | null; description?: string | null };
 }
+
+export interface ResourceRequestResult {
+  request: ResourceRequestRow;
+  /** the resource added, or the one removed (as it was) */
+  resource: ResourceRow;
+  roles: ResourceRoleRow[];
+  scopes: ResourceScopeRow[];
+}
+
+export async function findResourceInCatalog(db: Db | Tx, catalogId: string, resourceId: string): Promise<ResourceRow> {
+  const row = isGuid(resourceId)
+    ? await db.selectFrom('resources').selectAll().where('id', '=', resourceId.toLowerCase()).where('catalogId', '=', catalogId).executeTakeFirst()
+    : undefined;
+  if (!row) throw new NotFoundError('Resource', resourceId);
+  return row;
+}
+
+/** SQLite and PostgreSQL report a unique-key violation differently; both mean "already there". */
+export function isUniqueViolation(e: unknown): boolean {
+  const err = e as { code?: unknown; message?: unknown };
+  return err?.code === '23505' || (typeof err?.code === 'string' && err.code.startsWith('SQLITE_CONSTRAINT_'))
+    || (typeof err?.message === 'string' && /UNIQUE constraint failed/.test(err.message));
+}
+
+export function createResourceService(
+  { db, clock }: Pick<ServiceDeps, 'db' | 'clock'>,
+  connectors: ConnectorRegistry = createConnectorRegistry(builtInConnectors({ db, clock })),
+) {
+  async function addResource(caller: Caller, input: ResourceRequestInput): Promise<ResourceRequestResult> {
+    const { resource: ref } = input;
+    if (!ref.originSystem) throw new ValidationError("'resource.originSystem' is required to add a resource, e.g. 'AadGroup'.", 'resource.originSystem');
+    if (!ref.originId) throw new ValidationError("'resource.originId' is required to add a resource: the id of the resource in its origin system.", 'resource.originId');
+    const connector = connectors.get(ref.originSystem, 'resource.originSystem');
+    await findCatalog(db, input.catalogId);
+
+    // the connector is asked outside the transaction: it may be a remote system
+    const found = await connector.lookup(ref.originId);
+    if (!found) {
+      throw new ValidationError(
+        `No ${connector.resourceNoun} with originId '${ref.originId}' exists in ${connector.originSystem}.`, 'resource.originId', 'ResourceNotFound',
+      );
+    }
+    if (!found.addable) {
+      throw new ValidationError(`The ${connector.resourceNoun} '${ref.originId}' cannot be added to a catalog: ${found.reason ?? 'not supported'}.`, 'resource.originId');
+    }
+    // the reference requires rights on the resource itself as well as the catalog role
+    if (!isAdministrator(caller.principal) && !(await connector.canManage(caller.principal, found.originId))) {
+      throw new ForbiddenError(
+        `Adding ${connector.resourceNoun} '${found.originId}' to a catalog needs ${connector.manageRequirement} as well as the catalog owner role.`,
+      );
+    }
+
+    const at = isoNow(clock);
+    const resource: ResourceRow = {
+      id: newId(), catalogId: input.catalogId, originSystem: connector.originSystem, originId: found.originId,
+      // the origin system's own name wins over the one in the request, which may be stale
+      displayName: found.displayName || ref.displayName || found.originId,
+      description: found.description ?? ref.description ?? null,
+      resourceType: found.resourceType, attributes: '[]', createdAt: at, modifiedAt: at,
+    };
+    const roles: ResourceRoleRow[] = connector.rolesOf(found).map((r) => ({
+      id: newId(), resourceId: resource.id, originSystem: connector.originSystem, originId: r.originId, displayName: r.displayName, description: r.description,
+    }));
+    const scopes: ResourceScopeRow[] = connector.scopesOf(found).map((s) => ({
+      id: newId(), resourceId: resource.id, originSystem: connector.originSystem, originId: s.originId, displayName: s.displayName,
+      description: s.description, isRootScope: s.isRootScope ? 1 : 0,
+    }));
+    const request: ResourceRequestRow = {
+      id: newId(), catalogId: input.catalogId, resourceId: resource.id, requestType: 'adminAdd', state: 'delivered',
+      requestorId: caller.principal.userId, createdAt: at,
+    };
+    const duplicate = () => new ConflictError(
+      `The ${connector.resourceNoun} '${found.originId}' is already a resource of catalog '${input.catalogId}'.`, 'ResourceAlreadyInCatalog',
+    );
+    try {
+      await db.transaction().execute(async (tx) => {
+        const existing = await tx.selectFrom('resources').select('id')
+          .where('catalogId', '=', input.catalogId).where('originSystem', '=', connector.originSystem).where('originId', '=', found.originId)
+          .executeTakeFirst();
+        if (existing) throw duplicate();
+        await tx.insertInto('resources').values(resource).execute();
+        if (roles.length) await tx.insertInto('resourceRoles').values(roles).execute();
+        if (scopes.length) await tx.insertInto('resourceScopes').values(scopes).execute();
+        await tx.insertInto('resourceRequests').values(request).execute();
+        await recordAudit(tx, auditContext(caller, at), {
+          activity: 'Add resource to catalog', targetType: 'accessPackageResource', targetId: resource.id, targetDisplayName: resource.displayName,
+          modifiedProperties: [
+            { displayName: 'catalogId', oldValue: null, newValue: input.catalogId },
+            { displayName: 'originSystem', oldValue: null, newValue: resource.originSystem },
+            { displayName: 'originId', oldValue: null, newValue: resource.originId },
+          ],
+        });
+      });
+    } catch (e) {
+      // two concurrent adds: the unique key on (catalog, originSystem, originId) lets one through
+      if (isUniqueViolation(e)) throw duplicate();
+      throw e;
+    }
+    return { request, resource, roles, scopes };
+  }
+
+  async function removeResource(caller: Caller, input: ResourceRequestInput): Promise<ResourceRequestResult> {
+    const { resource: ref } = input;
+    const at = isoNow(clock);
+    return db.transaction().execute(async (tx) => {
+      await findCatalog(tx, input.catalogId);
+      let resource: ResourceRow | undefined;
+      if (ref.id) {
+        resource = await findResourceInCatalog(tx, input.catalogId, ref.id);
+      } else if (ref.originId && ref.originSystem) {
+        const connector = connectors.find(ref.originSystem);
+        resource = await tx.selectFrom('resources').selectAll()
+          .where('catalogId', '=', input.catalogId)
+          .where('originSystem', '=', connector?.originSystem ?? ref.originSystem)
+          .where('originId', '=', ref.originId)
+          .executeTakeFirst();
+        if (!resource) throw new NotFoundError(`Resource with originId '${ref.originId}' in catalog`, input.catalogId);
+      } else {
+        throw new ValidationError("Name the resource to remove with 'resource.id' (or 'resource.originId' and 'resource.originSystem').", 'resource.id');
+      }
+      const id = resource.id;
+      const inUse = await tx.selectFrom('resourceRoleScopes')
+        .select(['resourceRoleScopes.accessPackageId'])
+        .where((eb) => eb.or([
+          eb('roleId', 'in', eb.selectFrom('resourceRoles').select('id').where('resourceId', '=', id)),
+          eb('scopeId', 'in', eb.selectFrom('resourceScopes').select('id').where('resourceId', '=', id)),
+        ]))
+        .limit(1)
+        .executeTakeFirst();
+      if (inUse) {
+        throw new ValidationError(
+          `Resource '${resource.displayName}' is used by access package '${inUse.accessPackageId}'; remove its roles from every access package before removing it from the catalog.`,
+          'resource.id',
+          'InvalidDeleteResourceHasEntitlements',
+        );
+      }
+      const roles = await tx.selectFrom('resourceRoles').selectAll().where('resourceId', '=', id).execute();
+      const scopes = await tx.selectFrom('resourceScopes').selectAll().where('resourceId', '=', id).execute();
+      await tx.deleteFrom('resourceRoles').where('resourceId', '=', id).execute();
+      await tx.deleteFrom('resourceScopes').where('resourceId', '=', id).execute();
+      await tx.deleteFrom('resources').where('id', '=', id).execute();
+      const request: ResourceRequestRow = {
+        id: newId(), catalogId: input.catalogId, resourceId: id, requestType: 'adminRemove', state: 'delivered',
+        requestorId: caller.principal.userId, createdAt: at,
+      };
+      await tx.insertInto('resourceRequests').values(request).execute();
+      await recordAudit(tx, auditContext(caller, at), {
+        activity: 'Remove resource from catalog', targetType: 'accessPackageResource', targetId: id, targetDisplayName: resource.displayName,
+        modifiedProperties: [
+          { displayName: 'catalogId', oldValue: input.catalogId, newValue: null },
+          { displayName: 'originSystem', oldValue: resource.originSystem, newValue: null },
+          { displayName: 'originId', oldValue: resource.originId, newValue: null },
+        ],
+      });
+      return { request, resource, roles, scopes };
+    });
+  }
+
+  return {
+    /** the connectors of this app, for the lifecycle engine (grant/revoke/check) */
+    connectors,
+
+    /** Carries out a resource request (adminAdd or adminRemove) and records it as delivered. */
+    submitRequest(caller: Caller, input: ResourceRequestInput): Promise<ResourceRequestResult> {
+      return input.requestType === 'adminAdd' ? addResource(caller, input) : removeResource(caller, input);
+    },
+
+    getResource: (catalogId: string, resourceId: string) => findResourceInCatalog(db, catalogId, resourceId),
+
+    /** The catalog a resource belongs to (404 when there is no such resource). */
+    async catalogOfResource(resourceId: string): Promise<string> {
+      const row = isGuid(resourceId)
+        ? await db.selectFrom('resources').select('catalogId').where('id', '=', resourceId.toLowerCase()).executeTakeFirst()
+        : undefined;
+      if (!row) throw new NotFoundError('Resource', resourceId);
+      return row.catalogId;
+    },
+
+    async getRequest(id: string): Promise<ResourceRequestRow> {
+      const row = isGuid(id) ? await db.selectFrom('resourceRequests').selectAll().where('id', '=', id.toLowerCase()).executeTakeFirst() : undefined;
+      if (!row) throw new NotFoundError('Resource request', id);
+      return row;
+    },
+  };
+}
+
+export type ResourceService = ReturnType<typeof createResourceService>;

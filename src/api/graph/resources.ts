@@ -1,6 +1,359 @@
-import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { catalogsWhere } from '../../domain/authorization.js';
+import { ValidationError } from '../../domain/errors.js';
+import { REQUEST_STATES, REQUEST_TYPES, RESOURCE_REQUEST_TYPES, type ResourceRequestType } from '../../domain/resources.js';
 import type { Services } from '../../services/index.js';
+import type { ResourceRequestRow, ResourceRoleRow, ResourceRow, ResourceScopeRow } from '../../services/resources.js';
 import type { Db } from '../../store/db.js';
+import type { CatalogRow } from '../../services/catalogs.js';
+import { applySelect, expandAll, listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
+import type { ExpandItem } from '../odata/query-options.js';
+import { canonicalEnum } from '../odata/sql.js';
+import { Body, CollectionOf, EnumString, GraphObjectSchema, IdParams, Nullable, Ref } from '../schemas.js';
+import { callerOf } from '../security.js';
+import { catalogSet, type GraphCtx } from './catalogs.js';
+import { EM } from './paths.js';
+import { whereCatalogIn } from './scope.js';
 
-// Placeholder: filled in by its owner.
-export function registerResourceRoutes(_app: FastifyInstance, _services: Services, _db: Db): void {}
+// Catalog resources, their roles and scopes, and the resource requests that add and remove them.
+
+/** A row loaded for a navigation property, tagged with the id of the object it belongs to. */
+export type Owned<R> = R & { ownerId: string };
+
+/** Attaches a collection-valued navigation property to a page of objects, from rows loaded in one query. */
+export async function attachMany<R, C>(items: GraphObject[], item: ExpandItem, ctx: C, set: EntitySet<R, C>, rows: Owned<R>[]): Promise<void> {
+  const byOwner = new Map<string, GraphObject[]>();
+  const children: GraphObject[] = [];
+  for (const r of rows) {
+    const g = set.toGraph(r);
+    children.push(g);
+    const list = byOwner.get(r.ownerId);
+    if (list) list.push(g);
+    else byOwner.set(r.ownerId, [g]);
+  }
+  await expandAll(set as EntitySet<unknown, C>, children, item.expand, ctx);
+  for (const it of items) it[item.name] = (byOwner.get(it.id) ?? []).map((g) => applySelect(set, g, item.select, item.expand));
+}
+
+/** Attaches a single-valued navigation property (null when the target is gone). */
+export async function attachOne<R, C>(items: GraphObject[], item: ExpandItem, ctx: C, set: EntitySet<R, C>, rows: Owned<R>[]): Promise<void> {
+  const byOwner = new Map<string, GraphObject>();
+  for (const r of rows) if (!byOwner.has(r.ownerId)) byOwner.set(r.ownerId, set.toGraph(r));
+  const targets = [...byOwner.values()];
+  await expandAll(set as EntitySet<unknown, C>, targets, item.expand, ctx);
+  for (const it of items) {
+    const g = byOwner.get(it.id);
+    it[item.name] = g ? applySelect(set, g, item.select, item.expand) : null;
+  }
+}
+
+const ids = (items: GraphObject[]) => [...new Set(items.map((i) => i.id))];
+
+export function resourceToGraph(r: ResourceRow): GraphObject {
+  return {
+    id: r.id,
+    displayName: r.displayName,
+    description: r.description,
+    originId: r.originId,
+    originSystem: r.originSystem,
+    attributes: JSON.parse(r.attributes) as unknown[],
+    createdDateTime: r.createdAt,
+    modifiedDateTime: r.modifiedAt,
+  };
+}
+
+export function roleToGraph(r: ResourceRoleRow): GraphObject {
+  return { id: r.id, displayName: r.displayName, description: r.description, originId: r.originId, originSystem: r.originSystem };
+}
+
+export function scopeToGraph(r: ResourceScopeRow): GraphObject {
+  return {
+    id: r.id, displayName: r.displayName, description: r.description, originId: r.originId, originSystem: r.originSystem, isRootScope: !!r.isRootScope,
+  };
+}
+
+function requestToGraph(r: ResourceRequestRow): GraphObject {
+  return { id: r.id, requestType: r.requestType, state: r.state, createdDateTime: r.createdAt };
+}
+
+export const resourceSet: EntitySet<ResourceRow, GraphCtx> = {
+  entity: 'accessPackageResource',
+  fields: {
+    id: { column: 'resources.id', type: 'guid' },
+    displayName: { column: 'resources.displayName', type: 'string' },
+    description: { column: 'resources.description', type: 'string' },
+    originId: { column: 'resources.originId', type: 'string' },
+    originSystem: { column: 'resources.originSystem', type: 'string' },
+    createdDateTime: { column: 'resources.createdAt', type: 'datetime' },
+    modifiedDateTime: { column: 'resources.modifiedAt', type: 'datetime' },
+  },
+  properties: ['id', 'displayName', 'description', 'originId', 'originSystem', 'attributes', 'createdDateTime', 'modifiedDateTime'],
+  navigation: {
+    roles: async (items, item, ctx) => {
+      const rows = await ctx.db.selectFrom('resourceRoles').selectAll('resourceRoles').select('resourceRoles.resourceId as ownerId')
+        .where('resourceRoles.resourceId', 'in', ids(items)).orderBy('resourceRoles.displayName').orderBy('resourceRoles.id').execute();
+      await attachMany(items, item, ctx, resourceRoleSet, rows);
+    },
+    scopes: async (items, item, ctx) => {
+      const rows = await ctx.db.selectFrom('resourceScopes').selectAll('resourceScopes').select('resourceScopes.resourceId as ownerId')
+        .where('resourceScopes.resourceId', 'in', ids(items)).orderBy('resourceScopes.displayName').orderBy('resourceScopes.id').execute();
+      await attachMany(items, item, ctx, resourceScopeSet, rows);
+    },
+  },
+  defaultOrder: 'displayName',
+  idColumn: 'resources.id',
+  toGraph: resourceToGraph,
+};
+
+export const resourceRoleSet: EntitySet<ResourceRoleRow, GraphCtx> = {
+  entity: 'accessPackageResourceRole',
+  fields: {
+    id: { column: 'resourceRoles.id', type: 'guid' },
+    displayName: { column: 'resourceRoles.displayName', type: 'string' },
+    description: { column: 'resourceRoles.description', type: 'string' },
+    originId: { column: 'resourceRoles.originId', type: 'string' },
+    originSystem: { column: 'resourceRoles.originSystem', type: 'string' },
+    'resource/id': { column: 'resourceRoles.resourceId', type: 'guid' },
+  },
+  properties: ['id', 'displayName', 'description', 'originId', 'originSystem'],
+  navigation: {
+    resource: async (items, item, ctx) => {
+      const rows = await ctx.db.selectFrom('resourceRoles').innerJoin('resources', 'resources.id', 'resourceRoles.resourceId')
+        .selectAll('resources').select('resourceRoles.id as ownerId').where('resourceRoles.id', 'in', ids(items)).execute();
+      await attachOne(items, item, ctx, resourceSet, rows);
+    },
+  },
+  defaultOrder: 'displayName',
+  idColumn: 'resourceRoles.id',
+  toGraph: roleToGraph,
+};
+
+export const resourceScopeSet: EntitySet<ResourceScopeRow, GraphCtx> = {
+  entity: 'accessPackageResourceScope',
+  fields: {
+    id: { column: 'resourceScopes.id', type: 'guid' },
+    displayName: { column: 'resourceScopes.displayName', type: 'string' },
+    description: { column: 'resourceScopes.description', type: 'string' },
+    originId: { column: 'resourceScopes.originId', type: 'string' },
+    originSystem: { column: 'resourceScopes.originSystem', type: 'string' },
+    isRootScope: { column: 'resourceScopes.isRootScope', type: 'boolean' },
+    'resource/id': { column: 'resourceScopes.resourceId', type: 'guid' },
+  },
+  properties: ['id', 'displayName', 'description', 'originId', 'originSystem', 'isRootScope'],
+  navigation: {
+    resource: async (items, item, ctx) => {
+      const rows = await ctx.db.selectFrom('resourceScopes').innerJoin('resources', 'resources.id', 'resourceScopes.resourceId')
+        .selectAll('resources').select('resourceScopes.id as ownerId').where('resourceScopes.id', 'in', ids(items)).execute();
+      await attachOne(items, item, ctx, resourceSet, rows);
+    },
+  },
+  defaultOrder: 'displayName',
+  idColumn: 'resourceScopes.id',
+  toGraph: scopeToGraph,
+};
+
+export const resourceRequestSet: EntitySet<ResourceRequestRow, GraphCtx> = {
+  entity: 'accessPackageResourceRequest',
+  fields: {
+    id: { column: 'resourceRequests.id', type: 'guid' },
+    requestType: { column: 'resourceRequests.requestType', type: 'enum', values: REQUEST_TYPES },
+    state: { column: 'resourceRequests.state', type: 'enum', values: REQUEST_STATES },
+    createdDateTime: { column: 'resourceRequests.createdAt', type: 'datetime' },
+    'catalog/id': { column: 'resourceRequests.catalogId', type: 'guid' },
+    'resource/id': { column: 'resourceRequests.resourceId', type: 'guid' },
+  },
+  properties: ['id', 'requestType', 'state', 'createdDateTime'],
+  navigation: {
+    catalog: async (items, item, ctx) => {
+      const rows = await ctx.db.selectFrom('resourceRequests').innerJoin('catalogs', 'catalogs.id', 'resourceRequests.catalogId')
+        .selectAll('catalogs').select('resourceRequests.id as ownerId').where('resourceRequests.id', 'in', ids(items)).execute();
+      await attachOne<CatalogRow, GraphCtx>(items, item, ctx, catalogSet, rows);
+    },
+    // a removed resource is gone from the catalog, so the request of its removal expands to null
+    resource: async (items, item, ctx) => {
+      const rows = await ctx.db.selectFrom('resourceRequests').innerJoin('resources', 'resources.id', 'resourceRequests.resourceId')
+        .selectAll('resources').select('resourceRequests.id as ownerId').where('resourceRequests.id', 'in', ids(items)).execute();
+      await attachOne(items, item, ctx, resourceSet, rows);
+    },
+  },
+  defaultOrder: 'createdDateTime',
+  idColumn: 'resourceRequests.id',
+  toGraph: requestToGraph,
+};
+
+/** Navigation properties of catalogs that this module owns. */
+function registerCatalogNavigation(): void {
+  catalogSet.navigation.resources = async (items, item, ctx) => {
+    const rows = await ctx.db.selectFrom('resources').selectAll('resources').select('resources.catalogId as ownerId')
+      .where('resources.catalogId', 'in', ids(items)).orderBy('resources.displayName').orderBy('resources.id').execute();
+    await attachMany(items, item, ctx, resourceSet, rows);
+  };
+  catalogSet.navigation.resourceRoles = async (items, item, ctx) => {
+    const rows = await ctx.db.selectFrom('resourceRoles').innerJoin('resources', 'resources.id', 'resourceRoles.resourceId')
+      .selectAll('resourceRoles').select('resources.catalogId as ownerId')
+      .where('resources.catalogId', 'in', ids(items)).orderBy('resourceRoles.displayName').orderBy('resourceRoles.id').execute();
+    await attachMany(items, item, ctx, resourceRoleSet, rows);
+  };
+  catalogSet.navigation.resourceScopes = async (items, item, ctx) => {
+    const rows = await ctx.db.selectFrom('resourceScopes').innerJoin('resources', 'resources.id', 'resourceScopes.resourceId')
+      .selectAll('resourceScopes').select('resources.catalogId as ownerId')
+      .where('resources.catalogId', 'in', ids(items)).orderBy('resourceScopes.displayName').orderBy('resourceScopes.id').execute();
+    await attachMany(items, item, ctx, resourceScopeSet, rows);
+  };
+}
+
+const ResourceSchema = GraphObjectSchema('accessPackageResource', {
+  displayName: Type.String(),
+  description: Nullable(Type.String()),
+  originId: Type.String(),
+  originSystem: Type.String(),
+  attributes: Type.Array(Type.Any()),
+  createdDateTime: Type.String(),
+  modifiedDateTime: Type.String(),
+});
+const RoleSchema = GraphObjectSchema('accessPackageResourceRole');
+const ScopeSchema = GraphObjectSchema('accessPackageResourceScope');
+const RequestSchema = GraphObjectSchema('accessPackageResourceRequest', {
+  requestType: Type.String(),
+  state: Type.String(),
+  createdDateTime: Type.String(),
+});
+
+const ResourceRefBody = Type.Object(
+  {
+    id: Type.Optional(Type.String({ maxLength: 200 })),
+    originId: Type.Optional(Type.String({ minLength: 1, maxLength: 400 })),
+    originSystem: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    displayName: Type.Optional(Nullable(Type.String({ maxLength: 256 }))),
+    description: Type.Optional(Nullable(Type.String({ maxLength: 2048 }))),
+  },
+  // clients often send back a resource object they read earlier: extra read-only properties are ignored
+  { additionalProperties: true },
+);
+const CreateResourceRequest = Body(
+  {
+    requestType: EnumString(REQUEST_TYPES, 'adminAdd adds the resource to the catalog, adminRemove removes it'),
+    resource: ResourceRefBody,
+    catalog: Type.Optional(Ref),
+    /** the beta API named the catalog this way */
+    catalogId: Type.Optional(Type.String({ maxLength: 200 })),
+    justification: Type.Optional(Nullable(Type.String({ maxLength: 2048 }))),
+  },
+  { readOnly: ['id', 'createdDateTime', 'state'] },
+);
+
+interface ResourceRequestBody {
+  requestType: string;
+  resource: { id?: string; originId?: string; originSystem?: string; displayName?: string | null; description?: string | null };
+  catalog?: { id: string };
+  catalogId?: string;
+}
+
+function requestTypeOf(raw: string): ResourceRequestType {
+  const t = canonicalEnum(REQUEST_TYPES, raw, 'requestType');
+  if (!(RESOURCE_REQUEST_TYPES as readonly string[]).includes(t)) {
+    throw new ValidationError(`requestType '${t}' is not supported for resource requests; use one of: ${RESOURCE_REQUEST_TYPES.join(', ')}.`, 'requestType');
+  }
+  return t as ResourceRequestType;
+}
+
+export function registerResourceRoutes(app: FastifyInstance, services: Services, db: Db): void {
+  registerCatalogNavigation();
+  const ctxOf = (req: FastifyRequest): GraphCtx => ({ db, principal: req.principal! });
+  const catalogOfParam = async (req: FastifyRequest) => (await services.catalogs.get((req.params as { id: string }).id)).id;
+
+  /** The catalog a resource request is about; it decides the permission check. */
+  const catalogOfRequestBody = async (req: FastifyRequest): Promise<string> => {
+    const b = req.body as ResourceRequestBody;
+    requestTypeOf(b.requestType);
+    const fromBody = b.catalog?.id ?? b.catalogId;
+    if (b.catalog?.id && b.catalogId && b.catalog.id.toLowerCase() !== b.catalogId.toLowerCase()) {
+      throw new ValidationError("'catalog.id' and 'catalogId' name different catalogs.", 'catalog.id');
+    }
+    if (fromBody) return (await services.catalogs.get(fromBody.toLowerCase())).id;
+    if (b.resource.id) return services.resources.catalogOfResource(b.resource.id);
+    throw new ValidationError("'catalog.id' is required: the catalog to add the resource to or remove it from.", 'catalog.id');
+  };
+
+  app.get(`${EM}/resourceRequests`, {
+    config: { auth: { authenticated: true } },
+    schema: { tags: ['resources'], summary: 'List resource requests of the catalogs the caller may read', response: { 200: CollectionOf(RequestSchema) } },
+  }, async (req) => {
+    const q = whereCatalogIn(db.selectFrom('resourceRequests').selectAll('resourceRequests'), 'resourceRequests.catalogId', catalogsWhere(req.principal!, 'catalog.read'));
+    return listCollection(resourceRequestSet, q, req, ctxOf(req));
+  });
+
+  app.get(`${EM}/resourceRequests/:id`, {
+    config: { auth: { catalog: 'catalog.read', of: async (req) => (await services.resources.getRequest((req.params as { id: string }).id)).catalogId } },
+    schema: { tags: ['resources'], summary: 'Get a resource request', params: IdParams, response: { 200: RequestSchema } },
+  }, async (req) => {
+    const row = await services.resources.getRequest((req.params as { id: string }).id);
+    return shapeOne(resourceRequestSet, row, req, ctxOf(req));
+  });
+
+  app.post(`${EM}/resourceRequests`, {
+    config: { auth: { catalog: 'catalog.resources.write', of: catalogOfRequestBody } },
+    schema: {
+      tags: ['resources'],
+      summary: 'Add a resource to a catalog (adminAdd) or remove it (adminRemove)',
+      description: 'Adding also needs rights on the resource itself (for a group: being its owner) unless the caller is an administrator.',
+      body: CreateResourceRequest,
+      response: { 201: RequestSchema },
+    },
+  }, async (req, reply) => {
+    const b = req.body as ResourceRequestBody;
+    const catalogId = await catalogOfRequestBody(req);
+    const r = await services.resources.submitRequest(callerOf(req), { requestType: requestTypeOf(b.requestType), catalogId, resource: b.resource });
+    const body = {
+      ...requestToGraph(r.request),
+      catalog: { id: catalogId },
+      resource: { ...resourceToGraph(r.resource), roles: r.roles.map(roleToGraph), scopes: r.scopes.map(scopeToGraph) },
+    };
+    return reply.status(201).header('Location', `${EM}/resourceRequests/${r.request.id}`).send(body);
+  });
+
+  app.get(`${EM}/catalogs/:id/resources`, {
+    config: { auth: { catalog: 'catalog.read', of: catalogOfParam } },
+    schema: { tags: ['resources'], summary: "List a catalog's resources ($expand=roles,scopes)", params: IdParams, response: { 200: CollectionOf(ResourceSchema) } },
+  }, async (req) => {
+    const catalogId = await catalogOfParam(req);
+    return listCollection(resourceSet, db.selectFrom('resources').selectAll('resources').where('resources.catalogId', '=', catalogId), req, ctxOf(req));
+  });
+
+  app.get(`${EM}/catalogs/:id/resources/:resourceId`, {
+    config: { auth: { catalog: 'catalog.read', of: catalogOfParam } },
+    schema: {
+      tags: ['resources'], summary: 'Get a resource of a catalog',
+      params: Type.Object({ id: Type.String({ maxLength: 200 }), resourceId: Type.String({ maxLength: 200 }) }),
+      response: { 200: ResourceSchema },
+    },
+  }, async (req) => {
+    const { resourceId } = req.params as { resourceId: string };
+    const row = await services.resources.getResource(await catalogOfParam(req), resourceId);
+    return shapeOne(resourceSet, row, req, ctxOf(req));
+  });
+
+  app.get(`${EM}/catalogs/:id/resourceRoles`, {
+    config: { auth: { catalog: 'catalog.read', of: catalogOfParam } },
+    schema: {
+      tags: ['resources'], summary: "List the roles of a catalog's resources ($filter=originSystem eq 'AadGroup' and resource/id eq '…', $expand=resource)",
+      params: IdParams, response: { 200: CollectionOf(RoleSchema) },
+    },
+  }, async (req) => {
+    const catalogId = await catalogOfParam(req);
+    const q = db.selectFrom('resourceRoles').innerJoin('resources', 'resources.id', 'resourceRoles.resourceId')
+      .selectAll('resourceRoles').where('resources.catalogId', '=', catalogId);
+    return listCollection(resourceRoleSet, q, req, ctxOf(req));
+  });
+
+  app.get(`${EM}/catalogs/:id/resourceScopes`, {
+    config: { auth: { catalog: 'catalog.read', of: catalogOfParam } },
+    schema: { tags: ['resources'], summary: "List the scopes of a catalog's resources ($expand=resource)", params: IdParams, response: { 200: CollectionOf(ScopeSchema) } },
+  }, async (req) => {
+    const catalogId = await catalogOfParam(req);
+    const q = db.selectFrom('resourceScopes').innerJoin('resources', 'resources.id', 'resourceScopes.resourceId')
+      .selectAll('resourceScopes').where('resources.catalogId', '=', catalogId);
+    return listCollection(resourceScopeSet, q, req, ctxOf(req));
+  });
+}
