@@ -1,6 +1,260 @@
-import type { ServiceDeps } from './deps.js';
+import { isoNow } from '../domain/clock.js';
+import {
+  checkMailNickname,
+  DirectoryNotFoundError,
+  directoryObjectNotFound,
+  deriveMailNickname,
+  type DirectoryRef,
+} from '../domain/directory.js';
+import { ConflictError, ValidationError } from '../domain/errors.js';
+import { isGuid, newId } from '../domain/ids.js';
+import { diffProperties, recordAudit, type AuditContext } from '../store/audit.js';
+import type { Db, Tx } from '../store/db.js';
+import type { GroupsTable } from '../store/schema.js';
+import { auditContext, type Caller, type ServiceDeps } from './deps.js';
+import { isUniqueViolation } from './users.js';
 
-// Placeholder: filled in by its owner.
-export function createGroupService(_deps: Pick<ServiceDeps, 'db' | 'clock'>) {
-  return {};
+export type GroupRow = GroupsTable;
+
+export interface GroupInput {
+  displayName?: string;
+  description?: string | null;
+  mailNickname?: string;
+  mailEnabled?: boolean;
+  securityEnabled?: boolean;
 }
+
+/** Directory objects to link while creating or updating a group (Graph's members@odata.bind / owners@odata.bind). */
+export interface GroupBinds {
+  members?: DirectoryRef[];
+  owners?: DirectoryRef[];
+}
+
+const AUDITED = ['displayName', 'description', 'mailNickname', 'mailEnabled', 'securityEnabled'] as const;
+
+function auditView(r: GroupRow) {
+  return { displayName: r.displayName, description: r.description, mailNickname: r.mailNickname, mailEnabled: !!r.mailEnabled, securityEnabled: !!r.securityEnabled };
+}
+
+// Graph's own wording for adding a link that exists, so clients that match on it keep working.
+const ALREADY_EXISTS = (property: 'members' | 'owners') =>
+  new ValidationError(`One or more added object references already exist for the following modified properties: '${property}'.`, property, 'Request_BadRequest');
+
+export async function findGroup(db: Db | Tx, id: string): Promise<GroupRow> {
+  const row = isGuid(id) ? await db.selectFrom('groups').selectAll().where('id', '=', id.toLowerCase()).executeTakeFirst() : undefined;
+  if (!row) throw directoryObjectNotFound(id);
+  return row;
+}
+
+interface ResolvedObject {
+  id: string;
+  type: 'user' | 'group';
+  displayName: string;
+}
+
+/** Finds what a reference names; /directoryObjects/{id} may be either a user or a group. */
+async function resolveRef(db: Db | Tx, ref: DirectoryRef): Promise<ResolvedObject> {
+  if (ref.kind !== 'groups') {
+    const u = await db.selectFrom('users').select(['id', 'userPrincipalName']).where('id', '=', ref.id).executeTakeFirst();
+    if (u) return { id: u.id, type: 'user', displayName: u.userPrincipalName };
+  }
+  if (ref.kind !== 'users') {
+    const g = await db.selectFrom('groups').select(['id', 'displayName']).where('id', '=', ref.id).executeTakeFirst();
+    if (g) return { id: g.id, type: 'group', displayName: g.displayName };
+  }
+  throw directoryObjectNotFound(ref.id);
+}
+
+async function addMembers(tx: Tx, ctx: AuditContext, group: GroupRow, refs: DirectoryRef[]): Promise<void> {
+  const seen = new Set<string>();
+  for (const ref of refs) {
+    if (ref.id === group.id) throw new ValidationError('A group cannot be a member of itself.', 'members');
+    if (seen.has(ref.id)) throw ALREADY_EXISTS('members');
+    seen.add(ref.id);
+    const obj = await resolveRef(tx, ref);
+    const existing = await tx.selectFrom('groupMembers').select('memberId').where('groupId', '=', group.id).where('memberId', '=', obj.id).executeTakeFirst();
+    if (existing) throw ALREADY_EXISTS('members');
+    await tx.insertInto('groupMembers').values({ groupId: group.id, memberId: obj.id, memberType: obj.type, createdAt: ctx.at }).execute();
+    await recordAudit(tx, ctx, {
+      activity: 'Add member to group', category: 'GroupManagement', targetType: 'group', targetId: group.id, targetDisplayName: group.displayName,
+      modifiedProperties: [{ displayName: 'members', oldValue: null, newValue: { id: obj.id, type: obj.type, displayName: obj.displayName } }],
+    });
+  }
+}
+
+async function addOwners(tx: Tx, ctx: AuditContext, group: GroupRow, refs: DirectoryRef[]): Promise<void> {
+  const seen = new Set<string>();
+  for (const ref of refs) {
+    if (ref.kind === 'groups') throw new ValidationError('Group owners must be users.', 'owners');
+    if (seen.has(ref.id)) throw ALREADY_EXISTS('owners');
+    seen.add(ref.id);
+    const obj = await resolveRef(tx, ref);
+    if (obj.type !== 'user') throw new ValidationError('Group owners must be users.', 'owners');
+    const existing = await tx.selectFrom('groupOwners').select('userId').where('groupId', '=', group.id).where('userId', '=', obj.id).executeTakeFirst();
+    if (existing) throw ALREADY_EXISTS('owners');
+    await tx.insertInto('groupOwners').values({ groupId: group.id, userId: obj.id, createdAt: ctx.at }).execute();
+    await recordAudit(tx, ctx, {
+      activity: 'Add owner to group', category: 'GroupManagement', targetType: 'group', targetId: group.id, targetDisplayName: group.displayName,
+      modifiedProperties: [{ displayName: 'owners', oldValue: null, newValue: { id: obj.id, displayName: obj.displayName } }],
+    });
+  }
+}
+
+export function createGroupService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+  /** Runs a write; a unique index refusing a concurrent duplicate link becomes Graph's "already exist" 400. */
+  const write = async <T>(property: 'members' | 'owners', fn: (tx: Tx) => Promise<T>): Promise<T> => {
+    try {
+      return await db.transaction().execute(fn);
+    } catch (e) {
+      if (isUniqueViolation(e)) throw ALREADY_EXISTS(property);
+      throw e;
+    }
+  };
+
+  return {
+    get: (id: string) => findGroup(db, id),
+
+    /**
+     * Graph requires displayName, mailEnabled, mailNickname and securityEnabled; only displayName is
+     * required here: a group is a security group that is not mail-enabled unless said otherwise, and
+     * mailNickname is derived from displayName.
+     */
+    async create(caller: Caller, input: GroupInput & { displayName: string }, binds: GroupBinds = {}): Promise<GroupRow> {
+      const at = isoNow(clock);
+      const id = newId();
+      const row: GroupRow = {
+        id,
+        displayName: input.displayName,
+        description: input.description ?? null,
+        mail: null,
+        mailNickname: checkMailNickname(input.mailNickname) ?? deriveMailNickname(input.displayName, `group-${id.slice(0, 8)}`),
+        mailEnabled: input.mailEnabled ? 1 : 0,
+        securityEnabled: input.securityEnabled === false ? 0 : 1,
+        createdAt: at,
+        modifiedAt: at,
+      };
+      await write(binds.owners?.length ? 'owners' : 'members', async (tx) => {
+        await tx.insertInto('groups').values(row).execute();
+        const ctx = auditContext(caller, at);
+        await recordAudit(tx, ctx, {
+          activity: 'Add group', category: 'GroupManagement', targetType: 'group', targetId: id, targetDisplayName: row.displayName,
+          modifiedProperties: diffProperties(null, auditView(row), AUDITED),
+        });
+        await addOwners(tx, ctx, row, binds.owners ?? []);
+        await addMembers(tx, ctx, row, binds.members ?? []);
+      });
+      return row;
+    },
+
+    async update(caller: Caller, id: string, patch: GroupInput, binds: GroupBinds = {}, check?: (current: GroupRow) => void): Promise<GroupRow> {
+      const at = isoNow(clock);
+      const nick = checkMailNickname(patch.mailNickname);
+      return write('members', async (tx) => {
+        const current = await findGroup(tx, id);
+        check?.(current);
+        const next: GroupRow = {
+          ...current,
+          displayName: patch.displayName ?? current.displayName,
+          description: patch.description !== undefined ? patch.description : current.description,
+          mailNickname: nick ?? current.mailNickname,
+          mailEnabled: patch.mailEnabled === undefined ? current.mailEnabled : patch.mailEnabled ? 1 : 0,
+          securityEnabled: patch.securityEnabled === undefined ? current.securityEnabled : patch.securityEnabled ? 1 : 0,
+          modifiedAt: at,
+        };
+        const ctx = auditContext(caller, at);
+        const changes = diffProperties(auditView(current), auditView(next), AUDITED);
+        if (changes.length > 0) {
+          await tx.updateTable('groups').set(next).where('id', '=', current.id).execute();
+          await recordAudit(tx, ctx, {
+            activity: 'Update group', category: 'GroupManagement', targetType: 'group', targetId: current.id, targetDisplayName: next.displayName,
+            modifiedProperties: changes,
+          });
+        }
+        await addOwners(tx, ctx, next, binds.owners ?? []);
+        await addMembers(tx, ctx, next, binds.members ?? []);
+        return changes.length > 0 ? next : current;
+      });
+    },
+
+    /**
+     * Deletes a group with its memberships (as group and as member), ownerships and the references
+     * other objects hold to it, refusing while a catalog offers it as a resource: access packages
+     * would keep granting a group that no longer exists.
+     */
+    async delete(caller: Caller, id: string, check?: (current: GroupRow) => void): Promise<void> {
+      const at = isoNow(clock);
+      await db.transaction().execute(async (tx) => {
+        const current = await findGroup(tx, id);
+        check?.(current);
+        const catalogs = await tx
+          .selectFrom('resources')
+          .innerJoin('catalogs', 'catalogs.id', 'resources.catalogId')
+          .select(['catalogs.id', 'catalogs.displayName'])
+          .where('resources.originSystem', '=', 'AadGroup')
+          .where('resources.originId', 'in', [current.id, current.id.toUpperCase()])
+          .orderBy('catalogs.displayName')
+          .execute();
+        if (catalogs.length > 0) {
+          const names = catalogs.map((c) => `'${c.displayName}' (${c.id})`).join(', ');
+          throw new ConflictError(
+            `Group '${current.displayName}' is a resource in catalog${catalogs.length === 1 ? '' : 's'} ${names}; remove it from ${catalogs.length === 1 ? 'that catalog' : 'those catalogs'} before deleting the group.`,
+            'InvalidDeleteGroupIsCatalogResource',
+          );
+        }
+        await tx.deleteFrom('groupMembers').where((eb) => eb.or([eb('groupId', '=', current.id), eb('memberId', '=', current.id)])).execute();
+        await tx.deleteFrom('groupOwners').where('groupId', '=', current.id).execute();
+        await tx.deleteFrom('roleAssignments').where('principalId', '=', current.id).execute();
+        await tx.deleteFrom('connectedOrganizationSponsors').where('directoryObjectId', '=', current.id).execute();
+        await tx.deleteFrom('incompatibleGroups').where('groupId', '=', current.id).execute();
+        await tx.deleteFrom('groups').where('id', '=', current.id).execute();
+        await recordAudit(tx, auditContext(caller, at), {
+          activity: 'Delete group', category: 'GroupManagement', targetType: 'group', targetId: current.id, targetDisplayName: current.displayName,
+        });
+      });
+    },
+
+    async addMember(caller: Caller, groupId: string, ref: DirectoryRef): Promise<void> {
+      const at = isoNow(clock);
+      await write('members', async (tx) => addMembers(tx, auditContext(caller, at), await findGroup(tx, groupId), [ref]));
+    },
+
+    async removeMember(caller: Caller, groupId: string, memberId: string): Promise<void> {
+      const at = isoNow(clock);
+      await db.transaction().execute(async (tx) => {
+        const group = await findGroup(tx, groupId);
+        const link = isGuid(memberId)
+          ? await tx.selectFrom('groupMembers').selectAll().where('groupId', '=', group.id).where('memberId', '=', memberId.toLowerCase()).executeTakeFirst()
+          : undefined;
+        if (!link) throw new DirectoryNotFoundError(`'${memberId}' is not a member of group '${group.displayName}'.`);
+        await tx.deleteFrom('groupMembers').where('groupId', '=', group.id).where('memberId', '=', link.memberId).execute();
+        await recordAudit(tx, auditContext(caller, at), {
+          activity: 'Remove member from group', category: 'GroupManagement', targetType: 'group', targetId: group.id, targetDisplayName: group.displayName,
+          modifiedProperties: [{ displayName: 'members', oldValue: { id: link.memberId, type: link.memberType }, newValue: null }],
+        });
+      });
+    },
+
+    async addOwner(caller: Caller, groupId: string, ref: DirectoryRef): Promise<void> {
+      const at = isoNow(clock);
+      await write('owners', async (tx) => addOwners(tx, auditContext(caller, at), await findGroup(tx, groupId), [ref]));
+    },
+
+    async removeOwner(caller: Caller, groupId: string, userId: string): Promise<void> {
+      const at = isoNow(clock);
+      await db.transaction().execute(async (tx) => {
+        const group = await findGroup(tx, groupId);
+        const link = isGuid(userId)
+          ? await tx.selectFrom('groupOwners').selectAll().where('groupId', '=', group.id).where('userId', '=', userId.toLowerCase()).executeTakeFirst()
+          : undefined;
+        if (!link) throw new DirectoryNotFoundError(`'${userId}' is not an owner of group '${group.displayName}'.`);
+        await tx.deleteFrom('groupOwners').where('groupId', '=', group.id).where('userId', '=', link.userId).execute();
+        await recordAudit(tx, auditContext(caller, at), {
+          activity: 'Remove owner from group', category: 'GroupManagement', targetType: 'group', targetId: group.id, targetDisplayName: group.displayName,
+          modifiedProperties: [{ displayName: 'owners', oldValue: { id: link.userId }, newValue: null }],
+        });
+      });
+    },
+  };
+}
+
+export type GroupService = ReturnType<typeof createGroupService>;

@@ -1,6 +1,275 @@
-import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { canTenant, type Principal } from '../../domain/authorization.js';
+import {
+  DISPLAY_NAME_MAX,
+  isSelfReference,
+  MAIL_MAX,
+  MAIL_NICKNAME_MAX,
+  parseDirectoryRef,
+  TEXT_MAX,
+  UPN_MAX,
+  USER_TYPES,
+  type UserType,
+} from '../../domain/directory.js';
+import { ForbiddenError } from '../../domain/errors.js';
 import type { Services } from '../../services/index.js';
+import type { UserInput, UserRow } from '../../services/users.js';
 import type { Db } from '../../store/db.js';
+import { applySelect, expandAll, listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
+import type { ExpandItem } from '../odata/query-options.js';
+import type { FieldMap } from '../odata/sql.js';
+import { canonicalEnum } from '../odata/sql.js';
+import { checkIfMatch, setEtag } from '../etag.js';
+import { Body, CollectionOf, EnumString, GraphObjectSchema, IdParams, Nullable, Text } from '../schemas.js';
+import { callerOf } from '../security.js';
+import { odataType, V1 } from './paths.js';
 
-// Placeholder: filled in by its owner.
-export function registerUserRoutes(_app: FastifyInstance, _services: Services, _db: Db): void {}
+export interface DirectoryCtx {
+  db: Db;
+}
+
+/** The columns a user's Graph representation needs (also produced by the users-and-groups union in groups.ts). */
+export type UserView = Pick<
+  UserRow,
+  'id' | 'displayName' | 'userPrincipalName' | 'mail' | 'mailNickname' | 'givenName' | 'surname' | 'department' | 'jobTitle' | 'userType' | 'accountEnabled' | 'createdAt'
+>;
+
+export const USER_PROPERTIES = [
+  'id', 'displayName', 'userPrincipalName', 'mail', 'mailNickname', 'givenName', 'surname', 'department', 'jobTitle', 'userType', 'accountEnabled', 'createdDateTime',
+] as const;
+
+export function userToGraph(r: UserView): GraphObject {
+  return {
+    id: r.id,
+    displayName: r.displayName,
+    userPrincipalName: r.userPrincipalName,
+    mail: r.mail,
+    mailNickname: r.mailNickname,
+    givenName: r.givenName,
+    surname: r.surname,
+    department: r.department,
+    jobTitle: r.jobTitle,
+    userType: r.userType,
+    accountEnabled: !!r.accountEnabled,
+    createdDateTime: r.createdAt,
+  };
+}
+
+/** A user where Graph returns directoryObjects (manager, directReports, members, owners): typed with @odata.type. */
+export function userObjectToGraph(r: UserView): GraphObject {
+  return { '@odata.type': odataType('user'), ...userToGraph(r) };
+}
+
+const userFields: FieldMap = {
+  id: { column: 'users.id', type: 'guid' },
+  displayName: { column: 'users.displayName', type: 'string' },
+  userPrincipalName: { column: 'users.userPrincipalName', type: 'string' },
+  mail: { column: 'users.mail', type: 'string' },
+  mailNickname: { column: 'users.mailNickname', type: 'string' },
+  givenName: { column: 'users.givenName', type: 'string' },
+  surname: { column: 'users.surname', type: 'string' },
+  department: { column: 'users.department', type: 'string' },
+  jobTitle: { column: 'users.jobTitle', type: 'string' },
+  userType: { column: 'users.userType', type: 'enum', values: USER_TYPES },
+  accountEnabled: { column: 'users.accountEnabled', type: 'boolean' },
+  createdDateTime: { column: 'users.createdAt', type: 'datetime' },
+};
+
+/** $expand=manager: the managers of a whole page in one query. */
+async function expandManager(items: GraphObject[], item: ExpandItem, ctx: DirectoryCtx): Promise<void> {
+  const rows = await ctx.db
+    .selectFrom('users as u')
+    .innerJoin('users as m', 'm.id', 'u.managerId')
+    .selectAll('m')
+    .select('u.id as subjectId')
+    .where('u.id', 'in', items.map((i) => i.id))
+    .execute();
+  const managers = rows.map((r) => ({ subjectId: r.subjectId, obj: userObjectToGraph(r) }));
+  await expandAll(userObjectSet, managers.map((m) => m.obj), item.expand, ctx);
+  const bySubject = new Map(managers.map((m) => [m.subjectId, applySelect(userObjectSet, m.obj, item.select, item.expand)]));
+  // Graph leaves the property out for a user without a manager
+  for (const it of items) {
+    const m = bySubject.get(it.id);
+    if (m) it.manager = m;
+  }
+}
+
+export const userSet: EntitySet<UserView, DirectoryCtx> = {
+  entity: 'user',
+  fields: userFields,
+  properties: USER_PROPERTIES,
+  navigation: { manager: expandManager },
+  defaultOrder: 'displayName',
+  idColumn: 'users.id',
+  toGraph: userToGraph,
+};
+
+export const userObjectSet: EntitySet<UserView, DirectoryCtx> = { ...userSet, toGraph: userObjectToGraph };
+
+export const UserSchema = GraphObjectSchema('user', {
+  displayName: Type.String(),
+  userPrincipalName: Type.String(),
+  mail: Nullable(Type.String()),
+  mailNickname: Nullable(Type.String()),
+  givenName: Nullable(Type.String()),
+  surname: Nullable(Type.String()),
+  department: Nullable(Type.String()),
+  jobTitle: Nullable(Type.String()),
+  userType: Type.String(),
+  accountEnabled: Type.Boolean(),
+  createdDateTime: Type.String(),
+});
+
+const PasswordProfile = Type.Object(
+  {
+    forceChangePasswordNextSignIn: Type.Optional(Type.Boolean()),
+    forceChangePasswordNextSignInWithMfa: Type.Optional(Type.Boolean()),
+    password: Type.Optional(Nullable(Type.String({ maxLength: 256 }))),
+  },
+  {
+    additionalProperties: false,
+    description: 'Accepted so that Graph clients work unchanged, then discarded: it is never stored, logged or returned. People sign in through the identity provider.',
+  },
+);
+
+const UserFields = {
+  accountEnabled: Type.Optional(Type.Boolean({ description: 'default true' })),
+  displayName: Type.Optional(Type.String({ minLength: 1, maxLength: DISPLAY_NAME_MAX })),
+  userPrincipalName: Type.Optional(Type.String({ minLength: 1, maxLength: UPN_MAX, description: 'name@domain; unique, compared case-insensitively' })),
+  mailNickname: Type.Optional(Type.String({ minLength: 1, maxLength: MAIL_NICKNAME_MAX, description: 'default: the part of userPrincipalName before @' })),
+  passwordProfile: Type.Optional(PasswordProfile),
+  mail: Type.Optional(Nullable(Text(MAIL_MAX))),
+  givenName: Type.Optional(Nullable(Text(TEXT_MAX))),
+  surname: Type.Optional(Nullable(Text(TEXT_MAX))),
+  department: Type.Optional(Nullable(Text(TEXT_MAX))),
+  jobTitle: Type.Optional(Nullable(Text(TEXT_MAX))),
+  userType: Type.Optional(EnumString(USER_TYPES, 'default Member')),
+};
+const CreateUser = Body({
+  ...UserFields,
+  displayName: Type.String({ minLength: 1, maxLength: DISPLAY_NAME_MAX }),
+  userPrincipalName: Type.String({ minLength: 1, maxLength: UPN_MAX, description: 'name@domain; unique, compared case-insensitively' }),
+});
+const UpdateUser = Body(UserFields);
+
+type UserBody = Omit<UserInput, 'userType'> & { userType?: string; passwordProfile?: unknown };
+
+/** Maps a request body to service input. passwordProfile stops here: it is never passed on. */
+function userInput(b: UserBody): UserInput {
+  const { passwordProfile: _discarded, userType, ...rest } = b;
+  return { ...rest, userType: userType === undefined ? undefined : (canonicalEnum(USER_TYPES, userType, 'userType') as UserType) };
+}
+
+/** `{"@odata.id": "https://…/users/{id}"}` as Graph clients send for $ref writes. */
+export const RefBody = Body({ '@odata.id': Type.String({ minLength: 1, maxLength: 2048 }) });
+export type RefBodyType = { '@odata.id': string };
+
+export const UserIdParams = IdParams;
+
+/** Anyone signed in may read themselves; reading anyone else needs directory.read. Checked before any lookup, so a 403 reveals nothing. */
+export function assertCanReadUser(p: Principal, idOrUpn: string): void {
+  if (isSelfReference(idOrUpn, p)) return;
+  if (!canTenant(p, 'directory.read')) throw new ForbiddenError("Reading other users needs the 'directory.read' permission.");
+}
+
+/** The user a /users/{id} or /me path names, after the read check. */
+export function userPathId(req: FastifyRequest): string {
+  const p = req.principal!;
+  const id = (req.params as { id?: string }).id ?? p.userId;
+  assertCanReadUser(p, id);
+  return id;
+}
+
+export function registerUserRoutes(app: FastifyInstance, services: Services, db: Db): void {
+  const ctx: DirectoryCtx = { db };
+  const tags = ['users'];
+
+  app.get(`${V1}/users`, {
+    config: { auth: { tenant: 'directory.read' } },
+    schema: { tags, summary: 'List users', response: { 200: CollectionOf(UserSchema) } },
+  }, async (req) => listCollection(userSet, db.selectFrom('users').selectAll('users'), req, ctx));
+
+  app.post(`${V1}/users`, {
+    config: { auth: { tenant: 'directory.write' } },
+    schema: { tags, summary: 'Create a user (passwordProfile is accepted and discarded)', body: CreateUser, response: { 201: UserSchema } },
+  }, async (req, reply) => {
+    const row = await services.users.create(callerOf(req), userInput(req.body as UserBody) as UserInput & { displayName: string; userPrincipalName: string });
+    const obj = userToGraph(row);
+    setEtag(reply, obj);
+    return reply.status(201).header('Location', `${V1}/users/${row.id}`).send(obj);
+  });
+
+  app.get(`${V1}/me`, {
+    config: { auth: { authenticated: true } },
+    schema: { tags, summary: 'The signed-in user', response: { 200: UserSchema } },
+  }, async (req, reply) => {
+    const row = await services.users.get(req.principal!.userId);
+    setEtag(reply, userToGraph(row));
+    return shapeOne(userSet, row, req, ctx);
+  });
+
+  app.get(`${V1}/users/:id`, {
+    config: { auth: { authenticated: true } },
+    schema: { tags, summary: 'Get a user by id or userPrincipalName (yourself, or anyone with directory.read)', params: UserIdParams, response: { 200: UserSchema } },
+  }, async (req, reply) => {
+    const row = await services.users.get(userPathId(req));
+    setEtag(reply, userToGraph(row));
+    return shapeOne(userSet, row, req, ctx);
+  });
+
+  app.patch(`${V1}/users/:id`, {
+    config: { auth: { tenant: 'directory.write' } },
+    schema: { tags, summary: 'Update a user (If-Match supported; passwordProfile is accepted and discarded)', params: UserIdParams, body: UpdateUser, response: { 204: Type.Null() } },
+  }, async (req, reply) => {
+    const { id } = req.params as { id: string };
+    await services.users.update(callerOf(req), id, userInput(req.body as UserBody), (cur) => checkIfMatch(req, userToGraph(cur)));
+    return reply.status(204).send();
+  });
+
+  app.delete(`${V1}/users/:id`, {
+    config: { auth: { tenant: 'directory.write' } },
+    schema: { tags, summary: 'Delete a user that holds no active access package assignments', params: UserIdParams, response: { 204: Type.Null() } },
+  }, async (req, reply) => {
+    const { id } = req.params as { id: string };
+    await services.users.delete(callerOf(req), id, (cur) => checkIfMatch(req, userToGraph(cur)));
+    return reply.status(204).send();
+  });
+
+  // ---- manager and direct reports
+
+  const getManager = async (req: FastifyRequest) => shapeOne(userObjectSet, await services.users.getManager(userPathId(req)), req, ctx);
+  const managerSchema = (summary: string, params?: typeof UserIdParams) => ({
+    tags, summary, ...(params ? { params } : {}), response: { 200: UserSchema },
+  });
+  app.get(`${V1}/me/manager`, { config: { auth: { authenticated: true } }, schema: managerSchema("The signed-in user's manager") }, getManager);
+  app.get(`${V1}/users/:id/manager`, {
+    config: { auth: { authenticated: true } },
+    schema: managerSchema("A user's manager (404 Request_ResourceNotFound when none)", UserIdParams),
+  }, getManager);
+
+  app.put(`${V1}/users/:id/manager/$ref`, {
+    config: { auth: { tenant: 'directory.write' } },
+    schema: { tags, summary: "Set a user's manager; refuses self and cycles", params: UserIdParams, body: RefBody, response: { 204: Type.Null() } },
+  }, async (req, reply) => {
+    const { id } = req.params as { id: string };
+    await services.users.setManager(callerOf(req), id, parseDirectoryRef((req.body as RefBodyType)['@odata.id']));
+    return reply.status(204).send();
+  });
+
+  app.delete(`${V1}/users/:id/manager/$ref`, {
+    config: { auth: { tenant: 'directory.write' } },
+    schema: { tags, summary: "Remove a user's manager", params: UserIdParams, response: { 204: Type.Null() } },
+  }, async (req, reply) => {
+    await services.users.removeManager(callerOf(req), (req.params as { id: string }).id);
+    return reply.status(204).send();
+  });
+
+  app.get(`${V1}/users/:id/directReports`, {
+    config: { auth: { tenant: 'directory.read' } },
+    schema: { tags, summary: 'Users whose manager is this user', params: UserIdParams, response: { 200: CollectionOf(UserSchema) } },
+  }, async (req) => {
+    const user = await services.users.get((req.params as { id: string }).id);
+    return listCollection(userObjectSet, db.selectFrom('users').selectAll('users').where('users.managerId', '=', user.id), req, ctx);
+  });
+}
