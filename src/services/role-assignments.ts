@@ -1,6 +1,192 @@
-import type { ServiceDeps } from './deps.js';
+import {
+  canAssignRole,
+  canCatalog,
+  catalogsWhere,
+  findRoleDefinition,
+  isAdministrator,
+  RoleDefinitionIds,
+  type Principal,
+  type RoleDefinition,
+} from '../domain/authorization.js';
+import { isoNow } from '../domain/clock.js';
+import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { isGuid, newId } from '../domain/ids.js';
+import { resolveRoleScope, TENANT_SCOPE } from '../domain/role-assignment.js';
+import { recordAudit } from '../store/audit.js';
+import type { Db, Tx } from '../store/db.js';
+import { transitiveGroupIds, transitiveMemberIds } from '../store/membership.js';
+import type { RoleAssignmentsTable } from '../store/schema.js';
+import { findDirectoryObject, isUniqueViolation } from './connected-organizations.js';
+import { auditContext, type Caller, type ServiceDeps } from './deps.js';
 
-// Placeholder: filled in by its owner.
-export function createRoleAssignmentService(_deps: Pick<ServiceDeps, 'db' | 'clock'>) {
-  return {};
+export type RoleAssignmentRow = RoleAssignmentsTable;
+
+export interface RoleAssignmentInput {
+  principalId: string;
+  roleDefinitionId: string;
+  appScopeId?: string | null;
+  directoryScopeId?: string | null;
+}
+
+/** A 404 that names the request field holding the missing id (the generic NotFoundError names no field). */
+class ReferencedObjectNotFoundError extends DomainError {
+  readonly status = 404;
+  constructor(message: string, target: string) {
+    super('ResourceNotFound', message, target);
+  }
+}
+
+/** What a principal may see of the role assignments: all, or those in some catalogs plus the ones that apply to it. */
+export type RoleAssignmentVisibility = 'all' | { catalogIds: string[]; principalIds: string[] };
+
+export async function findRoleAssignment(db: Db | Tx, id: string): Promise<RoleAssignmentRow> {
+  const row = isGuid(id) ? await db.selectFrom('roleAssignments').selectAll().where('id', '=', id.toLowerCase()).executeTakeFirst() : undefined;
+  if (!row) throw new NotFoundError('Role assignment', id);
+  return row;
+}
+
+/** Role definitions from the store may predate a rename; an unknown one is treated as tenant-wide (administrators only). */
+function roleOf(row: RoleAssignmentRow): RoleDefinition {
+  return findRoleDefinition(row.roleDefinitionId) ?? { id: row.roleDefinitionId, displayName: row.roleDefinitionId, description: '', scope: 'tenant' };
+}
+
+/**
+ * True when some enabled user other than through `excludingId` still holds the administrator role,
+ * directly or through a group at any depth.
+ */
+async function administratorRemains(tx: Tx, excludingId: string): Promise<boolean> {
+  const remaining = await tx
+    .selectFrom('roleAssignments')
+    .select('principalId')
+    .where('roleDefinitionId', '=', RoleDefinitionIds.administrator)
+    .where('appScopeId', '=', TENANT_SCOPE)
+    .where('id', '<>', excludingId)
+    .execute();
+  const ids = remaining.map((r) => r.principalId);
+  if (ids.length === 0) return false;
+  const direct = await tx.selectFrom('users').select('id').where('id', 'in', ids).where('accountEnabled', '=', 1).limit(1).executeTakeFirst();
+  if (direct) return true;
+  const groups = await tx.selectFrom('groups').select('id').where('id', 'in', ids).execute();
+  for (const g of groups) {
+    const userIds = (await transitiveMemberIds(tx, g.id)).filter((m) => m.type === 'user').map((m) => m.id);
+    if (userIds.length === 0) continue;
+    const member = await tx.selectFrom('users').select('id').where('id', 'in', userIds).where('accountEnabled', '=', 1).limit(1).executeTakeFirst();
+    if (member) return true;
+  }
+  return false;
+}
+
+export function createRoleAssignmentService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+  return {
+    get: (id: string) => findRoleAssignment(db, id),
+
+    /** Administrators see every assignment; others those in catalogs they may read, plus those that apply to them. */
+    async visibility(p: Principal): Promise<RoleAssignmentVisibility> {
+      if (isAdministrator(p)) return 'all';
+      const catalogIds = catalogsWhere(p, 'catalog.read') as string[];
+      return { catalogIds, principalIds: [p.userId, ...(await transitiveGroupIds(db, p.userId))] };
+    },
+
+    async canSee(p: Principal, row: RoleAssignmentRow): Promise<boolean> {
+      if (isAdministrator(p)) return true;
+      if (row.catalogId && canCatalog(p, 'catalog.read', row.catalogId)) return true;
+      return row.principalId === p.userId || (await transitiveGroupIds(db, p.userId)).includes(row.principalId);
+    },
+
+    async create(caller: Caller, input: RoleAssignmentInput): Promise<RoleAssignmentRow> {
+      const role = findRoleDefinition(input.roleDefinitionId);
+      if (!role) {
+        throw new ValidationError(`roleDefinitionId '${input.roleDefinitionId}' is not an entitlement management role; list them at roleManagement/entitlementManagement/roleDefinitions.`, 'roleDefinitionId');
+      }
+      if (!isGuid(input.principalId)) throw new ValidationError(`principalId '${input.principalId}' is not an object id (a GUID).`, 'principalId');
+      const scope = resolveRoleScope(role, input.appScopeId, input.directoryScopeId);
+      // checked before looking anything up, so that the answer does not reveal which catalogs exist
+      if (!canAssignRole(caller.principal, role, scope.catalogId)) {
+        throw new ForbiddenError(role.scope === 'tenant'
+          ? `Only administrators can assign the tenant-wide role '${role.displayName}'.`
+          : `Assigning '${role.displayName}' needs the 'catalog.roles.write' permission in catalog '${scope.catalogId}'.`);
+      }
+      const at = isoNow(clock);
+      return db.transaction().execute(async (tx) => {
+        let catalogName: string | null = null;
+        if (scope.catalogId) {
+          const catalog = await tx.selectFrom('catalogs').select(['id', 'displayName']).where('id', '=', scope.catalogId).executeTakeFirst();
+          if (!catalog) throw new ValidationError(`appScopeId '${scope.appScopeId}' names a catalog that does not exist.`, 'appScopeId');
+          catalogName = catalog.displayName;
+        }
+        const principal = await findDirectoryObject(tx, input.principalId);
+        if (!principal) throw new ReferencedObjectNotFoundError(`principalId '${input.principalId}' is not a user or group in the directory.`, 'principalId');
+        const row: RoleAssignmentRow = {
+          id: newId(), principalId: principal.id, roleDefinitionId: role.id, appScopeId: scope.appScopeId, catalogId: scope.catalogId, createdAt: at,
+        };
+        const duplicate = () => new ConflictError(`'${principal.displayName}' already has the role '${role.displayName}' at scope '${row.appScopeId}'.`, 'RoleAssignmentExists');
+        const existing = await tx
+          .selectFrom('roleAssignments')
+          .select('id')
+          .where('principalId', '=', row.principalId)
+          .where('roleDefinitionId', '=', row.roleDefinitionId)
+          .where('appScopeId', '=', row.appScopeId)
+          .executeTakeFirst();
+        if (existing) throw duplicate();
+        try {
+          await tx.insertInto('roleAssignments').values(row).execute();
+        } catch (e) {
+          if (isUniqueViolation(e)) throw duplicate();
+          throw e;
+        }
+        await recordAudit(tx, auditContext(caller, at), {
+          activity: 'Add role assignment', category: 'RoleManagement', targetType: 'unifiedRoleAssignment', targetId: row.id,
+          targetDisplayName: `${role.displayName}${catalogName ? ` of '${catalogName}'` : ''}: ${principal.displayName}`,
+          modifiedProperties: [
+            { displayName: 'principalId', oldValue: null, newValue: row.principalId },
+            { displayName: 'roleDefinitionId', oldValue: null, newValue: row.roleDefinitionId },
+            { displayName: 'appScopeId', oldValue: null, newValue: row.appScopeId },
+          ],
+        });
+        return row;
+      });
+    },
+
+    async delete(caller: Caller, id: string): Promise<void> {
+      const at = isoNow(clock);
+      await db.transaction().execute(async (tx) => {
+        const row = await findRoleAssignment(tx, id);
+        const role = roleOf(row);
+        if (!canAssignRole(caller.principal, role, row.catalogId)) {
+          throw new ForbiddenError(role.scope === 'tenant'
+            ? `Only administrators can remove the tenant-wide role '${role.displayName}'.`
+            : `Removing '${role.displayName}' needs the 'catalog.roles.write' permission in catalog '${row.catalogId}'.`);
+        }
+        if (row.roleDefinitionId === RoleDefinitionIds.administrator && row.appScopeId === TENANT_SCOPE) {
+          // Touch every administrator assignment first: a no-op update that takes their row locks on
+          // PostgreSQL and the write lock on SQLite, so two administrators removing each other at the
+          // same moment are serialized and the second one sees the first removal.
+          await tx
+            .updateTable('roleAssignments')
+            .set((eb) => ({ createdAt: eb.ref('createdAt') }))
+            .where('roleDefinitionId', '=', RoleDefinitionIds.administrator)
+            .where('appScopeId', '=', TENANT_SCOPE)
+            .execute();
+          if (!(await administratorRemains(tx, row.id))) {
+            throw new ConflictError(
+              'This is the last administrator assignment held by an enabled user; assign the administrator role to someone else first, so that the installation keeps an administrator.',
+              'LastAdministrator',
+            );
+          }
+        }
+        const r = await tx.deleteFrom('roleAssignments').where('id', '=', row.id).executeTakeFirst();
+        if (Number(r.numDeletedRows) === 0) throw new NotFoundError('Role assignment', id);
+        const principal = await findDirectoryObject(tx, row.principalId);
+        await recordAudit(tx, auditContext(caller, at), {
+          activity: 'Remove role assignment', category: 'RoleManagement', targetType: 'unifiedRoleAssignment', targetId: row.id,
+          targetDisplayName: `${role.displayName}: ${principal?.displayName ?? row.principalId}`,
+          modifiedProperties: [
+            { displayName: 'principalId', oldValue: row.principalId, newValue: null },
+            { displayName: 'roleDefinitionId', oldValue: row.roleDefinitionId, newValue: null },
+            { displayName: 'appScopeId', oldValue: row.appScopeId, newValue: null },
+          ],
+        });
+      });
+    },
+  };
 }

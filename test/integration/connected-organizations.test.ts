@@ -76,7 +76,7 @@ describe('connected organizations', () => {
     // a second organization may also accept Facebook users, but not the same tenant
     const social = await t.admin.post(ORGS, { displayName: 'Also social', identitySources: [sources[3]] });
     assert.equal(social.status, 201);
-    const tenant = await t.admin.post(ORGS, { displayName: 'Same tenant', identitySources: [{ ...sources[0], tenantId: sources[0].tenantId.toUpperCase() }] });
+    const tenant = await t.admin.post(ORGS, { displayName: 'Same tenant', identitySources: [{ ...sources[0], tenantId: sources[0].tenantId!.toUpperCase() }] });
     assert.equal(tenant.status, 409);
     assert.match(tenant.body.error.message, /Many sources/);
   });
