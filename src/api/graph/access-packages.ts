@@ -13,7 +13,8 @@ import { listCollection, shapeOne, type EntitySet, type GraphObject } from '../o
 import { Body, CollectionOf, GraphObjectSchema, IdParams, Nullable, Ref } from '../schemas.js';
 import { callerOf } from '../security.js';
 import { catalogSet, type GraphCtx } from './catalogs.js';
-import { EM, V1, odataType } from './paths.js';
+import { groupObjectToGraph } from './groups.js';
+import { EM, V1 } from './paths.js';
 import { attachMany, attachOne, resourceRoleSet, resourceScopeSet, resourceToGraph, roleToGraph, scopeToGraph } from './resources.js';
 
 // Access packages, their resource role scopes and their incompatibility links.
@@ -33,21 +34,6 @@ export function accessPackageToGraph(r: AccessPackageRow): GraphObject {
 
 function roleScopeToGraph(r: ResourceRoleScopeRow): GraphObject {
   return { id: r.id, createdDateTime: r.createdAt };
-}
-
-/** Directory groups as Graph returns them in a collection of directory objects. */
-function groupToGraph(g: GroupsTable): GraphObject {
-  return {
-    '@odata.type': odataType('group'),
-    id: g.id,
-    displayName: g.displayName,
-    description: g.description,
-    mail: g.mail,
-    mailNickname: g.mailNickname,
-    mailEnabled: !!g.mailEnabled,
-    securityEnabled: !!g.securityEnabled,
-    createdDateTime: g.createdAt,
-  };
 }
 
 /** Only what a policy summary needs here; the policy module owns the full object. */
@@ -99,7 +85,8 @@ export const groupRefSet: EntitySet<GroupsTable, GraphCtx> = {
   navigation: {},
   defaultOrder: 'displayName',
   idColumn: 'groups.id',
-  toGraph: groupToGraph,
+  // the directory module's shape, with @odata.type as in any collection of directory objects
+  toGraph: groupObjectToGraph,
 };
 
 const policySummarySet: EntitySet<AssignmentPoliciesTable, GraphCtx> = {
