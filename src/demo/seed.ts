@@ -121,7 +121,34 @@ export async function seedDemo(services: Services, db: Db, clock: Clock): Promis
   return { users, groups: groupIds.size, catalogs: catalogs.length + 1, packages };
 }
 
-/** Filled in once resources and access packages exist as services. */
-async function seedDemoPackages(..._args: unknown[]): Promise<number> {
-  return 0;
+type Caller = { principal: ReturnType<typeof systemPrincipal>; correlationId: string };
+
+/** Catalog resources from the demo's resource groups, and packages that bundle their Member roles. */
+async function seedDemoPackages(services: Services, _db: Db, caller: Caller, catalogs: { id: string }[], groupIds: Map<string, string>): Promise<number> {
+  const [engineering, salesMarketing] = catalogs;
+  const plan: { catalogId: string; name: string; description: string; groups: string[]; hidden?: boolean }[] = [
+    { catalogId: engineering.id, name: 'Production read access', description: 'Read-only access to production data for investigations.', groups: ['Production Database Readers'] },
+    { catalogId: engineering.id, name: 'Release engineering', description: 'Deploy services and read production data.', groups: ['Deploy Operators', 'Production Database Readers'] },
+    { catalogId: salesMarketing.id, name: 'Sales tools', description: 'CRM access and the sales forecast.', groups: ['CRM Users', 'Sales Forecast Editors'] },
+    { catalogId: salesMarketing.id, name: 'Marketing site editor', description: 'Edit the public marketing site.', groups: ['Marketing Site Editors'] },
+    { catalogId: salesMarketing.id, name: 'Finance reports (pilot)', description: 'Hidden pilot: monthly finance reports, by direct link only.', groups: ['Finance Reports Readers'], hidden: true },
+  ];
+  const added = new Map<string, { roleId: string; scopeId: string }>();
+  for (const p of plan) {
+    for (const g of p.groups) {
+      const key = `${p.catalogId}:${g}`;
+      if (added.has(key)) continue;
+      const r = await services.resources.submitRequest(caller, {
+        requestType: 'adminAdd', catalogId: p.catalogId, resource: { originSystem: 'AadGroup', originId: groupIds.get(g)! },
+      });
+      const member = r.roles.find((role) => role.displayName === 'Member')!;
+      added.set(key, { roleId: member.id, scopeId: r.scopes[0].id });
+    }
+    const pkg = await services.accessPackages.create(caller, { catalogId: p.catalogId, displayName: p.name, description: p.description, isHidden: !!p.hidden });
+    for (const g of p.groups) {
+      const { roleId, scopeId } = added.get(`${p.catalogId}:${g}`)!;
+      await services.accessPackages.addRoleScope(caller, pkg.id, { id: roleId }, { id: scopeId });
+    }
+  }
+  return plan.length;
 }

@@ -1,4 +1,6 @@
 import type { ServiceDeps } from './deps.js';
+import { builtInConnectors, createConnectorRegistry } from '../connectors/registry.js';
+import type { ResourceConnector } from '../connectors/types.js';
 import { createTokenService } from './tokens.js';
 import { createCatalogService } from './catalogs.js';
 import { createBootstrapService } from './bootstrap.js';
@@ -12,14 +14,22 @@ import { createRoleAssignmentService } from './role-assignments.js';
 import { createAuditLogService } from './audit-log.js';
 
 /** The object graph of use cases, built once per app from explicit dependencies (no module-level singletons). */
-export function createServices(deps: ServiceDeps) {
+export interface ServiceOptions {
+  /** connectors beyond the built-in ones (other resource systems; tests add one that fails on demand) */
+  connectors?: ResourceConnector[];
+}
+
+export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) {
+  // one registry per app, shared by catalog resources and (later) fulfilment
+  const connectors = createConnectorRegistry([...builtInConnectors(deps), ...(options.connectors ?? [])]);
   return {
+    connectors,
     tokens: createTokenService(deps),
     bootstrap: createBootstrapService(deps),
     users: createUserService(deps),
     groups: createGroupService(deps),
     catalogs: createCatalogService(deps),
-    resources: createResourceService(deps),
+    resources: createResourceService(deps, connectors),
     accessPackages: createAccessPackageService(deps),
     connectedOrganizations: createConnectedOrganizationService(deps),
     settings: createSettingsService(deps),

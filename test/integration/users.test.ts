@@ -132,6 +132,9 @@ describe('users', () => {
     assert.deepEqual(names_(await list(`$filter=startswith(displayName,'${tag}') and userType eq 'Guest'`)), ['Elin']);
     assert.deepEqual(names_(await list(`$filter=givenName in ('Bert','Cleo') and surname eq 'Filter'`)), ['Bert', 'Cleo']);
     assert.deepEqual(names_(await list(`$filter=contains(userPrincipalName,'${tag}.e')`)), ['Elin']);
+    // sign-in names compare case-insensitively, with eq and in alike
+    assert.deepEqual(names_(await list(`$filter=userPrincipalName eq '${tag.toUpperCase()}.ANNA@CONTOSO.TEST'`)), ['Anna']);
+    assert.deepEqual(names_(await list(`$filter=userPrincipalName in ('${tag}.Bert@Contoso.Test')`)), ['Bert']);
     assert.deepEqual(names_(await list(`$filter=startswith(displayName,'${tag}') and jobTitle eq null and department ne 'Sales'`)), ['Bert', 'Dirk']);
 
     const first = await list(`$filter=startswith(displayName,'${tag}')&$orderby=displayName desc&$top=2&$count=true&$select=displayName,department`);

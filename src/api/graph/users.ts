@@ -64,7 +64,8 @@ export function userObjectToGraph(r: UserView): GraphObject {
 const userFields: FieldMap = {
   id: { column: 'users.id', type: 'guid' },
   displayName: { column: 'users.displayName', type: 'string' },
-  userPrincipalName: { column: 'users.userPrincipalName', type: 'string' },
+  // sign-in names compare case-insensitively, as in Graph
+  userPrincipalName: { column: 'users.upnKey', type: 'string', lowercased: true },
   mail: { column: 'users.mail', type: 'string' },
   mailNickname: { column: 'users.mailNickname', type: 'string' },
   givenName: { column: 'users.givenName', type: 'string' },

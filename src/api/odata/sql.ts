@@ -13,6 +13,11 @@ export interface FieldSpec {
   type: FieldType;
   /** canonical enum literals; filter values are matched to them case-insensitively */
   values?: readonly string[];
+  /**
+   * the column holds lower-cased text (e.g. users.upnKey): equality and `in` compare against the
+   * lower-cased value, so the comparison is case-insensitive and still uses the column's index
+   */
+  lowercased?: boolean;
   /** false when the property exists but cannot be filtered on */
   filterable?: boolean;
   sortable?: boolean;
@@ -67,7 +72,8 @@ function literalValue(lit: Literal, spec: FieldSpec, path: string): string | num
     case 'guid':
       return lit.type === 'guid' || lit.type === 'string' ? lit.value.toLowerCase() : bad();
     case 'string':
-      return lit.type === 'string' || lit.type === 'guid' ? lit.value : bad();
+      if (lit.type !== 'string' && lit.type !== 'guid') return bad();
+      return spec.lowercased ? lit.value.toLowerCase() : lit.value;
   }
 }
 
