@@ -55,6 +55,39 @@ describe('Microsoft Graph JavaScript client compatibility', () => {
     assert.equal(again.description, 'patched');
   });
 
+  it('runs the whole set-up flow: group, catalog, resource request, package, Member role, read back with $expand', async () => {
+    const em = '/identityGovernance/entitlementManagement';
+    const group = await graph.api('/groups').post({ displayName: 'Sales reps', mailEnabled: false, mailNickname: 'salesreps', securityEnabled: true });
+    const catalog = await graph.api(`${em}/catalogs`).post({ displayName: 'Sales', description: 'Sales resources', isExternallyVisible: false });
+    const request = await graph.api(`${em}/resourceRequests`).post({
+      requestType: 'adminAdd',
+      resource: { displayName: 'Sales reps', originId: group.id, originSystem: 'AadGroup' },
+      catalog: { id: catalog.id },
+    });
+    assert.equal(request.state, 'delivered');
+    const resources = await graph.api(`${em}/catalogs/${catalog.id}/resources`).expand('roles,scopes').get();
+    assert.equal(resources.value.length, 1);
+    const resource = resources.value[0];
+    const member = resource.roles.find((r: { displayName: string }) => r.displayName === 'Member');
+    assert.equal(member.originId, `Member_${group.id}`);
+    const root = resource.scopes.find((x: { isRootScope: boolean }) => x.isRootScope);
+
+    const pkg = await graph.api(`${em}/accessPackages`).post({ displayName: 'sales reps', description: 'outside sales representatives', isHidden: false, catalog: { id: catalog.id } });
+    const rrs = await graph.api(`${em}/accessPackages/${pkg.id}/resourceRoleScopes`).post({
+      role: { id: member.id, displayName: 'Member', originSystem: 'AadGroup', originId: member.originId, resource: { id: resource.id, originId: group.id, originSystem: 'AadGroup' } },
+      scope: { id: root.id, displayName: 'Root', description: 'Root Scope', originId: group.id, originSystem: 'AadGroup', isRootScope: true },
+    });
+    assert.equal(rrs.id, `${member.id}_${root.id}`);
+
+    const back = await graph.api(`${em}/accessPackages/${pkg.id}`).expand('resourceRoleScopes($expand=role,scope),catalog').get();
+    assert.equal(back.catalog.id, catalog.id);
+    assert.equal(back.resourceRoleScopes.length, 1);
+    assert.equal(back.resourceRoleScopes[0].role.originId, `Member_${group.id}`);
+    assert.equal(back.resourceRoleScopes[0].scope.isRootScope, true);
+    const filtered = await graph.api(`${em}/accessPackages`).filter(`catalog/id eq '${catalog.id}'`).get();
+    assert.deepEqual(filtered.value.map((p: { id: string }) => p.id), [pkg.id]);
+  });
+
   it('pages through a collection with the PageIterator', async () => {
     for (let i = 0; i < 7; i++) await graph.api('/identityGovernance/entitlementManagement/catalogs').post({ displayName: `SDK page ${i}` });
     const first: PageCollection = await graph.api('/identityGovernance/entitlementManagement/catalogs').filter("startswith(displayName,'SDK page')").top(3).get();
