@@ -7,13 +7,13 @@ import type { AccessPackageRow, ResourceRoleScopeRow, RoleOrScopeRef } from '../
 import type { CatalogRow } from '../../services/catalogs.js';
 import type { Services } from '../../services/index.js';
 import type { Db } from '../../store/db.js';
-import type { AssignmentPoliciesTable, GroupsTable } from '../../store/schema.js';
+import type { AssignmentPoliciesTable } from '../../store/schema.js';
 import { checkIfMatch, setEtag } from '../etag.js';
 import { listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
 import { Body, CollectionOf, GraphObjectSchema, IdParams, Nullable, Ref } from '../schemas.js';
 import { callerOf } from '../security.js';
 import { catalogSet, type GraphCtx } from './catalogs.js';
-import { groupObjectToGraph } from './groups.js';
+import { groupObjectSet } from './groups.js';
 import { EM, V1 } from './paths.js';
 import { attachMany, attachOne, resourceRoleSet, resourceScopeSet, resourceToGraph, roleToGraph, scopeToGraph } from './resources.js';
 
@@ -71,24 +71,6 @@ export const roleScopeSet: EntitySet<ResourceRoleScopeRow, GraphCtx> = {
   toGraph: roleScopeToGraph,
 };
 
-export const groupRefSet: EntitySet<GroupsTable, GraphCtx> = {
-  entity: 'group',
-  fields: {
-    id: { column: 'groups.id', type: 'guid' },
-    displayName: { column: 'groups.displayName', type: 'string' },
-    description: { column: 'groups.description', type: 'string' },
-    mail: { column: 'groups.mail', type: 'string' },
-    mailEnabled: { column: 'groups.mailEnabled', type: 'boolean' },
-    securityEnabled: { column: 'groups.securityEnabled', type: 'boolean' },
-  },
-  properties: ['id', 'displayName', 'description', 'mail', 'mailNickname', 'mailEnabled', 'securityEnabled', 'createdDateTime'],
-  navigation: {},
-  defaultOrder: 'displayName',
-  idColumn: 'groups.id',
-  // the directory module's shape, with @odata.type as in any collection of directory objects
-  toGraph: groupObjectToGraph,
-};
-
 const policySummarySet: EntitySet<AssignmentPoliciesTable, GraphCtx> = {
   entity: 'accessPackageAssignmentPolicy',
   fields: {},
@@ -140,7 +122,7 @@ export const accessPackageSet: EntitySet<AccessPackageRow, GraphCtx> = {
       const rows = await ctx.db.selectFrom('incompatibleGroups').innerJoin('groups', 'groups.id', 'incompatibleGroups.groupId')
         .selectAll('groups').select('incompatibleGroups.accessPackageId as ownerId')
         .where('incompatibleGroups.accessPackageId', 'in', ids(items)).orderBy('groups.displayName').execute();
-      await attachMany(items, item, ctx, groupRefSet, rows);
+      await attachMany(items, item, ctx, groupObjectSet, rows);
     },
     assignmentPolicies: async (items, item, ctx) => {
       const rows = await ctx.db.selectFrom('assignmentPolicies').selectAll('assignmentPolicies').select('assignmentPolicies.accessPackageId as ownerId')
@@ -416,7 +398,7 @@ export function registerAccessPackageRoutes(app: FastifyInstance, services: Serv
     const pkg = await services.accessPackages.get(idOf(req));
     const q = db.selectFrom('groups').selectAll('groups')
       .where('groups.id', 'in', db.selectFrom('incompatibleGroups').select('groupId').where('accessPackageId', '=', pkg.id));
-    return listCollection(groupRefSet, q, req, ctxOf(req));
+    return listCollection(groupObjectSet, q, req, ctxOf(req));
   });
 
   app.post(`${EM}/accessPackages/:id/incompatibleGroups/$ref`, {

@@ -232,7 +232,7 @@ export const groupSet: EntitySet<GroupView, DirectoryCtx> = {
 };
 
 /** Groups where Graph returns directoryObjects (memberOf, transitiveMemberOf): typed with @odata.type. */
-const groupObjectSet: EntitySet<GroupView, DirectoryCtx> = { ...groupSet, toGraph: groupObjectToGraph };
+export const groupObjectSet: EntitySet<GroupView, DirectoryCtx> = { ...groupSet, toGraph: groupObjectToGraph };
 
 export const GroupSchema = GraphObjectSchema('group', {
   displayName: Type.String(),
