@@ -1,0 +1,405 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { RoleDefinitionIds as R } from '../../src/domain/authorization.js';
+import { newId } from '../../src/domain/ids.js';
+import { EM, type ApiClient } from '../support/client.js';
+import { mutatingRouteKeys, openApiMutatingKeys, routeKey, type MutatingMethod } from '../support/matrix.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+// The authorization matrix: every mutating route × every kind of principal, with the outcome the
+// delegation model (reference §1.2) prescribes written out by hand. The expectations are NOT computed
+// from src/domain/authorization.ts, so a wrong entry there (or a route declaring the wrong rule) makes
+// a cell differ. Each call works on objects made for it, so an allowed call really succeeds with the
+// route's success status and a refused one is a 403, never a 404 or a conflict left by an earlier cell.
+
+const V1 = '/v1.0';
+const RM = `${V1}/roleManagement/entitlementManagement`;
+const ORGS = `${EM}/connectedOrganizations`;
+const GRAPH = 'https://graph.microsoft.com/v1.0';
+
+/** The principals of the matrix. Catalog roles are held in catalog A only. */
+const WHO = [
+  'administrator',
+  'catalogCreator',
+  'connectedOrgAdmin',
+  'plainUser',
+  'catalogOwner',
+  'catalogReader',
+  'packageManager',
+  'assignmentManager',
+  'nestedGroupOwner', // catalog owner of A through a group nested in the group that holds the role
+] as const;
+type Who = (typeof WHO)[number];
+
+const ADMIN: readonly Who[] = ['administrator'];
+const CATALOG_OWNERS: readonly Who[] = ['administrator', 'catalogOwner', 'nestedGroupOwner'];
+const PACKAGE_WRITERS: readonly Who[] = ['administrator', 'catalogOwner', 'packageManager', 'nestedGroupOwner'];
+
+/** Which catalog a cell works in: A, where the catalog roles are held, or B, where none is. */
+type Where = 'A' | 'B';
+
+interface Cell { path: string; body?: unknown }
+
+interface MatrixRow {
+  method: MutatingMethod;
+  /** the route as registered (Fastify syntax) */
+  route: string;
+  variant?: string;
+  /** the status of an allowed call */
+  ok: number;
+  /**
+   * Who may. A tenant row is called once per principal; a catalog row once in catalog A and once in
+   * catalog B, each with its own list (catalog roles never reach B: only tenant roles apply there).
+   */
+  allowed: { tenant: readonly Who[] } | { A: readonly Who[]; B: readonly Who[] };
+  /** makes the objects the call needs (fresh ones when the call changes or destroys its target) */
+  prepare: (catalogId: string, where: Where) => Promise<Cell>;
+}
+
+type Outcome = 'allowed' | 'refused' | string;
+
+describe('authorization matrix', () => {
+  let t: TestServer;
+  const clients = new Map<Who, ApiClient>();
+  const userIds = new Map<Who, string>();
+  let catalogA = '';
+  let catalogB = '';
+  /** a group added as a resource to each catalog, for resource role scopes */
+  const resourceGroup: Record<Where, { groupId: string; resourceId: string }> = { A: { groupId: '', resourceId: '' }, B: { groupId: '', resourceId: '' } };
+  let ownerGroupId = '';
+  let bossId = '';
+
+  const catalogOf = (where: Where) => (where === 'A' ? catalogA : catalogB);
+
+  async function created(p: Promise<{ status: number; body: { id: string }; text: string }>, what: string): Promise<string> {
+    const r = await p;
+    assert.equal(r.status, 201, `setup: creating ${what}: ${r.text}`);
+    return r.body.id;
+  }
+  async function done(p: Promise<{ status: number; text: string }>, what: string): Promise<void> {
+    const r = await p;
+    assert.ok(r.status === 201 || r.status === 204, `setup: ${what}: ${r.status} ${r.text}`);
+  }
+
+  const freshUser = async () => (await t.user()).id;
+  const ref = (collection: string, id: string) => ({ '@odata.id': `${GRAPH}/${collection}/${id}` });
+  const newGroup = (owners: string[] = []) =>
+    created(t.admin.post(`${V1}/groups`, {
+      displayName: `matrix group ${newId().slice(0, 8)}`,
+      ...(owners.length ? { 'owners@odata.bind': owners.map((id) => `${GRAPH}/users/${id}`) } : {}),
+    }), 'a group');
+  const newCatalog = () => created(t.admin.post(`${EM}/catalogs`, { displayName: `matrix catalog ${newId().slice(0, 8)}` }), 'a catalog');
+  const newPackage = (catalogId: string) =>
+    created(t.admin.post(`${EM}/accessPackages`, { displayName: `matrix package ${newId().slice(0, 8)}`, catalog: { id: catalogId } }), 'an access package');
+  const newOrg = () => {
+    const domain = `d${newId().slice(0, 8)}.example`;
+    return created(t.admin.post(ORGS, {
+      displayName: `org ${domain}`,
+      identitySources: [{ '@odata.type': '#microsoft.graph.domainIdentitySource', domainName: domain, displayName: domain }],
+    }), 'a connected organization');
+  };
+  const addResource = async (catalogId: string, groupId: string): Promise<string> => {
+    const r = await t.admin.post(`${EM}/resourceRequests`, {
+      requestType: 'adminAdd', resource: { originId: groupId, originSystem: 'AadGroup' }, catalog: { id: catalogId },
+    });
+    assert.equal(r.status, 201, `setup: adding a resource: ${r.text}`);
+    return r.body.resource.id as string;
+  };
+  const newRoleScope = async (packageId: string, where: Where): Promise<string> => {
+    const { groupId, resourceId } = resourceGroup[where];
+    const r = await t.admin.post(`${EM}/accessPackages/${packageId}/resourceRoleScopes`, {
+      role: { originSystem: 'AadGroup', originId: `Member_${groupId}`, resource: { id: resourceId } },
+      scope: { isRootScope: true },
+    });
+    assert.equal(r.status, 201, `setup: adding a resource role scope: ${r.text}`);
+    return r.body.id as string;
+  };
+  /** gives the catalog-role principals their roles in a catalog, as they hold them in A */
+  const grantCatalogRoles = async (catalogId: string) => {
+    await t.grantRole(userIds.get('catalogOwner')!, R.catalogOwner, catalogId);
+    await t.grantRole(userIds.get('catalogReader')!, R.catalogReader, catalogId);
+    await t.grantRole(userIds.get('packageManager')!, R.accessPackageManager, catalogId);
+    await t.grantRole(userIds.get('assignmentManager')!, R.accessPackageAssignmentManager, catalogId);
+    await t.grantRole(ownerGroupId, R.catalogOwner, catalogId);
+  };
+  const newRoleAssignment = (body: { principalId: string; roleDefinitionId: string; appScopeId: string }) =>
+    created(t.admin.post(`${RM}/roleAssignments`, body), 'a role assignment');
+
+  const tenantRow = (method: MutatingMethod, route: string, ok: number, allowed: readonly Who[], prepare: MatrixRow['prepare'], variant?: string): MatrixRow =>
+    ({ method, route, ok, allowed: { tenant: allowed }, prepare, variant });
+  const catalogRow = (method: MutatingMethod, route: string, ok: number, A: readonly Who[], B: readonly Who[], prepare: MatrixRow['prepare'], variant?: string): MatrixRow =>
+    ({ method, route, ok, allowed: { A, B }, prepare, variant });
+
+  // ---- THE MATRIX
+  const matrix: MatrixRow[] = [
+    // users: directory writes are the administrator's
+    tenantRow('POST', `${V1}/users`, 201, ADMIN, async () => {
+      const upn = `m${newId().slice(0, 8)}@contoso.test`;
+      return { path: `${V1}/users`, body: { displayName: upn, userPrincipalName: upn } };
+    }),
+    tenantRow('PATCH', `${V1}/users/:id`, 204, ADMIN, async () => ({ path: `${V1}/users/${await freshUser()}`, body: { displayName: 'Renamed' } })),
+    tenantRow('DELETE', `${V1}/users/:id`, 204, ADMIN, async () => ({ path: `${V1}/users/${await freshUser()}` })),
+    tenantRow('PUT', `${V1}/users/:id/manager/$ref`, 204, ADMIN, async () => ({ path: `${V1}/users/${await freshUser()}/manager/$ref`, body: ref('users', bossId) })),
+    tenantRow('DELETE', `${V1}/users/:id/manager/$ref`, 204, ADMIN, async () => {
+      const id = await freshUser();
+      await done(t.admin.put(`${V1}/users/${id}/manager/$ref`, ref('users', bossId)), 'setting a manager');
+      return { path: `${V1}/users/${id}/manager/$ref` };
+    }),
+
+    // groups
+    tenantRow('POST', `${V1}/groups`, 201, ADMIN, async () => ({ path: `${V1}/groups`, body: { displayName: `new group ${newId().slice(0, 8)}` } })),
+    tenantRow('PATCH', `${V1}/groups/:id`, 204, ADMIN, async () => ({ path: `${V1}/groups/${await newGroup()}`, body: { description: 'changed' } })),
+    tenantRow('DELETE', `${V1}/groups/:id`, 204, ADMIN, async () => ({ path: `${V1}/groups/${await newGroup()}` })),
+    tenantRow('POST', `${V1}/groups/:id/members/$ref`, 204, ADMIN, async () => ({
+      path: `${V1}/groups/${await newGroup()}/members/$ref`, body: ref('directoryObjects', await freshUser()),
+    })),
+    tenantRow('DELETE', `${V1}/groups/:id/members/:memberId/$ref`, 204, ADMIN, async () => {
+      const [g, u] = [await newGroup(), await freshUser()];
+      await done(t.admin.post(`${V1}/groups/${g}/members/$ref`, ref('directoryObjects', u)), 'adding a member');
+      return { path: `${V1}/groups/${g}/members/${u}/$ref` };
+    }),
+    tenantRow('POST', `${V1}/groups/:id/owners/$ref`, 204, ADMIN, async () => ({
+      path: `${V1}/groups/${await newGroup()}/owners/$ref`, body: ref('users', await freshUser()),
+    })),
+    tenantRow('DELETE', `${V1}/groups/:id/owners/:memberId/$ref`, 204, ADMIN, async () => {
+      const [u1, u2] = [await freshUser(), await freshUser()];
+      const g = await newGroup([u1, u2]);
+      return { path: `${V1}/groups/${g}/owners/${u1}/$ref` };
+    }),
+
+    // catalogs
+    tenantRow('POST', `${EM}/catalogs`, 201, ['administrator', 'catalogCreator'], async () => ({
+      path: `${EM}/catalogs`, body: { displayName: `created ${newId().slice(0, 8)}` },
+    })),
+    catalogRow('PATCH', `${EM}/catalogs/:id`, 204, CATALOG_OWNERS, ADMIN, async (catalogId) => ({
+      path: `${EM}/catalogs/${catalogId}`, body: { description: `changed ${newId().slice(0, 8)}` },
+    })),
+    catalogRow('DELETE', `${EM}/catalogs/:id`, 204, CATALOG_OWNERS, ADMIN, async (_catalogId, where) => {
+      // a fresh, empty catalog in which the principals hold the roles they hold in A (or none, for B)
+      const id = await newCatalog();
+      if (where === 'A') await grantCatalogRoles(id);
+      return { path: `${EM}/catalogs/${id}` };
+    }),
+
+    // catalog resources: the catalog owner (who must also own the group, so every principal owns it)
+    catalogRow('POST', `${EM}/resourceRequests`, 201, CATALOG_OWNERS, ADMIN, async (catalogId) => ({
+      path: `${EM}/resourceRequests`,
+      body: { requestType: 'adminAdd', resource: { originId: await newGroup([...userIds.values()]), originSystem: 'AadGroup' }, catalog: { id: catalogId } },
+    }), 'adminAdd'),
+    catalogRow('POST', `${EM}/resourceRequests`, 201, CATALOG_OWNERS, ADMIN, async (catalogId) => ({
+      path: `${EM}/resourceRequests`,
+      body: { requestType: 'adminRemove', resource: { id: await addResource(catalogId, await newGroup()) }, catalog: { id: catalogId } },
+    }), 'adminRemove'),
+
+    // access packages, resource role scopes, incompatibility: owner and access package manager
+    catalogRow('POST', `${EM}/accessPackages`, 201, PACKAGE_WRITERS, ADMIN, async (catalogId) => ({
+      path: `${EM}/accessPackages`, body: { displayName: `new package ${newId().slice(0, 8)}`, catalog: { id: catalogId } },
+    })),
+    catalogRow('PATCH', `${EM}/accessPackages/:id`, 204, PACKAGE_WRITERS, ADMIN, async (catalogId) => ({
+      path: `${EM}/accessPackages/${await newPackage(catalogId)}`, body: { description: 'changed' },
+    })),
+    catalogRow('DELETE', `${EM}/accessPackages/:id`, 204, PACKAGE_WRITERS, ADMIN, async (catalogId) => ({
+      path: `${EM}/accessPackages/${await newPackage(catalogId)}`,
+    })),
+    catalogRow('POST', `${EM}/accessPackages/:id/resourceRoleScopes`, 201, PACKAGE_WRITERS, ADMIN, async (catalogId, where) => ({
+      path: `${EM}/accessPackages/${await newPackage(catalogId)}/resourceRoleScopes`,
+      body: {
+        role: { originSystem: 'AadGroup', originId: `Member_${resourceGroup[where].groupId}`, resource: { id: resourceGroup[where].resourceId } },
+        scope: { isRootScope: true },
+      },
+    })),
+    catalogRow('DELETE', `${EM}/accessPackages/:id/resourceRoleScopes/:rrsId`, 204, PACKAGE_WRITERS, ADMIN, async (catalogId, where) => {
+      const pkg = await newPackage(catalogId);
+      return { path: `${EM}/accessPackages/${pkg}/resourceRoleScopes/${await newRoleScope(pkg, where)}` };
+    }),
+    catalogRow('POST', `${EM}/accessPackages/:id/incompatibleAccessPackages/$ref`, 204, PACKAGE_WRITERS, ADMIN, async (catalogId) => ({
+      path: `${EM}/accessPackages/${await newPackage(catalogId)}/incompatibleAccessPackages/$ref`,
+      body: { '@odata.id': `${GRAPH}/identityGovernance/entitlementManagement/accessPackages/${await newPackage(catalogId)}` },
+    })),
+    // linking names the other package: the caller must be able to read its catalog too
+    catalogRow('POST', `${EM}/accessPackages/:id/incompatibleAccessPackages/$ref`, 204, ADMIN, ADMIN, async (catalogId, where) => ({
+      path: `${EM}/accessPackages/${await newPackage(catalogId)}/incompatibleAccessPackages/$ref`,
+      body: { '@odata.id': `${GRAPH}/identityGovernance/entitlementManagement/accessPackages/${await newPackage(catalogOf(where === 'A' ? 'B' : 'A'))}` },
+    }), 'other package in the other catalog'),
+    catalogRow('DELETE', `${EM}/accessPackages/:id/incompatibleAccessPackages/:otherId/$ref`, 204, PACKAGE_WRITERS, ADMIN, async (catalogId) => {
+      const [pkg, other] = [await newPackage(catalogId), await newPackage(catalogId)];
+      await done(t.admin.post(`${EM}/accessPackages/${pkg}/incompatibleAccessPackages/$ref`, { '@odata.id': `${EM}/accessPackages/${other}` }), 'linking packages');
+      return { path: `${EM}/accessPackages/${pkg}/incompatibleAccessPackages/${other}/$ref` };
+    }),
+    catalogRow('POST', `${EM}/accessPackages/:id/incompatibleGroups/$ref`, 204, PACKAGE_WRITERS, ADMIN, async (catalogId) => ({
+      path: `${EM}/accessPackages/${await newPackage(catalogId)}/incompatibleGroups/$ref`, body: ref('groups', resourceGroup.A.groupId),
+    })),
+    catalogRow('DELETE', `${EM}/accessPackages/:id/incompatibleGroups/:otherId/$ref`, 204, PACKAGE_WRITERS, ADMIN, async (catalogId) => {
+      const pkg = await newPackage(catalogId);
+      const g = resourceGroup.A.groupId;
+      await done(t.admin.post(`${EM}/accessPackages/${pkg}/incompatibleGroups/$ref`, ref('groups', g)), 'linking a group');
+      return { path: `${EM}/accessPackages/${pkg}/incompatibleGroups/${g}/$ref` };
+    }),
+
+    // connected organizations: administrator and connected organization administrator
+    tenantRow('POST', ORGS, 201, ['administrator', 'connectedOrgAdmin'], async () => {
+      const domain = `n${newId().slice(0, 8)}.example`;
+      return { path: ORGS, body: { displayName: domain, identitySources: [{ '@odata.type': '#microsoft.graph.domainIdentitySource', domainName: domain, displayName: domain }] } };
+    }),
+    tenantRow('PATCH', `${ORGS}/:id`, 204, ['administrator', 'connectedOrgAdmin'], async () => ({ path: `${ORGS}/${await newOrg()}`, body: { description: 'changed' } })),
+    tenantRow('DELETE', `${ORGS}/:id`, 204, ['administrator', 'connectedOrgAdmin'], async () => ({ path: `${ORGS}/${await newOrg()}` })),
+    ...(['internalSponsors', 'externalSponsors'] as const).flatMap((nav) => [
+      tenantRow('POST', `${ORGS}/:id/${nav}/$ref`, 204, ['administrator', 'connectedOrgAdmin'], async () => ({
+        path: `${ORGS}/${await newOrg()}/${nav}/$ref`, body: ref('users', await freshUser()),
+      })),
+      tenantRow('DELETE', `${ORGS}/:id/${nav}/:objectId/$ref`, 204, ['administrator', 'connectedOrgAdmin'], async () => {
+        const [org, u] = [await newOrg(), await freshUser()];
+        await done(t.admin.post(`${ORGS}/${org}/${nav}/$ref`, ref('users', u)), 'adding a sponsor');
+        return { path: `${ORGS}/${org}/${nav}/${u}/$ref` };
+      }),
+    ]),
+
+    // tenant settings: the administrator only
+    tenantRow('PATCH', `${EM}/settings`, 204, ADMIN, async () => ({ path: `${EM}/settings`, body: { externalUserLifecycleAction: 'blockSignIn' } })),
+
+    // role assignments: tenant roles by the administrator; catalog roles also by that catalog's owners
+    tenantRow('POST', `${RM}/roleAssignments`, 201, ADMIN, async () => ({
+      path: `${RM}/roleAssignments`, body: { principalId: await freshUser(), roleDefinitionId: R.catalogCreator, appScopeId: '/' },
+    }), 'tenant role'),
+    catalogRow('POST', `${RM}/roleAssignments`, 201, CATALOG_OWNERS, ADMIN, async (catalogId) => ({
+      path: `${RM}/roleAssignments`, body: { principalId: await freshUser(), roleDefinitionId: R.catalogReader, appScopeId: `/AccessPackageCatalog/${catalogId}` },
+    }), 'catalog role'),
+    tenantRow('DELETE', `${RM}/roleAssignments/:id`, 204, ADMIN, async () => ({
+      path: `${RM}/roleAssignments/${await newRoleAssignment({ principalId: await freshUser(), roleDefinitionId: R.catalogCreator, appScopeId: '/' })}`,
+    }), 'tenant role'),
+    catalogRow('DELETE', `${RM}/roleAssignments/:id`, 204, CATALOG_OWNERS, ADMIN, async (catalogId) => ({
+      path: `${RM}/roleAssignments/${await newRoleAssignment({ principalId: await freshUser(), roleDefinitionId: R.accessPackageManager, appScopeId: `/AccessPackageCatalog/${catalogId}` })}`,
+    }), 'catalog role'),
+  ];
+
+  before(async () => {
+    t = await startTestServer();
+    clients.set('administrator', t.admin);
+    userIds.set('administrator', t.adminId);
+    for (const who of WHO.filter((w) => w !== 'administrator')) {
+      const u = await t.user({ displayName: `matrix ${who}` });
+      clients.set(who, u.client);
+      userIds.set(who, u.id);
+    }
+    await t.grantRole(userIds.get('catalogCreator')!, R.catalogCreator);
+    await t.grantRole(userIds.get('connectedOrgAdmin')!, R.connectedOrganizationAdministrator);
+
+    catalogA = await newCatalog();
+    catalogB = await newCatalog();
+    // the nested principal: member of `inner`, which is a member of `outer`, which owns catalog A
+    ownerGroupId = await newGroup();
+    const inner = await newGroup();
+    await done(t.admin.post(`${V1}/groups/${ownerGroupId}/members/$ref`, ref('groups', inner)), 'nesting groups');
+    await done(t.admin.post(`${V1}/groups/${inner}/members/$ref`, ref('users', userIds.get('nestedGroupOwner')!)), 'adding the nested member');
+    await grantCatalogRoles(catalogA);
+
+    for (const where of ['A', 'B'] as const) {
+      const groupId = await newGroup();
+      resourceGroup[where] = { groupId, resourceId: await addResource(catalogOf(where), groupId) };
+    }
+    bossId = await freshUser();
+  });
+  after(async () => { await t?.close(); });
+
+  /** What a call by `who` gave: 'allowed' (the route's success status), 'refused' (403), or the unexpected status. */
+  async function outcome(row: MatrixRow, who: Who, where: Where): Promise<Outcome> {
+    const cell = await row.prepare(catalogOf(where), where);
+    const r = await clients.get(who)!.request(row.method, cell.path, cell.body);
+    if (r.status === row.ok) return 'allowed';
+    if (r.status === 403) return 'refused';
+    return `status ${r.status}: ${r.text.slice(0, 200)}`;
+  }
+
+  const rowName = (row: MatrixRow) => `${routeKey(row.method, row.route)}${row.variant ? ` [${row.variant}]` : ''}`;
+
+  it('covers every mutating route the server registers, and only those', async () => {
+    const registered = mutatingRouteKeys(t.app.server);
+    // the parser of the routing tree must see at least what the OpenAPI document shows
+    const doc = await t.anonymous.get('/openapi.json');
+    assert.equal(doc.status, 200);
+    const documented = openApiMutatingKeys(doc.body);
+    assert.ok(documented.length > 20, 'the OpenAPI document lists the mutating routes');
+    assert.deepEqual(documented.filter((k) => !registered.includes(k)), [], 'routes in the OpenAPI document that the routing tree parser missed');
+
+    const inMatrix = new Set(matrix.map((row) => routeKey(row.method, row.route)));
+    assert.deepEqual(registered.filter((k) => !inMatrix.has(k)), [], 'mutating routes with no row in the authorization matrix: add them');
+    assert.deepEqual([...inMatrix].filter((k) => !registered.includes(k)), [], 'matrix rows for routes the server does not register');
+  });
+
+  for (const row of matrix) {
+    it(rowName(row), async () => {
+      const expected: Record<string, Outcome> = {};
+      const actual: Record<string, Outcome> = {};
+      const wheres: Where[] = 'tenant' in row.allowed ? ['A'] : ['A', 'B'];
+      await Promise.all(wheres.flatMap((where) => WHO.map(async (who) => {
+        const allowed = 'tenant' in row.allowed ? row.allowed.tenant : row.allowed[where];
+        const key = 'tenant' in row.allowed ? who : `${who} in ${where}`;
+        expected[key] = allowed.includes(who) ? 'allowed' : 'refused';
+        actual[key] = await outcome(row, who, where);
+      })));
+      assert.deepEqual(actual, expected);
+    });
+  }
+
+  it('lets a catalog reader read catalog A and its packages, and nothing of catalog B', async () => {
+    const reader = clients.get('catalogReader')!;
+    const pkgA = await newPackage(catalogA);
+    await newPackage(catalogB);
+    const a = await reader.get(`${EM}/catalogs/${catalogA}`);
+    assert.equal(a.status, 200);
+    assert.equal(a.body.id, catalogA);
+    const pkgs = await reader.get(`${EM}/catalogs/${catalogA}/accessPackages`);
+    assert.equal(pkgs.status, 200);
+    assert.ok((pkgs.body.value as { id: string }[]).some((p) => p.id === pkgA));
+    assert.equal((await reader.get(`${EM}/accessPackages/${pkgA}/resourceRoleScopes`)).status, 200);
+    assert.equal((await reader.get(`${EM}/catalogs/${catalogA}/resources`)).status, 200);
+
+    assert.equal((await reader.get(`${EM}/catalogs/${catalogB}`)).status, 403);
+    assert.equal((await reader.get(`${EM}/catalogs/${catalogB}/accessPackages`)).status, 403);
+    assert.equal((await reader.get(`${EM}/catalogs/${catalogB}/resources`)).status, 403);
+    const list = await reader.get(`${EM}/catalogs`);
+    assert.equal(list.status, 200);
+    const ids = (list.body.value as { id: string }[]).map((c) => c.id);
+    assert.ok(ids.includes(catalogA));
+    assert.ok(!ids.includes(catalogB), 'catalog B is not listed for a reader of A');
+  });
+
+  it('gives the nested group member the catalog owner role in A only', async () => {
+    const nested = clients.get('nestedGroupOwner')!;
+    assert.equal((await nested.get(`${EM}/catalogs/${catalogA}`)).status, 200);
+    assert.equal((await nested.get(`${EM}/catalogs/${catalogB}`)).status, 403);
+  });
+
+  it('refuses a plain user the user list and audit logs, but not their own profile', async () => {
+    const plain = clients.get('plainUser')!;
+    assert.equal((await plain.get(`${V1}/users`)).status, 403);
+    assert.equal((await plain.get(`${V1}/auditLogs/directoryAudits`)).status, 403);
+    const me = await plain.get(`${V1}/me`);
+    assert.equal(me.status, 200);
+    assert.equal(me.body.id, userIds.get('plainUser'));
+    assert.equal((await plain.get(`${EM}/catalogs/${catalogA}`)).status, 403);
+    // other people's profile, groups and manager need directory.read; one's own do not
+    const other = userIds.get('catalogOwner')!;
+    for (const path of [`${V1}/users/${other}`, `${V1}/users/${other}/memberOf`, `${V1}/users/${other}/transitiveMemberOf`, `${V1}/users/${other}/manager`]) {
+      assert.equal((await plain.get(path)).status, 403, path);
+    }
+    const self = userIds.get('plainUser')!;
+    assert.equal((await plain.get(`${V1}/users/${self}`)).status, 200);
+    assert.equal((await plain.get(`${V1}/users/${self}/memberOf`)).status, 200);
+  });
+
+  it('makes a catalog creator the owner of the catalogs it creates, and of no other', async () => {
+    const creator = clients.get('catalogCreator')!;
+    const c = await creator.post(`${EM}/catalogs`, { displayName: `creator's ${newId().slice(0, 8)}` });
+    assert.equal(c.status, 201, c.text);
+    assert.equal((await creator.patch(`${EM}/catalogs/${c.body.id}`, { description: 'mine' })).status, 204);
+    assert.equal((await creator.post(`${EM}/accessPackages`, { displayName: 'in my catalog', catalog: { id: c.body.id } })).status, 201);
+    assert.equal((await creator.get(`${EM}/catalogs/${catalogA}`)).status, 403);
+    const list = await creator.get(`${EM}/catalogs`);
+    assert.equal(list.status, 200);
+    const ids = (list.body.value as { id: string }[]).map((x) => x.id);
+    assert.ok(ids.includes(c.body.id));
+    assert.ok(!ids.includes(catalogA) && !ids.includes(catalogB), 'a catalog creator does not see catalogs it did not create');
+    assert.equal((await clients.get('connectedOrgAdmin')!.get(`${EM}/catalogs/${catalogA}`)).status, 403);
+  });
+});
