@@ -2,12 +2,14 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './db.js';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002orgs from './migrations/0002_orgs.js';
+import * as m0003lifecycle from './migrations/0003_lifecycle.js';
 
 // Migrations are compiled into the program (not read from disk) so that the built CLI and the tests
 // apply exactly the same list. Add new ones here in order; never edit one that has shipped.
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_orgs': m0002orgs,
+  '0003_lifecycle': m0003lifecycle,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -23,6 +23,9 @@ export interface UsersTable {
   connectedOrganizationId: string | null;
   createdAt: string;
   modifiedAt: string;
+  blockedAt: string | null;
+  deleteAfter: string | null;
+  governed: Bool;
 }
 
 export interface GroupsTable {
@@ -237,6 +240,12 @@ export interface AssignmentRequestsTable {
   idempotencyKey: string | null;
   createdAt: string;
   completedAt: string | null;
+  /** when access starts (scheduled requests wait for it) and ends, as computed on approval */
+  startAt: string | null;
+  endAt: string | null;
+  modifiedAt: string | null;
+  /** why it was denied, canceled or timed out */
+  reason: string | null;
 }
 
 export interface AssignmentsTable {
@@ -251,6 +260,11 @@ export interface AssignmentsTable {
   expiredAt: string | null;
   createdAt: string;
   modifiedAt: string;
+  requestId: string | null;
+  justification: string | null;
+  answers: string; // JSON
+  reminded14At: string | null;
+  reminded1At: string | null;
 }
 
 export interface GrantsTable {
@@ -268,6 +282,7 @@ export interface GrantsTable {
   revokedAt: string | null;
   createdAt: string;
   modifiedAt: string;
+  requestId: string | null;
 }
 
 export interface ApprovalStagesTable {
@@ -283,6 +298,28 @@ export interface ApprovalStagesTable {
   escalateAt: string | null;
   escalated: Bool;
   createdAt: string;
+  approvalsRequired: number;
+  isApproverJustificationRequired: Bool;
+}
+
+export interface ApprovalStageApproversTable {
+  stageId: string;
+  requestId: string;
+  approverId: string;
+  /** 'primary' | 'escalation' */
+  kind: string;
+  createdAt: string;
+}
+
+export interface ApprovalDecisionsTable {
+  id: string;
+  stageId: string;
+  requestId: string;
+  approverId: string;
+  /** 'Approve' | 'Deny' */
+  reviewResult: string;
+  justification: string | null;
+  decidedAt: string;
 }
 
 export interface JobsTable {
@@ -338,6 +375,8 @@ export interface Database {
   assignments: AssignmentsTable;
   grants: GrantsTable;
   approvalStages: ApprovalStagesTable;
+  approvalStageApprovers: ApprovalStageApproversTable;
+  approvalDecisions: ApprovalDecisionsTable;
   jobs: JobsTable;
   outboxEmails: OutboxEmailsTable;
 }

@@ -38,6 +38,9 @@ export function newUserRow(u: NewUser, at: string): UserRow {
     connectedOrganizationId: u.connectedOrganizationId ?? null,
     createdAt: at,
     modifiedAt: at,
+    blockedAt: null,
+    deleteAfter: null,
+    governed: 0,
   };
 }
 

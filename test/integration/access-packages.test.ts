@@ -171,7 +171,7 @@ describe('access packages', () => {
     const withPolicies = await t.admin.get(`${EM}/accessPackages/${packageId}?$expand=assignmentPolicies`);
     assert.deepEqual(withPolicies.body.assignmentPolicies.map((p: { displayName: string; allowedTargetScope: string }) => [p.displayName, p.allowedTargetScope]), [['Direct', 'notSpecified']]);
 
-    const assignment = { accessPackageId: packageId, policyId: null, targetId: t.adminId, status: 'Delivered', startAt: null, endAt: null, expiredAt: null, createdAt: at(), modifiedAt: at() };
+    const assignment = { accessPackageId: packageId, policyId: null, targetId: t.adminId, status: 'Delivered', startAt: null, endAt: null, expiredAt: null, createdAt: at(), modifiedAt: at(), answers: '[]' };
     const liveId = newId();
     await t.store.db.insertInto('assignments').values({ ...assignment, id: newId(), state: 'expired' }).execute();
     await t.store.db.insertInto('assignments').values({ ...assignment, id: liveId, state: 'delivered' }).execute();

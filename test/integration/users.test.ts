@@ -217,7 +217,7 @@ describe('users', () => {
     await t.admin.post(`${V1}/groups/${g.body.id}/owners/$ref`, ref('users', u.id));
 
     const at = t.clock.now().toISOString();
-    const assignment = { id: newId(), accessPackageId: newId(), policyId: null, targetId: u.id, state: 'delivered', status: 'Delivered', startAt: at, endAt: null, expiredAt: null, createdAt: at, modifiedAt: at };
+    const assignment = { id: newId(), accessPackageId: newId(), policyId: null, targetId: u.id, state: 'delivered', status: 'Delivered', startAt: at, endAt: null, expiredAt: null, createdAt: at, modifiedAt: at, answers: '[]' };
     await t.store.db.insertInto('assignments').values(assignment).execute();
     const refused = await t.admin.delete(`${V1}/users/${u.id}`);
     assert.equal(refused.status, 409);
