@@ -317,6 +317,26 @@ describe('access packages', () => {
     for (const a of ['Add incompatible access package', 'Remove incompatible access package', 'Add incompatible group', 'Remove incompatible group']) assert.ok(acts.includes(a), a);
   });
 
+  it('hides links into catalogs the caller cannot read', async () => {
+    const catA = await catalog('SoD A');
+    const catB = await catalog('SoD B');
+    const a = await pkg(catA, 'A side');
+    const b = await pkg(catB, 'B secret');
+    assert.equal((await t.admin.post(`${EM}/accessPackages/${a}/incompatibleAccessPackages/$ref`, { '@odata.id': `${GRAPH}/accessPackages/${b}` })).status, 204);
+    assert.equal((await t.admin.post(`${EM}/accessPackages/${b}/incompatibleAccessPackages/$ref`, { '@odata.id': `${GRAPH}/accessPackages/${a}` })).status, 204);
+    const reader = await t.user();
+    await t.grantRole(reader.id, RoleDefinitionIds.catalogReader, catA);
+    for (const path of [`accessPackages/${a}/incompatibleAccessPackages`, `accessPackages/${a}/accessPackagesIncompatibleWith`]) {
+      const r = await reader.client.get(`${EM}/${path}`);
+      assert.equal(r.status, 200);
+      assert.deepEqual(r.body.value, [], path);
+    }
+    const expanded = await reader.client.get(`${EM}/accessPackages/${a}?$expand=incompatibleAccessPackages,accessPackagesIncompatibleWith`);
+    assert.deepEqual([expanded.body.incompatibleAccessPackages, expanded.body.accessPackagesIncompatibleWith], [[], []]);
+    // the administrator still sees both links
+    assert.deepEqual((await t.admin.get(`${EM}/accessPackages/${a}/incompatibleAccessPackages`)).body.value.map((p: { id: string }) => p.id), [b]);
+  });
+
   it('shows plain users the visible packages of published catalogs and opens hidden ones by link', async () => {
     const open = await catalog('Open catalog');
     const internalOnly = await catalog('Internal catalog', { isExternallyVisible: false });

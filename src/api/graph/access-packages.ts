@@ -15,6 +15,7 @@ import { callerOf } from '../security.js';
 import { catalogSet, type GraphCtx } from './catalogs.js';
 import { groupObjectSet } from './groups.js';
 import { EM, V1 } from './paths.js';
+import { whereCatalogIn } from './scope.js';
 import { attachMany, attachOne, resourceRoleSet, resourceScopeSet, resourceToGraph, roleToGraph, scopeToGraph } from './resources.js';
 
 // Access packages, their resource role scopes and their incompatibility links.
@@ -105,17 +106,20 @@ export const accessPackageSet: EntitySet<AccessPackageRow, GraphCtx> = {
       await attachMany(items, item, ctx, roleScopeSet, rows);
     },
     incompatibleAccessPackages: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('incompatibleAccessPackages')
+      const q = ctx.db.selectFrom('incompatibleAccessPackages')
         .innerJoin('accessPackages', 'accessPackages.id', 'incompatibleAccessPackages.incompatibleAccessPackageId')
         .selectAll('accessPackages').select('incompatibleAccessPackages.accessPackageId as ownerId')
-        .where('incompatibleAccessPackages.accessPackageId', 'in', ids(items)).orderBy('accessPackages.displayName').execute();
+        .where('incompatibleAccessPackages.accessPackageId', 'in', ids(items)).orderBy('accessPackages.displayName');
+      // a link may point into a catalog the caller cannot read: such packages stay invisible
+      const rows = await whereCatalogIn(q, 'accessPackages.catalogId', catalogsWhere(ctx.principal, 'catalog.read')).execute();
       await attachMany(items, item, ctx, accessPackageSet, rows);
     },
     accessPackagesIncompatibleWith: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('incompatibleAccessPackages')
+      const q = ctx.db.selectFrom('incompatibleAccessPackages')
         .innerJoin('accessPackages', 'accessPackages.id', 'incompatibleAccessPackages.accessPackageId')
         .selectAll('accessPackages').select('incompatibleAccessPackages.incompatibleAccessPackageId as ownerId')
-        .where('incompatibleAccessPackages.incompatibleAccessPackageId', 'in', ids(items)).orderBy('accessPackages.displayName').execute();
+        .where('incompatibleAccessPackages.incompatibleAccessPackageId', 'in', ids(items)).orderBy('accessPackages.displayName');
+      const rows = await whereCatalogIn(q, 'accessPackages.catalogId', catalogsWhere(ctx.principal, 'catalog.read')).execute();
       await attachMany(items, item, ctx, accessPackageSet, rows);
     },
     incompatibleGroups: async (items, item, ctx) => {
@@ -351,8 +355,13 @@ export function registerAccessPackageRoutes(app: FastifyInstance, services: Serv
   const listPackages = (req: FastifyRequest, column: 'incompatibleAccessPackageId' | 'accessPackageId', by: 'accessPackageId' | 'incompatibleAccessPackageId', id: string) =>
     listCollection(
       accessPackageSet,
-      db.selectFrom('accessPackages').selectAll('accessPackages')
-        .where('accessPackages.id', 'in', db.selectFrom('incompatibleAccessPackages').select(column).where(by, '=', id)),
+      // only packages in catalogs the caller may read: a link may cross into another catalog
+      whereCatalogIn(
+        db.selectFrom('accessPackages').selectAll('accessPackages')
+          .where('accessPackages.id', 'in', db.selectFrom('incompatibleAccessPackages').select(column).where(by, '=', id)),
+        'accessPackages.catalogId',
+        catalogsWhere(req.principal!, 'catalog.read'),
+      ),
       req, ctxOf(req),
     );
 
