@@ -12,6 +12,9 @@ import { createConnectedOrganizationService } from './connected-organizations.js
 import { createSettingsService } from './settings.js';
 import { createRoleAssignmentService } from './role-assignments.js';
 import { createAuditLogService } from './audit-log.js';
+import { createPolicyService } from './policies.js';
+import { createNotificationService } from './notifications.js';
+import { createLifecycleJobs } from './lifecycle-jobs.js';
 
 /** The object graph of use cases, built once per app from explicit dependencies (no module-level singletons). */
 export interface ServiceOptions {
@@ -35,6 +38,9 @@ export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) 
     settings: createSettingsService(deps),
     roleAssignments: createRoleAssignmentService(deps),
     auditLog: createAuditLogService(deps),
+    policies: createPolicyService(deps),
+    notifications: createNotificationService(deps),
+    lifecycleJobs: createLifecycleJobs(),
   };
 }
 

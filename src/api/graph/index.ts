@@ -10,6 +10,8 @@ import { registerConnectedOrganizationRoutes } from './connected-organizations.j
 import { registerSettingsRoutes } from './settings.js';
 import { registerRoleManagementRoutes } from './role-management.js';
 import { registerAuditLogRoutes } from './audit-logs.js';
+import { registerAssignmentPolicyRoutes } from './assignment-policies.js';
+import { registerOutboxRoutes } from './outbox.js';
 
 /** All Graph-compatible routes. Each module registers the paths of one area of the API. */
 export function registerGraphRoutes(app: FastifyInstance, services: Services, db: Db): void {
@@ -22,4 +24,6 @@ export function registerGraphRoutes(app: FastifyInstance, services: Services, db
   registerSettingsRoutes(app, services, db);
   registerRoleManagementRoutes(app, services, db);
   registerAuditLogRoutes(app, services, db);
+  registerAssignmentPolicyRoutes(app, services, db);
+  registerOutboxRoutes(app, services, db);
 }
