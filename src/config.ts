@@ -11,9 +11,47 @@ export interface Config {
   /** requests per minute per caller before 429; 0 turns the limit off */
   rateLimitPerMinute: number;
   demo: boolean;
+  /** SMTP server for outbox delivery, e.g. smtp://user:pass@host:587 or smtps://…; null keeps mail in the outbox */
+  smtpUrl: string | null;
+  /** From header of outgoing mail */
+  mailFrom: string;
+  /** base URL of links in emails (My Access), without a trailing slash */
+  publicUrl: string;
+  /** run the worker inside `serve` */
+  worker: boolean;
+  /** how often the worker looks for due jobs and timers, ms */
+  workerPollMs: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:data/latchkey.db';
+export const DEFAULT_MAIL_FROM = 'Latchkey <latchkey@localhost>';
+export const DEFAULT_PUBLIC_URL = 'http://127.0.0.1:8080';
+
+/** false for off/false/0/no, true for on/true/1/yes, the fallback when unset */
+function switchOf(name: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const v = raw.trim().toLowerCase();
+  if (['off', 'false', '0', 'no'].includes(v)) return false;
+  if (['on', 'true', '1', 'yes'].includes(v)) return true;
+  throw new Error(`${name} must be on or off, got '${raw}'`);
+}
+
+function httpUrl(name: string, raw: string): string {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new Error(`${name} must be an http(s) URL, got '${raw}'`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`${name} must be an http(s) URL, got '${raw}'`);
+  return raw.replace(/\/+$/, '');
+}
+
+function smtpUrlOf(raw: string | undefined): string | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  if (!/^smtps?:\/\/[^/\s]/i.test(raw.trim())) throw new Error('SMTP_URL must look like smtp://[user:pass@]host[:port] or smtps://…');
+  return raw.trim();
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Config> = {}): Config {
   const int = (name: string, fallback: number): number => {
@@ -31,5 +69,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Config> = {}):
     bodyLimit: flags.bodyLimit ?? int('BODY_LIMIT_BYTES', 1024 * 1024),
     rateLimitPerMinute: flags.rateLimitPerMinute ?? int('RATE_LIMIT_PER_MINUTE', 6000),
     demo: flags.demo ?? env.LATCHKEY_DEMO === '1',
+    smtpUrl: flags.smtpUrl !== undefined ? flags.smtpUrl : smtpUrlOf(env.SMTP_URL),
+    mailFrom: flags.mailFrom ?? (env.MAIL_FROM?.trim() || DEFAULT_MAIL_FROM),
+    publicUrl: httpUrl('PUBLIC_URL', flags.publicUrl ?? (env.PUBLIC_URL?.trim() || DEFAULT_PUBLIC_URL)),
+    worker: flags.worker ?? switchOf('WORKER', env.WORKER, true),
+    workerPollMs: flags.workerPollMs ?? Math.max(10, int('WORKER_POLL_MS', 1000)),
   };
 }

@@ -7,6 +7,7 @@ import { migrateToLatest } from '../store/migrate.js';
 import { buildApp } from '../api/app.js';
 import { createServices } from '../services/index.js';
 import { seedDemo } from '../demo/seed.js';
+import { createAppWorker, type AppWorker } from '../worker/index.js';
 import pino from 'pino';
 import { readFileSync } from 'node:fs';
 
@@ -48,8 +49,13 @@ program
   .option('--demo', 'seed demo data when the database is empty')
   .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (env TLS_CERT_FILE)')
   .option('--tls-key <file>', 'and this PEM private key (env TLS_KEY_FILE)')
-  .action(async (opts: { port?: number; host?: string; db?: string; demo?: boolean; tlsCert?: string; tlsKey?: string }) => {
-    const config = loadConfig(process.env, { port: opts.port, host: opts.host, databaseUrl: opts.db, demo: opts.demo });
+  .option('--no-worker', 'do not run the worker in this process (env WORKER=off); run `latchkey worker` elsewhere')
+  .action(async (opts: { port?: number; host?: string; db?: string; demo?: boolean; tlsCert?: string; tlsKey?: string; worker?: boolean }) => {
+    const config = loadConfig(process.env, {
+      port: opts.port, host: opts.host, databaseUrl: opts.db, demo: opts.demo,
+      // commander defaults --no-worker's value to true: only an explicit --no-worker overrides WORKER
+      worker: opts.worker === false ? false : undefined,
+    });
     const certFile = opts.tlsCert ?? process.env.TLS_CERT_FILE;
     const keyFile = opts.tlsKey ?? process.env.TLS_KEY_FILE;
     if (!!certFile !== !!keyFile) throw new InvalidArgumentError('HTTPS needs both --tls-cert and --tls-key');
@@ -63,8 +69,14 @@ program
       if (seeded) server.log.info({ users: seeded.users, packages: seeded.packages }, 'seeded demo data');
     }
     server.log.info({ store: store.description, migrationsApplied: applied.applied }, 'database ready');
+    let worker: AppWorker | null = null;
+    if (config.worker) {
+      worker = createAppWorker({ store, clock: systemClock, log: server.log, services, config });
+      worker.start();
+    }
     const shutdown = async (signal: string) => {
       server.log.info({ signal }, 'shutting down');
+      await worker?.stop();
       await server.close();
       await store.close();
       process.exit(0);
@@ -77,6 +89,34 @@ program
     if (config.demo) {
       process.stderr.write(`Demo administrator: admin@contoso.example. Get a token with:\n  npx latchkey token create --user admin@contoso.example${opts.db ? ` --db ${opts.db}` : ''}\n\n`);
     }
+  });
+
+program
+  .command('worker')
+  .description('apply migrations and run only the worker: lifecycle jobs and timers, email delivery (SMTP_URL)')
+  .option('--db <url>', 'database URL (env DATABASE_URL)')
+  .action(async (opts: DbOpts) => {
+    const config = loadConfig(process.env, { databaseUrl: opts.db });
+    const log = pino({ level: config.logLevel });
+    const store = openStore(config.databaseUrl);
+    const applied = await migrateToLatest(store.db);
+    log.info({ store: store.description, migrationsApplied: applied.applied }, 'database ready');
+    // publicUrl rides along for the notification service (links in emails the worker queues)
+    const deps = { db: store.db, clock: systemClock, log, publicUrl: config.publicUrl };
+    const services = createServices(deps);
+    const worker = createAppWorker({ store, clock: systemClock, log, services, config });
+    let stopping = false;
+    const shutdown = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'shutting down');
+      await worker.stop();
+      await store.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void shutdown('SIGINT'));
+    process.once('SIGTERM', () => void shutdown('SIGTERM'));
+    worker.start();
   });
 
 program

@@ -1,0 +1,48 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config.js';
+import type { Clock } from '../domain/clock.js';
+import type { Services } from '../services/index.js';
+import type { Store } from '../store/db.js';
+import { createMailer, createOutboxDelivery, type Mailer } from './mailer.js';
+import { createWorker, type Worker } from './runner.js';
+
+// The application's worker: the lifecycle engine's job handlers and timers, plus outbox delivery
+// when an SMTP server is configured. Without SMTP_URL mail stays in the outbox (readable through
+// GET /latchkey/v1/outbox) and nothing tries to send it.
+
+export interface AppWorkerOptions {
+  store: Store;
+  clock: Clock;
+  log: FastifyBaseLogger;
+  services: Pick<Services, 'lifecycleJobs'>;
+  config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'workerPollMs'>;
+  /** tests pass their own (e.g. to count sends); by default one is made from config.smtpUrl */
+  mailer?: Mailer;
+  owner?: string;
+}
+
+export interface AppWorker extends Worker {
+  /** null when mail is kept in the outbox */
+  mailer: Mailer | null;
+}
+
+export function createAppWorker(opts: AppWorkerOptions): AppWorker {
+  const mailer = opts.mailer ?? (opts.config.smtpUrl ? createMailer({ smtpUrl: opts.config.smtpUrl, mailFrom: opts.config.mailFrom }) : null);
+  const jobs = opts.services.lifecycleJobs;
+  const periodic = [...jobs.periodic];
+  if (mailer) periodic.push(createOutboxDelivery({ db: opts.store.db, clock: opts.clock, mailer, log: opts.log }));
+  opts.log.info({ smtp: mailer ? mailer.description : null }, mailer ? 'outbox delivery through SMTP' : 'no SMTP_URL: emails stay in the outbox');
+  const worker = createWorker({
+    store: opts.store, clock: opts.clock, log: opts.log, owner: opts.owner, pollMs: opts.config.workerPollMs,
+    tasks: { handlers: jobs.handlers, periodic },
+  });
+  return {
+    ...worker,
+    owner: worker.owner,
+    mailer,
+    async stop() {
+      await worker.stop();
+      mailer?.close();
+    },
+  };
+}

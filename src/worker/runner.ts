@@ -1,0 +1,188 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Clock } from '../domain/clock.js';
+import type { WorkerTasks } from '../services/lifecycle-jobs.js';
+import type { Store } from '../store/db.js';
+import { backoffMs, claim, complete, fail, type Job } from './queue.js';
+
+// The generic worker loop. Each tick it claims due jobs (leased, see queue.ts) and runs each through
+// the handler for its kind, then runs every periodic task (timers, outbox delivery). While a tick
+// did any work it runs again at once, so a backlog drains without waiting for the next poll; when
+// idle it sleeps pollMs. Nothing here knows about the lifecycle: the tasks come from outside.
+//
+// Failures never stop the loop: a failing handler is retried with backoff until maxAttempts, an
+// unknown kind is failed at once (retrying cannot help), a failing periodic task is logged and run
+// again next tick. Ticks never overlap within one worker; other processes may run their own
+// workers against the same database, which the leases make safe.
+
+export interface WorkerOptions {
+  store: Store;
+  clock: Clock;
+  log: FastifyBaseLogger;
+  tasks: WorkerTasks;
+  /** lease owner id; unique per process */
+  owner?: string;
+  /** idle wait between ticks, ms (real time: it only paces polling, it is never stored) */
+  pollMs?: number;
+  /** how long a claimed job is reserved for this worker, ms */
+  leaseMs?: number;
+  /** jobs claimed per round */
+  batch?: number;
+  /** attempts (claims) before a failing job is given up */
+  maxAttempts?: number;
+}
+
+export interface Worker {
+  readonly owner: string;
+  start(): void;
+  /** stops polling and waits for the running tick to finish */
+  stop(): Promise<void>;
+  /** run now instead of at the next poll */
+  kick(): void;
+  /** for tests: keep running claimed jobs and periodic tasks until nothing is due (bounded number of rounds) */
+  drain(): Promise<void>;
+}
+
+export const DEFAULT_MAX_JOB_ATTEMPTS = 8;
+/** rounds of one tick before it yields to the poll timer even if there is still work (keeps stop() prompt) */
+const MAX_ROUNDS_PER_TICK = 50;
+const MAX_DRAIN_ROUNDS = 500;
+
+export function processOwnerId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+}
+
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 2000);
+
+export function createWorker(opts: WorkerOptions): Worker {
+  const { store, clock, log, tasks } = opts;
+  const owner = opts.owner ?? processOwnerId();
+  const pollMs = opts.pollMs ?? 1000;
+  const leaseMs = opts.leaseMs ?? 5 * 60_000;
+  const batch = opts.batch ?? 20;
+  const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_JOB_ATTEMPTS;
+
+  let started = false;
+  let stopping = false;
+  let timer: NodeJS.Timeout | null = null;
+  /** the tick (or drain) in progress; ticks are serialised through it */
+  let current: Promise<unknown> = Promise.resolve();
+  let busy = false;
+  let kickedWhileBusy = false;
+
+  async function runJob(job: Job): Promise<void> {
+    const handler = Object.prototype.hasOwnProperty.call(tasks.handlers, job.kind) ? tasks.handlers[job.kind] : undefined;
+    if (!handler) {
+      log.error({ jobId: job.id, kind: job.kind }, 'no handler for this job kind; failing the job without retry');
+      await fail(store.db, clock, job, owner, `no handler for job kind '${job.kind}'`, null);
+      return;
+    }
+    try {
+      await handler(job);
+    } catch (e) {
+      const error = messageOf(e);
+      const giveUp = job.attempts >= maxAttempts;
+      const retryAt = giveUp ? null : new Date(clock.now().getTime() + backoffMs(job.attempts)).toISOString();
+      if (giveUp) log.error({ jobId: job.id, kind: job.kind, attempts: job.attempts, err: e }, 'job failed; giving up');
+      else log.warn({ jobId: job.id, kind: job.kind, attempts: job.attempts, retryAt, err: e }, 'job failed; will retry');
+      await fail(store.db, clock, job, owner, error, retryAt);
+      return;
+    }
+    if (!(await complete(store.db, clock, job, owner))) {
+      log.warn({ jobId: job.id, kind: job.kind }, 'job finished after its lease ran out; another worker owns it now');
+    }
+  }
+
+  /** One round: due jobs, then every periodic task. Returns how much work was done. */
+  async function round(): Promise<number> {
+    let work = 0;
+    try {
+      const jobs = await claim(store.db, store.kind, clock, { owner, limit: batch, leaseMs });
+      for (const job of jobs) {
+        try {
+          await runJob(job);
+        } catch (e) {
+          // recording the outcome failed (database trouble): the lease runs out and the job comes back
+          log.error({ jobId: job.id, kind: job.kind, err: e }, 'could not record the outcome of a job');
+        }
+      }
+      work += jobs.length;
+    } catch (e) {
+      log.error({ err: e }, 'could not claim jobs');
+    }
+    for (const p of tasks.periodic) {
+      try {
+        work += await p.run();
+      } catch (e) {
+        log.error({ task: p.name, err: e }, 'periodic task failed');
+      }
+    }
+    return work;
+  }
+
+  /** Runs `fn` after whatever tick or drain is in progress: never two at once in one worker. */
+  function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = current.then(async () => {
+      busy = true;
+      try {
+        return await fn();
+      } finally {
+        busy = false;
+      }
+    });
+    current = next.catch(() => undefined);
+    return next;
+  }
+
+  function schedule(ms: number): void {
+    if (!started || stopping) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = null;
+      void tick();
+    }, ms);
+  }
+
+  async function tick(): Promise<void> {
+    await exclusive(async () => {
+      kickedWhileBusy = false;
+      for (let i = 0; i < MAX_ROUNDS_PER_TICK && !stopping; i++) {
+        if ((await round()) === 0) break;
+      }
+    });
+    schedule(kickedWhileBusy ? 0 : pollMs);
+  }
+
+  return {
+    owner,
+    start() {
+      if (started) return;
+      started = true;
+      stopping = false;
+      log.info({ owner, pollMs, jobKinds: Object.keys(tasks.handlers), periodic: tasks.periodic.map((p) => p.name) }, 'worker started');
+      schedule(0);
+    },
+    async stop() {
+      stopping = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await current;
+      if (started) log.info({ owner }, 'worker stopped');
+      started = false;
+    },
+    kick() {
+      if (!started || stopping) return;
+      if (busy) kickedWhileBusy = true;
+      else schedule(0);
+    },
+    async drain() {
+      await exclusive(async () => {
+        for (let i = 0; i < MAX_DRAIN_ROUNDS; i++) {
+          if ((await round()) === 0) return;
+        }
+        throw new Error(`worker did not become idle within ${MAX_DRAIN_ROUNDS} rounds`);
+      });
+    },
+  };
+}
