@@ -1,6 +1,165 @@
-import type { ServiceDeps } from './deps.js';
+import { isoNow } from '../domain/clock.js';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { isGuid, newId } from '../domain/ids.js';
+import {
+  POLICY_PROPERTIES,
+  policyFromRow,
+  policyToGraph,
+  policyToRow,
+  validatePolicySettings,
+  type Policy,
+  type PolicyReferences,
+} from '../domain/policy.js';
+import { diffProperties, recordAudit } from '../store/audit.js';
+import type { Db, Tx } from '../store/db.js';
+import { auditContext, type Caller, type ServiceDeps } from './deps.js';
 
-// Placeholder: filled in by its owner.
-export function createPolicyService(_deps: Pick<ServiceDeps, 'db' | 'clock'>) {
-  return {};
+// Assignment policies: validated Graph bodies stored as JSON settings, with every referenced user,
+// group and connected organization checked inside the writing transaction.
+
+/** Request states that are still in flight: a policy they use cannot be deleted under them. */
+export const OPEN_REQUEST_STATES = ['submitted', 'pendingApproval', 'delivering', 'scheduled'] as const;
+
+export async function findPolicy(db: Db | Tx, id: string): Promise<Policy> {
+  const row = isGuid(id) ? await db.selectFrom('assignmentPolicies').selectAll().where('id', '=', id.toLowerCase()).executeTakeFirst() : undefined;
+  if (!row) throw new NotFoundError('Assignment policy', id);
+  return policyFromRow(row);
 }
+
+async function checkReferences(tx: Tx, refs: PolicyReferences): Promise<void> {
+  const missing = async (table: 'users' | 'groups' | 'connectedOrganizations', list: { id: string; field: string }[], what: string) => {
+    if (list.length === 0) return;
+    const ids = [...new Set(list.map((r) => r.id))];
+    const found = new Set<string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await tx.selectFrom(table).select('id').where('id', 'in', ids.slice(i, i + 500)).execute();
+      for (const r of rows) found.add(r.id.toLowerCase());
+    }
+    const gone = list.find((r) => !found.has(r.id));
+    if (gone) throw new ValidationError(`${what} '${gone.id}' named in '${gone.field}' does not exist.`, gone.field);
+  };
+  await missing('users', refs.users, 'User');
+  await missing('groups', refs.groups, 'Group');
+  await missing('connectedOrganizations', refs.connectedOrganizations, 'Connected organization');
+}
+
+function auditView(p: Policy): Record<string, unknown> {
+  const g = policyToGraph(p);
+  return Object.fromEntries(POLICY_PROPERTIES.map((k) => [k, g[k]]));
+}
+
+export function createPolicyService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+  /** Validates, checks references, writes and audits a new version of a policy in one transaction. */
+  async function write(caller: Caller, id: string, body: Record<string, unknown>, checkExpirationDate: boolean, check?: (current: Policy) => void): Promise<Policy> {
+    const at = isoNow(clock);
+    // validate before opening the transaction: a bad body touches nothing
+    const { settings, refs } = validatePolicySettings(body, clock.now(), checkExpirationDate);
+    return db.transaction().execute(async (tx) => {
+      const current = await findPolicy(tx, id);
+      check?.(current);
+      await checkReferences(tx, refs);
+      const next: Policy = { ...current, ...settings, modifiedAt: at };
+      const changes = diffProperties(auditView(current), auditView(next), POLICY_PROPERTIES);
+      if (changes.length === 0) return current;
+      await tx.updateTable('assignmentPolicies').set(policyToRow(next)).where('id', '=', current.id).execute();
+      await recordAudit(tx, auditContext(caller, at), {
+        activity: 'Update access package assignment policy', targetType: 'accessPackageAssignmentPolicy', targetId: current.id,
+        targetDisplayName: next.displayName, modifiedProperties: changes,
+      });
+      return next;
+    });
+  }
+
+  /** The package named by a body: `accessPackage.id`, or the beta `accessPackageId`. */
+  function packageIdOf(body: Record<string, unknown>): string | undefined {
+    const ref = body.accessPackage;
+    const a = typeof ref === 'object' && ref !== null ? (ref as { id?: unknown }).id : undefined;
+    const b = body.accessPackageId;
+    if (typeof a === 'string' && typeof b === 'string' && a.toLowerCase() !== b.toLowerCase()) {
+      throw new ValidationError("'accessPackage.id' and 'accessPackageId' name different access packages.", 'accessPackage.id');
+    }
+    const id = typeof a === 'string' ? a : typeof b === 'string' ? b : undefined;
+    return id?.toLowerCase();
+  }
+
+  return {
+    get: (id: string) => findPolicy(db, id),
+
+    async listForPackage(accessPackageId: string): Promise<Policy[]> {
+      const rows = await db.selectFrom('assignmentPolicies').selectAll().where('accessPackageId', '=', accessPackageId.toLowerCase())
+        .orderBy('createdAt').orderBy('id').execute();
+      return rows.map(policyFromRow);
+    },
+
+    packageIdOf,
+
+    async create(caller: Caller, body: Record<string, unknown>): Promise<Policy> {
+      const at = isoNow(clock);
+      const accessPackageId = packageIdOf(body);
+      if (!accessPackageId) throw new ValidationError("'accessPackage' is required: { \"accessPackage\": { \"id\": \"…\" } } names the package the policy belongs to.", 'accessPackage.id');
+      const { settings, refs } = validatePolicySettings(body, clock.now());
+      return db.transaction().execute(async (tx) => {
+        const pkg = isGuid(accessPackageId) ? await tx.selectFrom('accessPackages').select(['id']).where('id', '=', accessPackageId).executeTakeFirst() : undefined;
+        if (!pkg) throw new NotFoundError('Access package', accessPackageId);
+        await checkReferences(tx, refs);
+        const policy: Policy = { id: newId(), accessPackageId: pkg.id, ...settings, createdAt: at, modifiedAt: at };
+        await tx.insertInto('assignmentPolicies').values(policyToRow(policy)).execute();
+        await recordAudit(tx, auditContext(caller, at), {
+          activity: 'Create access package assignment policy', targetType: 'accessPackageAssignmentPolicy', targetId: policy.id,
+          targetDisplayName: policy.displayName, modifiedProperties: diffProperties(null, auditView(policy), POLICY_PROPERTIES),
+        });
+        return policy;
+      });
+    },
+
+    /** PUT: the body is the whole new policy; properties left out return to their defaults. */
+    async replace(caller: Caller, id: string, body: Record<string, unknown>, check?: (current: Policy) => void): Promise<Policy> {
+      const named = packageIdOf(body);
+      return write(caller, id, body, body.expiration !== undefined, (current) => {
+        if (named && named !== current.accessPackageId) throw new ValidationError('A policy cannot be moved to another access package.', 'accessPackage.id');
+        check?.(current);
+      });
+    },
+
+    /** PATCH: the properties sent replace the current ones (complex properties as a whole, as Graph does). */
+    async update(caller: Caller, id: string, patch: Record<string, unknown>, check?: (current: Policy) => void): Promise<Policy> {
+      const current = await findPolicy(db, id);
+      const named = packageIdOf(patch);
+      if (named && named !== current.accessPackageId) throw new ValidationError('A policy cannot be moved to another access package.', 'accessPackage.id');
+      const merged: Record<string, unknown> = { ...policyToGraph(current) };
+      for (const k of ['id', 'createdDateTime', 'modifiedDateTime', 'automaticRequestSettings']) delete merged[k];
+      for (const [k, v] of Object.entries(patch)) {
+        if (k === 'accessPackage' || k === 'accessPackageId' || k === 'catalog' || k.startsWith('@odata.')) continue;
+        merged[k] = v;
+      }
+      return write(caller, id, merged, patch.expiration !== undefined, (fresh) => {
+        // the merge was made from `current`: a change in between would be overwritten silently
+        if (fresh.modifiedAt !== current.modifiedAt) throw new ConflictError('The policy changed while it was being updated; retry.');
+        check?.(fresh);
+      });
+    },
+
+    async delete(caller: Caller, id: string, check?: (current: Policy) => void): Promise<void> {
+      const at = isoNow(clock);
+      await db.transaction().execute(async (tx) => {
+        const current = await findPolicy(tx, id);
+        check?.(current);
+        const assignment = await tx.selectFrom('assignments').select('id').where('policyId', '=', current.id).where('state', '!=', 'expired').limit(1).executeTakeFirst();
+        if (assignment) {
+          throw new ConflictError(`Policy '${current.displayName}' still has assignments that have not expired; remove them before deleting the policy.`, 'PolicyHasActiveAssignments');
+        }
+        const request = await tx.selectFrom('assignmentRequests').select('id').where('policyId', '=', current.id)
+          .where('state', 'in', [...OPEN_REQUEST_STATES]).limit(1).executeTakeFirst();
+        if (request) {
+          throw new ConflictError(`Policy '${current.displayName}' has open requests; wait for them to complete or cancel them before deleting the policy.`, 'PolicyHasOpenRequests');
+        }
+        await tx.deleteFrom('assignmentPolicies').where('id', '=', current.id).execute();
+        await recordAudit(tx, auditContext(caller, at), {
+          activity: 'Delete access package assignment policy', targetType: 'accessPackageAssignmentPolicy', targetId: current.id, targetDisplayName: current.displayName,
+        });
+      });
+    },
+  };
+}
+
+export type PolicyService = ReturnType<typeof createPolicyService>;

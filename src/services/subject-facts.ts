@@ -1,0 +1,75 @@
+import { emailDomain } from '../domain/connected-organization.js';
+import { NotFoundError } from '../domain/errors.js';
+import { isGuid } from '../domain/ids.js';
+import type { SubjectFacts } from '../domain/policy.js';
+import type { Db, Tx } from '../store/db.js';
+import { transitiveGroupIds } from '../store/membership.js';
+import type { UsersTable } from '../store/schema.js';
+
+// What the policy scope rules need to know about the person access is for, loaded in one place so
+// that requests, direct assignments and "what may I request" all judge a person the same way.
+
+/** The table added by migration 0002_orgs: which organization claims each domain or tenant. */
+type KeysTables = { connectedOrganizationKeys: { sourceKey: string; connectedOrganizationId: string } };
+
+async function organizationByEmail(db: Db | Tx, email: string | null): Promise<{ id: string; state: string } | undefined> {
+  const domain = email ? emailDomain(email) : undefined;
+  if (!domain) return undefined;
+  return db.withTables<KeysTables>()
+    .selectFrom('connectedOrganizationKeys')
+    .innerJoin('connectedOrganizations', 'connectedOrganizations.id', 'connectedOrganizationKeys.connectedOrganizationId')
+    .select(['connectedOrganizations.id', 'connectedOrganizations.state'])
+    .where('connectedOrganizationKeys.sourceKey', '=', `domain:${domain}`)
+    .executeTakeFirst();
+}
+
+const orgState = (s: string | undefined): 'configured' | 'proposed' | null => (s === 'configured' || s === 'proposed' ? s : null);
+
+async function factsOfUser(db: Db | Tx, user: UsersTable): Promise<SubjectFacts> {
+  const userType = user.userType.toLowerCase() === 'guest' ? 'Guest' : 'Member';
+  const email = user.mail ?? user.userPrincipalName;
+  let org: { id: string; state: string } | undefined;
+  // members belong to this tenant; only guests come from a connected organization
+  if (userType === 'Guest') {
+    org = user.connectedOrganizationId
+      ? await db.selectFrom('connectedOrganizations').select(['id', 'state']).where('id', '=', user.connectedOrganizationId).executeTakeFirst()
+      : undefined;
+    org ??= await organizationByEmail(db, email);
+  }
+  return {
+    userId: user.id,
+    email,
+    userType,
+    groupIds: new Set((await transitiveGroupIds(db, user.id)).map((g) => g.toLowerCase())),
+    connectedOrganizationId: org?.id ?? null,
+    connectedOrganizationState: orgState(org?.state),
+  };
+}
+
+/**
+ * Facts about a directory user, or about an email address: an address that belongs to a directory
+ * user (mail or sign-in name) is that user; otherwise it is an external person not in the directory
+ * yet, matched to a connected organization by domain. 404 for an unknown user id.
+ */
+export async function loadSubjectFacts(db: Db | Tx, who: { userId: string } | { email: string }): Promise<SubjectFacts> {
+  if ('userId' in who) {
+    const user = isGuid(who.userId) ? await db.selectFrom('users').selectAll().where('id', '=', who.userId.toLowerCase()).executeTakeFirst() : undefined;
+    if (!user) throw new NotFoundError('User', who.userId);
+    return factsOfUser(db, user);
+  }
+  const email = who.email.trim();
+  const key = email.toLowerCase();
+  const user = await db.selectFrom('users').selectAll()
+    .where((eb) => eb.or([eb('upnKey', '=', key), eb(eb.fn('lower', ['mail']), '=', key)]))
+    .orderBy('createdAt').executeTakeFirst();
+  if (user) return factsOfUser(db, user);
+  const org = await organizationByEmail(db, email);
+  return {
+    userId: null,
+    email,
+    userType: null,
+    groupIds: new Set(),
+    connectedOrganizationId: org?.id ?? null,
+    connectedOrganizationState: orgState(org?.state),
+  };
+}
