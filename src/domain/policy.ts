@@ -303,7 +303,6 @@ export function requirementsOf(policy: Policy): Record<string, unknown> {
 
 // ---------------------------------------------------------------- scope and precedence
 
-
 /** Whether a subject is inside a policy's "who can request". notSpecified (administrators only) admits no one. */
 export function isInScope(policy: Policy, subject: SubjectFacts): boolean {
   switch (policy.allowedTargetScope) {
