@@ -134,7 +134,7 @@ export function createPolicyService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
       }
       return write(caller, id, merged, patch.expiration !== undefined, (fresh) => {
         // the merge was made from `current`: a change in between would be overwritten silently
-        if (fresh.modifiedAt !== current.modifiedAt) throw new ConflictError('The policy changed while it was being updated; retry.');
+        if (JSON.stringify(policyToGraph(fresh)) !== JSON.stringify(policyToGraph(current))) throw new ConflictError('The policy changed while it was being updated; retry.');
         check?.(fresh);
       });
     },
