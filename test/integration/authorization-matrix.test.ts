@@ -91,6 +91,8 @@ describe('authorization matrix', () => {
   const newCatalog = () => created(t.admin.post(`${EM}/catalogs`, { displayName: `matrix catalog ${newId().slice(0, 8)}` }), 'a catalog');
   const newPackage = (catalogId: string) =>
     created(t.admin.post(`${EM}/accessPackages`, { displayName: `matrix package ${newId().slice(0, 8)}`, catalog: { id: catalogId } }), 'an access package');
+  const newPolicy = async (catalogId: string) =>
+    created(t.admin.post(`${EM}/assignmentPolicies`, { displayName: `matrix policy ${newId().slice(0, 8)}`, accessPackage: { id: await newPackage(catalogId) } }), 'an assignment policy');
   const newOrg = () => {
     const domain = `d${newId().slice(0, 8)}.example`;
     return created(t.admin.post(ORGS, {
@@ -235,6 +237,24 @@ describe('authorization matrix', () => {
       await done(t.admin.post(`${EM}/accessPackages/${pkg}/incompatibleGroups/$ref`, ref('groups', g)), 'linking a group');
       return { path: `${EM}/accessPackages/${pkg}/incompatibleGroups/${g}/$ref` };
     }),
+
+    // assignment policies: owner and access package manager; the catalog is the policy's package's
+    catalogRow('POST', `${EM}/assignmentPolicies`, 201, PACKAGE_WRITERS, ADMIN, async (catalogId) => ({
+      path: `${EM}/assignmentPolicies`, body: { displayName: 'new policy', allowedTargetScope: 'notSpecified', accessPackage: { id: await newPackage(catalogId) } },
+    })),
+    catalogRow('PUT', `${EM}/assignmentPolicies/:id`, 200, PACKAGE_WRITERS, ADMIN, async (catalogId) => ({
+      path: `${EM}/assignmentPolicies/${await newPolicy(catalogId)}`, body: { displayName: 'replaced', allowedTargetScope: 'allMemberUsers' },
+    })),
+    catalogRow('PATCH', `${EM}/assignmentPolicies/:id`, 200, PACKAGE_WRITERS, ADMIN, async (catalogId) => ({
+      path: `${EM}/assignmentPolicies/${await newPolicy(catalogId)}`, body: { description: 'changed' },
+    })),
+    catalogRow('DELETE', `${EM}/assignmentPolicies/:id`, 204, PACKAGE_WRITERS, ADMIN, async (catalogId) => ({
+      path: `${EM}/assignmentPolicies/${await newPolicy(catalogId)}`,
+    })),
+    // a read-only function any signed-in person may call (it answers with what they may request)
+    tenantRow('POST', `${EM}/accessPackages/:id/getApplicablePolicyRequirements`, 200, WHO, async () => ({
+      path: `${EM}/accessPackages/${await newPackage(catalogA)}/getApplicablePolicyRequirements`,
+    })),
 
     // connected organizations: administrator and connected organization administrator
     tenantRow('POST', ORGS, 201, ['administrator', 'connectedOrgAdmin'], async () => {
