@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { RoleDefinitionIds as R } from '../../src/domain/authorization.js';
 import { newId } from '../../src/domain/ids.js';
+import { loadSubjectFacts } from '../../src/services/subject-facts.js';
 import { EM, type ApiClient } from '../support/client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -293,6 +294,37 @@ describe('assignment policies', () => {
     assert.equal(expanded.status, 200, expanded.text);
     assert.equal(expanded.body.assignmentPolicies.length, 3);
     assert.equal(expanded.body.assignmentPolicies[0].requestorSettings.allowCustomAssignmentSchedule, true, 'the full policy object');
+  });
+
+  it('loads subject facts for users and for external email addresses', async () => {
+    const configured = `conf${newId().slice(0, 6)}.example`;
+    const proposed = `prop${newId().slice(0, 6)}.example`;
+    const confId = await newOrg(configured);
+    const propId = await newOrg(proposed, 'proposed');
+    const g = await newGroup();
+    const inner = await newGroup();
+    await addMember(g, inner);
+    const m = await t.user({ displayName: 'facts member' });
+    await addMember(inner, m.id);
+    const mf = await loadSubjectFacts(t.store.db, { userId: m.id });
+    assert.equal(mf.userType, 'Member');
+    assert.deepEqual([...mf.groupIds].sort(), [g, inner].sort(), 'transitive groups');
+    assert.equal(mf.connectedOrganizationId, null);
+    // a guest without a recorded organization is matched by the domain of its address
+    const guestUser = await t.user({ userType: 'Guest', userPrincipalName: `x_${newId().slice(0, 6)}@${configured}`, mail: `x@${configured.toUpperCase()}` });
+    const gf = await loadSubjectFacts(t.store.db, { userId: guestUser.id });
+    assert.deepEqual([gf.userType, gf.connectedOrganizationId, gf.connectedOrganizationState], ['Guest', confId, 'configured']);
+    // an address of a directory user is that user
+    const byMail = await loadSubjectFacts(t.store.db, { email: `X@${configured}` });
+    assert.equal(byMail.userId, guestUser.id);
+    // external addresses: configured, proposed, unknown
+    const ext = await loadSubjectFacts(t.store.db, { email: `someone@${configured}` });
+    assert.deepEqual([ext.userId, ext.userType, ext.connectedOrganizationId, ext.connectedOrganizationState], [null, null, confId, 'configured']);
+    const extP = await loadSubjectFacts(t.store.db, { email: `someone@${proposed}` });
+    assert.deepEqual([extP.connectedOrganizationId, extP.connectedOrganizationState], [propId, 'proposed']);
+    const unknown = await loadSubjectFacts(t.store.db, { email: 'someone@nowhere.example' });
+    assert.deepEqual([unknown.userType, unknown.connectedOrganizationId], [null, null]);
+    await assert.rejects(loadSubjectFacts(t.store.db, { userId: newId() }), /was not found/);
   });
 
   describe('what a person may request', () => {
