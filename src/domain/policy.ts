@@ -736,7 +736,7 @@ export function validatePolicySettings(body: Record<string, unknown>, now: Date,
   const expiration = expirationAt(body.expiration, 'expiration', now, checkExpirationDate);
 
   const rs = body.requestorSettings === undefined || body.requestorSettings === null ? {}
-    : objectAt(body.requestorSettings, 'requestorSettings', [...REQUESTOR_KEYS, 'onBehalfRequestors', 'scopeType', 'allowedRequestors']);
+    : objectAt(body.requestorSettings, 'requestorSettings', [...REQUESTOR_KEYS, 'onBehalfRequestors']);
   const requestorSettings: RequestorSettings = { ...DEFAULT_REQUESTOR, onBehalfRequestors: [] };
   for (const k of REQUESTOR_KEYS) requestorSettings[k] = boolAt(rs, k, 'requestorSettings', DEFAULT_REQUESTOR[k]);
   requestorSettings.onBehalfRequestors = subjectList(rs.onBehalfRequestors, 'requestorSettings.onBehalfRequestors', ['singleUser', 'groupMembers', 'requestorManager'], refs);
