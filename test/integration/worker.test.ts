@@ -1,0 +1,344 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import pino from 'pino';
+import { SMTPServer } from 'smtp-server';
+import { ManualClock } from '../../src/domain/clock.js';
+import type { WorkerTasks } from '../../src/services/lifecycle-jobs.js';
+import { createNotificationService } from '../../src/services/notifications.js';
+import { openStore, type Store } from '../../src/store/db.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { backoffMs, enqueue, type Job } from '../../src/worker/queue.js';
+import { createWorker, type Worker } from '../../src/worker/runner.js';
+import { scratchDatabase, type ScratchDatabase } from '../support/stores.js';
+
+const silent = pino({ level: 'silent' });
+
+/** Resolves when `p` does, fails the test (instead of hanging it) if that never happens. */
+async function within<T>(p: Promise<T>, what: string, ms = 20_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const guard = new Promise<never>((_r, reject) => { timer = setTimeout(() => reject(new Error(`gave up waiting for ${what}`)), ms); });
+  try {
+    return await Promise.race([p, guard]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Polls `cond` until it holds; fails (and stops polling) after `ms`, so a broken worker fails the test instead of hanging it. */
+async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function deferred<T = void>() {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => { resolve = r; });
+  return { promise, resolve };
+}
+
+describe('worker runtime', () => {
+  let scratch: ScratchDatabase;
+  let store: Store;
+  let other: Store;
+  const clock = new ManualClock('2026-06-01T00:00:00.000Z');
+  const workers: Worker[] = [];
+  const make = (tasks: WorkerTasks, opts: { store?: Store; pollMs?: number; maxAttempts?: number; owner?: string } = {}) => {
+    const w = createWorker({ store: opts.store ?? store, clock, log: silent, tasks, pollMs: opts.pollMs ?? 60_000, maxAttempts: opts.maxAttempts, owner: opts.owner });
+    workers.push(w);
+    return w;
+  };
+  const job = (id: string) => store.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+
+  before(async () => {
+    scratch = await scratchDatabase();
+    store = openStore(scratch.url);
+    other = openStore(scratch.url);
+    await migrateToLatest(store.db);
+  });
+  after(async () => {
+    for (const w of workers) await w.stop();
+    await store.close();
+    await other.close();
+    await scratch.drop();
+  });
+  beforeEach(async () => {
+    await store.db.deleteFrom('jobs').execute();
+  });
+
+  it('retries a failing handler with backoff until it succeeds', async () => {
+    let calls = 0;
+    const seen: Job[] = [];
+    const w = make({
+      handlers: {
+        flaky: async (j) => {
+          seen.push(j);
+          if (++calls <= 2) throw new Error(`flaky failure ${calls}`);
+        },
+      },
+      periodic: [],
+    });
+    const id = await enqueue(store.db, clock, 'flaky', { n: 7 });
+    await w.drain();
+    assert.equal(calls, 1);
+    let row = await job(id);
+    assert.equal(row.doneAt, null);
+    assert.equal(row.lastError, 'flaky failure 1');
+    assert.equal(row.runAt, new Date(clock.now().getTime() + backoffMs(1)).toISOString());
+    await w.drain();
+    assert.equal(calls, 1, 'not retried before its backoff');
+    clock.advance(backoffMs(1));
+    await w.drain();
+    assert.equal(calls, 2);
+    row = await job(id);
+    assert.equal(row.lastError, 'flaky failure 2');
+    clock.advance(backoffMs(2));
+    await w.drain();
+    assert.equal(calls, 3);
+    row = await job(id);
+    assert.equal(row.doneAt, clock.now().toISOString());
+    assert.equal(row.lastError, null);
+    assert.equal(row.attempts, 3);
+    assert.deepEqual(JSON.parse(seen[2].payload), { n: 7 });
+    clock.advance(3600_000);
+    await w.drain();
+    assert.equal(calls, 3, 'a completed job never runs again');
+  });
+
+  it('gives up a job that keeps failing after the maximum number of attempts', async () => {
+    let calls = 0;
+    const w = make({ handlers: { broken: async () => { calls++; throw new Error('always'); } }, periodic: [] }, { maxAttempts: 3 });
+    const id = await enqueue(store.db, clock, 'broken', {});
+    for (let i = 0; i < 6; i++) {
+      await w.drain();
+      clock.advance(backoffMs(10));
+    }
+    assert.equal(calls, 3);
+    const row = await job(id);
+    assert.ok(row.doneAt, 'ended');
+    assert.equal(row.lastError, 'always');
+  });
+
+  it('fails a job of an unknown kind at once, without retrying it', async () => {
+    let ran = 0;
+    const w = make({ handlers: { known: async () => { ran++; } }, periodic: [] });
+    const unknown = await enqueue(store.db, clock, 'mystery', {});
+    const known = await enqueue(store.db, clock, 'known', {});
+    await w.drain();
+    const row = await job(unknown);
+    assert.ok(row.doneAt);
+    assert.equal(row.attempts, 1);
+    assert.match(row.lastError ?? '', /no handler for job kind 'mystery'/);
+    assert.equal(ran, 1, 'the other job still ran');
+    assert.ok((await job(known)).doneAt);
+    clock.advance(24 * 3600_000);
+    await w.drain();
+    assert.equal((await job(unknown)).attempts, 1);
+  });
+
+  it('runs periodic tasks until idle; a failing one does not stop the others', async () => {
+    let backlog = 7;
+    let scans = 0;
+    let brokenRuns = 0;
+    const w = make({
+      handlers: {},
+      periodic: [
+        { name: 'broken', run: async () => { brokenRuns++; throw new Error('scan failed'); } },
+        { name: 'expiry', run: async () => { scans++; if (backlog === 0) return 0; backlog--; return 1; } },
+      ],
+    });
+    await w.drain();
+    assert.equal(backlog, 0);
+    assert.equal(scans, 8, 'one run per item, then one that found nothing');
+    assert.equal(brokenRuns, 8);
+  });
+
+  it('drains jobs a periodic task enqueues in the same drain', async () => {
+    const handled: number[] = [];
+    let due = 3;
+    const w = make({
+      handlers: { reminder: async (j) => { handled.push((JSON.parse(j.payload) as { n: number }).n); } },
+      periodic: [{ name: 'timers', run: async () => { if (due === 0) return 0; await enqueue(store.db, clock, 'reminder', { n: due-- }); return 1; } }],
+    });
+    await w.drain();
+    assert.deepEqual(handled.sort(), [1, 2, 3]);
+  });
+
+  it('two workers on two connections run each job exactly once', async () => {
+    const runs = new Map<string, number>();
+    const tasks: WorkerTasks = { handlers: { work: async (j) => { runs.set(j.id, (runs.get(j.id) ?? 0) + 1); } }, periodic: [] };
+    const a = make(tasks, { owner: 'a' });
+    const b = make(tasks, { store: other, owner: 'b' });
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++) ids.push(await enqueue(store.db, clock, 'work', { i }));
+    await Promise.all([a.drain(), b.drain()]);
+    assert.equal(runs.size, 40);
+    assert.ok([...runs.values()].every((n) => n === 1), 'no job ran twice');
+    const open = await store.db.selectFrom('jobs').select('id').where('doneAt', 'is', null).execute();
+    assert.deepEqual(open, []);
+  });
+
+  it('starts with an immediate tick, runs at once when kicked, and stops cleanly after the running job', async () => {
+    let ticks = 0;
+    const firstTick = deferred();
+    const entered = deferred();
+    const release = deferred();
+    const handled: string[] = [];
+    const w = make({
+      handlers: {
+        quick: async (j) => { handled.push(j.id); },
+        slow: async (j) => { entered.resolve(); await release.promise; handled.push(j.id); },
+      },
+      periodic: [{ name: 'count', run: async () => { ticks++; firstTick.resolve(); return 0; } }],
+    }, { pollMs: 10 * 60_000 });
+    w.start();
+    try {
+      await within(firstTick.promise, 'the first tick');
+
+      // the next poll is ten minutes away: only kick() can make this run now
+      const quick = await enqueue(store.db, clock, 'quick', {});
+      w.kick();
+      await until(() => handled.includes(quick), 'the kicked job');
+
+      const slow = await enqueue(store.db, clock, 'slow', {});
+      w.kick();
+      await within(entered.promise, 'the slow job to start');
+      let stopped = false;
+      const stopping = w.stop().then(() => { stopped = true; });
+      await new Promise((r) => setTimeout(r, 30));
+      assert.equal(stopped, false, 'stop waits for the running job');
+      release.resolve();
+      await within(stopping, 'stop');
+      assert.ok(handled.includes(slow));
+      assert.ok((await job(slow)).doneAt, 'the running job was completed, not abandoned');
+
+      const ticksAtStop = ticks;
+      const later = await enqueue(store.db, clock, 'quick', {});
+      w.kick();
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(ticks, ticksAtStop, 'a stopped worker does not tick');
+      assert.equal((await job(later)).doneAt, null);
+    } finally {
+      release.resolve(); // a failed assertion must not leave the slow job (and so stop()) blocked
+    }
+  });
+});
+
+/** Runs the real CLI from source and lets the test read its output as it comes. */
+function latchkey(args: string[], env: Record<string, string> = {}) {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const listeners: (() => void)[] = [];
+  const onData = (d: Buffer) => { out += d.toString(); for (const l of listeners) l(); };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => out,
+    exited,
+    waitFor(re: RegExp, what: string): Promise<void> {
+      return within(new Promise<void>((resolve, reject) => {
+        const check = () => { if (re.test(out)) resolve(); };
+        listeners.push(check);
+        void exited.then((code) => reject(new Error(`exited with ${code} before ${what}:\n${out}`)));
+        check();
+      }), `${what}; output so far:\n${out}`, 60_000);
+    },
+  };
+}
+
+describe('latchkey worker command', () => {
+  let scratch: ScratchDatabase;
+  let smtp: SMTPServer;
+  let smtpPort = 0;
+  const received: { to: string[]; raw: string; user: string | undefined }[] = [];
+  const children: ChildProcess[] = [];
+
+  before(async () => {
+    scratch = await scratchDatabase();
+    smtp = new SMTPServer({
+      disabledCommands: ['STARTTLS'],
+      allowInsecureAuth: true,
+      logger: false,
+      onAuth(auth, _session, cb) {
+        if (auth.username === 'mailer' && auth.password === 's3cr3t') cb(null, { user: auth.username });
+        else cb(new Error('Invalid username or password'));
+      },
+      onData(stream, session, cb) {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8'), user: session.user as string | undefined });
+          cb();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', () => resolve()));
+    smtpPort = (smtp.server.address() as AddressInfo).port;
+  });
+  after(async () => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await scratch.drop();
+  });
+
+  it('migrates, delivers queued mail through SMTP, never logs the password, and stops on SIGTERM with exit 0', async () => {
+    const store = openStore(scratch.url);
+    try {
+      await migrateToLatest(store.db);
+      const n = createNotificationService({ db: store.db, clock: { now: () => new Date() } });
+      await n.queue(store.db, { to: 'adele@contoso.test', template: 'accessDelivered', data: { packageName: 'Worker test package' } });
+    } finally {
+      await store.close();
+    }
+    const w = latchkey(['worker', '--db', scratch.url], { SMTP_URL: `smtp://mailer:s3cr3t@127.0.0.1:${smtpPort}`, WORKER_POLL_MS: '200' });
+    children.push(w.child);
+    await w.waitFor(/"msg":"worker started"/, 'the worker to start');
+    await until(() => received.length > 0, 'the email to arrive', 60_000);
+    assert.deepEqual(received[0].to, ['adele@contoso.test']);
+    assert.equal(received[0].user, 'mailer', 'signed in with the URL credentials');
+    assert.match(received[0].raw, /Subject: You now have access to Worker test package/);
+    await w.waitFor(/"msg":"email sent"/, 'the sent log line');
+    w.child.kill('SIGTERM');
+    assert.equal(await within(w.exited, 'exit'), 0);
+    assert.match(w.output(), /"msg":"worker stopped"/);
+    assert.ok(!w.output().includes('s3cr3t'), 'the SMTP password never appears in logs');
+    assert.match(w.output(), /smtp:\/\/mailer:\*\*\*@127\.0\.0\.1/);
+
+    const check = openStore(scratch.url);
+    try {
+      const rows = await check.db.selectFrom('outboxEmails').selectAll().execute();
+      assert.equal(rows.length, 1);
+      assert.ok(rows[0].sentAt);
+    } finally {
+      await check.close();
+    }
+  });
+
+  it('serve runs an in-process worker by default, and none with --no-worker or WORKER=off', async () => {
+    const withWorker = latchkey(['serve', '--port', '0', '--db', scratch.url]);
+    children.push(withWorker.child);
+    await withWorker.waitFor(/Latchkey is listening/, 'serve to listen');
+    await withWorker.waitFor(/"msg":"worker started"/, 'the in-process worker');
+    withWorker.child.kill('SIGTERM');
+    assert.equal(await within(withWorker.exited, 'exit'), 0);
+    assert.match(withWorker.output(), /"msg":"worker stopped"/);
+
+    for (const [args, env] of [[['--no-worker'], {}], [[], { WORKER: 'off' }]] as const) {
+      const without = latchkey(['serve', '--port', '0', '--db', scratch.url, ...args], env);
+      children.push(without.child);
+      await without.waitFor(/Latchkey is listening/, 'serve to listen');
+      without.child.kill('SIGTERM');
+      assert.equal(await within(without.exited, 'exit'), 0);
+      assert.doesNotMatch(without.output(), /worker started/);
+    }
+  });
+});
