@@ -14,7 +14,8 @@ export interface AppWorkerOptions {
   store: Store;
   clock: Clock;
   log: FastifyBaseLogger;
-  services: Pick<Services, 'lifecycleJobs'>;
+  /** onWork, when the services offer it, lets work created in this process start at once instead of at the next poll */
+  services: Pick<Services, 'lifecycleJobs'> & { onWork?: (kick: () => void) => void };
   config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'workerPollMs'>;
   /** tests pass their own (e.g. to count sends); by default one is made from config.smtpUrl */
   mailer?: Mailer;
@@ -36,6 +37,7 @@ export function createAppWorker(opts: AppWorkerOptions): AppWorker {
     store: opts.store, clock: opts.clock, log: opts.log, owner: opts.owner, pollMs: opts.config.workerPollMs,
     tasks: { handlers: jobs.handlers, periodic },
   });
+  opts.services.onWork?.(() => worker.kick());
   return {
     ...worker,
     owner: worker.owner,
