@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import type { Clock } from '../domain/clock.js';
 import type { Config } from '../config.js';
 import type { Store } from '../store/db.js';
+import type { ResourceConnector } from '../connectors/types.js';
 import { createServices, type Services } from '../services/index.js';
 import { graphErrorBody, registerErrorHandling } from './errors.js';
 import { bearerAuthenticator, registerSecurity, type Authenticator } from './security.js';
@@ -15,7 +16,9 @@ import { registerGraphRoutes } from './graph/index.js';
 export interface AppOptions {
   store: Store;
   clock: Clock;
-  config: Pick<Config, 'bodyLimit' | 'rateLimitPerMinute' | 'logLevel'>;
+  config: Pick<Config, 'bodyLimit' | 'rateLimitPerMinute' | 'logLevel'> & Partial<Pick<Config, 'publicUrl'>>;
+  /** connectors beyond the built-in ones (tests add one that fails on demand) */
+  connectors?: ResourceConnector[];
   /** pino options or false; tests pass false to keep output clean */
   logger?: FastifyServerOptions['logger'];
   /** extra sign-in methods tried before bearer tokens (e.g. OIDC sessions) */
@@ -45,7 +48,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: false } },
     routerOptions: { ignoreTrailingSlash: true },
   }) as unknown as FastifyInstance;
-  const services = createServices({ db: opts.store.db, clock: opts.clock, log: server.log });
+  const services = createServices({ db: opts.store.db, clock: opts.clock, log: server.log, publicUrl: opts.config.publicUrl }, { connectors: opts.connectors });
 
   server.addHook('onSend', async (req, reply) => {
     reply.header('request-id', req.id);

@@ -9,6 +9,8 @@ export interface ServiceDeps {
   db: Db;
   clock: Clock;
   log: FastifyBaseLogger;
+  /** base URL of links in emails (config PUBLIC_URL) */
+  publicUrl?: string;
 }
 
 /** The person (or system) on whose behalf a use case runs. */

@@ -14,7 +14,7 @@ import { createRoleAssignmentService } from './role-assignments.js';
 import { createAuditLogService } from './audit-log.js';
 import { createPolicyService } from './policies.js';
 import { createNotificationService } from './notifications.js';
-import { createLifecycleJobs } from './lifecycle-jobs.js';
+import { createLifecycleEngine } from './lifecycle/engine.js';
 
 /** The object graph of use cases, built once per app from explicit dependencies (no module-level singletons). */
 export interface ServiceOptions {
@@ -23,8 +23,14 @@ export interface ServiceOptions {
 }
 
 export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) {
-  // one registry per app, shared by catalog resources and (later) fulfilment
+  // one registry per app, shared by catalog resources and fulfilment
   const connectors = createConnectorRegistry([...builtInConnectors(deps), ...(options.connectors ?? [])]);
+  const policies = createPolicyService(deps);
+  const notifications = createNotificationService(deps);
+  // the worker of this process (if any) registers itself through onWork, so that work a request
+  // creates starts at once instead of at the next poll
+  let kick: () => void = () => {};
+  const lifecycle = createLifecycleEngine({ db: deps.db, clock: deps.clock, log: deps.log, connectors, notifications, kick: () => kick() });
   return {
     connectors,
     tokens: createTokenService(deps),
@@ -33,14 +39,18 @@ export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) 
     groups: createGroupService(deps),
     catalogs: createCatalogService(deps),
     resources: createResourceService(deps, connectors),
-    accessPackages: createAccessPackageService(deps),
+    accessPackages: createAccessPackageService(deps, { onRoleScopeChange: lifecycle.onRoleScopeChange }),
     connectedOrganizations: createConnectedOrganizationService(deps),
     settings: createSettingsService(deps),
     roleAssignments: createRoleAssignmentService(deps),
     auditLog: createAuditLogService(deps),
-    policies: createPolicyService(deps),
-    notifications: createNotificationService(deps),
-    lifecycleJobs: createLifecycleJobs(),
+    policies,
+    notifications,
+    lifecycle,
+    lifecycleJobs: lifecycle.workerTasks(),
+    onWork(fn: () => void): void {
+      kick = fn;
+    },
   };
 }
 

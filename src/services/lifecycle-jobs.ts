@@ -6,8 +6,3 @@ export interface WorkerTasks {
   /** each returns how many items it processed, so the worker knows whether to run again at once */
   periodic: { name: string; run: () => Promise<number> }[];
 }
-
-// Placeholder until the lifecycle engine fills it in.
-export function createLifecycleJobs(): WorkerTasks {
-  return { handlers: {}, periodic: [] };
-}

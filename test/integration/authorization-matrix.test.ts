@@ -34,6 +34,7 @@ type Who = (typeof WHO)[number];
 const ADMIN: readonly Who[] = ['administrator'];
 const CATALOG_OWNERS: readonly Who[] = ['administrator', 'catalogOwner', 'nestedGroupOwner'];
 const PACKAGE_WRITERS: readonly Who[] = ['administrator', 'catalogOwner', 'packageManager', 'nestedGroupOwner'];
+const ASSIGNERS: readonly Who[] = ['administrator', 'catalogOwner', 'packageManager', 'assignmentManager', 'nestedGroupOwner'];
 
 /** Which catalog a cell works in: A, where the catalog roles are held, or B, where none is. */
 type Where = 'A' | 'B';
@@ -123,6 +124,54 @@ describe('authorization matrix', () => {
     await t.grantRole(userIds.get('packageManager')!, R.accessPackageManager, catalogId);
     await t.grantRole(userIds.get('assignmentManager')!, R.accessPackageAssignmentManager, catalogId);
     await t.grantRole(ownerGroupId, R.catalogOwner, catalogId);
+  };
+  /** a package in the catalog with one policy of the given scope, no approval, no expiry */
+  const lifecycleFixture = async (catalogId: string, scope: string, extra: Record<string, unknown> = {}) => {
+    const packageId = await newPackage(catalogId);
+    const policyId = await created(t.admin.post(`${EM}/assignmentPolicies`, {
+      displayName: `matrix ${scope}`, allowedTargetScope: scope, accessPackage: { id: packageId }, expiration: { type: 'noExpiration' },
+      requestorSettings: { enableTargetsToSelfAddAccess: scope !== 'notSpecified' }, ...extra,
+    }), 'a policy');
+    return { packageId, policyId };
+  };
+  /** a request waiting for a fresh approver */
+  const pendingRequest = async (catalogId: string) => {
+    const approver = await freshUser();
+    const { packageId, policyId } = await lifecycleFixture(catalogId, 'allMemberUsers', {
+      requestApprovalSettings: { isApprovalRequiredForAdd: true, stages: [{
+        durationBeforeAutomaticDenial: 'P14D', primaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: approver }],
+      }] },
+    });
+    const requestor = await t.user();
+    return created(requestor.client.post(`${EM}/assignmentRequests`, { requestType: 'userAdd', assignment: { accessPackageId: packageId, assignmentPolicyId: policyId } }), 'a pending request');
+  };
+  const deliveredAssignment = async (catalogId: string, testResource?: string) => {
+    const { packageId, policyId } = await lifecycleFixture(catalogId, 'notSpecified');
+    if (testResource) {
+      const res = await t.admin.post(`${EM}/resourceRequests`, { requestType: 'adminAdd', resource: { originId: testResource, originSystem: 'TestSystem' }, catalog: { id: catalogId } });
+      assert.equal(res.status, 201, `setup: a test resource: ${res.text}`);
+      const role = res.body.resource.roles[0];
+      await done(t.admin.post(`${EM}/accessPackages/${packageId}/resourceRoleScopes`, { role: { id: role.id }, scope: { id: res.body.resource.scopes[0].id } }), 'a role');
+    }
+    const requestId = await created(t.admin.post(`${EM}/assignmentRequests`, {
+      requestType: 'adminAdd', assignment: { accessPackageId: packageId, assignmentPolicyId: policyId, targetId: await freshUser() },
+    }), 'a direct assignment');
+    await t.drain();
+    const r = await t.admin.get(`${EM}/assignmentRequests/${requestId}?$expand=assignment`);
+    return { requestId, assignmentId: r.body.assignment.id as string, state: r.body.state as string };
+  };
+  /** an assignment whose only resource refused delivery for good */
+  const failedAssignment = async (catalogId: string) => {
+    const resource = `broken-${newId().slice(0, 8)}`;
+    t.connector.failNext(resource, 1_000_000);
+    let a = await deliveredAssignment(catalogId, resource);
+    for (let i = 0; i < 10 && a.state !== 'deliveryFailed'; i++) {
+      t.clock.advance(15 * 60_000);
+      await t.drain();
+      a = { ...a, state: (await t.admin.get(`${EM}/assignmentRequests/${a.requestId}`)).body.state };
+    }
+    assert.equal(a.state, 'deliveryFailed', 'setup: a failed delivery');
+    return a;
   };
   const newRoleAssignment = (body: { principalId: string; roleDefinitionId: string; appScopeId: string }) =>
     created(t.admin.post(`${RM}/roleAssignments`, body), 'a role assignment');
@@ -255,6 +304,40 @@ describe('authorization matrix', () => {
     tenantRow('POST', `${EM}/accessPackages/:id/getApplicablePolicyRequirements`, 200, WHO, async () => ({
       path: `${EM}/accessPackages/${await newPackage(catalogA)}/getApplicablePolicyRequirements`,
     })),
+
+    // requests and assignments: direct assignment, cancel, reprocess, delete and removal belong to the
+    // catalog's assignment managers (and owners, package managers); anyone may request for themselves
+    catalogRow('POST', `${EM}/assignmentRequests`, 201, ASSIGNERS, ADMIN, async (catalogId) => {
+      const { packageId, policyId } = await lifecycleFixture(catalogId, 'notSpecified');
+      return { path: `${EM}/assignmentRequests`, body: { requestType: 'adminAdd', assignment: { accessPackageId: packageId, assignmentPolicyId: policyId, targetId: await freshUser() } } };
+    }, 'adminAdd'),
+    tenantRow('POST', `${EM}/assignmentRequests`, 201, WHO, async () => {
+      const { packageId, policyId } = await lifecycleFixture(catalogA, 'allMemberUsers');
+      return { path: `${EM}/assignmentRequests`, body: { requestType: 'userAdd', assignment: { accessPackageId: packageId, assignmentPolicyId: policyId } } };
+    }, 'userAdd for oneself'),
+    catalogRow('POST', `${EM}/assignmentRequests/:id/cancel`, 200, ASSIGNERS, ADMIN, async (catalogId) => ({
+      path: `${EM}/assignmentRequests/${await pendingRequest(catalogId)}/cancel`,
+    })),
+    catalogRow('DELETE', `${EM}/assignmentRequests/:id`, 204, ASSIGNERS, ADMIN, async (catalogId) => {
+      const id = await pendingRequest(catalogId);
+      assert.equal((await t.admin.post(`${EM}/assignmentRequests/${id}/cancel`)).status, 200, 'setup: canceling');
+      return { path: `${EM}/assignmentRequests/${id}` };
+    }),
+    catalogRow('POST', `${EM}/assignmentRequests/:id/reprocess`, 202, ASSIGNERS, ADMIN, async (catalogId) => ({
+      path: `${EM}/assignmentRequests/${(await failedAssignment(catalogId)).requestId}/reprocess`,
+    })),
+    catalogRow('POST', `${EM}/assignments/:id/reprocess`, 202, ASSIGNERS, ADMIN, async (catalogId) => ({
+      path: `${EM}/assignments/${(await deliveredAssignment(catalogId)).assignmentId}/reprocess`,
+    })),
+    catalogRow('POST', '/latchkey/v1/assignments/bulkRemove', 200, ASSIGNERS, ADMIN, async (catalogId) => ({
+      path: '/latchkey/v1/assignments/bulkRemove', body: { assignmentIds: [(await deliveredAssignment(catalogId)).assignmentId] },
+    })),
+    // deciding is for the stage's approvers alone: no role, not even the administrator's, decides for them
+    catalogRow('PATCH', `${EM}/accessPackageAssignmentApprovals/:id/stages/:stageId`, 204, [], [], async (catalogId) => {
+      const id = await pendingRequest(catalogId);
+      const stages = await t.admin.get(`${EM}/accessPackageAssignmentApprovals/${id}/stages`);
+      return { path: `${EM}/accessPackageAssignmentApprovals/${id}/stages/${stages.body.value[0].id}`, body: { reviewResult: 'Approve' } };
+    }),
 
     // connected organizations: administrator and connected organization administrator
     tenantRow('POST', ORGS, 201, ['administrator', 'connectedOrgAdmin'], async () => {

@@ -8,6 +8,8 @@ import { migrateToLatest } from '../../src/store/migrate.js';
 import { newUserRow, type NewUser } from '../../src/store/users.js';
 import { scratchDatabase, type ScratchDatabase } from './stores.js';
 import { ApiClient } from './client.js';
+import { TestConnector } from './test-connector.js';
+import { createWorker, type Worker } from '../../src/worker/runner.js';
 
 export interface TestServer {
   url: string;
@@ -22,6 +24,12 @@ export interface TestServer {
   /** gives a principal a role at '/' or in a catalog, directly in the store */
   grantRole(principalId: string, roleDefinitionId: string, catalogId?: string): Promise<void>;
   anonymous: ApiClient;
+  /** the 'TestSystem' resource connector, which fails on demand */
+  connector: TestConnector;
+  /** the lifecycle worker, not started: tests run it with drain() after moving the clock */
+  worker: Worker;
+  /** runs every due job and timer until nothing is left */
+  drain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,7 +41,9 @@ export async function startTestServer(options: { rateLimitPerMinute?: number; bo
   const store = openStore(scratch.url);
   await migrateToLatest(store.db);
   const clock = new ManualClock(new Date());
+  const connector = new TestConnector();
   const app = await buildApp({
+    connectors: [connector],
     store,
     clock,
     config: { bodyLimit: options.bodyLimit ?? 1024 * 1024, rateLimitPerMinute: options.rateLimitPerMinute ?? 0, logLevel: 'silent' },
@@ -41,6 +51,7 @@ export async function startTestServer(options: { rateLimitPerMinute?: number; bo
     https: options.https,
   });
   await app.services.catalogs.ensureGeneral();
+  const worker = createWorker({ store, clock, log: app.server.log, tasks: app.services.lifecycleJobs, owner: 'test-worker' });
   await app.server.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.server.address() as AddressInfo).port;
   const url = options.https ? `https://localhost:${port}` : `http://127.0.0.1:${port}`;
@@ -65,7 +76,11 @@ export async function startTestServer(options: { rateLimitPerMinute?: number; bo
   return {
     url, store, app, clock, admin: adminUser.client, adminId: adminUser.id, user, grantRole,
     anonymous: new ApiClient(url),
+    connector,
+    worker,
+    drain: () => worker.drain(),
     async close() {
+      await worker.stop();
       await app.server.close();
       await store.close();
       await scratch.drop();

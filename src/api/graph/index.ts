@@ -12,6 +12,9 @@ import { registerRoleManagementRoutes } from './role-management.js';
 import { registerAuditLogRoutes } from './audit-logs.js';
 import { registerAssignmentPolicyRoutes } from './assignment-policies.js';
 import { registerOutboxRoutes } from './outbox.js';
+import { registerAssignmentRequestRoutes } from './assignment-requests.js';
+import { registerAssignmentRoutes } from './assignments.js';
+import { registerApprovalRoutes } from './approvals.js';
 
 /** All Graph-compatible routes. Each module registers the paths of one area of the API. */
 export function registerGraphRoutes(app: FastifyInstance, services: Services, db: Db): void {
@@ -26,4 +29,7 @@ export function registerGraphRoutes(app: FastifyInstance, services: Services, db
   registerAuditLogRoutes(app, services, db);
   registerAssignmentPolicyRoutes(app, services, db);
   registerOutboxRoutes(app, services, db);
+  registerAssignmentRequestRoutes(app, services, db);
+  registerAssignmentRoutes(app, services, db);
+  registerApprovalRoutes(app, services, db);
 }

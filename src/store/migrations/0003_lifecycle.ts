@@ -46,8 +46,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('assignments').addColumn('request_id', 'text').execute();
   await db.schema.alterTable('assignments').addColumn('justification', 'text').execute();
   await db.schema.alterTable('assignments').addColumn('answers', 'text', (c) => c.notNull().defaultTo('[]')).execute();
-  await db.schema.alterTable('assignments').addColumn('reminded_14_at', 'text').execute();
-  await db.schema.alterTable('assignments').addColumn('reminded_1_at', 'text').execute();
+  await db.schema.alterTable('assignments').addColumn('reminded14_at', 'text').execute();
+  await db.schema.alterTable('assignments').addColumn('reminded1_at', 'text').execute();
   await db.schema.createIndex('assignments_policy_idx').on('assignments').columns(['policy_id', 'state']).execute();
 
   await db.schema.alterTable('grants').addColumn('request_id', 'text').execute();

@@ -1,0 +1,241 @@
+import { Type } from '@sinclair/typebox';
+import { stringify } from 'csv-stringify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import { canCatalog, catalogsWhere, type Principal } from '../../domain/authorization.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.js';
+import { isGuid } from '../../domain/ids.js';
+import { ACTIVE_ASSIGNMENT_STATES, ASSIGNMENT_STATES } from '../../domain/request-lifecycle.js';
+import { scheduleToGraph } from '../../domain/schedule.js';
+import type { Services } from '../../services/index.js';
+import type { AssignmentRow } from '../../services/lifecycle/common.js';
+import type { Db } from '../../store/db.js';
+import { listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
+import { parseQueryOptions } from '../odata/query-options.js';
+import { filterToSql } from '../odata/sql.js';
+import { Body, CollectionOf, GraphObjectSchema, IdParams, Nullable } from '../schemas.js';
+import { callerOf } from '../security.js';
+import { accessPackageSet } from './access-packages.js';
+import { assignmentPolicySet } from './assignment-policies.js';
+import type { GraphCtx } from './catalogs.js';
+import { EM } from './paths.js';
+import { attachOne } from './resources.js';
+import { subjectsFor } from './subjects.js';
+
+// accessPackageAssignment: read-only in Graph (changes go through requests). Latchkey adds a streamed
+// CSV export and an idempotent bulk removal under /latchkey/v1.
+
+const ids = (items: GraphObject[]) => [...new Set(items.map((i) => i.id))];
+
+export function assignmentToGraph(a: AssignmentRow): GraphObject {
+  return {
+    id: a.id,
+    state: a.state,
+    status: a.status,
+    expiredDateTime: a.expiredAt,
+    schedule: scheduleToGraph({ startAt: a.startAt ?? a.createdAt, endAt: a.endAt }),
+    customExtensionCalloutInstances: [],
+  };
+}
+
+export const assignmentSet: EntitySet<AssignmentRow, GraphCtx> = {
+  entity: 'accessPackageAssignment',
+  fields: {
+    id: { column: 'assignments.id', type: 'guid' },
+    state: { column: 'assignments.state', type: 'enum', values: ASSIGNMENT_STATES },
+    status: { column: 'assignments.status', type: 'string' },
+    expiredDateTime: { column: 'assignments.expiredAt', type: 'datetime' },
+    'schedule/startDateTime': { column: 'assignments.startAt', type: 'datetime' },
+    'schedule/expiration/endDateTime': { column: 'assignments.endAt', type: 'datetime' },
+    'accessPackage/id': { column: 'assignments.accessPackageId', type: 'guid' },
+    'assignmentPolicy/id': { column: 'assignments.policyId', type: 'guid' },
+    'target/objectId': { column: 'assignments.targetId', type: 'guid' },
+    'target/id': { column: 'assignments.targetId', type: 'guid' },
+    'accessPackage/catalog/id': { column: 'accessPackages.catalogId', type: 'guid' },
+  },
+  properties: ['id', 'state', 'status', 'expiredDateTime', 'schedule', 'customExtensionCalloutInstances'],
+  navigation: {
+    target: async (items, _item, ctx) => {
+      const rows = await ctx.db.selectFrom('assignments').select(['id as ownerId', 'targetId as userId']).where('id', 'in', ids(items)).execute();
+      const subjects = await subjectsFor(ctx.db, rows);
+      for (const it of items) it.target = subjects.get(it.id) ?? null;
+    },
+    accessPackage: async (items, item, ctx) => {
+      const rows = await ctx.db.selectFrom('assignments').innerJoin('accessPackages', 'accessPackages.id', 'assignments.accessPackageId')
+        .selectAll('accessPackages').select('assignments.id as ownerId').where('assignments.id', 'in', ids(items)).execute();
+      await attachOne(items, item, ctx, accessPackageSet, rows);
+    },
+    assignmentPolicy: async (items, item, ctx) => {
+      const rows = await ctx.db.selectFrom('assignments').innerJoin('assignmentPolicies', 'assignmentPolicies.id', 'assignments.policyId')
+        .selectAll('assignmentPolicies').select('assignments.id as ownerId').where('assignments.id', 'in', ids(items)).execute();
+      await attachOne(items, item, ctx, assignmentPolicySet, rows);
+    },
+  },
+  defaultOrder: 'schedule/startDateTime',
+  idColumn: 'assignments.id',
+  toGraph: assignmentToGraph,
+};
+
+function baseQuery(db: Db) {
+  return db.selectFrom('assignments').innerJoin('accessPackages', 'accessPackages.id', 'assignments.accessPackageId').selectAll('assignments');
+}
+
+/** Assignments a person may see: all in catalogs where they read assignments, and their own. */
+function visibleAssignments(db: Db, p: Principal) {
+  const q = baseQuery(db);
+  const catalogs = catalogsWhere(p, 'assignment.read');
+  if (catalogs === 'all') return q;
+  return q.where((eb) => eb.or([eb('assignments.targetId', '=', p.userId), ...(catalogs.length ? [eb('accessPackages.catalogId', 'in', catalogs)] : [])]));
+}
+
+async function catalogOfAssignment(db: Db, id: string): Promise<string> {
+  const r = isGuid(id) ? await baseQuery(db).select('accessPackages.catalogId').where('assignments.id', '=', id).executeTakeFirst() : undefined;
+  if (!r) throw new NotFoundError('Assignment', id);
+  return r.catalogId;
+}
+
+/** `name(a='x',b='y')` → { a: 'x', b: 'y' }; the OData function-call segments Graph uses. */
+function functionArgs(segment: string, name: string): Record<string, string> | undefined {
+  if (!segment.startsWith(`${name}(`) || !segment.endsWith(')')) return undefined;
+  const out: Record<string, string> = {};
+  const body = segment.slice(name.length + 1, -1);
+  for (const part of body.split(',').filter(Boolean)) {
+    const m = /^\s*(\w+)\s*=\s*'((?:[^']|'')*)'\s*$/.exec(part);
+    if (!m) throw new ValidationError(`Cannot read the argument '${part}' of ${name}(); write it as name='value'.`, name);
+    out[m[1]] = m[2].replace(/''/g, "'");
+  }
+  return out;
+}
+
+const CSV_COLUMNS = ['assignmentId', 'targetDisplayName', 'targetPrincipalName', 'targetEmail', 'accessPackage', 'policy', 'state', 'status', 'startDateTime', 'endDateTime', 'expiredDateTime'];
+const CSV_BATCH = 1000;
+
+const AssignmentSchema = GraphObjectSchema('accessPackageAssignment', {
+  state: Type.String(), status: Type.String(), expiredDateTime: Nullable(Type.String()),
+});
+
+const BulkRemove = Body({
+  assignmentIds: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 5000 })),
+  accessPackageId: Type.Optional(Type.String({ maxLength: 100, description: 'remove every active assignment of this package' })),
+  justification: Type.Optional(Nullable(Type.String({ maxLength: 4000 }))),
+}, { readOnly: [] });
+
+export function registerAssignmentRoutes(app: FastifyInstance, services: Services, db: Db): void {
+  const ctxOf = (req: FastifyRequest): GraphCtx => ({ db, principal: req.principal! });
+
+  app.get(`${EM}/assignments`, {
+    config: { auth: { authenticated: true } },
+    schema: { tags: ['assignments'], summary: 'Assignments in catalogs where the caller reads assignments, and the caller’s own', response: { 200: CollectionOf(AssignmentSchema) } },
+  }, async (req) => listCollection(assignmentSet, visibleAssignments(db, req.principal!), req, ctxOf(req)));
+
+  // One route for assignments/{id} and Graph's function segments on the collection, which the router
+  // cannot tell apart: filterByCurrentUser(on='target'|'createdBy') and additionalAccess(...).
+  app.get(`${EM}/assignments/:id`, {
+    config: { auth: { authenticated: true } },
+    schema: {
+      tags: ['assignments'],
+      summary: "Get an assignment; also filterByCurrentUser(on='target'|'createdBy') and additionalAccess(accessPackageId='…',incompatibleAccessPackageId='…')",
+      params: IdParams,
+    },
+  }, async (req) => {
+    const segment = (req.params as { id: string }).id;
+    const p = req.principal!;
+    const mine = functionArgs(segment, 'filterByCurrentUser');
+    if (mine) {
+      if (mine.on === 'target') return listCollection(assignmentSet, baseQuery(db).where('assignments.targetId', '=', p.userId), req, ctxOf(req));
+      if (mine.on === 'createdBy') {
+        const created = db.selectFrom('assignmentRequests').select('assignmentId').where('requestorId', '=', p.userId).where('assignmentId', 'is not', null);
+        return listCollection(assignmentSet, baseQuery(db).where('assignments.id', 'in', created as never), req, ctxOf(req));
+      }
+      throw new ValidationError("filterByCurrentUser takes on='target' or on='createdBy'.", 'on');
+    }
+    const extra = functionArgs(segment, 'additionalAccess');
+    if (extra) {
+      const { accessPackageId, incompatibleAccessPackageId } = extra;
+      if (!accessPackageId || !incompatibleAccessPackageId) throw new ValidationError('additionalAccess needs accessPackageId and incompatibleAccessPackageId.', 'accessPackageId');
+      if (accessPackageId === incompatibleAccessPackageId) throw new ValidationError('The two access packages of additionalAccess must differ.', 'incompatibleAccessPackageId');
+      const pkg = await services.accessPackages.get(accessPackageId);
+      if (!canCatalog(p, 'assignment.read', pkg.catalogId)) throw new ForbiddenError(`This needs the 'assignment.read' permission in catalog '${pkg.catalogId}'.`);
+      // holders of the package who also hold the other one: the separation-of-duties report
+      const others = db.selectFrom('assignments').select('targetId').where('accessPackageId', '=', incompatibleAccessPackageId).where('state', 'in', [...ACTIVE_ASSIGNMENT_STATES]);
+      const q = baseQuery(db).where('assignments.accessPackageId', '=', pkg.id).where('assignments.state', 'in', [...ACTIVE_ASSIGNMENT_STATES])
+        .where('assignments.targetId', 'in', others);
+      return listCollection(assignmentSet, q, req, ctxOf(req));
+    }
+    if (segment.includes('(')) throw new NotFoundError('Function', segment);
+    const row = isGuid(segment) ? await baseQuery(db).select('accessPackages.catalogId').where('assignments.id', '=', segment).executeTakeFirst() : undefined;
+    if (!row) throw new NotFoundError('Assignment', segment);
+    if (row.targetId !== p.userId && !canCatalog(p, 'assignment.read', row.catalogId)) throw new ForbiddenError('You may not see this assignment.');
+    return shapeOne(assignmentSet, row, req, ctxOf(req));
+  });
+
+  app.post(`${EM}/assignments/:id/reprocess`, {
+    config: { auth: { catalog: 'assignment.write', of: async (req) => catalogOfAssignment(db, (req.params as { id: string }).id) } },
+    schema: { tags: ['assignments'], summary: 'Re-apply every resource role of an assignment (repairs access changed outside Latchkey)', params: IdParams, response: { 202: Type.Null() } },
+  }, async (req, reply) => {
+    await services.lifecycle.reprocessAssignment(callerOf(req), (req.params as { id: string }).id);
+    return reply.status(202).send();
+  });
+
+  app.get('/latchkey/v1/assignments.csv', {
+    config: { auth: { authenticated: true } },
+    schema: {
+      tags: ['latchkey'],
+      summary: 'CSV of the assignments the caller may read, narrowed by the same $filter as GET assignments (e.g. accessPackage/id, state). Streamed.',
+      querystring: Type.Object({ $filter: Type.Optional(Type.String()) }, { additionalProperties: true }),
+    },
+  }, async (req, reply) => {
+    const opts = parseQueryOptions(req.query as Record<string, unknown>);
+    const where = opts.filter ? filterToSql(opts.filter, assignmentSet.fields, assignmentSet.entity) : undefined;
+    const p = req.principal!;
+    // keyset pages: memory stays flat whatever the size of the export
+    async function* rows() {
+      let after = '';
+      for (;;) {
+        let q = visibleAssignments(db, p)
+          .innerJoin('users', 'users.id', 'assignments.targetId')
+          .leftJoin('assignmentPolicies', 'assignmentPolicies.id', 'assignments.policyId')
+          .select(['users.displayName as targetName', 'users.userPrincipalName as targetUpn', 'users.mail as targetMail',
+            'accessPackages.displayName as packageName', 'assignmentPolicies.displayName as policyName'])
+          .where('assignments.id', '>', after).orderBy('assignments.id').limit(CSV_BATCH);
+        if (where) q = q.where(where);
+        const page = await q.execute();
+        for (const r of page) {
+          yield [r.id, r.targetName, r.targetUpn, r.targetMail ?? '', r.packageName, r.policyName ?? '', r.state, r.status, r.startAt ?? '', r.endAt ?? '', r.expiredAt ?? ''];
+        }
+        if (page.length < CSV_BATCH) return;
+        after = page[page.length - 1].id;
+      }
+    }
+    const csv = Readable.from(rows()).pipe(stringify({ header: true, columns: CSV_COLUMNS }));
+    return reply.type('text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="assignments.csv"').send(csv);
+  });
+
+  app.post('/latchkey/v1/assignments/bulkRemove', {
+    config: { auth: { authenticated: true } },
+    schema: {
+      tags: ['latchkey'],
+      summary: 'Remove many assignments at once (adminRemove each); ended ones are skipped, so repeating it is harmless. Needs assignment.write in their catalogs.',
+      body: BulkRemove,
+      response: { 200: Type.Object({ removed: Type.Array(Type.String()), skipped: Type.Array(Type.Object({ id: Type.String(), reason: Type.String() })) }) },
+    },
+  }, async (req) => {
+    const b = req.body as { assignmentIds?: string[]; accessPackageId?: string; justification?: string | null };
+    if (!b.assignmentIds === !b.accessPackageId) throw new ValidationError("Give either 'assignmentIds' or 'accessPackageId'.", 'assignmentIds');
+    let targets = b.assignmentIds ?? [];
+    if (b.assignmentIds) {
+      // all or nothing on permission: one assignment outside the caller's catalogs refuses the whole call
+      const rows = targets.filter(isGuid).length
+        ? await baseQuery(db).select('accessPackages.catalogId').where('assignments.id', 'in', targets.filter(isGuid)).execute()
+        : [];
+      const denied = rows.find((r) => !canCatalog(req.principal!, 'assignment.write', r.catalogId));
+      if (denied) throw new ForbiddenError(`Removing assignment '${denied.id}' needs the 'assignment.write' permission in catalog '${denied.catalogId}'.`);
+    }
+    if (b.accessPackageId) {
+      const pkg = await services.accessPackages.get(b.accessPackageId);
+      if (!canCatalog(req.principal!, 'assignment.write', pkg.catalogId)) throw new ForbiddenError(`This needs the 'assignment.write' permission in catalog '${pkg.catalogId}'.`);
+      targets = (await db.selectFrom('assignments').select('id').where('accessPackageId', '=', pkg.id).where('state', 'in', [...ACTIVE_ASSIGNMENT_STATES]).execute()).map((a) => a.id);
+    }
+    return services.lifecycle.bulkRemove(callerOf(req), targets, b.justification ?? null);
+  });
+}

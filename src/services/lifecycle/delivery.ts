@@ -1,0 +1,292 @@
+import { ConnectorError } from '../../connectors/types.js';
+import { newId } from '../../domain/ids.js';
+import {
+  ACTIVE_ASSIGNMENT_STATES, assignmentStatus, deliveryOutcome, transitionRequest, type GrantState, type RequestState,
+} from '../../domain/request-lifecycle.js';
+import { addDuration, parseDuration } from '../../domain/duration.js';
+import type { Db, Tx } from '../../store/db.js';
+import { lockRow } from '../../store/locks.js';
+import { backoffMs, enqueue } from '../../worker/queue.js';
+import {
+  MAX_GRANT_ATTEMPTS, assignmentMailWanted, audit, emailOf, findPolicy, now, packageName, type LifecycleDeps,
+} from './common.js';
+
+// Delivery: an assignment's grants are carried out through the connector of each resource, outside any
+// transaction (a connector may be a remote system), and their results recorded afterwards. Connectors are
+// idempotent, so a crash between the call and the record is repaired by simply running the job again.
+
+export const JOB_FULFIL = 'fulfil';
+export const JOB_REVOKE = 'revoke';
+
+interface GrantWork {
+  id: string;
+  assignmentId: string;
+  targetId: string;
+  state: string;
+  attempts: number;
+  roleOriginId: string;
+  resourceOriginId: string;
+  originSystem: string;
+  scopeOriginId: string;
+  isRootScope: number;
+  resourceRoleId: string;
+  resourceScopeId: string;
+  nextAttemptAt: string | null;
+}
+
+function grantWorkQuery(db: Db | Tx) {
+  return db
+    .selectFrom('grants')
+    .innerJoin('resourceRoles', 'resourceRoles.id', 'grants.resourceRoleId')
+    .innerJoin('resources', 'resources.id', 'resourceRoles.resourceId')
+    .innerJoin('resourceScopes', 'resourceScopes.id', 'grants.resourceScopeId')
+    .select([
+      'grants.id', 'grants.assignmentId', 'grants.targetId', 'grants.state', 'grants.attempts', 'grants.resourceRoleId', 'grants.resourceScopeId', 'grants.nextAttemptAt',
+      'resourceRoles.originId as roleOriginId', 'resources.originId as resourceOriginId', 'resources.originSystem',
+      'resourceScopes.originId as scopeOriginId', 'resourceScopes.isRootScope',
+    ]);
+}
+
+/** Creates one pending grant per resource role of the package and queues delivery, inside the caller's transaction. */
+export async function createGrants(tx: Tx, deps: LifecycleDeps, assignment: { id: string; accessPackageId: string; targetId: string; requestId: string | null }): Promise<void> {
+  const at = now(deps);
+  const roleScopes = await tx.selectFrom('resourceRoleScopes').select(['roleId', 'scopeId']).where('accessPackageId', '=', assignment.accessPackageId).execute();
+  if (roleScopes.length > 0) {
+    await tx.insertInto('grants').values(roleScopes.map((rs) => ({
+      id: newId(), assignmentId: assignment.id, resourceRoleId: rs.roleId, resourceScopeId: rs.scopeId, targetId: assignment.targetId,
+      state: 'pending', attempts: 0, lastError: null, nextAttemptAt: null, deliveredAt: null, revokedAt: null, createdAt: at, modifiedAt: at,
+      requestId: assignment.requestId,
+    }))).execute();
+  }
+  await enqueue(tx, deps.clock, JOB_FULFIL, { assignmentId: assignment.id });
+}
+
+/** Worker: delivers the due pending grants of one assignment and records the outcome. */
+export async function fulfilAssignment(deps: LifecycleDeps, assignmentId: string): Promise<void> {
+  const { db, clock } = deps;
+  const nowDate = clock.now();
+  const pending = (await grantWorkQuery(db).where('grants.assignmentId', '=', assignmentId).where('grants.state', '=', 'pending').execute()) as GrantWork[];
+  // grants waiting out a retry backoff are left for the job queued at their retry time
+  const due = pending.filter((g) => !g.nextAttemptAt || g.nextAttemptAt <= nowDate.toISOString());
+  const results: { grant: GrantWork; error: string | null; retryable: boolean }[] = [];
+  for (const grant of due) {
+    try {
+      const connector = deps.connectors.get(grant.originSystem);
+      await connector.grant({ objectId: grant.targetId }, { originId: grant.roleOriginId, resourceOriginId: grant.resourceOriginId },
+        { originId: grant.scopeOriginId, isRootScope: !!grant.isRootScope });
+      results.push({ grant, error: null, retryable: false });
+    } catch (e) {
+      const retryable = e instanceof ConnectorError ? e.retryable : true;
+      results.push({ grant, error: (e as Error).message || String(e), retryable });
+    }
+  }
+  await recordDelivery(deps, assignmentId, results);
+}
+
+async function recordDelivery(deps: LifecycleDeps, assignmentId: string, results: { grant: GrantWork; error: string | null; retryable: boolean }[]): Promise<void> {
+  const { db, clock } = deps;
+  await db.transaction().execute(async (tx) => {
+    if (!(await lockRow(tx, 'assignments', assignmentId))) return;
+    const assignment = await tx.selectFrom('assignments').selectAll().where('id', '=', assignmentId).executeTakeFirstOrThrow();
+    const at = now(deps);
+    const retries: string[] = [];
+    for (const r of results) {
+      // the assignment may have ended while the connector was called: its grants are being revoked now
+      const current = await tx.selectFrom('grants').select(['state', 'attempts']).where('id', '=', r.grant.id).executeTakeFirst();
+      if (!current || current.state !== 'pending') continue;
+      const attempts = current.attempts + 1;
+      if (r.error === null) {
+        await tx.updateTable('grants').set({ state: 'delivered', attempts, lastError: null, nextAttemptAt: null, deliveredAt: at, modifiedAt: at }).where('id', '=', r.grant.id).execute();
+      } else if (r.retryable && attempts < MAX_GRANT_ATTEMPTS) {
+        const retryAt = new Date(clock.now().getTime() + backoffMs(attempts)).toISOString();
+        retries.push(retryAt);
+        await tx.updateTable('grants').set({ attempts, lastError: r.error, nextAttemptAt: retryAt, modifiedAt: at }).where('id', '=', r.grant.id).execute();
+      } else {
+        await tx.updateTable('grants').set({ state: 'failed', attempts, lastError: r.error, nextAttemptAt: null, modifiedAt: at }).where('id', '=', r.grant.id).execute();
+      }
+    }
+    if (retries.length > 0) {
+      const runAt = retries.sort()[0];
+      await enqueue(tx, clock, JOB_FULFIL, { assignmentId }, { runAt, dedupeKey: `fulfil:${assignmentId}:${runAt}` });
+    }
+    if (!ACTIVE_ASSIGNMENT_STATES.includes(assignment.state as never)) return;
+    const grants = await tx.selectFrom('grants').select('state').where('assignmentId', '=', assignmentId).execute();
+    const outcome = deliveryOutcome(grants as { state: GrantState }[]);
+    if (outcome !== assignment.state) {
+      await tx.updateTable('assignments').set({ state: outcome, status: assignmentStatus(outcome), modifiedAt: at }).where('id', '=', assignmentId).execute();
+    }
+    if (outcome !== 'delivering') await settleRequests(tx, deps, assignmentId, outcome);
+  });
+}
+
+/** Moves the requests that are delivering this assignment to the delivery outcome, and tells the requestor. */
+async function settleRequests(tx: Tx, deps: LifecycleDeps, assignmentId: string, outcome: 'delivered' | 'partiallyDelivered' | 'deliveryFailed'): Promise<void> {
+  const at = now(deps);
+  const requests = await tx.selectFrom('assignmentRequests').selectAll()
+    .where('assignmentId', '=', assignmentId).where('state', 'in', ['delivering', 'partiallyDelivered', 'deliveryFailed']).execute();
+  for (const r of requests) {
+    if (r.state === outcome) continue;
+    const next = transitionRequest(r.state as RequestState, outcome);
+    await tx.updateTable('assignmentRequests').set({ state: next.state, status: next.status, modifiedAt: at, completedAt: outcome === 'delivered' ? at : null })
+      .where('id', '=', r.id).execute();
+    await audit(tx, deps, null, {
+      activity: outcome === 'delivered' ? 'Fulfill access package assignment' : 'Access package assignment delivery failed',
+      targetType: 'accessPackageAssignmentRequest', targetId: r.id, result: outcome === 'delivered' ? 'success' : 'failure',
+      modifiedProperties: [{ displayName: 'state', oldValue: r.state, newValue: next.state }],
+    });
+    if (outcome === 'delivered' && (r.requestType === 'userAdd' || r.requestType === 'systemAdd')) {
+      const policy = r.policyId ? await findPolicy(tx, r.policyId).catch(() => undefined) : undefined;
+      const target = await emailOf(tx, r.targetId);
+      if (target && assignmentMailWanted(r.requestType, policy)) {
+        await deps.notifications.queue(tx, { to: target.email, template: 'accessDelivered', data: { packageName: await packageName(tx, r.accessPackageId), targetName: target.name, requestId: r.id, endDateTime: r.endAt } });
+      }
+    }
+  }
+}
+
+/**
+ * Ends an assignment inside the caller's transaction: marks it expired and its live grants revoking, and
+ * queues the revocation. The caller holds the assignment's row lock.
+ */
+export async function endAssignment(tx: Tx, deps: LifecycleDeps, assignmentId: string): Promise<void> {
+  const at = now(deps);
+  await tx.updateTable('assignments').set({ state: 'expired', status: assignmentStatus('expired'), expiredAt: at, modifiedAt: at }).where('id', '=', assignmentId).execute();
+  await tx.updateTable('grants').set({ state: 'revoking', nextAttemptAt: null, modifiedAt: at })
+    .where('assignmentId', '=', assignmentId).where('state', 'in', ['pending', 'delivered', 'failed']).execute();
+  await enqueue(tx, deps.clock, JOB_REVOKE, { assignmentId });
+}
+
+/**
+ * Worker: revokes an ended assignment's grants in their systems — except where another active
+ * assignment still gives the same person the same role, so shared access is never taken away.
+ */
+export async function revokeAssignment(deps: LifecycleDeps, assignmentId: string): Promise<void> {
+  const { db, clock } = deps;
+  const work = (await grantWorkQuery(db).where('grants.assignmentId', '=', assignmentId).where('grants.state', '=', 'revoking').execute()) as GrantWork[];
+  const done: string[] = [];
+  for (const grant of work) {
+    const shared = await db.selectFrom('grants')
+      .innerJoin('assignments', 'assignments.id', 'grants.assignmentId')
+      .select('grants.id')
+      .where('grants.targetId', '=', grant.targetId)
+      .where('grants.resourceRoleId', '=', grant.resourceRoleId)
+      .where('grants.resourceScopeId', '=', grant.resourceScopeId)
+      .where('grants.state', 'in', ['pending', 'delivered'])
+      .where('grants.assignmentId', '!=', assignmentId)
+      .where('assignments.state', 'in', [...ACTIVE_ASSIGNMENT_STATES])
+      .limit(1)
+      .executeTakeFirst();
+    try {
+      if (!shared) {
+        await deps.connectors.get(grant.originSystem).revoke({ objectId: grant.targetId }, { originId: grant.roleOriginId, resourceOriginId: grant.resourceOriginId },
+          { originId: grant.scopeOriginId, isRootScope: !!grant.isRootScope });
+      }
+      done.push(grant.id);
+    } catch (e) {
+      const attempts = grant.attempts + 1;
+      await db.updateTable('grants').set({ attempts, lastError: (e as Error).message || String(e), modifiedAt: now(deps) }).where('id', '=', grant.id).execute();
+    }
+  }
+  await db.transaction().execute(async (tx) => {
+    if (!(await lockRow(tx, 'assignments', assignmentId))) return;
+    const at = now(deps);
+    if (done.length > 0) {
+      await tx.updateTable('grants').set({ state: 'revoked', revokedAt: at, lastError: null, modifiedAt: at }).where('id', 'in', done).where('state', '=', 'revoking').execute();
+    }
+    const left = await tx.selectFrom('grants').select(['id', 'attempts']).where('assignmentId', '=', assignmentId).where('state', '=', 'revoking').execute();
+    if (left.length > 0) {
+      // a failing target system delays the removal but never forgets it
+      const attempts = Math.max(...left.map((g) => g.attempts));
+      const retryAt = new Date(clock.now().getTime() + backoffMs(attempts)).toISOString();
+      await enqueue(tx, clock, JOB_REVOKE, { assignmentId }, { runAt: retryAt, dedupeKey: `revoke:${assignmentId}:${retryAt}` });
+      return;
+    }
+    const assignment = await tx.selectFrom('assignments').select(['state']).where('id', '=', assignmentId).executeTakeFirstOrThrow();
+    if (ACTIVE_ASSIGNMENT_STATES.includes(assignment.state as never)) {
+      // a role left the package while the assignment goes on: its state follows the grants that remain
+      const grants = await tx.selectFrom('grants').select('state').where('assignmentId', '=', assignmentId).execute();
+      const outcome = deliveryOutcome(grants as { state: GrantState }[]);
+      await tx.updateTable('assignments').set({ state: outcome, status: assignmentStatus(outcome), modifiedAt: at }).where('id', '=', assignmentId).execute();
+      if (outcome !== 'delivering') await settleRequests(tx, deps, assignmentId, outcome);
+      return;
+    }
+    await finishRemoval(tx, deps, assignmentId);
+  });
+}
+
+/** Once every grant is revoked: completes the removal requests, tells the target, and applies the guest lifecycle. */
+async function finishRemoval(tx: Tx, deps: LifecycleDeps, assignmentId: string): Promise<void> {
+  const at = now(deps);
+  const assignment = await tx.selectFrom('assignments').selectAll().where('id', '=', assignmentId).executeTakeFirstOrThrow();
+  const removals = await tx.selectFrom('assignmentRequests').selectAll().where('assignmentId', '=', assignmentId)
+    .where('requestType', 'in', ['userRemove', 'adminRemove', 'systemRemove']).where('state', '=', 'delivering').execute();
+  for (const r of removals) {
+    const next = transitionRequest('delivering', 'delivered');
+    await tx.updateTable('assignmentRequests').set({ state: next.state, status: next.status, completedAt: at, modifiedAt: at }).where('id', '=', r.id).execute();
+  }
+  if (removals.length > 0) {
+    await audit(tx, deps, null, {
+      activity: 'Remove access package assignment', targetType: 'accessPackageAssignment', targetId: assignmentId,
+      modifiedProperties: [{ displayName: 'state', oldValue: 'delivered', newValue: 'expired' }],
+    });
+    const origin = await tx.selectFrom('assignmentRequests').select('requestType').where('id', '=', assignment.requestId ?? '').executeTakeFirst();
+    const policy = assignment.policyId ? await findPolicy(tx, assignment.policyId).catch(() => undefined) : undefined;
+    const target = await emailOf(tx, assignment.targetId);
+    if (target && assignmentMailWanted(origin?.requestType ?? null, policy)) {
+      await deps.notifications.queue(tx, { to: target.email, template: 'accessEnded', data: { packageName: await packageName(tx, assignment.accessPackageId), targetName: target.name } });
+    }
+  }
+  await applyGuestLifecycle(tx, deps, assignment.targetId);
+}
+
+/** A governed guest whose last assignment ended is blocked, and later deleted, as the tenant settings say. */
+async function applyGuestLifecycle(tx: Tx, deps: LifecycleDeps, userId: string): Promise<void> {
+  const user = await tx.selectFrom('users').select(['id', 'userType', 'governed', 'blockedAt']).where('id', '=', userId).executeTakeFirst();
+  if (!user || user.userType !== 'Guest' || !user.governed || user.blockedAt) return;
+  const active = await tx.selectFrom('assignments').select('id').where('targetId', '=', userId).where('state', 'in', [...ACTIVE_ASSIGNMENT_STATES]).limit(1).executeTakeFirst();
+  if (active) return;
+  const settings = await tx.selectFrom('settings').selectAll().where('id', '=', 1).executeTakeFirst();
+  const action = settings?.externalUserLifecycleAction ?? 'blockSignInAndDelete';
+  if (action === 'none') return;
+  const at = now(deps);
+  const deleteAfter = action === 'blockSignInAndDelete'
+    ? addDuration(deps.clock.now(), parseDuration(settings?.durationUntilExternalUserDeletedAfterBlocked ?? 'P30D')).toISOString()
+    : null;
+  await tx.updateTable('users').set({ accountEnabled: 0, blockedAt: at, deleteAfter, modifiedAt: at }).where('id', '=', userId).execute();
+  await audit(tx, deps, null, {
+    activity: 'Block external user', category: 'UserManagement', targetType: 'user', targetId: userId,
+    modifiedProperties: [{ displayName: 'accountEnabled', oldValue: true, newValue: false }, { displayName: 'deleteAfter', oldValue: null, newValue: deleteAfter }],
+  });
+}
+
+/** Re-provisions every active assignee when a package gains or loses a resource role (called inside the package change's transaction). */
+export async function onRoleScopeChange(tx: Tx, deps: LifecycleDeps, change: { kind: 'added' | 'removed'; accessPackageId: string; roleId: string; scopeId: string }): Promise<void> {
+  const at = now(deps);
+  const active = await tx.selectFrom('assignments').select(['id', 'targetId', 'requestId'])
+    .where('accessPackageId', '=', change.accessPackageId).where('state', 'in', [...ACTIVE_ASSIGNMENT_STATES]).execute();
+  for (const a of active) {
+    if (change.kind === 'added') {
+      await tx.insertInto('grants').values({
+        id: newId(), assignmentId: a.id, resourceRoleId: change.roleId, resourceScopeId: change.scopeId, targetId: a.targetId, state: 'pending',
+        attempts: 0, lastError: null, nextAttemptAt: null, deliveredAt: null, revokedAt: null, createdAt: at, modifiedAt: at, requestId: a.requestId,
+      }).execute();
+      await tx.updateTable('assignments').set({ state: 'delivering', status: assignmentStatus('delivering'), modifiedAt: at }).where('id', '=', a.id).execute();
+      await enqueue(tx, deps.clock, JOB_FULFIL, { assignmentId: a.id });
+    } else {
+      const n = await tx.updateTable('grants').set({ state: 'revoking', modifiedAt: at })
+        .where('assignmentId', '=', a.id).where('resourceRoleId', '=', change.roleId).where('resourceScopeId', '=', change.scopeId)
+        .where('state', 'in', ['pending', 'delivered', 'failed']).executeTakeFirst();
+      if (Number(n.numUpdatedRows) > 0) await enqueue(tx, deps.clock, JOB_REVOKE, { assignmentId: a.id });
+    }
+  }
+}
+
+/** Tries failed (and stuck) grants of an assignment again. */
+export async function retryGrants(tx: Tx, deps: LifecycleDeps, assignmentId: string, states: ('failed' | 'delivered')[]): Promise<number> {
+  const at = now(deps);
+  const r = await tx.updateTable('grants').set({ state: 'pending', attempts: 0, nextAttemptAt: null, modifiedAt: at })
+    .where('assignmentId', '=', assignmentId).where('state', 'in', states).executeTakeFirst();
+  await tx.updateTable('assignments').set({ state: 'delivering', status: assignmentStatus('delivering'), modifiedAt: at }).where('id', '=', assignmentId).execute();
+  await enqueue(tx, deps.clock, JOB_FULFIL, { assignmentId });
+  return Number(r.numUpdatedRows);
+}
