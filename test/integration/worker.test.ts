@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import pino from 'pino';
 import { SMTPServer } from 'smtp-server';
+import { loadConfig } from '../../src/config.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import type { WorkerTasks } from '../../src/services/lifecycle-jobs.js';
 import { createNotificationService } from '../../src/services/notifications.js';
@@ -340,5 +341,31 @@ describe('latchkey worker command', () => {
       assert.equal(await within(without.exited, 'exit'), 0);
       assert.doesNotMatch(without.output(), /worker started/);
     }
+  });
+});
+
+describe('worker and mail configuration', () => {
+  it('has embedded defaults: worker on, no SMTP, local public URL', () => {
+    const c = loadConfig({});
+    assert.equal(c.worker, true);
+    assert.equal(c.smtpUrl, null);
+    assert.equal(c.mailFrom, 'Latchkey <latchkey@localhost>');
+    assert.equal(c.publicUrl, 'http://127.0.0.1:8080');
+    assert.equal(c.workerPollMs, 1000);
+  });
+
+  it('reads the environment; flags win', () => {
+    const c = loadConfig({ WORKER: 'off', SMTP_URL: 'smtps://u:p@mail.contoso.test:465', MAIL_FROM: 'IT <it@contoso.test>', PUBLIC_URL: 'https://access.contoso.test/', WORKER_POLL_MS: '250' });
+    assert.deepEqual([c.worker, c.smtpUrl, c.mailFrom, c.publicUrl, c.workerPollMs], [false, 'smtps://u:p@mail.contoso.test:465', 'IT <it@contoso.test>', 'https://access.contoso.test', 250]);
+    assert.equal(loadConfig({ WORKER: 'on' }, { worker: false }).worker, false);
+    assert.equal(loadConfig({ WORKER: 'OFF' }).worker, false);
+  });
+
+  it('refuses settings it cannot use, without echoing a password', () => {
+    assert.throws(() => loadConfig({ WORKER: 'sometimes' }), /WORKER must be on or off/);
+    assert.throws(() => loadConfig({ PUBLIC_URL: 'ftp://x' }), /PUBLIC_URL must be an http\(s\) URL/);
+    assert.throws(() => loadConfig({ SMTP_URL: 'mail.contoso.test' }), /SMTP_URL must look like/);
+    assert.throws(() => loadConfig({ SMTP_URL: 'http://u:hunter2@x' }), (e: Error) => !e.message.includes('hunter2'));
+    assert.throws(() => loadConfig({ WORKER_POLL_MS: '-5' }), /WORKER_POLL_MS/);
   });
 });
