@@ -55,6 +55,16 @@ export function assignmentMailWanted(requestType: RequestType | string | null, p
   return !policy?.notificationSettings.isAssignmentNotificationDisabled;
 }
 
+/**
+ * Reminder columns for an assignment whose end was just set at `from`: a reminder whose moment (N days
+ * before the end) has already passed is marked done, so a 7-day assignment is never told "your access
+ * ends in 14 days" right after delivery; the others wait for the worker.
+ */
+export function reminderMarks(endAt: string | null, from: string): { reminded14At: string | null; reminded1At: string | null } {
+  const moot = (days: number) => (endAt !== null && new Date(endAt).getTime() - days * 86_400_000 <= new Date(from).getTime() ? from : null);
+  return { reminded14At: moot(14), reminded1At: moot(1) };
+}
+
 export function parseJson<T>(text: string | null | undefined, fallback: T): T {
   if (!text) return fallback;
   try {

@@ -16,7 +16,7 @@ import { isUniqueViolation } from '../resources.js';
 import { loadSubjectFacts } from '../subject-facts.js';
 import type { Caller } from '../deps.js';
 import { decideStage, escalateStages, startApproval, timeOutStages, type DecisionInput } from './approval-flow.js';
-import { audit, emailOf, now, packageName, parseJson, type AssignmentRow, type LifecycleDeps, type RequestRow, findPolicy, policiesOfPackage } from './common.js';
+import { audit, emailOf, now, packageName, parseJson, reminderMarks, type AssignmentRow, type LifecycleDeps, type RequestRow, findPolicy, policiesOfPackage } from './common.js';
 import { JOB_FULFIL, JOB_REVOKE, createGrants, endAssignment, fulfilAssignment, onRoleScopeChange, retryGrants, revokeAssignment } from './delivery.js';
 import type { WorkerTasks } from '../lifecycle-jobs.js';
 
@@ -124,7 +124,7 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
     const assignment: AssignmentRow = {
       id: newId(), accessPackageId: request.accessPackageId, policyId: request.policyId, targetId, state: 'delivering', status: assignmentStatus('delivering'),
       startAt: request.startAt ?? at, endAt: request.endAt, expiredAt: null, createdAt: at, modifiedAt: at, requestId: request.id,
-      justification: request.justification, answers: request.answers, reminded14At: null, reminded1At: null,
+      justification: request.justification, answers: request.answers, ...reminderMarks(request.endAt, request.startAt ?? at),
     };
     await tx.insertInto('assignments').values(assignment).execute();
     await setRequest(tx, request, 'start', { assignmentId: assignment.id, targetId, startAt: assignment.startAt, endAt: assignment.endAt });
@@ -145,7 +145,7 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
       return;
     }
     const at = now(deps);
-    await tx.updateTable('assignments').set({ endAt: request.endAt, reminded14At: null, reminded1At: null, modifiedAt: at }).where('id', '=', a.id).execute();
+    await tx.updateTable('assignments').set({ endAt: request.endAt, ...reminderMarks(request.endAt, at), modifiedAt: at }).where('id', '=', a.id).execute();
     let r = await setRequest(tx, request, 'start');
     r = await setRequest(tx, r, 'delivered', { completedAt: at });
     await audit(tx, deps, null, {
