@@ -47,6 +47,7 @@ export interface RenderOptions {
  * - approverJustification, approverName: the decision's reason and who made it
  * - reason: why the request or access ended (timeout, expiry, removal)
  * - result ('approved' | 'denied' | 'timedOut'), stage, stageCount: stageCompleted emails to a stage's approvers
+ * - canExtend: false when the policy does not let the assignee extend (expiry reminders then say whom to ask)
  */
 export type TemplateData = Record<string, unknown>;
 
@@ -255,9 +256,9 @@ export function render(name: TemplateName, data: TemplateData, options: RenderOp
       subject = `Extend access for ${d.pkg}${by(d.end)}`;
       text = [
         `Your access to ${d.pkg} ends in ${span}${d.end ? `, on ${d.end}` : ''}.`,
-        'To keep it, request an extension before then (the package’s policy may require approval).',
-        '',
-        `Extend access: ${link}`,
+        ...(data.canExtend === false
+          ? ['Its policy does not let you extend it yourself; if you still need it, ask the access package’s managers.', '', `Details: ${link}`]
+          : ['To keep it, request an extension before then (the package’s policy may require approval).', '', `Extend access: ${link}`]),
       ];
       break;
     }

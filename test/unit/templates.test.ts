@@ -61,6 +61,8 @@ describe('email templates', () => {
     assert.ok(in14.text.includes('ends in 14 days') && in14.text.includes(`Extend access: ${BASE}/myaccess/access/asg-1`));
     const in1 = render('expiresIn1Day', data, { publicUrl: BASE });
     assert.ok(in1.text.includes('ends in 1 day, on 2026-06-01 00:00 UTC'));
+    const fixed = render('expiresIn1Day', { ...data, canExtend: false }, { publicUrl: BASE });
+    assert.ok(fixed.text.includes('does not let you extend it yourself') && !fixed.text.includes('Extend access:'));
   });
 
   it('stage completed tells the stage the outcome', () => {
