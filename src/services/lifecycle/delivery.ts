@@ -165,12 +165,19 @@ export async function revokeAssignment(deps: LifecycleDeps, assignmentId: string
   const work = (await grantWorkQuery(db).where('grants.assignmentId', '=', assignmentId).where('grants.state', '=', 'revoking').execute()) as GrantWork[];
   const done: string[] = [];
   for (const grant of work) {
+    // the same role in the target system, whichever catalog's copy of the resource grants it: a group
+    // added to two catalogs has a resource (and role and scope rows) in each
     const shared = await db.selectFrom('grants')
       .innerJoin('assignments', 'assignments.id', 'grants.assignmentId')
+      .innerJoin('resourceRoles', 'resourceRoles.id', 'grants.resourceRoleId')
+      .innerJoin('resources', 'resources.id', 'resourceRoles.resourceId')
+      .innerJoin('resourceScopes', 'resourceScopes.id', 'grants.resourceScopeId')
       .select('grants.id')
       .where('grants.targetId', '=', grant.targetId)
-      .where('grants.resourceRoleId', '=', grant.resourceRoleId)
-      .where('grants.resourceScopeId', '=', grant.resourceScopeId)
+      .where('resources.originSystem', '=', grant.originSystem)
+      .where('resources.originId', '=', grant.resourceOriginId)
+      .where('resourceRoles.originId', '=', grant.roleOriginId)
+      .where('resourceScopes.originId', '=', grant.scopeOriginId)
       .where('grants.state', 'in', ['pending', 'delivered'])
       .where('grants.assignmentId', '!=', assignmentId)
       .where('assignments.state', 'in', [...ACTIVE_ASSIGNMENT_STATES])
