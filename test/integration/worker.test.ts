@@ -11,6 +11,7 @@ import { createNotificationService } from '../../src/services/notifications.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { backoffMs, enqueue, type Job } from '../../src/worker/queue.js';
+import { createAppWorker } from '../../src/worker/index.js';
 import { createWorker, type Worker } from '../../src/worker/runner.js';
 import { scratchDatabase, type ScratchDatabase } from '../support/stores.js';
 
@@ -181,6 +182,30 @@ describe('worker runtime', () => {
     assert.ok([...runs.values()].every((n) => n === 1), 'no job ran twice');
     const open = await store.db.selectFrom('jobs').select('id').where('doneAt', 'is', null).execute();
     assert.deepEqual(open, []);
+  });
+
+  it('the app worker keeps mail in the outbox without SMTP_URL, and runs the lifecycle tasks', async () => {
+    let scans = 0;
+    const lifecycleJobs: WorkerTasks = { handlers: {}, periodic: [{ name: 'scan', run: async () => { scans++; return 0; } }] };
+    let kick: (() => void) | undefined;
+    const w = createAppWorker({
+      store, clock, log: silent, config: { smtpUrl: null, mailFrom: 'x@y.test', workerPollMs: 1000 },
+      services: { lifecycleJobs, onWork: (fn) => { kick = fn; } },
+    });
+    workers.push(w);
+    assert.equal(w.mailer, null);
+    assert.equal(typeof kick, 'function', 'registered for immediate runs');
+    await store.db.deleteFrom('outboxEmails').execute();
+    await createNotificationService({ db: store.db, clock }).queue(store.db, { to: 'kept@contoso.test', template: 'accessEnded', data: {} });
+    await w.drain();
+    assert.equal(scans, 1);
+    const [row] = await store.db.selectFrom('outboxEmails').selectAll().execute();
+    assert.equal(row.sentAt, null);
+    assert.equal(row.attempts, 0, 'nobody tried to send it');
+
+    const withSmtp = createAppWorker({ store, clock, log: silent, config: { smtpUrl: 'smtp://u:pw@127.0.0.1:1', mailFrom: 'x@y.test', workerPollMs: 1000 }, services: { lifecycleJobs } });
+    assert.equal(withSmtp.mailer?.description, 'smtp://u:***@127.0.0.1:1');
+    await withSmtp.stop();
   });
 
   it('starts with an immediate tick, runs at once when kicked, and stops cleanly after the running job', async () => {
