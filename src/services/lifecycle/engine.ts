@@ -569,6 +569,9 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
           const policy = a.policyId ? await findPolicy(tx, a.policyId).catch(() => undefined) : undefined;
           const origin = a.requestId ? await tx.selectFrom('assignmentRequests').select('requestType').where('id', '=', a.requestId).executeTakeFirst() : undefined;
           if (policy?.notificationSettings.isAssignmentNotificationDisabled) return;
+          // no mail about admin direct assignments (reference), except the invitation to extend
+          // when the policy lets such an assignee extend themselves (Latchkey's improvement)
+          if (origin?.requestType === 'adminAdd' && !policy?.requestorSettings.enableTargetsToSelfUpdateAccess) return;
           const target = await emailOf(tx, a.targetId);
           if (!target) return;
           await deps.notifications.queue(tx, {
