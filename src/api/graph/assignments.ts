@@ -150,23 +150,43 @@ export function registerAssignmentRoutes(app: FastifyInstance, services: Service
       throw new ValidationError("filterByCurrentUser takes on='target' or on='createdBy'.", 'on');
     }
     const extra = functionArgs(segment, 'additionalAccess');
-    if (extra) {
-      const { accessPackageId, incompatibleAccessPackageId } = extra;
-      if (!accessPackageId || !incompatibleAccessPackageId) throw new ValidationError('additionalAccess needs accessPackageId and incompatibleAccessPackageId.', 'accessPackageId');
-      if (accessPackageId === incompatibleAccessPackageId) throw new ValidationError('The two access packages of additionalAccess must differ.', 'incompatibleAccessPackageId');
-      const pkg = await services.accessPackages.get(accessPackageId);
-      if (!canCatalog(p, 'assignment.read', pkg.catalogId)) throw new ForbiddenError(`This needs the 'assignment.read' permission in catalog '${pkg.catalogId}'.`);
-      // holders of the package who also hold the other one: the separation-of-duties report
-      const others = db.selectFrom('assignments').select('targetId').where('accessPackageId', '=', incompatibleAccessPackageId).where('state', 'in', [...ACTIVE_ASSIGNMENT_STATES]);
-      const q = baseQuery(db).where('assignments.accessPackageId', '=', pkg.id).where('assignments.state', 'in', [...ACTIVE_ASSIGNMENT_STATES])
-        .where('assignments.targetId', 'in', others);
-      return listCollection(assignmentSet, q, req, ctxOf(req));
-    }
+    if (extra) return additionalAccess(req, extra);
     if (segment.includes('(')) throw new NotFoundError('Function', segment);
     const row = isGuid(segment) ? await baseQuery(db).select('accessPackages.catalogId').where('assignments.id', '=', segment).executeTakeFirst() : undefined;
     if (!row) throw new NotFoundError('Assignment', segment);
     if (row.targetId !== p.userId && !canCatalog(p, 'assignment.read', row.catalogId)) throw new ForbiddenError('You may not see this assignment.');
     return shapeOne(assignmentSet, row, req, ctxOf(req));
+  });
+
+  /** The separation-of-duties report: holders of a package who also hold the incompatible one. */
+  async function additionalAccess(req: FastifyRequest, args: Record<string, string>) {
+    const p = req.principal!;
+    const { accessPackageId, incompatibleAccessPackageId } = args;
+    if (!accessPackageId || !incompatibleAccessPackageId) throw new ValidationError('additionalAccess needs accessPackageId and incompatibleAccessPackageId.', 'accessPackageId');
+    if (accessPackageId === incompatibleAccessPackageId) throw new ValidationError('The two access packages of additionalAccess must differ.', 'incompatibleAccessPackageId');
+    const pkg = await services.accessPackages.get(accessPackageId);
+    if (!canCatalog(p, 'assignment.read', pkg.catalogId)) throw new ForbiddenError(`This needs the 'assignment.read' permission in catalog '${pkg.catalogId}'.`);
+    const others = db.selectFrom('assignments').select('targetId').where('accessPackageId', '=', incompatibleAccessPackageId).where('state', 'in', [...ACTIVE_ASSIGNMENT_STATES]);
+    const q = baseQuery(db).where('assignments.accessPackageId', '=', pkg.id).where('assignments.state', 'in', [...ACTIVE_ASSIGNMENT_STATES])
+      .where('assignments.targetId', 'in', others);
+    return listCollection(assignmentSet, q, req, ctxOf(req));
+  }
+
+  // Its own route: with two GUIDs the segment is longer than the router's limit for a path parameter
+  // (which answered 414 before), so the arguments are taken from a wildcard instead.
+  app.get(`${EM}/assignments/additionalAccess(*`, {
+    config: { auth: { authenticated: true } },
+    schema: { tags: ['assignments'], summary: "additionalAccess(accessPackageId='…',incompatibleAccessPackageId='…'): holders of a package who also hold the other one" },
+  }, async (req) => {
+    let rest = (req.params as { '*': string })['*'];
+    try {
+      rest = decodeURIComponent(rest);
+    } catch {
+      throw new ValidationError('The arguments of additionalAccess() are not correctly URL-encoded.', 'accessPackageId');
+    }
+    const args = functionArgs(`additionalAccess(${rest}`, 'additionalAccess');
+    if (!args) throw new NotFoundError('Function', `additionalAccess(${rest}`);
+    return additionalAccess(req, args);
   });
 
   app.post(`${EM}/assignments/:id/reprocess`, {
