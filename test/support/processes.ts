@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { sql } from 'kysely';
+import type { Store } from '../../src/store/db.js';
+
+// Helpers for tests that run the real CLI in other processes against the test's own database
+// (races between servers, worker crash safety).
+
+/** Resolves when `p` does; fails (instead of hanging the test) if that never happens. */
+export async function within<T>(p: Promise<T>, what: string, ms = 30_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const guard = new Promise<never>((_r, reject) => { timer = setTimeout(() => reject(new Error(`gave up waiting for ${what}`)), ms); });
+  try {
+    return await Promise.race([p, guard]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Polls an (async) condition until it holds; fails after `ms`. The wait bounds the test, it is never asserted. */
+export async function until(cond: () => Promise<boolean> | boolean, what: string, ms = 60_000, everyMs = 50): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** The URL another process opens to reach the same database as `store` (the scratch database of a test server). */
+export async function databaseUrlOf(store: Store): Promise<string> {
+  if (store.kind === 'postgres') {
+    const r = await sql<{ name: string }>`select current_database() as name`.execute(store.db);
+    const u = new URL(process.env.LATCHKEY_TEST_PG_URL ?? 'postgres://root@127.0.0.1:5432/test');
+    u.pathname = `/${r.rows[0].name}`;
+    return u.toString();
+  }
+  const r = await sql<{ name: string; file: string }>`pragma database_list`.execute(store.db);
+  const main = r.rows.find((x) => x.name === 'main');
+  if (!main?.file) throw new Error('the SQLite store is not a file: another process cannot open it');
+  return `sqlite:${main.file}`;
+}
+
+export interface CliProcess {
+  child: ChildProcess;
+  pid: number;
+  output(): string;
+  exited: Promise<number | null>;
+  waitFor(re: RegExp, what: string, ms?: number): Promise<RegExpExecArray>;
+}
+
+/** Runs the real `latchkey` CLI from source in a child process; output (stdout and stderr) is collected for waitFor and failure messages. */
+export function latchkey(args: string[], env: Record<string, string> = {}): CliProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const listeners = new Set<() => void>();
+  const onData = (d: Buffer) => {
+    out += d.toString();
+    for (const l of listeners) l();
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    pid: child.pid!,
+    output: () => out,
+    exited,
+    waitFor(re, what, ms = 60_000) {
+      let check: () => void = () => {};
+      return within(new Promise<RegExpExecArray>((resolve, reject) => {
+        check = () => {
+          const m = re.exec(out);
+          if (m) resolve(m);
+        };
+        listeners.add(check);
+        void exited.then((code) => reject(new Error(`exited with ${code} before ${what}:\n${out}`)));
+        check();
+      }), `${what}; output so far:\n${out}`, ms).finally(() => listeners.delete(check));
+    },
+  };
+}
+
+/** Stops a child for good and waits for it to be gone (SIGKILL: nothing of it runs afterwards). */
+export async function killHard(p: CliProcess): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  p.child.kill('SIGKILL');
+  await within(p.exited, `process ${p.pid} to die`, 10_000);
+}
