@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { CamelCasePlugin, CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type SqliteDialectConfig, type Transaction } from 'kysely';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -40,6 +40,27 @@ export function redact(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }
 
+/**
+ * SQLite transactions begin IMMEDIATE: they take the write lock at once, waiting out the busy timeout.
+ * A plain BEGIN reads first and upgrades at its first write, and when another process (a worker, a
+ * second server) committed in between, SQLite refuses the upgrade at once with SQLITE_BUSY, busy timeout
+ * or not. Latchkey's transactions all write, so taking the lock up front costs nothing.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+  override createDriver() {
+    return new ImmediateSqliteDriver(this.settings);
+  }
+}
+
 export function openStore(url: string, options: { poolSize?: number } = {}): Store {
   const loc = parseDatabaseUrl(url);
   const plugins = [new CamelCasePlugin()];
@@ -51,7 +72,7 @@ export function openStore(url: string, options: { poolSize?: number } = {}): Sto
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), plugins });
+    const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }), plugins });
     return { kind: 'sqlite', db, description: `sqlite:${loc.target}`, close: () => db.destroy() };
   }
   const pool = new pg.Pool({ connectionString: loc.target, max: options.poolSize ?? 10 });

@@ -5,7 +5,6 @@ import { EM } from '../support/client.js';
 import { makePackage, makePolicy, type PackageFixture } from '../support/lifecycle.js';
 import { databaseUrlOf, killHard, latchkey, until, type CliProcess } from '../support/processes.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { testStore } from '../support/stores.js';
 
 // Crash safety of the worker: jobs are leased, handlers idempotent, so killing a worker at any moment
 // and starting another loses nothing and grants nothing twice. Real `latchkey worker` processes
@@ -13,10 +12,7 @@ import { testStore } from '../support/stores.js';
 
 const N = 60;
 
-// Open engine bug (diagnosis and fix in the T2 report); the test asserts the correct behaviour.
-const SQLITE_BUSY_BUG = testStore === 'sqlite'
-  ? 'bug: submitAdd reads before its first write, so on SQLite a write by another process (a worker) in between makes the upgrade fail with SQLITE_BUSY: the request gets 500'
-  : undefined;
+
 
 async function adminAdd(t: TestServer, fx: PackageFixture, policyId: string, targetId: string): Promise<string> {
   const r = await t.admin.post(`${EM}/assignmentRequests`, { requestType: 'adminAdd', assignment: { accessPackageId: fx.packageId, assignmentPolicyId: policyId, targetId } });
@@ -62,7 +58,7 @@ describe('worker processes: SIGKILL mid-way and another takes over', () => {
     await t.close();
   });
 
-  it(`${N} assignments delivered by worker processes, two of them SIGKILLed along the way: all delivered, each grant once, no job left`, { timeout: 180_000, todo: SQLITE_BUSY_BUG }, async (ctx) => {
+  it(`${N} assignments delivered by worker processes, two of them SIGKILLed along the way: all delivered, each grant once, no job left`, { timeout: 180_000 }, async (ctx) => {
     const fx = await makePackage(t, 'Crash safety');
     const policyId = await makePolicy(t, fx.packageId, { scope: 'notSpecified' });
     const users: string[] = [];
