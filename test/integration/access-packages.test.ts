@@ -350,8 +350,8 @@ describe('access packages', () => {
     const list = await member.client.get(`${EM}/accessPackages?$orderby=displayName`);
     assert.equal(list.status, 200);
     const names = list.body.value.map((p: { displayName: string }) => p.displayName);
-    assert.ok(names.includes('Visible') && names.includes('Internal'));
-    assert.ok(!names.includes('Hidden') && !names.includes('Unpublished'));
+    assert.ok(names.includes('Visible') && names.includes('Internal'), 'expected: names.includes(\'Visible\') && names.includes(\'Internal\')');
+    assert.ok(!names.includes('Hidden') && !names.includes('Unpublished'), 'expected: !names.includes(\'Hidden\') && !names.includes(\'Unpublished\')');
     assert.equal((await member.client.get(`${EM}/accessPackages/${hidden}`)).status, 200);
     assert.equal((await member.client.get(`${EM}/accessPackages/${visible}`)).status, 200);
     assert.equal((await member.client.get(`${EM}/accessPackages/${unpublished}`)).status, 403);
@@ -361,8 +361,8 @@ describe('access packages', () => {
     const guest = await t.user({ userType: 'Guest' });
     const glist = await guest.client.get(`${EM}/accessPackages`);
     const gids = glist.body.value.map((p: { id: string }) => p.id);
-    assert.ok(gids.includes(visible));
-    assert.ok(!gids.includes(internal) && !gids.includes(hidden));
+    assert.ok(gids.includes(visible), 'expected: gids.includes(visible)');
+    assert.ok(!gids.includes(internal) && !gids.includes(hidden), 'expected: !gids.includes(internal) && !gids.includes(hidden)');
     assert.equal((await guest.client.get(`${EM}/accessPackages/${internal}`)).status, 403);
     assert.equal((await guest.client.get(`${EM}/accessPackages/${hidden}`)).status, 200);
 
@@ -371,7 +371,7 @@ describe('access packages', () => {
     await t.grantRole(reader.id, RoleDefinitionIds.catalogReader, draft);
     const rlist = await reader.client.get(`${EM}/accessPackages`);
     const rids = rlist.body.value.map((p: { id: string }) => p.id);
-    assert.ok(rids.includes(unpublished) && rids.includes(visible) && !rids.includes(hidden));
+    assert.ok(rids.includes(unpublished) && rids.includes(visible) && !rids.includes(hidden), 'expected: rids.includes(unpublished) && rids.includes(visible) && !rids.includes(hidden)');
   });
 
   it('filters, selects, orders, pages and counts', async () => {

@@ -43,8 +43,8 @@ describe('API conventions: errors, limits and bad input', () => {
       assert.equal(r.body.error.code, 'BadRequest');
       assert.match(r.body.error.message, message);
       if (target) assert.equal(r.body.error.target, target);
-      assert.ok(r.body.error.innerError['request-id']);
-      assert.ok(r.body.error.innerError.date);
+      assert.ok(r.body.error.innerError['request-id'], 'expected: r.body.error.innerError[\'request-id\']');
+      assert.ok(r.body.error.innerError.date, 'expected: r.body.error.innerError.date');
       assert.deepEqual(await snapshot(t), before);
     });
   }
@@ -130,7 +130,7 @@ describe('API conventions: errors, limits and bad input', () => {
     assert.deepEqual(statuses.slice(0, 5), [200, 200, 200, 200, 200]);
     assert.equal(statuses[6], 429);
     assert.equal(last!.body.error.code, 'TooManyRequests');
-    assert.ok(Number(last!.headers.get('retry-after')) > 0);
+    assert.ok(Number(last!.headers.get('retry-after')) > 0, 'expected: Number(last!.headers.get(\'retry-after\')) > 0');
   });
 
   it('serves an OpenAPI document generated from the route schemas, and the docs page', async () => {
@@ -138,7 +138,7 @@ describe('API conventions: errors, limits and bad input', () => {
     assert.equal(r.status, 200);
     assert.equal(r.body.openapi, '3.0.3');
     const post = r.body.paths['/v1.0/identityGovernance/entitlementManagement/catalogs'].post;
-    assert.ok(post.requestBody.content['application/json'].schema.properties.displayName);
+    assert.ok(post.requestBody.content['application/json'].schema.properties.displayName, 'expected: post.requestBody.content[\'application/json\'].schema.properties.displayName');
     const docs = await fetch(`${t.url}/docs/`);
     assert.equal(docs.status, 200);
     assert.match(await docs.text(), /swagger/i);

@@ -122,7 +122,7 @@ describe('assignment policies', () => {
     assert.equal(g.status, 200);
     assert.deepEqual(g.body, c.body);
     const etag = g.headers.get('etag')!;
-    assert.ok(etag);
+    assert.ok(etag, 'expected: etag');
 
     // PUT: the whole object is replaced by the reference's external 2-stage policy, with questions
     const put = await t.admin.put(`${POLICIES}/${id}`, { ...external2Stage(packageId, approver, groupId, approver2), questions: QUESTIONS }, { 'if-match': etag });
@@ -184,7 +184,7 @@ describe('assignment policies', () => {
     const list = await t.admin.get(`${POLICIES}?$filter=accessPackage/id eq '${packageId}' and allowedTargetScope eq 'allMemberUsers'&$expand=accessPackage,catalog`);
     assert.equal(list.status, 200, list.text);
     const found = list.body.value.find((p: { id: string }) => p.id === r.body.id);
-    assert.ok(found);
+    assert.ok(found, 'expected: found');
     assert.equal(found.accessPackage.id, packageId);
     assert.equal(found.catalog.id, catalogId);
   });
@@ -273,7 +273,7 @@ describe('assignment policies', () => {
     const list = await reader.client.get(`${POLICIES}?$top=500`);
     assert.equal(list.status, 200);
     const ids = list.body.value.map((p: { id: string }) => p.id);
-    assert.ok(ids.includes(mine.body.id));
+    assert.ok(ids.includes(mine.body.id), 'expected: ids.includes(mine.body.id)');
     assert.ok(!ids.includes(otherPolicy.body.id), 'policies of other catalogs are not listed');
     const plain = await t.user();
     assert.deepEqual((await plain.client.get(POLICIES)).body.value, []);

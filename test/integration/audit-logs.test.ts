@@ -132,7 +132,7 @@ describe('audit log API', () => {
     const first = await t.admin.get(`${AUDITS}?$top=2&$count=true`);
     assert.equal(first.body.value.length, 2);
     const total = first.body['@odata.count'];
-    assert.ok(total >= 6);
+    assert.ok(total >= 6, 'expected: total >= 6');
     const seen: Audit[] = [...first.body.value];
     let next: string | undefined = first.body['@odata.nextLink'];
     while (next) {

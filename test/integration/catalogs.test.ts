@@ -30,7 +30,7 @@ describe('catalogs', () => {
     assert.equal(g.status, 200);
     assert.deepEqual(g.body, c.body);
     const etag = g.headers.get('etag');
-    assert.ok(etag);
+    assert.ok(etag, 'expected: etag');
 
     const u = await t.admin.patch(`${EM}/catalogs/${id}`, { state: 'UNPUBLISHED', description: 'changed' }, { 'if-match': etag! });
     assert.equal(u.status, 204);
@@ -108,6 +108,6 @@ describe('catalogs', () => {
     const bad = await t.anonymous.get(`${EM}/catalogs`, { authorization: 'Bearer lk_nope' });
     assert.equal(bad.status, 401);
     assert.equal(bad.body.error.code, 'InvalidAuthenticationToken');
-    assert.ok(bad.body.error.innerError['request-id']);
+    assert.ok(bad.body.error.innerError['request-id'], 'expected: bad.body.error.innerError[\'request-id\']');
   });
 });

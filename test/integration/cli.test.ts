@@ -63,7 +63,7 @@ describe('latchkey CLI', () => {
       const rows = await store.db.selectFrom('apiTokens').selectAll().execute();
       assert.equal(rows.length, 1);
       assert.notEqual(rows[0].tokenHash, token, 'only a hash is stored');
-      assert.ok(!JSON.stringify(rows).includes(token.slice(3)));
+      assert.ok(!JSON.stringify(rows).includes(token.slice(3)), 'expected: !JSON.stringify(rows).includes(token.slice(3))');
     } finally {
       await store.close();
     }
@@ -72,7 +72,7 @@ describe('latchkey CLI', () => {
     const listed = JSON.parse(list.stdout) as { id: string; name: string; userPrincipalName: string; revokedAt: string | null }[];
     assert.equal(listed.length, 1);
     assert.equal(listed[0].name, 'ci');
-    assert.ok(!list.stdout.includes(token));
+    assert.ok(!list.stdout.includes(token), 'expected: !list.stdout.includes(token)');
 
     const call = async () => {
       const res = await fetch(`${url}/v1.0/identityGovernance/entitlementManagement/catalogs`, { headers: { authorization: `Bearer ${token}` } });

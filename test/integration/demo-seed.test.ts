@@ -18,13 +18,13 @@ describe('demo data', () => {
 
   it('seeds a small company once, usable through the API by its administrator', async () => {
     const r = await seedDemo(t.app.services, t.store.db, t.clock);
-    assert.ok(r);
+    assert.ok(r, 'expected: r');
     assert.ok(r.users >= 30, `${r.users} users`);
     assert.equal(r.packages, 5);
     assert.equal(await seedDemo(t.app.services, t.store.db, t.clock), undefined, 'a second run changes nothing');
 
     const withManager = await t.store.db.selectFrom('users').select('id').where('managerId', 'is not', null).execute();
-    assert.ok(withManager.length >= 25);
+    assert.ok(withManager.length >= 25, 'expected: withManager.length >= 25');
     const alan = await t.store.db.selectFrom('users').select('id').where('upnKey', '=', `alan.turing@${DEMO_DOMAIN}`).executeTakeFirstOrThrow();
     const groups = await t.store.db.selectFrom('groups').select(['id', 'displayName']).where('id', 'in', await transitiveGroupIds(t.store.db, alan.id)).execute();
     assert.deepEqual(groups.map((g) => g.displayName).sort(), ['All Employees', 'Backend Team', 'Engineering'], 'nested three levels');

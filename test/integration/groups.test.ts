@@ -138,7 +138,7 @@ describe('groups', () => {
 
     const ev = await t.store.db.selectFrom('auditEvents').select(['activity', 'category']).where('targetId', '=', g.id).execute();
     assert.deepEqual(ev.map((e) => e.activity).sort(), ['Add group', 'Add member to group', 'Add member to group', 'Remove member from group']);
-    assert.ok(ev.every((e) => e.category === 'GroupManagement'));
+    assert.ok(ev.every((e) => e.category === 'GroupManagement'), 'expected: ev.every((e) => e.category === \'GroupManagement\')');
   });
 
   it('expands members, capped per group', async () => {

@@ -41,13 +41,13 @@ describe('job queue', () => {
     const ids = [...a, ...b].map((j) => j.id);
     assert.equal(ids.length, 40, 'every due job claimed, the future one not');
     assert.equal(new Set(ids).size, 40, 'no job claimed twice');
-    assert.ok(a.every((j) => j.leaseOwner === 'a' && j.attempts === 1));
+    assert.ok(a.every((j) => j.leaseOwner === 'a' && j.attempts === 1), 'expected: a.every((j) => j.leaseOwner === \'a\' && j.attempts === 1)');
     for (const j of a) assert.equal(await complete(store.db, clock, j, 'a'), true);
     // b crashes: its jobs come back once the lease runs out
     clock.advance(61_000);
     const again = await claim(store.db, store.kind, clock, { owner: 'c', limit: 100, leaseMs: 60_000, kinds: ['work'] });
     assert.deepEqual(again.map((j) => j.id).sort(), b.map((j) => j.id).sort());
-    assert.ok(again.every((j) => j.attempts === 2));
+    assert.ok(again.every((j) => j.attempts === 2), 'expected: again.every((j) => j.attempts === 2)');
     // the late worker b can no longer complete what c now owns
     assert.equal(await complete(store.db, clock, b[0], 'b'), false);
     assert.equal(await complete(store.db, clock, again[0], 'c'), true);
@@ -66,7 +66,7 @@ describe('job queue', () => {
     assert.equal(k.lastError, 'boom');
     await fail(store.db, clock, k, 'w', 'gave up', null);
     const row = await store.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-    assert.ok(row.doneAt);
+    assert.ok(row.doneAt, 'expected: row.doneAt');
     assert.equal(row.lastError, 'gave up');
   });
 

@@ -68,7 +68,7 @@ describe('lifecycle: approvals', () => {
     const req = await getRequest(t, r.body.id);
     assert.equal(req.state, 'denied');
     assert.equal(req.status, 'Denied');
-    assert.ok(req.completedDateTime);
+    assert.ok(req.completedDateTime, 'expected: req.completedDateTime');
     assert.deepEqual((await stagesOf(t, r.body.id)).map((s) => [s.status, s.reviewResult]), [['Completed', 'Approved'], ['Completed', 'Denied'], ['Initializing', 'NotReviewed']]);
     assert.deepEqual(await inbox(a3.client), []);
     await t.drain();
@@ -96,7 +96,7 @@ describe('lifecycle: approvals', () => {
     assert.equal(req.state, 'denied');
     assert.equal(req.status, 'Expired');
     assert.deepEqual((await stagesOf(t, r.body.id)).map((x) => x.status), ['Expired']);
-    assert.ok((await auditActivities(t, r.body.id)).some((a) => /timed out/.test(a)));
+    assert.ok((await auditActivities(t, r.body.id)).some((a) => /timed out/.test(a)), 'expected: (await auditActivities(t, r.body.id)).some((a) => /timed out/.test(a))');
     assert.deepEqual((await outbox(t, { to: requestor.upn })).map((m) => m.template), ['requestTimedOut']);
     const late = await approver.client.patch(`${EM}/accessPackageAssignmentApprovals/${r.body.id}/stages/${s.id}`, { reviewResult: 'Approve' });
     assert.equal(late.status, 409, late.text);
@@ -149,8 +149,8 @@ describe('lifecycle: approvals', () => {
     assert.equal((await getRequest(t, q1.body.id)).state, 'pendingApproval', 'one approval of two');
     assert.equal((await stagesOf(t, q1.body.id))[0].status, 'InProgress');
     assert.equal((await decide(t, a.client, q1.body.id, 'Approve')).status, 409, 'the same approver counts once');
-    assert.ok(!(await inbox(a.client)).includes(q1.body.id));
-    assert.ok((await inbox(b.client)).includes(q1.body.id));
+    assert.ok(!(await inbox(a.client)).includes(q1.body.id), 'expected: !(await inbox(a.client)).includes(q1.body.id)');
+    assert.ok((await inbox(b.client)).includes(q1.body.id), 'expected: (await inbox(b.client)).includes(q1.body.id)');
     assert.equal((await decide(t, b.client, q1.body.id, 'Approve')).status, 204);
     await t.drain();
     assert.equal((await getRequest(t, q1.body.id)).state, 'delivered');

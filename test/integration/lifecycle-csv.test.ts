@@ -68,7 +68,7 @@ describe('lifecycle: reading assignments and the CSV export', () => {
       assert.equal(a.accessPackage.id, fxA.packageId);
       assert.equal(a.accessPackage.displayName, 'Package A, "the first"');
       assert.equal(a.assignmentPolicy.id, polA);
-      assert.ok(people.some((p) => p.id === (a.target.objectId ?? a.target.id)));
+      assert.ok(people.some((p) => p.id === (a.target.objectId ?? a.target.id)), 'expected: people.some((p) => p.id === (a.target.objectId ?? a.target.id))');
     }
     const mine = await t.admin.get(`${EM}/assignments?$filter=target/objectId eq '${people[0].id}'`);
     assert.equal(mine.body.value.length, 2);
@@ -123,7 +123,7 @@ describe('lifecycle: reading assignments and the CSV export', () => {
     const jane = body.filter((r) => r[col('targetDisplayName')] === 'Smith, Jane');
     assert.equal(jane.length, 2);
     const janeA = jane.find((r) => r[col('accessPackage')] === 'Package A, "the first"')!;
-    assert.ok(janeA);
+    assert.ok(janeA, 'expected: janeA');
     assert.equal(janeA[col('targetPrincipalName')], people[0].upn);
     assert.equal(janeA[col('state')], 'delivered');
     const a = await t.admin.get(`${EM}/assignments/${janeA[col('assignmentId')]}?$expand=assignmentPolicy`);

@@ -78,7 +78,7 @@ describe('lifecycle: delivery', () => {
     assert.equal(fixed.fulfillmentErrorCount, 0);
     assert.deepEqual(fixed.fulfillmentErrors, []);
     assert.equal((await getAssignment(t, a.id)).state, 'delivered');
-    assert.ok(t.connector.held.has(`${u.id}|Reader_partial-sys`));
+    assert.ok(t.connector.held.has(`${u.id}|Reader_partial-sys`), 'expected: t.connector.held.has(`${u.id}|Reader_partial-sys`)');
     const again = await t.admin.post(`${EM}/assignmentRequests/${r.body.id}/reprocess`);
     assert.equal(again.status, 409, 'only failed or partial deliveries are reprocessed');
   });
@@ -104,7 +104,7 @@ describe('lifecycle: delivery', () => {
     assert.equal((await t.admin.post(`${EM}/assignmentRequests/${r.body.id}/reprocess`)).status, 202);
     await t.drain();
     assert.equal((await getRequest(t, r.body.id)).state, 'delivered');
-    assert.ok(t.connector.held.has(`${u.id}|Reader_down-1`) && t.connector.held.has(`${u.id}|Reader_down-2`));
+    assert.ok(t.connector.held.has(`${u.id}|Reader_down-1`) && t.connector.held.has(`${u.id}|Reader_down-2`), 'expected: t.connector.held.has(`${u.id}|Reader_down-1`) && t.connector.held.has(`${u.id}|Reader_down-2`)');
   });
 
   it('a resource role added to a package is granted to existing assignees; removing it revokes it', async () => {
@@ -259,7 +259,7 @@ describe('lifecycle: delivery', () => {
     assert.deepEqual(await groupMemberIds(t, fx.groupId), []);
     const removals = await t.admin.get(`${EM}/assignmentRequests?$filter=requestType eq 'adminRemove' and accessPackage/id eq '${fx.packageId}'`);
     assert.equal(removals.body.value.length, 3, 'one adminRemove per assignment, none for repeats');
-    assert.ok(removals.body.value.every((r: { state: string }) => r.state === 'delivered'));
+    assert.ok(removals.body.value.every((r: { state: string }) => r.state === 'delivered'), 'expected: removals.body.value.every((r: { state: string }) => r.state === \'delivered\')');
     assert.equal((await t.admin.delete(`${EM}/accessPackages/${fx.packageId}`)).status, 204);
   });
 

@@ -64,7 +64,7 @@ describe('lifecycle: external users', () => {
     await t.drain();
     const blocked = (await userByEmail(email))!;
     assert.equal(blocked.accountEnabled, 0);
-    assert.ok(blocked.blockedAt);
+    assert.ok(blocked.blockedAt, 'expected: blocked.blockedAt');
     assert.equal(new Date(blocked.deleteAfter!).getTime(), t.clock.now().getTime() + 10 * DAY);
     assert.equal((await t.admin.get(`${V1}/users/${blocked.id}`)).body.accountEnabled, false);
 
@@ -92,7 +92,7 @@ describe('lifecycle: external users', () => {
     assert.equal(bo.deleteAfter, null);
     t.clock.advance(400 * DAY);
     await t.drain();
-    assert.ok(await userByEmail('bo@fabrikam.test'));
+    assert.ok(await userByEmail('bo@fabrikam.test'), 'expected: await userByEmail(\'bo@fabrikam.test\')');
 
     // an invited guest the directory already had (not governed) keeps its account
     const invited = await t.user({ userType: 'Guest', userPrincipalName: 'cy@fabrikam.test', mail: 'cy@fabrikam.test' });

@@ -224,7 +224,7 @@ describe('lifecycle races: expiry and extension', () => {
     assert.equal(ext.status, 409, ext.text);
     assert.equal(ext.body.error.code, 'AssignmentNotActive', ext.text);
     assert.equal(a.state, 'expired');
-    assert.ok(a.expiredAt);
+    assert.ok(a.expiredAt, 'expected: a.expiredAt');
     assert.equal(updates.length, 0, 'expired: the refused extension stored nothing');
     assert.deepEqual(removals.map((r) => r.state), ['delivered'], 'expired: one systemRemove, done');
     assert.deepEqual(members, [], 'expired: out of the group');

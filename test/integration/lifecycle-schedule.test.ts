@@ -96,7 +96,7 @@ describe('lifecycle: schedules, expiry and extension', () => {
     const fx = await makePackage(t, 'Expiring', { testResources: ['exp-sys'] });
     const policyId = await makePolicy(t, fx.packageId, { expiration: { type: 'afterDuration', duration: 'PT8H' } });
     const { assignment } = await delivered(u, fx.packageId, policyId);
-    assert.ok(t.connector.held.has(`${u.id}|Reader_exp-sys`));
+    assert.ok(t.connector.held.has(`${u.id}|Reader_exp-sys`), 'expected: t.connector.held.has(`${u.id}|Reader_exp-sys`)');
     assert.deepEqual(await groupMemberIds(t, fx.groupId), [u.id]);
     t.clock.advance(8 * HOUR - 1000);
     await t.drain();
@@ -107,7 +107,7 @@ describe('lifecycle: schedules, expiry and extension', () => {
     assert.equal(a.state, 'expired');
     assert.equal(a.status, 'Expired');
     assert.deepEqual(await groupMemberIds(t, fx.groupId), []);
-    assert.ok(!t.connector.held.has(`${u.id}|Reader_exp-sys`));
+    assert.ok(!t.connector.held.has(`${u.id}|Reader_exp-sys`), 'expected: !t.connector.held.has(`${u.id}|Reader_exp-sys`)');
     const grants = await t.store.db.selectFrom('grants').select('state').where('assignmentId', '=', assignment.id).execute();
     assert.deepEqual(grants.map((g) => g.state), ['revoked', 'revoked']);
     const sys = (await t.admin.get(`${EM}/assignmentRequests?$filter=requestType eq 'systemRemove' and assignment/id eq '${assignment.id}'`)).body.value;
@@ -175,7 +175,7 @@ describe('lifecycle: schedules, expiry and extension', () => {
     assert.equal(req.state, 'delivered');
     const a = await getAssignment(t, assignment.id);
     assert.equal(a.state, 'delivered');
-    assert.ok(ms(endOf(a)) > ms(endOf(assignment)));
+    assert.ok(ms(endOf(a)) > ms(endOf(assignment)), 'expected: ms(endOf(a)) > ms(endOf(assignment))');
     assert.equal(ms(endOf(a)), ms(req.schedule.expiration.endDateTime));
   });
 

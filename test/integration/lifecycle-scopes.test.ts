@@ -24,7 +24,7 @@ describe('lifecycle: policy scopes', () => {
     }
     await t.drain();
     assert.equal((await getRequest(t, r.body.id)).state, 'delivered');
-    assert.ok((await groupMemberIds(t, fx.groupId)).includes(who.id));
+    assert.ok((await groupMemberIds(t, fx.groupId)).includes(who.id), 'expected: (await groupMemberIds(t, fx.groupId)).includes(who.id)');
     return r.status;
   }
 
@@ -111,7 +111,7 @@ describe('lifecycle: policy scopes', () => {
     const selfNoPolicy = await userAdd(u.client, fx.packageId);
     assert.equal(selfNoPolicy.status, 403, selfNoPolicy.text);
     const allowed = await u.client.get(`${EM}/accessPackages/filterByCurrentUser(on='allowedRequestor')`);
-    assert.ok(!allowed.body.value.some((p: { id: string }) => p.id === fx.packageId));
+    assert.ok(!allowed.body.value.some((p: { id: string }) => p.id === fx.packageId), 'expected: !allowed.body.value.some((p: { id: string }) => p.id === fx.packageId)');
 
     const direct = await adminAdd(t, fx.packageId, policyId, { targetId: u.id });
     assert.equal(direct.status, 201, direct.text);

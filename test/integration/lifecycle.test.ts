@@ -66,7 +66,7 @@ describe('access lifecycle', () => {
     await t.drain();
     const expired = await t.admin.get(`${EM}/assignments/${assignmentId}`);
     assert.equal(expired.body.state, 'expired');
-    assert.ok(expired.body.expiredDateTime);
+    assert.ok(expired.body.expiredDateTime, 'expected: expired.body.expiredDateTime');
     assert.deepEqual(await groupMemberIds(t, fx.groupId), [], 'expiry removed the user from the group');
     const sys = await t.admin.get(`${EM}/assignmentRequests?$filter=requestType eq 'systemRemove' and accessPackage/id eq '${fx.packageId}'`);
     assert.equal(sys.body.value.length, 1);

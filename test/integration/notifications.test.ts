@@ -157,8 +157,8 @@ describe('outbox delivery through SMTP', () => {
     assert.equal(r.recipient, 'adele@contoso.test');
     assert.equal(r.template, 'requestDenied');
     assert.equal(r.subject, 'Request denied to Sales');
-    assert.ok(r.body.includes('Approver justification: No'));
-    assert.ok(r.body.includes('https://access.contoso.test/myaccess/requests/r1'));
+    assert.ok(r.body.includes('Approver justification: No'), 'expected: r.body.includes(\'Approver justification: No\')');
+    assert.ok(r.body.includes('https://access.contoso.test/myaccess/requests/r1'), 'expected: r.body.includes(\'https://access.contoso.test/myaccess/requests/r1\')');
     assert.equal(r.attempts, 0);
     assert.equal(r.sentAt, null);
     assert.equal(r.nextAttemptAt, '2026-04-01T08:00:00.000Z');
@@ -217,7 +217,7 @@ describe('outbox delivery through SMTP', () => {
     assert.equal(smtp.received.length, 1);
     assert.equal(smtp.received[0].subject, 'You now have access to Finance');
     [r] = await rows();
-    assert.ok(r.sentAt);
+    assert.ok(r.sentAt, 'expected: r.sentAt');
     assert.equal(r.attempts, 3);
     assert.equal(r.lastError, null);
   });
@@ -268,14 +268,14 @@ describe('outbox delivery through SMTP', () => {
     assert.equal(subjects.length, 30);
     assert.equal(new Set(subjects).size, 30);
     const all = await rows();
-    assert.ok(all.every((r) => r.sentAt !== null && r.attempts === 1));
+    assert.ok(all.every((r) => r.sentAt !== null && r.attempts === 1), 'expected: all.every((r) => r.sentAt !== null && r.attempts === 1)');
     assert.equal(await a.run() + await b.run(), 0);
   });
 
   it('never shows SMTP passwords', () => {
     assert.equal(redactSmtpUrl('smtps://mailer:s3cr3t@smtp.contoso.test:465'), 'smtps://mailer:***@smtp.contoso.test:465');
     assert.equal(redactSmtpUrl('smtp://smtp.contoso.test:587?pass=s3cr3t&x=1'), 'smtp://smtp.contoso.test:587?pass=***&x=1');
-    assert.ok(!createMailer({ smtpUrl: 'smtp://u:hunter2@127.0.0.1:1', mailFrom: 'x@y' }).description.includes('hunter2'));
+    assert.ok(!createMailer({ smtpUrl: 'smtp://u:hunter2@127.0.0.1:1', mailFrom: 'x@y' }).description.includes('hunter2'), 'expected: !createMailer({ smtpUrl: \'smtp://u:hunter2@127.0.0.1:1\', mailFrom: \'x@y\' }).description.includes(\'hu');
   });
 });
 
@@ -313,7 +313,7 @@ describe('outbox API', () => {
 
     const page = await t.admin.get(`${OUTBOX}?$top=2`);
     assert.equal(page.body.value.length, 2);
-    assert.ok(page.body['@odata.nextLink']);
+    assert.ok(page.body['@odata.nextLink'], 'expected: page.body[\'@odata.nextLink\']');
     const next = await t.admin.get(new URL(page.body['@odata.nextLink']).pathname + new URL(page.body['@odata.nextLink']).search);
     assert.deepEqual(next.body.value.map((e: { template: string }) => e.template), ['approvalRequired']);
   });

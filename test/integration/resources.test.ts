@@ -106,7 +106,7 @@ describe('catalog resources', () => {
     const scopes = await t.admin.get(`${EM}/catalogs/${catalogId}/resourceScopes?$expand=resource&$orderby=originId`);
     assert.equal(scopes.status, 200);
     assert.equal(scopes.body.value.length, 2);
-    assert.ok(scopes.body.value.every((s: { isRootScope: boolean; resource: { originId: string }; originId: string }) => s.isRootScope && s.resource.originId === s.originId));
+    assert.ok(scopes.body.value.every((s: { isRootScope: boolean; resource: { originId: string }; originId: string }) => s.isRootScope && s.resource.originId === s.originId), 'expected: scopes.body.value.every((s: { isRootScope: boolean; resource: { originId: string }; originId: string');
 
     const cat = await t.admin.get(`${EM}/catalogs/${catalogId}?$expand=resources($expand=roles)`);
     assert.equal(cat.status, 200);

@@ -160,16 +160,16 @@ describe('role management', () => {
     assert.equal(list.status, 200);
     const scopes = new Set(list.body.value.map((a: { appScopeId: string }) => a.appScopeId));
     assert.deepEqual([...scopes], [scope(catA)]);
-    assert.ok(list.body.value.some((a: { id: string }) => a.id === inA.body.id));
-    assert.ok(list.body.value.some((a: { principalId: string }) => a.principalId === owner.id));
+    assert.ok(list.body.value.some((a: { id: string }) => a.id === inA.body.id), 'expected: list.body.value.some((a: { id: string }) => a.id === inA.body.id)');
+    assert.ok(list.body.value.some((a: { principalId: string }) => a.principalId === owner.id), 'expected: list.body.value.some((a: { principalId: string }) => a.principalId === owner.id)');
     assert.equal((await owner.client.get(`${RM}/roleAssignments/${inBByAdmin.body.id}`)).status, 403);
     assert.equal((await owner.client.delete(`${RM}/roleAssignments/${inBByAdmin.body.id}`)).status, 403);
 
     // carol, a reader in A and B, sees the assignments of both catalogs (and nothing tenant-wide)
     const carolList = await carol.client.get(`${RM}/roleAssignments`);
     const carolIds = carolList.body.value.map((a: { id: string }) => a.id);
-    assert.ok(carolIds.includes(inA.body.id) && carolIds.includes(inBByAdmin.body.id));
-    assert.ok(carolList.body.value.every((a: { appScopeId: string }) => a.appScopeId === scope(catA) || a.appScopeId === scope(catB)));
+    assert.ok(carolIds.includes(inA.body.id) && carolIds.includes(inBByAdmin.body.id), 'expected: carolIds.includes(inA.body.id) && carolIds.includes(inBByAdmin.body.id)');
+    assert.ok(carolList.body.value.every((a: { appScopeId: string }) => a.appScopeId === scope(catA) || a.appScopeId === scope(catB)), 'expected: carolList.body.value.every((a: { appScopeId: string }) => a.appScopeId === scope(catA) || a.appScope');
 
     const plain = await t.user();
     const plainList = await plain.client.get(`${RM}/roleAssignments`);

@@ -19,7 +19,7 @@ describe('entitlement management settings', () => {
     assert.equal(r.body.externalUserLifecycleAction, 'blockSignInAndDelete');
     assert.equal(r.body.durationUntilExternalUserDeletedAfterBlocked, 'P30D');
     assert.match(r.body['@odata.context'], /\$metadata#identityGovernance\/entitlementManagement\/settings\/\$entity$/);
-    assert.ok(r.body.id);
+    assert.ok(r.body.id, 'expected: r.body.id');
     assert.deepEqual(await t.store.db.selectFrom('settings').selectAll().execute(), []);
   });
 

@@ -34,16 +34,16 @@ describe('users', () => {
     assert.match(r.body.createdDateTime, /^\d{4}-\d{2}-\d{2}T/);
     assert.equal(r.headers.get('location'), `${V1}/users/${r.body.id}`);
     assert.equal(r.body.passwordProfile, undefined);
-    assert.ok(!r.text.includes(secret));
+    assert.ok(!r.text.includes(secret), 'expected: !r.text.includes(secret)');
 
     // nothing anywhere in the database holds the password: not the user row, not the audit trail
     const row = await t.store.db.selectFrom('users').selectAll().where('id', '=', r.body.id).executeTakeFirstOrThrow();
-    assert.ok(!JSON.stringify(row).includes(secret));
-    assert.ok(!Object.keys(row).some((k) => /password/i.test(k)));
+    assert.ok(!JSON.stringify(row).includes(secret), 'expected: !JSON.stringify(row).includes(secret)');
+    assert.ok(!Object.keys(row).some((k) => /password/i.test(k)), 'expected: !Object.keys(row).some((k) => /password/i.test(k))');
     const events = await t.store.db.selectFrom('auditEvents').selectAll().where('targetId', '=', r.body.id).execute();
     assert.deepEqual(events.map((e) => [e.category, e.activity]), [['UserManagement', 'Add user']]);
-    assert.ok(!JSON.stringify(events).includes(secret));
-    assert.ok(!JSON.stringify(events).includes('passwordProfile'));
+    assert.ok(!JSON.stringify(events).includes(secret), 'expected: !JSON.stringify(events).includes(secret)');
+    assert.ok(!JSON.stringify(events).includes('passwordProfile'), 'expected: !JSON.stringify(events).includes(\'passwordProfile\')');
 
     const g = await t.admin.get(`${V1}/users/${r.body.id}`);
     assert.equal(g.status, 200);
@@ -107,7 +107,7 @@ describe('users', () => {
     const props = JSON.parse(ev[0].modifiedProperties) as { displayName: string; oldValue: unknown; newValue: unknown }[];
     assert.deepEqual(props.map((p) => p.displayName).sort(), ['accountEnabled', 'department', 'jobTitle']);
     assert.deepEqual(props.find((p) => p.displayName === 'accountEnabled'), { displayName: 'accountEnabled', oldValue: true, newValue: false });
-    assert.ok(!ev[0].modifiedProperties.includes('Another-Secret-1'));
+    assert.ok(!ev[0].modifiedProperties.includes('Another-Secret-1'), 'expected: !ev[0].modifiedProperties.includes(\'Another-Secret-1\')');
   });
 
   it('filters with eq, in, startswith, contains and booleans; orders, selects, counts and pages', async () => {
@@ -205,7 +205,7 @@ describe('users', () => {
 
     const events = await t.store.db.selectFrom('auditEvents').select(['activity', 'category']).where('targetId', '=', worker.id).orderBy('occurredAt').orderBy('activity').execute();
     assert.deepEqual(events.map((e) => e.activity).sort(), ['Add user', 'Remove manager', 'Set manager']);
-    assert.ok(events.every((e) => e.category === 'UserManagement'));
+    assert.ok(events.every((e) => e.category === 'UserManagement'), 'expected: events.every((e) => e.category === \'UserManagement\')');
   });
 
   it('deletes a user and its links, but not while it holds active assignments', async () => {

@@ -132,11 +132,11 @@ describe('worker runtime', () => {
     const known = await enqueue(store.db, clock, 'known', {});
     await w.drain();
     const row = await job(unknown);
-    assert.ok(row.doneAt);
+    assert.ok(row.doneAt, 'expected: row.doneAt');
     assert.equal(row.attempts, 1);
     assert.match(row.lastError ?? '', /no handler for job kind 'mystery'/);
     assert.equal(ran, 1, 'the other job still ran');
-    assert.ok((await job(known)).doneAt);
+    assert.ok((await job(known)).doneAt, 'expected: (await job(known)).doneAt');
     clock.advance(24 * 3600_000);
     await w.drain();
     assert.equal((await job(unknown)).attempts, 1);
@@ -239,7 +239,7 @@ describe('worker runtime', () => {
       assert.equal(stopped, false, 'stop waits for the running job');
       release.resolve();
       await within(stopping, 'stop');
-      assert.ok(handled.includes(slow));
+      assert.ok(handled.includes(slow), 'expected: handled.includes(slow)');
       assert.ok((await job(slow)).doneAt, 'the running job was completed, not abandoned');
 
       const ticksAtStop = ticks;
@@ -343,7 +343,7 @@ describe('latchkey worker command', () => {
     try {
       const rows = await check.db.selectFrom('outboxEmails').selectAll().execute();
       assert.equal(rows.length, 1);
-      assert.ok(rows[0].sentAt);
+      assert.ok(rows[0].sentAt, 'expected: rows[0].sentAt');
     } finally {
       await check.close();
     }

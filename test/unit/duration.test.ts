@@ -19,8 +19,8 @@ describe('ISO-8601 durations', () => {
   });
 
   it('accepts zero', () => {
-    assert.ok(isZeroDuration(parseDuration('PT0S')));
-    assert.ok(isZeroDuration(parseDuration('P0D')));
+    assert.ok(isZeroDuration(parseDuration('PT0S')), 'expected: isZeroDuration(parseDuration(\'PT0S\'))');
+    assert.ok(isZeroDuration(parseDuration('P0D')), 'expected: isZeroDuration(parseDuration(\'P0D\'))');
     assert.equal(durationToString(parseDuration('P0D')), 'PT0S');
   });
 
