@@ -5,7 +5,6 @@ import { ApiClient as Client, EM } from '../support/client.js';
 import { DAY, groupMemberIds, makePackage, makePolicy, stage, type PackageFixture } from '../support/lifecycle.js';
 import { databaseUrlOf, killHard, latchkey, type CliProcess } from '../support/processes.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { testStore } from '../support/stores.js';
 
 // Races of the lifecycle engine: two people (or a person and the worker, or two server processes)
 // acting on the same thing at the same moment. Each race is run several times and must have exactly
@@ -13,14 +12,6 @@ import { testStore } from '../support/stores.js';
 
 const ROUNDS = 10;
 
-// Open engine bugs (diagnosis and fix in the T2 report). The tests assert the correct behaviour; the todo
-// marks come off once the engine is fixed. On SQLite one connection serialises submissions, so they pass there.
-const DUPLICATE_SUBMIT_BUG = testStore === 'postgres'
-  ? 'bug: submitAdd checks for a duplicate open request without a lock and no index forbids two, so on PostgreSQL both parallel submissions pass the check and two requests (and assignments) are stored'
-  : undefined;
-const IDEMPOTENCY_RACE_BUG = testStore === 'postgres'
-  ? 'bug: submit looks the Idempotency-Key up only before its transaction; the twin that loses the race gets 409 DuplicateRequest instead of the stored request'
-  : undefined;
 const APPROVALS = `${EM}/accessPackageAssignmentApprovals`;
 
 type User = { id: string; client: ApiClient };
@@ -145,7 +136,7 @@ describe('lifecycle races: approvals and submissions', () => {
     assert.deepEqual(delivered.map((a) => a.state), Array(ROUNDS).fill('delivered'));
   });
 
-  it(`the same request submitted twice at once: one 201, one 409, one request (${ROUNDS} rounds)`, { todo: DUPLICATE_SUBMIT_BUG }, async () => {
+  it(`the same request submitted twice at once: one 201, one 409, one request (${ROUNDS} rounds)`, async () => {
     const approver = await t.user();
     const fxDirect = await makePackage(t, 'Race submit direct');
     const direct = await makePolicy(t, fxDirect.packageId, {});
@@ -167,7 +158,7 @@ describe('lifecycle races: approvals and submissions', () => {
     }
   });
 
-  it(`the same request submitted twice at once with one Idempotency-Key: both answers name the same request, one row (${ROUNDS} rounds)`, { todo: IDEMPOTENCY_RACE_BUG }, async () => {
+  it(`the same request submitted twice at once with one Idempotency-Key: both answers name the same request, one row (${ROUNDS} rounds)`, async () => {
     const fx = await makePackage(t, 'Race idempotency');
     const policyId = await makePolicy(t, fx.packageId, {});
     for (let i = 0; i < ROUNDS; i++) {

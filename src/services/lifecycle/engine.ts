@@ -203,6 +203,10 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
 
   async function submitAdd(tx: Tx, caller: Caller, input: SubmitInput): Promise<RequestRow> {
     const admin = input.requestType === 'adminAdd';
+    // Add requests for one package are serialised on the package row, taken first: two identical
+    // submissions at once cannot both pass the duplicate check below (PostgreSQL reads committed rows
+    // only, and no index forbids two open requests), and on SQLite the write lock comes before any read.
+    if (input.accessPackageId && isGuid(input.accessPackageId)) await lockRow(tx, 'accessPackages', input.accessPackageId);
     const pkg = await loadPackage(tx, input.accessPackageId);
     const p = caller.principal;
     if (admin && !canCatalog(p, 'assignment.write', pkg.catalogId)) {
@@ -407,7 +411,17 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
           return seen;
         }
       }
-      const r = await db.transaction().execute((tx) => submitIn(tx, caller, input));
+      let r: RequestRow;
+      try {
+        r = await db.transaction().execute((tx) => submitIn(tx, caller, input));
+      } catch (e) {
+        // a twin carrying the same key was stored while this one was being checked: answer with it
+        if (input.idempotencyKey && e instanceof ConflictError) {
+          const seen = await db.selectFrom('assignmentRequests').selectAll().where('idempotencyKey', '=', input.idempotencyKey).executeTakeFirst();
+          if (seen && seen.requestorId === caller.principal.userId) return seen;
+        }
+        throw e;
+      }
       deps.kick();
       return r;
     },
