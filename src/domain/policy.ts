@@ -2,6 +2,7 @@
 // expiration. Pure rules only (no I/O): parsing and validating the Graph body, the stored shape, the
 // scope and precedence rules that requests use, and the Graph output shape.
 
+import { parseJsonOr } from './json.js';
 import { addDuration, parseDuration, type Duration } from './duration.js';
 import { ValidationError } from './errors.js';
 import { isGuid, newId } from './ids.js';
@@ -158,14 +159,7 @@ const DEFAULT_REQUESTOR: RequestorSettings = {
 const DEFAULT_APPROVAL: ApprovalSettings = { isApprovalRequiredForAdd: false, isApprovalRequiredForUpdate: false, isRequestorJustificationRequired: false, stages: [] };
 const DEFAULT_EXPIRATION: ExpirationPattern = { type: 'noExpiration', endDateTime: null, duration: null };
 
-function parseJson(text: string | null | undefined): unknown {
-  if (text === null || text === undefined || text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
+const parseJson = (text: string | null | undefined): unknown => parseJsonOr<unknown>(text, undefined);
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const asArray = <X>(v: unknown): X[] => (Array.isArray(v) ? (v as X[]) : []);
 const asBool = (v: unknown, d: boolean) => (typeof v === 'boolean' ? v : d);

@@ -9,18 +9,17 @@ import type { Services } from '../../services/index.js';
 import type { Db } from '../../store/db.js';
 import type { AssignmentPoliciesTable } from '../../store/schema.js';
 import { checkIfMatch, setEtag } from '../etag.js';
-import { listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
+import { pageIds as ids, attachOne, attachMany, listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
 import { Body, CollectionOf, GraphObjectSchema, IdParams, Nullable, Ref } from '../schemas.js';
 import { callerOf } from '../security.js';
 import { catalogSet, type GraphCtx } from './catalogs.js';
 import { groupObjectSet } from './groups.js';
 import { EM, V1 } from './paths.js';
 import { whereCatalogIn } from './scope.js';
-import { attachMany, attachOne, resourceRoleSet, resourceScopeSet, resourceToGraph, roleToGraph, scopeToGraph } from './resources.js';
+import { resourceRoleSet, resourceScopeSet, resourceToGraph, roleToGraph, scopeToGraph } from './resources.js';
 
 // Access packages, their resource role scopes and their incompatibility links.
 
-const ids = (items: GraphObject[]) => [...new Set(items.map((i) => i.id))];
 
 export function accessPackageToGraph(r: AccessPackageRow): GraphObject {
   return {

@@ -12,13 +12,12 @@ import { loadSubjectFacts } from '../../services/subject-facts.js';
 import type { Db } from '../../store/db.js';
 import type { AssignmentPoliciesTable } from '../../store/schema.js';
 import { checkIfMatch, setEtag } from '../etag.js';
-import { listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
+import { pageIds as ids, attachMany, attachOne, listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
 import { Body, CollectionOf, EnumString, GraphObjectSchema, IdParams, Nullable, Ref } from '../schemas.js';
 import { callerOf } from '../security.js';
 import { accessPackageSet } from './access-packages.js';
 import { catalogSet, type GraphCtx } from './catalogs.js';
 import { EM } from './paths.js';
-import { attachMany, attachOne } from './resources.js';
 import { whereCatalogIn } from './scope.js';
 
 // Assignment policies (who may request a package, approval, questions, expiration), plus the two
@@ -28,7 +27,6 @@ import { whereCatalogIn } from './scope.js';
 // Update verbs: PUT replaces the whole policy (Graph's documented verb) and PATCH replaces only the
 // properties sent; both answer 200 with the policy as stored, so a client sees defaults and question ids.
 
-const ids = (items: GraphObject[]) => [...new Set(items.map((i) => i.id))];
 
 const policyRowToGraph = (r: AssignmentPoliciesTable): GraphObject => policyToGraph(policyFromRow(r)) as GraphObject;
 

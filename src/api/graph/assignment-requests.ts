@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { canCatalog, catalogsWhere, type Principal } from '../../domain/authorization.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.js';
 import { isGuid } from '../../domain/ids.js';
+import { parseJsonOr } from '../../domain/json.js';
 import {
   REQUEST_STATES, REQUEST_TYPES, REQUEST_TYPE_ALIASES, SUBMITTABLE_REQUEST_TYPES, type SubmittableRequestType,
 } from '../../domain/request-lifecycle.js';
@@ -10,7 +11,7 @@ import { scheduleToGraph } from '../../domain/schedule.js';
 import type { Services } from '../../services/index.js';
 import type { RequestRow } from '../../services/lifecycle/common.js';
 import type { Db } from '../../store/db.js';
-import { listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
+import { pageIds as ids, attachOne, listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
 import { parseQueryOptions } from '../odata/query-options.js';
 import { canonicalEnum } from '../odata/sql.js';
 import { Body, CollectionOf, GraphObjectSchema, IdParams, Nullable } from '../schemas.js';
@@ -19,21 +20,11 @@ import { accessPackageSet } from './access-packages.js';
 import { assignmentSet } from './assignments.js';
 import type { GraphCtx } from './catalogs.js';
 import { EM } from './paths.js';
-import { attachOne } from './resources.js';
 import { subjectsFor } from './subjects.js';
 
 // accessPackageAssignmentRequest: the only door through which access changes. Submitting runs every
 // check before anything is stored; the state then moves as approvals, delivery and timers act.
 
-const ids = (items: GraphObject[]) => [...new Set(items.map((i) => i.id))];
-
-function parseJson(text: string | null, fallback: unknown): unknown {
-  try {
-    return text ? JSON.parse(text) : fallback;
-  } catch {
-    return fallback;
-  }
-}
 
 export function requestToGraph(r: RequestRow): GraphObject {
   return {
@@ -45,7 +36,7 @@ export function requestToGraph(r: RequestRow): GraphObject {
     completedDateTime: r.completedAt,
     justification: r.justification,
     schedule: scheduleToGraph({ startAt: r.startAt ?? r.createdAt, endAt: r.endAt }),
-    answers: parseJson(r.answers, []),
+    answers: parseJsonOr<unknown>(r.answers, []),
     customExtensionCalloutInstances: [],
   };
 }

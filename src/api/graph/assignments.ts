@@ -10,7 +10,7 @@ import { scheduleToGraph } from '../../domain/schedule.js';
 import type { Services } from '../../services/index.js';
 import type { AssignmentRow } from '../../services/lifecycle/common.js';
 import type { Db } from '../../store/db.js';
-import { listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
+import { pageIds as ids, attachOne, listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
 import { parseQueryOptions } from '../odata/query-options.js';
 import { filterToSql } from '../odata/sql.js';
 import { Body, CollectionOf, GraphObjectSchema, IdParams, Nullable } from '../schemas.js';
@@ -19,13 +19,11 @@ import { accessPackageSet } from './access-packages.js';
 import { assignmentPolicySet } from './assignment-policies.js';
 import type { GraphCtx } from './catalogs.js';
 import { EM } from './paths.js';
-import { attachOne } from './resources.js';
 import { subjectsFor } from './subjects.js';
 
 // accessPackageAssignment: read-only in Graph (changes go through requests). Latchkey adds a streamed
 // CSV export and an idempotent bulk removal under /latchkey/v1.
 
-const ids = (items: GraphObject[]) => [...new Set(items.map((i) => i.id))];
 
 export function assignmentToGraph(a: AssignmentRow): GraphObject {
   return {

@@ -7,8 +7,7 @@ import type { Services } from '../../services/index.js';
 import type { ResourceRequestRow, ResourceRoleRow, ResourceRow, ResourceScopeRow } from '../../services/resources.js';
 import type { Db } from '../../store/db.js';
 import type { CatalogRow } from '../../services/catalogs.js';
-import { applySelect, expandAll, listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
-import type { ExpandItem } from '../odata/query-options.js';
+import { attachMany, attachOne, pageIds as ids, listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
 import { canonicalEnum } from '../odata/sql.js';
 import { Body, CollectionOf, EnumString, GraphObjectSchema, IdParams, Nullable, Ref } from '../schemas.js';
 import { callerOf } from '../security.js';
@@ -18,37 +17,6 @@ import { whereCatalogIn } from './scope.js';
 
 // Catalog resources, their roles and scopes, and the resource requests that add and remove them.
 
-/** A row loaded for a navigation property, tagged with the id of the object it belongs to. */
-export type Owned<R> = R & { ownerId: string };
-
-/** Attaches a collection-valued navigation property to a page of objects, from rows loaded in one query. */
-export async function attachMany<R, C>(items: GraphObject[], item: ExpandItem, ctx: C, set: EntitySet<R, C>, rows: Owned<R>[]): Promise<void> {
-  const byOwner = new Map<string, GraphObject[]>();
-  const children: GraphObject[] = [];
-  for (const r of rows) {
-    const g = set.toGraph(r);
-    children.push(g);
-    const list = byOwner.get(r.ownerId);
-    if (list) list.push(g);
-    else byOwner.set(r.ownerId, [g]);
-  }
-  await expandAll(set as EntitySet<unknown, C>, children, item.expand, ctx);
-  for (const it of items) it[item.name] = (byOwner.get(it.id) ?? []).map((g) => applySelect(set, g, item.select, item.expand));
-}
-
-/** Attaches a single-valued navigation property (null when the target is gone). */
-export async function attachOne<R, C>(items: GraphObject[], item: ExpandItem, ctx: C, set: EntitySet<R, C>, rows: Owned<R>[]): Promise<void> {
-  const byOwner = new Map<string, GraphObject>();
-  for (const r of rows) if (!byOwner.has(r.ownerId)) byOwner.set(r.ownerId, set.toGraph(r));
-  const targets = [...byOwner.values()];
-  await expandAll(set as EntitySet<unknown, C>, targets, item.expand, ctx);
-  for (const it of items) {
-    const g = byOwner.get(it.id);
-    it[item.name] = g ? applySelect(set, g, item.select, item.expand) : null;
-  }
-}
-
-const ids = (items: GraphObject[]) => [...new Set(items.map((i) => i.id))];
 
 export function resourceToGraph(r: ResourceRow): GraphObject {
   return {

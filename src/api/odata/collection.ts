@@ -114,3 +114,36 @@ export async function listCollection<Row, C>(
   if (more) page['@odata.nextLink'] = nextLink(req, opts.skip + pageSize);
   return page;
 }
+
+/** The distinct ids of a page of objects: what a navigation loader queries by. */
+export const pageIds = (items: GraphObject[]): string[] => [...new Set(items.map((i) => i.id))];
+
+/** A row loaded for a navigation property, tagged with the id of the object it belongs to. */
+export type Owned<R> = R & { ownerId: string };
+
+/** Attaches a collection-valued navigation property to a page of objects, from rows loaded in one query. */
+export async function attachMany<R, C>(items: GraphObject[], item: ExpandItem, ctx: C, set: EntitySet<R, C>, rows: Owned<R>[]): Promise<void> {
+  const byOwner = new Map<string, GraphObject[]>();
+  const children: GraphObject[] = [];
+  for (const r of rows) {
+    const g = set.toGraph(r);
+    children.push(g);
+    const list = byOwner.get(r.ownerId);
+    if (list) list.push(g);
+    else byOwner.set(r.ownerId, [g]);
+  }
+  await expandAll(set as EntitySet<unknown, C>, children, item.expand, ctx);
+  for (const it of items) it[item.name] = (byOwner.get(it.id) ?? []).map((g) => applySelect(set, g, item.select, item.expand));
+}
+
+/** Attaches a single-valued navigation property (null when the target is gone). */
+export async function attachOne<R, C>(items: GraphObject[], item: ExpandItem, ctx: C, set: EntitySet<R, C>, rows: Owned<R>[]): Promise<void> {
+  const byOwner = new Map<string, GraphObject>();
+  for (const r of rows) if (!byOwner.has(r.ownerId)) byOwner.set(r.ownerId, set.toGraph(r));
+  const targets = [...byOwner.values()];
+  await expandAll(set as EntitySet<unknown, C>, targets, item.expand, ctx);
+  for (const it of items) {
+    const g = byOwner.get(it.id);
+    it[item.name] = g ? applySelect(set, g, item.select, item.expand) : null;
+  }
+}

@@ -65,14 +65,7 @@ export function reminderMarks(endAt: string | null, from: string): { reminded14A
   return { reminded14At: moot(14), reminded1At: moot(1) };
 }
 
-export function parseJson<T>(text: string | null | undefined, fallback: T): T {
-  if (!text) return fallback;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
-}
+export { parseJsonOr as parseJson } from '../../domain/json.js';
 
 /** A package's policies, read in the caller's transaction (SQLite has one connection: reading outside it would wait on it). */
 export async function policiesOfPackage(tx: Tx, accessPackageId: string): Promise<Policy[]> {
