@@ -117,21 +117,41 @@ export async function seedDemo(services: Services, db: Db, clock: Clock): Promis
       id: newId(), principalId: ids.get(person)!, roleDefinitionId: role, appScopeId: `/AccessPackageCatalog/${catalogId}`, catalogId, createdAt: at,
     }).execute();
   }
-  const packages = await seedDemoPackages(services, db, caller, catalogs, groupIds);
+  const packages = await seedDemoPackages(services, caller, catalogs, groupIds, ids);
   return { users, groups: groupIds.size, catalogs: catalogs.length + 1, packages };
 }
 
 type Caller = { principal: ReturnType<typeof systemPrincipal>; correlationId: string };
 
 /** Catalog resources from the demo's resource groups, and packages that bundle their Member roles. */
-async function seedDemoPackages(services: Services, _db: Db, caller: Caller, catalogs: { id: string }[], groupIds: Map<string, string>): Promise<number> {
+async function seedDemoPackages(services: Services, caller: Caller, catalogs: { id: string }[], groupIds: Map<string, string>, people: Map<string, string>): Promise<number> {
   const [engineering, salesMarketing] = catalogs;
-  const plan: { catalogId: string; name: string; description: string; groups: string[]; hidden?: boolean }[] = [
-    { catalogId: engineering.id, name: 'Production read access', description: 'Read-only access to production data for investigations.', groups: ['Production Database Readers'] },
-    { catalogId: engineering.id, name: 'Release engineering', description: 'Deploy services and read production data.', groups: ['Deploy Operators', 'Production Database Readers'] },
-    { catalogId: salesMarketing.id, name: 'Sales tools', description: 'CRM access and the sales forecast.', groups: ['CRM Users', 'Sales Forecast Editors'] },
-    { catalogId: salesMarketing.id, name: 'Marketing site editor', description: 'Edit the public marketing site.', groups: ['Marketing Site Editors'] },
-    { catalogId: salesMarketing.id, name: 'Finance reports (pilot)', description: 'Hidden pilot: monthly finance reports, by direct link only.', groups: ['Finance Reports Readers'], hidden: true },
+  const user = (name: string) => ({ '@odata.type': '#microsoft.graph.singleUser', userId: people.get(name)! });
+  const members = (group: string) => ({ '@odata.type': '#microsoft.graph.groupMembers', groupId: groupIds.get(group)! });
+  const stage = (approvers: unknown[], fallback: unknown[] = []) => ({
+    durationBeforeAutomaticDenial: 'P14D', isApproverJustificationRequired: false, isEscalationEnabled: false, durationBeforeEscalation: 'PT0S',
+    primaryApprovers: approvers, fallbackPrimaryApprovers: fallback, escalationApprovers: [], fallbackEscalationApprovers: [],
+  });
+  const selfService = (displayName: string, groups: string[], days: number, stages: unknown[] = [], extra: Record<string, unknown> = {}) => ({
+    displayName, description: `Requestable by ${groups.join(', ')}`, allowedTargetScope: 'specificDirectoryUsers', specificAllowedTargets: groups.map(members),
+    expiration: { type: 'afterDuration', duration: `P${days}D` },
+    requestorSettings: { enableTargetsToSelfAddAccess: true, enableTargetsToSelfUpdateAccess: true, enableTargetsToSelfRemoveAccess: true, allowCustomAssignmentSchedule: true },
+    requestApprovalSettings: { isApprovalRequiredForAdd: stages.length > 0, isApprovalRequiredForUpdate: false, isRequestorJustificationRequired: stages.length > 0, stages },
+    ...extra,
+  });
+  const adminOnly = { displayName: 'Direct assignment', description: 'Administrators assign directly.', allowedTargetScope: 'notSpecified', expiration: { type: 'afterDuration', duration: 'P365D' } };
+  // who can request, who approves: department heads approve, the manager of the requestor approves the sales tools
+  const plan: { catalogId: string; name: string; description: string; groups: string[]; hidden?: boolean; policies: Record<string, unknown>[] }[] = [
+    { catalogId: engineering.id, name: 'Production read access', description: 'Read-only access to production data for investigations.', groups: ['Production Database Readers'],
+      policies: [selfService('Engineers, 7 days', ['Engineering'], 7), adminOnly] },
+    { catalogId: engineering.id, name: 'Release engineering', description: 'Deploy services and read production data.', groups: ['Deploy Operators', 'Production Database Readers'],
+      policies: [selfService('Engineers, approved by the head of engineering then IT', ['Engineering'], 30, [stage([user('Grace Hopper')]), stage([user('Ross Geller')])])] },
+    { catalogId: salesMarketing.id, name: 'Sales tools', description: 'CRM access and the sales forecast.', groups: ['CRM Users', 'Sales Forecast Editors'],
+      policies: [selfService('Sales and Marketing, manager approval', ['Sales', 'Marketing'], 90, [stage([{ '@odata.type': '#microsoft.graph.requestorManager', managerLevel: 1 }], [user('Don Draper')])])] },
+    { catalogId: salesMarketing.id, name: 'Marketing site editor', description: 'Edit the public marketing site.', groups: ['Marketing Site Editors'],
+      policies: [selfService('Marketing, approved by the head of marketing', ['Marketing'], 180, [stage([user('Mary Wells')])]), adminOnly] },
+    { catalogId: salesMarketing.id, name: 'Finance reports (pilot)', description: 'Hidden pilot: monthly finance reports, by direct link only.', groups: ['Finance Reports Readers'], hidden: true,
+      policies: [selfService('Everyone, approved by finance', ['All Employees'], 30, [stage([user('Janet Yellen')])])] },
   ];
   const added = new Map<string, { roleId: string; scopeId: string }>();
   for (const p of plan) {
@@ -149,6 +169,7 @@ async function seedDemoPackages(services: Services, _db: Db, caller: Caller, cat
       const { roleId, scopeId } = added.get(`${p.catalogId}:${g}`)!;
       await services.accessPackages.addRoleScope(caller, pkg.id, { id: roleId }, { id: scopeId });
     }
+    for (const policy of p.policies) await services.policies.create(caller, { ...policy, accessPackage: { id: pkg.id } });
   }
   return plan.length;
 }

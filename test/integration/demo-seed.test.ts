@@ -40,6 +40,14 @@ describe('demo data', () => {
     const hidden = pkgs.body.value.filter((p: { isHidden: boolean }) => p.isHidden).map((p: { displayName: string }) => p.displayName);
     assert.deepEqual(hidden, ['Finance reports (pilot)']);
 
+    // demo policies make the packages requestable: an engineer sees the engineering packages, not the hidden pilot
+    const alanToken = (await t.app.services.tokens.create(`alan.turing@${DEMO_DOMAIN}`, 'demo')).token;
+    const alanSees = await new ApiClient(t.url, alanToken).get(`${EM}/accessPackages/filterByCurrentUser(on='allowedRequestor')?$orderby=displayName`);
+    assert.equal(alanSees.status, 200, alanSees.text);
+    assert.deepEqual(alanSees.body.value.map((p: { displayName: string }) => p.displayName), ['Production read access', 'Release engineering']);
+    const policies = await admin.get(`${EM}/assignmentPolicies?$select=displayName`);
+    assert.equal(policies.body.value.length, 7, 'five packages, two with an extra direct-assignment policy');
+
     const owner = await t.store.db.selectFrom('users').select('id').where('upnKey', '=', `grace.hopper@${DEMO_DOMAIN}`).executeTakeFirstOrThrow();
     const roles = await t.store.db.selectFrom('roleAssignments').select('roleDefinitionId').where('principalId', '=', owner.id).execute();
     assert.equal(roles.length, 1, 'the head of engineering owns the Engineering catalog');
