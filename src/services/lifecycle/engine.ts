@@ -146,13 +146,13 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
     }
     const at = now(deps);
     await tx.updateTable('assignments').set({ endAt: request.endAt, ...reminderMarks(request.endAt, at), modifiedAt: at }).where('id', '=', a.id).execute();
-    let r = await setRequest(tx, request, 'start');
-    r = await setRequest(tx, r, 'delivered', { completedAt: at });
+    // an extension has nothing to deliver: it starts and completes in one step
+    const started = await setRequest(tx, request, 'start');
+    await setRequest(tx, started, 'delivered', { completedAt: at });
     await audit(tx, deps, null, {
       activity: 'Extend access package assignment', targetType: 'accessPackageAssignment', targetId: a.id,
       modifiedProperties: [{ displayName: 'endDateTime', oldValue: a.endAt, newValue: request.endAt }],
     });
-    void r;
   }
 
   async function onApproved(tx: Tx, request: RequestRow, policy: Policy): Promise<void> {
