@@ -9,7 +9,8 @@ import type { Db, Tx } from '../store/db.js';
 import type { AccessPackagesTable, ResourceRoleScopesTable } from '../store/schema.js';
 import { findCatalog } from './catalogs.js';
 import { auditContext, type Caller, type ServiceDeps } from './deps.js';
-import { isUniqueViolation, type ResourceRoleRow, type ResourceRow, type ResourceScopeRow } from './resources.js';
+import { isUniqueViolation } from '../store/constraints.js';
+import type { ResourceRoleRow, ResourceRow, ResourceScopeRow } from './resources.js';
 
 export type AccessPackageRow = AccessPackagesTable;
 export type ResourceRoleScopeRow = ResourceRoleScopesTable;

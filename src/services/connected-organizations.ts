@@ -15,6 +15,7 @@ import { diffProperties, recordAudit } from '../store/audit.js';
 import type { Db, Tx } from '../store/db.js';
 import type { ConnectedOrganizationsTable } from '../store/schema.js';
 import { auditContext, type Caller, type ServiceDeps } from './deps.js';
+import { isUniqueViolation } from '../store/constraints.js';
 
 export type ConnectedOrganizationRow = ConnectedOrganizationsTable;
 
@@ -68,12 +69,6 @@ export async function findDirectoryObject(db: Db | Tx, id: string, type?: Direct
     if (g) return { id: g.id, type: 'group', displayName: g.displayName };
   }
   return undefined;
-}
-
-/** Unique-constraint violations on both stores, so that a lost race becomes a 409 and not a 500. */
-export function isUniqueViolation(e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
-  return code === '23505' || (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT'));
 }
 
 /**

@@ -12,7 +12,7 @@ import { diffProperties, recordAudit, type AuditContext } from '../store/audit.j
 import type { Db, Tx } from '../store/db.js';
 import type { GroupsTable } from '../store/schema.js';
 import { auditContext, type Caller, type ServiceDeps } from './deps.js';
-import { isUniqueViolation } from './users.js';
+import { isUniqueViolation } from '../store/constraints.js';
 
 export type GroupRow = GroupsTable;
 

@@ -9,6 +9,7 @@ import type { Db, Tx } from '../store/db.js';
 import type { ResourceRequestsTable, ResourceRolesTable, ResourceScopesTable, ResourcesTable } from '../store/schema.js';
 import { findCatalog } from './catalogs.js';
 import { auditContext, type Caller, type ServiceDeps } from './deps.js';
+import { isUniqueViolation } from '../store/constraints.js';
 
 export type ResourceRow = ResourcesTable;
 export type ResourceRoleRow = ResourceRolesTable;
@@ -35,13 +36,6 @@ export async function findResourceInCatalog(db: Db | Tx, catalogId: string, reso
     : undefined;
   if (!row) throw new NotFoundError('Resource', resourceId);
   return row;
-}
-
-/** SQLite and PostgreSQL report a unique-key violation differently; both mean "already there". */
-export function isUniqueViolation(e: unknown): boolean {
-  const err = e as { code?: unknown; message?: unknown };
-  return err?.code === '23505' || (typeof err?.code === 'string' && err.code.startsWith('SQLITE_CONSTRAINT_'))
-    || (typeof err?.message === 'string' && /UNIQUE constraint failed/.test(err.message));
 }
 
 export function createResourceService(

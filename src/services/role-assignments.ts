@@ -16,7 +16,8 @@ import { recordAudit } from '../store/audit.js';
 import type { Db, Tx } from '../store/db.js';
 import { transitiveGroupIds, transitiveMemberIds } from '../store/membership.js';
 import type { RoleAssignmentsTable } from '../store/schema.js';
-import { findDirectoryObject, isUniqueViolation } from './connected-organizations.js';
+import { findDirectoryObject } from './connected-organizations.js';
+import { isUniqueViolation } from '../store/constraints.js';
 import { auditContext, type Caller, type ServiceDeps } from './deps.js';
 
 export type RoleAssignmentRow = RoleAssignmentsTable;

@@ -17,6 +17,7 @@ import { diffProperties, recordAudit } from '../store/audit.js';
 import type { Db, Tx } from '../store/db.js';
 import { newUserRow, type UserRow } from '../store/users.js';
 import { auditContext, type Caller, type ServiceDeps } from './deps.js';
+import { isUniqueViolation } from '../store/constraints.js';
 
 export type { UserRow };
 
@@ -46,15 +47,6 @@ function auditView(r: UserRow) {
     displayName: r.displayName, userPrincipalName: r.userPrincipalName, mail: r.mail, mailNickname: r.mailNickname, givenName: r.givenName,
     surname: r.surname, department: r.department, jobTitle: r.jobTitle, userType: r.userType, accountEnabled: !!r.accountEnabled,
   };
-}
-
-/** A unique index refused a row (SQLite and PostgreSQL report it differently). Used to turn a lost race into a 409. */
-export function isUniqueViolation(e: unknown): boolean {
-  const err = e as { code?: unknown; message?: unknown } | null;
-  if (!err) return false;
-  if (err.code === '23505') return true; // PostgreSQL unique_violation
-  if (typeof err.code === 'string' && err.code.startsWith('SQLITE_CONSTRAINT') && /UNIQUE|PRIMARYKEY/.test(err.code)) return true;
-  return typeof err.message === 'string' && /UNIQUE constraint failed/.test(err.message);
 }
 
 function duplicateUpn(upn: string): ConflictError {

@@ -12,7 +12,7 @@ import type { Tx } from '../../store/db.js';
 import { lockRow } from '../../store/locks.js';
 import { transitiveGroupIds } from '../../store/membership.js';
 import { newUserRow } from '../../store/users.js';
-import { isUniqueViolation } from '../resources.js';
+import { isUniqueViolation } from '../../store/constraints.js';
 import { loadSubjectFacts } from '../subject-facts.js';
 import type { Caller } from '../deps.js';
 import { decideStage, escalateStages, startApproval, timeOutStages, type DecisionInput } from './approval-flow.js';
