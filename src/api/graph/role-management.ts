@@ -7,8 +7,8 @@ import type { FilterExpr, Operand } from '../odata/filter-parser.js';
 import type { RoleAssignmentRow } from '../../services/role-assignments.js';
 import type { Services } from '../../services/index.js';
 import type { Db } from '../../store/db.js';
-import { applySelect, listCollection, shapeOne, type EntitySet, type GraphObject, type NavigationLoader, type Page } from '../odata/collection.js';
-import { encodeSkipToken, parseQueryOptions } from '../odata/query-options.js';
+import { applySelect, listCollection, nextLink, shapeOne, type EntitySet, type GraphObject, type NavigationLoader, type Page } from '../odata/collection.js';
+import { parseQueryOptions } from '../odata/query-options.js';
 import { Body, CollectionOf, GraphObjectSchema, IdParams, Nullable } from '../schemas.js';
 import { callerOf } from '../security.js';
 import { odataType, ROLE_MGMT } from './paths.js';
@@ -112,12 +112,7 @@ function listInMemory(all: GraphObject[], req: FastifyRequest, entity: string, f
   const pageItems = items.slice(opts.skip, opts.skip + top);
   const page: Page = { value: pageItems.map((o) => applySelect({ entity, properties }, o, opts.select, [])) };
   if (opts.count) page['@odata.count'] = total;
-  if (opts.skip + top < total) {
-    const url = new URL(req.url, `${req.protocol}://${req.host}`);
-    url.searchParams.delete('$skip');
-    url.searchParams.set('$skiptoken', encodeSkipToken(opts.skip + top));
-    page['@odata.nextLink'] = url.toString();
-  }
+  if (opts.skip + top < total) page['@odata.nextLink'] = nextLink(req, opts.skip + top);
   return page;
 }
 

@@ -68,7 +68,8 @@ export async function shapeOne<Row, C>(set: EntitySet<Row, C>, row: Row, req: Fa
   return applySelect(set, obj, opts.select, opts.expand);
 }
 
-function nextLink(req: FastifyRequest, offset: number): string {
+/** The absolute URL of the page starting at `offset`: the request's own URL with a skip token. */
+export function nextLink(req: FastifyRequest, offset: number): string {
   const url = new URL(req.url, `${req.protocol}://${req.host}`);
   url.searchParams.delete('$skip');
   url.searchParams.set('$skiptoken', encodeSkipToken(offset));
