@@ -52,6 +52,13 @@ function canBypassApproval(caller: Caller, catalogId: string): boolean {
   return !!roles && (roles.has(RoleDefinitionIds.catalogOwner) || roles.has(RoleDefinitionIds.accessPackageManager));
 }
 
+/** Refuses unless the caller manages assignments in the catalog; `doing` starts the message, e.g. 'Extending'. */
+function requireAssignmentWrite(caller: Caller, catalogId: string, doing: string): void {
+  if (!canCatalog(caller.principal, 'assignment.write', catalogId)) {
+    throw new ForbiddenError(`${doing} needs the 'assignment.write' permission in catalog '${catalogId}'.`);
+  }
+}
+
 export function createLifecycleEngine(deps: LifecycleDeps) {
   const { db, clock } = deps;
 
@@ -209,9 +216,7 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
     if (input.accessPackageId && isGuid(input.accessPackageId)) await lockRow(tx, 'accessPackages', input.accessPackageId);
     const pkg = await loadPackage(tx, input.accessPackageId);
     const p = caller.principal;
-    if (admin && !canCatalog(p, 'assignment.write', pkg.catalogId)) {
-      throw new ForbiddenError(`Assigning needs the 'assignment.write' permission in catalog '${pkg.catalogId}'.`);
-    }
+    if (admin) requireAssignmentWrite(caller, pkg.catalogId, 'Assigning');
     if (!admin && pkg.catalogState !== 'published') throw new ForbiddenError('The catalog of this access package is not published, so it cannot be requested.');
 
     let targetId: string | null = null;
@@ -315,7 +320,7 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
     const admin = input.requestType === 'adminUpdate';
     const a = await loadActiveAssignment(tx, input.assignmentId);
     const p = caller.principal;
-    if (admin && !canCatalog(p, 'assignment.write', a.catalogId)) throw new ForbiddenError(`Extending needs the 'assignment.write' permission in catalog '${a.catalogId}'.`);
+    if (admin) requireAssignmentWrite(caller, a.catalogId, 'Extending');
     if (!admin && a.targetId !== p.userId) throw new ForbiddenError('Only the person who holds an assignment may extend it themselves.');
     if (!a.policyId) throw new ValidationError('The assignment has no policy to extend under.', 'assignment.id');
     const policy = await findPolicy(tx, a.policyId);
@@ -361,7 +366,7 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
     const admin = input.requestType === 'adminRemove';
     const a = await loadActiveAssignment(tx, input.assignmentId);
     const p = caller.principal;
-    if (admin && !canCatalog(p, 'assignment.write', a.catalogId)) throw new ForbiddenError(`Removing needs the 'assignment.write' permission in catalog '${a.catalogId}'.`);
+    if (admin) requireAssignmentWrite(caller, a.catalogId, 'Removing');
     if (!admin) {
       if (a.targetId !== p.userId) throw new ForbiddenError('Only the person who holds an assignment may give it up themselves.');
       const policy = a.policyId ? await findPolicy(tx, a.policyId) : undefined;
@@ -454,7 +459,7 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
         if (!isGuid(requestId) || !(await lockRow(tx, 'assignmentRequests', requestId))) throw new NotFoundError('Request', requestId);
         const request = await tx.selectFrom('assignmentRequests').selectAll().where('id', '=', requestId).executeTakeFirstOrThrow();
         const pkg = await loadPackage(tx, request.accessPackageId);
-        if (!canCatalog(caller.principal, 'assignment.write', pkg.catalogId)) throw new ForbiddenError(`Reprocessing needs the 'assignment.write' permission in catalog '${pkg.catalogId}'.`);
+        requireAssignmentWrite(caller, pkg.catalogId, 'Reprocessing');
         await setRequest(tx, request, 'reprocess');
         if (request.assignmentId) {
           await lockRow(tx, 'assignments', request.assignmentId);
@@ -469,7 +474,7 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
     async reprocessAssignment(caller: Caller, assignmentId: string): Promise<void> {
       await db.transaction().execute(async (tx) => {
         const a = await loadActiveAssignment(tx, assignmentId);
-        if (!canCatalog(caller.principal, 'assignment.write', a.catalogId)) throw new ForbiddenError(`Reprocessing needs the 'assignment.write' permission in catalog '${a.catalogId}'.`);
+        requireAssignmentWrite(caller, a.catalogId, 'Reprocessing');
         await retryGrants(tx, deps, a.id, ['failed', 'delivered']);
         await audit(tx, deps, caller, { activity: 'Reprocess access package assignment', targetType: 'accessPackageAssignment', targetId: a.id });
       });
@@ -482,7 +487,7 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
         if (!isGuid(requestId) || !(await lockRow(tx, 'assignmentRequests', requestId))) throw new NotFoundError('Request', requestId);
         const request = await tx.selectFrom('assignmentRequests').selectAll().where('id', '=', requestId).executeTakeFirstOrThrow();
         const pkg = await loadPackage(tx, request.accessPackageId);
-        if (!canCatalog(caller.principal, 'assignment.write', pkg.catalogId)) throw new ForbiddenError(`Deleting requests needs the 'assignment.write' permission in catalog '${pkg.catalogId}'.`);
+        requireAssignmentWrite(caller, pkg.catalogId, 'Deleting requests');
         if (request.assignmentId || !['denied', 'canceled'].includes(request.state)) {
           throw new ConflictError('Only a completed request without an assignment (denied, canceled or timed out) can be deleted.', 'RequestNotDeletable');
         }
@@ -502,7 +507,7 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
         try {
           await db.transaction().execute(async (tx) => {
             const a = await loadActiveAssignment(tx, id);
-            if (!canCatalog(caller.principal, 'assignment.write', a.catalogId)) throw new ForbiddenError(`Removing needs the 'assignment.write' permission in catalog '${a.catalogId}'.`);
+            requireAssignmentWrite(caller, a.catalogId, 'Removing');
             await removeAssignment(tx, caller, a, 'adminRemove', justification, null);
           });
           removed.push(id);
