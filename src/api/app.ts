@@ -12,6 +12,7 @@ import { createServices, type Services } from '../services/index.js';
 import { graphErrorBody, registerErrorHandling } from './errors.js';
 import { bearerAuthenticator, registerSecurity, type Authenticator } from './security.js';
 import { registerGraphRoutes } from './graph/index.js';
+import { DEFAULT_WEB_ROOT, registerWebApp } from './web.js';
 
 export interface AppOptions {
   store: Store;
@@ -25,6 +26,8 @@ export interface AppOptions {
   authenticators?: Authenticator[];
   /** serve HTTPS with this key and certificate (PEM) instead of plain HTTP */
   https?: { key: string | Buffer; cert: string | Buffer };
+  /** folder of the built web app (default dist/web); false serves no web app */
+  webRoot?: string | false;
 }
 
 export interface App {
@@ -101,5 +104,6 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   registerGraphRoutes(server, services, opts.store.db);
 
   await server.register(swaggerUi, { routePrefix: '/docs' });
+  if (opts.webRoot !== false) await registerWebApp(server, opts.webRoot ?? DEFAULT_WEB_ROOT);
   return { server, services };
 }

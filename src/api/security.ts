@@ -54,7 +54,8 @@ export function bearerAuthenticator(tokens: TokenService): Authenticator {
   };
 }
 
-const PUBLIC_PREFIXES = ['/docs'];
+// Swagger UI and the web app's static files (hashed assets, no data)
+const PUBLIC_PREFIXES = ['/docs', '/assets/'];
 
 export function registerSecurity(app: FastifyInstance, db: Db, authenticators: Authenticator[]): void {
   app.addHook('onRoute', (route) => {
