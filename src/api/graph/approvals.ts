@@ -38,6 +38,8 @@ function stageToGraph(v: StageView, me: string) {
     dueDateTime: s.dueAt,
     escalated: !!s.escalated,
     approvalsRequired: s.approvalsRequired,
+    // so an approver's form can ask for a justification before sending (approvers may not read the policy)
+    isApproverJustificationRequired: !!s.isApproverJustificationRequired,
     decisions: v.decisions.map((d) => ({ reviewedBy: { id: d.approverId }, reviewResult: d.reviewResult === 'Approve' ? 'Approved' : 'Denied', justification: d.justification, reviewedDateTime: d.decidedAt })),
   };
 }
