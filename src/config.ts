@@ -21,6 +21,10 @@ export interface Config {
   worker: boolean;
   /** how often the worker looks for due jobs and timers, ms */
   workerPollMs: number;
+  /** bearer token GET /metrics requires; null leaves it public (METRICS_TOKEN) */
+  metricsToken: string | null;
+  /** port on which `latchkey worker` serves /metrics and /healthz; null serves none (METRICS_PORT) */
+  metricsPort: number | null;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:data/latchkey.db';
@@ -74,5 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Config> = {}):
     publicUrl: httpUrl('PUBLIC_URL', flags.publicUrl ?? (env.PUBLIC_URL?.trim() || DEFAULT_PUBLIC_URL)),
     worker: flags.worker ?? switchOf('WORKER', env.WORKER, true),
     workerPollMs: flags.workerPollMs ?? Math.max(10, int('WORKER_POLL_MS', 1000)),
+    metricsToken: flags.metricsToken !== undefined ? flags.metricsToken : env.METRICS_TOKEN?.trim() || null,
+    metricsPort: flags.metricsPort !== undefined ? flags.metricsPort : env.METRICS_PORT ? int('METRICS_PORT', 0) : null,
   };
 }

@@ -12,12 +12,14 @@ import { createServices, type Services } from '../services/index.js';
 import { graphErrorBody, registerErrorHandling } from './errors.js';
 import { bearerAuthenticator, registerSecurity, type Authenticator } from './security.js';
 import { registerGraphRoutes } from './graph/index.js';
+import { createMetrics, registerMetrics, type LatchkeyMetrics } from './metrics.js';
+import { createWorkPublisher } from '../store/notify.js';
 import { DEFAULT_WEB_ROOT, registerWebApp } from './web.js';
 
 export interface AppOptions {
   store: Store;
   clock: Clock;
-  config: Pick<Config, 'bodyLimit' | 'rateLimitPerMinute' | 'logLevel'> & Partial<Pick<Config, 'publicUrl'>>;
+  config: Pick<Config, 'bodyLimit' | 'rateLimitPerMinute' | 'logLevel'> & Partial<Pick<Config, 'publicUrl' | 'metricsToken'>>;
   /** connectors beyond the built-in ones (tests add one that fails on demand) */
   connectors?: ResourceConnector[];
   /** pino options or false; tests pass false to keep output clean */
@@ -33,6 +35,7 @@ export interface AppOptions {
 export interface App {
   server: FastifyInstance;
   services: Services;
+  metrics: LatchkeyMetrics;
 }
 
 const SAFE_REQUEST_ID = /^[\w-]{1,64}$/;
@@ -51,13 +54,17 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: false } },
     routerOptions: { ignoreTrailingSlash: true },
   }) as unknown as FastifyInstance;
-  const services = createServices({ db: opts.store.db, clock: opts.clock, log: server.log, publicUrl: opts.config.publicUrl }, { connectors: opts.connectors });
+  const metrics = createMetrics({ db: opts.store.db, clock: opts.clock });
+  const services = createServices({ db: opts.store.db, clock: opts.clock, log: server.log, publicUrl: opts.config.publicUrl }, { connectors: opts.connectors, onConnectorCall: metrics.connectorCall });
+  // on PostgreSQL, work created here also wakes the workers of other processes (LISTEN/NOTIFY, store/notify.ts)
+  if (opts.store.kind === 'postgres') services.onWork(createWorkPublisher(opts.store.db, server.log, metrics.notifySent));
 
   server.addHook('onSend', async (req, reply) => {
     reply.header('request-id', req.id);
     reply.header('client-request-id', req.id);
   });
   registerErrorHandling(server);
+  registerMetrics(server, metrics, opts.config.metricsToken ?? null);
 
   await server.register(swagger, {
     openapi: {
@@ -105,5 +112,5 @@ export async function buildApp(opts: AppOptions): Promise<App> {
 
   await server.register(swaggerUi, { routePrefix: '/docs' });
   if (opts.webRoot !== false) await registerWebApp(server, opts.webRoot ?? DEFAULT_WEB_ROOT);
-  return { server, services };
+  return { server, services, metrics };
 }

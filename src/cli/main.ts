@@ -5,6 +5,7 @@ import { systemClock } from '../domain/clock.js';
 import { openStore, type Store } from '../store/db.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { buildApp } from '../api/app.js';
+import { createMetrics, serveWorkerMetrics } from '../api/metrics.js';
 import { createServices } from '../services/index.js';
 import { seedDemo } from '../demo/seed.js';
 import { createAppWorker, type AppWorker } from '../worker/index.js';
@@ -62,7 +63,7 @@ program
     const https = certFile && keyFile ? { cert: readFileSync(certFile), key: readFileSync(keyFile) } : undefined;
     const store = openStore(config.databaseUrl);
     const applied = await migrateToLatest(store.db);
-    const { server, services } = await buildApp({ store, clock: systemClock, config, https });
+    const { server, services, metrics } = await buildApp({ store, clock: systemClock, config, https });
     await services.catalogs.ensureGeneral();
     if (config.demo) {
       const seeded = await seedDemo(services, store.db, systemClock);
@@ -71,7 +72,7 @@ program
     server.log.info({ store: store.description, migrationsApplied: applied.applied }, 'database ready');
     let worker: AppWorker | null = null;
     if (config.worker) {
-      worker = createAppWorker({ store, clock: systemClock, log: server.log, services, config });
+      worker = createAppWorker({ store, clock: systemClock, log: server.log, services, config, observer: metrics.worker });
       worker.start();
     }
     const shutdown = async (signal: string) => {
@@ -103,8 +104,12 @@ program
     log.info({ store: store.description, migrationsApplied: applied.applied }, 'database ready');
     // publicUrl rides along for the notification service (links in emails the worker queues)
     const deps = { db: store.db, clock: systemClock, log, publicUrl: config.publicUrl };
-    const services = createServices(deps);
-    const worker = createAppWorker({ store, clock: systemClock, log, services, config });
+    const metrics = createMetrics({ db: store.db, clock: systemClock });
+    const services = createServices(deps, { onConnectorCall: metrics.connectorCall });
+    const worker = createAppWorker({ store, clock: systemClock, log, services, config, observer: metrics.worker });
+    // the worker has no API server: METRICS_PORT gives it one just for /metrics and /healthz
+    const metricsServer = config.metricsPort !== null ? await serveWorkerMetrics(metrics, { port: config.metricsPort, host: config.host, token: config.metricsToken }) : null;
+    if (metricsServer) log.info({ address: metricsServer.address() }, 'worker metrics at /metrics');
     let stopping = false;
     const shutdown = async (signal: string) => {
       if (stopping) return;

@@ -1,6 +1,7 @@
 import type { ServiceDeps } from './deps.js';
 import { builtInConnectors, createConnectorRegistry } from '../connectors/registry.js';
 import type { ResourceConnector } from '../connectors/types.js';
+import { observeConnector, type ConnectorCallObserver } from '../connectors/observe.js';
 import { createTokenService } from './tokens.js';
 import { createCatalogService } from './catalogs.js';
 import { createBootstrapService } from './bootstrap.js';
@@ -20,17 +21,24 @@ import { createLifecycleEngine } from './lifecycle/engine.js';
 export interface ServiceOptions {
   /** connectors beyond the built-in ones (other resource systems; tests add one that fails on demand) */
   connectors?: ResourceConnector[];
+  /** told of every grant/revoke a connector carries out (metrics) */
+  onConnectorCall?: ConnectorCallObserver;
 }
 
 export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) {
   // one registry per app, shared by catalog resources and fulfilment
-  const connectors = createConnectorRegistry([...builtInConnectors(deps), ...(options.connectors ?? [])]);
+  const all = [...builtInConnectors(deps), ...(options.connectors ?? [])];
+  const connectors = createConnectorRegistry(options.onConnectorCall ? all.map((c) => observeConnector(c, options.onConnectorCall!)) : all);
   const policies = createPolicyService(deps);
   const notifications = createNotificationService(deps);
   // the worker of this process (if any) registers itself through onWork, so that work a request
-  // creates starts at once instead of at the next poll
-  let kick: () => void = () => {};
-  const lifecycle = createLifecycleEngine({ db: deps.db, clock: deps.clock, log: deps.log, connectors, notifications, kick: () => kick() });
+  // creates starts at once instead of at the next poll; on PostgreSQL the app also registers a NOTIFY
+  // that wakes the workers of other processes (store/notify.ts). Kicks come after the commit.
+  const kicks: (() => void)[] = [];
+  const kick = (): void => {
+    for (const k of kicks) k();
+  };
+  const lifecycle = createLifecycleEngine({ db: deps.db, clock: deps.clock, log: deps.log, connectors, notifications, kick });
   return {
     connectors,
     tokens: createTokenService(deps),
@@ -49,7 +57,7 @@ export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) 
     lifecycle,
     lifecycleJobs: lifecycle.workerTasks(),
     onWork(fn: () => void): void {
-      kick = fn;
+      kicks.push(fn);
     },
   };
 }

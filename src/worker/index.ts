@@ -3,12 +3,17 @@ import type { Config } from '../config.js';
 import type { Clock } from '../domain/clock.js';
 import type { Services } from '../services/index.js';
 import type { Store } from '../store/db.js';
+import { listenForWork, type WorkListener } from '../store/notify.js';
 import { createMailer, createOutboxDelivery, type Mailer } from './mailer.js';
-import { createWorker, type Worker } from './runner.js';
+import { createWorker, type Worker, type WorkerObserver } from './runner.js';
 
 // The application's worker: the lifecycle engine's job handlers and timers, plus outbox delivery
 // when an SMTP server is configured. Without SMTP_URL mail stays in the outbox (readable through
 // GET /latchkey/v1/outbox) and nothing tries to send it.
+//
+// On PostgreSQL (when the database URL is known) the worker also LISTENs for work that other
+// processes enqueue (see store/notify.ts), so `serve --no-worker` plus separate `worker` processes
+// deliver at once instead of at the next poll.
 
 export interface AppWorkerOptions {
   store: Store;
@@ -16,7 +21,10 @@ export interface AppWorkerOptions {
   log: FastifyBaseLogger;
   /** onWork, when the services offer it, lets work created in this process start at once instead of at the next poll */
   services: Pick<Services, 'lifecycleJobs'> & { onWork?: (kick: () => void) => void };
-  config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'workerPollMs'>;
+  /** databaseUrl (PostgreSQL) turns on LISTEN for work enqueued by other processes */
+  config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'workerPollMs'> & Partial<Pick<Config, 'databaseUrl'>>;
+  /** metrics hooks (api/metrics.ts) */
+  observer?: WorkerObserver & { woken?(reason: 'notify' | 'listening'): void };
   /** tests pass their own (e.g. to count sends); by default one is made from config.smtpUrl */
   mailer?: Mailer;
   owner?: string;
@@ -25,6 +33,8 @@ export interface AppWorkerOptions {
 export interface AppWorker extends Worker {
   /** null when mail is kept in the outbox */
   mailer: Mailer | null;
+  /** the LISTEN session for other processes' work; null on SQLite or without a database URL */
+  listener: WorkListener | null;
 }
 
 export function createAppWorker(opts: AppWorkerOptions): AppWorker {
@@ -35,14 +45,25 @@ export function createAppWorker(opts: AppWorkerOptions): AppWorker {
   opts.log.info({ smtp: mailer ? mailer.description : null }, mailer ? 'outbox delivery through SMTP' : 'no SMTP_URL: emails stay in the outbox');
   const worker = createWorker({
     store: opts.store, clock: opts.clock, log: opts.log, owner: opts.owner, pollMs: opts.config.workerPollMs,
-    tasks: { handlers: jobs.handlers, periodic },
+    tasks: { handlers: jobs.handlers, periodic }, observer: opts.observer,
   });
   opts.services.onWork?.(() => worker.kick());
+  const listener = opts.store.kind === 'postgres' && opts.config.databaseUrl
+    ? listenForWork({
+      connectionString: opts.config.databaseUrl, log: opts.log,
+      onWake: (reason) => {
+        opts.observer?.woken?.(reason);
+        worker.kick();
+      },
+    })
+    : null;
   return {
     ...worker,
     owner: worker.owner,
     mailer,
+    listener,
     async stop() {
+      await listener?.close();
       await worker.stop();
       mailer?.close();
     },

@@ -31,6 +31,16 @@ export interface WorkerOptions {
   batch?: number;
   /** attempts (claims) before a failing job is given up */
   maxAttempts?: number;
+  /** told about claims and outcomes (metrics); must not throw */
+  observer?: WorkerObserver;
+}
+
+/** What a worker reports as it goes, for metrics. */
+export interface WorkerObserver {
+  /** jobs just claimed; `at` is the claim time, so at - runAt is how late each one started */
+  claimed?(jobs: readonly Job[], at: Date): void;
+  /** how a claimed job ended: done, given back for a retry, failed for good, or finished after its lease ran out */
+  finished?(job: Job, outcome: 'completed' | 'retry' | 'failed' | 'lost', seconds: number): void;
 }
 
 export interface Worker {
@@ -62,6 +72,7 @@ export function createWorker(opts: WorkerOptions): Worker {
   const leaseMs = opts.leaseMs ?? 5 * 60_000;
   const batch = opts.batch ?? 20;
   const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_JOB_ATTEMPTS;
+  const observer = opts.observer ?? {};
 
   let started = false;
   let stopping = false;
@@ -72,11 +83,17 @@ export function createWorker(opts: WorkerOptions): Worker {
   let kickedWhileBusy = false;
 
   async function runJob(job: Job): Promise<void> {
+    const t0 = performance.now();
+    const outcome = await runJobOnce(job);
+    observer.finished?.(job, outcome, (performance.now() - t0) / 1000);
+  }
+
+  async function runJobOnce(job: Job): Promise<'completed' | 'retry' | 'failed' | 'lost'> {
     const handler = Object.prototype.hasOwnProperty.call(tasks.handlers, job.kind) ? tasks.handlers[job.kind] : undefined;
     if (!handler) {
       log.error({ jobId: job.id, kind: job.kind }, 'no handler for this job kind; failing the job without retry');
       await fail(store.db, clock, job, owner, `no handler for job kind '${job.kind}'`, null);
-      return;
+      return 'failed';
     }
     try {
       await handler(job);
@@ -87,11 +104,13 @@ export function createWorker(opts: WorkerOptions): Worker {
       if (giveUp) log.error({ jobId: job.id, kind: job.kind, attempts: job.attempts, err: e }, 'job failed; giving up');
       else log.warn({ jobId: job.id, kind: job.kind, attempts: job.attempts, retryAt, err: e }, 'job failed; will retry');
       await fail(store.db, clock, job, owner, error, retryAt);
-      return;
+      return giveUp ? 'failed' : 'retry';
     }
     if (!(await complete(store.db, clock, job, owner))) {
       log.warn({ jobId: job.id, kind: job.kind }, 'job finished after its lease ran out; another worker owns it now');
+      return 'lost';
     }
+    return 'completed';
   }
 
   /** One round: due jobs, then every periodic task. Returns how much work was done. */
@@ -99,6 +118,7 @@ export function createWorker(opts: WorkerOptions): Worker {
     let work = 0;
     try {
       const jobs = await claim(store.db, store.kind, clock, { owner, limit: batch, leaseMs });
+      if (jobs.length > 0) observer.claimed?.(jobs, clock.now());
       for (const job of jobs) {
         try {
           await runJob(job);
