@@ -1,0 +1,76 @@
+import { useEffect, useState } from 'react';
+import { EM, errorMessage, getPage, odataString, query } from '../../api/client';
+import { ErrorBanner, formatDate, StatusBadge } from '../../components/ui';
+import { FulfillmentErrors } from './fulfillment-errors';
+import type { Assignment, AssignmentRequest } from './types';
+
+/** The detail pane of an assignment: who, under which policy, when, its status, and the fulfilment errors of its latest request. */
+export function AssignmentDetail({ assignment: a, onClose, onRemove }: { assignment: Assignment; onClose: () => void; onRemove?: () => void }) {
+  const [request, setRequest] = useState<AssignmentRequest | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    const ac = new AbortController();
+    setRequest(null);
+    setError(null);
+    getPage<AssignmentRequest>(`${EM}/assignmentRequests${query({ $filter: `assignment/id eq ${odataString(a.id)}`, $orderby: 'createdDateTime desc', $top: 1 })}`, ac.signal)
+      .then((p) => setRequest(p.value[0] ?? null))
+      .catch((e) => {
+        if (!ac.signal.aborted) setError(errorMessage(e));
+      });
+    return () => ac.abort();
+  }, [a.id, a.status]);
+
+  return (
+    <aside className="panel detail" aria-label="Assignment details">
+      <div className="detail-head">
+        <h2 className="panel-title">{a.target?.displayName ?? 'Assignment'}</h2>
+        <button type="button" className="icon" aria-label="Close details" onClick={onClose}>×</button>
+      </div>
+      <dl className="props">
+        <dt>Target</dt>
+        <dd>{a.target?.displayName ?? '—'}{a.target?.principalName ? ` (${a.target.principalName})` : ''}</dd>
+        <dt>Email</dt>
+        <dd>{a.target?.email ?? '—'}</dd>
+        <dt>Policy</dt>
+        <dd>{a.assignmentPolicy?.displayName ?? '—'}</dd>
+        <dt>Status</dt>
+        <dd><StatusBadge status={a.status} /></dd>
+        <dt>Starts</dt>
+        <dd>{formatDate(a.schedule.startDateTime)}</dd>
+        <dt>Ends</dt>
+        <dd>{a.schedule.expiration.endDateTime ? formatDate(a.schedule.expiration.endDateTime) : 'Never'}</dd>
+        {a.expiredDateTime && (
+          <>
+            <dt>Expired</dt>
+            <dd>{formatDate(a.expiredDateTime)}</dd>
+          </>
+        )}
+        <dt>Assignment ID</dt>
+        <dd><code>{a.id}</code></dd>
+      </dl>
+      <ErrorBanner error={error} />
+      {request && (
+        <>
+          <h3>Latest request</h3>
+          <dl className="props">
+            <dt>Type</dt>
+            <dd>{request.requestType}</dd>
+            <dt>Status</dt>
+            <dd><StatusBadge status={request.status} /></dd>
+            <dt>Submitted</dt>
+            <dd>{formatDate(request.createdDateTime)}</dd>
+            <dt>Justification</dt>
+            <dd>{request.justification || '—'}</dd>
+          </dl>
+          <FulfillmentErrors request={request} />
+        </>
+      )}
+      {onRemove && (
+        <div className="toolbar">
+          <button type="button" className="danger" onClick={onRemove}>Remove assignment</button>
+        </div>
+      )}
+    </aside>
+  );
+}

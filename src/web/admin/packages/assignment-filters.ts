@@ -1,0 +1,46 @@
+import { odataString } from '../../api/client';
+
+// Assignment state filter of the Assignments tab: the API's assignment states (src/domain/request-lifecycle.ts
+// ASSIGNMENT_STATES), plus "active" for every state that gives or is about to give access.
+
+export const ASSIGNMENT_STATE_CHOICES = [
+  { value: 'active', label: 'Active (all but expired)' },
+  { value: 'delivered', label: 'Delivered' },
+  { value: 'partiallyDelivered', label: 'Partially delivered' },
+  { value: 'delivering', label: 'Delivering' },
+  { value: 'deliveryFailed', label: 'Delivery failed' },
+  { value: 'expired', label: 'Expired' },
+  { value: '', label: 'All' },
+] as const;
+
+const ACTIVE = ['delivering', 'partiallyDelivered', 'delivered', 'deliveryFailed'];
+
+/** The $filter for a package's assignments in a state; the same string narrows the CSV download. */
+export function assignmentFilter(packageId: string, state: string): string {
+  const parts = [`accessPackage/id eq ${odataString(packageId)}`];
+  if (state === 'active') parts.push(`state in (${ACTIVE.map(odataString).join(',')})`);
+  else if (state) parts.push(`state eq ${odataString(state)}`);
+  return parts.join(' and ');
+}
+
+export const REQUEST_STATE_CHOICES = [
+  { value: '', label: 'All' },
+  { value: 'open', label: 'Open (submitted, pending approval, scheduled, delivering)' },
+  { value: 'pendingApproval', label: 'Pending approval' },
+  { value: 'scheduled', label: 'Scheduled' },
+  { value: 'delivering', label: 'Delivering' },
+  { value: 'delivered', label: 'Delivered' },
+  { value: 'partiallyDelivered', label: 'Partially delivered' },
+  { value: 'deliveryFailed', label: 'Delivery failed' },
+  { value: 'denied', label: 'Denied' },
+  { value: 'canceled', label: 'Canceled' },
+] as const;
+
+export const OPEN_REQUEST_STATES = ['submitted', 'pendingApproval', 'scheduled', 'delivering'];
+
+export function requestFilter(packageId: string, state: string): string {
+  const parts = [`accessPackage/id eq ${odataString(packageId)}`];
+  if (state === 'open') parts.push(`state in (${OPEN_REQUEST_STATES.map(odataString).join(',')})`);
+  else if (state) parts.push(`state eq ${odataString(state)}`);
+  return parts.join(' and ');
+}

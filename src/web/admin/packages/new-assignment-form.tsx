@@ -1,0 +1,134 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, EM, errorMessage, getAll, odataString, query } from '../../api/client';
+import { ErrorBanner, Field, Loading } from '../../components/ui';
+import { usePackage } from './package-context';
+import type { PickedSubject } from './policy-form';
+import { expirationText } from './policies-tab';
+import { SubjectPicker } from './subject-picker';
+import type { Policy } from './types';
+
+/** Direct assignment: users, the policy that governs them, optional start and end, justification (an adminAdd request each). */
+export function NewAssignmentForm({ onClose, onDone }: { onClose: () => void; onDone: (text: string) => void }) {
+  const { pkg } = usePackage();
+  const [policies, setPolicies] = useState<Policy[] | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [users, setUsers] = useState<PickedSubject[]>([]);
+  const [policyId, setPolicyId] = useState('');
+  const [start, setStart] = useState('');
+  const [end, setEnd] = useState('');
+  const [justification, setJustification] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [failures, setFailures] = useState<string[]>([]);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    const ac = new AbortController();
+    getAll<Policy>(`${EM}/assignmentPolicies${query({ $filter: `accessPackage/id eq ${odataString(pkg.id)}`, $orderby: 'displayName' })}`, ac.signal)
+      .then((all) => {
+        setPolicies(all);
+        const usable = all.filter((p) => p.requestorSettings.acceptRequests);
+        if (usable.length === 1) setPolicyId(usable[0].id);
+      })
+      .catch((e) => {
+        if (!ac.signal.aborted) setLoadError(errorMessage(e));
+      });
+    return () => ac.abort();
+  }, [pkg.id]);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const found: Record<string, string> = {};
+    if (users.length === 0) found.users = 'Pick at least one user.';
+    if (!policyId) found.policy = 'Choose the policy that governs these assignments.';
+    const today = new Date();
+    today.setHours(0, 0, 0, 0);
+    // today means now: only a later day is a scheduled start
+    const startAt = start && new Date(`${start}T00:00:00`).getTime() > today.getTime() ? new Date(`${start}T00:00:00`) : null;
+    if (start && new Date(`${start}T00:00:00`).getTime() < today.getTime()) found.start = 'The start date cannot be in the past.';
+    const endAt = end ? new Date(`${end}T23:59:59`) : null;
+    if (endAt && endAt.getTime() <= Date.now()) found.end = 'The end date must be in the future.';
+    if (startAt && endAt && endAt <= startAt) found.end = 'The end date must be after the start date.';
+    setErrors(found);
+    if (Object.keys(found).length) return;
+    setBusy(true);
+    setFailures([]);
+    const schedule: Record<string, unknown> = {};
+    if (startAt) schedule.startDateTime = startAt.toISOString();
+    if (endAt) schedule.expiration = { type: 'afterDateTime', endDateTime: endAt.toISOString() };
+    const failed: string[] = [];
+    const done: PickedSubject[] = [];
+    // one request per person: one refusal (e.g. already assigned) does not stop the others
+    for (const u of users) {
+      try {
+        await api(`${EM}/assignmentRequests`, {
+          method: 'POST',
+          body: {
+            requestType: 'adminAdd',
+            assignment: { accessPackageId: pkg.id, assignmentPolicyId: policyId, targetId: u.id },
+            justification: justification.trim() || null,
+            ...(Object.keys(schedule).length ? { schedule } : {}),
+          },
+        });
+        done.push(u);
+      } catch (err) {
+        failed.push(`${u.name}: ${errorMessage(err)}`);
+      }
+    }
+    setBusy(false);
+    if (failed.length === 0) {
+      onDone(`Assigned ${done.map((u) => u.name).join(', ')}. Access is being delivered.`);
+    } else {
+      setUsers((l) => l.filter((u) => !done.includes(u)));
+      setFailures(done.length ? [`Assigned ${done.map((u) => u.name).join(', ')}.`, ...failed] : failed);
+    }
+  }
+
+  if (loadError) return <ErrorBanner error={loadError} />;
+  if (!policies) return <Loading what="policies" />;
+  if (policies.length === 0) {
+    return (
+      <div>
+        <p className="warning">This access package has no policy. Add one (for direct assignments choose “None (administrator direct assignments only)”) first.</p>
+        <div className="dialog-actions"><button type="button" onClick={onClose}>Close</button></div>
+      </div>
+    );
+  }
+  const policy = policies.find((p) => p.id === policyId);
+  return (
+    <form onSubmit={submit} noValidate>
+      {failures.length > 0 && (
+        <div className="error-banner" role="alert">
+          <ul className="tight">{failures.map((f) => <li key={f}>{f}</li>)}</ul>
+        </div>
+      )}
+      <SubjectPicker label="Users" value={users} onChange={setUsers} groups={false} error={errors.users} />
+      <Field label="Policy" error={errors.policy} hint={policy ? `Expiration: ${expirationText(policy.expiration)}. An end date below replaces it.` : undefined}>
+        {(p) => (
+          <select {...p} value={policyId} onChange={(e) => setPolicyId(e.target.value)}>
+            <option value="">Choose a policy…</option>
+            {policies.map((x) => (
+              <option key={x.id} value={x.id} disabled={!x.requestorSettings.acceptRequests}>
+                {x.displayName}{x.requestorSettings.acceptRequests ? '' : ' (disabled)'}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <div className="field-row">
+        <Field label="Start date (optional)" hint="Empty or today: now." error={errors.start}>
+          {(p) => <input {...p} type="date" value={start} onChange={(e) => setStart(e.target.value)} />}
+        </Field>
+        <Field label="End date (optional)" error={errors.end} hint="Empty: the policy’s expiration.">
+          {(p) => <input {...p} type="date" value={end} onChange={(e) => setEnd(e.target.value)} />}
+        </Field>
+      </div>
+      <Field label="Justification (optional)">
+        {(p) => <textarea {...p} value={justification} maxLength={4000} onChange={(e) => setJustification(e.target.value)} />}
+      </Field>
+      <div className="dialog-actions">
+        <button type="button" onClick={onClose}>Cancel</button>
+        <button type="submit" className="primary" disabled={busy}>{busy ? 'Assigning…' : 'Add'}</button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,155 @@
+import { useState, type FormEvent } from 'react';
+import { Link, useNavigate } from 'react-router';
+import { api, ApiError, EM, errorMessage } from '../../api/client';
+import { ActionButton, ErrorBanner, Field, formatDate, Modal, Notice } from '../../components/ui';
+import { NO_PACKAGE_WRITE, usePackage } from './package-context';
+import { MyAccessLink } from './my-access-link';
+
+/** Overview: the package's properties, Edit (name, description, Hidden), Delete and the My Access link. */
+export function OverviewTab() {
+  const { pkg, canWrite, reload } = usePackage();
+  const [editing, setEditing] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const why = canWrite ? null : NO_PACKAGE_WRITE;
+
+  return (
+    <div>
+      <div className="toolbar">
+        <ActionButton onClick={() => setEditing(true)} disabledReason={why}>Edit</ActionButton>
+        <ActionButton className="danger" onClick={() => setDeleting(true)} disabledReason={why}>Delete</ActionButton>
+      </div>
+      <Notice>{notice}</Notice>
+      <div className="panel">
+        <h2 className="panel-title">Properties</h2>
+        <dl className="props">
+          <dt>Name</dt>
+          <dd>{pkg.displayName}</dd>
+          <dt>Description</dt>
+          <dd>{pkg.description || <span className="muted">None</span>}</dd>
+          <dt>Catalog</dt>
+          <dd>{pkg.catalog?.displayName ?? '—'}</dd>
+          <dt>Hidden</dt>
+          <dd>{pkg.isHidden ? 'Yes — listed in no one’s My Access; only the direct link opens it' : 'No — listed in My Access for people a policy lets request it'}</dd>
+          <dt>Created</dt>
+          <dd>{formatDate(pkg.createdDateTime)}</dd>
+          <dt>Modified</dt>
+          <dd>{formatDate(pkg.modifiedDateTime)}</dd>
+          <dt>Object ID</dt>
+          <dd><code>{pkg.id}</code></dd>
+        </dl>
+      </div>
+      <MyAccessLink packageId={pkg.id} />
+      <Modal title="Edit access package" open={editing} onClose={() => setEditing(false)}>
+        <EditForm
+          onClose={() => setEditing(false)}
+          onSaved={() => {
+            setEditing(false);
+            setNotice('The access package was saved.');
+            reload();
+          }}
+        />
+      </Modal>
+      <Modal title="Delete access package" open={deleting} onClose={() => setDeleting(false)}>
+        <DeleteConfirm onClose={() => setDeleting(false)} />
+      </Modal>
+    </div>
+  );
+}
+
+function EditForm({ onClose, onSaved }: { onClose: () => void; onSaved: () => void }) {
+  const { pkg } = usePackage();
+  const [name, setName] = useState(pkg.displayName);
+  const [description, setDescription] = useState(pkg.description ?? '');
+  const [hidden, setHidden] = useState(pkg.isHidden);
+  const [nameError, setNameError] = useState<string | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (!name.trim()) {
+      setNameError('Give the access package a name.');
+      return;
+    }
+    setNameError(null);
+    setBusy(true);
+    setFailure(null);
+    try {
+      await api(`${EM}/accessPackages/${pkg.id}`, { method: 'PATCH', body: { displayName: name.trim(), description: description.trim() || null, isHidden: hidden } });
+      onSaved();
+    } catch (err) {
+      setFailure(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={submit} noValidate>
+      <ErrorBanner error={failure} />
+      <Field label="Name" error={nameError}>
+        {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} maxLength={256} required />}
+      </Field>
+      <Field label="Description">
+        {(p) => <textarea {...p} value={description} onChange={(e) => setDescription(e.target.value)} maxLength={2048} />}
+      </Field>
+      <fieldset>
+        <legend>Hidden</legend>
+        <label className="checkbox">
+          <input type="radio" name="hidden" checked={!hidden} onChange={() => setHidden(false)} /> No — list it in My Access for the people who may request it
+        </label>
+        <label className="checkbox">
+          <input type="radio" name="hidden" checked={hidden} onChange={() => setHidden(true)} /> Yes — only the direct My Access link opens it
+        </label>
+      </fieldset>
+      <div className="dialog-actions">
+        <button type="button" onClick={onClose}>Cancel</button>
+        <button type="submit" className="primary" disabled={busy}>{busy ? 'Saving…' : 'Save'}</button>
+      </div>
+    </form>
+  );
+}
+
+function DeleteConfirm({ onClose }: { onClose: () => void }) {
+  const { pkg } = usePackage();
+  const navigate = useNavigate();
+  const [failure, setFailure] = useState<{ message: string; hasAssignments: boolean } | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function remove() {
+    setBusy(true);
+    setFailure(null);
+    try {
+      await api(`${EM}/accessPackages/${pkg.id}`, { method: 'DELETE' });
+      navigate('/admin/packages', { replace: true });
+    } catch (err) {
+      setFailure({ message: errorMessage(err), hasAssignments: err instanceof ApiError && err.code === 'AccessPackageHasAssignments' });
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div>
+      <p>
+        Delete <strong>{pkg.displayName}</strong>? Its resource roles and policies are deleted with it. An access package can only be deleted
+        when it has no active assignments.
+      </p>
+      {failure && (
+        <div className="error-banner" role="alert">
+          <p className="tight">{failure.message}</p>
+          {failure.hasAssignments && (
+            <p className="tight">
+              People still hold this access package. Open the <Link to={`/admin/packages/${pkg.id}/assignments`}>Assignments</Link> tab, remove their
+              assignments, and delete the package once they have ended.
+            </p>
+          )}
+        </div>
+      )}
+      <div className="dialog-actions">
+        <button type="button" onClick={onClose}>Cancel</button>
+        <button type="button" className="danger" onClick={() => void remove()} disabled={busy}>{busy ? 'Deleting…' : 'Delete'}</button>
+      </div>
+    </div>
+  );
+}

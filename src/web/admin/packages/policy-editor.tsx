@@ -1,0 +1,294 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import { api, EM, errorMessage, getAll } from '../../api/client';
+import { ErrorBanner, Field, Loading } from '../../components/ui';
+import { NO_PACKAGE_WRITE, usePackage } from './package-context';
+import {
+  bodyFromForm, emptyPolicyForm, emptyStage, formFromPolicy, MAX_STAGES, SCOPE_CHOICES, stagesApply, validatePolicyForm,
+  type PickedSubject, type PolicyForm,
+} from './policy-form';
+import { StageEditor } from './stage-editor';
+import { QuestionsEditor } from './questions-editor';
+import { SubjectPicker } from './subject-picker';
+import { YesNo } from './yes-no';
+import type { Policy } from './types';
+
+interface Organization {
+  id: string;
+  displayName: string;
+  state: string;
+}
+
+/** Fills in the names of the users, groups and organizations a stored policy names by id only. */
+async function withNames(f: PolicyForm, orgs: Organization[]): Promise<PolicyForm> {
+  const cache = new Map<string, string>();
+  const lookup = async (s: PickedSubject): Promise<PickedSubject> => {
+    if (s.name || !s.id) return s;
+    const key = `${s.kind}:${s.id}`;
+    if (!cache.has(key)) {
+      let name = s.id;
+      try {
+        if (s.kind === 'singleUser') name = (await api<{ displayName: string }>(`/v1.0/users/${s.id}?$select=id,displayName`)).displayName;
+        else if (s.kind === 'groupMembers') name = (await api<{ displayName: string }>(`/v1.0/groups/${s.id}?$select=id,displayName`)).displayName;
+        else if (s.kind === 'connectedOrganizationMembers') name = orgs.find((o) => o.id === s.id)?.displayName ?? s.id;
+      } catch {
+        // deleted or not readable: show the id
+      }
+      cache.set(key, name);
+    }
+    return { ...s, name: cache.get(key)! };
+  };
+  const all = (l: PickedSubject[]) => Promise.all(l.map(lookup));
+  return {
+    ...f,
+    targets: await all(f.targets),
+    organizations: await all(f.organizations),
+    stages: await Promise.all(f.stages.map(async (s) => ({
+      ...s, primary: await all(s.primary), fallback: await all(s.fallback), escalation: await all(s.escalation), fallbackEscalation: await all(s.fallbackEscalation),
+    }))),
+  };
+}
+
+/** Add policy (policies/new) or edit one (policies/{id}): every setting the API has, checked before sending. */
+export function PolicyEditorPage() {
+  const { policyId } = useParams();
+  const { pkg, canWrite } = usePackage();
+  const navigate = useNavigate();
+  const [form, setForm] = useState<PolicyForm | null>(policyId ? null : emptyPolicyForm());
+  const [orgs, setOrgs] = useState<Organization[]>([]);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [failure, setFailure] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const back = `/admin/packages/${pkg.id}/policies`;
+
+  useEffect(() => {
+    const ac = new AbortController();
+    (async () => {
+      const organizations = await getAll<Organization>('/v1.0/identityGovernance/entitlementManagement/connectedOrganizations?$select=id,displayName,state', ac.signal).catch(() => []);
+      setOrgs(organizations);
+      if (policyId) {
+        const p = await api<Policy>(`${EM}/assignmentPolicies/${encodeURIComponent(policyId)}`, { signal: ac.signal });
+        setForm(await withNames(formFromPolicy(p), organizations));
+      }
+    })().catch((e) => {
+      if (!ac.signal.aborted) setLoadError(errorMessage(e));
+    });
+    return () => ac.abort();
+  }, [policyId]);
+
+  if (loadError) return <ErrorBanner error={loadError} />;
+  if (!form) return <Loading what="the policy" />;
+
+  const set = (patch: Partial<PolicyForm>) => setForm((f) => (f ? { ...f, ...patch } : f));
+  const requests = form.scope !== 'notSpecified';
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (!form) return;
+    const found = validatePolicyForm(form);
+    setErrors(found);
+    if (Object.keys(found).length) {
+      setFailure(`Please correct ${Object.keys(found).length === 1 ? 'the field marked below' : `the ${Object.keys(found).length} fields marked below`}.`);
+      // bring the first problem into view
+      setTimeout(() => document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(), 0);
+      return;
+    }
+    setBusy(true);
+    setFailure(null);
+    try {
+      const body = bodyFromForm(form);
+      if (policyId) await api(`${EM}/assignmentPolicies/${encodeURIComponent(policyId)}`, { method: 'PATCH', body });
+      else await api(`${EM}/assignmentPolicies`, { method: 'POST', body: { ...body, accessPackage: { id: pkg.id } } });
+      navigate(back, { state: { notice: policyId ? `Policy “${form.displayName.trim()}” saved.` : `Policy “${form.displayName.trim()}” added.` } });
+    } catch (err) {
+      setFailure(errorMessage(err));
+      window.scrollTo({ top: 0 });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={submit} noValidate className="policy-form">
+      <h2>{policyId ? `Edit policy: ${form.displayName || 'untitled'}` : 'Add policy'}</h2>
+      {!canWrite && <p className="warning">You can look at this policy but not change it. {NO_PACKAGE_WRITE}</p>}
+      <ErrorBanner error={failure} />
+
+      <fieldset>
+        <legend>Policy</legend>
+        <Field label="Name" error={errors.displayName}>
+          {(p) => <input {...p} value={form.displayName} maxLength={256} onChange={(e) => set({ displayName: e.target.value })} />}
+        </Field>
+        <Field label="Description" hint="Requestors see it when they choose a policy.">
+          {(p) => <textarea {...p} value={form.description} maxLength={2048} onChange={(e) => set({ description: e.target.value })} />}
+        </Field>
+      </fieldset>
+
+      <fieldset>
+        <legend>Who can request access</legend>
+        {(['in', 'out', 'none'] as const).map((group) => (
+          <div key={group} role="radiogroup" aria-label={group === 'in' ? 'For users in your directory' : group === 'out' ? 'For users not in your directory' : 'None'} className="scope-group">
+            <h3>{group === 'in' ? 'For users in your directory' : group === 'out' ? 'For users not in your directory' : 'None'}</h3>
+            {SCOPE_CHOICES.filter((c) => c.group === group).map((c) => (
+              <label key={c.value} className="checkbox">
+                <input type="radio" name="scope" value={c.value} checked={form.scope === c.value} onChange={() => set({ scope: c.value })} />
+                <span>
+                  {c.label} <span className="muted small">— {c.hint}</span>
+                </span>
+              </label>
+            ))}
+          </div>
+        ))}
+        {form.scope === 'specificDirectoryUsers' && (
+          <SubjectPicker label="Users and groups who may request" value={form.targets} onChange={(targets) => set({ targets })} error={errors.targets} />
+        )}
+        {form.scope === 'specificConnectedOrganizationUsers' && (
+          <OrganizationChoice orgs={orgs} value={form.organizations} onChange={(organizations) => set({ organizations })} error={errors.organizations} />
+        )}
+      </fieldset>
+
+      {requests && (
+        <fieldset>
+          <legend>Approval</legend>
+          <YesNo legend="Require approval" value={form.approvalRequired} onChange={(v) => set({ approvalRequired: v, stages: v && form.stages.length === 0 ? [emptyStage()] : form.stages })} />
+          <YesNo legend="Require requestor justification" value={form.requestorJustification} onChange={(v) => set({ requestorJustification: v })} />
+        </fieldset>
+      )}
+
+      <fieldset>
+        <legend>Expiration</legend>
+        <div role="radiogroup" aria-label="Access package assignments expire">
+          {([
+            ['noExpiration', 'Never'],
+            ['afterDateTime', 'On date'],
+            ['afterDays', 'Number of days'],
+            ['afterHours', 'Number of hours'],
+          ] as const).map(([v, text]) => (
+            <label key={v} className="checkbox inline">
+              <input type="radio" name="expiration" checked={form.expiration === v} onChange={() => set({ expiration: v })} /> {text}
+            </label>
+          ))}
+        </div>
+        {form.expiration === 'afterDateTime' && (
+          <Field label="Assignments end on" error={errors.expirationDate}>
+            {(p) => <input {...p} type="date" value={form.expirationDate} onChange={(e) => set({ expirationDate: e.target.value })} />}
+          </Field>
+        )}
+        {(form.expiration === 'afterDays' || form.expiration === 'afterHours') && (
+          <Field label={form.expiration === 'afterDays' ? 'Assignments end after (days)' : 'Assignments end after (hours)'} error={errors.expirationAmount}>
+            {(p) => <input {...p} type="number" min={1} inputMode="numeric" value={form.expirationAmount} onChange={(e) => set({ expirationAmount: e.target.value })} />}
+          </Field>
+        )}
+        {form.expiration !== 'noExpiration' && (
+          <>
+            <YesNo
+              legend="Allow users to extend access"
+              hint="People are reminded 14 days and 1 day before their access ends, and may ask to extend it."
+              value={form.allowExtension}
+              onChange={(v) => set({ allowExtension: v })}
+            />
+            {form.allowExtension && (
+              <YesNo
+                legend="Require approval to extend access"
+                hint="Extensions go through the approval stages below."
+                value={form.extensionNeedsApproval}
+                onChange={(v) => set({ extensionNeedsApproval: v, stages: v && form.stages.length === 0 ? [emptyStage()] : form.stages })}
+              />
+            )}
+          </>
+        )}
+      </fieldset>
+
+      {stagesApply(form) && (
+        <fieldset>
+          <legend>Approval stages</legend>
+          <p className="muted small">Each stage must approve before the next one is asked. Any one approver of a stage decides for it, unless you require more approvals.</p>
+          {errors.stages && <p className="field-error" role="alert">{errors.stages}</p>}
+          {form.stages.map((s, i) => (
+            <StageEditor
+              key={i}
+              index={i}
+              stage={s}
+              errors={errors}
+              onChange={(next) => set({ stages: form.stages.map((x, j) => (j === i ? next : x)) })}
+              onRemove={form.stages.length > 1 ? () => set({ stages: form.stages.filter((_, j) => j !== i) }) : undefined}
+            />
+          ))}
+          {form.stages.length < MAX_STAGES && (
+            <button type="button" onClick={() => set({ stages: [...form.stages, emptyStage()] })}>Add approval stage</button>
+          )}
+        </fieldset>
+      )}
+
+      {requests && (
+        <fieldset>
+          <legend>Requestor information</legend>
+          <QuestionsEditor questions={form.questions} errors={errors} onChange={(questions) => set({ questions })} />
+        </fieldset>
+      )}
+
+      <fieldset>
+        <legend>Requests</legend>
+        <YesNo
+          legend="Enable"
+          hint={requests ? 'When off, nobody can submit new requests under this policy.' : 'When off, administrators cannot assign people under this policy.'}
+          value={form.enabled}
+          onChange={(v) => set({ enabled: v })}
+        />
+        {requests && (
+          <>
+            <label className="checkbox">
+              <input type="checkbox" checked={form.allowCustomSchedule} onChange={(e) => set({ allowCustomSchedule: e.target.checked })} /> Requestors may choose their own start and end dates
+            </label>
+            <label className="checkbox">
+              <input type="checkbox" checked={form.allowSelfRemove} onChange={(e) => set({ allowSelfRemove: e.target.checked })} /> Requestors may remove their own access
+            </label>
+          </>
+        )}
+        <label className="checkbox">
+          <input type="checkbox" checked={form.notificationsDisabled} onChange={(e) => set({ notificationsDisabled: e.target.checked })} /> Send no email notifications about assignments under this policy
+        </label>
+      </fieldset>
+
+      <div className="form-actions">
+        <Link className="button" to={back}>{canWrite ? 'Cancel' : 'Back to the policies'}</Link>
+        {canWrite && <button type="submit" className="primary" disabled={busy}>{busy ? 'Saving…' : policyId ? 'Save policy' : 'Create policy'}</button>}
+      </div>
+    </form>
+  );
+}
+
+function OrganizationChoice({ orgs, value, onChange, error }: { orgs: Organization[]; value: PickedSubject[]; onChange: (v: PickedSubject[]) => void; error?: string }) {
+  const [filter, setFilter] = useState('');
+  const shown = orgs.filter((o) => o.displayName.toLowerCase().includes(filter.trim().toLowerCase()));
+  return (
+    <fieldset>
+      <legend>Connected organizations who may request</legend>
+      {orgs.length === 0 ? (
+        <p className="muted">There are no connected organizations. Add them under Administration → Connected organizations.</p>
+      ) : (
+        <>
+          {orgs.length > 8 && (
+            <Field label="Filter organizations">
+              {(p) => <input {...p} type="search" value={filter} onChange={(e) => setFilter(e.target.value)} />}
+            </Field>
+          )}
+          <div className="org-list">
+            {shown.map((o) => (
+              <label key={o.id} className="checkbox">
+                <input
+                  type="checkbox"
+                  checked={value.some((v) => v.id === o.id)}
+                  onChange={(e) => onChange(e.target.checked ? [...value, { kind: 'connectedOrganizationMembers', id: o.id, name: o.displayName }] : value.filter((v) => v.id !== o.id))}
+                />
+                {o.displayName} <span className="muted small">({o.state})</span>
+              </label>
+            ))}
+          </div>
+        </>
+      )}
+      {error && <p className="field-error">{error}</p>}
+    </fieldset>
+  );
+}

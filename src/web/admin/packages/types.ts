@@ -1,0 +1,169 @@
+// Graph shapes the access package pages read, as the API returns them (src/api/graph/*). Only the
+// properties these pages use are listed.
+
+export interface Catalog {
+  id: string;
+  displayName: string;
+  state?: string;
+}
+
+export interface AccessPackage {
+  id: string;
+  displayName: string;
+  description: string | null;
+  isHidden: boolean;
+  createdDateTime: string;
+  modifiedDateTime: string;
+  catalog?: Catalog;
+}
+
+export interface Resource {
+  id: string;
+  displayName: string;
+  description: string | null;
+  originSystem: string;
+  originId: string;
+  roles?: ResourceRole[];
+  scopes?: ResourceScope[];
+}
+
+export interface ResourceRole {
+  id: string;
+  displayName: string;
+  description: string | null;
+  originId: string;
+  originSystem: string;
+  resource?: Resource;
+}
+
+export interface ResourceScope {
+  id: string;
+  displayName: string;
+  isRootScope: boolean;
+  resource?: Resource;
+}
+
+export interface RoleScope {
+  id: string;
+  createdDateTime: string;
+  role?: ResourceRole;
+  scope?: ResourceScope;
+}
+
+/** subjectSet as stored in policies (@odata.type + the id of its kind). */
+export interface SubjectSet {
+  '@odata.type': string;
+  userId?: string;
+  groupId?: string;
+  connectedOrganizationId?: string;
+  managerLevel?: number;
+  description?: string | null;
+}
+
+export interface ApprovalStage {
+  durationBeforeAutomaticDenial: string;
+  durationBeforeEscalation: string;
+  isApproverJustificationRequired: boolean;
+  isEscalationEnabled: boolean;
+  primaryApprovers: SubjectSet[];
+  fallbackPrimaryApprovers: SubjectSet[];
+  escalationApprovers: SubjectSet[];
+  fallbackEscalationApprovers: SubjectSet[];
+  approvalsRequired?: number;
+}
+
+export interface Question {
+  '@odata.type': string;
+  id?: string;
+  sequence?: number;
+  isRequired: boolean;
+  isAnswerEditable?: boolean;
+  text: string;
+  isSingleLineQuestion?: boolean;
+  regexPattern?: string | null;
+  isMultipleSelectionAllowed?: boolean;
+  choices?: { actualValue: string; text: string }[];
+}
+
+export interface Policy {
+  id: string;
+  displayName: string;
+  description: string | null;
+  allowedTargetScope: string;
+  specificAllowedTargets: SubjectSet[];
+  expiration: { type: string; endDateTime: string | null; duration: string | null };
+  requestorSettings: {
+    enableTargetsToSelfAddAccess: boolean;
+    enableTargetsToSelfUpdateAccess: boolean;
+    enableTargetsToSelfRemoveAccess: boolean;
+    allowCustomAssignmentSchedule: boolean;
+    acceptRequests: boolean;
+  };
+  requestApprovalSettings: {
+    isApprovalRequiredForAdd: boolean;
+    isApprovalRequiredForUpdate: boolean;
+    isRequestorJustificationRequired: boolean;
+    stages: ApprovalStage[];
+  };
+  notificationSettings?: { isAssignmentNotificationDisabled: boolean };
+  questions: Question[];
+  createdDateTime: string;
+  modifiedDateTime: string;
+}
+
+/** The subject of an assignment or request (target, requestor). */
+export interface Subject {
+  id: string;
+  objectId: string | null;
+  displayName: string;
+  email: string | null;
+  principalName: string | null;
+}
+
+export interface Schedule {
+  startDateTime: string | null;
+  expiration: { type: string; endDateTime: string | null };
+}
+
+export interface Assignment {
+  id: string;
+  state: string;
+  status: string;
+  expiredDateTime: string | null;
+  schedule: Schedule;
+  target?: Subject | null;
+  assignmentPolicy?: { id: string; displayName: string } | null;
+}
+
+export interface FulfillmentError {
+  resource: string;
+  role: string;
+  message: string;
+  attempts: number;
+  willRetryAt: string | null;
+}
+
+export interface AssignmentRequest {
+  id: string;
+  requestType: string;
+  state: string;
+  status: string;
+  createdDateTime: string;
+  completedDateTime: string | null;
+  justification: string | null;
+  schedule: Schedule;
+  answers: { answeredQuestion?: { text?: string }; value?: string; displayValue?: string }[];
+  fulfillmentErrorCount?: number;
+  fulfillmentErrors?: FulfillmentError[];
+  target?: Subject | null;
+  requestor?: Subject | null;
+  assignment?: { id: string; state: string } | null;
+}
+
+export interface DirectoryObject {
+  id: string;
+  displayName: string;
+  userPrincipalName?: string;
+  mail?: string | null;
+  description?: string | null;
+}
