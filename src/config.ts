@@ -25,6 +25,43 @@ export interface Config {
   metricsToken: string | null;
   /** port on which `latchkey worker` serves /metrics and /healthz; null serves none (METRICS_PORT) */
   metricsPort: number | null;
+  /** a web session unused this long ends, minutes */
+  sessionIdleMinutes: number;
+  /** a web session ends this long after sign-in, hours */
+  sessionMaxHours: number;
+  /** OpenID Connect sign-in for the web portals; null when OIDC_ISSUER is unset */
+  oidc: OidcConfig | null;
+}
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  /** null for a public client (PKCE only) */
+  clientSecret: string | null;
+  /** the ID token (or userinfo) claim matched, case-insensitively, to userPrincipalName */
+  userClaim: string;
+  scopes: string;
+  /** label of the sign-in button */
+  displayName: string;
+}
+
+export const DEFAULT_OIDC_DISPLAY_NAME = 'Sign in with your organization';
+
+function oidcOf(env: NodeJS.ProcessEnv): OidcConfig | null {
+  const issuer = env.OIDC_ISSUER?.trim();
+  if (!issuer) return null;
+  const clientId = env.OIDC_CLIENT_ID?.trim();
+  if (!clientId) throw new Error('OIDC_ISSUER is set: OIDC_CLIENT_ID is required too');
+  // validated, but kept as given: discovery compares it with the provider's issuer exactly (some end with '/')
+  httpUrl('OIDC_ISSUER', issuer);
+  return {
+    issuer,
+    clientId,
+    clientSecret: env.OIDC_CLIENT_SECRET?.trim() || null,
+    userClaim: env.OIDC_USER_CLAIM?.trim() || 'preferred_username',
+    scopes: env.OIDC_SCOPES?.trim() || 'openid profile email',
+    displayName: env.OIDC_DISPLAY_NAME?.trim() || DEFAULT_OIDC_DISPLAY_NAME,
+  };
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:data/latchkey.db';
@@ -80,5 +117,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Config> = {}):
     workerPollMs: flags.workerPollMs ?? Math.max(10, int('WORKER_POLL_MS', 1000)),
     metricsToken: flags.metricsToken !== undefined ? flags.metricsToken : env.METRICS_TOKEN?.trim() || null,
     metricsPort: flags.metricsPort !== undefined ? flags.metricsPort : env.METRICS_PORT ? int('METRICS_PORT', 0) : null,
+    sessionIdleMinutes: flags.sessionIdleMinutes ?? Math.max(1, int('SESSION_IDLE_MINUTES', 8 * 60)),
+    sessionMaxHours: flags.sessionMaxHours ?? Math.max(1, int('SESSION_MAX_HOURS', 7 * 24)),
+    oidc: flags.oidc !== undefined ? flags.oidc : oidcOf(env),
   };
 }

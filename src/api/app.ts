@@ -14,6 +14,7 @@ import { bearerAuthenticator, registerSecurity, type Authenticator } from './sec
 import { registerGraphRoutes } from './graph/index.js';
 import { createMetrics, registerMetrics, type LatchkeyMetrics } from './metrics.js';
 import { createWorkPublisher } from '../store/notify.js';
+import { createWebAuth, type WebAuthOptions } from './auth/index.js';
 import { DEFAULT_WEB_ROOT, registerWebApp } from './web.js';
 
 export interface AppOptions {
@@ -26,6 +27,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** extra sign-in methods tried before bearer tokens (e.g. OIDC sessions) */
   authenticators?: Authenticator[];
+  /** web sign-in: demo sign-in, OpenID Connect, session lifetimes */
+  auth?: WebAuthOptions;
   /** serve HTTPS with this key and certificate (PEM) instead of plain HTTP */
   https?: { key: string | Buffer; cert: string | Buffer };
   /** folder of the built web app (default dist/web); false serves no web app */
@@ -95,7 +98,10 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     });
   }
 
-  registerSecurity(server, opts.store.db, [...(opts.authenticators ?? []), bearerAuthenticator(services.tokens)]);
+  // bearer tokens before the session cookie: a request with a token is an API call, exempt from the CSRF rule
+  const webAuth = createWebAuth({ db: opts.store.db, clock: opts.clock, log: server.log, publicUrl: opts.config.publicUrl }, opts.auth);
+  registerSecurity(server, opts.store.db, [...(opts.authenticators ?? []), bearerAuthenticator(services.tokens), webAuth.authenticator]);
+  await webAuth.register(server);
 
   server.get('/healthz', { config: { auth: { public: true } }, schema: { hide: true } }, async () => ({ status: 'ok' }));
   server.get('/readyz', { config: { auth: { public: true } }, schema: { hide: true } }, async (_req, reply) => {

@@ -5,6 +5,7 @@ import { systemClock } from '../domain/clock.js';
 import { openStore, type Store } from '../store/db.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { buildApp } from '../api/app.js';
+import { demoSignInAllowed } from '../api/auth/demo.js';
 import { createMetrics, serveWorkerMetrics } from '../api/metrics.js';
 import { createServices } from '../services/index.js';
 import { seedDemo } from '../demo/seed.js';
@@ -47,7 +48,7 @@ program
   .option('-p, --port <port>', 'port to listen on (env PORT, default 8080)', port)
   .option('--host <host>', 'address to bind (env HOST, default 127.0.0.1)')
   .option('--db <url>', 'database: a file path, sqlite:PATH or postgres://… (env DATABASE_URL)')
-  .option('--demo', 'seed demo data when the database is empty')
+  .option('--demo', 'seed demo data when the database is empty; on SQLite without OIDC also turns on demo sign-in (pick any user, no password)')
   .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (env TLS_CERT_FILE)')
   .option('--tls-key <file>', 'and this PEM private key (env TLS_KEY_FILE)')
   .option('--no-worker', 'do not run the worker in this process (env WORKER=off); run `latchkey worker` elsewhere')
@@ -63,7 +64,15 @@ program
     const https = certFile && keyFile ? { cert: readFileSync(certFile), key: readFileSync(keyFile) } : undefined;
     const store = openStore(config.databaseUrl);
     const applied = await migrateToLatest(store.db);
-    const { server, services, metrics } = await buildApp({ store, clock: systemClock, config, https });
+    // demo sign-in only from the --demo flag itself (LATCHKEY_DEMO does not count), never with OIDC or PostgreSQL
+    const demoSignIn = demoSignInAllowed({ demoFlag: opts.demo === true, oidcConfigured: !!config.oidc, storeKind: store.kind });
+    const auth = {
+      demoSignIn,
+      oidc: config.oidc,
+      sessions: { idleMs: config.sessionIdleMinutes * 60_000, absoluteMs: config.sessionMaxHours * 3_600_000 },
+    };
+    const { server, services, metrics } = await buildApp({ store, clock: systemClock, config, https, auth });
+    if (opts.demo && !demoSignIn) server.log.info('demo sign-in stays off: it needs the embedded SQLite store and no OIDC_ISSUER');
     await services.catalogs.ensureGeneral();
     if (config.demo) {
       const seeded = await seedDemo(services, store.db, systemClock);
@@ -87,6 +96,7 @@ program
     await server.listen({ port: config.port, host: config.host });
     const url = `${https ? 'https' : 'http'}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${(server.server.address() as { port: number }).port}`;
     process.stderr.write(`\nLatchkey is listening on ${url}  (API docs: ${url}/docs, store: ${store.description})\n`);
+    if (demoSignIn) process.stderr.write(`DEMO SIGN-IN IS ON: open ${url} and pick any demo user (no password). Never expose this server.\n`);
     if (config.demo) {
       process.stderr.write(`Demo administrator: admin@contoso.example. Get a token with:\n  npx latchkey token create --user admin@contoso.example${opts.db ? ` --db ${opts.db}` : ''}\n\n`);
     }

@@ -3,6 +3,7 @@ import type { Db } from './db.js';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002orgs from './migrations/0002_orgs.js';
 import * as m0003lifecycle from './migrations/0003_lifecycle.js';
+import * as m0004sessions from './migrations/0004_sessions.js';
 
 // Migrations are compiled into the program (not read from disk) so that the built CLI and the tests
 // apply exactly the same list. Add new ones here in order; never edit one that has shipped.
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_orgs': m0002orgs,
   '0003_lifecycle': m0003lifecycle,
+  '0004_sessions': m0004sessions,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -187,6 +187,32 @@ export interface ApiTokensTable {
   revokedAt: string | null;
 }
 
+/** A browser session of the web portals; the cookie holds 256 random bits, the table only their SHA-256. */
+export interface SessionsTable {
+  id: string;
+  tokenHash: string;
+  userId: string;
+  /** 'demo' | 'oidc' */
+  via: string;
+  createdAt: string;
+  lastSeenAt: string;
+  /** absolute end of the session */
+  expiresAt: string;
+  revokedAt: string | null;
+}
+
+/** An OpenID Connect sign-in on its way through the provider (single use, short-lived). */
+export interface OidcFlowsTable {
+  id: string;
+  cookieHash: string;
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  returnTo: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
 export interface AuditEventsTable {
   id: string;
   occurredAt: string;
@@ -379,4 +405,6 @@ export interface Database {
   approvalDecisions: ApprovalDecisionsTable;
   jobs: JobsTable;
   outboxEmails: OutboxEmailsTable;
+  sessions: SessionsTable;
+  oidcFlows: OidcFlowsTable;
 }

@@ -39,7 +39,7 @@ const ASSIGNERS: readonly Who[] = ['administrator', 'catalogOwner', 'packageMana
 /** Which catalog a cell works in: A, where the catalog roles are held, or B, where none is. */
 type Where = 'A' | 'B';
 
-interface Cell { path: string; body?: unknown }
+interface Cell { path: string; body?: unknown; headers?: Record<string, string> }
 
 interface MatrixRow {
   method: MutatingMethod;
@@ -332,6 +332,9 @@ describe('authorization matrix', () => {
     catalogRow('POST', '/latchkey/v1/assignments/bulkRemove', 200, ASSIGNERS, ADMIN, async (catalogId) => ({
       path: '/latchkey/v1/assignments/bulkRemove', body: { assignmentIds: [(await deliveredAssignment(catalogId)).assignmentId] },
     })),
+    // web sign-in: signing out is public (it ends the caller's own session, if any); the demo sign-in
+    // route exists only in the embedded demo, which this server is not
+    tenantRow('POST', '/latchkey/v1/auth/signout', 204, WHO, async () => ({ path: '/latchkey/v1/auth/signout', headers: { 'x-latchkey-request': '1' } })),
     // deciding is for the stage's approvers alone: no role, not even the administrator's, decides for them
     catalogRow('PATCH', `${EM}/accessPackageAssignmentApprovals/:id/stages/:stageId`, 204, [], [], async (catalogId) => {
       const id = await pendingRequest(catalogId);
@@ -407,7 +410,7 @@ describe('authorization matrix', () => {
   /** What a call by `who` gave: 'allowed' (the route's success status), 'refused' (403), or the unexpected status. */
   async function outcome(row: MatrixRow, who: Who, where: Where): Promise<Outcome> {
     const cell = await row.prepare(catalogOf(where), where);
-    const r = await clients.get(who)!.request(row.method, cell.path, cell.body);
+    const r = await clients.get(who)!.request(row.method, cell.path, cell.body, cell.headers);
     if (r.status === row.ok) return 'allowed';
     if (r.status === 403) return 'refused';
     return `status ${r.status}: ${r.text.slice(0, 200)}`;

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { buildApp, type App } from '../../src/api/app.js';
+import type { WebAuthOptions } from '../../src/api/auth/index.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { RoleDefinitionIds } from '../../src/domain/authorization.js';
 import { newId } from '../../src/domain/ids.js';
@@ -36,7 +37,7 @@ export interface TestServer {
 let counter = 0;
 
 /** Starts a real HTTP server on a fresh database of the configured store. */
-export async function startTestServer(options: { rateLimitPerMinute?: number; bodyLimit?: number; https?: { key: string; cert: string } } = {}): Promise<TestServer> {
+export async function startTestServer(options: { rateLimitPerMinute?: number; bodyLimit?: number; https?: { key: string; cert: string }; auth?: WebAuthOptions } = {}): Promise<TestServer> {
   const scratch: ScratchDatabase = await scratchDatabase();
   const store = openStore(scratch.url);
   await migrateToLatest(store.db);
@@ -49,6 +50,7 @@ export async function startTestServer(options: { rateLimitPerMinute?: number; bo
     config: { bodyLimit: options.bodyLimit ?? 1024 * 1024, rateLimitPerMinute: options.rateLimitPerMinute ?? 0, logLevel: 'silent' },
     logger: false,
     https: options.https,
+    auth: options.auth,
   });
   await app.services.catalogs.ensureGeneral();
   const worker = createWorker({ store, clock, log: app.server.log, tasks: app.services.lifecycleJobs, owner: 'test-worker' });

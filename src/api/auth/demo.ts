@@ -1,0 +1,54 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { ForbiddenError, NotFoundError } from '../../domain/errors.js';
+import { DEMO_PERSONAS, requestorDescription } from '../../demo/personas.js';
+import type { SessionService } from '../../services/sessions.js';
+import type { Db } from '../../store/db.js';
+import { requireCsrfHeader, setCookie, SESSION_COOKIE, type CookieSecurity } from './cookies.js';
+
+// Demo sign-in: pick any person of the demo directory, no password. Registered only when the server
+// runs the embedded demo (see demoSignInAllowed), so in any other deployment these routes do not exist.
+
+const SigninBody = Type.Object({ userPrincipalName: Type.String({ minLength: 1, maxLength: 320 }) }, { additionalProperties: false });
+
+export function registerDemoSignIn(server: FastifyInstance, deps: { db: Db; sessions: SessionService; cookies: CookieSecurity }): void {
+  const { db, sessions, cookies } = deps;
+
+  server.get('/latchkey/v1/auth/demo/users', { config: { auth: { public: true } }, schema: { hide: true } }, async () => {
+    const users = await db.selectFrom('users').select(['userPrincipalName', 'upnKey', 'displayName', 'jobTitle', 'department', 'userType'])
+      .where('accountEnabled', '=', 1).orderBy('displayName').orderBy('upnKey').execute();
+    const byUpn = new Map(users.map((u) => [u.upnKey, u]));
+    const featured = DEMO_PERSONAS.flatMap((p) => {
+      const u = byUpn.get(p.userPrincipalName.toLowerCase());
+      return u ? [{ userPrincipalName: u.userPrincipalName, displayName: u.displayName, description: p.description }] : [];
+    });
+    const featuredKeys = new Set(featured.map((f) => f.userPrincipalName.toLowerCase()));
+    const others = users.filter((u) => !featuredKeys.has(u.upnKey))
+      .map((u) => ({ userPrincipalName: u.userPrincipalName, displayName: u.displayName, description: requestorDescription(u) }));
+    return { value: [...featured, ...others] };
+  });
+
+  server.post<{ Body: Static<typeof SigninBody> }>('/latchkey/v1/auth/demo/signin', {
+    config: { auth: { public: true } },
+    schema: { hide: true, body: SigninBody },
+  }, async (req, reply) => {
+    requireCsrfHeader(req);
+    const upn = req.body.userPrincipalName;
+    const user = await db.selectFrom('users').select(['id', 'accountEnabled']).where('upnKey', '=', upn.toLowerCase()).executeTakeFirst();
+    if (!user) throw new NotFoundError('User', upn);
+    if (!user.accountEnabled) throw new ForbiddenError(`The account '${upn}' is disabled.`);
+    const session = await sessions.create(user.id, 'demo');
+    setCookie(reply, req, cookies, SESSION_COOKIE, session.token, { expires: session.expiresAt });
+    req.log.warn({ userId: user.id }, 'demo sign-in');
+    return reply.status(204).send();
+  });
+}
+
+/**
+ * Demo sign-in needs all of: `serve --demo` given on the command line (an environment variable is not
+ * enough, so a configured deployment cannot inherit it), no OpenID Connect configured, and the embedded
+ * SQLite store.
+ */
+export function demoSignInAllowed(input: { demoFlag: boolean; oidcConfigured: boolean; storeKind: string }): boolean {
+  return input.demoFlag === true && !input.oidcConfigured && input.storeKind === 'sqlite';
+}

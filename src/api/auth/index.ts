@@ -1,0 +1,128 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { OidcConfig } from '../../config.js';
+import { capabilitiesOf, rolesOf } from '../../domain/capabilities.js';
+import type { Clock } from '../../domain/clock.js';
+import { UnauthenticatedError } from '../../domain/errors.js';
+import { createSessionService, DEFAULT_SESSION_LIFETIMES, type SessionLifetimes, type SessionService } from '../../services/sessions.js';
+import type { Db } from '../../store/db.js';
+import type { Authenticator } from '../security.js';
+import { clearCookie, registerCookies, OIDC_FLOW_COOKIE, OIDC_FLOW_COOKIE_PATH, readCookie, requireCsrfHeader, SESSION_COOKIE, setCookie, type CookieSecurity } from './cookies.js';
+import { registerDemoSignIn } from './demo.js';
+import { createOidcSignIn, OIDC_CALLBACK_PATH, OIDC_FLOW_TTL_MS, OidcSignInError, type OidcFailure } from './oidc.js';
+import { sessionAuthenticator } from './session.js';
+
+// Sign-in for the web portals: sessions in a cookie, demo sign-in (embedded demo only), OpenID Connect,
+// sign-out and /me. The API accepts the session cookie or a bearer token alike.
+
+export interface WebAuthOptions {
+  /** pick-a-user sign-in; the CLI turns it on only for `serve --demo` on SQLite without OIDC (demoSignInAllowed) */
+  demoSignIn?: boolean;
+  oidc?: OidcConfig | null;
+  sessions?: SessionLifetimes;
+}
+
+export interface WebAuth {
+  sessions: SessionService;
+  authenticator: Authenticator;
+  /** registers the routes (after registerSecurity, whose onRoute hook checks every route's rule) */
+  register(server: FastifyInstance): Promise<void>;
+}
+
+const SIGNIN_PAGE = '/signin';
+
+/** A same-origin path to go back to after sign-in; anything else (other hosts, `//x`, `/\x`) becomes '/'. */
+export function safeReturnTo(raw: unknown): string {
+  if (typeof raw !== 'string' || !raw.startsWith('/') || raw.startsWith('//') || raw.startsWith('/\\') || raw.length > 2000) return '/';
+  // eslint-disable-next-line no-control-regex -- control characters have no place in a path
+  if (/[\u0000-\u001f\u007f]/.test(raw)) return '/';
+  const base = 'http://latchkey.invalid';
+  const u = new URL(raw, base);
+  if (u.origin !== base) return '/';
+  return `${u.pathname}${u.search}${u.hash}`;
+}
+
+export function createWebAuth(deps: { db: Db; clock: Clock; log: FastifyInstance['log']; publicUrl?: string }, opts: WebAuthOptions = {}): WebAuth {
+  const { db, clock, log } = deps;
+  const sessions = createSessionService({ db, clock }, opts.sessions ?? DEFAULT_SESSION_LIFETIMES);
+  const cookies: CookieSecurity = { publicUrl: deps.publicUrl };
+  const oidc = opts.oidc ? createOidcSignIn({ db, clock, log }, opts.oidc) : undefined;
+  const demo = !!opts.demoSignIn;
+
+  /** PUBLIC_URL when configured; an embedded app without one (tests) answers on the address it was called at */
+  const baseUrl = (req: FastifyRequest) => deps.publicUrl ?? `${req.protocol}://${req.host}`;
+
+  async function register(server: FastifyInstance): Promise<void> {
+    await registerCookies(server);
+    server.get('/latchkey/v1/auth/config', { config: { auth: { public: true } }, schema: { hide: true } }, async () => ({
+      demo,
+      oidc: { enabled: !!oidc, displayName: oidc ? oidc.displayName : null },
+    }));
+
+    server.post('/latchkey/v1/auth/signout', { config: { auth: { public: true } }, schema: { hide: true } }, async (req, reply) => {
+      requireCsrfHeader(req);
+      const token = readCookie(req, SESSION_COOKIE);
+      if (token) await sessions.revoke(token);
+      clearCookie(reply, req, cookies, SESSION_COOKIE);
+      return reply.status(204).send();
+    });
+
+    server.get('/latchkey/v1/me', { config: { auth: { authenticated: true } }, schema: { hide: true } }, async (req) => {
+      const p = req.principal;
+      if (!p) throw new UnauthenticatedError();
+      const user = await db.selectFrom('users').select(['mail']).where('id', '=', p.userId).executeTakeFirst();
+      return {
+        id: p.userId,
+        displayName: p.displayName,
+        userPrincipalName: p.userPrincipalName,
+        mail: user?.mail ?? null,
+        userType: p.userType,
+        ...rolesOf(p),
+        can: capabilitiesOf(p),
+      };
+    });
+
+    if (demo) {
+      log.warn('DEMO SIGN-IN IS ON: anyone who can reach this server can sign in as any user. Only for the embedded demo (serve --demo).');
+      registerDemoSignIn(server, { db, sessions, cookies });
+    }
+
+    const failTo = (failure: OidcFailure) => `${SIGNIN_PAGE}?error=${encodeURIComponent(failure)}`;
+
+    server.get<{ Querystring: { returnTo?: string } }>('/latchkey/v1/auth/oidc/signin', { config: { auth: { public: true } }, schema: { hide: true } }, async (req, reply) => {
+      if (!oidc) return reply.redirect(failTo('provider_unavailable'), 302);
+      try {
+        const flow = await oidc.start(baseUrl(req) + OIDC_CALLBACK_PATH, safeReturnTo(req.query.returnTo));
+        setCookie(reply, req, cookies, OIDC_FLOW_COOKIE, flow.flowCookie, { path: OIDC_FLOW_COOKIE_PATH, maxAgeSeconds: OIDC_FLOW_TTL_MS / 1000 });
+        return reply.redirect(flow.authorizationUrl.href, 302);
+      } catch (e) {
+        if (e instanceof OidcSignInError) return reply.redirect(failTo(e.failure), 302);
+        throw e;
+      }
+    });
+
+    server.get('/latchkey/v1/auth/oidc/callback', { config: { auth: { public: true } }, schema: { hide: true } }, async (req, reply) => {
+      clearCookie(reply, req, cookies, OIDC_FLOW_COOKIE, OIDC_FLOW_COOKIE_PATH);
+      if (!oidc) return reply.redirect(failTo('provider_unavailable'), 302);
+      try {
+        // the URL the provider redirected to, as registered: PUBLIC_URL + path, with the provider's query
+        const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+        const { claimValue, returnTo } = await oidc.finish(readCookie(req, OIDC_FLOW_COOKIE), new URL(baseUrl(req) + OIDC_CALLBACK_PATH + query));
+        const user = await db.selectFrom('users').select(['id', 'accountEnabled']).where('upnKey', '=', claimValue.toLowerCase()).executeTakeFirst();
+        if (!user) throw new OidcSignInError('unknown_user', `No directory user has the userPrincipalName '${claimValue}'.`);
+        if (!user.accountEnabled) throw new OidcSignInError('account_disabled', `The account '${claimValue}' is disabled.`);
+        const session = await sessions.create(user.id, 'oidc');
+        setCookie(reply, req, cookies, SESSION_COOKIE, session.token, { expires: session.expiresAt });
+        req.log.info({ userId: user.id }, 'signed in with OpenID Connect');
+        return reply.redirect(returnTo, 302);
+      } catch (e) {
+        if (!(e instanceof OidcSignInError)) throw e;
+        req.log.warn({ failure: e.failure, reason: e.message }, 'OpenID Connect sign-in failed');
+        return reply.redirect(failTo(e.failure), 302);
+      }
+    });
+
+    oidc?.warmUp();
+  }
+
+  return { sessions, authenticator: sessionAuthenticator(sessions), register };
+}

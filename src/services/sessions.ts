@@ -1,0 +1,79 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { newId } from '../domain/ids.js';
+import type { ServiceDeps } from './deps.js';
+
+// Browser sessions of the web portals. The cookie carries 256 random bits; only their SHA-256 is
+// stored (as for API tokens: nothing to brute-force, and a leaked table opens no session). Sessions
+// live in the database so that several `serve` processes behind one address share them.
+
+export type SessionVia = 'demo' | 'oidc';
+
+export interface SessionLifetimes {
+  /** a session unused this long ends, ms */
+  idleMs: number;
+  /** a session ends this long after sign-in however busy, ms */
+  absoluteMs: number;
+}
+
+export const DEFAULT_SESSION_LIFETIMES: SessionLifetimes = { idleMs: 8 * 3600_000, absoluteMs: 7 * 24 * 3600_000 };
+
+/** How often last-seen is written at most: a write per request would serialise readers on SQLite. */
+const TOUCH_EVERY_MS = 60_000;
+
+export function hashSessionToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export function createSessionService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>, lifetimes: SessionLifetimes = DEFAULT_SESSION_LIFETIMES) {
+  return {
+    lifetimes,
+
+    /** Starts a session for the user; returns the cookie value (never stored) and the absolute end. */
+    async create(userId: string, via: SessionVia): Promise<{ token: string; expiresAt: Date }> {
+      // sign-ins are rare next to requests: a good moment to drop long-ended rows
+      await this.purgeEnded();
+      const token = randomBytes(32).toString('base64url');
+      const now = clock.now();
+      const expiresAt = new Date(now.getTime() + lifetimes.absoluteMs);
+      await db.insertInto('sessions').values({
+        id: newId(), tokenHash: hashSessionToken(token), userId, via,
+        createdAt: now.toISOString(), lastSeenAt: now.toISOString(), expiresAt: expiresAt.toISOString(), revokedAt: null,
+      }).execute();
+      return { token, expiresAt };
+    },
+
+    /** The user behind a session cookie, or undefined when it is unknown, revoked, idle too long or past its end. */
+    async resolve(token: string): Promise<string | undefined> {
+      if (token.length === 0 || token.length > 100) return undefined;
+      const row = await db.selectFrom('sessions').select(['id', 'userId', 'lastSeenAt', 'expiresAt', 'revokedAt'])
+        .where('tokenHash', '=', hashSessionToken(token)).executeTakeFirst();
+      if (!row || row.revokedAt) return undefined;
+      const now = clock.now().getTime();
+      const lastSeen = new Date(row.lastSeenAt).getTime();
+      if (now >= new Date(row.expiresAt).getTime() || now >= lastSeen + lifetimes.idleMs) return undefined;
+      if (now - lastSeen > TOUCH_EVERY_MS) {
+        await db.updateTable('sessions').set({ lastSeenAt: new Date(now).toISOString() }).where('id', '=', row.id).execute();
+      }
+      return row.userId;
+    },
+
+    /** Ends the session of this cookie value (sign-out); unknown values are ignored. */
+    async revoke(token: string): Promise<void> {
+      await db.updateTable('sessions').set({ revokedAt: clock.now().toISOString() })
+        .where('tokenHash', '=', hashSessionToken(token)).where('revokedAt', 'is', null).execute();
+    },
+
+    /** Deletes sessions that ended more than a day ago (kept briefly so that support can see them). */
+    async purgeEnded(): Promise<number> {
+      const dayAgo = clock.now().getTime() - 24 * 3600_000;
+      const cutoff = new Date(dayAgo).toISOString();
+      const idleCutoff = new Date(dayAgo - lifetimes.idleMs).toISOString();
+      const r = await db.deleteFrom('sessions')
+        .where((eb) => eb.or([eb('expiresAt', '<', cutoff), eb('revokedAt', '<', cutoff), eb('lastSeenAt', '<', idleCutoff)]))
+        .executeTakeFirst();
+      return Number(r.numDeletedRows);
+    },
+  };
+}
+
+export type SessionService = ReturnType<typeof createSessionService>;
