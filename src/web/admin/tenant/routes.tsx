@@ -1,5 +1,37 @@
-// Placeholder: connected organizations, settings and the audit log are being built.
-// Routes here are relative to /admin: connected-organizations/*, settings, audit.
+import { Navigate, Route, Routes } from 'react-router';
+import { useMe } from '../../auth/session';
+import { canTenant, type TenantAction } from '../../auth/me';
+import type { ReactNode } from 'react';
+import { AuditLogPage } from './audit-log';
+import { ConnectedOrganizationList } from './connected-org-list';
+import { ConnectedOrganizationPage } from './connected-org-page';
+import { SettingsPage } from './settings-page';
+import { TenantRolesPage } from './tenant-roles';
+import '../catalogs/catalogs.css';
+
+// Tenant-wide administration: connected organizations, settings, tenant roles and the audit log.
+// Routes are relative to /admin.
 export function TenantArea() {
-  return <h1>Tenant</h1>;
+  return (
+    <Routes>
+      <Route path="connected-organizations" element={<Requires action="connectedOrganization.read"><ConnectedOrganizationList /></Requires>} />
+      <Route path="connected-organizations/:id" element={<Requires action="connectedOrganization.read"><ConnectedOrganizationPage /></Requires>} />
+      <Route path="settings" element={<Requires action="settings.read"><SettingsPage /></Requires>} />
+      <Route path="roles" element={<Requires action="roleAssignment.tenant.write"><TenantRolesPage /></Requires>} />
+      <Route path="audit" element={<Requires action="audit.read"><AuditLogPage /></Requires>} />
+      <Route path="*" element={<Navigate to="/admin/packages" replace />} />
+    </Routes>
+  );
+}
+
+/** A page the person's roles do not open says so instead of showing the API's refusal. */
+function Requires({ action, children }: { action: TenantAction; children: ReactNode }) {
+  const me = useMe();
+  if (canTenant(me, action)) return <>{children}</>;
+  return (
+    <section>
+      <h1>Not available</h1>
+      <p>Your roles in Latchkey do not include this page. Ask an administrator if you need it.</p>
+    </section>
+  );
 }

@@ -1,0 +1,217 @@
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { api, errorMessage, getPage, odataString, query } from '../../api/client';
+import { ErrorBanner, Modal } from '../../components/ui';
+
+// Small parts the catalog and tenant pages share: loading one object, a confirmation dialog that shows
+// the API's refusal, and a picker that searches directory users and groups.
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: string | null;
+  loading: boolean;
+  reload(): void;
+}
+
+/** Loads one object (or any single answer) and reloads it on demand; a changed key loads again. */
+export function useLoad<T>(key: string | null, load: (signal: AbortSignal) => Promise<T>): Loaded<T> {
+  const [data, setData] = useState<T | undefined>();
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    if (key === null) return;
+    const ac = new AbortController();
+    setLoading(true);
+    setError(null);
+    load(ac.signal)
+      .then((d) => {
+        if (ac.signal.aborted) return;
+        setData(d);
+        setLoading(false);
+      })
+      .catch((e) => {
+        if (ac.signal.aborted) return;
+        setError(errorMessage(e));
+        setLoading(false);
+      });
+    return () => ac.abort();
+    // `load` is a fresh closure on each render; the key names what it loads
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key, version]);
+  const reload = useCallback(() => setVersion((v) => v + 1), []);
+  return { data, error, loading, reload };
+}
+
+/**
+ * Asks before a destructive action. The action's error (the API's refusal, e.g. "the catalog still has
+ * access packages") is shown in the dialog, which stays open so the person can read it.
+ */
+export function ConfirmDialog({
+  title,
+  open,
+  onClose,
+  onConfirm,
+  confirmText,
+  children,
+}: {
+  title: string;
+  open: boolean;
+  onClose: () => void;
+  onConfirm: () => Promise<void>;
+  confirmText: string;
+  children: ReactNode;
+}) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    if (open) setError(null);
+  }, [open]);
+  const confirm = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await onConfirm();
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal title={title} open={open} onClose={onClose}>
+      {children}
+      <ErrorBanner error={error} />
+      <div className="dialog-actions">
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="button" className="danger" onClick={() => void confirm()} disabled={busy}>
+          {busy ? 'Working…' : confirmText}
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+export interface DirectoryObject {
+  '@odata.type'?: string;
+  id: string;
+  displayName: string | null;
+  userPrincipalName?: string | null;
+  mail?: string | null;
+  description?: string | null;
+}
+
+export type PrincipalKind = 'user' | 'group';
+
+export function kindOf(o: DirectoryObject): PrincipalKind {
+  return o['@odata.type']?.toLowerCase().endsWith('group') ? 'group' : 'user';
+}
+
+/** Searches users and/or groups by the start of their name (and users by sign-in name too). */
+export async function searchDirectory(text: string, kinds: PrincipalKind[], signal?: AbortSignal): Promise<(DirectoryObject & { kind: PrincipalKind })[]> {
+  const t = odataString(text.trim());
+  const found: (DirectoryObject & { kind: PrincipalKind })[] = [];
+  if (kinds.includes('user')) {
+    const users = await getPage<DirectoryObject>(
+      `/v1.0/users${query({ $filter: `startswith(displayName,${t}) or startswith(userPrincipalName,${t}) or startswith(surname,${t})`, $top: 10, $select: 'id,displayName,userPrincipalName,mail' })}`,
+      signal,
+    );
+    found.push(...users.value.map((u) => ({ ...u, kind: 'user' as const })));
+  }
+  if (kinds.includes('group')) {
+    const groups = await getPage<DirectoryObject>(`/v1.0/groups${query({ $filter: `contains(displayName,${t})`, $top: 10, $select: 'id,displayName,description,mail' })}`, signal);
+    found.push(...groups.value.map((g) => ({ ...g, kind: 'group' as const })));
+  }
+  return found;
+}
+
+/**
+ * A search box over the directory with a result list; each result has its own button naming the
+ * action, so keyboard and screen-reader users pick with Tab and Enter.
+ */
+export function DirectoryPicker({
+  kinds,
+  label,
+  actionText,
+  onPick,
+  disabledIds,
+}: {
+  kinds: PrincipalKind[];
+  label: string;
+  actionText: string;
+  onPick: (o: DirectoryObject & { kind: PrincipalKind }) => Promise<void>;
+  disabledIds?: Set<string>;
+}) {
+  const [text, setText] = useState('');
+  const [results, setResults] = useState<(DirectoryObject & { kind: PrincipalKind })[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  useEffect(() => {
+    if (text.trim().length < 1) {
+      setResults(null);
+      return;
+    }
+    const ac = new AbortController();
+    // wait for a pause in typing before asking the server
+    const timer = setTimeout(() => {
+      searchDirectory(text, kinds, ac.signal)
+        .then((r) => {
+          setResults(r);
+          setError(null);
+        })
+        .catch((e) => {
+          if (!ac.signal.aborted) setError(errorMessage(e));
+        });
+    }, 250);
+    return () => {
+      clearTimeout(timer);
+      ac.abort();
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [text, kinds.join(',')]);
+  const pick = async (o: DirectoryObject & { kind: PrincipalKind }) => {
+    setBusy(o.id);
+    setError(null);
+    try {
+      await onPick(o);
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(null);
+    }
+  };
+  return (
+    <div className="picker">
+      <div className="field">
+        <label htmlFor="directory-search">{label}</label>
+        <input id="directory-search" type="search" value={text} onChange={(e) => setText(e.target.value)} autoComplete="off" placeholder="Type a name" />
+      </div>
+      <ErrorBanner error={error} />
+      {results && results.length === 0 && <p className="empty">Nothing found for “{text}”.</p>}
+      {results && results.length > 0 && (
+        <ul className="picker-results" aria-label="Search results">
+          {results.map((o) => {
+            const already = disabledIds?.has(o.id.toLowerCase());
+            return (
+              <li key={`${o.kind}:${o.id}`}>
+                <span>
+                  <strong>{o.displayName ?? o.id}</strong>
+                  <small className="muted"> {o.kind === 'user' ? o.userPrincipalName : `Group${o.description ? ` · ${o.description}` : ''}`}</small>
+                </span>
+                <button type="button" onClick={() => void pick(o)} disabled={!!busy || already} aria-label={`${actionText} ${o.displayName ?? o.id}`}>
+                  {already ? 'Added' : busy === o.id ? 'Adding…' : actionText}
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** The API call for one object: shorthand used by the pages' loaders. */
+export function getOne<T>(path: string, signal?: AbortSignal): Promise<T> {
+  return api<T>(path, { signal });
+}
