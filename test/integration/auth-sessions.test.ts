@@ -198,6 +198,17 @@ describe('web sessions with demo sign-in', () => {
     assert.equal((await t.anonymous.post(`${AUTH}/signout`, undefined, CSRF)).status, 204);
   });
 
+  it('gives every sign-in a fresh session and ends the one the browser still had', async () => {
+    const u = await t.user();
+    const first = await signIn(u.upn);
+    const again = await t.anonymous.post(`${AUTH}/demo/signin`, { userPrincipalName: u.upn }, { ...CSRF, cookie: `latchkey_session=${first}` });
+    assert.equal(again.status, 204, again.text);
+    const second = sessionCookieOf(again.headers).value;
+    assert.notEqual(second, first);
+    assert.equal((await browser(t.url, first).get('/latchkey/v1/me')).status, 401, 'the earlier session ended');
+    assert.equal((await browser(t.url, second).get('/latchkey/v1/me')).status, 200);
+  });
+
   it('ends a session after the idle timeout and after the absolute lifetime however busy', async () => {
     const u = await t.user();
     const idle = await signIn(u.upn);

@@ -1,18 +1,22 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ForbiddenError, NotFoundError } from '../../domain/errors.js';
 import { DEMO_PERSONAS, requestorDescription } from '../../demo/personas.js';
-import type { SessionService } from '../../services/sessions.js';
 import type { Db } from '../../store/db.js';
-import { requireCsrfHeader, setCookie, SESSION_COOKIE, type CookieSecurity } from './cookies.js';
+import { requireCsrfHeader } from './cookies.js';
 
 // Demo sign-in: pick any person of the demo directory, no password. Registered only when the server
 // runs the embedded demo (see demoSignInAllowed), so in any other deployment these routes do not exist.
 
 const SigninBody = Type.Object({ userPrincipalName: Type.String({ minLength: 1, maxLength: 320 }) }, { additionalProperties: false });
 
-export function registerDemoSignIn(server: FastifyInstance, deps: { db: Db; sessions: SessionService; cookies: CookieSecurity }): void {
-  const { db, sessions, cookies } = deps;
+export interface DemoSignInDeps {
+  db: Db;
+  startSession(req: FastifyRequest, reply: FastifyReply, userId: string, via: 'demo'): Promise<void>;
+}
+
+export function registerDemoSignIn(server: FastifyInstance, deps: DemoSignInDeps): void {
+  const { db, startSession } = deps;
 
   server.get('/latchkey/v1/auth/demo/users', { config: { auth: { public: true } }, schema: { hide: true } }, async () => {
     const users = await db.selectFrom('users').select(['userPrincipalName', 'upnKey', 'displayName', 'jobTitle', 'department', 'userType'])
@@ -37,9 +41,8 @@ export function registerDemoSignIn(server: FastifyInstance, deps: { db: Db; sess
     const user = await db.selectFrom('users').select(['id', 'accountEnabled']).where('upnKey', '=', upn.toLowerCase()).executeTakeFirst();
     if (!user) throw new NotFoundError('User', upn);
     if (!user.accountEnabled) throw new ForbiddenError(`The account '${upn}' is disabled.`);
-    const session = await sessions.create(user.id, 'demo');
-    setCookie(reply, req, cookies, SESSION_COOKIE, session.token, { expires: session.expiresAt });
-    req.log.warn({ userId: user.id }, 'demo sign-in');
+    await startSession(req, reply, user.id, 'demo');
+    req.log.info({ userId: user.id }, 'demo sign-in');
     return reply.status(204).send();
   });
 }

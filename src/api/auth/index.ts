@@ -1,9 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { OidcConfig } from '../../config.js';
 import { capabilitiesOf, rolesOf } from '../../domain/capabilities.js';
 import type { Clock } from '../../domain/clock.js';
 import { UnauthenticatedError } from '../../domain/errors.js';
-import { createSessionService, DEFAULT_SESSION_LIFETIMES, type SessionLifetimes, type SessionService } from '../../services/sessions.js';
+import { createSessionService, DEFAULT_SESSION_LIFETIMES, type SessionLifetimes, type SessionService, type SessionVia } from '../../services/sessions.js';
 import type { Db } from '../../store/db.js';
 import type { Authenticator } from '../security.js';
 import { clearCookie, registerCookies, OIDC_FLOW_COOKIE, OIDC_FLOW_COOKIE_PATH, readCookie, requireCsrfHeader, SESSION_COOKIE, setCookie, type CookieSecurity } from './cookies.js';
@@ -48,6 +48,17 @@ export function createWebAuth(deps: { db: Db; clock: Clock; log: FastifyInstance
   const oidc = opts.oidc ? createOidcSignIn({ db, clock, log }, opts.oidc) : undefined;
   const demo = !!opts.demoSignIn;
 
+  /**
+   * Starts a session and sets its cookie. A session this browser still had ends first: a sign-in always
+   * gets a fresh value (no fixation), and the old row does not linger.
+   */
+  async function startSession(req: FastifyRequest, reply: FastifyReply, userId: string, via: SessionVia): Promise<void> {
+    const previous = readCookie(req, SESSION_COOKIE);
+    if (previous) await sessions.revoke(previous);
+    const session = await sessions.create(userId, via);
+    setCookie(reply, req, cookies, SESSION_COOKIE, session.token, { expires: session.expiresAt });
+  }
+
   /** PUBLIC_URL when configured; an embedded app without one (tests) answers on the address it was called at */
   const baseUrl = (req: FastifyRequest) => deps.publicUrl ?? `${req.protocol}://${req.host}`;
 
@@ -83,7 +94,7 @@ export function createWebAuth(deps: { db: Db; clock: Clock; log: FastifyInstance
 
     if (demo) {
       log.warn('DEMO SIGN-IN IS ON: anyone who can reach this server can sign in as any user. Only for the embedded demo (serve --demo).');
-      registerDemoSignIn(server, { db, sessions, cookies });
+      registerDemoSignIn(server, { db, startSession });
     }
 
     const failTo = (failure: OidcFailure) => `${SIGNIN_PAGE}?error=${encodeURIComponent(failure)}`;
@@ -110,8 +121,7 @@ export function createWebAuth(deps: { db: Db; clock: Clock; log: FastifyInstance
         const user = await db.selectFrom('users').select(['id', 'accountEnabled']).where('upnKey', '=', claimValue.toLowerCase()).executeTakeFirst();
         if (!user) throw new OidcSignInError('unknown_user', `No directory user has the userPrincipalName '${claimValue}'.`);
         if (!user.accountEnabled) throw new OidcSignInError('account_disabled', `The account '${claimValue}' is disabled.`);
-        const session = await sessions.create(user.id, 'oidc');
-        setCookie(reply, req, cookies, SESSION_COOKIE, session.token, { expires: session.expiresAt });
+        await startSession(req, reply, user.id, 'oidc');
         req.log.info({ userId: user.id }, 'signed in with OpenID Connect');
         return reply.redirect(returnTo, 302);
       } catch (e) {
