@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.
 import { isGuid, newId } from '../domain/ids.js';
 import { diffProperties, recordAudit } from '../store/audit.js';
 import type { Db, Tx } from '../store/db.js';
+import { isUniqueViolation } from '../store/constraints.js';
 import type { CatalogsTable } from '../store/schema.js';
 import { auditContext, type Caller, type ServiceDeps } from './deps.js';
 
@@ -42,10 +43,16 @@ export function createCatalogService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
         id: newId(), displayName: GENERAL_CATALOG_NAME, description: 'Built-in catalog.', state: 'published',
         isExternallyVisible: 1, catalogType: 'serviceDefault', createdAt: at, modifiedAt: at,
       };
-      await db.transaction().execute(async (tx) => {
-        await tx.insertInto('catalogs').values(row).execute();
-        await recordAudit(tx, auditContext(null, at), { activity: 'Create catalog', targetType: 'accessPackageCatalog', targetId: row.id, targetDisplayName: row.displayName });
-      });
+      try {
+        await db.transaction().execute(async (tx) => {
+          await tx.insertInto('catalogs').values(row).execute();
+          await recordAudit(tx, auditContext(null, at), { activity: 'Create catalog', targetType: 'accessPackageCatalog', targetId: row.id, targetDisplayName: row.displayName });
+        });
+      } catch (e) {
+        // another process starting at the same moment created it first (unique index, migration 0006)
+        if (!isUniqueViolation(e)) throw e;
+        return db.selectFrom('catalogs').selectAll().where('catalogType', '=', 'serviceDefault').executeTakeFirstOrThrow();
+      }
       return row;
     },
 
