@@ -1,4 +1,4 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, SqliteIntrospector, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './db.js';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002orgs from './migrations/0002_orgs.js';
@@ -26,9 +26,44 @@ export interface MigrationReport {
   applied: string[];
 }
 
-/** Applies pending migrations. Kysely records them in kysely_migration and takes a lock, so re-running is a no-op. */
+/** how long a process starting on SQLite waits for another one's migration before giving up */
+const SQLITE_MIGRATION_WAIT_MS = 10 * 60_000;
+
+/**
+ * Applies pending migrations; re-running is a no-op, and so is a second process migrating at the same
+ * time. On PostgreSQL Kysely's Migrator takes an advisory lock and migrates in one transaction. On
+ * SQLite it takes no lock and runs outside a transaction, so two processes starting on a fresh file
+ * both created the tables and one failed ("table users already exists"); there the whole migration
+ * runs in one BEGIN IMMEDIATE transaction instead (SQLite's DDL is transactional): the second process
+ * waits for the write lock, then finds nothing pending.
+ */
 export async function migrateToLatest(db: Db): Promise<MigrationReport> {
-  const migrator = new Migrator({ db, provider: new StaticProvider() });
+  if (!(db.introspection instanceof SqliteIntrospector)) return runMigrator(db);
+  return db.connection().execute(async (conn) => {
+    const deadline = Date.now() + SQLITE_MIGRATION_WAIT_MS;
+    for (;;) {
+      try {
+        await sql`begin immediate`.execute(conn);
+        break;
+      } catch (e) {
+        // each try already waited the busy timeout; a long migration elsewhere (an index on a big table) may need more
+        if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw e;
+      }
+    }
+    try {
+      const report = await runMigrator(conn as Db);
+      await sql`commit`.execute(conn);
+      return report;
+    } catch (e) {
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw e;
+    }
+  });
+}
+
+async function runMigrator(db: Db): Promise<MigrationReport> {
+  // unordered: migrations written in parallel branches (0005 landing after 0006 was applied somewhere) still apply
+  const migrator = new Migrator({ db, provider: new StaticProvider(), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
