@@ -57,7 +57,7 @@ export function PackageList() {
   const mayCreate = canSomeCatalog(me, 'package.write');
 
   return (
-    <section>
+    <section className="pkg-area">
       <PageHeader
         title="Access packages"
         actions={
@@ -113,8 +113,10 @@ export function PackageList() {
               {paged.items.map((p) => (
                 <tr key={p.id}>
                   <td data-label="Name">
-                    <Link to={`/admin/packages/${p.id}`}>{p.displayName}</Link>
-                    {p.description && <div className="muted small">{p.description}</div>}
+                    <div>
+                      <Link to={`/admin/packages/${p.id}`}>{p.displayName}</Link>
+                      {p.description && <div className="muted small">{p.description}</div>}
+                    </div>
                   </td>
                   <td data-label="Catalog">{p.catalog?.displayName ?? '—'}</td>
                   <td data-label="Hidden">{p.isHidden ? 'Yes' : 'No'}</td>

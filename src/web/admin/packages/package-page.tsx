@@ -36,7 +36,7 @@ export function PackagePage() {
 
   if (error && !pkg) {
     return (
-      <section>
+      <section className="pkg-area">
         <p><Link to="/admin/packages">Access packages</Link></p>
         <h1>Access package</h1>
         <ErrorBanner error={error} />
@@ -57,7 +57,7 @@ export function PackagePage() {
   const base = `/admin/packages/${pkg.id}`;
   return (
     <PackageContext.Provider value={ctx}>
-      <section>
+      <section className="pkg-area">
         <nav aria-label="Breadcrumb" className="breadcrumb">
           <Link to="/admin/packages">Access packages</Link> <span aria-hidden="true">›</span> <span>{pkg.displayName}</span>
         </nav>

@@ -74,8 +74,10 @@ export function PoliciesTab() {
               {paged.items.map((p) => (
                 <tr key={p.id}>
                   <td data-label="Name">
-                    <Link to={`${base}/${p.id}`}>{p.displayName}</Link>
-                    {p.description && <div className="muted small">{p.description}</div>}
+                    <div>
+                      <Link to={`${base}/${p.id}`}>{p.displayName}</Link>
+                      {p.description && <div className="muted small">{p.description}</div>}
+                    </div>
                   </td>
                   <td data-label="Who can request">{scopeText(p.allowedTargetScope)}</td>
                   <td data-label="Approval">{approvalText(p)}</td>

@@ -57,7 +57,8 @@ export function PolicyEditorPage() {
   const [form, setForm] = useState<PolicyForm | null>(policyId ? null : emptyPolicyForm());
   const [orgs, setOrgs] = useState<Organization[]>([]);
   const [loadError, setLoadError] = useState<string | null>(null);
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  // after the first attempt to save, problems are re-checked as the person fixes them
+  const [checked, setChecked] = useState(false);
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const back = `/admin/packages/${pkg.id}/policies`;
@@ -80,6 +81,8 @@ export function PolicyEditorPage() {
   if (loadError) return <ErrorBanner error={loadError} />;
   if (!form) return <Loading what="the policy" />;
 
+  const errors = checked ? validatePolicyForm(form) : {};
+  const problems = Object.keys(errors).length;
   const set = (patch: Partial<PolicyForm>) => setForm((f) => (f ? { ...f, ...patch } : f));
   const requests = form.scope !== 'notSpecified';
 
@@ -87,9 +90,9 @@ export function PolicyEditorPage() {
     e.preventDefault();
     if (!form) return;
     const found = validatePolicyForm(form);
-    setErrors(found);
+    setChecked(true);
+    setFailure(null);
     if (Object.keys(found).length) {
-      setFailure(`Please correct ${Object.keys(found).length === 1 ? 'the field marked below' : `the ${Object.keys(found).length} fields marked below`}.`);
       // bring the first problem into view
       setTimeout(() => document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(), 0);
       return;
@@ -113,7 +116,7 @@ export function PolicyEditorPage() {
     <form onSubmit={submit} noValidate className="policy-form">
       <h2>{policyId ? `Edit policy: ${form.displayName || 'untitled'}` : 'Add policy'}</h2>
       {!canWrite && <p className="warning">You can look at this policy but not change it. {NO_PACKAGE_WRITE}</p>}
-      <ErrorBanner error={failure} />
+      <ErrorBanner error={failure ?? (problems ? `Please correct ${problems === 1 ? 'the field marked below' : `the ${problems} fields marked below`}.` : null)} />
 
       <fieldset>
         <legend>Policy</legend>

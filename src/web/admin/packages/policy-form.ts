@@ -315,7 +315,7 @@ export function validatePolicyForm(f: PolicyForm, today = new Date()): Record<st
       if (!wholeNumber(s.approvalsRequired, 1, 100)) e[`${at}.approvalsRequired`] = 'A whole number, at least 1.';
       else {
         const people = [...s.primary, ...s.fallback];
-        if (people.every((p) => p.kind === 'singleUser') && Number(s.approvalsRequired) > new Set(people.map((p) => p.id)).size) {
+        if (people.length > 0 && people.every((p) => p.kind === 'singleUser') && Number(s.approvalsRequired) > new Set(people.map((p) => p.id)).size) {
           e[`${at}.approvalsRequired`] = `Stage ${i + 1} names only ${new Set(people.map((p) => p.id)).size} approver(s).`;
         }
       }

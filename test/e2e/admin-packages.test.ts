@@ -1,0 +1,281 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { assertAccessible, launchBrowser, newContext, screenshot, signInAs } from './support/browser.js';
+import { startE2eServer, type E2eServer } from './support/server.js';
+
+// The access package pages of the admin portal, walked as the seed page describes them: create a
+// package, hide it, add and remove resource roles, add policies (one with approval and expiration),
+// assign a person directly, see the assignment delivered by the worker, download the CSV, remove the
+// assignment, and delete the package — with axe on every tab and screenshots at desktop and phone width.
+
+const PACKAGE = 'E2E lab access';
+
+/** Polls `check` (reloading the page between tries when asked) until it holds; the worker acts asynchronously. */
+async function eventually(page: Page, what: string, check: () => Promise<boolean>, opts: { reload?: boolean; timeoutMs?: number } = {}): Promise<void> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  for (;;) {
+    if (await check()) return;
+    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+    await page.waitForTimeout(1000);
+    if (opts.reload) await page.reload();
+  }
+}
+
+/** A tab of the package page (its links share words with other links on the page). */
+const tab = (page: Page, name: string) => page.getByRole('navigation', { name: 'Access package' }).getByRole('link', { name, exact: true });
+
+function parseCsv(text: string): string[][] {
+  // the export quotes only what needs it; no field in this test holds a comma or quote
+  return text.trim().split(/\r?\n/).map((line) => line.split(','));
+}
+
+describe('admin portal: access packages', () => {
+  let server: E2eServer;
+  let browser: Browser;
+  let ctx: BrowserContext;
+  let page: Page;
+  let packageUrl = '';
+
+  before(async () => {
+    server = await startE2eServer();
+    browser = await launchBrowser();
+    ctx = await newContext(browser, server.url);
+    page = await ctx.newPage();
+    await signInAs(page, 'Avery Admin', '/admin/packages');
+  });
+  after(async () => {
+    await ctx?.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('lists and searches packages, and creates one in a catalog', async () => {
+    await page.goto('/admin/packages');
+    await page.getByRole('heading', { name: 'Access packages', level: 1 }).waitFor();
+    await page.getByRole('link', { name: 'Release engineering' }).waitFor();
+    await assertAccessible(page, 'access package list');
+    await screenshot(page, 'admin-packages-list');
+
+    await page.getByLabel('Search by name').fill('sales');
+    await page.getByRole('link', { name: 'Sales tools' }).waitFor();
+    await eventually(page, 'the search to narrow the list', async () => (await page.getByRole('link', { name: 'Release engineering' }).count()) === 0);
+    await page.getByLabel('Search by name').fill('');
+
+    await page.getByRole('button', { name: 'New access package' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New access package' });
+    // validation before sending: nothing filled in
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await dialog.getByText('Give the access package a name.').waitFor();
+    await dialog.getByText('Choose the catalog the package belongs to.').waitFor();
+    await dialog.getByLabel('Name').fill(PACKAGE);
+    await dialog.getByLabel('Description').fill('Lab machines for the e2e test.');
+    await dialog.getByLabel('Catalog').selectOption({ label: 'Engineering' });
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('heading', { name: PACKAGE, level: 1 }).waitFor();
+    packageUrl = new URL(page.url()).pathname;
+    assert.match(packageUrl, /^\/admin\/packages\/[0-9a-f-]{36}$/, 'the new package opens at its own address');
+  });
+
+  it('overview: edit hides the package; the My Access link is shown for copying', async () => {
+    await page.goto(packageUrl);
+    await page.getByRole('button', { name: 'Edit' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit access package' });
+    await dialog.getByLabel('Name').fill('');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByText('Give the access package a name.').waitFor();
+    await dialog.getByLabel('Name').fill(PACKAGE);
+    await dialog.getByRole('radio', { name: /^Yes — only the direct/ }).check();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('The access package was saved.').waitFor();
+    await page.getByText(/^Yes — listed in no one/).waitFor();
+    const id = packageUrl.split('/').pop()!;
+    assert.equal(await page.getByLabel('My Access link').inputValue(), `${server.url}/myaccess/packages/${id}`, 'the direct link names the package');
+    await page.getByRole('button', { name: 'Copy link' }).click();
+    await page.getByText(/Link copied|the link is selected/).waitFor();
+    await assertAccessible(page, 'package overview');
+    await screenshot(page, 'admin-package-overview');
+  });
+
+  it('resource roles: add two roles, remove one through its row menu', async () => {
+    await tab(page, 'Resource roles').click();
+    await page.getByText(/no resource roles yet/).waitFor();
+    for (const resource of ['Deploy Operators', 'Production Database Readers']) {
+      await page.getByRole('button', { name: 'Add resource role' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Add resource role' });
+      await dialog.getByRole('button', { name: 'Add' }).click();
+      await dialog.getByText('Choose a resource of the catalog.').waitFor();
+      await dialog.getByLabel('Resource').selectOption({ label: `${resource} (Group)` });
+      await dialog.getByLabel('Role').selectOption({ label: 'Member' });
+      await dialog.getByRole('button', { name: 'Add' }).click();
+      await page.getByRole('cell', { name: resource, exact: true }).waitFor();
+    }
+    await assertAccessible(page, 'resource roles tab');
+    await screenshot(page, 'admin-package-resource-roles');
+
+    // the row menu opens from the keyboard and closes with Escape
+    const menuButton = page.getByRole('button', { name: 'More actions for Member of Deploy Operators' });
+    await menuButton.focus();
+    await page.keyboard.press('ArrowDown');
+    await page.getByRole('menuitem', { name: 'Remove resource role' }).waitFor();
+    await page.keyboard.press('Escape');
+    assert.equal(await page.getByRole('menu').count(), 0, 'Escape closes the menu');
+    await menuButton.click();
+    await page.getByRole('menuitem', { name: 'Remove resource role' }).click();
+    await page.getByRole('dialog', { name: 'Remove resource role' }).getByRole('button', { name: 'Remove' }).click();
+    await page.getByText('Removed Member of Deploy Operators.').waitFor();
+    await eventually(page, 'the removed role to leave the list', async () => (await page.getByRole('cell', { name: 'Deploy Operators', exact: true }).count()) === 0);
+    assert.equal(await page.getByRole('cell', { name: 'Production Database Readers', exact: true }).count(), 1, 'the other role stays');
+  });
+
+  it('policies: one with approval, a question, expiration and extension; one for direct assignments', async () => {
+    await tab(page, 'Policies').click();
+    await page.getByText(/No policies yet/).waitFor();
+    await page.getByRole('link', { name: 'Add policy' }).click();
+    await page.getByRole('heading', { name: 'Add policy' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Engineers, approved by Grace');
+
+    // who can request: the Engineering group, found by typing
+    const targets = page.getByRole('combobox', { name: 'Users and groups who may request' });
+    await targets.fill('Engineer');
+    await page.getByRole('option', { name: /^Engineering/ }).click();
+    await page.getByRole('list', { name: /Users and groups who may request: chosen/ }).getByText('Engineering').waitFor();
+
+    await page.getByRole('group', { name: 'Require approval' }).getByLabel('Yes').check();
+    await page.getByRole('group', { name: 'Require requestor justification' }).getByLabel('Yes').check();
+    await page.getByLabel('Number of days').check();
+    await page.getByLabel('Assignments end after (days)').fill('30');
+    await page.getByRole('group', { name: 'Allow users to extend access' }).getByLabel('Yes').check();
+    await page.getByRole('group', { name: 'Require approval to extend access' }).getByLabel('Yes').check();
+    await page.getByRole('button', { name: 'Add text question' }).click();
+    await page.getByLabel('Question 1 text').fill('Which lab?');
+
+    // validation before sending: the stage has no approver yet
+    await page.getByRole('button', { name: 'Create policy' }).click();
+    await page.getByText('Stage 1 needs at least one approver.').waitFor();
+
+    const approvers = page.getByRole('combobox', { name: 'First approvers' });
+    await approvers.fill('Grace');
+    await page.getByRole('option', { name: /^Grace Hopper/ }).click();
+    await page.getByLabel('Decision must be made in how many days?').fill('7');
+    await assertAccessible(page, 'policy editor');
+    await screenshot(page, 'admin-package-policy-editor');
+    await page.getByRole('button', { name: 'Create policy' }).click();
+    await page.getByText('Policy “Engineers, approved by Grace” added.').waitFor();
+    const row = page.getByRole('row', { name: /Engineers, approved by Grace/ });
+    await row.getByText('1 stage').waitFor();
+    await row.getByText('After 30 days').waitFor();
+
+    // the stored policy has what the form said, read back into the editor
+    await page.getByRole('link', { name: 'Engineers, approved by Grace' }).click();
+    await page.getByRole('heading', { name: /Edit policy/ }).waitFor();
+    assert.equal(await page.getByLabel('Question 1 text').inputValue(), 'Which lab?', 'the question was stored');
+    await page.getByRole('list', { name: /First approvers: chosen/ }).getByText('Grace Hopper').waitFor();
+    assert.equal(await page.getByLabel('Decision must be made in how many days?').inputValue(), '7', 'the decision deadline was stored');
+    await page.getByRole('link', { name: 'Cancel' }).click();
+
+    await page.getByRole('link', { name: 'Add policy' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Direct assignments');
+    await page.getByRole('radio', { name: /^None \(administrator direct assignments only\)/ }).check();
+    await page.getByLabel('Number of days').check();
+    await page.getByLabel('Assignments end after (days)').fill('14');
+    await page.getByRole('button', { name: 'Create policy' }).click();
+    await page.getByRole('row', { name: /Direct assignments/ }).getByText('After 14 days').waitFor();
+    await assertAccessible(page, 'policies tab');
+    await screenshot(page, 'admin-package-policies');
+  });
+
+  it('assignments: assign directly, see it delivered, download the CSV; the package cannot be deleted meanwhile', async () => {
+    await tab(page, 'Assignments').click();
+    await page.getByText(/No assignments/).waitFor();
+    await page.getByRole('button', { name: 'New assignment' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New assignment' });
+    await dialog.getByRole('button', { name: 'Add' }).click();
+    await dialog.getByText('Pick at least one user.').waitFor();
+    await dialog.getByRole('combobox', { name: 'Users' }).fill('Alan');
+    await page.getByRole('option', { name: /^Alan Turing/ }).click();
+    await dialog.getByLabel('Policy').selectOption({ label: 'Direct assignments' });
+    await dialog.getByLabel('Justification (optional)').fill('Lab rotation');
+    await dialog.getByRole('button', { name: 'Add' }).click();
+    await page.getByText('Assigned Alan Turing. Access is being delivered.').waitFor();
+    await eventually(page, 'the assignment to be delivered', async () => (await page.getByRole('row', { name: /Alan Turing/ }).getByText('Delivered').count()) === 1, { reload: true });
+
+    await page.getByRole('button', { name: 'Alan Turing' }).click();
+    const detail = page.getByRole('complementary', { name: 'Assignment details' });
+    await detail.getByText('Direct assignments').waitFor();
+    await detail.getByText('Lab rotation').waitFor();
+    await detail.getByText('No fulfilment errors.').waitFor();
+    await assertAccessible(page, 'assignments tab');
+    await screenshot(page, 'admin-package-assignments');
+
+    // the Download link carries the filter; its file is the filtered list
+    await page.getByLabel('Status').selectOption({ label: 'Delivered' });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download' }).click()]);
+    const csv = parseCsv(await readFile((await download.path())!, 'utf8'));
+    assert.deepEqual(csv[0].slice(0, 8), ['assignmentId', 'targetDisplayName', 'targetPrincipalName', 'targetEmail', 'accessPackage', 'policy', 'state', 'status'], 'CSV header');
+    assert.equal(csv.length, 2, `one assignment in the CSV: ${JSON.stringify(csv)}`);
+    assert.equal(csv[1][1], 'Alan Turing');
+    assert.equal(csv[1][4], PACKAGE);
+    assert.equal(csv[1][5], 'Direct assignments');
+    assert.equal(csv[1][6], 'delivered');
+    await page.getByLabel('Status').selectOption({ label: 'Expired' });
+    const [expiredDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download' }).click()]);
+    assert.equal(parseCsv(await readFile((await expiredDownload.path())!, 'utf8')).length, 1, 'the expired filter exports only the header');
+
+    // deleting is refused while someone holds the package, with the reason
+    await tab(page, 'Overview').click();
+    await page.getByRole('button', { name: 'Delete' }).click();
+    const del = page.getByRole('dialog', { name: 'Delete access package' });
+    await del.getByRole('button', { name: 'Delete' }).click();
+    await del.getByText(/still has assignments/).waitFor();
+    await del.getByText(/People still hold this access package/).waitFor();
+    await del.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  it('requests: the direct assignment request with its detail', async () => {
+    await tab(page, 'Requests').click();
+    await page.getByRole('button', { name: 'Alan Turing' }).click();
+    const detail = page.getByRole('complementary', { name: 'Request details' });
+    await detail.getByText('Direct assignment', { exact: true }).waitFor();
+    await detail.getByText('Avery Admin').waitFor();
+    await detail.getByText('No fulfilment errors.').waitFor();
+    assert.equal(await detail.getByRole('button', { name: 'Cancel request' }).count(), 0, 'a delivered request cannot be canceled');
+    await assertAccessible(page, 'requests tab');
+    await screenshot(page, 'admin-package-requests');
+  });
+
+  it('removes the assignment, then deletes the package', async () => {
+    await tab(page, 'Assignments').click();
+    await page.getByLabel('Select Alan Turing').check();
+    await page.getByRole('button', { name: 'Remove (1)' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Remove assignments' });
+    await dialog.getByLabel('Justification (optional)').fill('Rotation over');
+    await dialog.getByRole('button', { name: 'Remove' }).click();
+    await page.getByText(/Removing 1 assignment/).waitFor();
+    await page.getByLabel('Status').selectOption({ label: 'Expired' });
+    await eventually(page, 'the assignment to end', async () => (await page.getByRole('row', { name: /Alan Turing/ }).getByText('Expired').count()) === 1, { reload: true });
+
+    await tab(page, 'Overview').click();
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog', { name: 'Delete access package' }).getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('heading', { name: 'Access packages', level: 1 }).waitFor();
+    await page.getByLabel('Search by name').fill(PACKAGE);
+    await page.getByText('No access package matches this search.').waitFor();
+  });
+
+  it('works at phone width', async () => {
+    const phone = await newContext(browser, server.url, { phone: true });
+    const p = await phone.newPage();
+    await signInAs(p, 'Avery Admin', '/admin/packages');
+    await p.getByRole('link', { name: 'Release engineering' }).click();
+    await p.getByRole('heading', { name: 'Release engineering', level: 1 }).waitFor();
+    await tab(p, 'Policies').click();
+    await p.getByRole('link', { name: /Engineers, approved by the head/ }).waitFor();
+    const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 1, `no sideways scrolling at 390px (overflow ${overflow}px)`);
+    await assertAccessible(p, 'policies at phone width');
+    await screenshot(p, 'admin-package-policies-phone');
+    await phone.close();
+  });
+});
