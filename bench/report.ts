@@ -1,0 +1,61 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+
+// Results: one row per measured value, with its ceiling, the ratio, the target and whether it holds.
+
+export interface ResultRow {
+  scenario: string;
+  metric: string;
+  measured: number;
+  unit: string;
+  ceiling?: { name: string; value: number };
+  ratio?: number;
+  target: string;
+  /** null when the target cannot be judged in this run (e.g. flatness needs a small-scale run to compare with) */
+  holds: boolean | null;
+  note?: string;
+}
+
+export interface RunResult {
+  startedAt: string;
+  finishedAt: string;
+  store: string;
+  scale: string;
+  server: string;
+  connections: number;
+  machine: { cpus: number; node: string };
+  seed: Record<string, unknown>;
+  ceilings: Record<string, number | undefined>;
+  rows: ResultRow[];
+  details: Record<string, unknown>;
+}
+
+const fmt = (v: number | undefined, digits = 0) => (v === undefined || Number.isNaN(v) ? '–' : v >= 100 ? v.toFixed(0) : v.toFixed(digits || (v < 10 ? 2 : 1)));
+
+export function table(rows: ResultRow[]): string {
+  const lines = [
+    '| scenario | metric | measured | ceiling | ratio | target | holds |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of rows) {
+    const ceiling = r.ceiling ? `${fmt(r.ceiling.value)} (${r.ceiling.name})` : '';
+    const holds = r.holds === null ? 'n/a' : r.holds ? 'yes' : '**no**';
+    lines.push(`| ${r.scenario} | ${r.metric} | ${fmt(r.measured)} ${r.unit} | ${ceiling} | ${r.ratio === undefined ? '' : r.ratio.toFixed(2)} | ${r.target} | ${holds}${r.note ? ` (${r.note})` : ''} |`);
+  }
+  return lines.join('\n');
+}
+
+/** A row judged against `ratio × ceiling`. */
+export function ratioRow(scenario: string, metric: string, measured: number, unit: string, ceiling: { name: string; value: number } | undefined, minRatio: number, note?: string): ResultRow {
+  if (!ceiling || !ceiling.value) return { scenario, metric, measured, unit, target: `≥ ${minRatio} × ceiling`, holds: null, note: note ?? 'no ceiling measured' };
+  const ratio = measured / ceiling.value;
+  return { scenario, metric, measured, unit, ceiling, ratio, target: `≥ ${minRatio} × ${ceiling.name}`, holds: ratio >= minRatio, note };
+}
+
+export function limitRow(scenario: string, metric: string, measured: number, unit: string, max: number, note?: string): ResultRow {
+  return { scenario, metric, measured, unit, target: `< ${max} ${unit}`, holds: measured < max, note };
+}
+
+export function writeResults(result: RunResult, files: string[]): void {
+  mkdirSync('bench/results', { recursive: true });
+  for (const f of files) writeFileSync(f, `${JSON.stringify(result, null, 2)}\n`);
+}

@@ -1,0 +1,211 @@
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { openStore, type StoreKind } from '../src/store/db.js';
+import { httpCeiling, pgbenchCeilings, sqliteInsertCeiling, type Ceilings } from './ceilings.js';
+import type { BenchContext } from './lib/context.js';
+import { call } from './lib/load.js';
+import { log, elapsed, sleep } from './lib/log.js';
+import { cliCommand, startServe, type ServeProc } from './lib/proc.js';
+import { limitRow, ratioRow, table, writeResults, type ResultRow, type RunResult } from './report.js';
+import { SCALES, seed, type Manifest } from './seed.js';
+import { decideAll, submitPending } from './scenarios/approval.js';
+import { exportCsv } from './scenarios/csv.js';
+import { expireMany } from './scenarios/expiry.js';
+import { submitAndDeliver, USER_SLICE } from './scenarios/lifecycle.js';
+import { measureReads, READ_PATHS } from './scenarios/reads.js';
+import { scaleOut } from './scenarios/scaleout.js';
+import { EM } from './lib/context.js';
+
+// npm run bench [-- --store sqlite|postgres] [--scale small|large] [--only lifecycle,approval,reads,csv,expiry,idle,scaleout]
+//               [--connections 16] [--read-seconds 8] [--reuse] [--server build|dist|src]
+// Seeds its own database, measures the ceilings, starts the real server as separate processes, drives it
+// over HTTP, prints a table and writes bench/results/latest.json (and <store>-<scale>.json).
+
+const SCENARIOS = ['idle', 'lifecycle', 'approval', 'reads', 'csv', 'expiry', 'scaleout'] as const;
+
+const { values: args } = parseArgs({
+  options: {
+    store: { type: 'string', default: 'sqlite' },
+    scale: { type: 'string', default: 'small' },
+    only: { type: 'string' },
+    connections: { type: 'string', default: '16' },
+    'read-seconds': { type: 'string', default: '8' },
+    requests: { type: 'string' },
+    reuse: { type: 'boolean', default: false },
+    server: { type: 'string', default: 'build' },
+  },
+});
+
+const kind = args.store as StoreKind;
+if (kind !== 'sqlite' && kind !== 'postgres') throw new Error('--store is sqlite or postgres');
+const scale = args.scale as 'small' | 'large';
+if (!(scale in SCALES)) throw new Error('--scale is small or large');
+const only = new Set(args.only ? args.only.split(',').map((s) => s.trim()) : SCENARIOS);
+for (const s of only) if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario '${s}': ${SCENARIOS.join(', ')}`);
+if (kind === 'sqlite') only.delete('scaleout');
+const connections = Number(args.connections);
+const lifecycleRequests = Number(args.requests ?? 3000);
+const approvalRequests = Math.min(1000, lifecycleRequests);
+
+/** PostgreSQL server of the bench (its own databases latchkey_bench_<scale> and latchkey_bench_pgbench are created there) */
+function pgUrl(): string {
+  const u = new URL(process.env.LATCHKEY_BENCH_PG_URL ?? 'postgres://root@127.0.0.1:5432/postgres');
+  u.pathname = `/latchkey_bench_${scale}`;
+  return u.toString();
+}
+const url = kind === 'sqlite' ? `sqlite:bench/.data/bench-${scale}.db` : pgUrl();
+const manifestFile = `bench/.data/manifest-${kind}-${scale}.json`;
+
+async function main(): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const t0 = Date.now();
+  mkdirSync('bench/.data', { recursive: true });
+  const cli = cliCommand(args.server as 'build' | 'dist' | 'src');
+  log(`bench: ${kind}, ${scale} scale, ${connections} connections, scenarios ${[...only].join(', ')}; server from ${cli.kind}`);
+
+  let manifest: Manifest;
+  if (args.reuse && existsSync(manifestFile)) {
+    manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest;
+    log(`bench: reusing the ${scale} database seeded at ${manifest.seededAt}`);
+  } else {
+    manifest = await seed(url, scale, SCALES[scale]);
+    writeFileSync(manifestFile, JSON.stringify(manifest));
+  }
+
+  const ceilings: Ceilings = {};
+  ceilings.http = await httpCeiling(connections, 5000);
+  if (kind === 'postgres') Object.assign(ceilings, await (async () => { const c = await pgbenchCeilings(url, connections, 10); return { pgbenchTpcb: c.tpcb, pgbenchSelect: c.select }; })());
+  else ceilings.sqliteInsert = sqliteInsertCeiling('bench/.data', 3000);
+
+  const store = openStore(url, { poolSize: 4 });
+  const rows: ResultRow[] = [];
+  const details: Record<string, unknown> = {};
+  const smallFile = `bench/results/${kind}-small.json`;
+  let smallP95: Record<string, number> | undefined;
+  if (scale === 'large' && existsSync(smallFile)) {
+    const small = JSON.parse(readFileSync(smallFile, 'utf8')) as RunResult;
+    smallP95 = (small.details.reads as Record<string, { p95: number }> | undefined)
+      ? Object.fromEntries(Object.entries(small.details.reads as Record<string, { p95: number }>).map(([k, v]) => [k, v.p95])) : undefined;
+  }
+  const ctx: BenchContext = { kind, url, scale, manifest, cli: cli.args, connections, readMs: Number(args['read-seconds']) * 1000, store, ceilings, rows, details, smallP95 };
+  const writeCeiling = kind === 'postgres'
+    ? (ceilings.pgbenchTpcb ? { name: 'pgbench TPS', value: ceilings.pgbenchTpcb } : undefined)
+    : (ceilings.http ? { name: 'HTTP ceiling', value: ceilings.http } : undefined);
+  const writeRatio = kind === 'postgres' ? 0.3 : 0.1;
+
+  let server: ServeProc | null = null;
+  const needsServer = ['idle', 'lifecycle', 'approval', 'reads', 'csv'].some((s) => only.has(s));
+  try {
+    if (needsServer) {
+      server = await startServe(cli.args, url, { worker: true });
+      // warm-up: a few of each kind of call, then let the process settle
+      for (let i = 0; i < 50; i++) {
+        await call(server.url, { path: `${EM}/accessPackages/filterByCurrentUser(on='allowedRequestor')`, token: manifest.loadUsers[i].token });
+        await call(server.url, { path: `${EM}/assignments/filterByCurrentUser(on='target')`, token: manifest.loadUsers[i].token });
+        await call(server.url, { path: `${EM}/catalogs`, token: manifest.adminToken });
+      }
+      await sleep(2000);
+      const rss = server.rssMb();
+      details.idle = { rssMb: rss, server: cli.kind };
+      if (only.has('idle')) rows.push({ ...limitRow('idle', `resident memory of serve after start and warm-up (${cli.kind})`, rss, 'MB', 150), target: '≤ 150 MB', holds: rss <= 150 });
+      log(`idle: ${rss.toFixed(0)} MB resident`);
+    }
+
+    if (only.has('lifecycle')) {
+      log(`lifecycle: ${lifecycleRequests} userAdd requests, no approval`);
+      const r = await submitAndDeliver(ctx, [server!.url], lifecycleRequests, 0);
+      details.lifecycle = { ...r, requestIds: undefined };
+      rows.push(ratioRow('lifecycle', 'requests delivered/s', r.rate, '/s', writeCeiling, writeRatio, `${r.delivered}/${r.accepted} delivered`));
+      rows.push(limitRow('lifecycle', 'submit→delivered p99', r.p99, 'ms', 1000, `p50 ${r.p50.toFixed(0)}, p95 ${r.p95.toFixed(0)}`));
+    }
+
+    let pending: Awaited<ReturnType<typeof submitPending>> | null = null;
+    if (only.has('approval') || only.has('reads')) {
+      log(`approval: setting up ${approvalRequests} pending requests`);
+      pending = await submitPending(ctx, server!.url, approvalRequests, USER_SLICE);
+    }
+
+    if (only.has('reads')) {
+      log('reads');
+      const r = await measureReads(ctx, server!.url);
+      details.reads = r;
+      for (const p of READ_PATHS) {
+        const m = r[p.name];
+        if (scale === 'small') {
+          rows.push(ratioRow('read paths', `${p.name} req/s`, m.rps, '/s', ceilings.http ? { name: 'HTTP ceiling', value: ceilings.http } : undefined, 0.3, `p50 ${m.p50.toFixed(1)} ms, p95 ${m.p95.toFixed(1)} ms`));
+        } else {
+          const small = ctx.smallP95?.[p.name];
+          rows.push({
+            scenario: 'read paths', metric: `${p.name} p95`, measured: m.p95, unit: 'ms', target: '≤ 2 × p95 at small scale',
+            ratio: small ? m.p95 / small : undefined, holds: small ? m.p95 <= 2 * small : null,
+            note: small ? `small p95 ${small.toFixed(1)} ms; ${m.rps.toFixed(0)} req/s` : 'no small-scale result to compare with',
+          });
+        }
+      }
+    }
+
+    if (only.has('approval') && pending) {
+      log('approval: deciding');
+      const r = await decideAll(ctx, server!.url, pending);
+      details.approval = r;
+      rows.push(ratioRow('approval', 'decisions/s', r.http.rps, '/s', writeCeiling, writeRatio, `${r.decided} decided, ${r.delivered} delivered`));
+      rows.push(limitRow('approval', 'approve→delivered p99', r.p99, 'ms', 1000, `p50 ${r.p50.toFixed(0)}, p95 ${r.p95.toFixed(0)}`));
+    }
+
+    if (only.has('csv')) {
+      log('csv export');
+      const r = await exportCsv(ctx, server!);
+      details.csv = r;
+      rows.push(ratioRow('csv export', 'rows/s', r.rowsPerSecond, '/s', { name: 'raw driver rows/s', value: r.rawRowsPerSecond }, 0.5, `${r.rows} rows`));
+      const growth = r.rssPeakMb - r.rssBeforeMb;
+      rows.push({ scenario: 'csv export', metric: 'server memory growth', measured: growth, unit: 'MB', target: '≤ 64 MB', holds: growth <= 64, note: `${r.rssBeforeMb.toFixed(0)} → ${r.rssPeakMb.toFixed(0)} MB` });
+    }
+  } finally {
+    await server?.stop();
+  }
+
+  if (only.has('expiry')) {
+    const count = Math.min(100_000, manifest.spec.assignments);
+    log(`expiry: ${count} assignments due at once`);
+    const r = await expireMany(ctx, count, kind === 'sqlite' ? 900_000 : 1_200_000);
+    details.expiry = r;
+    const ceiling = kind === 'postgres'
+      ? (ceilings.pgbenchTpcb ? { name: 'pgbench TPS', value: ceilings.pgbenchTpcb } : undefined)
+      : (ceilings.sqliteInsert ? { name: 'SQLite insert tx/s', value: ceilings.sqliteInsert } : undefined);
+    rows.push(ratioRow('expiry', 'expired and revoked/s', r.rate, '/s', ceiling, kind === 'postgres' ? 1 : 0.2, `${r.revoked}/${r.count} in ${r.seconds.toFixed(0)} s`));
+  }
+
+  if (only.has('scaleout')) {
+    log(`scale-out: 2 serve + 2 worker, ${lifecycleRequests} requests`);
+    const r = await scaleOut(ctx, lifecycleRequests, 2 * USER_SLICE);
+    details.scaleout = { ...r, run: { ...r.run, requestIds: undefined } };
+    const clean = r.duplicateGrants === 0 && r.duplicateAssignments === 0 && r.lost === 0 && r.stuckJobs === 0;
+    rows.push({ scenario: 'scale-out', metric: 'duplicates / lost / stuck', measured: r.duplicateGrants + r.duplicateAssignments + r.lost + r.stuckJobs, unit: '', target: '0', holds: clean,
+      note: `dup grants ${r.duplicateGrants}, dup assignments ${r.duplicateAssignments}, lost ${r.lost}, stuck jobs ${r.stuckJobs}` });
+    const single = (details.lifecycle as { rate?: number } | undefined)?.rate;
+    rows.push({
+      scenario: 'scale-out', metric: 'requests delivered/s', measured: r.run.rate, unit: '/s', target: '≥ single-process run',
+      ceiling: single ? { name: 'single process', value: single } : undefined, ratio: single ? r.run.rate / single : undefined, holds: single ? r.run.rate >= single : null,
+      note: `p99 submit→delivered ${r.run.p99.toFixed(0)} ms`,
+    });
+  }
+
+  await store.close();
+  const result: RunResult = {
+    startedAt, finishedAt: new Date().toISOString(), store: kind, scale, server: cli.kind, connections,
+    machine: { cpus: cpus().length, node: process.version },
+    seed: { ...manifest.spec, seedSeconds: manifest.seedSeconds, reused: !!args.reuse },
+    ceilings: { ...ceilings }, rows, details,
+  };
+  const files = ['bench/results/latest.json'];
+  if (!args.only) files.push(`bench/results/${kind}-${scale}.json`);
+  writeResults(result, files);
+  process.stdout.write(`\n${table(rows)}\n\n`);
+  log(`bench: done in ${elapsed(t0)}; wrote ${files.join(', ')}`);
+}
+
+main().then(() => process.exit(0), (e: unknown) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,325 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { RoleDefinitionIds } from '../src/domain/authorization.js';
+import { policyToRow, selfAddAudience, type Policy, type SubjectSet } from '../src/domain/policy.js';
+import { groupRoleOriginId, roleScopeId } from '../src/domain/resources.js';
+import { openStore, parseDatabaseUrl } from '../src/store/db.js';
+import { migrateToLatest } from '../src/store/migrate.js';
+import { hashToken } from '../src/services/tokens.js';
+import { createBulkLoader, type BulkLoader, type Cell } from './lib/bulk.js';
+import { log, elapsed } from './lib/log.js';
+
+// Bulk seeding straight into the store, shaped like the rows the application writes (see
+// src/services/lifecycle/*): users; groups nested four deep with users in the leaves; catalogs; packages,
+// each with one group resource (Member and Owner roles, root scope), one resource role in the package and
+// one policy; a set of packages whose policy needs one approval stage; and delivered assignments, each with
+// the userAdd request that created it, its delivered grant, the group membership the grant gave, and the
+// finished fulfil job. Audit events and outbox mail of seeded history are not written (nothing reads them
+// in the scenarios). Packages in the "lifecycle" set get no seeded assignments, so any user may request them.
+
+export interface ScaleSpec {
+  users: number;
+  groups: number;
+  packages: number;
+  assignments: number;
+}
+
+export const SCALES: Record<'small' | 'large', ScaleSpec> = {
+  small: { users: 10_000, groups: 2_000, packages: 1_000, assignments: 100_000 },
+  large: { users: 100_000, groups: 20_000, packages: 20_000, assignments: 3_000_000 },
+};
+
+export interface Manifest {
+  url: string;
+  scale: string;
+  spec: ScaleSpec;
+  seededAt: string;
+  adminToken: string;
+  /** users with API tokens, for load; none of them holds a lifecycle or approval package */
+  loadUsers: { id: string; token: string }[];
+  approvers: { id: string; token: string }[];
+  /** the package every user holds (CSV export) */
+  bigPackageId: string;
+  lifecyclePackageIds: string[];
+  /** approval package id → its approver's index in `approvers` */
+  approvalPackages: { id: string; approver: number }[];
+  seedSeconds: number;
+}
+
+const LOAD_USERS = 4_000;
+const APPROVERS = 20;
+const PACKAGES_PER_CATALOG = 50;
+
+const token = () => `lk_${randomBytes(32).toString('base64url')}`;
+
+function noApprovalPolicy(id: string, accessPackageId: string, at: string, scope: { kind: 'all' } | { kind: 'group'; groupId: string }): Policy {
+  const targets: SubjectSet[] = scope.kind === 'group' ? [{ '@odata.type': '#microsoft.graph.groupMembers', groupId: scope.groupId, description: null }] : [];
+  return {
+    id, accessPackageId, displayName: 'Self-service', description: null,
+    allowedTargetScope: scope.kind === 'group' ? 'specificDirectoryUsers' : 'allMemberUsers',
+    specificAllowedTargets: targets,
+    expiration: { type: 'noExpiration', endDateTime: null, duration: null },
+    requestorSettings: {
+      enableTargetsToSelfAddAccess: true, enableTargetsToSelfUpdateAccess: false, enableTargetsToSelfRemoveAccess: true, allowCustomAssignmentSchedule: false,
+      enableOnBehalfRequestorsToAddAccess: false, enableOnBehalfRequestorsToUpdateAccess: false, enableOnBehalfRequestorsToRemoveAccess: false,
+      onBehalfRequestors: [], acceptRequests: true,
+    },
+    requestApprovalSettings: { isApprovalRequiredForAdd: false, isApprovalRequiredForUpdate: false, isRequestorJustificationRequired: false, stages: [] },
+    questions: [], notificationSettings: { isAssignmentNotificationDisabled: false }, reviewSettings: null, createdAt: at, modifiedAt: at,
+  };
+}
+
+function approvalPolicy(id: string, accessPackageId: string, at: string, approverId: string): Policy {
+  const p = noApprovalPolicy(id, accessPackageId, at, { kind: 'all' });
+  return {
+    ...p, displayName: 'With approval',
+    requestApprovalSettings: {
+      isApprovalRequiredForAdd: true, isApprovalRequiredForUpdate: false, isRequestorJustificationRequired: false,
+      stages: [{
+        durationBeforeAutomaticDenial: 'P14D', durationBeforeEscalation: 'PT0S', isApproverJustificationRequired: false, isEscalationEnabled: false,
+        primaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: approverId, description: null }],
+        fallbackPrimaryApprovers: [], escalationApprovers: [], fallbackEscalationApprovers: [], approvalsRequired: 1,
+      }],
+    },
+  };
+}
+
+const POLICY_COLUMNS = ['id', 'access_package_id', 'display_name', 'description', 'allowed_target_scope', 'specific_allowed_targets', 'expiration',
+  'requestor_settings', 'request_approval_settings', 'review_settings', 'notification_settings', 'automatic_request_settings', 'questions', 'created_at', 'modified_at'];
+const policyCells = (p: Policy): Cell[] => {
+  const r = policyToRow(p);
+  return [r.id, r.accessPackageId, r.displayName, r.description, r.allowedTargetScope, r.specificAllowedTargets, r.expiration, r.requestorSettings,
+    r.requestApprovalSettings, r.reviewSettings, r.notificationSettings, r.automaticRequestSettings, r.questions, r.createdAt, r.modifiedAt];
+};
+
+/** Empties (PostgreSQL: recreates) the bench database. */
+export async function resetDatabase(url: string): Promise<void> {
+  const loc = parseDatabaseUrl(url);
+  if (loc.kind === 'sqlite') {
+    const { rmSync } = await import('node:fs');
+    for (const suffix of ['', '-wal', '-shm']) rmSync(loc.target + suffix, { force: true });
+    return;
+  }
+  const u = new URL(loc.target);
+  const name = u.pathname.slice(1);
+  u.pathname = '/postgres';
+  const admin = openStore(u.toString(), { poolSize: 1 });
+  const { sql } = await import('kysely');
+  await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${name} and pid <> pg_backend_pid()`.execute(admin.db);
+  await sql.raw(`drop database if exists "${name}"`).execute(admin.db);
+  await sql.raw(`create database "${name}"`).execute(admin.db);
+  await admin.close();
+}
+
+export async function seed(url: string, scale: string, spec: ScaleSpec): Promise<Manifest> {
+  const t0 = Date.now();
+  await resetDatabase(url);
+  const store = openStore(url, { poolSize: 4 });
+  await migrateToLatest(store.db);
+  const loc = parseDatabaseUrl(url);
+  let raw: BetterSqlite3.Database | null = null;
+  let bulk: BulkLoader;
+  if (loc.kind === 'sqlite') {
+    // migrations went through the application's store; the rows go through a raw handle on the same file
+    await store.close();
+    raw = new BetterSqlite3(loc.target);
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = OFF');
+    bulk = createBulkLoader({ raw });
+  } else {
+    bulk = createBulkLoader({ store });
+  }
+  const now = new Date();
+  const at = now.toISOString();
+  const ago = (sec: number) => new Date(now.getTime() - sec * 1000).toISOString();
+
+  // ---- users: load users first (they get tokens), then approvers, the admin, everyone else
+  const userIds = Array.from({ length: spec.users }, () => randomUUID());
+  const approverIds = Array.from({ length: APPROVERS }, () => randomUUID());
+  const adminId = randomUUID();
+  const userRows: Cell[][] = [];
+  const userRow = (id: string, name: string, upn: string, managerId: string | null): Cell[] =>
+    [id, name, upn, upn.toLowerCase(), upn, name.replace(/\s/g, ''), name.split(' ')[0], name.split(' ')[1] ?? null, 'Bench', 'Engineer', managerId, 'Member', 1, null, at, at, null, null, 0];
+  const USER_COLUMNS = ['id', 'display_name', 'user_principal_name', 'upn_key', 'mail', 'mail_nickname', 'given_name', 'surname', 'department', 'job_title',
+    'manager_id', 'user_type', 'account_enabled', 'connected_organization_id', 'created_at', 'modified_at', 'blocked_at', 'delete_after', 'governed'];
+  const USER_INTS = ['account_enabled', 'governed'];
+  for (let i = 0; i < spec.users; i++) {
+    userRows.push(userRow(userIds[i], `User ${i}`, `user${i}@bench.example`, i >= 100 ? userIds[i % 100] : null));
+    if (userRows.length === 50_000) {
+      await bulk.insert({ table: 'users', columns: USER_COLUMNS, ints: USER_INTS }, userRows.splice(0));
+      log(`seed: users ${i + 1}/${spec.users} (${elapsed(t0)})`);
+    }
+  }
+  for (let k = 0; k < APPROVERS; k++) userRows.push(userRow(approverIds[k], `Approver ${k}`, `approver${k}@bench.example`, null));
+  userRows.push(userRow(adminId, 'Bench Admin', 'admin@bench.example', null));
+  await bulk.insert({ table: 'users', columns: USER_COLUMNS, ints: USER_INTS }, userRows.splice(0));
+  log(`seed: ${spec.users + APPROVERS + 1} users (${elapsed(t0)})`);
+
+  // ---- tokens and the administrator role
+  const adminToken = token();
+  const loadUsers = userIds.slice(0, Math.min(LOAD_USERS, spec.users)).map((id) => ({ id, token: token() }));
+  const approvers = approverIds.map((id) => ({ id, token: token() }));
+  const tokenRows: Cell[][] = [...loadUsers, ...approvers, { id: adminId, token: adminToken }]
+    .map((u) => [randomUUID(), u.id, 'bench', hashToken(u.token), at, null, null]);
+  await bulk.insert({ table: 'api_tokens', columns: ['id', 'user_id', 'name', 'token_hash', 'created_at', 'last_used_at', 'revoked_at'] }, tokenRows);
+  await bulk.insert({ table: 'role_assignments', columns: ['id', 'principal_id', 'role_definition_id', 'app_scope_id', 'catalog_id', 'created_at'] },
+    [[randomUUID(), adminId, RoleDefinitionIds.administrator, '/', null, at]]);
+
+  // ---- groups: four levels, each twice the size of the one above; every group but the roots sits in a parent
+  const levels = [1, 2, 4, 8].map((w) => Math.max(1, Math.floor((spec.groups * w) / 15)));
+  levels[3] = spec.groups - levels[0] - levels[1] - levels[2];
+  const groupIds = Array.from({ length: spec.groups }, () => randomUUID());
+  const levelStart = [0, levels[0], levels[0] + levels[1], levels[0] + levels[1] + levels[2]];
+  await bulk.insert({
+    table: 'groups', columns: ['id', 'display_name', 'description', 'mail', 'mail_nickname', 'mail_enabled', 'security_enabled', 'created_at', 'modified_at'],
+    ints: ['mail_enabled', 'security_enabled'],
+  }, groupIds.map((id, i) => [id, `Group ${i}`, null, null, `group${i}`, 0, 1, at, at]));
+  const memberRows: Cell[][] = [];
+  for (let l = 1; l < 4; l++) {
+    for (let j = 0; j < levels[l]; j++) {
+      memberRows.push([groupIds[levelStart[l - 1] + (j % levels[l - 1])], groupIds[levelStart[l] + j], 'group', at]);
+    }
+  }
+  // every user is in two leaf groups
+  for (let i = 0; i < spec.users; i++) {
+    memberRows.push([groupIds[levelStart[3] + (i % levels[3])], userIds[i], 'user', at]);
+    memberRows.push([groupIds[levelStart[3] + ((i * 7 + 3) % levels[3])], userIds[i], 'user', at]);
+  }
+  const MEMBER = { table: 'group_members', columns: ['group_id', 'member_id', 'member_type', 'created_at'], ignoreConflicts: true };
+  await bulk.insert(MEMBER, memberRows.splice(0));
+  log(`seed: ${spec.groups} groups in 4 levels ${levels.join('/')} (${elapsed(t0)})`);
+
+  // ---- catalogs, resources, packages, role scopes, policies
+  const catalogs = Math.ceil(spec.packages / PACKAGES_PER_CATALOG);
+  const catalogIds = Array.from({ length: catalogs }, () => randomUUID());
+  await bulk.insert({
+    table: 'catalogs', columns: ['id', 'display_name', 'description', 'state', 'is_externally_visible', 'catalog_type', 'created_at', 'modified_at'],
+    ints: ['is_externally_visible'],
+  }, catalogIds.map((id, i) => [id, `Catalog ${i}`, null, 'published', 1, 'userManaged', at, at]));
+
+  const packageIds = Array.from({ length: spec.packages }, () => randomUUID());
+  const packageGroup = (p: number) => groupIds[p % spec.groups];
+  /** the Member role of each package's group resource, and its root scope */
+  const memberRole: string[] = [];
+  const rootScope: string[] = [];
+  const policyIds: string[] = [];
+  const nLifecycle = Math.min(200, Math.max(10, Math.floor(spec.packages / 10)));
+  const nApproval = Math.min(100, Math.max(5, Math.floor(spec.packages / 20)));
+  // package 0 is the big one, then the lifecycle set, then the approval set, then the rest
+  const lifecycleIdx = Array.from({ length: nLifecycle }, (_, i) => 1 + i);
+  const approvalIdx = Array.from({ length: nApproval }, (_, i) => 1 + nLifecycle + i);
+  const regularIdx = Array.from({ length: spec.packages - 1 - nLifecycle - nApproval }, (_, i) => 1 + nLifecycle + nApproval + i);
+  const approvalOf = new Map(approvalIdx.map((p, k) => [p, k % APPROVERS]));
+
+  const resources: Cell[][] = [];
+  const roles: Cell[][] = [];
+  const scopes: Cell[][] = [];
+  const resourceRequests: Cell[][] = [];
+  const packages: Cell[][] = [];
+  const roleScopes: Cell[][] = [];
+  const policies: Cell[][] = [];
+  const audience: Cell[][] = [];
+  const flush = async () => {
+    await bulk.insert({ table: 'resources', columns: ['id', 'catalog_id', 'origin_system', 'origin_id', 'display_name', 'description', 'resource_type', 'attributes', 'created_at', 'modified_at'] }, resources.splice(0));
+    await bulk.insert({ table: 'resource_roles', columns: ['id', 'resource_id', 'origin_system', 'origin_id', 'display_name', 'description'] }, roles.splice(0));
+    await bulk.insert({ table: 'resource_scopes', columns: ['id', 'resource_id', 'origin_system', 'origin_id', 'display_name', 'description', 'is_root_scope'], ints: ['is_root_scope'] }, scopes.splice(0));
+    await bulk.insert({ table: 'resource_requests', columns: ['id', 'catalog_id', 'resource_id', 'request_type', 'state', 'requestor_id', 'created_at'] }, resourceRequests.splice(0));
+    await bulk.insert({ table: 'access_packages', columns: ['id', 'catalog_id', 'display_name', 'description', 'is_hidden', 'created_at', 'modified_at'], ints: ['is_hidden'] }, packages.splice(0));
+    await bulk.insert({ table: 'resource_role_scopes', columns: ['id', 'access_package_id', 'role_id', 'scope_id', 'created_at'] }, roleScopes.splice(0));
+    await bulk.insert({ table: 'assignment_policies', columns: POLICY_COLUMNS }, policies.splice(0));
+    // the self-add audience index of migration 0005, as src/store/policy-audience.ts writes it
+    await bulk.insert({ table: 'assignment_policy_audience', columns: ['policy_id', 'access_package_id', 'subject_kind', 'subject_id'] }, audience.splice(0));
+  };
+  for (let p = 0; p < spec.packages; p++) {
+    const catalogId = catalogIds[Math.floor(p / PACKAGES_PER_CATALOG)];
+    const groupId = packageGroup(p);
+    const resourceId = randomUUID();
+    resources.push([resourceId, catalogId, 'AadGroup', groupId, `Group ${p % spec.groups}`, null, 'Security group', '[]', at, at]);
+    const member = randomUUID();
+    const scope = randomUUID();
+    memberRole.push(member);
+    rootScope.push(scope);
+    roles.push([member, resourceId, 'AadGroup', groupRoleOriginId('Member', groupId), 'Member', null]);
+    roles.push([randomUUID(), resourceId, 'AadGroup', groupRoleOriginId('Owner', groupId), 'Owner', null]);
+    scopes.push([scope, resourceId, 'AadGroup', groupId, 'Root', 'Root Scope', 1]);
+    resourceRequests.push([randomUUID(), catalogId, resourceId, 'adminAdd', 'delivered', adminId, at]);
+    packages.push([packageIds[p], catalogId, p === 0 ? 'Everyone' : `Package ${p}`, null, 0, at, at]);
+    roleScopes.push([roleScopeId(member, scope), packageIds[p], member, scope, at]);
+    const policyId = randomUUID();
+    policyIds.push(policyId);
+    const approver = approvalOf.get(p);
+    // one regular package in four limits who may request it to the members of a top-level group (evaluated through nesting)
+    const policy = approver !== undefined
+      ? approvalPolicy(policyId, packageIds[p], at, approverIds[approver])
+      : noApprovalPolicy(policyId, packageIds[p], at, p > 1 + nLifecycle + nApproval && p % 4 === 0 ? { kind: 'group', groupId: groupIds[p % levels[0]] } : { kind: 'all' });
+    policies.push(policyCells(policy));
+    for (const e of selfAddAudience(policy)) audience.push([policy.id, policy.accessPackageId, e.kind, e.subjectId]);
+    if (packages.length === 5_000) await flush();
+  }
+  await flush();
+  log(`seed: ${catalogs} catalogs, ${spec.packages} packages (${nLifecycle} for lifecycle, ${nApproval} with approval) (${elapsed(t0)})`);
+
+  // ---- assignments: the big package for every user, then the rest spread over the regular packages
+  const ASSIGNMENT_COLUMNS = ['id', 'access_package_id', 'policy_id', 'target_id', 'state', 'status', 'start_at', 'end_at', 'expired_at', 'created_at', 'modified_at',
+    'request_id', 'justification', 'answers', 'reminded14_at', 'reminded1_at'];
+  const REQUEST_COLUMNS = ['id', 'access_package_id', 'policy_id', 'assignment_id', 'request_type', 'state', 'status', 'requestor_id', 'target_id', 'target_email',
+    'justification', 'answers', 'schedule', 'idempotency_key', 'created_at', 'completed_at', 'start_at', 'end_at', 'modified_at', 'reason'];
+  const GRANT_COLUMNS = ['id', 'assignment_id', 'resource_role_id', 'resource_scope_id', 'target_id', 'state', 'attempts', 'last_error', 'next_attempt_at',
+    'delivered_at', 'revoked_at', 'created_at', 'modified_at', 'request_id'];
+  const JOB_COLUMNS = ['id', 'kind', 'payload', 'run_at', 'attempts', 'lease_owner', 'lease_expires_at', 'last_error', 'dedupe_key', 'created_at', 'done_at'];
+  const a: Cell[][] = [];
+  const r: Cell[][] = [];
+  const g: Cell[][] = [];
+  const m: Cell[][] = [];
+  const j: Cell[][] = [];
+  const flushAssignments = async () => {
+    await bulk.insert({ table: 'assignment_requests', columns: REQUEST_COLUMNS }, r.splice(0));
+    await bulk.insert({ table: 'assignments', columns: ASSIGNMENT_COLUMNS }, a.splice(0));
+    await bulk.insert({ table: 'grants', columns: GRANT_COLUMNS, ints: ['attempts'] }, g.splice(0));
+    await bulk.insert(MEMBER, m.splice(0));
+    await bulk.insert({ table: 'jobs', columns: JOB_COLUMNS, ints: ['attempts'] }, j.splice(0));
+  };
+  const total = Math.max(spec.assignments, spec.users);
+  const R = regularIdx.length;
+  for (let n = 0; n < total; n++) {
+    const u = n % spec.users;
+    const k = Math.floor(n / spec.users);
+    // k = 0: the big package; k ≥ 1: distinct regular packages per user (k < R keeps them distinct)
+    const p = k === 0 ? 0 : regularIdx[(u * 31 + k - 1) % R];
+    const created = ago(total - n + 60);
+    const done = ago(total - n + 59);
+    const assignmentId = randomUUID();
+    const requestId = randomUUID();
+    r.push([requestId, packageIds[p], policyIds[p], assignmentId, 'userAdd', 'delivered', 'Delivered', userIds[u], userIds[u], null, null, '[]', '{}', null,
+      created, done, created, null, done, null]);
+    a.push([assignmentId, packageIds[p], policyIds[p], userIds[u], 'delivered', 'Delivered', created, null, null, created, done, requestId, null, '[]', null, null]);
+    g.push([randomUUID(), assignmentId, memberRole[p], rootScope[p], userIds[u], 'delivered', 1, null, null, done, null, created, done, requestId]);
+    m.push([packageGroup(p), userIds[u], 'user', done]);
+    j.push([randomUUID(), 'fulfil', JSON.stringify({ assignmentId }), created, 1, null, null, null, null, created, done]);
+    if (a.length === 50_000) {
+      await flushAssignments();
+      log(`seed: assignments ${n + 1}/${total} (${elapsed(t0)})`);
+    }
+  }
+  await flushAssignments();
+  log(`seed: ${total} assignments with requests, grants, memberships and jobs (${elapsed(t0)})`);
+
+  if (raw) {
+    // no ANALYZE: a SQLite deployment does not run it either, so the planner works as it would there
+    raw.pragma('wal_checkpoint(TRUNCATE)');
+    raw.close();
+  } else {
+    // what autovacuum would do shortly after a bulk load
+    const { sql } = await import('kysely');
+    await sql`analyze`.execute(store.db);
+    await store.close();
+  }
+  const seedSeconds = (Date.now() - t0) / 1000;
+  log(`seed: done in ${seedSeconds.toFixed(1)} s`);
+  return {
+    url, scale, spec, seededAt: at, adminToken, loadUsers, approvers, bigPackageId: packageIds[0],
+    lifecyclePackageIds: lifecycleIdx.map((p) => packageIds[p]),
+    approvalPackages: approvalIdx.map((p) => ({ id: packageIds[p], approver: approvalOf.get(p)! })),
+    seedSeconds,
+  };
+}
