@@ -130,6 +130,11 @@ describe('My Access portal', () => {
 
   it('the hidden package opens from its direct link; Alan requests it, then cancels that request in his history', async () => {
     const page = alanPage;
+    // a package whose policies do not cover Alan opens, but offers no form
+    await page.goto(`/myaccess/packages/${await packageId('Sales tools')}`);
+    await page.getByText('You cannot request this access package').waitFor();
+    await page.goto('/myaccess/packages/00000000-0000-0000-0000-000000000000');
+    await page.getByText('This access package does not exist, or the link is wrong.').waitFor();
     await page.goto(`/myaccess/packages/${ids.finance}`);
     await page.getByRole('heading', { name: 'Finance reports (pilot)', level: 1 }).waitFor();
     await page.getByLabel(/Business justification \(required\)/).fill('Quarter close.');
@@ -195,8 +200,18 @@ describe('My Access portal', () => {
 
   it('Alan sees the access delivered, gets Production read access, extends it near its end; longer access cannot be extended yet', async () => {
     const page = alanPage;
-    // Production read access needs no approval and lasts 7 days: within the extension window at once
+    // Production read access needs no approval, lasts at most 7 days and lets Alan choose the dates: he
+    // asks for 3 days, so it is within the extension window at once
     await page.goto(`/myaccess/packages/${ids.prod}`);
+    await page.getByRole('checkbox', { name: 'Request for a specific period' }).check();
+    const inThreeDays = await page.evaluate(() => {
+      const d = new Date(Date.now() + 3 * 86_400_000);
+      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+    });
+    await page.getByLabel('End date').fill('2020-01-01');
+    await page.getByRole('button', { name: 'Submit request' }).click();
+    await page.getByText('The end must be on or after the start.').waitFor();
+    await page.getByLabel('End date').fill(inThreeDays);
     await page.getByRole('button', { name: 'Submit request' }).click();
     await page.getByText('Your request was submitted.').waitFor();
 
@@ -230,6 +245,17 @@ describe('My Access portal', () => {
     assert.ok(new Date(afterEnd) > new Date(before), `the end moved later: ${before} → ${afterEnd}`);
     const requests = await admin(`${EM}/assignmentRequests?$filter=accessPackage/id eq '${ids.prod}' and requestType eq 'userUpdate'`);
     assert.equal(requests.value.length, 1, 'one userUpdate request');
+
+    // Alan gives up Release engineering: it leaves the active list and shows under Expired
+    await release.getByRole('button', { name: 'Remove my access to Release engineering' }).click();
+    await page.getByRole('dialog', { name: 'Remove my access' }).getByRole('button', { name: 'Remove my access' }).click();
+    await page.getByText('Your access to Release engineering is being removed.').waitFor();
+    await release.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Expired' }).click();
+    await page.getByRole('row').filter({ hasText: 'Release engineering' }).waitFor();
+    await screenshot(page, 'myaccess-my-access-expired');
+    const removal = await admin(`${EM}/assignmentRequests?$filter=accessPackage/id eq '${ids.release}' and requestType eq 'userRemove'`);
+    assert.equal(removal.value.length, 1, 'one userRemove request');
   });
 
   it('works at phone width (390px)', async () => {

@@ -52,16 +52,16 @@ export function HistoryPage() {
                   </td>
                   <td data-label="Actions">
                     <div className="ma-row-actions">
-                    <button type="button" onClick={() => setShown(r)} aria-label={`Details of the request for ${r.accessPackage?.displayName ?? 'a package'}`}>
-                      Details
-                    </button>
-                    {CANCELLABLE_STATES.includes(r.state) && (
-                      <button type="button" className="danger" onClick={() => setCancelling(r)} aria-label={`Cancel the request for ${r.accessPackage?.displayName ?? 'a package'}`}>
-                        Cancel
+                      <button type="button" onClick={() => setShown(r)} aria-label={`Details of the request for ${r.accessPackage?.displayName ?? 'a package'}`}>
+                        Details
                       </button>
-                    )}
-                  </div>
-</td>
+                      {CANCELLABLE_STATES.includes(r.state) && (
+                        <button type="button" className="danger" onClick={() => setCancelling(r)} aria-label={`Cancel the request for ${r.accessPackage?.displayName ?? 'a package'}`}>
+                          Cancel
+                        </button>
+                      )}
+                    </div>
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -139,31 +139,31 @@ function AccessRow({
         {view === 'expired' ? (
           formatDate(a.expiredDateTime ?? end)
         ) : end ? (
-          <>
+          <span>
             {formatDate(end)}
             {left !== null && left <= EXTEND_WINDOW_DAYS && <span className="ma-soon"> · ends in {left <= 1 ? 'less than a day' : `${left} days`}</span>}
-          </>
+          </span>
         ) : (
           'Never'
         )}
       </td>
       {view === 'active' && (
         <td data-label="Actions">
-                    <div className="ma-row-actions">
-          <ActionButton disabledReason={extendWhy} onClick={() => onExtend(a)} aria-label={`Extend ${name}`}>
-            Extend
-          </ActionButton>
-          <ActionButton className="danger" disabledReason={removeWhy} onClick={() => onRemove(a)} aria-label={`Remove my access to ${name}`}>
-            Remove
-          </ActionButton>
-          {extendWhy && (
-            // the button's description already carries the reason for screen readers
-            <small className="ma-why" aria-hidden="true">
-              {extendWhy}
-            </small>
-          )}
-        </div>
-</td>
+          <div className="ma-row-actions">
+            <ActionButton disabledReason={extendWhy} onClick={() => onExtend(a)} aria-label={`Extend ${name}`}>
+              Extend
+            </ActionButton>
+            <ActionButton className="danger" disabledReason={removeWhy} onClick={() => onRemove(a)} aria-label={`Remove my access to ${name}`}>
+              Remove
+            </ActionButton>
+            {extendWhy && (
+              // the button's description already carries the reason for screen readers
+              <small className="ma-why" aria-hidden="true">
+                {extendWhy}
+              </small>
+            )}
+          </div>
+        </td>
       )}
     </tr>
   );

@@ -18,7 +18,15 @@ interface PackageView {
 const OPEN_STATES = ['submitted', 'pendingApproval', 'scheduled', 'delivering'];
 
 async function loadPackage(id: string, signal: AbortSignal): Promise<PackageView> {
-  const pkg = await api<AccessPackage>(`${EM}/accessPackages/${encodeURIComponent(id)}`, { signal });
+  let pkg: AccessPackage;
+  try {
+    pkg = await api<AccessPackage>(`${EM}/accessPackages/${encodeURIComponent(id)}`, { signal });
+  } catch (e) {
+    // the API's wording names permissions; a requestor only needs to know the link leads nowhere for them
+    if (e instanceof ApiError && (e.status === 404 || e.status === 400)) throw new Error('This access package does not exist, or the link is wrong.', { cause: e });
+    if (e instanceof ApiError && e.status === 403) throw new Error('You cannot open this access package: its catalog is not available to you.', { cause: e });
+    throw e;
+  }
   const [req, open, active] = await Promise.all([
     api<{ value: Requirements[] }>(`${EM}/accessPackages/${pkg.id}/getApplicablePolicyRequirements`, { method: 'POST', signal }),
     getPage<AssignmentRequest>(
@@ -49,11 +57,10 @@ export function RequestPage() {
 
   if (view.loading && !view.data) return <Loading what="the access package" />;
   if (view.error || !view.data) {
-    const notFound = view.error && /not found|does not exist|404/i.test(view.error);
     return (
       <section>
         <PageHeader title="Access package" />
-        <ErrorBanner error={notFound ? 'This access package does not exist, or the link is wrong.' : view.error} />
+        <ErrorBanner error={view.error} />
         <p>
           <Link to="/myaccess/packages">Back to access packages</Link>
         </p>
