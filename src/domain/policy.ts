@@ -326,6 +326,50 @@ export function isInScope(policy: Policy, subject: SubjectFacts): boolean {
   }
 }
 
+/** One entry of a policy's self-add audience: a broad scope (subjectId '*') or a user, group or connected organization it names. */
+export interface AudienceEntry {
+  kind: 'allMemberUsers' | 'allDirectoryUsers' | 'allConfiguredConnectedOrganizationUsers' | 'allExternalUsers' | 'user' | 'group' | 'connectedOrganization';
+  subjectId: string;
+}
+
+/**
+ * Who may self-add under a policy, as rows an index can hold (table assignment_policy_audience): empty
+ * unless the policy accepts self-service add requests. A subject may request the package when one of
+ * audienceKeys(subject) is in the audience of one of its policies — exactly when selfServicePolicies(…,
+ * 'add') is non-empty (precedence only chooses among policies that match, it never empties the set).
+ */
+export function selfAddAudience(p: Policy): AudienceEntry[] {
+  if (!p.requestorSettings.acceptRequests || !p.requestorSettings.enableTargetsToSelfAddAccess) return [];
+  const scope = p.allowedTargetScope;
+  if (scope === 'allMemberUsers' || scope === 'allDirectoryUsers' || scope === 'allConfiguredConnectedOrganizationUsers' || scope === 'allExternalUsers') {
+    return [{ kind: scope, subjectId: '*' }];
+  }
+  const out = new Map<string, AudienceEntry>();
+  const add = (kind: AudienceEntry['kind'], id: string) => out.set(`${kind}:${id.toLowerCase()}`, { kind, subjectId: id.toLowerCase() });
+  for (const t of p.specificAllowedTargets) {
+    if (scope === 'specificDirectoryUsers' && t['@odata.type'] === `${T}singleUser`) add('user', t.userId);
+    if (scope === 'specificDirectoryUsers' && t['@odata.type'] === `${T}groupMembers`) add('group', t.groupId);
+    if (scope === 'specificConnectedOrganizationUsers' && t['@odata.type'] === `${T}connectedOrganizationMembers`) add('connectedOrganization', t.connectedOrganizationId);
+  }
+  return [...out.values()];
+}
+
+/** The audience entries a subject matches (the other half of selfAddAudience; mirrors isInScope). */
+export function audienceKeys(s: SubjectFacts): AudienceEntry[] {
+  const keys: AudienceEntry[] = [];
+  const member = s.userType === 'Member';
+  if (member) keys.push({ kind: 'allMemberUsers', subjectId: '*' });
+  if (s.userType === 'Member' || s.userType === 'Guest') keys.push({ kind: 'allDirectoryUsers', subjectId: '*' });
+  if (!member) keys.push({ kind: 'allExternalUsers', subjectId: '*' });
+  if (!member && s.connectedOrganizationId && s.connectedOrganizationState === 'configured') keys.push({ kind: 'allConfiguredConnectedOrganizationUsers', subjectId: '*' });
+  if (s.userId && s.userType !== null) {
+    keys.push({ kind: 'user', subjectId: s.userId.toLowerCase() });
+    for (const g of s.groupIds) keys.push({ kind: 'group', subjectId: g.toLowerCase() });
+  }
+  if (!member && s.connectedOrganizationId) keys.push({ kind: 'connectedOrganization', subjectId: s.connectedOrganizationId.toLowerCase() });
+  return keys;
+}
+
 /** Reference precedence (P1 strictest): the requestor chooses only among policies of the best tier they match. */
 export function scopePriority(scope: AllowedTargetScope): 1 | 2 | 3 | 4 | undefined {
   switch (scope) {

@@ -10,6 +10,7 @@ import type { AccessPackagesTable, ResourceRoleScopesTable } from '../store/sche
 import { findCatalog } from './catalogs.js';
 import { auditContext, type Caller, type ServiceDeps } from './deps.js';
 import { isUniqueViolation } from '../store/constraints.js';
+import { deletePolicyAudience } from '../store/policy-audience.js';
 import type { ResourceRoleRow, ResourceRow, ResourceScopeRow } from './resources.js';
 
 export type AccessPackageRow = AccessPackagesTable;
@@ -186,6 +187,7 @@ export function createAccessPackageService({ db, clock }: Pick<ServiceDeps, 'db'
           .execute();
         await tx.deleteFrom('incompatibleGroups').where('accessPackageId', '=', current.id).execute();
         await tx.deleteFrom('assignmentPolicies').where('accessPackageId', '=', current.id).execute();
+        await deletePolicyAudience(tx, { accessPackageId: current.id });
         await tx.deleteFrom('accessPackages').where('id', '=', current.id).execute();
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Delete access package', targetType: 'accessPackage', targetId: current.id, targetDisplayName: current.displayName,

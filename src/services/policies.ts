@@ -12,6 +12,7 @@ import {
 } from '../domain/policy.js';
 import { diffProperties, recordAudit } from '../store/audit.js';
 import type { Db, Tx } from '../store/db.js';
+import { deletePolicyAudience, writePolicyAudience } from '../store/policy-audience.js';
 import { auditContext, type Caller, type ServiceDeps } from './deps.js';
 
 // Assignment policies: validated Graph bodies stored as JSON settings, with every referenced user,
@@ -62,6 +63,7 @@ export function createPolicyService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
       const changes = diffProperties(auditView(current), auditView(next), POLICY_PROPERTIES);
       if (changes.length === 0) return current;
       await tx.updateTable('assignmentPolicies').set(policyToRow(next)).where('id', '=', current.id).execute();
+      await writePolicyAudience(tx, next);
       await recordAudit(tx, auditContext(caller, at), {
         activity: 'Update access package assignment policy', targetType: 'accessPackageAssignmentPolicy', targetId: current.id,
         targetDisplayName: next.displayName, modifiedProperties: changes,
@@ -104,6 +106,7 @@ export function createPolicyService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
         await checkReferences(tx, refs);
         const policy: Policy = { id: newId(), accessPackageId: pkg.id, ...settings, createdAt: at, modifiedAt: at };
         await tx.insertInto('assignmentPolicies').values(policyToRow(policy)).execute();
+        await writePolicyAudience(tx, policy);
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Create access package assignment policy', targetType: 'accessPackageAssignmentPolicy', targetId: policy.id,
           targetDisplayName: policy.displayName, modifiedProperties: diffProperties(null, auditView(policy), POLICY_PROPERTIES),
@@ -154,6 +157,7 @@ export function createPolicyService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
           throw new ConflictError(`Policy '${current.displayName}' has open requests; wait for them to complete or cancel them before deleting the policy.`, 'PolicyHasOpenRequests');
         }
         await tx.deleteFrom('assignmentPolicies').where('id', '=', current.id).execute();
+        await deletePolicyAudience(tx, { policyId: current.id });
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Delete access package assignment policy', targetType: 'accessPackageAssignmentPolicy', targetId: current.id, targetDisplayName: current.displayName,
         });

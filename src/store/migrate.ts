@@ -4,6 +4,7 @@ import * as m0001 from './migrations/0001_initial.js';
 import * as m0002orgs from './migrations/0002_orgs.js';
 import * as m0003lifecycle from './migrations/0003_lifecycle.js';
 import * as m0004sessions from './migrations/0004_sessions.js';
+import * as m0005performance from './migrations/0005_performance.js';
 import * as m0006oneGeneral from './migrations/0006_one_general_catalog.js';
 
 // Migrations are compiled into the program (not read from disk) so that the built CLI and the tests
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0002_orgs': m0002orgs,
   '0003_lifecycle': m0003lifecycle,
   '0004_sessions': m0004sessions,
+  '0005_performance': m0005performance,
   '0006_one_general_catalog': m0006oneGeneral,
 };
 

@@ -3,12 +3,14 @@ import { describe, it } from 'node:test';
 import { ValidationError } from '../../src/domain/errors.js';
 import {
   ALLOWED_TARGET_SCOPES,
+  audienceKeys,
   isInScope,
   policyFromRow,
   policyToGraph,
   policyToRow,
   requirementsOf,
   scopePriority,
+  selfAddAudience,
   selfServicePolicies,
   validatePolicySettings,
   type AllowedTargetScope,
@@ -312,4 +314,32 @@ describe('policy storage and Graph shape', () => {
     assert.equal(g.createdDateTime, 'c');
     assert.equal(((g.requestApprovalSettings as { stages: { primaryApprovers: { '@odata.type': string }[] }[] }).stages[0].primaryApprovers[0])['@odata.type'], '#microsoft.graph.singleUser');
   });
+});
+
+describe('self-add audience (the index behind filterByCurrentUser(on=allowedRequestor))', () => {
+  const matches = (p: Policy, s: SubjectFacts) => {
+    const keys = new Set(audienceKeys(s).map((k) => `${k.kind}:${k.subjectId}`));
+    return selfAddAudience(p).some((a) => keys.has(`${a.kind}:${a.subjectId}`));
+  };
+  const variants: { name: string; targets?: unknown[]; self?: Partial<Policy['requestorSettings']> }[] = [
+    { name: 'default' },
+    { name: 'self-add off', self: { enableTargetsToSelfAddAccess: false } },
+    { name: 'not accepting requests', self: { acceptRequests: false } },
+    { name: 'a group (upper-case id)', targets: [group(G1.toUpperCase())] },
+    { name: 'user and group', targets: [single(U2), group(G1)] },
+    { name: 'organization B', targets: [org(ORG_B)] },
+  ];
+  for (const scope of ALLOWED_TARGET_SCOPES.filter((s) => s !== 'specificDirectoryServicePrincipals' && s !== 'allDirectoryServicePrincipals')) {
+    for (const v of variants) {
+      if (v.targets && !scope.startsWith('specific')) continue;
+      if (v.targets && scope === 'specificConnectedOrganizationUsers' && !v.targets.some((t) => (t as { connectedOrganizationId?: string }).connectedOrganizationId)) continue;
+      if (v.targets && scope === 'specificDirectoryUsers' && v.targets.some((t) => (t as { connectedOrganizationId?: string }).connectedOrganizationId)) continue;
+      it(`${scope}, ${v.name}: matches exactly the subjects selfServicePolicies admits`, () => {
+        const p = policy(scope, { targets: v.targets, self: v.self });
+        for (const [name, s] of Object.entries(subjects)) {
+          assert.equal(matches(p, s), selfServicePolicies([p], s, 'add').length > 0, `${scope} / ${v.name} / ${name}`);
+        }
+      });
+    }
+  }
 });

@@ -1,15 +1,15 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { sql, type SqlBool } from 'kysely';
 import { canCatalog, catalogsWhere, type Principal } from '../../domain/authorization.js';
 import { visibleToRequestor } from '../../domain/access-package.js';
 import { ForbiddenError, ValidationError } from '../../domain/errors.js';
-import { ALLOWED_TARGET_SCOPES, isInScope, policyFromRow, policyToGraph, requirementsOf, selfServicePolicies, type Policy } from '../../domain/policy.js';
+import { ALLOWED_TARGET_SCOPES, audienceKeys, isInScope, policyFromRow, policyToGraph, requirementsOf, selfServicePolicies, type Policy } from '../../domain/policy.js';
 import type { AccessPackageRow } from '../../services/access-packages.js';
 import type { CatalogRow } from '../../services/catalogs.js';
 import type { Services } from '../../services/index.js';
 import { loadSubjectFacts } from '../../services/subject-facts.js';
 import type { Db } from '../../store/db.js';
+import { packageRequestableBy } from '../../store/policy-audience.js';
 import type { AssignmentPoliciesTable } from '../../store/schema.js';
 import { checkIfMatch, setEtag } from '../etag.js';
 import { pageIds as ids, attachMany, attachOne, listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
@@ -232,24 +232,15 @@ export function registerAssignmentPolicyRoutes(app: FastifyInstance, services: S
   }, async (req) => {
     const p = req.principal!;
     const guest = p.userType.toLowerCase() === 'guest';
-    let candidates = db.selectFrom('assignmentPolicies')
-      .innerJoin('accessPackages', 'accessPackages.id', 'assignmentPolicies.accessPackageId')
-      .innerJoin('catalogs', 'catalogs.id', 'accessPackages.catalogId')
-      .selectAll('assignmentPolicies')
-      .where('catalogs.state', '=', 'published')
+    // one indexed query: packages of published catalogs (external-enabled for guests), not hidden, with a
+    // policy whose self-add audience holds the caller, the caller's groups or organization (migration 0005)
+    const keys = audienceKeys(await loadSubjectFacts(db, { userId: p.userId }));
+    let catalogs = db.selectFrom('catalogs').select('catalogs.id').where('catalogs.state', '=', 'published');
+    if (guest) catalogs = catalogs.where('catalogs.isExternallyVisible', '=', 1);
+    const base = db.selectFrom('accessPackages').selectAll('accessPackages')
       .where('accessPackages.isHidden', '=', 0)
-      .where('assignmentPolicies.allowedTargetScope', '!=', 'notSpecified');
-    if (guest) candidates = candidates.where('catalogs.isExternallyVisible', '=', 1);
-    const facts = await loadSubjectFacts(db, { userId: p.userId });
-    const byPackage = new Map<string, Policy[]>();
-    for (const row of await candidates.execute()) {
-      const list = byPackage.get(row.accessPackageId) ?? [];
-      list.push(policyFromRow(row));
-      byPackage.set(row.accessPackageId, list);
-    }
-    const requestable = [...byPackage.entries()].filter(([, list]) => selfServicePolicies(list, facts, 'add').length > 0).map(([id]) => id);
-    let base = db.selectFrom('accessPackages').selectAll('accessPackages');
-    base = requestable.length === 0 ? base.where(sql<SqlBool>`1 = 0`) : base.where('accessPackages.id', 'in', requestable);
+      .where('accessPackages.catalogId', 'in', catalogs)
+      .where(packageRequestableBy('access_packages.id', keys));
     return listCollection(accessPackageSet, base, req, ctxOf(req));
   });
 }
