@@ -53,7 +53,7 @@ export function CatalogList() {
         <Empty>{filter ? 'No catalog matches this search.' : 'There are no catalogs you can see yet.'}</Empty>
       ) : (
         <div className="table-wrap">
-          <table className="responsive">
+          <table className="responsive lk-table">
             <thead>
               <tr>
                 <th scope="col">Name</th>

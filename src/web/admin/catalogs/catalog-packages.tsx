@@ -25,7 +25,7 @@ export function CatalogPackages({ catalog }: { catalog: Catalog }) {
         <Empty>{filter ? 'No access package matches this search.' : 'This catalog has no access packages yet.'}</Empty>
       ) : (
         <div className="table-wrap">
-          <table className="responsive">
+          <table className="responsive lk-table">
             <thead>
               <tr>
                 <th scope="col">Name</th>

@@ -58,7 +58,7 @@ export function CatalogResources({ catalog }: { catalog: Catalog }) {
         <Empty>This catalog has no resources yet. Add a group so access packages can hand out its membership.</Empty>
       ) : (
         <div className="table-wrap">
-          <table className="responsive">
+          <table className="responsive lk-table">
             <thead>
               <tr>
                 <th scope="col">Resource</th>

@@ -66,7 +66,7 @@ export function CatalogRoles({ catalog }: { catalog: Catalog }) {
                 <p className="muted">{role.about}</p>
               </div>
               <div className="actions">
-                <ActionButton onClick={() => setAdding(role)} disabledReason={noWrite} aria-label={`Add ${role.name.toLowerCase()}`}>
+                <ActionButton onClick={() => setAdding(role)} disabledReason={noWrite}>
                   Add {role.plural.toLowerCase()}
                 </ActionButton>
               </div>
@@ -75,7 +75,7 @@ export function CatalogRoles({ catalog }: { catalog: Catalog }) {
               <Empty>No {role.plural.toLowerCase()}.</Empty>
             ) : (
               <div className="table-wrap">
-                <table className="responsive">
+                <table className="responsive lk-table">
                   <thead>
                     <tr>
                       <th scope="col">Name</th>

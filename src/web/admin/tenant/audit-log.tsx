@@ -128,7 +128,7 @@ export function AuditLogPage() {
         <Empty>No audit events match these filters.</Empty>
       ) : (
         <div className="table-wrap">
-          <table className="responsive">
+          <table className="responsive lk-table">
             <thead>
               <tr>
                 <th scope="col">Date</th>
@@ -207,8 +207,8 @@ function AuditDetail({ event: e }: { event: AuditEvent }) {
       {props.length === 0 ? (
         <Empty>No property changes recorded.</Empty>
       ) : (
-        <div className="table-wrap">
-          <table className="responsive">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Modified properties">
+          <table className="responsive lk-table audit-changes">
             <thead>
               <tr>
                 <th scope="col">Property</th>

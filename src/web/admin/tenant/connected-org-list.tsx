@@ -60,7 +60,7 @@ export function ConnectedOrganizationList() {
         <Empty>{filters.length ? 'No organization matches these filters.' : 'There are no connected organizations yet.'}</Empty>
       ) : (
         <div className="table-wrap">
-          <table className="responsive">
+          <table className="responsive lk-table">
             <thead>
               <tr>
                 <th scope="col">Name</th>
