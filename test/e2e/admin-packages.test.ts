@@ -11,6 +11,7 @@ import { startE2eServer, type E2eServer } from './support/server.js';
 // assignment, and delete the package — with axe on every tab and screenshots at desktop and phone width.
 
 const PACKAGE = 'E2E lab access';
+const EM = '/v1.0/identityGovernance/entitlementManagement';
 
 /** Polls `check` (reloading the page between tries when asked) until it holds; the worker acts asynchronously. */
 async function eventually(page: Page, what: string, check: () => Promise<boolean>, opts: { reload?: boolean; timeoutMs?: number } = {}): Promise<void> {
@@ -203,7 +204,7 @@ describe('admin portal: access packages', () => {
 
     await page.getByRole('button', { name: 'Alan Turing' }).click();
     const detail = page.getByRole('complementary', { name: 'Assignment details' });
-    await detail.getByText('Direct assignments').waitFor();
+    await detail.getByText('Direct assignments', { exact: true }).waitFor();
     await detail.getByText('Lab rotation').waitFor();
     await detail.getByText('No fulfilment errors.').waitFor();
     await assertAccessible(page, 'assignments tab');
@@ -245,6 +246,36 @@ describe('admin portal: access packages', () => {
     await screenshot(page, 'admin-package-requests');
   });
 
+  it('requests: an administrator cancels another person’s pending request', async () => {
+    // Ada asks for Release engineering through the API with her own session (My Access has its own test)
+    const adaCtx = await newContext(browser, server.url);
+    const ada = await adaCtx.newPage();
+    await signInAs(ada, 'Ada Lovelace');
+    const write = { 'X-Latchkey-Request': '1' };
+    const me = await (await ada.request.get('/latchkey/v1/me')).json() as { id: string };
+    const found = await (await ada.request.get(`${EM}/accessPackages?$filter=${encodeURIComponent("displayName eq 'Release engineering'")}`)).json() as { value: { id: string }[] };
+    const packageId = found.value[0].id;
+    const reqs = await (await ada.request.post(`${EM}/accessPackages/${packageId}/getApplicablePolicyRequirements`, { headers: write })).json() as { value: { policyId: string }[] };
+    const submitted = await ada.request.post(`${EM}/assignmentRequests`, {
+      headers: write,
+      data: { requestType: 'userAdd', assignment: { accessPackageId: packageId, assignmentPolicyId: reqs.value[0].policyId, targetId: me.id }, justification: 'Ship the release' },
+    });
+    assert.equal(submitted.status(), 201, await submitted.text());
+    await adaCtx.close();
+
+    await page.goto(`/admin/packages/${packageId}/requests`);
+    await page.getByLabel('Status').selectOption({ label: 'Pending approval' });
+    await page.getByRole('button', { name: 'Ada Lovelace' }).click();
+    const detail = page.getByRole('complementary', { name: 'Request details' });
+    await detail.getByText('Ship the release').waitFor();
+    await detail.getByRole('button', { name: 'Cancel request' }).click();
+    await page.getByRole('dialog', { name: 'Cancel request' }).getByRole('button', { name: 'Cancel request' }).click();
+    await page.getByText('The request of Ada Lovelace was canceled.').waitFor();
+    await page.getByLabel('Status').selectOption({ label: 'Canceled' });
+    await page.getByRole('row', { name: /Ada Lovelace/ }).getByText('Canceled').waitFor();
+    await page.goto(packageUrl);
+  });
+
   it('removes the assignment, then deletes the package', async () => {
     await tab(page, 'Assignments').click();
     await page.getByLabel('Select Alan Turing').check();
@@ -262,6 +293,24 @@ describe('admin portal: access packages', () => {
     await page.getByRole('heading', { name: 'Access packages', level: 1 }).waitFor();
     await page.getByLabel('Search by name').fill(PACKAGE);
     await page.getByText('No access package matches this search.').waitFor();
+  });
+
+  it('an assignment manager of the catalog may assign but not change the package', async () => {
+    const jenCtx = await newContext(browser, server.url);
+    const jen = await jenCtx.newPage();
+    await signInAs(jen, 'Jen Barber', '/admin/packages');
+    // only the packages of her catalog are listed
+    await jen.getByRole('link', { name: 'Release engineering' }).waitFor();
+    assert.equal(await jen.getByRole('link', { name: 'Sales tools' }).count(), 0, 'packages of other catalogs are not listed');
+    assert.ok(await jen.getByRole('button', { name: 'New access package' }).isDisabled(), 'she may not create packages');
+    await jen.getByRole('link', { name: 'Release engineering' }).click();
+    assert.ok(await jen.getByRole('button', { name: 'Edit' }).isDisabled(), 'Edit is disabled');
+    assert.match(await jen.getByRole('button', { name: 'Edit' }).getAttribute('title') ?? '', /catalog owner or access package manager/, 'and says why');
+    await tab(jen, 'Policies').click();
+    assert.ok(await jen.getByRole('button', { name: 'Add policy' }).isDisabled(), 'Add policy is disabled');
+    await tab(jen, 'Assignments').click();
+    assert.ok(await jen.getByRole('button', { name: 'New assignment' }).isEnabled(), 'she may assign');
+    await jenCtx.close();
   });
 
   it('works at phone width', async () => {

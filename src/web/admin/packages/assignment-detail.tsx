@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { EM, errorMessage, getPage, odataString, query } from '../../api/client';
 import { ErrorBanner, formatDate, StatusBadge } from '../../components/ui';
+import { REQUEST_TYPE_TEXT } from './assignment-filters';
 import { FulfillmentErrors } from './fulfillment-errors';
 import type { Assignment, AssignmentRequest } from './types';
 
@@ -55,7 +56,7 @@ export function AssignmentDetail({ assignment: a, onClose, onRemove }: { assignm
           <h3>Latest request</h3>
           <dl className="props">
             <dt>Type</dt>
-            <dd>{request.requestType}</dd>
+            <dd>{REQUEST_TYPE_TEXT[request.requestType] ?? request.requestType}</dd>
             <dt>Status</dt>
             <dd><StatusBadge status={request.status} /></dd>
             <dt>Submitted</dt>

@@ -44,3 +44,8 @@ export function requestFilter(packageId: string, state: string): string {
   else if (state) parts.push(`state eq ${odataString(state)}`);
   return parts.join(' and ');
 }
+
+export const REQUEST_TYPE_TEXT: Record<string, string> = {
+  userAdd: 'Request', userUpdate: 'Extension', userRemove: 'Removal by user', adminAdd: 'Direct assignment', adminUpdate: 'Update by administrator',
+  adminRemove: 'Removal by administrator', systemAdd: 'Automatic', systemUpdate: 'Automatic update', systemRemove: 'Expiry or automatic removal',
+};

@@ -81,7 +81,7 @@ export function AssignmentsTab() {
       </div>
       <Notice>{notice}</Notice>
       <ErrorBanner error={paged.error} />
-      <div className={selected ? 'split' : undefined}>
+      <div className={selected ? 'split pkg-split' : undefined}>
         <div>
           {paged.loading && paged.items.length === 0 ? (
             <Loading what="assignments" />
@@ -97,7 +97,7 @@ export function AssignmentsTab() {
                       <input type="checkbox" aria-label="Select all assignments on this page" checked={allChecked} onChange={(e) => paged.items.forEach((a) => toggle(a.id, e.target.checked))} />
                     </th>
                     <th scope="col">Name</th>
-                    <th scope="col">Email</th>
+                    {!selected && <th scope="col">Email</th>}
                     <th scope="col">Policy</th>
                     <th scope="col">Status</th>
                     <th scope="col">Ends</th>
@@ -114,7 +114,7 @@ export function AssignmentsTab() {
                           {a.target?.displayName ?? '(unknown)'}
                         </button>
                       </td>
-                      <td data-label="Email">{a.target?.email ?? '—'}</td>
+                      {!selected && <td data-label="Email">{a.target?.email ?? '—'}</td>}
                       <td data-label="Policy">{a.assignmentPolicy?.displayName ?? '—'}</td>
                       <td data-label="Status"><StatusBadge status={a.status} /></td>
                       <td data-label="Ends">{a.schedule.expiration.endDateTime ? formatDate(a.schedule.expiration.endDateTime) : 'Never'}</td>

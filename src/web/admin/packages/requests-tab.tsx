@@ -4,16 +4,12 @@ import { api, EM, errorMessage, query } from '../../api/client';
 import { Pager, usePaged } from '../../components/paged';
 import { Empty, ErrorBanner, formatDate, Loading, Notice, StatusBadge } from '../../components/ui';
 import { useSettle } from './assignment-actions';
-import { OPEN_REQUEST_STATES, REQUEST_STATE_CHOICES, requestFilter } from './assignment-filters';
+import { OPEN_REQUEST_STATES, REQUEST_STATE_CHOICES, REQUEST_TYPE_TEXT, requestFilter } from './assignment-filters';
 import { ConfirmDialog } from './confirm-dialog';
 import { FulfillmentErrors } from './fulfillment-errors';
 import { NO_ASSIGNMENT_WRITE, usePackage } from './package-context';
 import type { AssignmentRequest } from './types';
 
-const REQUEST_TYPE_TEXT: Record<string, string> = {
-  userAdd: 'Request', userUpdate: 'Extension', userRemove: 'Removal by user', adminAdd: 'Direct assignment', adminUpdate: 'Update by administrator',
-  adminRemove: 'Removal by administrator', systemAdd: 'Automatic', systemUpdate: 'Automatic update', systemRemove: 'Expiry or automatic removal',
-};
 
 /** Requests: newest first, filtered by state; detail with fulfilment errors; cancel pending ones, reprocess failed ones. */
 export function RequestsTab() {
@@ -73,7 +69,7 @@ export function RequestsTab() {
       </div>
       <Notice>{notice}</Notice>
       <ErrorBanner error={paged.error ?? actionError} />
-      <div className={selected ? 'split' : undefined}>
+      <div className={selected ? 'split pkg-split' : undefined}>
         <div>
           {paged.loading && paged.items.length === 0 ? (
             <Loading what="requests" />
