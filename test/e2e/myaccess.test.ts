@@ -95,7 +95,8 @@ describe('My Access portal', () => {
     await screenshot(page, 'myaccess-packages');
 
     await page.getByLabel('Search access packages').fill('RELEASE');
-    await page.waitForFunction(() => document.querySelectorAll('.ma-card').length === 1);
+    // (page functions as strings: the tests' TypeScript has no DOM types)
+    await page.waitForFunction("document.querySelectorAll('.ma-card').length === 1");
     await list.getByRole('heading', { name: 'Release engineering' }).waitFor();
     await page.getByLabel('Search access packages').fill('no such thing');
     await page.getByText('No access package you can request matches').waitFor();
@@ -268,11 +269,11 @@ describe('My Access portal', () => {
     await page.getByRole('navigation', { name: 'My Access' }).getByRole('link', { name: 'My access' }).click();
     await page.getByRole('row').filter({ hasText: 'Production read access' }).waitFor();
     await screenshot(page, 'myaccess-my-access-phone');
-    const overflow = await page.evaluate(() => {
+    const overflow = (await page.evaluate(`(() => {
       const width = document.documentElement.clientWidth;
       const wide = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > width + 1);
-      return { by: document.documentElement.scrollWidth - width, wide: wide.slice(0, 5).map((e) => `${e.tagName.toLowerCase()}.${e.className}`) };
-    });
+      return { by: document.documentElement.scrollWidth - width, wide: wide.slice(0, 5).map((e) => e.tagName.toLowerCase() + '.' + e.className) };
+    })()`)) as { by: number; wide: string[] };
     assert.ok(overflow.by <= 1, `no horizontal scrolling at 390px (overflow ${overflow.by}px from ${overflow.wide.join(', ')})`);
     await assertAccessible(page, 'my access (phone)');
     await ctx.close();

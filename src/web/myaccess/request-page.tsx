@@ -126,7 +126,7 @@ function Submitted({ request }: { request: AssignmentRequest }) {
     };
   }, [r, request.id]);
   return (
-    <div className="notice" role="status">
+    <div className="notice ma-submitted" role="status">
       <p>
         Your request was submitted. Status: <strong>{requestStatusText(r.status)}</strong>.
       </p>
