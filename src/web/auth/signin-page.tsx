@@ -7,6 +7,22 @@ interface AuthConfig {
   oidc: { enabled: boolean; displayName: string | null };
 }
 
+/** What the server's /signin?error=<code> redirects mean, in words (codes from src/api/auth/oidc.ts). */
+const SIGN_IN_FAILURES: Record<string, string> = {
+  provider_unavailable: 'The sign-in provider could not be reached. Try again in a moment; if it persists, tell your administrator.',
+  access_denied: 'The sign-in provider refused the sign-in.',
+  sign_in_expired: 'The sign-in took too long or was started in another browser. Please sign in again.',
+  invalid_response: 'The answer of the sign-in provider did not pass validation. Please sign in again.',
+  unknown_user: 'You signed in at the provider, but no user of this directory matches your account. Ask your administrator to add you.',
+  account_disabled: 'Your account is disabled in this directory.',
+};
+
+function failureFromAddress(): string | undefined {
+  const code = new URLSearchParams(location.search).get('error');
+  if (!code) return undefined;
+  return SIGN_IN_FAILURES[code] ?? `Sign-in failed (${code}).`;
+}
+
 interface DemoUser {
   userPrincipalName: string;
   displayName: string;
@@ -20,7 +36,7 @@ interface DemoUser {
 export function SignInPage({ error, onSignedIn }: { error?: string; onSignedIn: () => Promise<void> }) {
   const [config, setConfig] = useState<AuthConfig | null>(null);
   const [demoUsers, setDemoUsers] = useState<DemoUser[]>([]);
-  const [failure, setFailure] = useState<string | undefined>(error ?? new URLSearchParams(location.search).get('error') ?? undefined);
+  const [failure, setFailure] = useState<string | undefined>(error ?? failureFromAddress());
   const [busy, setBusy] = useState<string | null>(null);
 
   useEffect(() => {
