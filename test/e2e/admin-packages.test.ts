@@ -176,6 +176,37 @@ describe('admin portal: access packages', () => {
     assert.equal(await page.getByLabel('Decision must be made in how many days?').inputValue(), '7', 'the decision deadline was stored');
     await page.getByRole('link', { name: 'Cancel' }).click();
 
+    // edit it: a second stage approved by the requestor's manager (needs fallbacks) with escalation,
+    // a multiple-choice question, and an end date instead of a number of days
+    await page.getByRole('link', { name: 'Engineers, approved by Grace' }).click();
+    await page.getByRole('button', { name: 'Add approval stage' }).click();
+    const second = page.getByRole('group', { name: 'Second approval stage' });
+    await second.getByRole('button', { name: '+ Manager of the requestor' }).click();
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await second.getByText(/name fallback approvers/).waitFor();
+    await second.getByRole('combobox', { name: 'Second stage fallback approvers' }).fill('Ross');
+    await page.getByRole('option', { name: /^Ross Geller/ }).click();
+    await second.getByRole('group', { name: 'Enable escalation' }).getByLabel('Yes').check();
+    await second.getByLabel('Escalate after how many hours?').fill('24');
+    await second.getByRole('combobox', { name: 'Second stage escalation approvers' }).fill('Jen');
+    await page.getByRole('option', { name: /^Jen Barber/ }).click();
+    await page.getByRole('button', { name: 'Add multiple-choice question' }).click();
+    await page.getByLabel('Question 2 text').fill('Which building?');
+    await page.getByLabel('Question 2 choice 1').fill('North');
+    await page.getByLabel('Question 2 choice 2').fill('South');
+    const nextYear = new Date().getFullYear() + 1;
+    await page.getByRole('radio', { name: 'On date' }).check();
+    await page.getByLabel('Assignments end on').fill(`${nextYear}-06-30`);
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await page.getByText('Policy “Engineers, approved by Grace” saved.').waitFor();
+    const edited = page.getByRole('row', { name: /Engineers, approved by Grace/ });
+    await edited.getByText('2 stages').waitFor();
+    await edited.getByText(new RegExp(`^On .*${nextYear}`)).waitFor();
+    await page.getByRole('link', { name: 'Engineers, approved by Grace' }).click();
+    await page.getByRole('list', { name: /Second stage escalation approvers: chosen/ }).getByText('Jen Barber').waitFor();
+    assert.equal(await page.getByLabel('Question 2 choice 2').inputValue(), 'South', 'the choices were stored');
+    await page.getByRole('link', { name: 'Cancel' }).click();
+
     await page.getByRole('link', { name: 'Add policy' }).click();
     await page.getByLabel('Name', { exact: true }).fill('Direct assignments');
     await page.getByRole('radio', { name: /^None \(administrator direct assignments only\)/ }).check();
@@ -293,6 +324,17 @@ describe('admin portal: access packages', () => {
     await page.getByRole('heading', { name: 'Access packages', level: 1 }).waitFor();
     await page.getByLabel('Search by name').fill(PACKAGE);
     await page.getByText('No access package matches this search.').waitFor();
+  });
+
+  it('a seeded policy with manager approval opens in the editor and saves unchanged', async () => {
+    await page.goto('/admin/packages?q=Sales%20tools');
+    await page.getByRole('link', { name: 'Sales tools' }).click();
+    await tab(page, 'Policies').click();
+    await page.getByRole('link', { name: 'Sales and Marketing, manager approval' }).click();
+    await page.getByRole('list', { name: /First approvers: chosen/ }).getByText('Manager of the requestor').waitFor();
+    await page.getByRole('list', { name: /First stage fallback approvers: chosen/ }).getByText('Don Draper').waitFor();
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await page.getByText('Policy “Sales and Marketing, manager approval” saved.').waitFor();
   });
 
   it('an assignment manager of the catalog may assign but not change the package', async () => {
