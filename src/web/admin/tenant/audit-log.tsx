@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { odataString, query } from '../../api/client';
 import { Pager, usePaged } from '../../components/paged';
-import { Empty, ErrorBanner, Loading, Modal, PageHeader, StatusBadge, formatDate } from '../../components/ui';
+import { Empty, ErrorBanner, Loading, Modal, PageHeader, formatDate } from '../../components/ui';
 import { AUDIT_CATEGORIES, initiatorOf, type AuditEvent } from './types';
 
 const AUDITS = '/v1.0/auditLogs/directoryAudits';
@@ -71,7 +71,7 @@ export function AuditLogPage() {
             <option value="">Any</option>
             {AUDIT_CATEGORIES.map((c) => (
               <option key={c} value={c}>
-                {c.replace(/([a-z])([A-Z])/g, '$1 $2')}
+                {spaced(c)}
               </option>
             ))}
           </select>
@@ -148,11 +148,11 @@ export function AuditLogPage() {
                       {e.activityDisplayName}
                     </button>
                   </td>
-                  <td data-label="Category">{e.category}</td>
+                  <td data-label="Category">{spaced(e.category)}</td>
                   <td data-label="Initiated by">{initiatorOf(e)}</td>
                   <td data-label="Target">{e.targetResources.map((t) => t.displayName ?? t.id).join(', ') || '—'}</td>
                   <td data-label="Result">
-                    <StatusBadge status={e.result === 'success' ? 'Success' : e.result === 'failure' ? 'Failure' : e.result} />
+                    <ResultBadge result={e.result} />
                   </td>
                 </tr>
               ))}
@@ -168,6 +168,16 @@ export function AuditLogPage() {
   );
 }
 
+/** 'EntitlementManagement' → 'Entitlement Management' */
+function spaced(category: string): string {
+  return category.replace(/([a-z])([A-Z])/g, '$1 $2');
+}
+
+function ResultBadge({ result }: { result: string }) {
+  const tone = result === 'success' ? 'good' : result === 'failure' ? 'bad' : 'warn';
+  return <span className={`badge ${tone}`}>{result.charAt(0).toUpperCase() + result.slice(1)}</span>;
+}
+
 function AuditDetail({ event: e }: { event: AuditEvent }) {
   const props = e.targetResources.flatMap((t) => t.modifiedProperties);
   return (
@@ -178,9 +188,11 @@ function AuditDetail({ event: e }: { event: AuditEvent }) {
         <dt>Date</dt>
         <dd>{formatDate(e.activityDateTime)}</dd>
         <dt>Category</dt>
-        <dd>{e.category}</dd>
+        <dd>{spaced(e.category)}</dd>
         <dt>Result</dt>
-        <dd>{e.result}</dd>
+        <dd>
+          <ResultBadge result={e.result} />
+        </dd>
         <dt>Initiated by</dt>
         <dd>
           {initiatorOf(e)}

@@ -80,10 +80,10 @@ export function SettingsPage() {
         !settings.error && <Loading what="settings" />
       ) : (
         <form onSubmit={(e) => void save(e)} noValidate className="panel">
-          <h2>Manage the lifecycle of external users</h2>
+          <h2 className="panel-title">Manage the lifecycle of external users</h2>
           <p className="muted">External users are added to the directory when they request access. This decides what happens once their last assignment ends.</p>
           {!canWrite && <p className="warning">Only administrators can change these settings; you can view them.</p>}
-          <fieldset disabled={!canWrite}>
+          <fieldset disabled={!canWrite} className="bare">
             <Field label="When an external user loses their last assignment">
               {(p) => (
                 <select {...p} value={action} onChange={(e) => setAction(e.target.value)}>
