@@ -15,6 +15,7 @@ import { registerGraphRoutes } from './graph/index.js';
 import { createMetrics, registerMetrics, type LatchkeyMetrics } from './metrics.js';
 import { createWorkPublisher } from '../store/notify.js';
 import { createWebAuth, type WebAuthOptions } from './auth/index.js';
+import { readCookie, SESSION_COOKIE } from './auth/cookies.js';
 import { DEFAULT_WEB_ROOT, registerWebApp } from './web.js';
 
 export interface AppOptions {
@@ -86,9 +87,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     await server.register(rateLimit, {
       max: opts.config.rateLimitPerMinute,
       timeWindow: 60_000,
-      // one bucket per credential (hashed: the raw token never becomes a map key), else per address
+      // one bucket per credential, bearer token or session cookie (hashed: the raw value never becomes a map key), else per address
       keyGenerator: (req) => {
-        const auth = req.headers.authorization;
+        const auth = req.headers.authorization ?? readCookie(req, SESSION_COOKIE);
         return auth ? createHash('sha256').update(auth).digest('hex') : req.ip;
       },
       errorResponseBuilder: (req, ctx) => ({

@@ -259,6 +259,25 @@ describe('web sessions with demo sign-in', () => {
   });
 });
 
+describe('rate limits per session', () => {
+  let t: TestServer;
+  before(async () => { t = await startTestServer({ rateLimitPerMinute: 4, auth: { demoSignIn: true } }); });
+  after(async () => { await t?.close(); });
+
+  it('gives each session its own bucket, like each bearer token', async () => {
+    const cookies: string[] = [];
+    for (const u of [await t.user(), await t.user()]) {
+      const r = await t.anonymous.post(`${AUTH}/demo/signin`, { userPrincipalName: u.upn }, CSRF);
+      assert.equal(r.status, 204, r.text);
+      cookies.push(sessionCookieOf(r.headers).value);
+    }
+    const [a, b] = cookies.map((c) => browser(t.url, c));
+    for (let i = 0; i < 4; i++) assert.equal((await a.get('/latchkey/v1/me')).status, 200, `request ${i + 1} of session A`);
+    assert.equal((await a.get('/latchkey/v1/me')).status, 429, 'session A used up its minute');
+    assert.equal((await b.get('/latchkey/v1/me')).status, 200, 'session B has a bucket of its own');
+  });
+});
+
 describe('demo sign-in switched off', () => {
   let t: TestServer;
   before(async () => { t = await startTestServer(); });
