@@ -25,6 +25,8 @@ export interface Config {
   metricsToken: string | null;
   /** port on which `latchkey worker` serves /metrics and /healthz; null serves none (METRICS_PORT) */
   metricsPort: number | null;
+  /** jobs one worker runs at once (WORKER_CONCURRENCY); null: 4 on PostgreSQL, 1 on SQLite */
+  workerConcurrency: number | null;
   /** a web session unused this long ends, minutes */
   sessionIdleMinutes: number;
   /** a web session ends this long after sign-in, hours */
@@ -117,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Config> = {}):
     workerPollMs: flags.workerPollMs ?? Math.max(10, int('WORKER_POLL_MS', 1000)),
     metricsToken: flags.metricsToken !== undefined ? flags.metricsToken : env.METRICS_TOKEN?.trim() || null,
     metricsPort: flags.metricsPort !== undefined ? flags.metricsPort : env.METRICS_PORT ? int('METRICS_PORT', 0) : null,
+    workerConcurrency: flags.workerConcurrency !== undefined ? flags.workerConcurrency : env.WORKER_CONCURRENCY ? Math.max(1, int('WORKER_CONCURRENCY', 1)) : null,
     sessionIdleMinutes: flags.sessionIdleMinutes ?? Math.max(1, int('SESSION_IDLE_MINUTES', 8 * 60)),
     sessionMaxHours: flags.sessionMaxHours ?? Math.max(1, int('SESSION_MAX_HOURS', 7 * 24)),
     oidc: flags.oidc !== undefined ? flags.oidc : oidcOf(env),

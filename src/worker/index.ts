@@ -22,7 +22,7 @@ export interface AppWorkerOptions {
   /** onWork, when the services offer it, lets work created in this process start at once instead of at the next poll */
   services: Pick<Services, 'lifecycleJobs'> & { onWork?: (kick: () => void) => void };
   /** databaseUrl (PostgreSQL) turns on LISTEN for work enqueued by other processes */
-  config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'workerPollMs'> & Partial<Pick<Config, 'databaseUrl'>>;
+  config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'workerPollMs'> & Partial<Pick<Config, 'databaseUrl' | 'workerConcurrency'>>;
   /** metrics hooks (api/metrics.ts) */
   observer?: WorkerObserver & { woken?(reason: 'notify' | 'listening'): void };
   /** tests pass their own (e.g. to count sends); by default one is made from config.smtpUrl */
@@ -46,6 +46,8 @@ export function createAppWorker(opts: AppWorkerOptions): AppWorker {
   const worker = createWorker({
     store: opts.store, clock: opts.clock, log: opts.log, owner: opts.owner, pollMs: opts.config.workerPollMs,
     tasks: { handlers: jobs.handlers, periodic }, observer: opts.observer,
+    // PostgreSQL serves several jobs at once from its pool; SQLite's one connection would only queue them
+    concurrency: opts.config.workerConcurrency ?? (opts.store.kind === 'postgres' ? 4 : 1),
   });
   opts.services.onWork?.(() => worker.kick());
   const listener = opts.store.kind === 'postgres' && opts.config.databaseUrl

@@ -29,6 +29,12 @@ export interface WorkerOptions {
   leaseMs?: number;
   /** jobs claimed per round */
   batch?: number;
+  /**
+   * claimed jobs run at the same time, at most this many (default 1). Safe because handlers already
+   * cope with other workers running at once (leases, row locks, idempotent connectors); it helps where
+   * jobs wait on the database or a remote system (PostgreSQL), not on SQLite's single connection.
+   */
+  concurrency?: number;
   /** attempts (claims) before a failing job is given up */
   maxAttempts?: number;
   /** told about claims and outcomes (metrics); must not throw */
@@ -72,6 +78,7 @@ export function createWorker(opts: WorkerOptions): Worker {
   const leaseMs = opts.leaseMs ?? 5 * 60_000;
   const batch = opts.batch ?? 20;
   const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_JOB_ATTEMPTS;
+  const concurrency = Math.max(1, opts.concurrency ?? 1);
   const observer = opts.observer ?? {};
 
   let started = false;
@@ -119,14 +126,19 @@ export function createWorker(opts: WorkerOptions): Worker {
     try {
       const jobs = await claim(store.db, store.kind, clock, { owner, limit: batch, leaseMs });
       if (jobs.length > 0) observer.claimed?.(jobs, clock.now());
-      for (const job of jobs) {
-        try {
-          await runJob(job);
-        } catch (e) {
-          // recording the outcome failed (database trouble): the lease runs out and the job comes back
-          log.error({ jobId: job.id, kind: job.kind, err: e }, 'could not record the outcome of a job');
+      let next = 0;
+      const lane = async (): Promise<void> => {
+        while (next < jobs.length) {
+          const job = jobs[next++];
+          try {
+            await runJob(job);
+          } catch (e) {
+            // recording the outcome failed (database trouble): the lease runs out and the job comes back
+            log.error({ jobId: job.id, kind: job.kind, err: e }, 'could not record the outcome of a job');
+          }
         }
-      }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, lane));
       work += jobs.length;
     } catch (e) {
       log.error({ err: e }, 'could not claim jobs');
@@ -180,7 +192,7 @@ export function createWorker(opts: WorkerOptions): Worker {
       if (started) return;
       started = true;
       stopping = false;
-      log.info({ owner, pollMs, jobKinds: Object.keys(tasks.handlers), periodic: tasks.periodic.map((p) => p.name) }, 'worker started');
+      log.info({ owner, pollMs, concurrency, jobKinds: Object.keys(tasks.handlers), periodic: tasks.periodic.map((p) => p.name) }, 'worker started');
       schedule(0);
     },
     async stop() {

@@ -27,14 +27,14 @@ const PACKAGES = 2;
 async function startServe(url: string, procs: CliProcess[], env: Record<string, string> = {}): Promise<string> {
   const p = latchkey(['serve', '--no-worker', '--port', '0', '--db', url], { RATE_LIMIT_PER_MINUTE: '0', ...env });
   procs.push(p);
-  const m = await p.waitFor(/Latchkey is listening on (http:\/\/\S+)/, `server ${p.pid} to listen`);
+  const m = await p.waitFor(/Latchkey is listening on (http:\/\/\S+)/, `server ${p.pid} to listen`, 120_000);
   return m[1];
 }
 
 async function startWorker(url: string, procs: CliProcess[], env: Record<string, string> = {}): Promise<CliProcess> {
   const w = latchkey(['worker', '--db', url], { LOG_LEVEL: 'info', ...env });
   procs.push(w);
-  await w.waitFor(/"msg":"worker started"/, `worker ${w.pid} to start`);
+  await w.waitFor(/"msg":"worker started"/, `worker ${w.pid} to start`, 120_000);
   return w;
 }
 
@@ -58,7 +58,7 @@ describe(`scale-out: ${PG ? '2 serve + 2 worker processes on PostgreSQL' : '2 se
     await t.close();
   });
 
-  it(`${USERS * PACKAGES} parallel userAdd requests through both servers: all delivered once, no job or request left behind`, { timeout: 180_000 }, async (ctx) => {
+  it(`${USERS * PACKAGES} parallel userAdd requests through both servers: all delivered once, no job or request left behind`, { timeout: 300_000 }, async (ctx) => {
     const fixtures: { fx: PackageFixture; policyId: string }[] = [];
     for (let i = 0; i < PACKAGES; i++) {
       const fx = await makePackage(t, `Scale-out ${i}`);
@@ -76,28 +76,26 @@ describe(`scale-out: ${PG ? '2 serve + 2 worker processes on PostgreSQL' : '2 se
     if (PG) await until(async () => (await listeners(t)).length === 2, 'both workers to LISTEN', 30_000);
 
     // every user asks for every package, all at once, alternating between the two servers
-    const submitted = new Map<string, number>();
     const calls = users.flatMap((u, i) => fixtures.map(({ fx, policyId }, j) => async () => {
       const client = new ApiClient((i + j) % 2 === 0 ? serverA : serverB, u.client.token);
       const r = await userAdd(client, fx.packageId, policyId);
       assert.equal(r.status, 201, r.text);
-      submitted.set(r.body.id, Date.now());
       return r.body.id as string;
     }));
     const requestIds = await within(Promise.all(calls.map((c) => c())), 'every request to be accepted', 60_000);
     assert.equal(new Set(requestIds).size, USERS * PACKAGES, 'one request per submission');
 
-    // wait (bounded) for delivery, noting when each request got there
-    const deliveredAt = new Map<string, number>();
+    // wait (bounded) for delivery
     const db = t.store.db;
     await until(async () => {
-      const rows = await db.selectFrom('assignmentRequests').select(['id', 'state']).where('id', 'in', requestIds).execute();
-      for (const r of rows) if (r.state === 'delivered' && !deliveredAt.has(r.id)) deliveredAt.set(r.id, Date.now());
-      return deliveredAt.size === requestIds.length;
+      const rows = await db.selectFrom('assignmentRequests').select('id').where('id', 'in', requestIds).where('state', '=', 'delivered').execute();
+      return rows.length === requestIds.length;
     }, 'every request to be delivered', 90_000, 20);
-    const latencies = requestIds.map((id) => deliveredAt.get(id)! - submitted.get(id)!).sort((a, b) => a - b);
+    // for information (timing is never asserted): the servers' own timestamps, request stored → delivered
+    const times = await db.selectFrom('assignmentRequests').select(['createdAt', 'completedAt']).where('id', 'in', requestIds).execute();
+    const latencies = times.map((r) => Date.parse(r.completedAt!) - Date.parse(r.createdAt)).sort((a, b) => a - b);
     const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
-    ctx.diagnostic(`submit→delivered as seen by polling the database every 20 ms: p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${latencies.at(-1)} ms`);
+    ctx.diagnostic(`request stored → delivered: p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${latencies.at(-1)} ms`);
 
     const packageIds = fixtures.map((f) => f.fx.packageId);
     const requests = await db.selectFrom('assignmentRequests').select(['id', 'state', 'assignmentId']).where('accessPackageId', 'in', packageIds).execute();
@@ -200,12 +198,12 @@ describe(`scale-out: a worker in another process is woken ${PG ? 'by NOTIFY (its
 });
 
 describe('scale-out: two `latchkey migrate` at once on a fresh database', () => {
-  it('both succeed and every migration is applied once', { timeout: 120_000 }, async () => {
+  it('both succeed and every migration is applied once', { timeout: 180_000 }, async () => {
     const scratch = await scratchDatabase();
     try {
       const a = latchkey(['migrate', '--db', scratch.url]);
       const b = latchkey(['migrate', '--db', scratch.url]);
-      const [ca, cb] = await within(Promise.all([a.exited, b.exited]), 'both migrations to finish', 90_000);
+      const [ca, cb] = await within(Promise.all([a.exited, b.exited]), 'both migrations to finish', 150_000);
       assert.equal(ca, 0, a.output());
       assert.equal(cb, 0, b.output());
       const store = openStore(scratch.url);
