@@ -330,7 +330,7 @@ describe('session cookie security and redirects', () => {
 
   it('returns only to same-origin relative paths', () => {
     assert.equal(safeReturnTo('/my-access/requests?x=1#top'), '/my-access/requests?x=1#top');
-    for (const bad of ['https://evil.test/', '//evil.test/x', '/\\evil.test', 'relative', '', undefined, 42, '/\u0000x', '/x\r\nSet-Cookie: a=b']) {
+    for (const bad of ['https://evil.test/', '//evil.test/x', '/\\evil.test', 'relative', '', undefined, 42, '/\u0000x', '/x\r\nSet-Cookie: a=b', '/signin?error=unknown_user']) {
       assert.equal(safeReturnTo(bad), '/', `refused: ${JSON.stringify(bad)}`);
     }
   });

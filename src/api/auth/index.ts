@@ -30,7 +30,7 @@ export interface WebAuth {
 
 const SIGNIN_PAGE = '/signin';
 
-/** A same-origin path to go back to after sign-in; anything else (other hosts, `//x`, `/\x`) becomes '/'. */
+/** A same-origin path to go back to after sign-in; anything else (other hosts, `//x`, `/\x`, the sign-in page) becomes '/'. */
 export function safeReturnTo(raw: unknown): string {
   if (typeof raw !== 'string' || !raw.startsWith('/') || raw.startsWith('//') || raw.startsWith('/\\') || raw.length > 2000) return '/';
   // eslint-disable-next-line no-control-regex -- control characters have no place in a path
@@ -38,6 +38,8 @@ export function safeReturnTo(raw: unknown): string {
   const base = 'http://latchkey.invalid';
   const u = new URL(raw, base);
   if (u.origin !== base) return '/';
+  // back to the sign-in page (and its old error) would greet a signed-in person with a failure
+  if (u.pathname === SIGNIN_PAGE) return '/';
   return `${u.pathname}${u.search}${u.hash}`;
 }
 
