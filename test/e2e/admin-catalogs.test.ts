@@ -139,6 +139,28 @@ describe('admin portal: catalogs, connected organizations, settings, audit log',
     }
   });
 
+  it('a catalog owner manages only their catalog and sees the API refuse a group they do not own', async () => {
+    const other = await newContext(browser, server.url);
+    try {
+      const p = await other.newPage();
+      await signInAs(p, 'Grace Hopper', '/admin/catalogs');
+      await p.getByRole('link', { name: 'Engineering' }).waitFor();
+      assert.deepEqual(await p.locator('table a').allInnerTexts(), ['Engineering'], 'the owner sees her catalog only');
+      assert.equal(await p.getByRole('button', { name: 'New catalog' }).count(), 0, 'a catalog owner is not a catalog creator');
+      await p.getByRole('link', { name: 'Engineering' }).click();
+      await p.getByRole('navigation', { name: 'Catalog' }).getByRole('link', { name: 'Resources' }).click();
+      await p.getByRole('button', { name: 'Add resource' }).click();
+      const dialog = p.getByRole('dialog', { name: 'Add resource to the catalog' });
+      await dialog.getByLabel('Search groups').fill('Sales Forecast');
+      await dialog.getByRole('button', { name: 'Add Sales Forecast Editors' }).click();
+      await dialog.getByRole('alert').getByText(/needs .* as well as the catalog owner role/).waitFor();
+      await dialog.getByRole('button', { name: 'Done' }).click();
+      assert.equal(await row(p, 'Sales Forecast Editors').count(), 0, 'the refused group was not added');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('lists the catalog’s access packages, linking to their pages', async () => {
     await page.getByRole('link', { name: 'Access packages' }).last().click();
     await page.getByText('This catalog has no access packages yet.').waitFor();
@@ -309,6 +331,10 @@ describe('admin portal: catalogs, connected organizations, settings, audit log',
       await screenshot(p, 'admin-catalog-roles-phone');
       await p.goto('/admin/audit');
       await p.locator('tbody tr').first().waitFor();
+      // a short list keeps the full-page screenshot small
+      await p.getByLabel('Activity', { exact: true }).fill('connected organization');
+      await p.getByRole('button', { name: 'Apply filters' }).click();
+      await untilEveryActivity(p, (a) => a.includes('connected organization'));
       await fitsItsColumn(p, 'audit log');
       await screenshot(p, 'admin-audit-phone');
     } finally {

@@ -17,7 +17,7 @@ export function CatalogOverview({ catalog, onChanged }: { catalog: Catalog; onCh
   const [editing, setEditing] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const canWrite = canCatalog(me, 'catalog.write', catalog.id);
-  const noWrite = canWrite ? null : 'Only the catalog’s owners and administrators can change it.';
+  const noWrite = canWrite ? null : 'You can view this catalog; only its owners and administrators can change it.';
 
   const save = async (input: CatalogInput) => {
     await api(`${EM}/catalogs/${catalog.id}`, { method: 'PATCH', body: input });
@@ -39,6 +39,7 @@ export function CatalogOverview({ catalog, onChanged }: { catalog: Catalog; onCh
           Delete
         </ActionButton>
       </div>
+      {noWrite && <p className="muted">{noWrite}</p>}
       <div className="panel">
         <dl className="props">
           <dt>Name</dt>

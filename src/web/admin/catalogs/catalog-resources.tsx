@@ -16,7 +16,7 @@ export function CatalogResources({ catalog }: { catalog: Catalog }) {
   const [removing, setRemoving] = useState<Resource | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [added, setAdded] = useState<Set<string>>(new Set());
-  const noWrite = canCatalog(me, 'catalog.resources.write', catalog.id) ? null : 'Only the catalog’s owners and administrators can change its resources.';
+  const noWrite = canCatalog(me, 'catalog.resources.write', catalog.id) ? null : 'You can view these resources; only the catalog’s owners and administrators can add or remove them.';
 
   const add = async (group: DirectoryObject) => {
     await api(`${EM}/resourceRequests`, {
@@ -50,6 +50,7 @@ export function CatalogResources({ catalog }: { catalog: Catalog }) {
           Add resource
         </ActionButton>
       </div>
+      {noWrite && <p className="muted">{noWrite}</p>}
       <Notice>{notice}</Notice>
       <ErrorBanner error={paged.error} />
       {paged.loading && paged.items.length === 0 ? (

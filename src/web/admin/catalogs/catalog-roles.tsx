@@ -30,7 +30,7 @@ export function CatalogRoles({ catalog }: { catalog: Catalog }) {
   const [adding, setAdding] = useState<CatalogRole | null>(null);
   const [removing, setRemoving] = useState<{ assignment: RoleAssignment; role: CatalogRole } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const noWrite = canCatalog(me, 'catalog.roles.write', catalog.id) ? null : 'Only the catalog’s owners and administrators can change its roles.';
+  const noWrite = canCatalog(me, 'catalog.roles.write', catalog.id) ? null : 'You can view these roles; only the catalog’s owners and administrators can change them.';
 
   const add = async (o: DirectoryObject) => {
     if (!adding) return;
@@ -54,6 +54,7 @@ export function CatalogRoles({ catalog }: { catalog: Catalog }) {
   const all = assignments.data;
   return (
     <div>
+      {noWrite && <p className="muted">{noWrite}</p>}
       <Notice>{notice}</Notice>
       {CATALOG_ROLES.map((role) => {
         const holders = all.filter((a) => a.roleDefinitionId.toLowerCase() === role.id);
