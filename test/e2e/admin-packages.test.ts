@@ -15,12 +15,19 @@ const EM = '/v1.0/identityGovernance/entitlementManagement';
 
 /** Polls `check` (reloading the page between tries when asked) until it holds; the worker acts asynchronously. */
 async function eventually(page: Page, what: string, check: () => Promise<boolean>, opts: { reload?: boolean; timeoutMs?: number } = {}): Promise<void> {
+  // after a reload, wait for the list to be there again (or its empty state) before checking
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
   for (;;) {
     if (await check()) return;
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+    if (Date.now() >= deadline) {
+      await screenshot(page, `admin-packages-timeout-${what.replace(/\W+/g, '-')}`);
+      assert.fail(`timed out waiting for ${what} (see the screenshot)`);
+    }
     await page.waitForTimeout(1000);
-    if (opts.reload) await page.reload();
+    if (opts.reload) {
+      await page.reload();
+      await page.getByRole('table').or(page.getByText(/^No (assignments|requests)/)).first().waitFor();
+    }
   }
 }
 
