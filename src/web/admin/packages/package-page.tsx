@@ -43,7 +43,7 @@ export function PackagePage() {
       </section>
     );
   }
-  if (!pkg || pkg.id !== packageId) return <Loading what="the access package" />;
+  if (!pkg || pkg.id.toLowerCase() !== packageId.toLowerCase()) return <Loading what="the access package" />;
 
   const catalogId = pkg.catalog?.id ?? '';
   const ctx: PackageContextValue = {

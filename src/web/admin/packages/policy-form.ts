@@ -162,6 +162,13 @@ export function durationHours(iso: string | null | undefined): number | undefine
 
 // ---------------------------------------------------------------- policy ⇄ form
 
+/** The local calendar day (YYYY-MM-DD) of an instant: the form sends the end of that local day. */
+function localDate(iso: string): string {
+  const d = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
 export function formFromPolicy(p: Policy): PolicyForm {
   const targets = p.specificAllowedTargets.map(fromSubject);
   const ap = p.requestApprovalSettings;
@@ -171,7 +178,7 @@ export function formFromPolicy(p: Policy): PolicyForm {
   let expirationDate = '';
   if (p.expiration.type === 'afterDateTime' && p.expiration.endDateTime) {
     expiration = 'afterDateTime';
-    expirationDate = p.expiration.endDateTime.slice(0, 10);
+    expirationDate = localDate(p.expiration.endDateTime);
   } else if (p.expiration.type === 'afterDuration' && p.expiration.duration) {
     const iso = p.expiration.duration.toUpperCase();
     if (iso.includes('T') && !/D/.test(iso.split('T')[0])) {
