@@ -213,6 +213,12 @@ export interface OidcFlowsTable {
   expiresAt: string;
 }
 
+/** The demo company was seeded into this database (migration 0007): the condition for demo sign-in. */
+export interface DemoMarkersTable {
+  domain: string;
+  seededAt: string;
+}
+
 export interface AuditEventsTable {
   id: string;
   occurredAt: string;
@@ -407,4 +413,5 @@ export interface Database {
   outboxEmails: OutboxEmailsTable;
   sessions: SessionsTable;
   oidcFlows: OidcFlowsTable;
+  demoMarkers: DemoMarkersTable;
 }
