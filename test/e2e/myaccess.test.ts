@@ -162,6 +162,7 @@ describe('My Access portal', () => {
     await page.getByText('Your request for Finance reports (pilot) was canceled.').waitFor();
     await row.getByText('Canceled').waitFor();
     assert.equal(await page.getByRole('button', { name: 'Cancel the request for Finance reports (pilot)' }).count(), 0, 'a canceled request cannot be canceled again');
+    await row.getByRole('link', { name: 'Request Finance reports (pilot) again' }).waitFor();
     const r = await admin(`${EM}/assignmentRequests?$filter=accessPackage/id eq '${ids.finance}'`);
     assert.deepEqual(r.value.map((x: { state: string }) => x.state), ['canceled']);
   });

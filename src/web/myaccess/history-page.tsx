@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { api, EM, errorMessage, query } from '../api/client';
 import { Pager, usePaged } from '../components/paged';
 import { Empty, ErrorBanner, Loading, Modal, Notice, PageHeader, StatusBadge, formatDate } from '../components/ui';
@@ -55,6 +56,11 @@ export function HistoryPage() {
                       <button type="button" onClick={() => setShown(r)} aria-label={`Details of the request for ${r.accessPackage?.displayName ?? 'a package'}`}>
                         Details
                       </button>
+                      {r.requestType === 'userAdd' && ['denied', 'canceled'].includes(r.state) && r.accessPackage && (
+                        <Link className="button" to={`/myaccess/packages/${r.accessPackage.id}`} aria-label={`Request ${r.accessPackage.displayName} again`}>
+                          Request again
+                        </Link>
+                      )}
                       {CANCELLABLE_STATES.includes(r.state) && (
                         <button type="button" className="danger" onClick={() => setCancelling(r)} aria-label={`Cancel the request for ${r.accessPackage?.displayName ?? 'a package'}`}>
                           Cancel

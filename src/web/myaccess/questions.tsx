@@ -1,56 +1,9 @@
 import { useId } from 'react';
 import { Field } from '../components/ui';
-import { MULTIPLE_CHOICE, type Answer, type Question } from './types';
+import { localized, sortedQuestions, type AnswerValues } from './answers';
+import { MULTIPLE_CHOICE, type Question } from './types';
 
-/** What the person entered per question id: the text, or the chosen actual values. */
-export type AnswerValues = Record<string, string | string[]>;
-
-export function sortedQuestions(questions: Question[]): Question[] {
-  return [...questions].sort((a, b) => a.sequence - b.sequence);
-}
-
-/** The validation message for one question's answer, or null when it may be sent. */
-export function questionError(q: Question, value: string | string[] | undefined): string | null {
-  if (q['@odata.type'] === MULTIPLE_CHOICE) {
-    const chosen = Array.isArray(value) ? value : value ? [value] : [];
-    if (q.isRequired && chosen.length === 0) return 'Choose an answer.';
-    if (!q.isMultipleSelectionAllowed && chosen.length > 1) return 'Choose only one answer.';
-    return null;
-  }
-  const text = typeof value === 'string' ? value : '';
-  if (!text.trim()) return q.isRequired ? 'This question needs an answer.' : null;
-  if (q.isSingleLineQuestion !== false && /[\r\n]/.test(text)) return 'Answer on a single line.';
-  if (q.regexPattern) {
-    let ok = true;
-    try {
-      ok = new RegExp(`^(?:${q.regexPattern})$`, 'u').test(text);
-    } catch {
-      // a pattern the browser cannot read: the server still checks it
-    }
-    if (!ok) return `The answer does not have the expected format (${q.regexPattern}).`;
-  }
-  return null;
-}
-
-/** Graph accessPackageAnswerString objects for the answers given (one per chosen value of a multiple choice). */
-export function answersOf(questions: Question[], values: AnswerValues): Answer[] {
-  const out: Answer[] = [];
-  for (const q of sortedQuestions(questions)) {
-    const v = values[q.id];
-    const answeredQuestion = { '@odata.type': q['@odata.type'], id: q.id } as Answer['answeredQuestion'];
-    if (q['@odata.type'] === MULTIPLE_CHOICE) {
-      for (const actual of Array.isArray(v) ? v : v ? [v] : []) {
-        const choice = q.choices?.find((c) => c.actualValue === actual);
-        out.push({ '@odata.type': '#microsoft.graph.accessPackageAnswerString', value: actual, displayValue: choice?.text ?? actual, answeredQuestion });
-      }
-    } else if (typeof v === 'string' && v.trim()) {
-      out.push({ '@odata.type': '#microsoft.graph.accessPackageAnswerString', value: v.trim(), displayValue: v.trim(), answeredQuestion });
-    }
-  }
-  return out;
-}
-
-const labelOf = (q: Question) => `${q.text}${q.isRequired ? ' (required)' : ' (optional)'}`;
+const labelOf = (q: Question) => `${localized(q.text, q.localizations)}${q.isRequired ? ' (required)' : ' (optional)'}`;
 
 /** The inputs for a policy's questions, in their order. */
 export function QuestionFields({
@@ -78,7 +31,7 @@ export function QuestionFields({
                 <option value="">Choose…</option>
                 {(q.choices ?? []).map((c) => (
                   <option key={c.actualValue} value={c.actualValue}>
-                    {c.text}
+                    {localized(c.text, c.localizations)}
                   </option>
                 ))}
               </select>
@@ -113,7 +66,7 @@ function MultipleChoices({ q, value, error, onChange }: { q: Question; value: st
             checked={chosen.includes(c.actualValue)}
             onChange={(e) => onChange(e.target.checked ? [...chosen, c.actualValue] : chosen.filter((x) => x !== c.actualValue))}
           />
-          {c.text}
+          {localized(c.text, c.localizations)}
         </label>
       ))}
       {error && (

@@ -2,7 +2,8 @@ import { useId, useState, type FormEvent } from 'react';
 import { api, EM, errorMessage } from '../api/client';
 import { ErrorBanner, Field } from '../components/ui';
 import { endOfDayIso, requirementsSummary, startOfDayIso, todayValue } from './format';
-import { answersOf, questionError, QuestionFields, type AnswerValues } from './questions';
+import { answersOf, questionError, type AnswerValues } from './answers';
+import { QuestionFields } from './questions';
 import type { AccessPackage, AssignmentRequest, Requirements } from './types';
 
 interface Errors {

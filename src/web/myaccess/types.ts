@@ -14,9 +14,15 @@ export interface ExpirationPattern {
   duration?: string | null;
 }
 
+export interface Localization {
+  languageCode: string;
+  text: string;
+}
+
 export interface Choice {
   actualValue: string;
   text: string;
+  localizations?: Localization[];
 }
 
 export interface Question {
@@ -25,6 +31,7 @@ export interface Question {
   sequence: number;
   isRequired: boolean;
   text: string;
+  localizations?: Localization[];
   /** text questions */
   isSingleLineQuestion?: boolean;
   regexPattern?: string | null;
