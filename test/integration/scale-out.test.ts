@@ -3,6 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { LISTENER_APPLICATION_NAME } from '../../src/store/notify.js';
 import { openStore } from '../../src/store/db.js';
+import { createServices } from '../../src/services/index.js';
+import { createWorker } from '../../src/worker/runner.js';
 import { ApiClient } from '../support/client.js';
 import { makePackage, makePolicy, userAdd, type PackageFixture } from '../support/lifecycle.js';
 import { databaseUrlOf, killHard, latchkey, until, within, type CliProcess } from '../support/processes.js';
@@ -194,6 +196,52 @@ describe(`scale-out: a worker in another process is woken ${PG ? 'by NOTIFY (its
     const sent = /latchkey_work_notifications_total\{direction="sent"\} (\d+)/.exec(m);
     if (PG) assert.ok(sent && Number(sent[1]) >= 2, `NOTIFYs counted:\n${m.split('\n').filter((l) => l.includes('notifications')).join('\n')}`);
     else assert.equal(sent, null, 'no NOTIFY on SQLite');
+  });
+});
+
+describe('scale-out: timers fire once when two workers on separate connections see them at the same moment', () => {
+  let t: TestServer;
+  before(async () => { t = await startTestServer(); });
+  after(async () => { await t.close(); });
+
+  it('an expiry removes the assignment once; a blocked guest is deleted once', { timeout: 120_000 }, async () => {
+    const fx = await makePackage(t, 'Timers once');
+    const policyId = await makePolicy(t, fx.packageId, { expiration: { type: 'afterDuration', duration: 'P1D' } });
+    const users = [await t.user(), await t.user(), await t.user()];
+    for (const u of users) assert.equal((await userAdd(u.client, fx.packageId, policyId)).status, 201);
+    await t.drain();
+    const guest = await t.user({ userType: 'Guest' });
+    await t.store.db.updateTable('users').set({ governed: 1, accountEnabled: 0, blockedAt: t.clock.now().toISOString(), deleteAfter: t.clock.now().toISOString() })
+      .where('id', '=', guest.id).execute();
+    t.clock.advance(2 * 86_400_000);
+
+    // a second app's services, on PostgreSQL on a second pool: the two workers really race. On SQLite both
+    // share the one connection (a second one in the same process would block the event loop while it
+    // waits for the write lock the first holds); the scans still interleave between transactions.
+    const other = PG ? openStore(await databaseUrlOf(t.store)) : t.store;
+    try {
+      const services = createServices({ db: other.db, clock: t.clock, log: t.app.server.log });
+      // each timer scan run by both at the same instant: both read the same due rows before either acts
+      const task = (tasks: typeof services.lifecycleJobs, name: string) => tasks.periodic.find((p) => p.name === name)!.run();
+      for (const name of ['expireDue', 'deleteBlockedGuests']) await Promise.all([task(t.app.services.lifecycleJobs, name), task(services.lifecycleJobs, name)]);
+      // then everything else (revocations) by two workers at once
+      const a = createWorker({ store: t.store, clock: t.clock, log: t.app.server.log, tasks: t.app.services.lifecycleJobs, owner: 'timer-a' });
+      const b = createWorker({ store: other, clock: t.clock, log: t.app.server.log, tasks: services.lifecycleJobs, owner: 'timer-b' });
+      await Promise.all([a.drain(), b.drain()]);
+    } finally {
+      if (other !== t.store) await other.close();
+    }
+    const db = t.store.db;
+    const removals = await db.selectFrom('assignmentRequests').select(['targetId', 'state']).where('accessPackageId', '=', fx.packageId).where('requestType', '=', 'systemRemove').execute();
+    assert.deepEqual(removals.map((r) => r.targetId).sort(), users.map((u) => u.id).sort(), 'one systemRemove request per expired assignment');
+    assert.ok(removals.every((r) => r.state === 'delivered'), JSON.stringify(removals));
+    const members = await db.selectFrom('groupMembers').select('memberId').where('groupId', '=', fx.groupId).execute();
+    assert.deepEqual(members, [], 'access revoked');
+    const expiredEvents = await db.selectFrom('auditEvents').select('targetId').where('activity', '=', 'Delete external user').where('targetId', '=', guest.id).execute();
+    assert.equal(expiredEvents.length, 1, 'the guest deleted once, audited once');
+    assert.equal(await db.selectFrom('users').select('id').where('id', '=', guest.id).executeTakeFirst(), undefined, 'the guest is gone');
+    const open = await db.selectFrom('jobs').select(['kind']).where('doneAt', 'is', null).execute();
+    assert.deepEqual(open, [], 'no job left');
   });
 });
 

@@ -613,6 +613,11 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
       .where('deleteAfter', '<=', now(deps)).limit(limit).execute();
     for (const u of due) {
       await db.transaction().execute(async (tx) => {
+        // claim the row and re-check it under the lock: another worker may have deleted this guest already
+        // (no second audit event), or the guest got access again and deleteAfter was cleared (keep them)
+        const claimed = await tx.updateTable('users').set((eb) => ({ id: eb.ref('id') })).where('id', '=', u.id).where('governed', '=', 1)
+          .where('deleteAfter', 'is not', null).where('deleteAfter', '<=', now(deps)).executeTakeFirst();
+        if (Number(claimed.numUpdatedRows) === 0) return;
         await tx.deleteFrom('groupMembers').where('memberId', '=', u.id).execute();
         await tx.deleteFrom('groupOwners').where('userId', '=', u.id).execute();
         await tx.deleteFrom('roleAssignments').where('principalId', '=', u.id).execute();
