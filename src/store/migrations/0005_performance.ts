@@ -6,6 +6,9 @@ import { sql, type Kysely } from 'kysely';
 //   lookup instead of reading and evaluating every policy of the tenant on each call. Rows exist only for
 //   policies that accept self-service add requests. Written with the policy (src/store/policy-audience.ts).
 // - assignment_requests(assignment_id): delivery and removal settle the requests of an assignment.
+// - assignments(access_package_id, start_at, id): an administrator's list of a package's assignments in
+//   its default order (start date, then id) is read in index order instead of sorting the whole package.
+// - assignments(access_package_id, id): the CSV export of a package reads keyset pages by id.
 
 const BROAD = ['allMemberUsers', 'allDirectoryUsers', 'allConfiguredConnectedOrganizationUsers', 'allExternalUsers'];
 
@@ -55,10 +58,14 @@ export async function up(db: Kysely<any>): Promise<void> {
   for (let i = 0; i < rows.length; i += 500) await db.insertInto('assignment_policy_audience').values(rows.slice(i, i + 500)).execute();
 
   await db.schema.createIndex('assignment_requests_assignment_idx').on('assignment_requests').column('assignment_id').execute();
+  await db.schema.createIndex('assignments_package_start_idx').on('assignments').columns(['access_package_id', 'start_at', 'id']).execute();
+  await db.schema.createIndex('assignments_package_id_idx').on('assignments').columns(['access_package_id', 'id']).execute();
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropIndex('assignments_package_id_idx').ifExists().execute();
+  await db.schema.dropIndex('assignments_package_start_idx').ifExists().execute();
   await db.schema.dropIndex('assignment_requests_assignment_idx').ifExists().execute();
   await db.schema.dropTable('assignment_policy_audience').ifExists().execute();
 }
