@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { api, ApiError, EM, getPage, odataString, query } from '../api/client';
+import { api, ApiError, EM, errorMessage, getPage, odataString, query } from '../api/client';
 import { Empty, ErrorBanner, Loading, PageHeader, StatusBadge, formatDate } from '../components/ui';
 import { CANCELLABLE_STATES, endOf, requestStatusText } from './format';
 import { RequestForm } from './request-form';
@@ -107,16 +107,17 @@ export function RequestPage() {
 function Submitted({ request }: { request: AssignmentRequest }) {
   const [r, setR] = useState(request);
   const [error, setError] = useState<string | null>(null);
+  // at most 10 looks, a second apart: delivery that takes longer shows in the request history
+  const tries = useRef(0);
   useEffect(() => {
     let stop = false;
-    let tries = 0;
     const tick = async () => {
-      if (stop || tries++ >= 10 || !['submitted', 'delivering'].includes(r.state)) return;
+      if (stop || tries.current++ >= 10 || !['submitted', 'delivering'].includes(r.state)) return;
       try {
         const next = await api<AssignmentRequest>(`${EM}/assignmentRequests/${request.id}`);
         if (!stop) setR(next);
       } catch (e) {
-        if (!stop && !(e instanceof ApiError && e.status === 404)) setError(String((e as Error).message));
+        if (!stop && !(e instanceof ApiError && e.status === 404)) setError(errorMessage(e));
       }
     };
     const t = setTimeout(tick, 1000);

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { errorMessage } from '../api/client';
 
 export interface Loaded<T> {
@@ -17,8 +17,14 @@ export function useLoad<T>(key: string | null, load: (signal: AbortSignal) => Pr
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(key !== null);
   const [version, setVersion] = useState(0);
+  const shownKey = useRef(key);
 
   useEffect(() => {
+    // another thing to load: forget the old one (a reload keeps it on screen meanwhile)
+    if (shownKey.current !== key) {
+      shownKey.current = key;
+      setData(undefined);
+    }
     if (key === null) {
       setLoading(false);
       return;
