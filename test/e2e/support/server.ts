@@ -31,7 +31,7 @@ export async function startE2eServer(options: E2eOptions = {}): Promise<E2eServe
   const store = openStore(scratch.url);
   await migrateToLatest(store.db);
   // no PUBLIC_URL: the port is known only after listening, and the app then answers on the address it is called at
-  const config = { ...loadConfig({}), publicUrl: undefined, workerPollMs: 200, rateLimitPerMinute: 0, logLevel: 'warn' };
+  const config = { ...loadConfig({}), databaseUrl: scratch.url, publicUrl: undefined, workerPollMs: 200, rateLimitPerMinute: 0, logLevel: 'warn' };
   const app = await buildApp({ store, clock: systemClock, config, logger: { level: process.env.E2E_LOG_LEVEL ?? 'warn' }, auth: options.oidc ? { oidc: options.oidc } : { demoSignIn: true } });
   await app.services.catalogs.ensureGeneral();
   await seedDemo(app.services, store.db, systemClock);
