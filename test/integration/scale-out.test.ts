@@ -6,7 +6,7 @@ import { openStore } from '../../src/store/db.js';
 import { createServices } from '../../src/services/index.js';
 import { createWorker } from '../../src/worker/runner.js';
 import { ApiClient } from '../support/client.js';
-import { makePackage, makePolicy, userAdd, type PackageFixture } from '../support/lifecycle.js';
+import { decide, makePackage, makePolicy, stage, userAdd, type PackageFixture } from '../support/lifecycle.js';
 import { databaseUrlOf, killHard, latchkey, until, within, type CliProcess } from '../support/processes.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { scratchDatabase, testStore } from '../support/stores.js';
@@ -175,6 +175,23 @@ describe(`scale-out: a worker in another process is woken ${PG ? 'by NOTIFY (its
     await deliveredThroughOtherProcesses('Woken');
   });
 
+  it('delivers an approved request: the approval, made through the serve process, wakes the worker', { timeout: 90_000 }, async () => {
+    const approver = await t.user();
+    const fx = await makePackage(t, 'Approved across processes');
+    const policyId = await makePolicy(t, fx.packageId, { stages: [stage([approver.id])] });
+    const u = await t.user();
+    const r = await userAdd(new ApiClient(server, u.client.token), fx.packageId, policyId);
+    assert.equal(r.status, 201, r.text);
+    const d = await decide(t, new ApiClient(server, approver.client.token), r.body.id, 'Approve');
+    assert.ok(d.status < 300, `decision accepted: ${d.status} ${d.text}`);
+    await until(async () => {
+      const row = await t.store.db.selectFrom('assignmentRequests').select('state').where('id', '=', r.body.id).executeTakeFirst();
+      return row?.state === 'delivered';
+    }, `approved request ${r.body.id} to be delivered by the worker process`, 30_000, 20);
+    const members = await t.store.db.selectFrom('groupMembers').select('memberId').where('groupId', '=', fx.groupId).execute();
+    assert.deepEqual(members.map((m) => m.memberId), [u.id]);
+  });
+
   it('after its LISTEN connection is killed, the worker reconnects and is woken again', { timeout: 90_000 }, async () => {
     if (!PG) {
       // SQLite keeps no connection to lose: the poll goes on, which the delivery below shows
@@ -194,7 +211,7 @@ describe(`scale-out: a worker in another process is woken ${PG ? 'by NOTIFY (its
   it('shows the wake-ups in the serve process\'s metrics', { timeout: 30_000 }, async () => {
     const m = await (await fetch(`${server}/metrics`)).text();
     const sent = /latchkey_work_notifications_total\{direction="sent"\} (\d+)/.exec(m);
-    if (PG) assert.ok(sent && Number(sent[1]) >= 2, `NOTIFYs counted:\n${m.split('\n').filter((l) => l.includes('notifications')).join('\n')}`);
+    if (PG) assert.ok(sent && Number(sent[1]) >= 3, `NOTIFYs counted:\n${m.split('\n').filter((l) => l.includes('notifications')).join('\n')}`);
     else assert.equal(sent, null, 'no NOTIFY on SQLite');
   });
 });
