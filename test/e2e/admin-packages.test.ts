@@ -284,6 +284,33 @@ describe('admin portal: access packages', () => {
     await screenshot(page, 'admin-package-requests');
   });
 
+  it('requests: fulfilment errors are counted and listed; reprocess delivers again', async () => {
+    // The demo directory never refuses a change, so the failure is written to the database as the
+    // worker would record it after its last attempt; the reprocess and redelivery that follow are real.
+    const db = server.store.db;
+    const packageId = packageUrl.split('/').pop()!;
+    const req = await db.selectFrom('assignmentRequests').select(['id', 'assignmentId']).where('accessPackageId', '=', packageId).executeTakeFirstOrThrow();
+    assert.ok(req.assignmentId, 'the direct assignment request has its assignment');
+    await db.updateTable('grants').set({ state: 'failed', attempts: 5, nextAttemptAt: null, lastError: 'The directory refused the change (simulated outage).' })
+      .where('assignmentId', '=', req.assignmentId).execute();
+    await db.updateTable('assignmentRequests').set({ state: 'deliveryFailed', status: 'DeliveryFailed' }).where('id', '=', req.id).execute();
+    await db.updateTable('assignments').set({ state: 'deliveryFailed', status: 'DeliveryFailed' }).where('id', '=', req.assignmentId).execute();
+
+    await page.reload();
+    await page.getByLabel('Status').selectOption({ label: 'Delivery failed' });
+    const row = page.getByRole('row', { name: /Alan Turing/ });
+    assert.equal(await row.getByRole('cell').last().textContent(), '1', 'the list counts one fulfilment error');
+    await page.getByRole('button', { name: 'Alan Turing' }).click();
+    const detail = page.getByRole('complementary', { name: 'Request details' });
+    await detail.getByRole('button', { name: '1 fulfilment error' }).click();
+    await detail.getByText(/simulated outage/).waitFor();
+    await screenshot(page, 'admin-package-request-errors');
+    await detail.getByRole('button', { name: 'Reprocess' }).click();
+    await page.getByText(/Reprocessing the request of Alan Turing/).waitFor();
+    await page.getByLabel('Status').selectOption({ label: 'Delivered' });
+    await eventually(page, 'the request to be delivered again', async () => (await page.getByRole('row', { name: /Alan Turing/ }).getByText('Delivered').count()) === 1, { reload: true });
+  });
+
   it('requests: an administrator cancels another person’s pending request', async () => {
     // Ada asks for Release engineering through the API with her own session (My Access has its own test)
     const adaCtx = await newContext(browser, server.url);
