@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { EM, errorMessage, getPage, odataString, query } from '../../api/client';
 import { ErrorBanner, formatDate, StatusBadge } from '../../components/ui';
-import { REQUEST_TYPE_TEXT } from './assignment-filters';
+import { REQUEST_TYPE_TEXT, statusText } from './assignment-filters';
 import { FulfillmentErrors } from './fulfillment-errors';
 import type { Assignment, AssignmentRequest } from './types';
 
@@ -36,7 +36,7 @@ export function AssignmentDetail({ assignment: a, onClose, onRemove }: { assignm
         <dt>Policy</dt>
         <dd>{a.assignmentPolicy?.displayName ?? '—'}</dd>
         <dt>Status</dt>
-        <dd><StatusBadge status={a.status} /></dd>
+        <dd><StatusBadge status={statusText(a.status)} /></dd>
         <dt>Starts</dt>
         <dd>{formatDate(a.schedule.startDateTime)}</dd>
         <dt>Ends</dt>
@@ -58,7 +58,7 @@ export function AssignmentDetail({ assignment: a, onClose, onRemove }: { assignm
             <dt>Type</dt>
             <dd>{REQUEST_TYPE_TEXT[request.requestType] ?? request.requestType}</dd>
             <dt>Status</dt>
-            <dd><StatusBadge status={request.status} /></dd>
+            <dd><StatusBadge status={statusText(request.status)} /></dd>
             <dt>Submitted</dt>
             <dd>{formatDate(request.createdDateTime)}</dd>
             <dt>Justification</dt>

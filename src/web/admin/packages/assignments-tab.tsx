@@ -5,7 +5,7 @@ import { Pager, usePaged } from '../../components/paged';
 import { ActionButton, Empty, ErrorBanner, formatDate, Loading, Modal, Notice, StatusBadge } from '../../components/ui';
 import { useSettle } from './assignment-actions';
 import { AssignmentDetail } from './assignment-detail';
-import { ASSIGNMENT_STATE_CHOICES, assignmentFilter } from './assignment-filters';
+import { ASSIGNMENT_STATE_CHOICES, assignmentFilter, statusText } from './assignment-filters';
 import { NewAssignmentForm } from './new-assignment-form';
 import { NO_ASSIGNMENT_WRITE, usePackage } from './package-context';
 import { RemoveAssignmentsForm } from './remove-assignments-form';
@@ -116,7 +116,7 @@ export function AssignmentsTab() {
                       </td>
                       {!selected && <td data-label="Email">{a.target?.email ?? '—'}</td>}
                       <td data-label="Policy">{a.assignmentPolicy?.displayName ?? '—'}</td>
-                      <td data-label="Status"><StatusBadge status={a.status} /></td>
+                      <td data-label="Status"><StatusBadge status={statusText(a.status)} /></td>
                       <td data-label="Ends">{a.schedule.expiration.endDateTime ? formatDate(a.schedule.expiration.endDateTime) : 'Never'}</td>
                     </tr>
                   ))}

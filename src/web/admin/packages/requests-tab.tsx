@@ -4,7 +4,7 @@ import { api, EM, errorMessage, query } from '../../api/client';
 import { Pager, usePaged } from '../../components/paged';
 import { Empty, ErrorBanner, formatDate, Loading, Notice, StatusBadge } from '../../components/ui';
 import { useSettle } from './assignment-actions';
-import { OPEN_REQUEST_STATES, REQUEST_STATE_CHOICES, REQUEST_TYPE_TEXT, requestFilter } from './assignment-filters';
+import { OPEN_REQUEST_STATES, REQUEST_STATE_CHOICES, REQUEST_TYPE_TEXT, requestFilter, statusText } from './assignment-filters';
 import { ConfirmDialog } from './confirm-dialog';
 import { FulfillmentErrors } from './fulfillment-errors';
 import { NO_ASSIGNMENT_WRITE, usePackage } from './package-context';
@@ -97,7 +97,7 @@ export function RequestsTab() {
                         </button>
                       </td>
                       <td data-label="Type">{REQUEST_TYPE_TEXT[r.requestType] ?? r.requestType}</td>
-                      <td data-label="Status"><StatusBadge status={r.status} /></td>
+                      <td data-label="Status"><StatusBadge status={statusText(r.status)} /></td>
                       <td data-label="Submitted">{formatDate(r.createdDateTime)}</td>
                       <td data-label="Errors">{r.fulfillmentErrorCount ? r.fulfillmentErrorCount : '—'}</td>
                     </tr>
@@ -122,7 +122,7 @@ export function RequestsTab() {
               <dt>Type</dt>
               <dd>{REQUEST_TYPE_TEXT[selected.requestType] ?? selected.requestType}</dd>
               <dt>Status</dt>
-              <dd><StatusBadge status={selected.status} /> <span className="muted small">({selected.state})</span></dd>
+              <dd><StatusBadge status={statusText(selected.status)} /></dd>
               <dt>Submitted</dt>
               <dd>{formatDate(selected.createdDateTime)}</dd>
               <dt>Completed</dt>
