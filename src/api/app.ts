@@ -59,7 +59,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     routerOptions: { ignoreTrailingSlash: true },
   }) as unknown as FastifyInstance;
   const metrics = createMetrics({ db: opts.store.db, clock: opts.clock });
-  const services = createServices({ db: opts.store.db, clock: opts.clock, log: server.log, publicUrl: opts.config.publicUrl }, { connectors: opts.connectors, onConnectorCall: metrics.connectorCall });
+  const services = createServices({ db: opts.store.db, clock: opts.clock, log: server.log, publicUrl: opts.config.publicUrl }, { connectors: opts.connectors, onConnectorCall: metrics.connectorCall, sessions: opts.auth?.sessions });
   // on PostgreSQL, work created here also wakes the workers of other processes (LISTEN/NOTIFY, store/notify.ts)
   if (opts.store.kind === 'postgres') services.onWork(createWorkPublisher(opts.store.db, server.log, metrics.notifySent));
 

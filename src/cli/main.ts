@@ -5,10 +5,10 @@ import { systemClock } from '../domain/clock.js';
 import { openStore, type Store } from '../store/db.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { buildApp } from '../api/app.js';
-import { demoSignInAllowed } from '../api/auth/demo.js';
+import { demoSignInRefusal } from '../api/auth/demo.js';
 import { createMetrics, serveWorkerMetrics } from '../api/metrics.js';
 import { createServices } from '../services/index.js';
-import { seedDemo } from '../demo/seed.js';
+import { isDemoCompany, seedDemo } from '../demo/seed.js';
 import { createAppWorker, type AppWorker } from '../worker/index.js';
 import pino from 'pino';
 import { readFileSync } from 'node:fs';
@@ -48,7 +48,7 @@ program
   .option('-p, --port <port>', 'port to listen on (env PORT, default 8080)', port)
   .option('--host <host>', 'address to bind (env HOST, default 127.0.0.1)')
   .option('--db <url>', 'database: a file path, sqlite:PATH or postgres://… (env DATABASE_URL)')
-  .option('--demo', 'seed demo data when the database is empty; on SQLite without OIDC also turns on demo sign-in (pick any user, no password)')
+  .option('--demo', 'seed demo data when the database is empty; on SQLite without OIDC, and only on a database seeded with the demo, also turns on demo sign-in (pick any demo user, no password)')
   .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (env TLS_CERT_FILE)')
   .option('--tls-key <file>', 'and this PEM private key (env TLS_KEY_FILE)')
   .option('--no-worker', 'do not run the worker in this process (env WORKER=off); run `latchkey worker` elsewhere')
@@ -64,20 +64,25 @@ program
     const https = certFile && keyFile ? { cert: readFileSync(certFile), key: readFileSync(keyFile) } : undefined;
     const store = openStore(config.databaseUrl);
     const applied = await migrateToLatest(store.db);
-    // demo sign-in only from the --demo flag itself (LATCHKEY_DEMO does not count), never with OIDC or PostgreSQL
-    const demoSignIn = demoSignInAllowed({ demoFlag: opts.demo === true, oidcConfigured: !!config.oidc, storeKind: store.kind });
-    const auth = {
-      demoSignIn,
-      oidc: config.oidc,
-      sessions: { idleMs: config.sessionIdleMinutes * 60_000, absoluteMs: config.sessionMaxHours * 3_600_000 },
-    };
-    const { server, services, metrics } = await buildApp({ store, clock: systemClock, config, https, auth });
-    if (opts.demo && !demoSignIn) server.log.info('demo sign-in stays off: it needs the embedded SQLite store and no OIDC_ISSUER');
-    await services.catalogs.ensureGeneral();
+    // the demo is seeded before the app is built: whether demo sign-in exists depends on what is in the database
+    let seeded: Awaited<ReturnType<typeof seedDemo>>;
     if (config.demo) {
-      const seeded = await seedDemo(services, store.db, systemClock);
-      if (seeded) server.log.info({ users: seeded.users, packages: seeded.packages }, 'seeded demo data');
+      const seeding = quietServices(store);
+      await seeding.catalogs.ensureGeneral();
+      seeded = await seedDemo(seeding, store.db, systemClock);
     }
+    // demo sign-in only from the --demo flag itself (LATCHKEY_DEMO does not count), never with OIDC or PostgreSQL,
+    // and only on a database seedDemo seeded: --demo against real people must not let anyone sign in as them
+    const demoCompany = await isDemoCompany(store.db);
+    const demoSignInOff = demoSignInRefusal({ demoFlag: opts.demo === true, oidcConfigured: !!config.oidc, storeKind: store.kind, demoCompany });
+    const demoSignIn = demoSignInOff === null;
+    const sessions = { idleMs: config.sessionIdleMinutes * 60_000, absoluteMs: config.sessionMaxHours * 3_600_000 };
+    const auth = { demoSignIn, oidc: config.oidc, sessions };
+    const { server, services, metrics } = await buildApp({ store, clock: systemClock, config, https, auth });
+    if (opts.demo && demoSignInOff) server.log.warn({ reason: demoSignInOff }, `--demo given but demo sign-in stays off: ${demoSignInOff}`);
+    await services.catalogs.ensureGeneral();
+    if (seeded) server.log.info({ users: seeded.users, packages: seeded.packages }, 'seeded demo data');
+    else if (config.demo) server.log.info('demo data not seeded: the database already has users');
     server.log.info({ store: store.description, migrationsApplied: applied.applied }, 'database ready');
     let worker: AppWorker | null = null;
     if (config.worker) {
@@ -97,7 +102,8 @@ program
     const url = `${https ? 'https' : 'http'}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${(server.server.address() as { port: number }).port}`;
     process.stderr.write(`\nLatchkey is listening on ${url}  (API docs: ${url}/docs, store: ${store.description})\n`);
     if (demoSignIn) process.stderr.write(`DEMO SIGN-IN IS ON: open ${url} and pick any demo user (no password). Never expose this server.\n`);
-    if (config.demo) {
+    if (opts.demo && demoSignInOff) process.stderr.write(`Demo sign-in is off: ${demoSignInOff}.\n`);
+    if (config.demo && demoCompany) {
       process.stderr.write(`Demo administrator: admin@contoso.example. Get a token with:\n  npx latchkey token create --user admin@contoso.example${opts.db ? ` --db ${opts.db}` : ''}\n\n`);
     }
   });
@@ -115,7 +121,8 @@ program
     // publicUrl rides along for the notification service (links in emails the worker queues)
     const deps = { db: store.db, clock: systemClock, log, publicUrl: config.publicUrl };
     const metrics = createMetrics({ db: store.db, clock: systemClock });
-    const services = createServices(deps, { onConnectorCall: metrics.connectorCall });
+    const sessions = { idleMs: config.sessionIdleMinutes * 60_000, absoluteMs: config.sessionMaxHours * 3_600_000 };
+    const services = createServices(deps, { onConnectorCall: metrics.connectorCall, sessions });
     const worker = createAppWorker({ store, clock: systemClock, log, services, config, observer: metrics.worker });
     // the worker has no API server: METRICS_PORT gives it one just for /metrics and /healthz
     const metricsServer = config.metricsPort !== null ? await serveWorkerMetrics(metrics, { port: config.metricsPort, host: config.host, token: config.metricsToken }) : null;

@@ -2,13 +2,14 @@ import { RoleDefinitionIds } from '../domain/authorization.js';
 import type { Clock } from '../domain/clock.js';
 import { newId } from '../domain/ids.js';
 import { recordAudit } from '../store/audit.js';
-import type { Db } from '../store/db.js';
+import type { Db, Tx } from '../store/db.js';
 import { newUserRow } from '../store/users.js';
 import type { Services } from '../services/index.js';
 import { systemPrincipal } from '../services/principals.js';
 
 // A small company to explore Latchkey with: departments with managers, nested groups, and catalogs
-// with access packages built from those groups. Seeded only into an empty directory.
+// with access packages built from those groups. Seeded only into an empty directory, and marked as the
+// demo company (demoMarkers) so that `serve --demo` offers demo sign-in only on a database it seeded.
 
 export const DEMO_DOMAIN = 'contoso.example';
 
@@ -26,6 +27,20 @@ export interface SeedResult {
   groups: number;
   catalogs: number;
   packages: number;
+}
+
+/** Whether a userPrincipalName belongs to the demo directory; demo sign-in offers and accepts no one else. */
+export function isDemoUserPrincipalName(userPrincipalName: string): boolean {
+  return userPrincipalName.toLowerCase().endsWith(`@${DEMO_DOMAIN}`);
+}
+
+/** Whether seedDemo seeded this database (its marker, migration 0007): the condition for demo sign-in. */
+export async function isDemoCompany(db: Db): Promise<boolean> {
+  return !!(await db.selectFrom('demoMarkers').select('domain').where('domain', '=', DEMO_DOMAIN).executeTakeFirst());
+}
+
+async function recordDemoMarker(tx: Tx, at: string): Promise<void> {
+  await tx.insertInto('demoMarkers').values({ domain: DEMO_DOMAIN, seededAt: at }).onConflict((oc) => oc.column('domain').doNothing()).execute();
 }
 
 function upn(first: string, last: string): string {
@@ -97,6 +112,8 @@ export async function seedDemo(services: Services, db: Db, clock: Clock): Promis
       const g = await addGroup(name, desc);
       await tx.insertInto('groupOwners').values({ groupId: g, userId: ids.get(owner)!, createdAt: at }).execute();
     }
+    // in the same transaction as the people: demo users never exist without the marker, nor the marker without them
+    await recordDemoMarker(tx, at);
     await recordAudit(tx, ctx, { activity: 'Seed demo data', category: 'UserManagement', targetType: 'tenant', targetId: DEMO_DOMAIN, targetDisplayName: 'Contoso demo' });
   });
 

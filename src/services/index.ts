@@ -1,4 +1,5 @@
 import type { ServiceDeps } from './deps.js';
+import type { WorkerTasks } from './lifecycle-jobs.js';
 import { builtInConnectors, createConnectorRegistry } from '../connectors/registry.js';
 import type { ResourceConnector } from '../connectors/types.js';
 import { observeConnector, type ConnectorCallObserver } from '../connectors/observe.js';
@@ -16,6 +17,8 @@ import { createAuditLogService } from './audit-log.js';
 import { createPolicyService } from './policies.js';
 import { createNotificationService } from './notifications.js';
 import { createLifecycleEngine } from './lifecycle/engine.js';
+import { DEFAULT_SESSION_LIFETIMES, type SessionLifetimes } from './sessions.js';
+import { createSignInPurge } from './sign-in-purge.js';
 
 /** The object graph of use cases, built once per app from explicit dependencies (no module-level singletons). */
 export interface ServiceOptions {
@@ -23,6 +26,8 @@ export interface ServiceOptions {
   connectors?: ResourceConnector[];
   /** told of every grant/revoke a connector carries out (metrics) */
   onConnectorCall?: ConnectorCallObserver;
+  /** web session lifetimes (SESSION_IDLE_MINUTES, SESSION_MAX_HOURS): when the worker's sweep deletes ended sessions */
+  sessions?: SessionLifetimes;
 }
 
 export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) {
@@ -55,11 +60,16 @@ export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) 
     policies,
     notifications,
     lifecycle,
-    lifecycleJobs: lifecycle.workerTasks(),
+    // every worker task: the lifecycle engine's, and the sweep of ended sessions and expired sign-in flows
+    lifecycleJobs: withPeriodic(lifecycle.workerTasks(), createSignInPurge(deps, { lifetimes: options.sessions ?? DEFAULT_SESSION_LIFETIMES })),
     onWork(fn: () => void): void {
       kicks.push(fn);
     },
   };
+}
+
+function withPeriodic(tasks: WorkerTasks, ...more: WorkerTasks['periodic']): WorkerTasks {
+  return { handlers: tasks.handlers, periodic: [...tasks.periodic, ...more] };
 }
 
 export type Services = ReturnType<typeof createServices>;

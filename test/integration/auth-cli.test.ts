@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { killHard, latchkey, type CliProcess } from '../support/processes.js';
+import { openStore } from '../../src/store/db.js';
+import { newUserRow } from '../../src/store/users.js';
+import { killHard, latchkey, within, type CliProcess } from '../support/processes.js';
 import { scratchDatabase, testStore, type ScratchDatabase } from '../support/stores.js';
 
 // Demo sign-in cannot be switched on by accident: the real `latchkey serve` turns it on only for the
-// --demo flag itself, on SQLite, without OpenID Connect. Each case starts the CLI in a child process
-// and asks the server what its sign-in page should offer.
+// --demo flag itself, on SQLite, without OpenID Connect, on a database that seedDemo seeded (its marker),
+// and then offers only people of the demo domain. Each case starts the CLI in a child process and asks
+// the server what its sign-in page should offer.
 
 describe('demo sign-in through the real CLI', () => {
   const procs: CliProcess[] = [];
@@ -15,13 +18,37 @@ describe('demo sign-in through the real CLI', () => {
     for (const s of scratches) await s.drop();
   });
 
-  async function serve(args: string[], env: Record<string, string> = {}): Promise<string> {
-    const scratch = await scratchDatabase();
-    scratches.push(scratch);
-    const p = latchkey(['serve', '--no-worker', '--port', '0', '--db', scratch.url, ...args], { RATE_LIMIT_PER_MINUTE: '0', ...env });
+  async function scratch(): Promise<ScratchDatabase> {
+    const s = await scratchDatabase();
+    scratches.push(s);
+    return s;
+  }
+  async function serveOn(db: ScratchDatabase, args: string[], env: Record<string, string> = {}): Promise<{ url: string; p: CliProcess }> {
+    const p = latchkey(['serve', '--no-worker', '--port', '0', '--db', db.url, ...args], { RATE_LIMIT_PER_MINUTE: '0', ...env });
     procs.push(p);
     const m = await p.waitFor(/Latchkey is listening on (http:\/\/\S+)/, `server ${p.pid} to listen`);
-    return m[1];
+    return { url: m[1], p };
+  }
+  async function serve(args: string[], env: Record<string, string> = {}): Promise<string> {
+    return (await serveOn(await scratch(), args, env)).url;
+  }
+  /** runs a CLI command to its end; it must succeed */
+  async function run(args: string[]): Promise<void> {
+    const p = latchkey(args);
+    procs.push(p);
+    const code = await within(p.exited, `latchkey ${args[0]} to finish`, 90_000);
+    assert.equal(code, 0, `latchkey ${args.join(' ')} exits 0:\n${p.output()}`);
+  }
+  const demoSignIn = (url: string, upn: string) => fetch(`${url}/latchkey/v1/auth/demo/signin`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'x-latchkey-request': '1' }, body: JSON.stringify({ userPrincipalName: upn }),
+  });
+  async function upnsIn(db: ScratchDatabase): Promise<string[]> {
+    const store = openStore(db.url);
+    try {
+      return (await store.db.selectFrom('users').select('upnKey').orderBy('upnKey').execute()).map((u) => u.upnKey);
+    } finally {
+      await store.close();
+    }
   }
   const authConfig = async (url: string) => (await fetch(`${url}/latchkey/v1/auth/config`)).json() as Promise<{ demo: boolean; oidc: { enabled: boolean } }>;
 
@@ -58,5 +85,49 @@ describe('demo sign-in through the real CLI', () => {
     const start = await fetch(`${url}/latchkey/v1/auth/oidc/signin`, { redirect: 'manual' });
     assert.equal(start.status, 302);
     assert.equal(start.headers.get('location'), '/signin?error=provider_unavailable');
+  });
+
+  it(`serve --demo against a database of real people on ${testStore}: nothing seeded, demo sign-in off, and the log says why`, { timeout: 120_000 }, async () => {
+    const db = await scratch();
+    await run(['bootstrap', '--admin', 'boss@corp.test', '--db', db.url]);
+    const { url, p } = await serveOn(db, ['--demo']);
+    assert.deepEqual(await authConfig(url), { demo: false, oidc: { enabled: false, displayName: null } });
+    assert.equal((await fetch(`${url}/latchkey/v1/auth/demo/users`)).status, 404);
+    const refused = await demoSignIn(url, 'boss@corp.test');
+    assert.equal(refused.status, 404, 'the real administrator cannot be signed in as without a password');
+    assert.equal(refused.headers.getSetCookie().length, 0, 'no session cookie');
+    const why = testStore === 'sqlite' ? /the database holds data that was not seeded as the demo company \(no demo marker\)/ : /it needs the embedded SQLite store/;
+    // on stderr for the person at the terminal, and in the JSON log (a warning) for whoever reads logs
+    await p.waitFor(new RegExp(`Demo sign-in is off: ${why.source}`), 'the reason on stderr');
+    await p.waitFor(new RegExp(`"level":40[^\n]*--demo given but demo sign-in stays off: ${why.source}`), 'the reason as a logged warning');
+    assert.doesNotMatch(p.output(), /DEMO SIGN-IN IS ON|Demo administrator/, 'no demo banner, no demo administrator hint');
+    assert.deepEqual(await upnsIn(db), ['boss@corp.test'], 'the demo company was not seeded into the real directory');
+  });
+
+  it(`serve --demo again on the demo database after a real person was added (${testStore}): ${testStore === 'sqlite' ? 'demo sign-in on, for demo people only' : 'off (SQLite only)'}`, { timeout: 120_000 }, async () => {
+    const db = await scratch();
+    await run(['seed', '--demo', '--db', db.url]);
+    // someone added to the demo database by hand: a person outside the demo domain
+    const store = openStore(db.url);
+    try {
+      await store.db.insertInto('users').values(newUserRow({ displayName: 'Boss', userPrincipalName: 'boss@corp.test', mail: 'boss@corp.test' }, new Date().toISOString())).execute();
+    } finally {
+      await store.close();
+    }
+    const { url } = await serveOn(db, ['--demo']);
+    const onSqlite = testStore === 'sqlite';
+    assert.equal((await authConfig(url)).demo, onSqlite, 'the marker seedDemo left turns demo sign-in on (on SQLite)');
+    const users = await fetch(`${url}/latchkey/v1/auth/demo/users`);
+    assert.equal(users.status, onSqlite ? 200 : 404);
+    const outsider = await demoSignIn(url, 'boss@corp.test');
+    assert.equal(outsider.status, 404, 'a person outside the demo domain is never accepted');
+    assert.equal(outsider.headers.getSetCookie().length, 0);
+    if (onSqlite) {
+      const offered = ((await users.json()) as { value: { userPrincipalName: string }[] }).value.map((u) => u.userPrincipalName);
+      assert.ok(offered.length > 20, `the demo directory is offered: ${offered.length}`);
+      assert.ok(!offered.includes('boss@corp.test'), 'the outsider is not offered');
+      assert.deepEqual(offered.filter((u) => !u.endsWith('@contoso.example')), [], 'only demo-domain people are offered');
+      assert.equal((await demoSignIn(url, 'admin@contoso.example')).status, 204, 'demo people still sign in');
+    }
   });
 });

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { buildApp } from '../../src/api/app.js';
-import { demoSignInAllowed } from '../../src/api/auth/demo.js';
+import { demoSignInAllowed, demoSignInRefusal } from '../../src/api/auth/demo.js';
 import { safeReturnTo } from '../../src/api/auth/index.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { RoleDefinitionIds as R } from '../../src/domain/authorization.js';
 import { DEMO_PERSONAS } from '../../src/demo/personas.js';
-import { seedDemo } from '../../src/demo/seed.js';
+import { DEMO_DOMAIN, isDemoUserPrincipalName, seedDemo } from '../../src/demo/seed.js';
 import { openStore } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { ApiClient, EM } from '../support/client.js';
@@ -26,6 +26,12 @@ function sessionCookieOf(headers: Headers): { value: string; attrs: string[] } {
   assert.ok(line, `a latchkey_session cookie is set: ${JSON.stringify(headers.getSetCookie())}`);
   const [pair, ...attrs] = line.split(';').map((s) => s.trim());
   return { value: pair.slice('latchkey_session='.length), attrs: attrs.map((a) => a.toLowerCase()) };
+}
+
+let people = 0;
+/** A user of the demo domain, the only people demo sign-in offers and accepts. */
+function demoUser(t: TestServer, fields: Parameters<TestServer['user']>[0] = {}) {
+  return t.user({ userPrincipalName: `person${++people}-${Date.now().toString(36)}@${DEMO_DOMAIN}`, ...fields });
 }
 
 /** A client that sends the session cookie (and the CSRF header unless told not to), never a token. */
@@ -57,7 +63,7 @@ describe('web sessions with demo sign-in', () => {
   });
 
   it('signs in through the demo route with a secure-by-default cookie, storing only its hash', async () => {
-    const u = await t.user({ displayName: 'Dana Demo' });
+    const u = await demoUser(t, { displayName: 'Dana Demo' });
     const r = await t.anonymous.post(`${AUTH}/demo/signin`, { userPrincipalName: u.upn.toUpperCase() }, CSRF);
     assert.equal(r.status, 204, r.text);
     const { value, attrs } = sessionCookieOf(r.headers);
@@ -82,14 +88,14 @@ describe('web sessions with demo sign-in', () => {
   });
 
   it('refuses demo sign-in without the CSRF header, for unknown and for disabled users', async () => {
-    const u = await t.user();
+    const u = await demoUser(t);
     const noHeader = await t.anonymous.post(`${AUTH}/demo/signin`, { userPrincipalName: u.upn });
     assert.equal(noHeader.status, 403);
     assert.match(noHeader.body.error.message, /X-Latchkey-Request: 1/);
     assert.equal(noHeader.headers.getSetCookie().length, 0, 'no cookie without the header');
     const unknown = await t.anonymous.post(`${AUTH}/demo/signin`, { userPrincipalName: 'nobody@contoso.test' }, CSRF);
     assert.equal(unknown.status, 404);
-    const off = await t.user({ accountEnabled: false });
+    const off = await demoUser(t, { accountEnabled: false });
     const disabled = await t.anonymous.post(`${AUTH}/demo/signin`, { userPrincipalName: off.upn }, CSRF);
     assert.equal(disabled.status, 403);
     assert.match(disabled.body.error.message, /disabled/);
@@ -97,8 +103,29 @@ describe('web sessions with demo sign-in', () => {
     assert.equal(bad.status, 400);
   });
 
+  it('refuses everyone outside the demo domain, enabled and known as they are, as if they did not exist', async () => {
+    const outsiders = [
+      await t.user(),
+      await t.user({ userPrincipalName: `eve-${Date.now()}@not${DEMO_DOMAIN}` }),
+      await t.user({ userPrincipalName: `eve-${Date.now()}@${DEMO_DOMAIN}.evil.test` }),
+      await t.user({ userPrincipalName: `eve-${Date.now()}@sub.${DEMO_DOMAIN}` }),
+    ];
+    for (const o of outsiders) {
+      const r = await t.anonymous.post(`${AUTH}/demo/signin`, { userPrincipalName: o.upn }, CSRF);
+      assert.equal(r.status, 404, `${o.upn} is refused: ${r.text}`);
+      assert.equal(r.headers.getSetCookie().length, 0, `no cookie for ${o.upn}`);
+      assert.equal((await t.store.db.selectFrom('sessions').select('id').where('userId', '=', o.id).execute()).length, 0, `no session row for ${o.upn}`);
+    }
+    // the administrator the test server made (contoso.test) has every right and still cannot be picked
+    const admin = await t.store.db.selectFrom('users').select('userPrincipalName').where('id', '=', t.adminId).executeTakeFirstOrThrow();
+    assert.equal((await t.anonymous.post(`${AUTH}/demo/signin`, { userPrincipalName: admin.userPrincipalName }, CSRF)).status, 404);
+    // a demo-domain person in any letter case is accepted
+    const insider = await demoUser(t);
+    assert.equal((await t.anonymous.post(`${AUTH}/demo/signin`, { userPrincipalName: insider.upn.toUpperCase() }, CSRF)).status, 204);
+  });
+
   it('/me of the administrator: every tenant action, every action in every catalog', async () => {
-    const admin = await t.user({ displayName: 'Ada Admin' });
+    const admin = await demoUser(t, { displayName: 'Ada Admin' });
     await t.grantRole(admin.id, R.administrator);
     const me = await browser(t.url, await signIn(admin.upn)).get('/latchkey/v1/me');
     assert.equal(me.status, 200, me.text);
@@ -116,7 +143,7 @@ describe('web sessions with demo sign-in', () => {
   });
 
   it('/me of a plain user: no roles, nothing to administer', async () => {
-    const u = await t.user({ displayName: 'Pat Plain' });
+    const u = await demoUser(t, { displayName: 'Pat Plain' });
     const me = await browser(t.url, await signIn(u.upn)).get('/latchkey/v1/me');
     assert.equal(me.status, 200, me.text);
     assert.deepEqual(me.body.tenantRoles, []);
@@ -129,7 +156,7 @@ describe('web sessions with demo sign-in', () => {
     const cat = await t.admin.post(`${EM}/catalogs`, { displayName: 'Scoped' });
     assert.equal(cat.status, 201, cat.text);
     const catalogId = cat.body.id as string;
-    const manager = await t.user();
+    const manager = await demoUser(t);
     await t.grantRole(manager.id, R.accessPackageAssignmentManager, catalogId);
     const me = await browser(t.url, await signIn(manager.upn)).get('/latchkey/v1/me');
     assert.equal(me.status, 200, me.text);
@@ -142,7 +169,7 @@ describe('web sessions with demo sign-in', () => {
       catalogs: { [catalogId]: ['catalog.read', 'assignment.read', 'assignment.write'] },
     });
 
-    const owner = await t.user();
+    const owner = await demoUser(t);
     const group = await t.admin.post('/v1.0/groups', { displayName: 'Scoped owners', 'members@odata.bind': [`https://graph.microsoft.com/v1.0/users/${owner.id}`] });
     assert.equal(group.status, 201, group.text);
     await t.grantRole(group.body.id, R.catalogOwner, catalogId);
@@ -151,14 +178,14 @@ describe('web sessions with demo sign-in', () => {
     assert.deepEqual(ownerMe.body.can.catalogs[catalogId],
       ['catalog.read', 'catalog.write', 'catalog.resources.write', 'catalog.roles.write', 'package.write', 'assignment.read', 'assignment.write']);
 
-    const creator = await t.user();
+    const creator = await demoUser(t);
     await t.grantRole(creator.id, R.catalogCreator);
     const creatorMe = await browser(t.url, await signIn(creator.upn)).get('/latchkey/v1/me');
     assert.deepEqual(creatorMe.body.can, { tenant: ['directory.read', 'catalog.create'], anyCatalog: [], catalogs: {} });
   });
 
   it('requires the CSRF header on state-changing requests signed in by cookie, not on bearer-token requests', async () => {
-    const admin = await t.user();
+    const admin = await demoUser(t);
     await t.grantRole(admin.id, R.administrator);
     const cookie = await signIn(admin.upn);
     const refused = await browser(t.url, cookie, false).post(`${EM}/catalogs`, { displayName: 'Forged' });
@@ -178,7 +205,7 @@ describe('web sessions with demo sign-in', () => {
   });
 
   it('signs out: the session row is revoked, the cookie cleared, and the old cookie no longer works', async () => {
-    const u = await t.user();
+    const u = await demoUser(t);
     const cookie = await signIn(u.upn);
     assert.equal((await browser(t.url, cookie).get('/latchkey/v1/me')).status, 200);
     const noHeader = await t.anonymous.post(`${AUTH}/signout`, undefined, { cookie: `latchkey_session=${cookie}` });
@@ -199,7 +226,7 @@ describe('web sessions with demo sign-in', () => {
   });
 
   it('gives every sign-in a fresh session and ends the one the browser still had', async () => {
-    const u = await t.user();
+    const u = await demoUser(t);
     const first = await signIn(u.upn);
     const again = await t.anonymous.post(`${AUTH}/demo/signin`, { userPrincipalName: u.upn }, { ...CSRF, cookie: `latchkey_session=${first}` });
     assert.equal(again.status, 204, again.text);
@@ -210,7 +237,7 @@ describe('web sessions with demo sign-in', () => {
   });
 
   it('ends a session after the idle timeout and after the absolute lifetime however busy', async () => {
-    const u = await t.user();
+    const u = await demoUser(t);
     const idle = await signIn(u.upn);
     t.clock.advance(8 * HOUR - 60_000);
     assert.equal((await browser(t.url, idle).get('/latchkey/v1/me')).status, 200, 'just inside the idle timeout');
@@ -231,7 +258,7 @@ describe('web sessions with demo sign-in', () => {
   });
 
   it('refuses a signed-in user at once when the account is disabled', async () => {
-    const u = await t.user();
+    const u = await demoUser(t);
     const cookie = await signIn(u.upn);
     assert.equal((await browser(t.url, cookie).get('/latchkey/v1/me')).status, 200);
     const off = await t.admin.patch(`/v1.0/users/${u.id}`, { accountEnabled: false });
@@ -244,9 +271,10 @@ describe('web sessions with demo sign-in', () => {
   it('lists demo users: the featured personas first, in order, then everyone else enabled', async () => {
     const upns = DEMO_PERSONAS.slice(0, 3).map((p) => p.userPrincipalName);
     // made in reverse to show the order is the personas', not the directory's
-    for (const upn of [...upns].reverse()) await t.user({ userPrincipalName: upn });
-    const plain = await t.user({ displayName: 'Zed Plain', jobTitle: 'Analyst', department: 'Finance' });
-    const off = await t.user({ accountEnabled: false });
+    for (const upn of [...upns].reverse()) await demoUser(t, { userPrincipalName: upn });
+    const plain = await demoUser(t, { displayName: 'Zed Plain', jobTitle: 'Analyst', department: 'Finance' });
+    const off = await demoUser(t, { accountEnabled: false });
+    const outsider = await t.user({ displayName: 'Olga Outsider' });
     const r = await t.anonymous.get(`${AUTH}/demo/users`);
     assert.equal(r.status, 200, r.text);
     const list = r.body.value as { userPrincipalName: string; displayName: string; description: string }[];
@@ -256,6 +284,8 @@ describe('web sessions with demo sign-in', () => {
     const z = list.find((u) => u.userPrincipalName === plain.upn);
     assert.deepEqual(z, { userPrincipalName: plain.upn, displayName: 'Zed Plain', description: 'Requestor: Analyst, Finance' });
     assert.ok(!list.some((u) => u.userPrincipalName === off.upn), 'disabled users are not offered');
+    assert.ok(!list.some((u) => u.userPrincipalName === outsider.upn), 'people outside the demo domain are not offered');
+    assert.deepEqual(list.filter((u) => !isDemoUserPrincipalName(u.userPrincipalName)), [], 'only the demo domain is offered (not the test administrator either)');
   });
 });
 
@@ -266,7 +296,7 @@ describe('rate limits per session', () => {
 
   it('gives each session its own bucket, like each bearer token', async () => {
     const cookies: string[] = [];
-    for (const u of [await t.user(), await t.user()]) {
+    for (const u of [await demoUser(t), await demoUser(t)]) {
       const r = await t.anonymous.post(`${AUTH}/demo/signin`, { userPrincipalName: u.upn }, CSRF);
       assert.equal(r.status, 204, r.text);
       cookies.push(sessionCookieOf(r.headers).value);
@@ -296,11 +326,24 @@ describe('demo sign-in switched off', () => {
     assert.equal((await t.anonymous.get('/latchkey/v1/me')).status, 401);
   });
 
-  it('turns demo sign-in on only for serve --demo on SQLite without OpenID Connect', () => {
-    assert.equal(demoSignInAllowed({ demoFlag: true, oidcConfigured: false, storeKind: 'sqlite' }), true);
-    assert.equal(demoSignInAllowed({ demoFlag: false, oidcConfigured: false, storeKind: 'sqlite' }), false);
-    assert.equal(demoSignInAllowed({ demoFlag: true, oidcConfigured: true, storeKind: 'sqlite' }), false);
-    assert.equal(demoSignInAllowed({ demoFlag: true, oidcConfigured: false, storeKind: 'postgres' }), false);
+  it('turns demo sign-in on only for serve --demo on SQLite without OpenID Connect on the demo company, and says why not', () => {
+    const on = { demoFlag: true, oidcConfigured: false, storeKind: 'sqlite', demoCompany: true };
+    assert.equal(demoSignInAllowed(on), true);
+    assert.equal(demoSignInRefusal(on), null);
+    assert.equal(demoSignInAllowed({ ...on, demoFlag: false }), false);
+    assert.equal(demoSignInAllowed({ ...on, oidcConfigured: true }), false);
+    assert.equal(demoSignInAllowed({ ...on, storeKind: 'postgres' }), false);
+    assert.equal(demoSignInAllowed({ ...on, demoCompany: false }), false);
+    assert.match(demoSignInRefusal({ ...on, oidcConfigured: true }) ?? '', /OIDC_ISSUER/);
+    assert.match(demoSignInRefusal({ ...on, storeKind: 'postgres' }) ?? '', /SQLite/);
+    assert.match(demoSignInRefusal({ ...on, demoCompany: false }) ?? '', /not seeded as the demo company/);
+  });
+
+  it('knows the demo domain from lookalikes', () => {
+    for (const upn of [`admin@${DEMO_DOMAIN}`, `Grace.Hopper@${DEMO_DOMAIN.toUpperCase()}`]) assert.equal(isDemoUserPrincipalName(upn), true, upn);
+    for (const upn of ['admin@contoso.test', `x@not${DEMO_DOMAIN}`, `x@sub.${DEMO_DOMAIN}`, `x@${DEMO_DOMAIN}.evil.test`, DEMO_DOMAIN, `${DEMO_DOMAIN}@corp.test`]) {
+      assert.equal(isDemoUserPrincipalName(upn), false, upn);
+    }
   });
 });
 
@@ -315,8 +358,8 @@ describe('session cookie security and redirects', () => {
         store, clock, logger: false, webRoot: false, auth: { demoSignIn: true },
         config: { bodyLimit: 1 << 20, rateLimitPerMinute: 0, logLevel: 'silent', publicUrl: 'https://access.contoso.test' },
       });
-      await services.bootstrap.bootstrapAdmin('root@contoso.test');
-      const r = await server.inject({ method: 'POST', url: `${AUTH}/demo/signin`, headers: CSRF, payload: { userPrincipalName: 'root@contoso.test' } });
+      await services.bootstrap.bootstrapAdmin(`root@${DEMO_DOMAIN}`);
+      const r = await server.inject({ method: 'POST', url: `${AUTH}/demo/signin`, headers: CSRF, payload: { userPrincipalName: `root@${DEMO_DOMAIN}` } });
       assert.equal(r.statusCode, 204, r.body);
       const cookie = String(r.headers['set-cookie']);
       assert.match(cookie, /^latchkey_session=/);

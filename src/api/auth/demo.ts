@@ -2,11 +2,14 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ForbiddenError, NotFoundError } from '../../domain/errors.js';
 import { DEMO_PERSONAS, requestorDescription } from '../../demo/personas.js';
+import { DEMO_DOMAIN, isDemoUserPrincipalName } from '../../demo/seed.js';
 import type { Db } from '../../store/db.js';
 import { requireCsrfHeader } from './cookies.js';
 
 // Demo sign-in: pick any person of the demo directory, no password. Registered only when the server
 // runs the embedded demo (see demoSignInAllowed), so in any other deployment these routes do not exist.
+// Even then only people of the demo domain are offered and accepted: someone added to a demo database
+// by hand (or a real directory the marker check somehow missed) is never sign-in-able without a password.
 
 const SigninBody = Type.Object({ userPrincipalName: Type.String({ minLength: 1, maxLength: 320 }) }, { additionalProperties: false });
 
@@ -20,7 +23,7 @@ export function registerDemoSignIn(server: FastifyInstance, deps: DemoSignInDeps
 
   server.get('/latchkey/v1/auth/demo/users', { config: { auth: { public: true } }, schema: { hide: true } }, async () => {
     const users = await db.selectFrom('users').select(['userPrincipalName', 'upnKey', 'displayName', 'jobTitle', 'department', 'userType'])
-      .where('accountEnabled', '=', 1).orderBy('displayName').orderBy('upnKey').execute();
+      .where('accountEnabled', '=', 1).where('upnKey', 'like', `%@${DEMO_DOMAIN}`).orderBy('displayName').orderBy('upnKey').execute();
     const byUpn = new Map(users.map((u) => [u.upnKey, u]));
     const featured = DEMO_PERSONAS.flatMap((p) => {
       const u = byUpn.get(p.userPrincipalName.toLowerCase());
@@ -38,6 +41,8 @@ export function registerDemoSignIn(server: FastifyInstance, deps: DemoSignInDeps
   }, async (req, reply) => {
     requireCsrfHeader(req);
     const upn = req.body.userPrincipalName;
+    // outside the demo domain: answered as unknown, so the route tells nothing about who else exists
+    if (!isDemoUserPrincipalName(upn)) throw new NotFoundError('User', upn);
     const user = await db.selectFrom('users').select(['id', 'accountEnabled']).where('upnKey', '=', upn.toLowerCase()).executeTakeFirst();
     if (!user) throw new NotFoundError('User', upn);
     if (!user.accountEnabled) throw new ForbiddenError(`The account '${upn}' is disabled.`);
@@ -47,11 +52,32 @@ export function registerDemoSignIn(server: FastifyInstance, deps: DemoSignInDeps
   });
 }
 
+export interface DemoSignInInput {
+  /** `serve --demo` on the command line */
+  demoFlag: boolean;
+  oidcConfigured: boolean;
+  storeKind: string;
+  /** the database holds the demo company's marker (seedDemo seeded it; isDemoCompany) */
+  demoCompany: boolean;
+}
+
 /**
- * Demo sign-in needs all of: `serve --demo` given on the command line (an environment variable is not
- * enough, so a configured deployment cannot inherit it), no OpenID Connect configured, and the embedded
- * SQLite store.
+ * Why demo sign-in stays off, or null when it may be on. It needs all of: `serve --demo` given on the
+ * command line (an environment variable is not enough, so a configured deployment cannot inherit it),
+ * no OpenID Connect configured, the embedded SQLite store, and a database that seedDemo seeded (so
+ * `--demo` against a database of real people does not open it to anyone).
  */
-export function demoSignInAllowed(input: { demoFlag: boolean; oidcConfigured: boolean; storeKind: string }): boolean {
-  return input.demoFlag === true && !input.oidcConfigured && input.storeKind === 'sqlite';
+export function demoSignInRefusal(input: DemoSignInInput): string | null {
+  if (input.demoFlag !== true) return 'serve was not given --demo';
+  if (input.oidcConfigured) return 'OIDC_ISSUER is set: sign-in goes through OpenID Connect';
+  if (input.storeKind !== 'sqlite') return 'it needs the embedded SQLite store';
+  if (!input.demoCompany) {
+    return 'the database holds data that was not seeded as the demo company (no demo marker), so demo data was not seeded and ' +
+      'its users are not offered for password-less sign-in; use an empty database (or `latchkey seed --demo` on one) for the demo';
+  }
+  return null;
+}
+
+export function demoSignInAllowed(input: DemoSignInInput): boolean {
+  return demoSignInRefusal(input) === null;
 }
