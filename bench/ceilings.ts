@@ -4,6 +4,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { drive } from './lib/load.js';
 import { log } from './lib/log.js';
+import { cpuSecondsOf } from './lib/proc.js';
 
 // Ceilings measured in the same run on the same machine, so that results are read as ratios: shared
 // 2-core machines make absolute numbers noise, but a server that does N% of what its framework or its
@@ -14,6 +15,8 @@ const run = promisify(execFile);
 export interface Ceilings {
   /** requests/s of a trivial JSON route in a bare Fastify server, same load generator and concurrency */
   http?: number;
+  /** CPU the bare server spent per request, ms: the machine is shared, so ratios are also given per CPU time */
+  httpCpuMs?: number;
   /** pgbench TPS, built-in tpcb-like script and -S (select-only), same client count */
   pgbenchTpcb?: number;
   pgbenchSelect?: number;
@@ -21,7 +24,7 @@ export interface Ceilings {
   sqliteInsert?: number;
 }
 
-export async function httpCeiling(connections: number, durationMs: number): Promise<number> {
+export async function httpCeiling(connections: number, durationMs: number): Promise<{ rps: number; cpuMs: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/bare-server.ts'], { stdio: ['ignore', 'ignore', 'pipe'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -34,9 +37,11 @@ export async function httpCeiling(connections: number, durationMs: number): Prom
   });
   try {
     await drive({ url, connections, durationMs: 1000, next: () => ({ path: '/ping' }) });
+    const cpu0 = cpuSecondsOf(child.pid!);
     const r = await drive({ url, connections, durationMs, next: () => ({ path: '/ping' }) });
-    log(`ceiling: HTTP ${r.rps.toFixed(0)} req/s (p50 ${r.p50.toFixed(2)} ms)`);
-    return r.rps;
+    const cpuMs = ((cpuSecondsOf(child.pid!) - cpu0) * 1000) / r.requests;
+    log(`ceiling: HTTP ${r.rps.toFixed(0)} req/s (p50 ${r.p50.toFixed(2)} ms), ${cpuMs.toFixed(3)} ms CPU per request`);
+    return { rps: r.rps, cpuMs };
   } finally {
     child.kill('SIGTERM');
   }

@@ -9,6 +9,8 @@ export interface ResultRow {
   unit: string;
   ceiling?: { name: string; value: number };
   ratio?: number;
+  /** the same ratio per CPU time: (ceiling's CPU per operation) / (Latchkey's CPU per operation), robust to a busy machine */
+  cpuRatio?: number;
   target: string;
   /** null when the target cannot be judged in this run (e.g. flatness needs a small-scale run to compare with) */
   holds: boolean | null;
@@ -33,13 +35,14 @@ const fmt = (v: number | undefined, digits = 0) => (v === undefined || Number.is
 
 export function table(rows: ResultRow[]): string {
   const lines = [
-    '| scenario | metric | measured | ceiling | ratio | target | holds |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| scenario | metric | measured | ceiling | ratio | CPU ratio | target | holds |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of rows) {
     const ceiling = r.ceiling ? `${fmt(r.ceiling.value)} (${r.ceiling.name})` : '';
     const holds = r.holds === null ? 'n/a' : r.holds ? 'yes' : '**no**';
-    lines.push(`| ${r.scenario} | ${r.metric} | ${fmt(r.measured)} ${r.unit} | ${ceiling} | ${r.ratio === undefined ? '' : r.ratio.toFixed(2)} | ${r.target} | ${holds}${r.note ? ` (${r.note})` : ''} |`);
+    const ratio = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '' : v.toFixed(v < 0.01 ? 4 : 2));
+    lines.push(`| ${r.scenario} | ${r.metric} | ${fmt(r.measured)} ${r.unit} | ${ceiling} | ${ratio(r.ratio)} | ${ratio(r.cpuRatio)} | ${r.target} | ${holds}${r.note ? ` (${r.note})` : ''} |`);
   }
   return lines.join('\n');
 }

@@ -18,7 +18,7 @@ import { scaleOut } from './scenarios/scaleout.js';
 import { EM } from './lib/context.js';
 
 // npm run bench [-- --store sqlite|postgres] [--scale small|large] [--only lifecycle,approval,reads,csv,expiry,idle,scaleout]
-//               [--connections 16] [--read-seconds 8] [--reuse] [--server build|dist|src]
+//               [--connections 16] [--read-seconds 8] [--requests 3000] [--expiry-seconds 300] [--reuse] [--server build|dist|src]
 // Seeds its own database, measures the ceilings, starts the real server as separate processes, drives it
 // over HTTP, prints a table and writes bench/results/latest.json (and <store>-<scale>.json).
 
@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
     requests: { type: 'string' },
     reuse: { type: 'boolean', default: false },
     server: { type: 'string', default: 'build' },
+    'expiry-seconds': { type: 'string', default: '300' },
   },
 });
 
@@ -74,7 +75,9 @@ async function main(): Promise<void> {
   }
 
   const ceilings: Ceilings = {};
-  ceilings.http = await httpCeiling(connections, 5000);
+  const http = await httpCeiling(connections, 5000);
+  ceilings.http = http.rps;
+  ceilings.httpCpuMs = http.cpuMs;
   if (kind === 'postgres') Object.assign(ceilings, await (async () => { const c = await pgbenchCeilings(url, connections, 10); return { pgbenchTpcb: c.tpcb, pgbenchSelect: c.select }; })());
   else ceilings.sqliteInsert = sqliteInsertCeiling('bench/.data', 3000);
 
@@ -93,6 +96,8 @@ async function main(): Promise<void> {
     ? (ceilings.pgbenchTpcb ? { name: 'pgbench TPS', value: ceilings.pgbenchTpcb } : undefined)
     : (ceilings.http ? { name: 'HTTP ceiling', value: ceilings.http } : undefined);
   const writeRatio = kind === 'postgres' ? 0.3 : 0.1;
+  /** CPU ratio against the HTTP ceiling: its CPU per request over Latchkey's CPU per operation (serve and worker processes) */
+  const cpuRatio = (cpuMsPerOp: number) => (ceilings.httpCpuMs && cpuMsPerOp > 0 ? ceilings.httpCpuMs / cpuMsPerOp : undefined);
 
   let server: ServeProc | null = null;
   const needsServer = ['idle', 'lifecycle', 'approval', 'reads', 'csv'].some((s) => only.has(s));
@@ -114,9 +119,14 @@ async function main(): Promise<void> {
 
     if (only.has('lifecycle')) {
       log(`lifecycle: ${lifecycleRequests} userAdd requests, no approval`);
+      const cpu0 = server!.cpu();
       const r = await submitAndDeliver(ctx, [server!.url], lifecycleRequests, 0);
-      details.lifecycle = { ...r, requestIds: undefined };
-      rows.push(ratioRow('lifecycle', 'requests delivered/s', r.rate, '/s', writeCeiling, writeRatio, `${r.delivered}/${r.accepted} delivered`));
+      const cpuMs = ((server!.cpu() - cpu0) * 1000) / Math.max(1, r.delivered);
+      details.lifecycle = { ...r, requestIds: undefined, cpuMsPerDelivery: cpuMs };
+      rows.push({
+        ...ratioRow('lifecycle', 'requests delivered/s', r.rate, '/s', writeCeiling, writeRatio, `${r.delivered}/${r.accepted} delivered; ${cpuMs.toFixed(1)} ms server CPU each`),
+        cpuRatio: kind === 'sqlite' ? cpuRatio(cpuMs) : undefined,
+      });
       rows.push(limitRow('lifecycle', 'submit→delivered p99', r.p99, 'ms', 1000, `p50 ${r.p50.toFixed(0)}, p95 ${r.p95.toFixed(0)}`));
     }
 
@@ -128,12 +138,16 @@ async function main(): Promise<void> {
 
     if (only.has('reads')) {
       log('reads');
-      const r = await measureReads(ctx, server!.url);
+      const r = await measureReads(ctx, server!);
       details.reads = r;
       for (const p of READ_PATHS) {
         const m = r[p.name];
         if (scale === 'small') {
-          rows.push(ratioRow('read paths', `${p.name} req/s`, m.rps, '/s', ceilings.http ? { name: 'HTTP ceiling', value: ceilings.http } : undefined, 0.3, `p50 ${m.p50.toFixed(1)} ms, p95 ${m.p95.toFixed(1)} ms`));
+          rows.push({
+            ...ratioRow('read paths', `${p.name} req/s`, m.rps, '/s', ceilings.http ? { name: 'HTTP ceiling', value: ceilings.http } : undefined, 0.3,
+              `p50 ${m.p50.toFixed(1)} ms, p95 ${m.p95.toFixed(1)} ms; ${m.cpuMs.toFixed(2)} ms server CPU each`),
+            cpuRatio: kind === 'sqlite' ? cpuRatio(m.cpuMs) : undefined,
+          });
         } else {
           const small = ctx.smallP95?.[p.name];
           rows.push({
@@ -147,9 +161,14 @@ async function main(): Promise<void> {
 
     if (only.has('approval') && pending) {
       log('approval: deciding');
+      const cpu0 = server!.cpu();
       const r = await decideAll(ctx, server!.url, pending);
-      details.approval = r;
-      rows.push(ratioRow('approval', 'decisions/s', r.http.rps, '/s', writeCeiling, writeRatio, `${r.decided} decided, ${r.delivered} delivered`));
+      const cpuMs = ((server!.cpu() - cpu0) * 1000) / Math.max(1, r.decided);
+      details.approval = { ...r, cpuMsPerDecision: cpuMs };
+      rows.push({
+        ...ratioRow('approval', 'decisions/s', r.http.rps, '/s', writeCeiling, writeRatio, `${r.decided} decided, ${r.delivered} delivered; ${cpuMs.toFixed(1)} ms server CPU each, delivery included`),
+        cpuRatio: kind === 'sqlite' ? cpuRatio(cpuMs) : undefined,
+      });
       rows.push(limitRow('approval', 'approve→delivered p99', r.p99, 'ms', 1000, `p50 ${r.p50.toFixed(0)}, p95 ${r.p95.toFixed(0)}`));
     }
 
@@ -168,7 +187,7 @@ async function main(): Promise<void> {
   if (only.has('expiry')) {
     const count = Math.min(100_000, manifest.spec.assignments);
     log(`expiry: ${count} assignments due at once`);
-    const r = await expireMany(ctx, count, kind === 'sqlite' ? 900_000 : 1_200_000);
+    const r = await expireMany(ctx, count, Number(args['expiry-seconds']) * 1000);
     details.expiry = r;
     const ceiling = kind === 'postgres'
       ? (ceilings.pgbenchTpcb ? { name: 'pgbench TPS', value: ceilings.pgbenchTpcb } : undefined)

@@ -12,6 +12,8 @@ export interface Proc {
   output(): string;
   /** resident set size now, MB (Linux /proc) */
   rssMb(): number;
+  /** CPU seconds used so far */
+  cpu(): number;
   stop(): Promise<void>;
 }
 
@@ -35,7 +37,7 @@ function sources(dir: string): string[] {
 
 /**
  * How the processes under test run. `build` (default): the current sources transpiled by esbuild into
- * bench/.data/build and run by plain node, like the built CLI of `npm start` but always current and
+ * node_modules/.cache/latchkey-bench/build and run by plain node, like the built CLI of `npm start` but always current and
  * without type-checking or the web build; `dist`: the existing dist/ from `npm run build`; `src`: the
  * sources through tsx (its loader adds tens of MB of memory and slower start-up).
  */
@@ -45,10 +47,23 @@ export function cliCommand(how: 'build' | 'dist' | 'src'): { args: string[]; kin
     if (!existsSync('dist/cli/main.js')) throw new Error('dist/ is not built: run npm run build, or use --server build');
     return { args: ['dist/cli/main.js'], kind: 'dist' };
   }
-  const out = 'bench/.data/build';
+  // under node_modules so that linters and editors leave the generated files alone
+  const out = 'node_modules/.cache/latchkey-bench/build';
   rmSync(out, { recursive: true, force: true });
   execFileSync('node_modules/.bin/esbuild', [...sources('src'), `--outdir=${out}`, '--outbase=src', '--format=esm', '--platform=node', '--target=node20', '--log-level=warning']);
   return { args: [`${out}/cli/main.js`], kind: 'build (esbuild of src)' };
+}
+
+/** CPU time (user + system) the process has used so far, seconds (Linux /proc; clock ticks of 1/100 s). */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[11] and [12] are utime and stime (the 14th and 15th of the whole line)
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 export function rssMbOf(pid: number): number {
@@ -79,6 +94,7 @@ function launch(cli: string[], args: string[], env: Record<string, string>): Pro
     child,
     output: () => out,
     rssMb: () => rssMbOf(child.pid!),
+    cpu: () => cpuSecondsOf(child.pid!),
     waitFor(re, ms) {
       return new Promise((resolve, reject) => {
         const check = () => {

@@ -5,7 +5,8 @@ import { startWorker } from '../lib/proc.js';
 
 // Expiry: `count` delivered assignments come due at the same instant (their end date is set in the past
 // while no worker runs — the same as moving the clock forward), then one `latchkey worker` process starts
-// and is timed until every one of them is expired (a systemRemove request each) and its grant revoked.
+// and is timed until every one of them is expired (a systemRemove request each) and its grant revoked
+// (or until the time limit, when the rate so far is reported).
 
 export interface ExpiryRun {
   count: number;
@@ -30,7 +31,8 @@ export async function expireMany(ctx: BenchContext, count: number, timeoutMs: nu
       expired = Number((await sql<{ n: number }>`select count(*) as n from assignments where end_at = ${mark} and state = 'expired'`.execute(db)).rows[0].n);
       revoked = Number((await sql<{ n: number }>`select count(*) as n from grants g join assignments a on a.id = g.assignment_id where a.end_at = ${mark} and g.state = 'revoked'`.execute(db)).rows[0].n);
       if (revoked >= marked || Date.now() - t0 > timeoutMs) break;
-      await sleep(500);
+      if (Math.floor((Date.now() - t0) / 30_000) !== Math.floor((Date.now() - t0 - 1000) / 30_000)) log(`  … ${expired} expired, ${revoked} revoked`);
+      await sleep(1000);
     }
   } finally {
     await worker.stop();

@@ -1,6 +1,7 @@
 import { drive, type LoadResult } from '../lib/load.js';
 import { EM, type BenchContext } from '../lib/context.js';
 import { log } from '../lib/log.js';
+import type { ServeProc } from '../lib/proc.js';
 
 // The read paths people feel: what I may request, what I have, what waits for my approval, and an
 // administrator's filtered, paged list of a package's assignments. Each runs for ctx.readMs after a short
@@ -18,7 +19,8 @@ export const READ_PATHS: ReadPath[] = [
   { name: 'adminPagedList', label: 'assignments?$filter=accessPackage/id eq … and state eq …&$top=100&$skip=0…1900' },
 ];
 
-export async function measureReads(ctx: BenchContext, url: string): Promise<Record<string, LoadResult>> {
+export async function measureReads(ctx: BenchContext, server: ServeProc): Promise<Record<string, LoadResult & { cpuMs: number }>> {
+  const url = server.url;
   const users = ctx.manifest.loadUsers;
   const approvers = ctx.manifest.approvers;
   const admin = ctx.manifest.adminToken;
@@ -30,13 +32,15 @@ export async function measureReads(ctx: BenchContext, url: string): Promise<Reco
     approverInbox: (i) => ({ path: `${EM}/accessPackageAssignmentApprovals/filterByCurrentUser(on='approver')`, token: approvers[i % approvers.length].token }),
     adminPagedList: (i) => ({ path: `${EM}/assignments?$filter=${filter}&$top=100&$skip=${(i % 20) * 100}`, token: admin }),
   };
-  const out: Record<string, LoadResult> = {};
+  const out: Record<string, LoadResult & { cpuMs: number }> = {};
   for (const p of READ_PATHS) {
     await drive({ url, connections: ctx.connections, durationMs: 1500, next: requests[p.name] });
+    const cpu0 = server.cpu();
     const r = await drive({ url, connections: ctx.connections, durationMs: ctx.readMs, next: requests[p.name] });
-    log(`  ${p.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms, statuses ${JSON.stringify(r.statuses)}`);
+    const cpuMs = ((server.cpu() - cpu0) * 1000) / r.requests;
+    log(`  ${p.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms, ${cpuMs.toFixed(2)} ms CPU/request, statuses ${JSON.stringify(r.statuses)}`);
     for (const e of r.errors) log(`  ! ${e}`);
-    out[p.name] = r;
+    out[p.name] = { ...r, cpuMs };
   }
   return out;
 }
