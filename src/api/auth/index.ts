@@ -15,7 +15,7 @@ import { sessionAuthenticator } from './session.js';
 // sign-out and /me. The API accepts the session cookie or a bearer token alike.
 
 export interface WebAuthOptions {
-  /** pick-a-user sign-in; the CLI turns it on only for `serve --demo` on SQLite without OIDC (demoSignInAllowed) */
+  /** pick-a-user sign-in (demo-domain people only); the CLI turns it on only for `serve --demo` on SQLite without OIDC on the seeded demo company (demoSignInRefusal) */
   demoSignIn?: boolean;
   oidc?: OidcConfig | null;
   sessions?: SessionLifetimes;
