@@ -401,6 +401,13 @@ describe('admin portal: access packages', () => {
     assert.ok(overflow <= 1, `no sideways scrolling at 390px (overflow ${overflow}px)`);
     await assertAccessible(p, 'policies at phone width');
     await screenshot(p, 'admin-package-policies-phone');
+    await p.getByRole('link', { name: /Engineers, approved by the head/ }).click();
+    await p.getByRole('heading', { name: /Edit policy/ }).waitFor();
+    await p.getByRole('list', { name: /Second approvers: chosen/ }).getByText('Ross Geller').waitFor();
+    const editorOverflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(editorOverflow <= 1, `the policy editor fits 390px (overflow ${editorOverflow}px)`);
+    await assertAccessible(p, 'policy editor at phone width');
+    await screenshot(p, 'admin-package-policy-editor-phone');
     await phone.close();
   });
 });
