@@ -184,17 +184,7 @@ async function main(): Promise<void> {
     await server?.stop();
   }
 
-  if (only.has('expiry')) {
-    const count = Math.min(100_000, manifest.spec.assignments);
-    log(`expiry: ${count} assignments due at once`);
-    const r = await expireMany(ctx, count, Number(args['expiry-seconds']) * 1000);
-    details.expiry = r;
-    const ceiling = kind === 'postgres'
-      ? (ceilings.pgbenchTpcb ? { name: 'pgbench TPS', value: ceilings.pgbenchTpcb } : undefined)
-      : (ceilings.sqliteInsert ? { name: 'SQLite insert tx/s', value: ceilings.sqliteInsert } : undefined);
-    rows.push(ratioRow('expiry', 'expired and revoked/s', r.rate, '/s', ceiling, kind === 'postgres' ? 1 : 0.2, `${r.revoked}/${r.count} in ${r.seconds.toFixed(0)} s`));
-  }
-
+  // scale-out before expiry: expiry stops at its time limit with assignments still due, which workers started later would pick up
   if (only.has('scaleout')) {
     log(`scale-out: 2 serve + 2 worker, ${lifecycleRequests} requests`);
     const r = await scaleOut(ctx, lifecycleRequests, 2 * USER_SLICE);
@@ -208,6 +198,17 @@ async function main(): Promise<void> {
       ceiling: single ? { name: 'single process', value: single } : undefined, ratio: single ? r.run.rate / single : undefined, holds: single ? r.run.rate >= single : null,
       note: `p99 submit→delivered ${r.run.p99.toFixed(0)} ms`,
     });
+  }
+
+  if (only.has('expiry')) {
+    const count = Math.min(100_000, manifest.spec.assignments);
+    log(`expiry: ${count} assignments due at once`);
+    const r = await expireMany(ctx, count, Number(args['expiry-seconds']) * 1000);
+    details.expiry = r;
+    const ceiling = kind === 'postgres'
+      ? (ceilings.pgbenchTpcb ? { name: 'pgbench TPS', value: ceilings.pgbenchTpcb } : undefined)
+      : (ceilings.sqliteInsert ? { name: 'SQLite insert tx/s', value: ceilings.sqliteInsert } : undefined);
+    rows.push(ratioRow('expiry', 'expired and revoked/s', r.rate, '/s', ceiling, kind === 'postgres' ? 1 : 0.2, `${r.revoked}/${r.count} in ${r.seconds.toFixed(0)} s`));
   }
 
   await store.close();
