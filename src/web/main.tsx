@@ -1,7 +1,8 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App } from './app';
+// the shared stylesheet first, so that each area's own stylesheet (imported by its routes) can refine it
 import './styles.css';
+import { App } from './app';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
