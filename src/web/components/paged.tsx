@@ -1,5 +1,6 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { errorMessage, getPage } from '../api/client';
+import { useCallback, useEffect, useState } from 'react';
+import { getPage, type Page } from '../api/client';
+import { useLoad } from './use-load';
 
 export interface Paged<T> {
   items: T[];
@@ -22,46 +23,21 @@ export interface Paged<T> {
 export function usePaged<T>(path: string | null): Paged<T> {
   const [links, setLinks] = useState<string[]>([]);
   const [index, setIndex] = useState(0);
-  const [items, setItems] = useState<T[]>([]);
-  const [nextLink, setNextLink] = useState<string | undefined>();
   const [count, setCount] = useState<number | undefined>();
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string | null>(null);
-  const [version, setVersion] = useState(0);
-  const current = useRef<AbortController | null>(null);
+  const link = links[index] ?? null;
+  // the page being turned to replaces the shown one only when it arrives, so the table does not blink empty
+  const page = useLoad<Page<T>>(link, (signal) => getPage<T>(link as string, signal), { keepStale: true });
+  const nextLink = page.data?.nextLink;
 
   useEffect(() => {
     setLinks(path ? [path] : []);
     setIndex(0);
   }, [path]);
 
+  // the total comes with the first page only; keep it while paging on
   useEffect(() => {
-    const link = links[index];
-    if (!link) {
-      setItems([]);
-      setLoading(path === null ? false : true);
-      return;
-    }
-    current.current?.abort();
-    const ac = new AbortController();
-    current.current = ac;
-    setLoading(true);
-    setError(null);
-    getPage<T>(link, ac.signal)
-      .then((p) => {
-        if (ac.signal.aborted) return;
-        setItems(p.value);
-        setNextLink(p.nextLink);
-        if (p.count !== undefined) setCount(p.count);
-        setLoading(false);
-      })
-      .catch((e) => {
-        if (ac.signal.aborted) return;
-        setError(errorMessage(e));
-        setLoading(false);
-      });
-    return () => ac.abort();
-  }, [links, index, version, path]);
+    if (page.data?.count !== undefined) setCount(page.data.count);
+  }, [page.data]);
 
   const next = useCallback(() => {
     if (!nextLink) return;
@@ -69,9 +45,11 @@ export function usePaged<T>(path: string | null): Paged<T> {
     setIndex((i) => i + 1);
   }, [nextLink, index]);
   const previous = useCallback(() => setIndex((i) => Math.max(0, i - 1)), []);
-  const reload = useCallback(() => setVersion((v) => v + 1), []);
 
-  return { items, loading, error, pageNumber: index + 1, count, hasNext: !!nextLink, hasPrevious: index > 0, next, previous, reload };
+  const items = link === null ? [] : (page.data?.value ?? []);
+  // between a new path and its first link the pager is about to load, not idle
+  const loading = link === null ? path !== null : page.loading;
+  return { items, loading, error: page.error, reload: page.reload, pageNumber: index + 1, count, hasNext: !!nextLink, hasPrevious: index > 0, next, previous };
 }
 
 export function Pager({ paged, label }: { paged: Paged<unknown>; label: string }) {

@@ -8,7 +8,7 @@ import { DecideDialog, type Decision } from './decide-dialog';
 import { requestStatusText, requestTypeText } from './format';
 import { AnswersList, scheduleText, StagesList } from './request-details';
 import type { Approval, ApprovalStage, AssignmentRequest } from './types';
-import { useLoad } from './use-load';
+import { useLoad } from '../components/use-load';
 
 const PAGE_SIZE = 20;
 const EXPAND = 'requestor,accessPackage';

@@ -6,7 +6,7 @@ import { ActionButton, Empty, ErrorBanner, Loading, Notice, PageHeader, StatusBa
 import { ExtendDialog, RemoveDialog } from './access-dialogs';
 import { assignmentStateText, daysLeft, endOf, EXTEND_WINDOW_DAYS, extendBlockedReason } from './format';
 import type { Assignment, AssignmentRequest } from './types';
-import { useLoad } from './use-load';
+import { useLoad } from '../components/use-load';
 
 type View = 'active' | 'expired';
 

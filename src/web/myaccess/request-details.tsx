@@ -2,7 +2,7 @@ import { api, ApiError, EM } from '../api/client';
 import { ErrorBanner, Loading, StatusBadge, formatDate } from '../components/ui';
 import { expirationText, requestStatusText, requestTypeText } from './format';
 import type { Answer, ApprovalStage, AssignmentRequest } from './types';
-import { useLoad } from './use-load';
+import { useLoad } from '../components/use-load';
 
 /** A request's answers grouped by question (a multiple choice may have several values). */
 export function AnswersList({ answers }: { answers: Answer[] }) {

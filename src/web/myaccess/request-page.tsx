@@ -5,7 +5,7 @@ import { Empty, ErrorBanner, Loading, PageHeader, StatusBadge, formatDate } from
 import { CANCELLABLE_STATES, endOf, requestStatusText } from './format';
 import { RequestForm } from './request-form';
 import type { AccessPackage, Assignment, AssignmentRequest, Requirements } from './types';
-import { useLoad } from './use-load';
+import { useLoad } from '../components/use-load';
 
 interface PackageView {
   pkg: AccessPackage;

@@ -6,7 +6,8 @@ import { CatalogOverview } from './catalog-overview';
 import { CatalogPackages } from './catalog-packages';
 import { CatalogResources } from './catalog-resources';
 import { CatalogRoles } from './catalog-roles';
-import { getOne, useLoad } from './shared';
+import { getOne } from './shared';
+import { useLoad } from '../../components/use-load';
 import type { Catalog } from './types';
 
 // One catalog: its header and tabs, each tab with its own address below /admin/catalogs/{id}.

@@ -3,7 +3,8 @@ import { api, getAll, odataString, query } from '../../api/client';
 import { useMe, useSession } from '../../auth/session';
 import { canCatalog } from '../../auth/me';
 import { ActionButton, Empty, ErrorBanner, Loading, Modal, Notice } from '../../components/ui';
-import { ConfirmDialog, DirectoryPicker, kindOf, useLoad, type DirectoryObject } from './shared';
+import { ConfirmDialog, DirectoryPicker, kindOf, type DirectoryObject } from './shared';
+import { useLoad } from '../../components/use-load';
 import { CATALOG_ROLES, type Catalog } from './types';
 
 export const ROLE_ASSIGNMENTS = '/v1.0/roleManagement/entitlementManagement/roleAssignments';

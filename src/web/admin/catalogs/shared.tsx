@@ -1,46 +1,9 @@
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { api, errorMessage, getPage, odataString, query } from '../../api/client';
 import { ErrorBanner, Modal } from '../../components/ui';
 
-// Small parts the catalog and tenant pages share: loading one object, a confirmation dialog that shows
+// Small parts the catalog and tenant pages share (loading lives in components/use-load): a confirmation dialog that shows
 // the API's refusal, and a picker that searches directory users and groups.
-
-export interface Loaded<T> {
-  data: T | undefined;
-  error: string | null;
-  loading: boolean;
-  reload(): void;
-}
-
-/** Loads one object (or any single answer) and reloads it on demand; a changed key loads again. */
-export function useLoad<T>(key: string | null, load: (signal: AbortSignal) => Promise<T>): Loaded<T> {
-  const [data, setData] = useState<T | undefined>();
-  const [error, setError] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [version, setVersion] = useState(0);
-  useEffect(() => {
-    if (key === null) return;
-    const ac = new AbortController();
-    setLoading(true);
-    setError(null);
-    load(ac.signal)
-      .then((d) => {
-        if (ac.signal.aborted) return;
-        setData(d);
-        setLoading(false);
-      })
-      .catch((e) => {
-        if (ac.signal.aborted) return;
-        setError(errorMessage(e));
-        setLoading(false);
-      });
-    return () => ac.abort();
-    // `load` is a fresh closure on each render; the key names what it loads
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [key, version]);
-  const reload = useCallback(() => setVersion((v) => v + 1), []);
-  return { data, error, loading, reload };
-}
 
 /**
  * Asks before a destructive action. The action's error (the API's refusal, e.g. "the catalog still has

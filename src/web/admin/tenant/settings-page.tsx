@@ -3,7 +3,8 @@ import { api, EM, errorMessage } from '../../api/client';
 import { useMe } from '../../auth/session';
 import { canTenant } from '../../auth/me';
 import { ErrorBanner, Field, Loading, Notice, PageHeader } from '../../components/ui';
-import { getOne, useLoad } from '../catalogs/shared';
+import { getOne } from '../catalogs/shared';
+import { useLoad } from '../../components/use-load';
 import { SettingsTabs } from './settings-tabs';
 import type { Settings } from './types';
 

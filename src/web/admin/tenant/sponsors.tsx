@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { api, getAll } from '../../api/client';
 import { ActionButton, Empty, ErrorBanner, Loading, Modal, Notice } from '../../components/ui';
-import { ConfirmDialog, DirectoryPicker, kindOf, useLoad, type DirectoryObject } from '../catalogs/shared';
+import { ConfirmDialog, DirectoryPicker, kindOf, type DirectoryObject } from '../catalogs/shared';
+import { useLoad } from '../../components/use-load';
 import { ORGS } from './connected-org-list';
 
 // Internal sponsors (people of this organization) and external sponsors (people of the connected one)

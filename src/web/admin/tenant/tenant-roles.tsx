@@ -4,7 +4,8 @@ import { useMe, useSession } from '../../auth/session';
 import { canTenant } from '../../auth/me';
 import { ActionButton, Empty, ErrorBanner, Loading, Modal, Notice, PageHeader } from '../../components/ui';
 import { ROLE_ASSIGNMENTS, nameOf, type RoleAssignment } from '../catalogs/catalog-roles';
-import { ConfirmDialog, DirectoryPicker, kindOf, useLoad, type DirectoryObject } from '../catalogs/shared';
+import { ConfirmDialog, DirectoryPicker, kindOf, type DirectoryObject } from '../catalogs/shared';
+import { useLoad } from '../../components/use-load';
 import { SettingsTabs } from './settings-tabs';
 
 /** The tenant-wide roles of entitlement management (src/domain/authorization.ts RoleDefinitionIds). */

@@ -8,11 +8,16 @@ export interface Loaded<T> {
   reload(): void;
 }
 
+export interface LoadOptions {
+  /** keep showing what was loaded for the previous key until the new key's answer arrives (a pager turning pages) */
+  keepStale?: boolean;
+}
+
 /**
  * Loads something once per `key` (and again on reload()), dropping answers that arrive after the key
- * changed or the component left.
+ * changed or the component left. The one loading hook of all portals: pages, tabs and the pager use it.
  */
-export function useLoad<T>(key: string | null, load: (signal: AbortSignal) => Promise<T>): Loaded<T> {
+export function useLoad<T>(key: string | null, load: (signal: AbortSignal) => Promise<T>, options: LoadOptions = {}): Loaded<T> {
   const [data, setData] = useState<T | undefined>();
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(key !== null);
@@ -23,7 +28,7 @@ export function useLoad<T>(key: string | null, load: (signal: AbortSignal) => Pr
     // another thing to load: forget the old one (a reload keeps it on screen meanwhile)
     if (shownKey.current !== key) {
       shownKey.current = key;
-      setData(undefined);
+      if (!options.keepStale || key === null) setData(undefined);
     }
     if (key === null) {
       setLoading(false);
