@@ -39,7 +39,8 @@ export function canTenant(me: Me, action: TenantAction): boolean {
 
 export function canCatalog(me: Me, action: CatalogAction, catalogId: string | undefined): boolean {
   if (me.can.anyCatalog.includes(action)) return true;
-  return !!catalogId && (me.can.catalogs[catalogId] ?? []).includes(action);
+  // own keys only: a catalog id from the URL such as 'constructor' must not reach Object.prototype
+  return !!catalogId && Object.hasOwn(me.can.catalogs, catalogId) && me.can.catalogs[catalogId].includes(action);
 }
 
 /** True when the person holds a catalog permission in at least one catalog (or everywhere). */
