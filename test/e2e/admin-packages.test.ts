@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { assertAccessible, launchBrowser, newContext, screenshot, signInAs } from './support/browser.js';
 import { startE2eServer, type E2eServer } from './support/server.js';
+import { eventually, packageTab } from './support/poll.js';
 
 // The access package pages of the admin portal, walked as the seed page describes them: create a
 // package, hide it, add and remove resource roles, add policies (one with approval and expiration),
@@ -13,26 +14,9 @@ import { startE2eServer, type E2eServer } from './support/server.js';
 const PACKAGE = 'E2E lab access';
 const EM = '/v1.0/identityGovernance/entitlementManagement';
 
-/** Polls `check` (reloading the page between tries when asked) until it holds; the worker acts asynchronously. */
-async function eventually(page: Page, what: string, check: () => Promise<boolean>, opts: { reload?: boolean; timeoutMs?: number } = {}): Promise<void> {
-  // after a reload, wait for the list to be there again (or its empty state) before checking
-  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() >= deadline) {
-      await screenshot(page, `admin-packages-timeout-${what.replace(/\W+/g, '-')}`);
-      assert.fail(`timed out waiting for ${what} (see the screenshot)`);
-    }
-    await page.waitForTimeout(1000);
-    if (opts.reload) {
-      await page.reload();
-      await page.getByRole('table').or(page.getByText(/^No (assignments|requests)/)).first().waitFor();
-    }
-  }
-}
-
-/** A tab of the package page (its links share words with other links on the page). */
-const tab = (page: Page, name: string) => page.getByRole('navigation', { name: 'Access package' }).getByRole('link', { name, exact: true });
+// after a reload, wait for the list to be there again (or its empty state) before checking
+const listShown = (page: Page) => page.getByRole('table').or(page.getByText(/^No (assignments|requests)/)).first().waitFor();
+const tab = packageTab;
 
 function parseCsv(text: string): string[][] {
   // the export quotes only what needs it; no field in this test holds a comma or quote
@@ -238,7 +222,7 @@ describe('admin portal: access packages', () => {
     await dialog.getByLabel('Justification (optional)').fill('Lab rotation');
     await dialog.getByRole('button', { name: 'Add' }).click();
     await page.getByText('Assigned Alan Turing. Access is being delivered.').waitFor();
-    await eventually(page, 'the assignment to be delivered', async () => (await page.getByRole('row', { name: /Alan Turing/ }).getByText('Delivered').count()) === 1, { reload: true });
+    await eventually(page, 'the assignment to be delivered', async () => (await page.getByRole('row', { name: /Alan Turing/ }).getByText('Delivered').count()) === 1, { reload: true, afterReload: listShown });
 
     await page.getByRole('button', { name: 'Alan Turing' }).click();
     const detail = page.getByRole('complementary', { name: 'Assignment details' });
@@ -308,7 +292,7 @@ describe('admin portal: access packages', () => {
     await detail.getByRole('button', { name: 'Reprocess' }).click();
     await page.getByText(/Reprocessing the request of Alan Turing/).waitFor();
     await page.getByLabel('Status').selectOption({ label: 'Delivered' });
-    await eventually(page, 'the request to be delivered again', async () => (await page.getByRole('row', { name: /Alan Turing/ }).getByText('Delivered').count()) === 1, { reload: true });
+    await eventually(page, 'the request to be delivered again', async () => (await page.getByRole('row', { name: /Alan Turing/ }).getByText('Delivered').count()) === 1, { reload: true, afterReload: listShown });
   });
 
   it('requests: an administrator cancels another person’s pending request', async () => {
@@ -350,7 +334,7 @@ describe('admin portal: access packages', () => {
     await dialog.getByRole('button', { name: 'Remove' }).click();
     await page.getByText(/Removing 1 assignment/).waitFor();
     await page.getByLabel('Status').selectOption({ label: 'Expired' });
-    await eventually(page, 'the assignment to end', async () => (await page.getByRole('row', { name: /Alan Turing/ }).getByText('Expired').count()) === 1, { reload: true });
+    await eventually(page, 'the assignment to end', async () => (await page.getByRole('row', { name: /Alan Turing/ }).getByText('Expired').count()) === 1, { reload: true, afterReload: listShown });
 
     await tab(page, 'Overview').click();
     await page.getByRole('button', { name: 'Delete' }).click();

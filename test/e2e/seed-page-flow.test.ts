@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, newContext, screenshot, signInAs } from './support/browser.js';
 import { startE2eServer, type E2eServer } from './support/server.js';
+import { eventually, packageTab } from './support/poll.js';
 
 // The seed page's story end to end, with three people in three browsers: the administrator builds a
 // package with an approval-and-expiration policy, an engineer requests it in My Access, the approver
@@ -14,17 +15,9 @@ import { startE2eServer, type E2eServer } from './support/server.js';
 const PACKAGE = 'Lab bench access';
 const POLICY = 'Engineers, approved by Grace';
 
-async function eventually(page: Page, what: string, check: () => Promise<boolean>, reload = true): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (await check()) return;
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await page.waitForTimeout(750);
-    if (reload) await page.reload();
-  }
-}
-
-const tab = (page: Page, name: string) => page.getByRole('navigation', { name: 'Access package' }).getByRole('link', { name, exact: true });
+// the seed story reloads between tries unless told otherwise
+const POLL = { reload: true, intervalMs: 750 };
+const tab = packageTab;
 
 describe('the seed page, end to end in the browser', () => {
   let server: E2eServer;
@@ -121,7 +114,7 @@ describe('the seed page, end to end in the browser', () => {
 
   it('the administrator sees the delivered assignment and downloads the CSV', async () => {
     await admin.goto(`${packagePath}/assignments`);
-    await eventually(admin, 'Alan’s assignment to be delivered', async () => (await admin.getByRole('row', { name: /Alan Turing/ }).getByText('Delivered').count()) === 1);
+    await eventually(admin, 'Alan’s assignment to be delivered', async () => (await admin.getByRole('row', { name: /Alan Turing/ }).getByText('Delivered').count()) === 1, POLL);
     const [download] = await Promise.all([admin.waitForEvent('download'), admin.getByRole('link', { name: 'Download' }).click()]);
     const rows = (await readFile((await download.path())!, 'utf8')).trim().split(/\r?\n/);
     assert.equal(rows.length, 2, `a header and Alan's row: ${rows.join(' | ')}`);
@@ -151,7 +144,7 @@ describe('the seed page, end to end in the browser', () => {
     await admin.getByRole('button', { name: 'More actions for Member of Production Database Readers' }).click();
     await admin.getByRole('menuitem', { name: 'Remove resource role' }).click();
     await admin.getByRole('dialog', { name: 'Remove resource role' }).getByRole('button', { name: 'Remove' }).click();
-    await eventually(admin, 'the role to leave the list', async () => (await admin.getByRole('cell', { name: 'Production Database Readers', exact: true }).count()) === 0, false);
+    await eventually(admin, 'the role to leave the list', async () => (await admin.getByRole('cell', { name: 'Production Database Readers', exact: true }).count()) === 0, { ...POLL, reload: false });
     assert.equal(await admin.getByRole('cell', { name: 'Deploy Operators', exact: true }).count(), 1, 'the first role stays');
   });
 
@@ -184,7 +177,7 @@ describe('the seed page, end to end in the browser', () => {
     await admin.getByRole('button', { name: 'Remove (1)' }).click();
     await admin.getByRole('dialog', { name: 'Remove assignments' }).getByRole('button', { name: 'Remove' }).click();
     await admin.getByLabel('Status').selectOption({ label: 'Expired' });
-    await eventually(admin, 'the assignment to end', async () => (await admin.getByRole('row', { name: /Alan Turing/ }).getByText('Expired').count()) === 1);
+    await eventually(admin, 'the assignment to end', async () => (await admin.getByRole('row', { name: /Alan Turing/ }).getByText('Expired').count()) === 1, POLL);
 
     await tab(admin, 'Overview').click();
     await admin.getByRole('button', { name: 'Delete' }).click();
