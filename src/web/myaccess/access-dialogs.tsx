@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { api, EM, errorMessage } from '../api/client';
+import { api, EM } from '../api/client';
+import { ConfirmDialog, DialogActions, useAction } from '../components/dialogs';
 import { ErrorBanner, Field, Modal, formatDate } from '../components/ui';
 import { durationText, endOf, requestStatusText } from './format';
 import type { Assignment, AssignmentRequest } from './types';
@@ -7,9 +8,8 @@ import type { Assignment, AssignmentRequest } from './types';
 /** Extending: a userUpdate request; the policy decides the new end and whether an approver must agree. */
 export function ExtendDialog({ assignment, onClose, onDone }: { assignment: Assignment | null; onClose: () => void; onDone: (message: string) => void }) {
   const [justification, setJustification] = useState('');
-  const [error, setError] = useState<string | null>(null);
   const [fieldError, setFieldError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
   const policy = assignment?.assignmentPolicy;
   const needsApproval = !!policy && policy.requestApprovalSettings.isApprovalRequiredForUpdate && policy.requestApprovalSettings.stages.length > 0;
   const justificationRequired = !!policy?.requestApprovalSettings.isRequestorJustificationRequired;
@@ -18,7 +18,7 @@ export function ExtendDialog({ assignment, onClose, onDone }: { assignment: Assi
 
   function close() {
     setJustification('');
-    setError(null);
+    action.clear();
     setFieldError(null);
     onClose();
   }
@@ -30,9 +30,7 @@ export function ExtendDialog({ assignment, onClose, onDone }: { assignment: Assi
       return;
     }
     setFieldError(null);
-    setBusy(true);
-    setError(null);
-    try {
+    await action.run(async () => {
       const r = await api<AssignmentRequest>(`${EM}/assignmentRequests`, {
         method: 'POST',
         body: { requestType: 'userUpdate', assignment: { id: assignment.id }, justification: justification.trim() || null },
@@ -46,11 +44,7 @@ export function ExtendDialog({ assignment, onClose, onDone }: { assignment: Assi
             : `Your extension of ${name}: ${requestStatusText(r.status)}.`,
       );
       setJustification('');
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -70,15 +64,8 @@ export function ExtendDialog({ assignment, onClose, onDone }: { assignment: Assi
           <Field label={`Business justification${justificationRequired ? ' (required)' : ' (optional)'}`} error={fieldError}>
             {(props) => <textarea {...props} required={justificationRequired} value={justification} onChange={(ev) => setJustification(ev.target.value)} />}
           </Field>
-          <ErrorBanner error={error} />
-          <div className="dialog-actions">
-            <button type="button" onClick={close}>
-              Cancel
-            </button>
-            <button type="submit" className="primary" disabled={busy}>
-              {busy ? 'Sending…' : needsApproval ? 'Request extension' : 'Extend'}
-            </button>
-          </div>
+          <ErrorBanner error={action.error} />
+          <DialogActions onCancel={close} busy={action.busy} busyText="Sending…" submitText={needsApproval ? 'Request extension' : 'Extend'} />
         </form>
       )}
     </Modal>
@@ -87,42 +74,23 @@ export function ExtendDialog({ assignment, onClose, onDone }: { assignment: Assi
 
 /** Giving access up: a userRemove request, which ends the assignment at once. */
 export function RemoveDialog({ assignment, onClose, onDone }: { assignment: Assignment | null; onClose: () => void; onDone: (message: string) => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  async function remove() {
-    if (!assignment) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await api(`${EM}/assignmentRequests`, { method: 'POST', body: { requestType: 'userRemove', assignment: { id: assignment.id } } });
-      onDone(`Your access to ${assignment.accessPackage?.displayName ?? 'the package'} is being removed.`);
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  }
   return (
-    <Modal
+    <ConfirmDialog
       title="Remove my access"
       open={!!assignment}
-      onClose={() => {
-        setError(null);
-        onClose();
+      onClose={onClose}
+      confirmText="Remove my access"
+      busyText="Removing…"
+      cancelText="Keep access"
+      onConfirm={async () => {
+        if (!assignment) return;
+        await api(`${EM}/assignmentRequests`, { method: 'POST', body: { requestType: 'userRemove', assignment: { id: assignment.id } } });
+        onDone(`Your access to ${assignment.accessPackage?.displayName ?? 'the package'} is being removed.`);
       }}
     >
       <p>
         Give up your access to <strong>{assignment?.accessPackage?.displayName}</strong>? It ends now; to get it back you would request it again.
       </p>
-      <ErrorBanner error={error} />
-      <div className="dialog-actions">
-        <button type="button" onClick={onClose}>
-          Keep access
-        </button>
-        <button type="button" className="danger" onClick={() => void remove()} disabled={busy}>
-          {busy ? 'Removing…' : 'Remove my access'}
-        </button>
-      </div>
-    </Modal>
+    </ConfirmDialog>
   );
 }

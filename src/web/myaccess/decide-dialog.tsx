@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { api, EM, errorMessage } from '../api/client';
+import { api, EM } from '../api/client';
+import { DialogActions, useAction } from '../components/dialogs';
 import { ErrorBanner, Field, Modal } from '../components/ui';
 import type { ApprovalStage } from './types';
 
@@ -17,14 +18,13 @@ export function DecideDialog({
 }) {
   const [justification, setJustification] = useState('');
   const [fieldError, setFieldError] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
   const required = !!target?.stage.isApproverJustificationRequired;
 
   function close() {
     setJustification('');
     setFieldError(null);
-    setError(null);
+    action.clear();
     onClose();
   }
 
@@ -35,20 +35,14 @@ export function DecideDialog({
       return;
     }
     setFieldError(null);
-    setBusy(true);
-    setError(null);
-    try {
+    await action.run(async () => {
       await api(`${EM}/accessPackageAssignmentApprovals/${target.requestId}/stages/${target.stage.id}`, {
         method: 'PATCH',
         body: { reviewResult: target.decision, justification: justification.trim() || null },
       });
       setJustification('');
       onDecided(target.decision);
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const verb = target?.decision === 'Deny' ? 'Deny' : 'Approve';
@@ -70,15 +64,8 @@ export function DecideDialog({
           >
             {(props) => <textarea {...props} required={required} value={justification} onChange={(e) => setJustification(e.target.value)} />}
           </Field>
-          <ErrorBanner error={error} />
-          <div className="dialog-actions">
-            <button type="button" onClick={close}>
-              Cancel
-            </button>
-            <button type="submit" className={target.decision === 'Deny' ? 'danger' : 'primary'} disabled={busy}>
-              {busy ? 'Sending…' : verb}
-            </button>
-          </div>
+          <ErrorBanner error={action.error} />
+          <DialogActions onCancel={close} busy={action.busy} busyText="Sending…" submitText={verb} tone={target.decision === 'Deny' ? 'danger' : 'primary'} />
         </form>
       )}
     </Modal>

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { api, EM, errorMessage, query } from '../api/client';
+import { api, EM, query } from '../api/client';
+import { ConfirmDialog } from '../components/dialogs';
 import { Pager, usePaged } from '../components/paged';
 import { Empty, ErrorBanner, Loading, Modal, Notice, PageHeader, StatusBadge, formatDate } from '../components/ui';
 import { CANCELLABLE_STATES, requestStatusText, requestTypeText } from './format';
@@ -97,42 +98,23 @@ export function HistoryPage() {
 }
 
 function CancelDialog({ request, onClose, onCancelled }: { request: AssignmentRequest | null; onClose: () => void; onCancelled: (r: AssignmentRequest) => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  async function cancel() {
-    if (!request) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await api(`${EM}/assignmentRequests/${request.id}/cancel`, { method: 'POST' });
-      onCancelled(request);
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  }
   return (
-    <Modal
+    <ConfirmDialog
       title="Cancel request"
       open={!!request}
-      onClose={() => {
-        setError(null);
-        onClose();
+      onClose={onClose}
+      confirmText="Cancel request"
+      busyText="Canceling…"
+      cancelText="Keep request"
+      onConfirm={async () => {
+        if (!request) return;
+        await api(`${EM}/assignmentRequests/${request.id}/cancel`, { method: 'POST' });
+        onCancelled(request);
       }}
     >
       <p>
         Cancel your request for <strong>{request?.accessPackage?.displayName}</strong>? Approvers will no longer be asked, and you can request again later.
       </p>
-      <ErrorBanner error={error} />
-      <div className="dialog-actions">
-        <button type="button" onClick={onClose}>
-          Keep request
-        </button>
-        <button type="button" className="danger" onClick={() => void cancel()} disabled={busy}>
-          {busy ? 'Canceling…' : 'Cancel request'}
-        </button>
-      </div>
-    </Modal>
+    </ConfirmDialog>
   );
 }

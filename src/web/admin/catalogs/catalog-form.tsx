@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { errorMessage } from '../../api/client';
+import { DialogActions, useAction } from '../../components/dialogs';
 import { ErrorBanner, Field } from '../../components/ui';
 import type { Catalog } from './types';
 
@@ -32,8 +32,7 @@ export function CatalogForm({
   const [external, setExternal] = useState(initial?.isExternallyVisible ?? true);
   const [enabled, setEnabled] = useState(initial ? initial.state === 'published' : true);
   const [errors, setErrors] = useState<{ name?: string; description?: string }>({});
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -43,15 +42,9 @@ export function CatalogForm({
     if (description.length > DESCRIPTION_MAX) found.description = `At most ${DESCRIPTION_MAX} characters.`;
     setErrors(found);
     if (Object.keys(found).length) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await action.run(async () => {
       await onSubmit({ displayName: name.trim(), description: description.trim() || null, isExternallyVisible: external, state: enabled ? 'published' : 'unpublished' });
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -70,15 +63,8 @@ export function CatalogForm({
         <input type="checkbox" checked={external} onChange={(e) => setExternal(e.target.checked)} />
         External users allowed (people from connected organizations may request its packages)
       </label>
-      <ErrorBanner error={error} />
-      <div className="dialog-actions">
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Saving…' : submitText}
-        </button>
-      </div>
+      <ErrorBanner error={action.error} />
+      <DialogActions onCancel={onCancel} busy={action.busy} submitText={submitText} />
     </form>
   );
 }

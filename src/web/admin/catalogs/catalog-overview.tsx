@@ -6,7 +6,7 @@ import { canCatalog } from '../../auth/me';
 import { ActionButton, Modal, formatDate } from '../../components/ui';
 import { EnabledBadge } from './badges';
 import { CatalogForm, type CatalogInput } from './catalog-form';
-import { ConfirmDialog } from './shared';
+import { ConfirmDialog } from '../../components/dialogs';
 import type { Catalog } from './types';
 
 // The catalog's properties with Edit and Delete. The API refuses to delete a catalog that still has

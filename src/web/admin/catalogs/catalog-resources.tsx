@@ -4,7 +4,8 @@ import { useMe } from '../../auth/session';
 import { canCatalog } from '../../auth/me';
 import { Pager, usePaged } from '../../components/paged';
 import { ActionButton, Empty, ErrorBanner, Loading, Modal, Notice, formatDate } from '../../components/ui';
-import { ConfirmDialog, DirectoryPicker, type DirectoryObject } from './shared';
+import { DirectoryPicker, type DirectoryObject } from './shared';
+import { ConfirmDialog } from '../../components/dialogs';
 import { RESOURCE_TYPES, type Catalog, type Resource } from './types';
 
 // The resources of a catalog (directory groups), their roles, and adding or removing them through

@@ -3,7 +3,8 @@ import { api, getAll, odataString, query } from '../../api/client';
 import { useMe, useSession } from '../../auth/session';
 import { canCatalog } from '../../auth/me';
 import { ActionButton, Empty, ErrorBanner, Loading, Modal, Notice } from '../../components/ui';
-import { ConfirmDialog, DirectoryPicker, kindOf, type DirectoryObject } from './shared';
+import { DirectoryPicker, kindOf, type DirectoryObject } from './shared';
+import { ConfirmDialog } from '../../components/dialogs';
 import { useLoad } from '../../components/use-load';
 import { CATALOG_ROLES, type Catalog } from './types';
 

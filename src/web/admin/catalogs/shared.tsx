@@ -1,60 +1,8 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useState } from 'react';
 import { api, errorMessage, getPage, odataString, query } from '../../api/client';
-import { ErrorBanner, Modal } from '../../components/ui';
+import { ErrorBanner } from '../../components/ui';
 
-// Small parts the catalog and tenant pages share (loading lives in components/use-load): a confirmation dialog that shows
-// the API's refusal, and a picker that searches directory users and groups.
-
-/**
- * Asks before a destructive action. The action's error (the API's refusal, e.g. "the catalog still has
- * access packages") is shown in the dialog, which stays open so the person can read it.
- */
-export function ConfirmDialog({
-  title,
-  open,
-  onClose,
-  onConfirm,
-  confirmText,
-  children,
-}: {
-  title: string;
-  open: boolean;
-  onClose: () => void;
-  onConfirm: () => Promise<void>;
-  confirmText: string;
-  children: ReactNode;
-}) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    if (open) setError(null);
-  }, [open]);
-  const confirm = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await onConfirm();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <Modal title={title} open={open} onClose={onClose}>
-      {children}
-      <ErrorBanner error={error} />
-      <div className="dialog-actions">
-        <button type="button" onClick={onClose}>
-          Cancel
-        </button>
-        <button type="button" className="danger" onClick={() => void confirm()} disabled={busy}>
-          {busy ? 'Working…' : confirmText}
-        </button>
-      </div>
-    </Modal>
-  );
-}
+// Small parts the catalog and tenant pages share (loading and the confirmation dialog live in components/): a picker that searches directory users and groups.
 
 export interface DirectoryObject {
   '@odata.type'?: string;

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { api, EM, errorMessage } from '../../api/client';
+import { api, EM } from '../../api/client';
+import { DialogActions, useAction } from '../../components/dialogs';
 import { ErrorBanner, Field, Modal } from '../../components/ui';
 import type { AccessPackage, Catalog } from './types';
 
@@ -26,8 +27,7 @@ function NewPackageForm({ catalogs, defaultCatalogId, onClose, onCreated }: { ca
   const [description, setDescription] = useState('');
   const [catalogId, setCatalogId] = useState(defaultCatalogId ?? (catalogs.length === 1 ? catalogs[0].id : ''));
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -38,24 +38,18 @@ function NewPackageForm({ catalogs, defaultCatalogId, onClose, onCreated }: { ca
     if (!catalogId) found.catalog = 'Choose the catalog the package belongs to.';
     setErrors(found);
     if (Object.keys(found).length) return;
-    setBusy(true);
-    setFailure(null);
-    try {
+    await action.run(async () => {
       const created = await api<AccessPackage>(`${EM}/accessPackages`, {
         method: 'POST',
         body: { displayName: name.trim(), description: description.trim() || null, catalog: { id: catalogId } },
       });
       onCreated(created.id);
-    } catch (err) {
-      setFailure(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
     <form onSubmit={submit} noValidate>
-      <ErrorBanner error={failure} />
+      <ErrorBanner error={action.error} />
       <Field label="Name" error={errors.name}>
         {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} maxLength={NAME_MAX} required />}
       </Field>
@@ -72,10 +66,7 @@ function NewPackageForm({ catalogs, defaultCatalogId, onClose, onCreated }: { ca
           </select>
         )}
       </Field>
-      <div className="dialog-actions">
-        <button type="button" onClick={onClose}>Cancel</button>
-        <button type="submit" className="primary" disabled={busy}>{busy ? 'Creating…' : 'Create'}</button>
-      </div>
+      <DialogActions onCancel={onClose} busy={action.busy} busyText="Creating…" submitText="Create" />
     </form>
   );
 }

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { api, ApiError, EM, errorMessage } from '../../api/client';
+import { DialogActions, useAction } from '../../components/dialogs';
 import { ActionButton, ErrorBanner, Field, formatDate, Modal, Notice } from '../../components/ui';
 import { NO_PACKAGE_WRITE, usePackage } from './package-context';
 import { MyAccessLink } from './my-access-link';
@@ -63,8 +64,7 @@ function EditForm({ onClose, onSaved }: { onClose: () => void; onSaved: () => vo
   const [description, setDescription] = useState(pkg.description ?? '');
   const [hidden, setHidden] = useState(pkg.isHidden);
   const [nameError, setNameError] = useState<string | null>(null);
-  const [failure, setFailure] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -73,21 +73,15 @@ function EditForm({ onClose, onSaved }: { onClose: () => void; onSaved: () => vo
       return;
     }
     setNameError(null);
-    setBusy(true);
-    setFailure(null);
-    try {
+    await action.run(async () => {
       await api(`${EM}/accessPackages/${pkg.id}`, { method: 'PATCH', body: { displayName: name.trim(), description: description.trim() || null, isHidden: hidden } });
       onSaved();
-    } catch (err) {
-      setFailure(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
     <form onSubmit={submit} noValidate>
-      <ErrorBanner error={failure} />
+      <ErrorBanner error={action.error} />
       <Field label="Name" error={nameError}>
         {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} maxLength={256} required />}
       </Field>
@@ -103,10 +97,7 @@ function EditForm({ onClose, onSaved }: { onClose: () => void; onSaved: () => vo
           <input type="radio" name="hidden" checked={hidden} onChange={() => setHidden(true)} /> Yes — only the direct My Access link opens it
         </label>
       </fieldset>
-      <div className="dialog-actions">
-        <button type="button" onClick={onClose}>Cancel</button>
-        <button type="submit" className="primary" disabled={busy}>{busy ? 'Saving…' : 'Save'}</button>
-      </div>
+      <DialogActions onCancel={onClose} busy={action.busy} submitText="Save" />
     </form>
   );
 }

@@ -3,7 +3,7 @@ import { Link, useLocation, useNavigate } from 'react-router';
 import { api, EM, odataString, query } from '../../api/client';
 import { Pager, usePaged } from '../../components/paged';
 import { Empty, ErrorBanner, Loading, Notice } from '../../components/ui';
-import { ConfirmDialog } from './confirm-dialog';
+import { ConfirmDialog } from '../../components/dialogs';
 import { NO_PACKAGE_WRITE, usePackage } from './package-context';
 import { durationDays, durationHours, SCOPE_CHOICES } from './policy-form';
 import { RowMenu } from './row-menu';
@@ -103,13 +103,13 @@ export function PoliciesTab() {
         title="Delete policy"
         open={!!deleting}
         confirmText="Delete"
-        danger
         onClose={() => setDeleting(null)}
         onConfirm={async () => {
           if (!deleting) return;
           await api(`${EM}/assignmentPolicies/${deleting.id}`, { method: 'DELETE' });
           setNotice(`Policy “${deleting.displayName}” deleted.`);
           paged.reload();
+          setDeleting(null);
         }}
       >
         <p>

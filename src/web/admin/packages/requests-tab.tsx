@@ -5,7 +5,7 @@ import { Pager, usePaged } from '../../components/paged';
 import { Empty, ErrorBanner, formatDate, Loading, Notice, StatusBadge } from '../../components/ui';
 import { useSettle } from './assignment-actions';
 import { OPEN_REQUEST_STATES, REQUEST_STATE_CHOICES, REQUEST_TYPE_TEXT, requestFilter, statusText } from './assignment-filters';
-import { ConfirmDialog } from './confirm-dialog';
+import { ConfirmDialog } from '../../components/dialogs';
 import { FulfillmentErrors } from './fulfillment-errors';
 import { NO_ASSIGNMENT_WRITE, usePackage } from './package-context';
 import type { AssignmentRequest } from './types';
@@ -158,13 +158,13 @@ export function RequestsTab() {
         title="Cancel request"
         open={!!canceling}
         confirmText="Cancel request"
-        danger
         onClose={() => setCanceling(null)}
         onConfirm={async () => {
           if (!canceling) return;
           await api(`${EM}/assignmentRequests/${canceling.id}/cancel`, { method: 'POST' });
           setNotice(`The request of ${canceling.target?.displayName ?? 'the target'} was canceled.`);
           paged.reload();
+          setCanceling(null);
         }}
       >
         <p>Cancel the pending request of <strong>{canceling?.target?.displayName}</strong>? Its approvers are no longer asked.</p>

@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api, EM, errorMessage, getAll, query } from '../../api/client';
 import { Pager, usePaged } from '../../components/paged';
 import { ActionButton, Empty, ErrorBanner, Field, Loading, Modal, Notice } from '../../components/ui';
-import { ConfirmDialog } from './confirm-dialog';
+import { ConfirmDialog } from '../../components/dialogs';
 import { NO_PACKAGE_WRITE, usePackage } from './package-context';
 import { RowMenu } from './row-menu';
 import type { Resource, RoleScope } from './types';
@@ -79,13 +79,13 @@ export function ResourceRolesTab() {
         title="Remove resource role"
         open={!!removing}
         confirmText="Remove"
-        danger
         onClose={() => setRemoving(null)}
         onConfirm={async () => {
           if (!removing) return;
           await api(`${EM}/accessPackages/${pkg.id}/resourceRoleScopes/${encodeURIComponent(removing.id)}`, { method: 'DELETE' });
           setNotice(`Removed ${removing.role?.displayName ?? 'the role'} of ${removing.role?.resource?.displayName ?? 'the resource'}.`);
           paged.reload();
+          setRemoving(null);
         }}
       >
         <p>

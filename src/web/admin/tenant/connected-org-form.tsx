@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { errorMessage } from '../../api/client';
+import { DialogActions, useAction } from '../../components/dialogs';
 import { ErrorBanner, Field } from '../../components/ui';
 import { DOMAIN_SOURCE, TENANT_SOURCE, describeSource, type ConnectedOrganization, type IdentitySource } from './types';
 
@@ -57,8 +57,7 @@ export function ConnectedOrgForm({
   });
   const others = (initial?.identitySources ?? []).filter((s) => s['@odata.type'] !== DOMAIN_SOURCE && s['@odata.type'] !== TENANT_SOURCE);
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
 
   const update = (key: number, patch: Partial<SourceRow>) => setRows((rs) => rs.map((r) => (r.key === key ? { ...r, ...patch } : r)));
 
@@ -85,15 +84,9 @@ export function ConnectedOrgForm({
       ),
       ...others,
     ];
-    setBusy(true);
-    setError(null);
-    try {
+    await action.run(async () => {
       await onSubmit({ displayName: name.trim(), description: description.trim() || null, state, identitySources: sources });
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -148,15 +141,8 @@ export function ConnectedOrgForm({
           Add identity source
         </button>
       </fieldset>
-      <ErrorBanner error={error} />
-      <div className="dialog-actions">
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Saving…' : submitText}
-        </button>
-      </div>
+      <ErrorBanner error={action.error} />
+      <DialogActions onCancel={onCancel} busy={action.busy} submitText={submitText} />
     </form>
   );
 }

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { api, getAll } from '../../api/client';
 import { ActionButton, Empty, ErrorBanner, Loading, Modal, Notice } from '../../components/ui';
-import { ConfirmDialog, DirectoryPicker, kindOf, type DirectoryObject } from '../catalogs/shared';
+import { DirectoryPicker, kindOf, type DirectoryObject } from '../catalogs/shared';
+import { ConfirmDialog } from '../../components/dialogs';
 import { useLoad } from '../../components/use-load';
 import { ORGS } from './connected-org-list';
 

@@ -4,7 +4,8 @@ import { useMe, useSession } from '../../auth/session';
 import { canTenant } from '../../auth/me';
 import { ActionButton, Empty, ErrorBanner, Loading, Modal, Notice, PageHeader } from '../../components/ui';
 import { ROLE_ASSIGNMENTS, nameOf, type RoleAssignment } from '../catalogs/catalog-roles';
-import { ConfirmDialog, DirectoryPicker, kindOf, type DirectoryObject } from '../catalogs/shared';
+import { DirectoryPicker, kindOf, type DirectoryObject } from '../catalogs/shared';
+import { ConfirmDialog } from '../../components/dialogs';
 import { useLoad } from '../../components/use-load';
 import { SettingsTabs } from './settings-tabs';
 
