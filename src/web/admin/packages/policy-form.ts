@@ -57,6 +57,8 @@ export interface QuestionForm {
   regexPattern: string;
   multipleSelection: boolean;
   choices: string[];
+  /** The question as stored, for what the form does not edit (translations, actual values of choices, isAnswerEditable). */
+  original?: Question;
 }
 
 export type ExpirationKind = 'noExpiration' | 'afterDateTime' | 'afterDays' | 'afterHours';
@@ -181,12 +183,14 @@ export function formFromPolicy(p: Policy): PolicyForm {
     expirationDate = localDate(p.expiration.endDateTime);
   } else if (p.expiration.type === 'afterDuration' && p.expiration.duration) {
     const iso = p.expiration.duration.toUpperCase();
-    if (iso.includes('T') && !/D/.test(iso.split('T')[0])) {
+    const days = durationDays(iso);
+    // hours when given in hours, or when not a whole number of days (P1DT12H), which the days field cannot hold
+    if ((iso.includes('T') && !/[DW]/.test(iso.split('T')[0])) || (days !== undefined && !Number.isInteger(days))) {
       expiration = 'afterHours';
       expirationAmount = String(durationHours(iso) ?? 1);
     } else {
       expiration = 'afterDays';
-      expirationAmount = String(durationDays(iso) ?? 1);
+      expirationAmount = String(days ?? 1);
     }
   }
   const scope = (SCOPE_CHOICES.some((c) => c.value === p.allowedTargetScope) ? p.allowedTargetScope : 'notSpecified') as Scope;
@@ -238,7 +242,33 @@ function questionFromGraph(q: Question): QuestionForm {
     regexPattern: q.regexPattern ?? '',
     multipleSelection: !!q.isMultipleSelectionAllowed,
     choices: (q.choices ?? []).map((c) => c.text || c.actualValue),
+    original: q,
   };
+}
+
+/**
+ * A question's body. What the form does not show is kept from the stored question: a choice whose text is
+ * unchanged keeps its actual value (answers and reports use it, e.g. 'KE' for 'Kenya') and its translations,
+ * and the question keeps its translations while its text is unchanged (a new text makes them wrong).
+ */
+function questionBody(q: QuestionForm, sequence: number): Record<string, unknown> {
+  const o = q.original;
+  const text = q.text.trim();
+  const base = {
+    id: q.id, sequence, isRequired: q.required, isAnswerEditable: o?.isAnswerEditable ?? true, text,
+    ...(o?.localizations?.length && o.text.trim() === text ? { localizations: o.localizations } : {}),
+  };
+  if (q.kind === 'choice') {
+    return {
+      '@odata.type': `${T}accessPackageMultipleChoiceQuestion`, ...base, isMultipleSelectionAllowed: q.multipleSelection,
+      choices: q.choices.map((c) => c.trim()).filter(Boolean).map((c) => {
+        const was = o?.choices?.find((x) => (x.text || x.actualValue).trim() === c);
+        if (!was) return { actualValue: c, text: c };
+        return { actualValue: was.actualValue, text: c, ...(was.localizations?.length ? { localizations: was.localizations } : {}) };
+      }),
+    };
+  }
+  return { '@odata.type': `${T}accessPackageTextInputQuestion`, ...base, isSingleLineQuestion: !q.multiline, regexPattern: q.regexPattern.trim() || null };
 }
 
 /** Whether approval stages apply: approval of new requests, or of extensions. */
@@ -286,18 +316,7 @@ export function bodyFromForm(f: PolicyForm): Record<string, unknown> {
         approvalsRequired: Number(s.approvalsRequired) || 1,
       })),
     },
-    questions: requests
-      ? f.questions.map((q, i) => {
-        const base = { id: q.id, sequence: i + 1, isRequired: q.required, isAnswerEditable: true, text: q.text.trim() };
-        if (q.kind === 'choice') {
-          return {
-            '@odata.type': `${T}accessPackageMultipleChoiceQuestion`, ...base, isMultipleSelectionAllowed: q.multipleSelection,
-            choices: q.choices.map((c) => c.trim()).filter(Boolean).map((c) => ({ actualValue: c, text: c })),
-          };
-        }
-        return { '@odata.type': `${T}accessPackageTextInputQuestion`, ...base, isSingleLineQuestion: !q.multiline, regexPattern: q.regexPattern.trim() || null };
-      })
-      : [],
+    questions: requests ? f.questions.map((q, i) => questionBody(q, i + 1)) : [],
     notificationSettings: { isAssignmentNotificationDisabled: f.notificationsDisabled },
   };
 }

@@ -82,7 +82,13 @@ export interface Question {
   isSingleLineQuestion?: boolean;
   regexPattern?: string | null;
   isMultipleSelectionAllowed?: boolean;
-  choices?: { actualValue: string; text: string }[];
+  choices?: { actualValue: string; text: string; localizations?: Localization[] }[];
+  localizations?: Localization[];
+}
+
+export interface Localization {
+  languageCode: string;
+  text: string;
 }
 
 export interface Policy {
