@@ -1,5 +1,6 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { getPage, type Page } from '../api/client';
+import { Empty, Loading } from './ui';
 import { useLoad } from './use-load';
 
 export interface Paged<T> {
@@ -68,4 +69,14 @@ export function Pager({ paged, label }: { paged: Paged<unknown>; label: string }
       </button>
     </nav>
   );
+}
+
+/**
+ * A paged list's body: "Loading…" before the first page, the empty message when nothing came back (and
+ * nothing failed; the error banner says why otherwise), else the list itself.
+ */
+export function PagedContent({ paged, what, empty, children }: { paged: Paged<unknown>; what: string; empty: ReactNode; children: ReactNode }) {
+  if (paged.loading && paged.items.length === 0) return <Loading what={what} />;
+  if (paged.items.length === 0 && !paged.error) return <Empty>{empty}</Empty>;
+  return <>{children}</>;
 }

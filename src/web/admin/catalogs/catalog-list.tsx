@@ -3,8 +3,8 @@ import { Link, useNavigate } from 'react-router';
 import { api, EM, odataString, query } from '../../api/client';
 import { useMe, useSession } from '../../auth/session';
 import { canTenant } from '../../auth/me';
-import { Pager, usePaged } from '../../components/paged';
-import { Empty, ErrorBanner, Loading, Modal, PageHeader, formatDate } from '../../components/ui';
+import { PagedContent, Pager, usePaged } from '../../components/paged';
+import { ErrorBanner, Modal, PageHeader, formatDate } from '../../components/ui';
 import { CatalogForm, type CatalogInput } from './catalog-form';
 import { EnabledBadge } from './badges';
 import type { Catalog } from './types';
@@ -47,11 +47,7 @@ export function CatalogList() {
         </div>
       </div>
       <ErrorBanner error={paged.error} />
-      {paged.loading && paged.items.length === 0 ? (
-        <Loading what="catalogs" />
-      ) : paged.items.length === 0 && !paged.error ? (
-        <Empty>{filter ? 'No catalog matches this search.' : 'There are no catalogs you can see yet.'}</Empty>
-      ) : (
+      <PagedContent paged={paged} what="catalogs" empty={filter ? 'No catalog matches this search.' : 'There are no catalogs you can see yet.'}>
         <div className="table-wrap">
           <table className="responsive lk-table">
             <thead>
@@ -80,7 +76,7 @@ export function CatalogList() {
             </tbody>
           </table>
         </div>
-      )}
+      </PagedContent>
       <Pager paged={paged} label="Catalogs" />
       <Modal title="New catalog" open={creating} onClose={() => setCreating(false)}>
         <CatalogForm submitText="Create" onSubmit={create} onCancel={() => setCreating(false)} />

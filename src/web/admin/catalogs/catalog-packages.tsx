@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { EM, odataString, query } from '../../api/client';
-import { Pager, usePaged } from '../../components/paged';
-import { Empty, ErrorBanner, Loading, formatDate } from '../../components/ui';
+import { PagedContent, Pager, usePaged } from '../../components/paged';
+import { ErrorBanner, formatDate } from '../../components/ui';
 import type { AccessPackage, Catalog } from './types';
 
 // The access packages of one catalog; each opens in the access package pages.
@@ -19,11 +19,7 @@ export function CatalogPackages({ catalog }: { catalog: Catalog }) {
         </div>
       </div>
       <ErrorBanner error={paged.error} />
-      {paged.loading && paged.items.length === 0 ? (
-        <Loading what="access packages" />
-      ) : paged.items.length === 0 && !paged.error ? (
-        <Empty>{filter ? 'No access package matches this search.' : 'This catalog has no access packages yet.'}</Empty>
-      ) : (
+      <PagedContent paged={paged} what="access packages" empty={filter ? 'No access package matches this search.' : 'This catalog has no access packages yet.'}>
         <div className="table-wrap">
           <table className="responsive lk-table">
             <thead>
@@ -48,7 +44,7 @@ export function CatalogPackages({ catalog }: { catalog: Catalog }) {
             </tbody>
           </table>
         </div>
-      )}
+      </PagedContent>
       <Pager paged={paged} label="Access packages" />
     </div>
   );

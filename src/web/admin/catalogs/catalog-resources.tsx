@@ -2,8 +2,8 @@ import { useState } from 'react';
 import { api, EM, query } from '../../api/client';
 import { useMe } from '../../auth/session';
 import { canCatalog } from '../../auth/me';
-import { Pager, usePaged } from '../../components/paged';
-import { ActionButton, Empty, ErrorBanner, Loading, Modal, Notice, formatDate } from '../../components/ui';
+import { PagedContent, Pager, usePaged } from '../../components/paged';
+import { ActionButton, ErrorBanner, Modal, Notice, formatDate } from '../../components/ui';
 import { DirectoryPicker, type DirectoryObject } from './shared';
 import { ConfirmDialog } from '../../components/dialogs';
 import { RESOURCE_TYPES, type Catalog, type Resource } from './types';
@@ -54,11 +54,7 @@ export function CatalogResources({ catalog }: { catalog: Catalog }) {
       {noWrite && <p className="muted">{noWrite}</p>}
       <Notice>{notice}</Notice>
       <ErrorBanner error={paged.error} />
-      {paged.loading && paged.items.length === 0 ? (
-        <Loading what="resources" />
-      ) : paged.items.length === 0 && !paged.error ? (
-        <Empty>This catalog has no resources yet. Add a group so access packages can hand out its membership.</Empty>
-      ) : (
+      <PagedContent paged={paged} what="resources" empty="This catalog has no resources yet. Add a group so access packages can hand out its membership.">
         <div className="table-wrap">
           <table className="responsive lk-table">
             <thead>
@@ -92,7 +88,7 @@ export function CatalogResources({ catalog }: { catalog: Catalog }) {
             </tbody>
           </table>
         </div>
-      )}
+      </PagedContent>
       <Pager paged={paged} label="Resources" />
       <Modal title="Add resource to the catalog" open={adding} onClose={() => setAdding(false)}>
         <p className="muted">

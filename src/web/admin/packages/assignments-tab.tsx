@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { EM, query } from '../../api/client';
-import { Pager, usePaged } from '../../components/paged';
-import { ActionButton, Empty, ErrorBanner, formatDate, Loading, Modal, Notice, StatusBadge } from '../../components/ui';
+import { PagedContent, Pager, usePaged } from '../../components/paged';
+import { ActionButton, ErrorBanner, formatDate, Modal, Notice, StatusBadge } from '../../components/ui';
 import { useSettle } from './assignment-actions';
 import { AssignmentDetail } from './assignment-detail';
 import { ASSIGNMENT_STATE_CHOICES, assignmentFilter, statusText } from './assignment-filters';
@@ -83,11 +83,7 @@ export function AssignmentsTab() {
       <ErrorBanner error={paged.error} />
       <div className={selected ? 'split pkg-split' : undefined}>
         <div>
-          {paged.loading && paged.items.length === 0 ? (
-            <Loading what="assignments" />
-          ) : paged.items.length === 0 && !paged.error ? (
-            <Empty>No assignments{state ? ' in this state' : ''}.</Empty>
-          ) : (
+          <PagedContent paged={paged} what="assignments" empty={<>No assignments{state ? ' in this state' : ''}.</>}>
             <div className="table-wrap">
               <table className="responsive selectable">
                 <caption className="visually-hidden">Assignments{paged.count !== undefined ? `, ${paged.count} in all` : ''}</caption>
@@ -123,7 +119,7 @@ export function AssignmentsTab() {
                 </tbody>
               </table>
             </div>
-          )}
+          </PagedContent>
           <Pager paged={paged} label="Assignments" />
         </div>
         {selected && (

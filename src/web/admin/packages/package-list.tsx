@@ -3,8 +3,8 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { EM, getAll, odataString, query } from '../../api/client';
 import { useMe } from '../../auth/session';
 import { canCatalog, canSomeCatalog, type Me } from '../../auth/me';
-import { Pager, usePaged } from '../../components/paged';
-import { ActionButton, Empty, ErrorBanner, Loading, PageHeader } from '../../components/ui';
+import { PagedContent, Pager, usePaged } from '../../components/paged';
+import { ActionButton, ErrorBanner, PageHeader } from '../../components/ui';
 import { NewPackageDialog } from './new-package-dialog';
 import type { AccessPackage, Catalog } from './types';
 
@@ -93,11 +93,7 @@ export function PackageList() {
         </div>
       </div>
       <ErrorBanner error={paged.error} />
-      {paged.loading && paged.items.length === 0 ? (
-        <Loading what="access packages" />
-      ) : paged.items.length === 0 && !paged.error ? (
-        <Empty>{search || catalogId ? 'No access package matches this search.' : 'There are no access packages yet.'}</Empty>
-      ) : (
+      <PagedContent paged={paged} what="access packages" empty={search || catalogId ? 'No access package matches this search.' : 'There are no access packages yet.'}>
         <div className="table-wrap">
           <table className="responsive">
             <caption className="visually-hidden">Access packages</caption>
@@ -126,7 +122,7 @@ export function PackageList() {
             </tbody>
           </table>
         </div>
-      )}
+      </PagedContent>
       <Pager paged={paged} label="Access packages" />
       <NewPackageDialog
         open={creating}

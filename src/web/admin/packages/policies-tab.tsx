@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router';
 import { api, EM, odataString, query } from '../../api/client';
-import { Pager, usePaged } from '../../components/paged';
-import { Empty, ErrorBanner, Loading, Notice } from '../../components/ui';
+import { PagedContent, Pager, usePaged } from '../../components/paged';
+import { ErrorBanner, Notice } from '../../components/ui';
 import { ConfirmDialog } from '../../components/dialogs';
 import { NO_PACKAGE_WRITE, usePackage } from './package-context';
 import { durationDays, durationHours, SCOPE_CHOICES } from './policy-form';
@@ -52,11 +52,7 @@ export function PoliciesTab() {
       <p className="muted">A policy says who may request the package, who approves, and when access ends. With several policies, requestors choose one.</p>
       <Notice>{notice}</Notice>
       <ErrorBanner error={paged.error} />
-      {paged.loading && paged.items.length === 0 ? (
-        <Loading what="policies" />
-      ) : paged.items.length === 0 && !paged.error ? (
-        <Empty>No policies yet: nobody can request or be assigned this package until you add one.</Empty>
-      ) : (
+      <PagedContent paged={paged} what="policies" empty="No policies yet: nobody can request or be assigned this package until you add one.">
         <div className="table-wrap">
           <table className="responsive">
             <caption className="visually-hidden">Policies</caption>
@@ -97,7 +93,7 @@ export function PoliciesTab() {
             </tbody>
           </table>
         </div>
-      )}
+      </PagedContent>
       <Pager paged={paged} label="Policies" />
       <ConfirmDialog
         title="Delete policy"

@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, EM, errorMessage, query } from '../../api/client';
-import { Pager, usePaged } from '../../components/paged';
-import { Empty, ErrorBanner, formatDate, Loading, Notice, StatusBadge } from '../../components/ui';
+import { PagedContent, Pager, usePaged } from '../../components/paged';
+import { ErrorBanner, formatDate, Notice, StatusBadge } from '../../components/ui';
 import { useSettle } from './assignment-actions';
 import { OPEN_REQUEST_STATES, REQUEST_STATE_CHOICES, REQUEST_TYPE_TEXT, requestFilter, statusText } from './assignment-filters';
 import { ConfirmDialog } from '../../components/dialogs';
@@ -71,11 +71,7 @@ export function RequestsTab() {
       <ErrorBanner error={paged.error ?? actionError} />
       <div className={selected ? 'split pkg-split' : undefined}>
         <div>
-          {paged.loading && paged.items.length === 0 ? (
-            <Loading what="requests" />
-          ) : paged.items.length === 0 && !paged.error ? (
-            <Empty>No requests{state ? ' in this state' : ''}.</Empty>
-          ) : (
+          <PagedContent paged={paged} what="requests" empty={<>No requests{state ? ' in this state' : ''}.</>}>
             <div className="table-wrap">
               <table className="responsive">
                 <caption className="visually-hidden">Requests</caption>
@@ -105,7 +101,7 @@ export function RequestsTab() {
                 </tbody>
               </table>
             </div>
-          )}
+          </PagedContent>
           <Pager paged={paged} label="Requests" />
         </div>
         {selected && (

@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, EM, errorMessage, getAll, query } from '../../api/client';
-import { Pager, usePaged } from '../../components/paged';
+import { PagedContent, Pager, usePaged } from '../../components/paged';
 import { ActionButton, Empty, ErrorBanner, Field, Loading, Modal, Notice } from '../../components/ui';
 import { ConfirmDialog } from '../../components/dialogs';
 import { NO_PACKAGE_WRITE, usePackage } from './package-context';
@@ -25,11 +25,7 @@ export function ResourceRolesTab() {
       <p className="muted">People assigned this package get every role below. Changes apply to existing assignments too.</p>
       <Notice>{notice}</Notice>
       <ErrorBanner error={paged.error} />
-      {paged.loading && paged.items.length === 0 ? (
-        <Loading what="resource roles" />
-      ) : paged.items.length === 0 && !paged.error ? (
-        <Empty>This access package has no resource roles yet: an assignment gives nothing until you add one.</Empty>
-      ) : (
+      <PagedContent paged={paged} what="resource roles" empty="This access package has no resource roles yet: an assignment gives nothing until you add one.">
         <div className="table-wrap">
           <table className="responsive">
             <caption className="visually-hidden">Resource roles</caption>
@@ -63,7 +59,7 @@ export function ResourceRolesTab() {
             </tbody>
           </table>
         </div>
-      )}
+      </PagedContent>
       <Pager paged={paged} label="Resource roles" />
       <Modal title="Add resource role" open={adding} onClose={() => setAdding(false)}>
         <AddRoleForm

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { odataString, query } from '../../api/client';
-import { Pager, usePaged } from '../../components/paged';
-import { Empty, ErrorBanner, Loading, Modal, PageHeader, formatDate } from '../../components/ui';
+import { PagedContent, Pager, usePaged } from '../../components/paged';
+import { Empty, ErrorBanner, Modal, PageHeader, formatDate } from '../../components/ui';
 import { AUDIT_CATEGORIES, initiatorOf, type AuditEvent } from './types';
 
 const AUDITS = '/v1.0/auditLogs/directoryAudits';
@@ -122,11 +122,7 @@ export function AuditLogPage() {
         )}
       </form>
       <ErrorBanner error={paged.error} />
-      {paged.loading && paged.items.length === 0 ? (
-        <Loading what="audit events" />
-      ) : paged.items.length === 0 && !paged.error ? (
-        <Empty>No audit events match these filters.</Empty>
-      ) : (
+      <PagedContent paged={paged} what="audit events" empty="No audit events match these filters.">
         <div className="table-wrap">
           <table className="responsive lk-table">
             <thead>
@@ -159,7 +155,7 @@ export function AuditLogPage() {
             </tbody>
           </table>
         </div>
-      )}
+      </PagedContent>
       <Pager paged={paged} label="Audit events" />
       <Modal title="Audit event" open={!!open} onClose={() => setOpen(null)}>
         {open && <AuditDetail event={open} />}

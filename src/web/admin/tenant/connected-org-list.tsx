@@ -3,8 +3,8 @@ import { Link, useNavigate } from 'react-router';
 import { api, EM, odataString, query } from '../../api/client';
 import { useMe } from '../../auth/session';
 import { canTenant } from '../../auth/me';
-import { Pager, usePaged } from '../../components/paged';
-import { Empty, ErrorBanner, Loading, Modal, PageHeader, formatDate } from '../../components/ui';
+import { PagedContent, Pager, usePaged } from '../../components/paged';
+import { ErrorBanner, Modal, PageHeader, formatDate } from '../../components/ui';
 import { ConnectedOrgForm, type OrgInput } from './connected-org-form';
 import { describeSource, type ConnectedOrganization } from './types';
 
@@ -54,11 +54,7 @@ export function ConnectedOrganizationList() {
         </div>
       </div>
       <ErrorBanner error={paged.error} />
-      {paged.loading && paged.items.length === 0 ? (
-        <Loading what="connected organizations" />
-      ) : paged.items.length === 0 && !paged.error ? (
-        <Empty>{filters.length ? 'No organization matches these filters.' : 'There are no connected organizations yet.'}</Empty>
-      ) : (
+      <PagedContent paged={paged} what="connected organizations" empty={filters.length ? 'No organization matches these filters.' : 'There are no connected organizations yet.'}>
         <div className="table-wrap">
           <table className="responsive lk-table">
             <thead>
@@ -85,7 +81,7 @@ export function ConnectedOrganizationList() {
             </tbody>
           </table>
         </div>
-      )}
+      </PagedContent>
       <Pager paged={paged} label="Connected organizations" />
       <Modal title="New connected organization" open={creating} onClose={() => setCreating(false)}>
         <ConnectedOrgForm submitText="Create" onSubmit={create} onCancel={() => setCreating(false)} />
