@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { assertAccessible, launchBrowser, newContext, screenshot, signInAs } from './support/browser.js';
+import { eventually } from './support/poll.js';
 import { startE2eServer, type E2eServer } from './support/server.js';
 
 // The admin portal's catalogs and tenant pages in a real browser: a catalog's life (create, edit, add a
@@ -30,14 +31,16 @@ describe('admin portal: catalogs, connected organizations, settings, audit log',
   const row = (p: Page, text: string) => p.getByRole('row').filter({ hasText: text });
 
   /** Waits until the audit table shows only activities the filter lets through (the new page has replaced the old). */
-  const untilEveryActivity = async (p: Page, ok: (activity: string) => boolean) => {
-    for (let i = 0; i < 50; i++) {
-      const all = await p.locator('tbody td[data-label="Activity"]').allInnerTexts();
-      if (all.length > 0 && all.every(ok)) return;
-      await p.waitForTimeout(100);
-    }
-    assert.fail(`the audit table still shows other activities: ${(await p.locator('tbody td[data-label="Activity"]').allInnerTexts()).join(', ')}`);
-  };
+  const untilEveryActivity = (p: Page, ok: (activity: string) => boolean) =>
+    eventually(
+      p,
+      'the audit table to show only the filtered activities',
+      async () => {
+        const all = await p.locator('tbody td[data-label="Activity"]').allInnerTexts();
+        return all.length > 0 && all.every(ok);
+      },
+      { intervalMs: 100, timeoutMs: 5_000 },
+    );
 
   /** Nothing on the page's own content is wider than the content column (tables stack, long words wrap). */
   const fitsItsColumn = async (p: Page, what: string) => {

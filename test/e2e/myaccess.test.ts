@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { assertAccessible, launchBrowser, newContext, screenshot, signInAs } from './support/browser.js';
+import { eventually } from './support/poll.js';
 import { startE2eServer, type E2eServer } from './support/server.js';
 
 // My Access in a real browser, as people without any admin role use it: Alan Turing (engineer) requests
@@ -222,12 +223,12 @@ describe('My Access portal', () => {
     const release = page.getByRole('row').filter({ hasText: 'Release engineering' });
     const prod = page.getByRole('row').filter({ hasText: 'Production read access' });
     // the worker delivers in the background: reload until both show delivered
-    for (let i = 0; i < 40; i++) {
-      if ((await release.getByText('Delivered', { exact: true }).count()) && (await prod.getByText('Delivered', { exact: true }).count())) break;
-      await page.waitForTimeout(250);
-      await page.reload();
-      await page.getByRole('heading', { name: 'My access' }).waitFor();
-    }
+    await eventually(
+      page,
+      'both packages to be delivered',
+      async () => (await release.getByText('Delivered', { exact: true }).count()) > 0 && (await prod.getByText('Delivered', { exact: true }).count()) > 0,
+      { reload: true, intervalMs: 250, afterReload: (p) => p.getByRole('heading', { name: 'My access' }).waitFor() },
+    );
     await release.getByText('Delivered', { exact: true }).waitFor();
     await prod.getByText('Delivered', { exact: true }).waitFor();
     assert.ok(await release.getByRole('button', { name: 'Extend Release engineering' }).isDisabled(), '30-day access cannot be extended yet');
