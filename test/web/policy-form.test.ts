@@ -39,7 +39,7 @@ const approvalPolicy = () => stored({
   displayName: 'Sales staff, two stages',
   description: 'Managers approve, then the Sales lead.',
   allowedTargetScope: 'specificDirectoryUsers',
-  specificAllowedTargets: [user(ALICE), { '@odata.type': `${T}groupMembers`, groupId: SALES }],
+  specificAllowedTargets: [user(ALICE), { '@odata.type': `${T}groupMembers`, groupId: SALES, description: 'Sales team (EMEA)' }],
   expiration: { type: 'afterDuration', duration: 'P180D' },
   requestorSettings: { enableTargetsToSelfAddAccess: true, enableTargetsToSelfUpdateAccess: true, enableTargetsToSelfRemoveAccess: true, allowCustomAssignmentSchedule: true, acceptRequests: true },
   requestApprovalSettings: {
@@ -53,7 +53,7 @@ const approvalPolicy = () => stored({
       },
       {
         durationBeforeAutomaticDenial: 'P14D', isApproverJustificationRequired: false, isEscalationEnabled: false, durationBeforeEscalation: 'PT0S',
-        primaryApprovers: [user(BOB), user(CAROL)], fallbackPrimaryApprovers: [], escalationApprovers: [], fallbackEscalationApprovers: [],
+        primaryApprovers: [user(BOB), { ...user(CAROL), description: 'Carol, Sales lead' }], fallbackPrimaryApprovers: [], escalationApprovers: [], fallbackEscalationApprovers: [],
         approvalsRequired: 2,
       },
     ],
@@ -69,10 +69,12 @@ describe('web policy form: subjects', () => {
       { '@odata.type': `${T}internalSponsors` }, { '@odata.type': `${T}externalSponsors` }, { '@odata.type': `${T}targetUserSponsors` },
     ];
     for (const s of sets) assert.deepEqual(toSubject(fromSubject(s)), s);
+    const described = { '@odata.type': `${T}groupMembers`, groupId: SALES, description: 'Sales team (EMEA)' };
+    assert.deepEqual(toSubject(fromSubject(described)), described);
   });
 
   it('takes the @odata.type with or without the namespace, and names relative approvers', () => {
-    assert.deepEqual(fromSubject({ '@odata.type': 'microsoft.graph.singleUser', userId: ALICE, description: 'Alice' }), { kind: 'singleUser', id: ALICE, name: 'Alice' });
+    assert.deepEqual(fromSubject({ '@odata.type': 'microsoft.graph.singleUser', userId: ALICE, description: 'Alice' }), { kind: 'singleUser', id: ALICE, name: 'Alice', description: 'Alice' });
     assert.deepEqual(fromSubject({ '@odata.type': `${T}requestorManager` }), { kind: 'requestorManager', name: 'Manager of the requestor', managerLevel: 1 });
     assert.equal(fromSubject({ '@odata.type': `${T}requestorManager`, managerLevel: 2 }).name, 'Second-level manager of the requestor');
   });

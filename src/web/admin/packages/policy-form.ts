@@ -14,6 +14,8 @@ export interface PickedSubject {
   id?: string;
   name: string;
   managerLevel?: 1 | 2;
+  /** The subjectSet's own description as stored, written back unchanged (names shown are looked up). */
+  description?: string;
 }
 
 export type Scope =
@@ -126,19 +128,21 @@ export function subjectLabel(kind: SubjectKind, managerLevel?: number): string {
 /** A stored subjectSet as a form entry; names of users, groups and organizations are looked up later. */
 export function fromSubject(s: SubjectSet): PickedSubject {
   const kind = kindOf(s);
-  if (kind === 'singleUser') return { kind, id: s.userId, name: s.description || '' };
-  if (kind === 'groupMembers') return { kind, id: s.groupId, name: s.description || '' };
-  if (kind === 'connectedOrganizationMembers') return { kind, id: s.connectedOrganizationId, name: s.description || '' };
+  const described = s.description ? { description: s.description } : {};
+  if (kind === 'singleUser') return { kind, id: s.userId, name: s.description || '', ...described };
+  if (kind === 'groupMembers') return { kind, id: s.groupId, name: s.description || '', ...described };
+  if (kind === 'connectedOrganizationMembers') return { kind, id: s.connectedOrganizationId, name: s.description || '', ...described };
   if (kind === 'requestorManager') return { kind, name: subjectLabel(kind, s.managerLevel), managerLevel: s.managerLevel === 2 ? 2 : 1 };
   return { kind, name: subjectLabel(kind) };
 }
 
 export function toSubject(p: PickedSubject): SubjectSet {
   const type = `${T}${p.kind}`;
+  const described = p.description ? { description: p.description } : {};
   switch (p.kind) {
-    case 'singleUser': return { '@odata.type': type, userId: p.id };
-    case 'groupMembers': return { '@odata.type': type, groupId: p.id };
-    case 'connectedOrganizationMembers': return { '@odata.type': type, connectedOrganizationId: p.id };
+    case 'singleUser': return { '@odata.type': type, userId: p.id, ...described };
+    case 'groupMembers': return { '@odata.type': type, groupId: p.id, ...described };
+    case 'connectedOrganizationMembers': return { '@odata.type': type, connectedOrganizationId: p.id, ...described };
     case 'requestorManager': return { '@odata.type': type, managerLevel: p.managerLevel ?? 1 };
     default: return { '@odata.type': type };
   }
