@@ -41,7 +41,11 @@ const approvalPolicy = () => stored({
   allowedTargetScope: 'specificDirectoryUsers',
   specificAllowedTargets: [user(ALICE), { '@odata.type': `${T}groupMembers`, groupId: SALES, description: 'Sales team (EMEA)' }],
   expiration: { type: 'afterDuration', duration: 'P180D' },
-  requestorSettings: { enableTargetsToSelfAddAccess: true, enableTargetsToSelfUpdateAccess: true, enableTargetsToSelfRemoveAccess: true, allowCustomAssignmentSchedule: true, acceptRequests: true },
+  requestorSettings: {
+    enableTargetsToSelfAddAccess: true, enableTargetsToSelfUpdateAccess: true, enableTargetsToSelfRemoveAccess: true, allowCustomAssignmentSchedule: true, acceptRequests: true,
+    // not in the form: the API's on-behalf settings, which saving from the form must leave as they are
+    enableOnBehalfRequestorsToAddAccess: true, onBehalfRequestors: [{ '@odata.type': `${T}requestorManager`, managerLevel: 1 }],
+  },
   requestApprovalSettings: {
     isApprovalRequiredForAdd: true, isApprovalRequiredForUpdate: true, isRequestorJustificationRequired: true,
     stages: [

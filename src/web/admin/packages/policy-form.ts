@@ -84,6 +84,11 @@ export interface PolicyForm {
   allowCustomSchedule: boolean;
   enabled: boolean;
   notificationsDisabled: boolean;
+  /**
+   * Requestor settings the form does not edit (the on-behalf ones), sent back as they were: requestorSettings
+   * is replaced as a whole on save, so leaving them out would turn them off.
+   */
+  otherRequestorSettings?: Record<string, unknown>;
 }
 
 export const MAX_STAGES = 3;
@@ -217,8 +222,14 @@ export function formFromPolicy(p: Policy): PolicyForm {
     allowCustomSchedule: rs.allowCustomAssignmentSchedule,
     enabled: rs.acceptRequests,
     notificationsDisabled: p.notificationSettings?.isAssignmentNotificationDisabled ?? false,
+    otherRequestorSettings: Object.fromEntries(Object.entries(rs).filter(([k]) => !FORM_REQUESTOR_SETTINGS.has(k))),
   };
 }
+
+/** The requestorSettings properties the form edits (bodyFromForm writes them). */
+const FORM_REQUESTOR_SETTINGS = new Set([
+  'enableTargetsToSelfAddAccess', 'enableTargetsToSelfUpdateAccess', 'enableTargetsToSelfRemoveAccess', 'allowCustomAssignmentSchedule', 'acceptRequests',
+]);
 
 function stageFromGraph(s: ApprovalStage): StageForm {
   return {
@@ -298,6 +309,7 @@ export function bodyFromForm(f: PolicyForm): Record<string, unknown> {
     specificAllowedTargets: targets.map(toSubject),
     expiration,
     requestorSettings: {
+      ...f.otherRequestorSettings,
       enableTargetsToSelfAddAccess: requests,
       enableTargetsToSelfUpdateAccess: extensible(f),
       enableTargetsToSelfRemoveAccess: requests && f.allowSelfRemove,
