@@ -1,18 +1,11 @@
 // The Graph shapes My Access reads (only the properties it uses). Names follow Graph v1.0; the few
-// Latchkey additions (stage deadlines, justification rule, decisions) are marked.
+// Latchkey additions (stage deadlines, justification rule, decisions) are marked. The shapes the admin
+// pages read too are in api/types.
+import type { AccessPackageSummary, AssignmentBase, AssignmentRequestBase, ExpirationPattern } from '../api/types';
 
-export interface AccessPackage {
-  id: string;
-  displayName: string;
-  description: string | null;
-  isHidden: boolean;
-}
+export type { ExpirationPattern, Schedule, Subject } from '../api/types';
 
-export interface ExpirationPattern {
-  type: 'notSpecified' | 'noExpiration' | 'afterDateTime' | 'afterDuration';
-  endDateTime?: string | null;
-  duration?: string | null;
-}
+export type AccessPackage = AccessPackageSummary;
 
 export interface Localization {
   languageCode: string;
@@ -62,32 +55,10 @@ export interface Answer {
   answeredQuestion: { id: string; text?: string; sequence?: number };
 }
 
-export interface Schedule {
-  startDateTime: string | null;
-  expiration: ExpirationPattern;
-}
 
-export interface Subject {
-  objectId: string | null;
-  displayName: string;
-  email: string | null;
-  principalName: string | null;
-}
-
-export interface AssignmentRequest {
-  id: string;
-  requestType: string;
-  state: string;
-  status: string;
-  createdDateTime: string;
-  completedDateTime: string | null;
-  justification: string | null;
-  schedule: Schedule;
+export interface AssignmentRequest extends AssignmentRequestBase {
   answers: Answer[];
   accessPackage?: AccessPackage | null;
-  requestor?: Subject | null;
-  target?: Subject | null;
-  fulfillmentErrorCount?: number;
 }
 
 export interface Policy {
@@ -107,12 +78,7 @@ export interface Policy {
   };
 }
 
-export interface Assignment {
-  id: string;
-  state: string;
-  status: string;
-  expiredDateTime: string | null;
-  schedule: Schedule;
+export interface Assignment extends AssignmentBase {
   accessPackage?: AccessPackage | null;
   assignmentPolicy?: Policy | null;
 }

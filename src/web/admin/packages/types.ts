@@ -1,5 +1,8 @@
 // Graph shapes the access package pages read, as the API returns them (src/api/graph/*). Only the
-// properties these pages use are listed.
+// properties these pages use are listed; what My Access reads too is in api/types.
+import type { AccessPackageSummary, AssignmentBase, AssignmentRequestBase, Subject as GraphSubject } from '../../api/types';
+
+export type { Schedule } from '../../api/types';
 
 export interface Catalog {
   id: string;
@@ -7,11 +10,7 @@ export interface Catalog {
   state?: string;
 }
 
-export interface AccessPackage {
-  id: string;
-  displayName: string;
-  description: string | null;
-  isHidden: boolean;
+export interface AccessPackage extends AccessPackageSummary {
   createdDateTime: string;
   modifiedDateTime: string;
   catalog?: Catalog;
@@ -118,25 +117,12 @@ export interface Policy {
 }
 
 /** The subject of an assignment or request (target, requestor). */
-export interface Subject {
+export interface Subject extends GraphSubject {
   id: string;
-  objectId: string | null;
-  displayName: string;
-  email: string | null;
-  principalName: string | null;
 }
 
-export interface Schedule {
-  startDateTime: string | null;
-  expiration: { type: string; endDateTime: string | null };
-}
 
-export interface Assignment {
-  id: string;
-  state: string;
-  status: string;
-  expiredDateTime: string | null;
-  schedule: Schedule;
+export interface Assignment extends AssignmentBase {
   target?: Subject | null;
   assignmentPolicy?: { id: string; displayName: string } | null;
 }
@@ -149,17 +135,8 @@ export interface FulfillmentError {
   willRetryAt: string | null;
 }
 
-export interface AssignmentRequest {
-  id: string;
-  requestType: string;
-  state: string;
-  status: string;
-  createdDateTime: string;
-  completedDateTime: string | null;
-  justification: string | null;
-  schedule: Schedule;
+export interface AssignmentRequest extends AssignmentRequestBase {
   answers: { answeredQuestion?: { text?: string }; value?: string; displayValue?: string }[];
-  fulfillmentErrorCount?: number;
   fulfillmentErrors?: FulfillmentError[];
   target?: Subject | null;
   requestor?: Subject | null;
