@@ -29,7 +29,8 @@ export async function newContext(browser: Browser, baseURL: string, opts: { phon
     viewport: opts.phone ? { width: 390, height: 844 } : { width: 1366, height: 900 },
     ...(opts.phone ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
   });
-  ctx.setDefaultTimeout(15_000);
+  // generous: CI machines are shared and a cold page can take long; a wait that times out still fails the test
+  ctx.setDefaultTimeout(30_000);
   return ctx;
 }
 
