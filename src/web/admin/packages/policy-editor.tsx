@@ -20,33 +20,34 @@ interface Organization {
 }
 
 /** Fills in the names of the users, groups and organizations a stored policy names by id only. */
-async function withNames(f: PolicyForm, orgs: Organization[]): Promise<PolicyForm> {
-  const cache = new Map<string, string>();
+async function withNames(f: PolicyForm, orgs: Organization[], signal: AbortSignal): Promise<PolicyForm> {
+  // the promise is cached, not the name: lookups run in parallel, so a person named in several places is fetched once
+  const cache = new Map<string, Promise<string>>();
+  const nameOf = async (s: PickedSubject, id: string): Promise<string> => {
+    try {
+      if (s.kind === 'singleUser') return (await api<{ displayName: string }>(`/v1.0/users/${id}?$select=id,displayName`, { signal })).displayName;
+      if (s.kind === 'groupMembers') return (await api<{ displayName: string }>(`/v1.0/groups/${id}?$select=id,displayName`, { signal })).displayName;
+      if (s.kind === 'connectedOrganizationMembers') return orgs.find((o) => o.id === id)?.displayName ?? id;
+    } catch {
+      // deleted or not readable: show the id
+    }
+    return id;
+  };
   const lookup = async (s: PickedSubject): Promise<PickedSubject> => {
     if (s.name || !s.id) return s;
     const key = `${s.kind}:${s.id}`;
-    if (!cache.has(key)) {
-      let name = s.id;
-      try {
-        if (s.kind === 'singleUser') name = (await api<{ displayName: string }>(`/v1.0/users/${s.id}?$select=id,displayName`)).displayName;
-        else if (s.kind === 'groupMembers') name = (await api<{ displayName: string }>(`/v1.0/groups/${s.id}?$select=id,displayName`)).displayName;
-        else if (s.kind === 'connectedOrganizationMembers') name = orgs.find((o) => o.id === s.id)?.displayName ?? s.id;
-      } catch {
-        // deleted or not readable: show the id
-      }
-      cache.set(key, name);
-    }
-    return { ...s, name: cache.get(key)! };
+    if (!cache.has(key)) cache.set(key, nameOf(s, s.id));
+    return { ...s, name: await cache.get(key)! };
   };
   const all = (l: PickedSubject[]) => Promise.all(l.map(lookup));
-  return {
-    ...f,
-    targets: await all(f.targets),
-    organizations: await all(f.organizations),
-    stages: await Promise.all(f.stages.map(async (s) => ({
+  const [targets, organizations, stages] = await Promise.all([
+    all(f.targets),
+    all(f.organizations),
+    Promise.all(f.stages.map(async (s) => ({
       ...s, primary: await all(s.primary), fallback: await all(s.fallback), escalation: await all(s.escalation), fallbackEscalation: await all(s.fallbackEscalation),
     }))),
-  };
+  ]);
+  return { ...f, targets, organizations, stages };
 }
 
 /** Add policy (policies/new) or edit one (policies/{id}): every setting the API has, checked before sending. */
@@ -66,11 +67,11 @@ export function PolicyEditorPage() {
   useEffect(() => {
     const ac = new AbortController();
     (async () => {
-      const organizations = await getAll<Organization>('/v1.0/identityGovernance/entitlementManagement/connectedOrganizations?$select=id,displayName,state', ac.signal).catch(() => []);
+      const organizations = await getAll<Organization>(`${EM}/connectedOrganizations?$select=id,displayName,state`, ac.signal).catch(() => []);
       setOrgs(organizations);
       if (policyId) {
         const p = await api<Policy>(`${EM}/assignmentPolicies/${encodeURIComponent(policyId)}`, { signal: ac.signal });
-        setForm(await withNames(formFromPolicy(p), organizations));
+        setForm(await withNames(formFromPolicy(p), organizations, ac.signal));
       }
     })().catch((e) => {
       if (!ac.signal.aborted) setLoadError(errorMessage(e));
