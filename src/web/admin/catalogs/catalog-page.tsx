@@ -1,19 +1,18 @@
 import { Route, Routes, useParams } from 'react-router';
-import { EM } from '../../api/client';
+import { api, EM } from '../../api/client';
 import { TabNav } from '../../components/layout';
 import { ErrorBanner, Loading, PageHeader } from '../../components/ui';
 import { CatalogOverview } from './catalog-overview';
 import { CatalogPackages } from './catalog-packages';
 import { CatalogResources } from './catalog-resources';
 import { CatalogRoles } from './catalog-roles';
-import { getOne } from './shared';
 import { useLoad } from '../../components/use-load';
 import type { Catalog } from './types';
 
 // One catalog: its header and tabs, each tab with its own address below /admin/catalogs/{id}.
 export function CatalogPage() {
   const { id = '' } = useParams();
-  const catalog = useLoad<Catalog>(id, (signal) => getOne<Catalog>(`${EM}/catalogs/${encodeURIComponent(id)}`, signal));
+  const catalog = useLoad<Catalog>(id, (signal) => api<Catalog>(`${EM}/catalogs/${encodeURIComponent(id)}`, { signal }));
   if (catalog.error) {
     return (
       <section>

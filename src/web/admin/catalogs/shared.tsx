@@ -1,5 +1,5 @@
-import { useEffect, useState } from 'react';
-import { api, errorMessage, getPage, odataString, query } from '../../api/client';
+import { useEffect, useId, useState } from 'react';
+import { errorMessage, getPage, odataString, query } from '../../api/client';
 import { ErrorBanner } from '../../components/ui';
 
 // Small parts the catalog and tenant pages share (loading and the confirmation dialog live in components/): a picker that searches directory users and groups.
@@ -54,6 +54,8 @@ export function DirectoryPicker({
   onPick: (o: DirectoryObject & { kind: PrincipalKind }) => Promise<void>;
   disabledIds?: Set<string>;
 }) {
+  // several pickers may share a page (one per role): each label must name its own input
+  const inputId = useId();
   const [text, setText] = useState('');
   const [results, setResults] = useState<(DirectoryObject & { kind: PrincipalKind })[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -95,8 +97,8 @@ export function DirectoryPicker({
   return (
     <div className="picker">
       <div className="field">
-        <label htmlFor="directory-search">{label}</label>
-        <input id="directory-search" type="search" value={text} onChange={(e) => setText(e.target.value)} autoComplete="off" placeholder="Type a name" />
+        <label htmlFor={inputId}>{label}</label>
+        <input id={inputId} type="search" value={text} onChange={(e) => setText(e.target.value)} autoComplete="off" placeholder="Type a name" />
       </div>
       <ErrorBanner error={error} />
       {results && results.length === 0 && <p className="empty">Nothing found for “{text}”.</p>}
@@ -120,9 +122,4 @@ export function DirectoryPicker({
       )}
     </div>
   );
-}
-
-/** The API call for one object: shorthand used by the pages' loaders. */
-export function getOne<T>(path: string, signal?: AbortSignal): Promise<T> {
-  return api<T>(path, { signal });
 }

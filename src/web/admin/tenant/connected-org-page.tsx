@@ -4,7 +4,6 @@ import { api } from '../../api/client';
 import { useMe } from '../../auth/session';
 import { canTenant } from '../../auth/me';
 import { ActionButton, ErrorBanner, Loading, Modal, PageHeader, formatDate } from '../../components/ui';
-import { getOne } from '../catalogs/shared';
 import { ConfirmDialog } from '../../components/dialogs';
 import { useLoad } from '../../components/use-load';
 import { ConnectedOrgForm, type OrgInput } from './connected-org-form';
@@ -18,7 +17,7 @@ export function ConnectedOrganizationPage() {
   const { id = '' } = useParams();
   const me = useMe();
   const navigate = useNavigate();
-  const org = useLoad<ConnectedOrganization>(id, (signal) => getOne(`${ORGS}/${encodeURIComponent(id)}`, signal));
+  const org = useLoad<ConnectedOrganization>(id, (signal) => api(`${ORGS}/${encodeURIComponent(id)}`, { signal }));
   const [editing, setEditing] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const noWrite = canTenant(me, 'connectedOrganization.write') ? null : 'Only administrators and connected organization administrators can change organizations.';

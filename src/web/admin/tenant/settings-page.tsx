@@ -3,7 +3,6 @@ import { api, EM, errorMessage } from '../../api/client';
 import { useMe } from '../../auth/session';
 import { canTenant } from '../../auth/me';
 import { ErrorBanner, Field, Loading, Notice, PageHeader } from '../../components/ui';
-import { getOne } from '../catalogs/shared';
 import { useLoad } from '../../components/use-load';
 import { SettingsTabs } from './settings-tabs';
 import type { Settings } from './types';
@@ -27,7 +26,7 @@ export function durationDays(iso: string): number | undefined {
 // days a blocked one is removed. Read-only for people without settings.write.
 export function SettingsPage() {
   const me = useMe();
-  const settings = useLoad<Settings>('settings', (signal) => getOne(SETTINGS, signal));
+  const settings = useLoad<Settings>('settings', (signal) => api(SETTINGS, { signal }));
   const canWrite = canTenant(me, 'settings.write');
   const [action, setAction] = useState('none');
   const [days, setDays] = useState('');
