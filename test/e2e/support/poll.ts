@@ -26,6 +26,8 @@ export async function eventually(page: Page, what: string, check: () => Promise<
     await page.waitForTimeout(opts.intervalMs ?? 1000);
     if (opts.reload) {
       await page.reload();
+      // the portal loads its data after the page's load event: check what it shows, not the empty shell
+      await page.waitForLoadState('networkidle');
       await opts.afterReload?.(page);
     }
   }
