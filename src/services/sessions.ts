@@ -30,8 +30,6 @@ export function createSessionService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
 
     /** Starts a session for the user; returns the cookie value (never stored) and the absolute end. */
     async create(userId: string, via: SessionVia): Promise<{ token: string; expiresAt: Date }> {
-      // sign-ins are rare next to requests: a good moment to drop long-ended rows
-      await this.purgeEnded();
       const token = randomBytes(32).toString('base64url');
       const now = clock.now();
       const expiresAt = new Date(now.getTime() + lifetimes.absoluteMs);

@@ -4,8 +4,9 @@ import { createSessionService, type SessionLifetimes } from './sessions.js';
 
 // Sweeps what sign-in leaves behind: sessions that ended (past their end, idle too long, signed out;
 // kept a day so support can still see them) and OpenID Connect flows that expired before the browser
-// came back. Sign-in already drops such rows as it goes; this worker timer also clears them when no one
-// signs in for a long while, so the tables never grow without bound.
+// came back. Only this worker timer deletes them, in bounded batches: a purge inside sign-in would put an
+// unbounded delete on a public route (a backlog after a quiet month, or anyone starting OIDC sign-ins)
+// and hold the write lock in front of the sign-in itself.
 //
 // Deleting rows that are past a cut-off is idempotent, so every worker process may run it: two workers
 // deleting at once only find some rows already gone (on PostgreSQL the second DELETE skips rows the

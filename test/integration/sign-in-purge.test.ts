@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { newId } from '../../src/domain/ids.js';
 import { createServices } from '../../src/services/index.js';
+import { createSessionService } from '../../src/services/sessions.js';
 import { createSignInPurge, SIGN_IN_PURGE_EVERY_MS } from '../../src/services/sign-in-purge.js';
 import { openStore } from '../../src/store/db.js';
 import { databaseUrlOf } from '../support/processes.js';
@@ -88,6 +89,19 @@ describe('sweeping ended sessions and expired OIDC flows in the worker', () => {
     await t.drain();
     assert.deepEqual(await sessionsLeft(), new Set([live]), 'a day later only the live session is left');
     assert.deepEqual(await flowsLeft(), new Set(), 'the other flow expired too');
+  });
+
+  it('leaves ended sessions to the sweep: signing in deletes nothing', async () => {
+    await t.store.db.deleteFrom('sessions').execute();
+    const ended = await session('ended-before-sign-in', { lastSeen: -3 * DAY, expires: -2 * DAY });
+    await createSessionService({ db: t.store.db, clock: t.clock }, { idleMs: IDLE, absoluteMs: 7 * DAY }).create(userId, 'demo');
+    assert.ok((await sessionsLeft()).has(ended), 'the sign-in left the ended session in place');
+    assert.equal((await sessionsLeft()).size, 2, 'the ended session and the new one');
+    t.clock.advance(SIGN_IN_PURGE_EVERY_MS);
+    await t.drain();
+    const left = await sessionsLeft();
+    assert.ok(!left.has(ended), 'the sweep deleted the ended session');
+    assert.equal(left.size, 1, 'the new session stays');
   });
 
   it('works through a backlog in batches within one drain, and stays due while a batch comes back full', async () => {

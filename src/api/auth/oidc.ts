@@ -9,7 +9,8 @@ import type { Db } from '../../store/db.js';
 // OpenID Connect sign-in (authorization code + PKCE, state and nonce) with openid-client. The provider
 // is discovered from its issuer URL on first use; a failed discovery is logged and tried again at the
 // next sign-in, so an unreachable provider never stops the server. A sign-in that left for the provider
-// is a row in oidc_flows, found again through a random value in a cookie and used once.
+// is a row in oidc_flows, found again through a random value in a cookie and used once; the rows of
+// browsers that never came back are left to the worker's sweep (services/sign-in-purge.ts).
 
 export const OIDC_CALLBACK_PATH = '/latchkey/v1/auth/oidc/callback';
 /** a sign-in must come back from the provider within this time */
@@ -94,8 +95,6 @@ export function createOidcSignIn(deps: { db: Db; clock: Clock; log: FastifyBaseL
       const nonce = oidc.randomNonce();
       const flowCookie = randomBytes(32).toString('base64url');
       const now = clock.now();
-      // drop abandoned flows while here: they are only useful for ten minutes
-      await db.deleteFrom('oidcFlows').where('expiresAt', '<', now.toISOString()).execute();
       await db.insertInto('oidcFlows').values({
         id: newId(), cookieHash: hash(flowCookie), state, nonce, codeVerifier, returnTo,
         createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + OIDC_FLOW_TTL_MS).toISOString(),
