@@ -1,26 +1,21 @@
-import { useEffect, useState } from 'react';
-import { EM, errorMessage, getPage, odataString, query } from '../../api/client';
+import { EM, getPage, odataString, query } from '../../api/client';
 import { ErrorBanner, formatDate, StatusBadge } from '../../components/ui';
+import { useLoad } from '../../components/use-load';
 import { REQUEST_TYPE_TEXT, statusText } from './assignment-filters';
 import { FulfillmentErrors } from './fulfillment-errors';
 import type { Assignment, AssignmentRequest } from './types';
 
 /** The detail pane of an assignment: who, under which policy, when, its status, and the fulfilment errors of its latest request. */
 export function AssignmentDetail({ assignment: a, onClose, onRemove }: { assignment: Assignment; onClose: () => void; onRemove?: () => void }) {
-  const [request, setRequest] = useState<AssignmentRequest | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    const ac = new AbortController();
-    setRequest(null);
-    setError(null);
-    getPage<AssignmentRequest>(`${EM}/assignmentRequests${query({ $filter: `assignment/id eq ${odataString(a.id)}`, $orderby: 'createdDateTime desc', $top: 1 })}`, ac.signal)
-      .then((p) => setRequest(p.value[0] ?? null))
-      .catch((e) => {
-        if (!ac.signal.aborted) setError(errorMessage(e));
-      });
-    return () => ac.abort();
-  }, [a.id, a.status]);
+  // a new status (after a removal, a delivery) may come from a newer request: look again
+  const latest = useLoad(`${a.id}:${a.status}`, async (signal) => {
+    const page = await getPage<AssignmentRequest>(
+      `${EM}/assignmentRequests${query({ $filter: `assignment/id eq ${odataString(a.id)}`, $orderby: 'createdDateTime desc', $top: 1 })}`,
+      signal,
+    );
+    return page.value[0] ?? null;
+  });
+  const request = latest.data;
 
   return (
     <aside className="panel detail" aria-label="Assignment details">
@@ -50,7 +45,7 @@ export function AssignmentDetail({ assignment: a, onClose, onRemove }: { assignm
         <dt>Assignment ID</dt>
         <dd><code>{a.id}</code></dd>
       </dl>
-      <ErrorBanner error={error} />
+      <ErrorBanner error={latest.error} />
       {request && (
         <>
           <h3>Latest request</h3>

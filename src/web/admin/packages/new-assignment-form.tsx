@@ -1,6 +1,8 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { api, EM, errorMessage, getAll, odataString, query } from '../../api/client';
+import { DialogActions, useAction } from '../../components/dialogs';
 import { ErrorBanner, Field, Loading } from '../../components/ui';
+import { useLoad } from '../../components/use-load';
 import { usePackage } from './package-context';
 import type { PickedSubject } from './policy-form';
 import { expirationText } from './policies-tab';
@@ -10,30 +12,21 @@ import type { Policy } from './types';
 /** Direct assignment: users, the policy that governs them, optional start and end, justification (an adminAdd request each). */
 export function NewAssignmentForm({ onClose, onDone }: { onClose: () => void; onDone: (text: string) => void }) {
   const { pkg } = usePackage();
-  const [policies, setPolicies] = useState<Policy[] | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const loaded = useLoad(pkg.id, (signal) =>
+    getAll<Policy>(`${EM}/assignmentPolicies${query({ $filter: `accessPackage/id eq ${odataString(pkg.id)}`, $orderby: 'displayName' })}`, signal),
+  );
+  const policies = loaded.data;
   const [users, setUsers] = useState<PickedSubject[]>([]);
-  const [policyId, setPolicyId] = useState('');
+  // null until the person chooses: then the only policy that accepts requests is preselected
+  const [chosenPolicyId, setPolicyId] = useState<string | null>(null);
+  const policyId = chosenPolicyId ?? onlyUsablePolicy(policies ?? []);
   const [start, setStart] = useState('');
   const [end, setEnd] = useState('');
   const [justification, setJustification] = useState('');
   const [errors, setErrors] = useState<Record<string, string>>({});
+  // one line per person: each is a request of its own, so some may be refused while others go through
   const [failures, setFailures] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    const ac = new AbortController();
-    getAll<Policy>(`${EM}/assignmentPolicies${query({ $filter: `accessPackage/id eq ${odataString(pkg.id)}`, $orderby: 'displayName' })}`, ac.signal)
-      .then((all) => {
-        setPolicies(all);
-        const usable = all.filter((p) => p.requestorSettings.acceptRequests);
-        if (usable.length === 1) setPolicyId(usable[0].id);
-      })
-      .catch((e) => {
-        if (!ac.signal.aborted) setLoadError(errorMessage(e));
-      });
-    return () => ac.abort();
-  }, [pkg.id]);
+  const action = useAction();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -50,8 +43,11 @@ export function NewAssignmentForm({ onClose, onDone }: { onClose: () => void; on
     if (startAt && endAt && endAt <= startAt) found.end = 'The end date must be after the start date.';
     setErrors(found);
     if (Object.keys(found).length) return;
-    setBusy(true);
     setFailures([]);
+    await action.run(() => assign(startAt, endAt));
+  }
+
+  async function assign(startAt: Date | null, endAt: Date | null) {
     const schedule: Record<string, unknown> = {};
     if (startAt) schedule.startDateTime = startAt.toISOString();
     if (endAt) schedule.expiration = { type: 'afterDateTime', endDateTime: endAt.toISOString() };
@@ -74,7 +70,6 @@ export function NewAssignmentForm({ onClose, onDone }: { onClose: () => void; on
         failed.push(`${u.name}: ${errorMessage(err)}`);
       }
     }
-    setBusy(false);
     if (failed.length === 0) {
       onDone(`Assigned ${done.map((u) => u.name).join(', ')}. Access is being delivered.`);
     } else {
@@ -83,7 +78,7 @@ export function NewAssignmentForm({ onClose, onDone }: { onClose: () => void; on
     }
   }
 
-  if (loadError) return <ErrorBanner error={loadError} />;
+  if (loaded.error) return <ErrorBanner error={loaded.error} />;
   if (!policies) return <Loading what="policies" />;
   if (policies.length === 0) {
     return (
@@ -96,6 +91,7 @@ export function NewAssignmentForm({ onClose, onDone }: { onClose: () => void; on
   const policy = policies.find((p) => p.id === policyId);
   return (
     <form onSubmit={submit} noValidate>
+      <ErrorBanner error={action.error} />
       {failures.length > 0 && (
         <div className="error-banner" role="alert">
           <ul className="tight">{failures.map((f) => <li key={f}>{f}</li>)}</ul>
@@ -125,10 +121,12 @@ export function NewAssignmentForm({ onClose, onDone }: { onClose: () => void; on
       <Field label="Justification (optional)">
         {(p) => <textarea {...p} value={justification} maxLength={4000} onChange={(e) => setJustification(e.target.value)} />}
       </Field>
-      <div className="dialog-actions">
-        <button type="button" onClick={onClose}>Cancel</button>
-        <button type="submit" className="primary" disabled={busy}>{busy ? 'Assigning…' : 'Add'}</button>
-      </div>
+      <DialogActions onCancel={onClose} busy={action.busy} submitText="Add" busyText="Assigning…" />
     </form>
   );
+}
+
+function onlyUsablePolicy(policies: Policy[]): string {
+  const usable = policies.filter((p) => p.requestorSettings.acceptRequests);
+  return usable.length === 1 ? usable[0].id : '';
 }

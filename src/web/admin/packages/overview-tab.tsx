@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { api, ApiError, EM, errorMessage } from '../../api/client';
+import { api, ApiError, EM } from '../../api/client';
 import { DialogActions, useAction } from '../../components/dialogs';
 import { ActionButton, ErrorBanner, Field, formatDate, Modal, Notice } from '../../components/ui';
 import { NO_PACKAGE_WRITE, usePackage } from './package-context';
@@ -105,20 +105,20 @@ function EditForm({ onClose, onSaved }: { onClose: () => void; onSaved: () => vo
 function DeleteConfirm({ onClose }: { onClose: () => void }) {
   const { pkg } = usePackage();
   const navigate = useNavigate();
-  const [failure, setFailure] = useState<{ message: string; hasAssignments: boolean } | null>(null);
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
+  // this refusal gets a way out: where to remove the assignments that hold the package
+  const [hasAssignments, setHasAssignments] = useState(false);
 
-  async function remove() {
-    setBusy(true);
-    setFailure(null);
-    try {
-      await api(`${EM}/accessPackages/${pkg.id}`, { method: 'DELETE' });
+  const remove = () =>
+    action.run(async () => {
+      try {
+        await api(`${EM}/accessPackages/${pkg.id}`, { method: 'DELETE' });
+      } catch (err) {
+        setHasAssignments(err instanceof ApiError && err.code === 'AccessPackageHasAssignments');
+        throw err;
+      }
       navigate('/admin/packages', { replace: true });
-    } catch (err) {
-      setFailure({ message: errorMessage(err), hasAssignments: err instanceof ApiError && err.code === 'AccessPackageHasAssignments' });
-      setBusy(false);
-    }
-  }
+    });
 
   return (
     <div>
@@ -126,10 +126,10 @@ function DeleteConfirm({ onClose }: { onClose: () => void }) {
         Delete <strong>{pkg.displayName}</strong>? Its resource roles and policies are deleted with it. An access package can only be deleted
         when it has no active assignments.
       </p>
-      {failure && (
+      {action.error && (
         <div className="error-banner" role="alert">
-          <p className="tight">{failure.message}</p>
-          {failure.hasAssignments && (
+          <p className="tight">{action.error}</p>
+          {hasAssignments && (
             <p className="tight">
               People still hold this access package. Open the <Link to={`/admin/packages/${pkg.id}/assignments`}>Assignments</Link> tab, remove their
               assignments, and delete the package once they have ended.
@@ -137,10 +137,7 @@ function DeleteConfirm({ onClose }: { onClose: () => void }) {
           )}
         </div>
       )}
-      <div className="dialog-actions">
-        <button type="button" onClick={onClose}>Cancel</button>
-        <button type="button" className="danger" onClick={() => void remove()} disabled={busy}>{busy ? 'Deleting…' : 'Delete'}</button>
-      </div>
+      <DialogActions onCancel={onClose} busy={action.busy} submitText="Delete" busyText="Deleting…" tone="danger" onConfirm={() => void remove()} />
     </div>
   );
 }

@@ -5,6 +5,7 @@ import { useMe } from '../../auth/session';
 import { canCatalog, canSomeCatalog, type Me } from '../../auth/me';
 import { PagedContent, Pager, usePaged } from '../../components/paged';
 import { ActionButton, ErrorBanner, PageHeader } from '../../components/ui';
+import { useLoad } from '../../components/use-load';
 import { NewPackageDialog } from './new-package-dialog';
 import type { AccessPackage, Catalog } from './types';
 
@@ -22,14 +23,10 @@ export function PackageList() {
   const search = params.get('q') ?? '';
   const catalogId = params.get('catalog') ?? '';
   const [draft, setDraft] = useState(search);
-  const [catalogs, setCatalogs] = useState<Catalog[]>([]);
+  // only the filter and the new-package dialog use them: without them, the list still works
+  const catalogList = useLoad('catalogs', (signal) => getAll<Catalog>(`${EM}/catalogs?$select=id,displayName,state&$orderby=displayName`, signal).catch((): Catalog[] => []));
+  const catalogs = catalogList.data ?? [];
   const [creating, setCreating] = useState(false);
-
-  useEffect(() => {
-    const ac = new AbortController();
-    getAll<Catalog>(`${EM}/catalogs?$select=id,displayName,state&$orderby=displayName`, ac.signal).then(setCatalogs, () => setCatalogs([]));
-    return () => ac.abort();
-  }, []);
 
   // search as you type, a moment after the last key
   useEffect(() => {

@@ -1,10 +1,10 @@
-import { useCallback, useEffect, useState } from 'react';
 import { Link, Route, Routes, useParams } from 'react-router';
-import { api, EM, errorMessage } from '../../api/client';
+import { api, EM } from '../../api/client';
 import { useMe } from '../../auth/session';
 import { canCatalog } from '../../auth/me';
 import { TabNav } from '../../components/layout';
 import { ErrorBanner, Loading } from '../../components/ui';
+import { useLoad } from '../../components/use-load';
 import { PackageContext, type PackageContextValue } from './package-context';
 import { OverviewTab } from './overview-tab';
 import { ResourceRolesTab } from './resource-roles-tab';
@@ -18,28 +18,16 @@ import type { AccessPackage } from './types';
 export function PackagePage() {
   const { packageId = '' } = useParams();
   const me = useMe();
-  const [pkg, setPkg] = useState<AccessPackage | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [version, setVersion] = useState(0);
-  const reload = useCallback(() => setVersion((v) => v + 1), []);
+  const loaded = useLoad<AccessPackage>(packageId, (signal) => api(`${EM}/accessPackages/${encodeURIComponent(packageId)}?$expand=catalog`, { signal }));
+  const pkg = loaded.data;
 
-  useEffect(() => {
-    const ac = new AbortController();
-    setError(null);
-    api<AccessPackage>(`${EM}/accessPackages/${encodeURIComponent(packageId)}?$expand=catalog`, { signal: ac.signal })
-      .then(setPkg)
-      .catch((e) => {
-        if (!ac.signal.aborted) setError(errorMessage(e));
-      });
-    return () => ac.abort();
-  }, [packageId, version]);
-
-  if (error && !pkg) {
+  // a failed reload keeps the package on screen; only a package that never loaded is replaced by the error
+  if (loaded.error && !pkg) {
     return (
       <section className="pkg-area">
         <p><Link to="/admin/packages">Access packages</Link></p>
         <h1>Access package</h1>
-        <ErrorBanner error={error} />
+        <ErrorBanner error={loaded.error} />
       </section>
     );
   }
@@ -49,7 +37,7 @@ export function PackagePage() {
   const ctx: PackageContextValue = {
     pkg,
     catalogId,
-    reload,
+    reload: loaded.reload,
     canWrite: canCatalog(me, 'package.write', catalogId),
     canReadAssignments: canCatalog(me, 'assignment.read', catalogId),
     canWriteAssignments: canCatalog(me, 'assignment.write', catalogId),

@@ -1,7 +1,9 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { api, EM, errorMessage, getAll } from '../../api/client';
+import { api, EM, getAll } from '../../api/client';
+import { useAction } from '../../components/dialogs';
 import { ErrorBanner, Field, Loading } from '../../components/ui';
+import { useLoad } from '../../components/use-load';
 import { NO_PACKAGE_WRITE, usePackage } from './package-context';
 import {
   bodyFromForm, emptyPolicyForm, emptyStage, formFromPolicy, MAX_STAGES, SCOPE_CHOICES, stagesApply, validatePolicyForm,
@@ -53,71 +55,62 @@ async function withNames(f: PolicyForm, orgs: Organization[], signal: AbortSigna
 /** Add policy (policies/new) or edit one (policies/{id}): every setting the API has, checked before sending. */
 export function PolicyEditorPage() {
   const { policyId } = useParams();
+  const loaded = useLoad(policyId ?? 'new', async (signal) => {
+    // without the organizations the rest of the policy can still be edited: the choice shows none
+    const orgsLoad = getAll<Organization>(`${EM}/connectedOrganizations?$select=id,displayName,state`, signal).catch((): Organization[] => []);
+    const policy = policyId ? await api<Policy>(`${EM}/assignmentPolicies/${encodeURIComponent(policyId)}`, { signal }) : null;
+    const orgs = await orgsLoad;
+    return { orgs, form: policy ? await withNames(formFromPolicy(policy), orgs, signal) : emptyPolicyForm() };
+  });
+  if (loaded.error) return <ErrorBanner error={loaded.error} />;
+  if (!loaded.data) return <Loading what="the policy" />;
+  // a fresh form for another policy: the edits of the last one stay behind
+  return <PolicyEditor key={policyId ?? 'new'} policyId={policyId} initial={loaded.data.form} orgs={loaded.data.orgs} />;
+}
+
+function PolicyEditor({ policyId, initial, orgs }: { policyId: string | undefined; initial: PolicyForm; orgs: Organization[] }) {
   const { pkg, canWrite } = usePackage();
   const navigate = useNavigate();
-  const [form, setForm] = useState<PolicyForm | null>(policyId ? null : emptyPolicyForm());
-  const [orgs, setOrgs] = useState<Organization[]>([]);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const [form, setForm] = useState(initial);
   // after the first attempt to save, problems are re-checked as the person fixes them
   const [checked, setChecked] = useState(false);
-  const [failure, setFailure] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
   const back = `/admin/packages/${pkg.id}/policies`;
-
-  useEffect(() => {
-    const ac = new AbortController();
-    (async () => {
-      const organizations = await getAll<Organization>(`${EM}/connectedOrganizations?$select=id,displayName,state`, ac.signal).catch(() => []);
-      setOrgs(organizations);
-      if (policyId) {
-        const p = await api<Policy>(`${EM}/assignmentPolicies/${encodeURIComponent(policyId)}`, { signal: ac.signal });
-        setForm(await withNames(formFromPolicy(p), organizations, ac.signal));
-      }
-    })().catch((e) => {
-      if (!ac.signal.aborted) setLoadError(errorMessage(e));
-    });
-    return () => ac.abort();
-  }, [policyId]);
-
-  if (loadError) return <ErrorBanner error={loadError} />;
-  if (!form) return <Loading what="the policy" />;
 
   const errors = checked ? validatePolicyForm(form) : {};
   const problems = Object.keys(errors).length;
-  const set = (patch: Partial<PolicyForm>) => setForm((f) => (f ? { ...f, ...patch } : f));
+  const set = (patch: Partial<PolicyForm>) => setForm((f) => ({ ...f, ...patch }));
   const requests = form.scope !== 'notSpecified';
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    if (!form) return;
     const found = validatePolicyForm(form);
     setChecked(true);
-    setFailure(null);
+    action.clear();
     if (Object.keys(found).length) {
       // bring the first problem into view
       setTimeout(() => document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(), 0);
       return;
     }
-    setBusy(true);
-    setFailure(null);
-    try {
-      const body = bodyFromForm(form);
-      if (policyId) await api(`${EM}/assignmentPolicies/${encodeURIComponent(policyId)}`, { method: 'PATCH', body });
-      else await api(`${EM}/assignmentPolicies`, { method: 'POST', body: { ...body, accessPackage: { id: pkg.id } } });
+    await action.run(async () => {
+      try {
+        const body = bodyFromForm(form);
+        if (policyId) await api(`${EM}/assignmentPolicies/${encodeURIComponent(policyId)}`, { method: 'PATCH', body });
+        else await api(`${EM}/assignmentPolicies`, { method: 'POST', body: { ...body, accessPackage: { id: pkg.id } } });
+      } catch (err) {
+        // the refusal is shown at the top of a long form
+        window.scrollTo({ top: 0 });
+        throw err;
+      }
       navigate(back, { state: { notice: policyId ? `Policy “${form.displayName.trim()}” saved.` : `Policy “${form.displayName.trim()}” added.` } });
-    } catch (err) {
-      setFailure(errorMessage(err));
-      window.scrollTo({ top: 0 });
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
     <form onSubmit={submit} noValidate className="policy-form">
       <h2>{policyId ? `Edit policy: ${form.displayName || 'untitled'}` : 'Add policy'}</h2>
       {!canWrite && <p className="warning">You can look at this policy but not change it. {NO_PACKAGE_WRITE}</p>}
-      <ErrorBanner error={failure ?? (problems ? `Please correct ${problems === 1 ? 'the field marked below' : `the ${problems} fields marked below`}.` : null)} />
+      <ErrorBanner error={action.error ?? (problems ? `Please correct ${problems === 1 ? 'the field marked below' : `the ${problems} fields marked below`}.` : null)} />
 
       <fieldset>
         <legend>Policy</legend>
@@ -257,7 +250,7 @@ export function PolicyEditorPage() {
 
       <div className="form-actions">
         <Link className="button" to={back}>{canWrite ? 'Cancel' : 'Back to the policies'}</Link>
-        {canWrite && <button type="submit" className="primary" disabled={busy}>{busy ? 'Saving…' : policyId ? 'Save policy' : 'Create policy'}</button>}
+        {canWrite && <button type="submit" className="primary" disabled={action.busy}>{action.busy ? 'Saving…' : policyId ? 'Save policy' : 'Create policy'}</button>}
       </div>
     </form>
   );

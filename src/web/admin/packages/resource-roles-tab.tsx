@@ -1,8 +1,9 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import { api, EM, errorMessage, getAll, query } from '../../api/client';
+import { useState, type FormEvent } from 'react';
+import { api, EM, getAll, query } from '../../api/client';
 import { PagedContent, Pager, usePaged } from '../../components/paged';
 import { ActionButton, Empty, ErrorBanner, Field, Loading, Modal, Notice } from '../../components/ui';
-import { ConfirmDialog } from '../../components/dialogs';
+import { ConfirmDialog, DialogActions, useAction } from '../../components/dialogs';
+import { useLoad } from '../../components/use-load';
 import { NO_PACKAGE_WRITE, usePackage } from './package-context';
 import { RowMenu } from './row-menu';
 import type { Resource, RoleScope } from './types';
@@ -103,24 +104,13 @@ export function originLabel(system: string | undefined): string {
 
 function AddRoleForm({ onClose, onAdded }: { onClose: () => void; onAdded: (text: string) => void }) {
   const { pkg, catalogId } = usePackage();
-  const [resources, setResources] = useState<Resource[] | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const loaded = useLoad(catalogId, (signal) => getAll<Resource>(`${EM}/catalogs/${catalogId}/resources${query({ $expand: 'roles,scopes', $orderby: 'displayName' })}`, signal));
+  const resources = loaded.data;
   const [resourceId, setResourceId] = useState('');
   const [roleId, setRoleId] = useState('');
   const [scopeId, setScopeId] = useState('');
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    const ac = new AbortController();
-    getAll<Resource>(`${EM}/catalogs/${catalogId}/resources${query({ $expand: 'roles,scopes', $orderby: 'displayName' })}`, ac.signal)
-      .then(setResources)
-      .catch((e) => {
-        if (!ac.signal.aborted) setLoadError(errorMessage(e));
-      });
-    return () => ac.abort();
-  }, [catalogId]);
+  const action = useAction();
 
   const resource = resources?.find((r) => r.id === resourceId);
   const scopes = resource?.scopes ?? [];
@@ -140,23 +130,17 @@ function AddRoleForm({ onClose, onAdded }: { onClose: () => void; onAdded: (text
     else if (!roleId) found.role = 'Choose one of the resource’s roles.';
     setErrors(found);
     if (Object.keys(found).length) return;
-    setBusy(true);
-    setFailure(null);
-    try {
+    await action.run(async () => {
       await api(`${EM}/accessPackages/${pkg.id}/resourceRoleScopes`, {
         method: 'POST',
         body: { role: { id: roleId }, scope: scopeId ? { id: scopeId } : { isRootScope: true } },
       });
       const role = resource?.roles?.find((r) => r.id === roleId);
       onAdded(`Added ${role?.displayName ?? 'the role'} of ${resource?.displayName ?? 'the resource'}.`);
-    } catch (err) {
-      setFailure(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
-  if (loadError) return <ErrorBanner error={loadError} />;
+  if (loaded.error) return <ErrorBanner error={loaded.error} />;
   if (!resources) return <Loading what="the catalog’s resources" />;
   if (resources.length === 0) {
     return (
@@ -168,7 +152,7 @@ function AddRoleForm({ onClose, onAdded }: { onClose: () => void; onAdded: (text
   }
   return (
     <form onSubmit={submit} noValidate>
-      <ErrorBanner error={failure} />
+      <ErrorBanner error={action.error} />
       <Field label="Resource" error={errors.resource} hint={`Resources of the catalog ${pkg.catalog?.displayName ?? ''}.`}>
         {(p) => (
           <select {...p} value={resourceId} onChange={(e) => pickResource(e.target.value)}>
@@ -200,10 +184,7 @@ function AddRoleForm({ onClose, onAdded }: { onClose: () => void; onAdded: (text
           )}
         </Field>
       )}
-      <div className="dialog-actions">
-        <button type="button" onClick={onClose}>Cancel</button>
-        <button type="submit" className="primary" disabled={busy}>{busy ? 'Adding…' : 'Add'}</button>
-      </div>
+      <DialogActions onCancel={onClose} busy={action.busy} submitText="Add" busyText="Adding…" />
     </form>
   );
 }
