@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { newId } from '../domain/ids.js';
 import type { ServiceDeps } from './deps.js';
+import { hashToken } from './tokens.js';
 
 // Browser sessions of the web portals. The cookie carries 256 random bits; only their SHA-256 is
 // stored (as for API tokens: nothing to brute-force, and a leaked table opens no session). Sessions
@@ -20,10 +21,6 @@ export const DEFAULT_SESSION_LIFETIMES: SessionLifetimes = { idleMs: 8 * 3600_00
 /** How often last-seen is written at most: a write per request would serialise readers on SQLite. */
 const TOUCH_EVERY_MS = 60_000;
 
-export function hashSessionToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
-
 export function createSessionService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>, lifetimes: SessionLifetimes = DEFAULT_SESSION_LIFETIMES) {
   return {
     lifetimes,
@@ -34,7 +31,7 @@ export function createSessionService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
       const now = clock.now();
       const expiresAt = new Date(now.getTime() + lifetimes.absoluteMs);
       await db.insertInto('sessions').values({
-        id: newId(), tokenHash: hashSessionToken(token), userId, via,
+        id: newId(), tokenHash: hashToken(token), userId, via,
         createdAt: now.toISOString(), lastSeenAt: now.toISOString(), expiresAt: expiresAt.toISOString(), revokedAt: null,
       }).execute();
       return { token, expiresAt };
@@ -44,7 +41,7 @@ export function createSessionService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
     async resolve(token: string): Promise<string | undefined> {
       if (token.length === 0 || token.length > 100) return undefined;
       const row = await db.selectFrom('sessions').select(['id', 'userId', 'lastSeenAt', 'expiresAt', 'revokedAt'])
-        .where('tokenHash', '=', hashSessionToken(token)).executeTakeFirst();
+        .where('tokenHash', '=', hashToken(token)).executeTakeFirst();
       if (!row || row.revokedAt) return undefined;
       const now = clock.now().getTime();
       const lastSeen = new Date(row.lastSeenAt).getTime();
@@ -58,7 +55,7 @@ export function createSessionService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
     /** Ends the session of this cookie value (sign-out); unknown values are ignored. */
     async revoke(token: string): Promise<void> {
       await db.updateTable('sessions').set({ revokedAt: clock.now().toISOString() })
-        .where('tokenHash', '=', hashSessionToken(token)).where('revokedAt', 'is', null).execute();
+        .where('tokenHash', '=', hashToken(token)).where('revokedAt', 'is', null).execute();
     },
 
     /**

@@ -7,6 +7,10 @@ import type { ServiceDeps } from './deps.js';
 
 const PREFIX = 'lk_';
 
+/**
+ * SHA-256 in hex: the stored form of every secret Latchkey hands out (API tokens, session cookies, OpenID
+ * Connect flow cookies), so rows written before any change keep matching.
+ */
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }

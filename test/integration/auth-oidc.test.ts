@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { RoleDefinitionIds as R } from '../../src/domain/authorization.js';
@@ -175,6 +176,9 @@ describe('OpenID Connect sign-in', () => {
     assert.match(String(cookie), /HttpOnly/i);
     assert.match(String(cookie), /Path=\/latchkey\/v1\/auth\/oidc/);
     assert.ok(!String(cookie).includes(to.searchParams.get('state')!), 'the cookie does not carry the state itself');
+    const flowCookie = String(cookie).split(';')[0].slice('latchkey_oidc='.length);
+    const stored = await t.store.db.selectFrom('oidcFlows').select('id').where('cookieHash', '=', createHash('sha256').update(flowCookie).digest('hex')).executeTakeFirst();
+    assert.ok(stored, 'the flow is stored under the SHA-256 (hex) of its cookie value, the form flows in flight were written in');
   });
 
   it('walks the whole code flow and ends with a working session', async () => {

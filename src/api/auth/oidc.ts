@@ -1,9 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import * as oidc from 'openid-client';
 import type { OidcConfig } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
 import { newId } from '../../domain/ids.js';
+import { hashToken } from '../../services/tokens.js';
 import type { Db } from '../../store/db.js';
 
 // OpenID Connect sign-in (authorization code + PKCE, state and nonce) with openid-client. The provider
@@ -37,8 +38,6 @@ export interface OidcFlowStart {
   /** the cookie value that finds this flow again */
   flowCookie: string;
 }
-
-const hash = (v: string) => createHash('sha256').update(v).digest('hex');
 
 export function createOidcSignIn(deps: { db: Db; clock: Clock; log: FastifyBaseLogger }, cfg: OidcConfig) {
   const { db, clock, log } = deps;
@@ -96,7 +95,7 @@ export function createOidcSignIn(deps: { db: Db; clock: Clock; log: FastifyBaseL
       const flowCookie = randomBytes(32).toString('base64url');
       const now = clock.now();
       await db.insertInto('oidcFlows').values({
-        id: newId(), cookieHash: hash(flowCookie), state, nonce, codeVerifier, returnTo,
+        id: newId(), cookieHash: hashToken(flowCookie), state, nonce, codeVerifier, returnTo,
         createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + OIDC_FLOW_TTL_MS).toISOString(),
       }).execute();
       const authorizationUrl = oidc.buildAuthorizationUrl(c, {
@@ -117,7 +116,7 @@ export function createOidcSignIn(deps: { db: Db; clock: Clock; log: FastifyBaseL
      */
     async finish(flowCookie: string | undefined, callbackUrl: URL): Promise<{ claimValue: string; returnTo: string }> {
       if (!flowCookie) throw new OidcSignInError('sign_in_expired', 'No sign-in was started in this browser, or it took too long.');
-      const flow = await db.deleteFrom('oidcFlows').where('cookieHash', '=', hash(flowCookie)).returningAll().executeTakeFirst();
+      const flow = await db.deleteFrom('oidcFlows').where('cookieHash', '=', hashToken(flowCookie)).returningAll().executeTakeFirst();
       if (!flow || clock.now().toISOString() >= flow.expiresAt) {
         throw new OidcSignInError('sign_in_expired', 'No sign-in was started in this browser, or it took too long.');
       }
