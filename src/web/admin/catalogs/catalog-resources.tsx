@@ -4,7 +4,8 @@ import { useMe } from '../../auth/session';
 import { canCatalog } from '../../auth/me';
 import { PagedContent, Pager, usePaged } from '../../components/paged';
 import { ActionButton, ErrorBanner, Modal, Notice, formatDate } from '../../components/ui';
-import { DirectoryPicker, type DirectoryObject } from './shared';
+import { DirectoryPicker } from './shared';
+import type { DirectoryObject } from '../../api/directory';
 import { ConfirmDialog } from '../../components/dialogs';
 import { RESOURCE_TYPES, type Catalog, type Resource } from './types';
 

@@ -1,41 +1,9 @@
 import { useEffect, useId, useState } from 'react';
-import { errorMessage, getPage, odataString, query } from '../../api/client';
+import { errorMessage } from '../../api/client';
+import { searchDirectory, type FoundObject, type PrincipalKind } from '../../api/directory';
 import { ErrorBanner } from '../../components/ui';
 
-// Small parts the catalog and tenant pages share (loading and the confirmation dialog live in components/): a picker that searches directory users and groups.
-
-export interface DirectoryObject {
-  '@odata.type'?: string;
-  id: string;
-  displayName: string | null;
-  userPrincipalName?: string | null;
-  mail?: string | null;
-  description?: string | null;
-}
-
-export type PrincipalKind = 'user' | 'group';
-
-export function kindOf(o: DirectoryObject): PrincipalKind {
-  return o['@odata.type']?.toLowerCase().endsWith('group') ? 'group' : 'user';
-}
-
-/** Searches users and/or groups by the start of their name (and users by sign-in name too). */
-export async function searchDirectory(text: string, kinds: PrincipalKind[], signal?: AbortSignal): Promise<(DirectoryObject & { kind: PrincipalKind })[]> {
-  const t = odataString(text.trim());
-  const found: (DirectoryObject & { kind: PrincipalKind })[] = [];
-  if (kinds.includes('user')) {
-    const users = await getPage<DirectoryObject>(
-      `/v1.0/users${query({ $filter: `startswith(displayName,${t}) or startswith(userPrincipalName,${t}) or startswith(surname,${t})`, $top: 10, $select: 'id,displayName,userPrincipalName,mail' })}`,
-      signal,
-    );
-    found.push(...users.value.map((u) => ({ ...u, kind: 'user' as const })));
-  }
-  if (kinds.includes('group')) {
-    const groups = await getPage<DirectoryObject>(`/v1.0/groups${query({ $filter: `contains(displayName,${t})`, $top: 10, $select: 'id,displayName,description,mail' })}`, signal);
-    found.push(...groups.value.map((g) => ({ ...g, kind: 'group' as const })));
-  }
-  return found;
-}
+// Small parts the catalog and tenant pages share (loading and the confirmation dialog live in components/, the search in api/directory): a picker that searches directory users and groups.
 
 /**
  * A search box over the directory with a result list; each result has its own button naming the
@@ -51,13 +19,13 @@ export function DirectoryPicker({
   kinds: PrincipalKind[];
   label: string;
   actionText: string;
-  onPick: (o: DirectoryObject & { kind: PrincipalKind }) => Promise<void>;
+  onPick: (o: FoundObject) => Promise<void>;
   disabledIds?: Set<string>;
 }) {
   // several pickers may share a page (one per role): each label must name its own input
   const inputId = useId();
   const [text, setText] = useState('');
-  const [results, setResults] = useState<(DirectoryObject & { kind: PrincipalKind })[] | null>(null);
+  const [results, setResults] = useState<FoundObject[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   useEffect(() => {
@@ -83,7 +51,7 @@ export function DirectoryPicker({
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [text, kinds.join(',')]);
-  const pick = async (o: DirectoryObject & { kind: PrincipalKind }) => {
+  const pick = async (o: FoundObject) => {
     setBusy(o.id);
     setError(null);
     try {

@@ -1,26 +1,21 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import { errorMessage, getPage, odataString, query } from '../../api/client';
+import { errorMessage } from '../../api/client';
+import { searchDirectory } from '../../api/directory';
 import { subjectLabel, type PickedSubject, type SubjectKind } from './policy-form';
-import type { DirectoryObject } from './types';
 
 interface Option {
   subject: PickedSubject;
   detail: string;
 }
 
-/** Search-as-you-type over /v1.0/users and /v1.0/groups (what the person typed, at most 8 of each). */
-async function searchDirectory(text: string, kinds: { users: boolean; groups: boolean }, signal: AbortSignal): Promise<Option[]> {
-  const needle = odataString(text);
-  const out: Option[] = [];
-  const [users, groups] = await Promise.all([
-    kinds.users
-      ? getPage<DirectoryObject>(`/v1.0/users${query({ $filter: `contains(displayName,${needle}) or contains(userPrincipalName,${needle})`, $select: 'id,displayName,userPrincipalName,mail', $top: 8 })}`, signal)
-      : null,
-    kinds.groups ? getPage<DirectoryObject>(`/v1.0/groups${query({ $filter: `contains(displayName,${needle})`, $select: 'id,displayName,description', $top: 8 })}`, signal) : null,
-  ]);
-  for (const u of users?.value ?? []) out.push({ subject: { kind: 'singleUser', id: u.id, name: u.displayName }, detail: `User · ${u.userPrincipalName ?? u.mail ?? ''}` });
-  for (const g of groups?.value ?? []) out.push({ subject: { kind: 'groupMembers', id: g.id, name: g.displayName }, detail: 'Group (its members)' });
-  return out;
+/** The directory search as picker options: a user is picked as one person, a group as its members. */
+async function searchOptions(text: string, kinds: { users: boolean; groups: boolean }, signal: AbortSignal): Promise<Option[]> {
+  const found = await searchDirectory(text, [...(kinds.users ? ['user' as const] : []), ...(kinds.groups ? ['group' as const] : [])], signal);
+  return found.map((o) =>
+    o.kind === 'user'
+      ? { subject: { kind: 'singleUser', id: o.id, name: o.displayName ?? o.id }, detail: `User · ${o.userPrincipalName ?? o.mail ?? ''}` }
+      : { subject: { kind: 'groupMembers', id: o.id, name: o.displayName ?? o.id }, detail: 'Group (its members)' },
+  );
 }
 
 const same = (a: PickedSubject, b: PickedSubject) => a.kind === b.kind && (a.id ?? '') === (b.id ?? '') && (a.managerLevel ?? 1) === (b.managerLevel ?? 1);
@@ -59,7 +54,7 @@ export function SubjectPicker({ label, value, onChange, users = true, groups = t
     const ac = new AbortController();
     const timer = setTimeout(() => {
       setSearching(true);
-      searchDirectory(t, { users, groups }, ac.signal)
+      searchOptions(t, { users, groups }, ac.signal)
         .then((o) => {
           setOptions(o);
           setActive(0);

@@ -142,11 +142,3 @@ export interface AssignmentRequest extends AssignmentRequestBase {
   requestor?: Subject | null;
   assignment?: { id: string; state: string } | null;
 }
-
-export interface DirectoryObject {
-  id: string;
-  displayName: string;
-  userPrincipalName?: string;
-  mail?: string | null;
-  description?: string | null;
-}

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { api, getAll } from '../../api/client';
 import { ActionButton, Empty, ErrorBanner, Loading, Modal, Notice } from '../../components/ui';
-import { DirectoryPicker, kindOf, type DirectoryObject } from '../catalogs/shared';
+import { DirectoryPicker } from '../catalogs/shared';
+import { kindOf, type DirectoryObject, type FoundObject } from '../../api/directory';
 import { ConfirmDialog } from '../../components/dialogs';
 import { useLoad } from '../../components/use-load';
 import { ORGS } from './connected-org-list';
@@ -17,7 +18,7 @@ export function SponsorList({ orgId, kind, noWrite }: { orgId: string; kind: 'in
   const [notice, setNotice] = useState<string | null>(null);
   const headingId = `${kind}-sponsors`;
 
-  const add = async (o: DirectoryObject & { kind: 'user' | 'group' }) => {
+  const add = async (o: FoundObject) => {
     await api(`${ORGS}/${orgId}/${nav}/$ref`, { method: 'POST', body: { '@odata.id': `${window.location.origin}/v1.0/${o.kind === 'group' ? 'groups' : 'users'}/${o.id}` } });
     setNotice(`${o.displayName ?? o.id} was added.`);
     setAdding(false);
