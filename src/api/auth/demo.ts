@@ -1,10 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { ForbiddenError, NotFoundError } from '../../domain/errors.js';
 import { DEMO_PERSONAS, requestorDescription } from '../../demo/personas.js';
 import { DEMO_DOMAIN, isDemoUserPrincipalName } from '../../demo/seed.js';
 import type { Db } from '../../store/db.js';
 import { requireCsrfHeader } from './cookies.js';
+import type { SignInAs } from './session-start.js';
 
 // Demo sign-in: pick any person of the demo directory, no password. Registered only when the server
 // runs the embedded demo (see demoSignInAllowed), so in any other deployment these routes do not exist.
@@ -15,11 +16,11 @@ const SigninBody = Type.Object({ userPrincipalName: Type.String({ minLength: 1, 
 
 export interface DemoSignInDeps {
   db: Db;
-  startSession(req: FastifyRequest, reply: FastifyReply, userId: string, via: 'demo'): Promise<void>;
+  signInAs: SignInAs;
 }
 
 export function registerDemoSignIn(server: FastifyInstance, deps: DemoSignInDeps): void {
-  const { db, startSession } = deps;
+  const { db, signInAs } = deps;
 
   server.get('/latchkey/v1/auth/demo/users', { config: { auth: { public: true } }, schema: { hide: true } }, async () => {
     const users = await db.selectFrom('users').select(['userPrincipalName', 'upnKey', 'displayName', 'jobTitle', 'department', 'userType'])
@@ -43,11 +44,10 @@ export function registerDemoSignIn(server: FastifyInstance, deps: DemoSignInDeps
     const upn = req.body.userPrincipalName;
     // outside the demo domain: answered as unknown, so the route tells nothing about who else exists
     if (!isDemoUserPrincipalName(upn)) throw new NotFoundError('User', upn);
-    const user = await db.selectFrom('users').select(['id', 'accountEnabled']).where('upnKey', '=', upn.toLowerCase()).executeTakeFirst();
-    if (!user) throw new NotFoundError('User', upn);
-    if (!user.accountEnabled) throw new ForbiddenError(`The account '${upn}' is disabled.`);
-    await startSession(req, reply, user.id, 'demo');
-    req.log.info({ userId: user.id }, 'demo sign-in');
+    const signedIn = await signInAs(req, reply, upn, 'demo');
+    if ('refused' in signedIn) {
+      throw signedIn.refused === 'unknown_user' ? new NotFoundError('User', upn) : new ForbiddenError(`The account '${upn}' is disabled.`);
+    }
     return reply.status(204).send();
   });
 }

@@ -1,15 +1,16 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { OidcConfig } from '../../config.js';
 import { capabilitiesOf, rolesOf } from '../../domain/capabilities.js';
 import type { Clock } from '../../domain/clock.js';
 import { UnauthenticatedError } from '../../domain/errors.js';
-import { createSessionService, DEFAULT_SESSION_LIFETIMES, type SessionLifetimes, type SessionService, type SessionVia } from '../../services/sessions.js';
+import { createSessionService, DEFAULT_SESSION_LIFETIMES, type SessionLifetimes, type SessionService } from '../../services/sessions.js';
 import type { Db } from '../../store/db.js';
 import type { Authenticator } from '../security.js';
 import { clearCookie, registerCookies, OIDC_FLOW_COOKIE, OIDC_FLOW_COOKIE_PATH, readCookie, requireCsrfHeader, SESSION_COOKIE, setCookie, type CookieSecurity } from './cookies.js';
 import { registerDemoSignIn } from './demo.js';
 import { createOidcSignIn, OIDC_CALLBACK_PATH, OIDC_FLOW_TTL_MS, OidcSignInError, type OidcFailure } from './oidc.js';
 import { sessionAuthenticator } from './session.js';
+import { createSignInAs } from './session-start.js';
 
 // Sign-in for the web portals: sessions in a cookie, demo sign-in (embedded demo only), OpenID Connect,
 // sign-out and /me. The API accepts the session cookie or a bearer token alike.
@@ -50,16 +51,7 @@ export function createWebAuth(deps: { db: Db; clock: Clock; log: FastifyInstance
   const oidc = opts.oidc ? createOidcSignIn({ db, clock, log }, opts.oidc) : undefined;
   const demo = !!opts.demoSignIn;
 
-  /**
-   * Starts a session and sets its cookie. A session this browser still had ends first: a sign-in always
-   * gets a fresh value (no fixation), and the old row does not linger.
-   */
-  async function startSession(req: FastifyRequest, reply: FastifyReply, userId: string, via: SessionVia): Promise<void> {
-    const previous = readCookie(req, SESSION_COOKIE);
-    if (previous) await sessions.revoke(previous);
-    const session = await sessions.create(userId, via);
-    setCookie(reply, req, cookies, SESSION_COOKIE, session.token, { expires: session.expiresAt });
-  }
+  const signInAs = createSignInAs({ db, sessions, cookies });
 
   /** PUBLIC_URL when configured; an embedded app without one (tests) answers on the address it was called at */
   const baseUrl = (req: FastifyRequest) => deps.publicUrl ?? `${req.protocol}://${req.host}`;
@@ -96,7 +88,7 @@ export function createWebAuth(deps: { db: Db; clock: Clock; log: FastifyInstance
 
     if (demo) {
       log.warn('DEMO SIGN-IN IS ON: anyone who can reach this server can sign in as any user. Only for the embedded demo (serve --demo).');
-      registerDemoSignIn(server, { db, startSession });
+      registerDemoSignIn(server, { db, signInAs });
     }
 
     const failTo = (failure: OidcFailure) => `${SIGNIN_PAGE}?error=${encodeURIComponent(failure)}`;
@@ -120,11 +112,12 @@ export function createWebAuth(deps: { db: Db; clock: Clock; log: FastifyInstance
         // the URL the provider redirected to, as registered: PUBLIC_URL + path, with the provider's query
         const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
         const { claimValue, returnTo } = await oidc.finish(readCookie(req, OIDC_FLOW_COOKIE), new URL(baseUrl(req) + OIDC_CALLBACK_PATH + query));
-        const user = await db.selectFrom('users').select(['id', 'accountEnabled']).where('upnKey', '=', claimValue.toLowerCase()).executeTakeFirst();
-        if (!user) throw new OidcSignInError('unknown_user', `No directory user has the userPrincipalName '${claimValue}'.`);
-        if (!user.accountEnabled) throw new OidcSignInError('account_disabled', `The account '${claimValue}' is disabled.`);
-        await startSession(req, reply, user.id, 'oidc');
-        req.log.info({ userId: user.id }, 'signed in with OpenID Connect');
+        const signedIn = await signInAs(req, reply, claimValue, 'oidc');
+        if ('refused' in signedIn) {
+          throw new OidcSignInError(signedIn.refused, signedIn.refused === 'unknown_user'
+            ? `No directory user has the userPrincipalName '${claimValue}'.`
+            : `The account '${claimValue}' is disabled.`);
+        }
         return reply.redirect(returnTo, 302);
       } catch (e) {
         if (!(e instanceof OidcSignInError)) throw e;
