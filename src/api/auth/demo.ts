@@ -8,7 +8,7 @@ import { requireCsrfHeader } from './cookies.js';
 import type { SignInAs } from './session-start.js';
 
 // Demo sign-in: pick any person of the demo directory, no password. Registered only when the server
-// runs the embedded demo (see demoSignInAllowed), so in any other deployment these routes do not exist.
+// runs the embedded demo (see demoSignInRefusal), so in any other deployment these routes do not exist.
 // Even then only people of the demo domain are offered and accepted: someone added to a demo database
 // by hand (or a real directory the marker check somehow missed) is never sign-in-able without a password.
 
@@ -76,8 +76,4 @@ export function demoSignInRefusal(input: DemoSignInInput): string | null {
       'its users are not offered for password-less sign-in; use an empty database (or `latchkey seed --demo` on one) for the demo';
   }
   return null;
-}
-
-export function demoSignInAllowed(input: DemoSignInInput): boolean {
-  return demoSignInRefusal(input) === null;
 }
