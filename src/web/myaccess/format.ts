@@ -66,9 +66,6 @@ export function assignmentStateText(state: string): string {
   return ASSIGNMENT_STATES[state] ?? state;
 }
 
-/** States a requestor can still cancel: the request has not started delivering yet. */
-export const CANCELLABLE_STATES = ['submitted', 'pendingApproval', 'scheduled'];
-
 /** Extension is offered in the last 14 days before the end, when the reminder emails invite it. */
 export const EXTEND_WINDOW_DAYS = 14;
 

@@ -4,7 +4,8 @@ import { api, EM, query } from '../api/client';
 import { ConfirmDialog } from '../components/dialogs';
 import { Pager, usePaged } from '../components/paged';
 import { Empty, ErrorBanner, Loading, Modal, Notice, PageHeader, StatusBadge, formatDate } from '../components/ui';
-import { CANCELLABLE_STATES, requestStatusText, requestTypeText } from './format';
+import { isCancellableRequest } from '../api/request-states';
+import { requestStatusText, requestTypeText } from './format';
 import { RequestDetails } from './request-details';
 import type { AssignmentRequest } from './types';
 
@@ -62,7 +63,7 @@ export function HistoryPage() {
                           Request again
                         </Link>
                       )}
-                      {CANCELLABLE_STATES.includes(r.state) && (
+                      {isCancellableRequest(r.state) && (
                         <button type="button" className="danger" onClick={() => setCancelling(r)} aria-label={`Cancel the request for ${r.accessPackage?.displayName ?? 'a package'}`}>
                           Cancel
                         </button>

@@ -2,7 +2,8 @@ import { useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, ApiError, EM, errorMessage, getPage, odataString, query } from '../api/client';
 import { Empty, ErrorBanner, Loading, PageHeader, StatusBadge, formatDate } from '../components/ui';
-import { CANCELLABLE_STATES, endOf, requestStatusText } from './format';
+import { isCancellableRequest, openRequestFilter } from '../api/request-states';
+import { endOf, requestStatusText } from './format';
 import { RequestForm } from './request-form';
 import type { AccessPackage, Assignment, AssignmentRequest, Requirements } from './types';
 import { useLoad } from '../components/use-load';
@@ -14,8 +15,6 @@ interface PackageView {
   open: AssignmentRequest | null;
   active: Assignment | null;
 }
-
-const OPEN_STATES = ['submitted', 'pendingApproval', 'scheduled', 'delivering'];
 
 async function loadPackage(id: string, signal: AbortSignal): Promise<PackageView> {
   let pkg: AccessPackage;
@@ -31,7 +30,7 @@ async function loadPackage(id: string, signal: AbortSignal): Promise<PackageView
     api<{ value: Requirements[] }>(`${EM}/accessPackages/${pkg.id}/getApplicablePolicyRequirements`, { method: 'POST', signal }),
     getPage<AssignmentRequest>(
       `${EM}/assignmentRequests/filterByCurrentUser(on='target')${query({
-        $filter: `accessPackage/id eq ${odataString(pkg.id)} and (${OPEN_STATES.map((s) => `state eq '${s}'`).join(' or ')})`,
+        $filter: `accessPackage/id eq ${odataString(pkg.id)} and ${openRequestFilter()}`,
         $top: 1,
       })}`,
       signal,
@@ -92,7 +91,7 @@ export function RequestPage() {
             You have already requested this package: <StatusBadge status={requestStatusText(open.status)} /> since {formatDate(open.createdDateTime)}.
           </p>
           <Link to="/myaccess/requests">See your request history</Link>
-          {CANCELLABLE_STATES.includes(open.state) ? ' (you can cancel it there)' : ''}
+          {isCancellableRequest(open.state) ? ' (you can cancel it there)' : ''}
         </div>
       ) : requirements.length === 0 ? (
         <Empty>You cannot request this access package: none of its policies lets you request it. Ask the person who shared it with you.</Empty>

@@ -1,4 +1,5 @@
 import { odataString } from '../../api/client';
+import { openRequestFilter } from '../../api/request-states';
 
 // Assignment state filter of the Assignments tab: the API's assignment states (src/domain/request-lifecycle.ts
 // ASSIGNMENT_STATES), plus "active" for every state that gives or is about to give access.
@@ -36,11 +37,9 @@ export const REQUEST_STATE_CHOICES = [
   { value: 'canceled', label: 'Canceled' },
 ] as const;
 
-export const OPEN_REQUEST_STATES = ['submitted', 'pendingApproval', 'scheduled', 'delivering'];
-
 export function requestFilter(packageId: string, state: string): string {
   const parts = [`accessPackage/id eq ${odataString(packageId)}`];
-  if (state === 'open') parts.push(`state in (${OPEN_REQUEST_STATES.map(odataString).join(',')})`);
+  if (state === 'open') parts.push(openRequestFilter());
   else if (state) parts.push(`state eq ${odataString(state)}`);
   return parts.join(' and ');
 }

@@ -1,10 +1,11 @@
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, EM, errorMessage, query } from '../../api/client';
+import { isCancellableRequest } from '../../api/request-states';
 import { PagedContent, Pager, usePaged } from '../../components/paged';
 import { ErrorBanner, formatDate, Notice, StatusBadge } from '../../components/ui';
 import { useSettle } from './assignment-actions';
-import { OPEN_REQUEST_STATES, REQUEST_STATE_CHOICES, REQUEST_TYPE_TEXT, requestFilter, statusText } from './assignment-filters';
+import { REQUEST_STATE_CHOICES, REQUEST_TYPE_TEXT, requestFilter, statusText } from './assignment-filters';
 import { ConfirmDialog } from '../../components/dialogs';
 import { FulfillmentErrors } from './fulfillment-errors';
 import { NO_ASSIGNMENT_WRITE, usePackage } from './package-context';
@@ -136,7 +137,7 @@ export function RequestsTab() {
             <h3>Fulfilment</h3>
             <FulfillmentErrors request={selected} />
             <div className="toolbar">
-              {OPEN_REQUEST_STATES.includes(selected.state) && selected.state !== 'delivering' && (
+              {isCancellableRequest(selected.state) && (
                 <button type="button" className="danger" disabled={!canWriteAssignments} title={canWriteAssignments ? undefined : NO_ASSIGNMENT_WRITE} onClick={() => setCanceling(selected)}>
                   Cancel request
                 </button>
