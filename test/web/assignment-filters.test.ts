@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  ASSIGNMENT_STATE_CHOICES, assignmentFilter, REQUEST_STATE_CHOICES, requestFilter, statusText,
+  ASSIGNMENT_STATE_CHOICES, assignmentFilter, REQUEST_STATE_CHOICES, requestFilter,
 } from '../../src/web/admin/packages/assignment-filters';
 
 const PKG = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
@@ -46,20 +46,5 @@ describe('web assignment filters: requestFilter', () => {
       if (c.value === '' || c.value === 'open') continue;
       assert.equal(requestFilter(PKG, c.value), `accessPackage/id eq '${PKG}' and state eq '${c.value}'`);
     }
-  });
-});
-
-describe('web assignment filters: statusText', () => {
-  it('turns a status value into words', () => {
-    assert.equal(statusText('PartiallyDelivered'), 'Partially delivered');
-    assert.equal(statusText('PendingApprovalEscalated'), 'Pending approval escalated');
-    assert.equal(statusText('deliveryFailed'), 'Delivery failed');
-    assert.equal(statusText('Delivered'), 'Delivered');
-  });
-
-  it('is null for no status', () => {
-    assert.equal(statusText(''), null);
-    assert.equal(statusText(null), null);
-    assert.equal(statusText(undefined), null);
   });
 });

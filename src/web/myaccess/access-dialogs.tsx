@@ -2,7 +2,8 @@ import { useState } from 'react';
 import { api, EM } from '../api/client';
 import { ConfirmDialog, DialogActions, useAction } from '../components/dialogs';
 import { ErrorBanner, Field, Modal, formatDate } from '../components/ui';
-import { durationText, endOf, requestStatusText } from './format';
+import { statusText } from '../components/status-text';
+import { durationText, endOf } from './format';
 import type { Assignment, AssignmentRequest } from './types';
 
 /** Extending: a userUpdate request; the policy decides the new end and whether an approver must agree. */
@@ -41,7 +42,7 @@ export function ExtendDialog({ assignment, onClose, onDone }: { assignment: Assi
           ? `Your extension of ${name} was sent for approval.`
           : r.schedule?.expiration?.endDateTime
             ? `Your access to ${name} is extended until ${formatDate(r.schedule.expiration.endDateTime)}.`
-            : `Your extension of ${name}: ${requestStatusText(r.status)}.`,
+            : `Your extension of ${name}: ${statusText(r.status)}.`,
       );
       setJustification('');
     });

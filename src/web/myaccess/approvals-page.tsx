@@ -5,7 +5,8 @@ import { Pager, usePaged } from '../components/paged';
 import { TabNav } from '../components/layout';
 import { Empty, ErrorBanner, Loading, Notice, PageHeader, StatusBadge, formatDate } from '../components/ui';
 import { DecideDialog, type Decision } from './decide-dialog';
-import { requestStatusText, requestTypeText } from './format';
+import { statusText } from '../components/status-text';
+import { requestTypeText } from './format';
 import { AnswersList, scheduleText, StagesList } from './request-details';
 import type { Approval, ApprovalStage, AssignmentRequest } from './types';
 import { useLoad } from '../components/use-load';
@@ -184,7 +185,7 @@ function History({ pendingIds }: { pendingIds: string[] }) {
                   <td data-label="Requestor">{r.requestor?.displayName ?? '—'}</td>
                   <td data-label="Requested">{formatDate(r.createdDateTime)}</td>
                   <td data-label="Status">
-                    <StatusBadge status={requestStatusText(r.status)} />
+                    <StatusBadge status={statusText(r.status)} />
                     {pending.has(r.id) && (
                       <>
                         {' '}

@@ -35,37 +35,6 @@ export function requestTypeText(t: string): string {
   return REQUEST_TYPES[t] ?? t;
 }
 
-const STATUSES: Record<string, string> = {
-  Accepted: 'Submitted',
-  PendingApproval: 'Pending approval',
-  PendingApprovalEscalated: 'Pending approval (forwarded)',
-  PendingNotBefore: 'Scheduled',
-  Delivering: 'Delivering',
-  Delivered: 'Delivered',
-  PartiallyDelivered: 'Partially delivered',
-  DeliveryFailed: 'Delivery failed',
-  Denied: 'Denied',
-  Expired: 'Expired',
-  Canceled: 'Canceled',
-};
-
-/** A request's status in words (the status string carries Expired/escalated, which the state does not). */
-export function requestStatusText(status: string): string {
-  return STATUSES[status] ?? status;
-}
-
-const ASSIGNMENT_STATES: Record<string, string> = {
-  delivering: 'Delivering',
-  delivered: 'Delivered',
-  partiallyDelivered: 'Partially delivered',
-  deliveryFailed: 'Delivery failed',
-  expired: 'Expired',
-};
-
-export function assignmentStateText(state: string): string {
-  return ASSIGNMENT_STATES[state] ?? state;
-}
-
 /** Extension is offered in the last 14 days before the end, when the reminder emails invite it. */
 export const EXTEND_WINDOW_DAYS = 14;
 

@@ -5,7 +5,8 @@ import { ConfirmDialog } from '../components/dialogs';
 import { Pager, usePaged } from '../components/paged';
 import { Empty, ErrorBanner, Loading, Modal, Notice, PageHeader, StatusBadge, formatDate } from '../components/ui';
 import { isCancellableRequest } from '../api/request-states';
-import { requestStatusText, requestTypeText } from './format';
+import { statusText } from '../components/status-text';
+import { requestTypeText } from './format';
 import { RequestDetails } from './request-details';
 import type { AssignmentRequest } from './types';
 
@@ -51,7 +52,7 @@ export function HistoryPage() {
                   <td data-label="Request">{requestTypeText(r.requestType)}</td>
                   <td data-label="Requested">{formatDate(r.createdDateTime)}</td>
                   <td data-label="Status">
-                    <StatusBadge status={requestStatusText(r.status)} />
+                    <StatusBadge status={statusText(r.status)} />
                   </td>
                   <td data-label="Actions">
                     <div className="ma-row-actions">

@@ -4,7 +4,8 @@ import { EM, getAll, query } from '../api/client';
 import { Pager, usePaged } from '../components/paged';
 import { ActionButton, Empty, ErrorBanner, Loading, Notice, PageHeader, StatusBadge, formatDate } from '../components/ui';
 import { ExtendDialog, RemoveDialog } from './access-dialogs';
-import { assignmentStateText, daysLeft, endOf, EXTEND_WINDOW_DAYS, extendBlockedReason } from './format';
+import { statusText } from '../components/status-text';
+import { daysLeft, endOf, EXTEND_WINDOW_DAYS, extendBlockedReason } from './format';
 import type { Assignment, AssignmentRequest } from './types';
 import { useLoad } from '../components/use-load';
 
@@ -132,7 +133,7 @@ function AccessRow({
     <tr>
       <td data-label="Package">{name}</td>
       <td data-label="Status">
-        <StatusBadge status={assignmentStateText(a.state)} />
+        <StatusBadge status={statusText(a.state)} />
       </td>
       <td data-label="Since">{formatDate(a.schedule?.startDateTime)}</td>
       <td data-label={view === 'active' ? 'Ends' : 'Ended'}>

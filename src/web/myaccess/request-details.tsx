@@ -1,6 +1,7 @@
 import { api, ApiError, EM } from '../api/client';
 import { ErrorBanner, Loading, StatusBadge, formatDate } from '../components/ui';
-import { expirationText, requestStatusText, requestTypeText } from './format';
+import { statusText } from '../components/status-text';
+import { expirationText, requestTypeText } from './format';
 import type { Answer, ApprovalStage, AssignmentRequest } from './types';
 import { useLoad } from '../components/use-load';
 
@@ -70,7 +71,7 @@ export function RequestDetails({ request }: { request: AssignmentRequest }) {
       <dd>{requestTypeText(request.requestType)}</dd>
       <dt>Status</dt>
       <dd>
-        <StatusBadge status={requestStatusText(request.status)} />
+        <StatusBadge status={statusText(request.status)} />
       </dd>
       <dt>Requested</dt>
       <dd>{formatDate(request.createdDateTime)}</dd>

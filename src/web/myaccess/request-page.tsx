@@ -3,7 +3,8 @@ import { Link, useParams } from 'react-router';
 import { api, ApiError, EM, errorMessage, getPage, odataString, query } from '../api/client';
 import { Empty, ErrorBanner, Loading, PageHeader, StatusBadge, formatDate } from '../components/ui';
 import { isCancellableRequest, openRequestFilter } from '../api/request-states';
-import { endOf, requestStatusText } from './format';
+import { statusText } from '../components/status-text';
+import { endOf } from './format';
 import { RequestForm } from './request-form';
 import type { AccessPackage, Assignment, AssignmentRequest, Requirements } from './types';
 import { useLoad } from '../components/use-load';
@@ -88,7 +89,7 @@ export function RequestPage() {
       ) : open ? (
         <div className="panel" role="status">
           <p>
-            You have already requested this package: <StatusBadge status={requestStatusText(open.status)} /> since {formatDate(open.createdDateTime)}.
+            You have already requested this package: <StatusBadge status={statusText(open.status)} /> since {formatDate(open.createdDateTime)}.
           </p>
           <Link to="/myaccess/requests">See your request history</Link>
           {isCancellableRequest(open.state) ? ' (you can cancel it there)' : ''}
@@ -128,7 +129,7 @@ function Submitted({ request }: { request: AssignmentRequest }) {
   return (
     <div className="notice ma-submitted" role="status">
       <p>
-        Your request was submitted. Status: <strong>{requestStatusText(r.status)}</strong>.
+        Your request was submitted. Status: <strong>{statusText(r.status)}</strong>.
       </p>
       {r.state === 'pendingApproval' && <p>An approver has been asked to decide. You will get an email with the decision.</p>}
       {r.state === 'delivered' && <p>Your access is ready.</p>}

@@ -1,7 +1,8 @@
 import { EM, getPage, odataString, query } from '../../api/client';
 import { ErrorBanner, formatDate, StatusBadge } from '../../components/ui';
 import { useLoad } from '../../components/use-load';
-import { REQUEST_TYPE_TEXT, statusText } from './assignment-filters';
+import { statusText } from '../../components/status-text';
+import { REQUEST_TYPE_TEXT } from './assignment-filters';
 import { FulfillmentErrors } from './fulfillment-errors';
 import type { Assignment, AssignmentRequest } from './types';
 

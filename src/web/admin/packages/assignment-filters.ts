@@ -48,10 +48,3 @@ export const REQUEST_TYPE_TEXT: Record<string, string> = {
   userAdd: 'Request', userUpdate: 'Extension', userRemove: 'Removal by user', adminAdd: 'Direct assignment', adminUpdate: 'Update by administrator',
   adminRemove: 'Removal by administrator', systemAdd: 'Automatic', systemUpdate: 'Automatic update', systemRemove: 'Expiry or automatic removal',
 };
-
-/** 'PartiallyDelivered' → 'Partially delivered': the API's status values as words. */
-export function statusText(status: string | null | undefined): string | null {
-  if (!status) return null;
-  const words = status.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
