@@ -32,8 +32,22 @@ export function outboxStatus(r: Pick<OutboxRow, 'sentAt' | 'nextAttemptAt'>): Ou
  * Deps: the base URL of links comes from config PUBLIC_URL. ServiceDeps does not carry it yet; when
  * it is absent the templates' default (http://127.0.0.1:8080) is used.
  */
+/** 10 columns a row: well inside both databases' bound-parameter limits. */
+const OUTBOX_ROWS_PER_INSERT = 500;
+
 export function createNotificationService(deps: Pick<ServiceDeps, 'db' | 'clock'> & { publicUrl?: string }) {
   const { db, clock } = deps;
+
+  /** The outbox row of one email, or null when `to` is empty or not a single plain address. */
+  function outboxRow(email: QueuedEmail, now: string): OutboxRow | null {
+    // an address is one line without spaces; anything else could smuggle headers or extra recipients
+    const to = cleanLine(email.to ?? '');
+    if (!isSingleAddress(to)) return null;
+    // a wrong template name is a programming error, not bad input
+    if (!isTemplateName(email.template)) throw new Error(`Unknown email template '${String(email.template)}'`);
+    const { subject, text } = render(email.template, email.data, { publicUrl: deps.publicUrl });
+    return { id: newId(), recipient: to, subject, body: text, template: email.template, createdAt: now, sentAt: null, attempts: 0, lastError: null, nextAttemptAt: now };
+  }
 
   const service = {
     /**
@@ -42,22 +56,17 @@ export function createNotificationService(deps: Pick<ServiceDeps, 'db' | 'clock'
      * attribute must not make the approval or expiry that mentions them fail.
      */
     async queue(tx: Tx | Db, email: QueuedEmail): Promise<boolean> {
-      // an address is one line without spaces; anything else could smuggle headers or extra recipients
-      const to = cleanLine(email.to ?? '');
-      if (!isSingleAddress(to)) return false;
-      // a wrong template name is a programming error, not bad input
-      if (!isTemplateName(email.template)) throw new Error(`Unknown email template '${String(email.template)}'`);
-      const { subject, text } = render(email.template, email.data, { publicUrl: deps.publicUrl });
-      const now = isoNow(clock);
-      await tx
-        .insertInto('outboxEmails')
-        .values({ id: newId(), recipient: to, subject, body: text, template: email.template, createdAt: now, sentAt: null, attempts: 0, lastError: null, nextAttemptAt: now })
-        .execute();
-      return true;
+      return (await service.queueMany(tx, [email])) === 1;
     },
 
-    async queueMany(tx: Tx | Db, emails: QueuedEmail[]): Promise<void> {
-      for (const e of emails) await service.queue(tx, e);
+    /** Queues many emails (a batch of expiries) in as few statements as the parameter limits allow; returns how many were queued. */
+    async queueMany(tx: Tx | Db, emails: readonly QueuedEmail[]): Promise<number> {
+      const now = isoNow(clock);
+      const rows = emails.map((e) => outboxRow(e, now)).filter((r): r is OutboxRow => r !== null);
+      for (let i = 0; i < rows.length; i += OUTBOX_ROWS_PER_INSERT) {
+        await tx.insertInto('outboxEmails').values(rows.slice(i, i + OUTBOX_ROWS_PER_INSERT)).execute();
+      }
+      return rows.length;
     },
 
     async get(id: string): Promise<OutboxRow> {

@@ -30,23 +30,33 @@ export interface AuditContext {
 
 /** Appends an audit event inside the caller's transaction, so the event exists exactly when the change does. */
 export async function recordAudit(tx: Tx | Db, ctx: AuditContext, e: AuditEntry): Promise<void> {
-  await tx
-    .insertInto('auditEvents')
-    .values({
-      id: newId(),
-      occurredAt: ctx.at,
-      category: e.category ?? 'EntitlementManagement',
-      activity: e.activity,
-      actorId: ctx.actor.id,
-      actorDisplayName: ctx.actor.displayName,
-      targetType: e.targetType,
-      targetId: e.targetId,
-      targetDisplayName: e.targetDisplayName ?? null,
-      modifiedProperties: JSON.stringify(e.modifiedProperties ?? []),
-      correlationId: ctx.correlationId,
-      result: e.result ?? 'success',
-    })
-    .execute();
+  await recordAudits(tx, ctx, [e]);
+}
+
+/** Rows per INSERT: well inside SQLite's 32,766 and PostgreSQL's 65,535 bound parameters at 12 columns. */
+const AUDIT_ROWS_PER_INSERT = 500;
+
+/** Appends many events of one actor and moment (a batch of expiries) in as few statements as the parameter limits allow. */
+export async function recordAudits(tx: Tx | Db, ctx: AuditContext, entries: readonly AuditEntry[]): Promise<void> {
+  for (let i = 0; i < entries.length; i += AUDIT_ROWS_PER_INSERT) {
+    await tx
+      .insertInto('auditEvents')
+      .values(entries.slice(i, i + AUDIT_ROWS_PER_INSERT).map((e) => ({
+        id: newId(),
+        occurredAt: ctx.at,
+        category: e.category ?? 'EntitlementManagement',
+        activity: e.activity,
+        actorId: ctx.actor.id,
+        actorDisplayName: ctx.actor.displayName,
+        targetType: e.targetType,
+        targetId: e.targetId,
+        targetDisplayName: e.targetDisplayName ?? null,
+        modifiedProperties: JSON.stringify(e.modifiedProperties ?? []),
+        correlationId: ctx.correlationId,
+        result: e.result ?? 'success',
+      })))
+      .execute();
+  }
 }
 
 /** The properties whose values differ between two versions of an object, for the audit trail. */

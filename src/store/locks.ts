@@ -1,4 +1,5 @@
-import type { Tx } from './db.js';
+import { PostgresAdapter } from 'kysely';
+import type { Db, Tx } from './db.js';
 
 type LockableTable = 'assignmentRequests' | 'assignments' | 'approvalStages' | 'accessPackages';
 
@@ -12,4 +13,25 @@ type LockableTable = 'assignmentRequests' | 'assignments' | 'approvalStages' | '
 export async function lockRow(tx: Tx, table: LockableTable, id: string): Promise<boolean> {
   const r = await tx.updateTable(table).set((eb) => ({ id: eb.ref('id') })).where('id', '=', id).executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
+}
+
+/** Locks many rows at once (see lockRow); returns how many exist. */
+export async function lockRows(tx: Tx, table: LockableTable, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const r = await tx.updateTable(table).set((eb) => ({ id: eb.ref('id') })).where('id', 'in', ids).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+export function isPostgres(db: Db | Tx): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+/**
+ * A select that locks the rows it returns for the rest of the transaction, skipping rows another
+ * transaction holds, so that several workers scanning for due work share it instead of queueing
+ * behind each other (PostgreSQL FOR UPDATE SKIP LOCKED). SQLite has no row locks and needs none:
+ * Latchkey's transactions begin IMMEDIATE and so already hold the one write lock.
+ */
+export function skipLocked<QB extends { forUpdate(): QB; skipLocked(): QB }>(tx: Tx, qb: QB): QB {
+  return isPostgres(tx) ? qb.forUpdate().skipLocked() : qb;
 }

@@ -7,7 +7,8 @@ import type { Tx } from '../../store/db.js';
 import { lockRow } from '../../store/locks.js';
 import type { Caller } from '../deps.js';
 import { resolveApprovers } from './approvers.js';
-import { audit, emailOf, now, packageName, parseJson, findPolicy, type LifecycleDeps, type RequestRow } from './common.js';
+import { parseJsonOr } from '../../domain/json.js';
+import { audit, emailOf, now, packageName, findPolicy, type LifecycleDeps, type RequestRow } from './common.js';
 
 // Multi-stage approval: stages run in order; each is decided by its approvers (the first decision, or a
 // quorum when the stage asks for one); a deny ends the request; an approval of the last stage lets the
@@ -56,7 +57,7 @@ async function openStage(tx: Tx, deps: LifecycleDeps, request: RequestRow, polic
 async function mailApprovers(tx: Tx, deps: LifecycleDeps, request: RequestRow, approvers: string[], template: 'approvalRequired' | 'approvalEscalated', deadline: string | null): Promise<void> {
   const requestor = await emailOf(tx, request.requestorId);
   const target = await emailOf(tx, request.targetId);
-  const answers = parseJson<{ answeredQuestion?: { text?: string }; displayValue?: string; value?: string }[]>(request.answers, [])
+  const answers = parseJsonOr<{ answeredQuestion?: { text?: string }; displayValue?: string; value?: string }[]>(request.answers, [])
     .map((a) => ({ question: a.answeredQuestion?.text ?? '', answer: a.displayValue ?? a.value ?? '' }));
   const name = await packageName(tx, request.accessPackageId);
   for (const id of approvers) {

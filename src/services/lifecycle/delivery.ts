@@ -5,10 +5,12 @@ import {
 } from '../../domain/request-lifecycle.js';
 import { addDuration, parseDuration } from '../../domain/duration.js';
 import type { Db, Tx } from '../../store/db.js';
-import { lockRow } from '../../store/locks.js';
+import { parseJsonOr } from '../../domain/json.js';
+import { lockRow, lockRows } from '../../store/locks.js';
 import { backoffMs, enqueue } from '../../worker/queue.js';
 import {
-  MAX_GRANT_ATTEMPTS, assignmentMailWanted, audit, emailOf, findPolicy, now, packageName, type LifecycleDeps,
+  MAX_GRANT_ATTEMPTS, assignmentMailWanted, audit, auditMany, emailOf, emailsOf, findPolicy, now, packageName, packageNames, policiesById,
+  type AssignmentRow, type LifecycleDeps, type QueuedMail,
 } from './common.js';
 
 // Delivery: an assignment's grants are carried out through the connector of each resource, outside any
@@ -144,47 +146,87 @@ async function settleRequests(tx: Tx, deps: LifecycleDeps, assignmentId: string,
   }
 }
 
-/**
- * Ends an assignment inside the caller's transaction: marks it expired and its live grants revoking, and
- * queues the revocation. The caller holds the assignment's row lock.
- */
-export async function endAssignment(tx: Tx, deps: LifecycleDeps, assignmentId: string): Promise<void> {
-  const at = now(deps);
-  await tx.updateTable('assignments').set({ state: 'expired', status: assignmentStatus('expired'), expiredAt: at, modifiedAt: at }).where('id', '=', assignmentId).execute();
-  await tx.updateTable('grants').set({ state: 'revoking', nextAttemptAt: null, modifiedAt: at })
-    .where('assignmentId', '=', assignmentId).where('state', 'in', ['pending', 'delivered', 'failed']).execute();
-  await enqueue(tx, deps.clock, JOB_REVOKE, { assignmentId });
+/** The revocation job of the assignments one transaction ended: one job for a whole batch of expiries. */
+function revokePayload(assignmentIds: readonly string[]): { assignmentId: string } | { assignmentIds: string[] } {
+  return assignmentIds.length === 1 ? { assignmentId: assignmentIds[0] } : { assignmentIds: [...assignmentIds] };
+}
+
+/** The assignments a fulfil or revoke job is about (one, or a batch). */
+export function jobAssignmentIds(payload: string): string[] {
+  const p = parseJsonOr<{ assignmentId?: unknown; assignmentIds?: unknown }>(payload, {});
+  if (Array.isArray(p.assignmentIds)) return p.assignmentIds.filter((id): id is string => typeof id === 'string');
+  return typeof p.assignmentId === 'string' ? [p.assignmentId] : [];
 }
 
 /**
- * Worker: revokes an ended assignment's grants in their systems — except where another active
- * assignment still gives the same person the same role, so shared access is never taken away.
+ * Ends assignments inside the caller's transaction: marks them expired and their live grants revoking, and
+ * queues one revocation for them all. The caller holds the assignments' row locks.
  */
-export async function revokeAssignment(deps: LifecycleDeps, assignmentId: string): Promise<void> {
+export async function endAssignments(tx: Tx, deps: LifecycleDeps, assignmentIds: readonly string[]): Promise<void> {
+  if (assignmentIds.length === 0) return;
+  const at = now(deps);
+  await tx.updateTable('assignments').set({ state: 'expired', status: assignmentStatus('expired'), expiredAt: at, modifiedAt: at }).where('id', 'in', assignmentIds).execute();
+  await tx.updateTable('grants').set({ state: 'revoking', nextAttemptAt: null, modifiedAt: at })
+    .where('assignmentId', 'in', assignmentIds).where('state', 'in', ['pending', 'delivered', 'failed']).execute();
+  await enqueue(tx, deps.clock, JOB_REVOKE, revokePayload(assignmentIds));
+}
+
+/** Identity of a role in its target system, whichever catalog's copy of the resource grants it. */
+const roleKey = (g: Pick<GrantWork, 'targetId' | 'originSystem' | 'resourceOriginId' | 'roleOriginId' | 'scopeOriginId'>) =>
+  JSON.stringify([g.targetId, g.originSystem, g.resourceOriginId, g.roleOriginId, g.scopeOriginId]);
+
+/**
+ * For each grant being revoked, whether another active assignment still gives the same person the same
+ * role (a group added to two catalogs has a resource, role and scope row in each): such access is shared
+ * and must stay. One query for the whole batch.
+ */
+async function sharedGrants(db: Db, work: readonly GrantWork[]): Promise<Set<string>> {
+  if (work.length === 0) return new Set();
+  const holders = await db.selectFrom('grants')
+    .innerJoin('assignments', 'assignments.id', 'grants.assignmentId')
+    .innerJoin('resourceRoles', 'resourceRoles.id', 'grants.resourceRoleId')
+    .innerJoin('resources', 'resources.id', 'resourceRoles.resourceId')
+    .innerJoin('resourceScopes', 'resourceScopes.id', 'grants.resourceScopeId')
+    .select(['grants.assignmentId', 'grants.targetId', 'resources.originSystem', 'resources.originId as resourceOriginId', 'resourceRoles.originId as roleOriginId', 'resourceScopes.originId as scopeOriginId'])
+    .where('grants.targetId', 'in', [...new Set(work.map((g) => g.targetId))])
+    .where('grants.state', 'in', ['pending', 'delivered'])
+    .where('assignments.state', 'in', [...ACTIVE_ASSIGNMENT_STATES])
+    .execute();
+  const byRole = new Map<string, Set<string>>();
+  for (const h of holders) {
+    const k = roleKey(h);
+    if (!byRole.has(k)) byRole.set(k, new Set());
+    byRole.get(k)!.add(h.assignmentId);
+  }
+  const shared = new Set<string>();
+  for (const g of work) {
+    const others = byRole.get(roleKey(g));
+    if (others && [...others].some((a) => a !== g.assignmentId)) shared.add(g.id);
+  }
+  return shared;
+}
+
+/** Worker: revokes an ended assignment's grants in their systems (see revokeAssignments). */
+export function revokeAssignment(deps: LifecycleDeps, assignmentId: string): Promise<void> {
+  return revokeAssignments(deps, [assignmentId]);
+}
+
+/**
+ * Worker: revokes the grants of ended assignments in their systems — except where another active
+ * assignment still gives the same person the same role, so shared access is never taken away — and
+ * records the outcome for the whole batch in one transaction. An assignment whose revocation failed
+ * gets its own retry job; the others complete.
+ */
+export async function revokeAssignments(deps: LifecycleDeps, assignmentIds: readonly string[]): Promise<void> {
   const { db, clock } = deps;
-  const work = (await grantWorkQuery(db).where('grants.assignmentId', '=', assignmentId).where('grants.state', '=', 'revoking').execute()) as GrantWork[];
+  const ids = [...new Set(assignmentIds)];
+  if (ids.length === 0) return;
+  const work = (await grantWorkQuery(db).where('grants.assignmentId', 'in', ids).where('grants.state', '=', 'revoking').execute()) as GrantWork[];
+  const shared = await sharedGrants(db, work);
   const done: string[] = [];
   for (const grant of work) {
-    // the same role in the target system, whichever catalog's copy of the resource grants it: a group
-    // added to two catalogs has a resource (and role and scope rows) in each
-    const shared = await db.selectFrom('grants')
-      .innerJoin('assignments', 'assignments.id', 'grants.assignmentId')
-      .innerJoin('resourceRoles', 'resourceRoles.id', 'grants.resourceRoleId')
-      .innerJoin('resources', 'resources.id', 'resourceRoles.resourceId')
-      .innerJoin('resourceScopes', 'resourceScopes.id', 'grants.resourceScopeId')
-      .select('grants.id')
-      .where('grants.targetId', '=', grant.targetId)
-      .where('resources.originSystem', '=', grant.originSystem)
-      .where('resources.originId', '=', grant.resourceOriginId)
-      .where('resourceRoles.originId', '=', grant.roleOriginId)
-      .where('resourceScopes.originId', '=', grant.scopeOriginId)
-      .where('grants.state', 'in', ['pending', 'delivered'])
-      .where('grants.assignmentId', '!=', assignmentId)
-      .where('assignments.state', 'in', [...ACTIVE_ASSIGNMENT_STATES])
-      .limit(1)
-      .executeTakeFirst();
     try {
-      if (!shared) {
+      if (!shared.has(grant.id)) {
         await deps.connectors.get(grant.originSystem).revoke({ objectId: grant.targetId }, { originId: grant.roleOriginId, resourceOriginId: grant.resourceOriginId },
           { originId: grant.scopeOriginId, isRootScope: !!grant.isRootScope });
       }
@@ -195,55 +237,79 @@ export async function revokeAssignment(deps: LifecycleDeps, assignmentId: string
     }
   }
   await db.transaction().execute(async (tx) => {
-    if (!(await lockRow(tx, 'assignments', assignmentId))) return;
+    if ((await lockRows(tx, 'assignments', ids)) === 0) return;
     const at = now(deps);
-    if (done.length > 0) {
-      await tx.updateTable('grants').set({ state: 'revoked', revokedAt: at, lastError: null, modifiedAt: at }).where('id', 'in', done).where('state', '=', 'revoking').execute();
+    for (let i = 0; i < done.length; i += IDS_PER_STATEMENT) {
+      await tx.updateTable('grants').set({ state: 'revoked', revokedAt: at, lastError: null, modifiedAt: at })
+        .where('id', 'in', done.slice(i, i + IDS_PER_STATEMENT)).where('state', '=', 'revoking').execute();
     }
-    const left = await tx.selectFrom('grants').select(['id', 'attempts']).where('assignmentId', '=', assignmentId).where('state', '=', 'revoking').execute();
-    if (left.length > 0) {
+    const left = await tx.selectFrom('grants').select(['assignmentId', 'attempts']).where('assignmentId', 'in', ids).where('state', '=', 'revoking').execute();
+    const waiting = new Map<string, number>();
+    for (const g of left) waiting.set(g.assignmentId, Math.max(waiting.get(g.assignmentId) ?? 0, g.attempts));
+    for (const [assignmentId, attempts] of waiting) {
       // a failing target system delays the removal but never forgets it
-      const attempts = Math.max(...left.map((g) => g.attempts));
       const retryAt = new Date(clock.now().getTime() + backoffMs(attempts)).toISOString();
       await enqueue(tx, clock, JOB_REVOKE, { assignmentId }, { runAt: retryAt, dedupeKey: `revoke:${assignmentId}:${retryAt}` });
-      return;
     }
-    const assignment = await tx.selectFrom('assignments').select(['state']).where('id', '=', assignmentId).executeTakeFirstOrThrow();
-    if (ACTIVE_ASSIGNMENT_STATES.includes(assignment.state as never)) {
+    const finished = ids.filter((id) => !waiting.has(id));
+    const settled = finished.length > 0 ? await tx.selectFrom('assignments').selectAll().where('id', 'in', finished).execute() : [];
+    const ended: AssignmentRow[] = [];
+    for (const assignment of settled) {
+      if (!ACTIVE_ASSIGNMENT_STATES.includes(assignment.state as never)) {
+        ended.push(assignment);
+        continue;
+      }
       // a role left the package while the assignment goes on: its state follows the grants that remain
-      const grants = await tx.selectFrom('grants').select('state').where('assignmentId', '=', assignmentId).execute();
+      const grants = await tx.selectFrom('grants').select('state').where('assignmentId', '=', assignment.id).execute();
       const outcome = deliveryOutcome(grants as { state: GrantState }[]);
-      await tx.updateTable('assignments').set({ state: outcome, status: assignmentStatus(outcome), modifiedAt: at }).where('id', '=', assignmentId).execute();
-      if (outcome !== 'delivering') await settleRequests(tx, deps, assignmentId, outcome);
-      return;
+      await tx.updateTable('assignments').set({ state: outcome, status: assignmentStatus(outcome), modifiedAt: at }).where('id', '=', assignment.id).execute();
+      if (outcome !== 'delivering') await settleRequests(tx, deps, assignment.id, outcome);
     }
-    await finishRemoval(tx, deps, assignmentId);
+    await finishRemovals(tx, deps, ended);
   });
 }
 
-/** Once every grant is revoked: completes the removal requests, tells the target, and applies the guest lifecycle. */
-async function finishRemoval(tx: Tx, deps: LifecycleDeps, assignmentId: string): Promise<void> {
+/** Ids in one IN list: inside both databases' bound-parameter limits. */
+const IDS_PER_STATEMENT = 5000;
+
+/**
+ * Once every grant of these ended assignments is revoked: completes their removal requests, tells each
+ * target, and applies the guest lifecycle. Set-based: a batch of expiries costs a handful of statements.
+ */
+async function finishRemovals(tx: Tx, deps: LifecycleDeps, assignments: readonly AssignmentRow[]): Promise<void> {
+  if (assignments.length === 0) return;
   const at = now(deps);
-  const assignment = await tx.selectFrom('assignments').selectAll().where('id', '=', assignmentId).executeTakeFirstOrThrow();
-  const removals = await tx.selectFrom('assignmentRequests').selectAll().where('assignmentId', '=', assignmentId)
+  const removals = await tx.selectFrom('assignmentRequests').select(['id', 'assignmentId']).where('assignmentId', 'in', assignments.map((a) => a.id))
     .where('requestType', 'in', ['userRemove', 'adminRemove', 'systemRemove']).where('state', '=', 'delivering').execute();
-  for (const r of removals) {
-    const next = transitionRequest('delivering', 'delivered');
-    await tx.updateTable('assignmentRequests').set({ state: next.state, status: next.status, completedAt: at, modifiedAt: at }).where('id', '=', r.id).execute();
-  }
   if (removals.length > 0) {
-    await audit(tx, deps, null, {
-      activity: 'Remove access package assignment', targetType: 'accessPackageAssignment', targetId: assignmentId,
-      modifiedProperties: [{ displayName: 'state', oldValue: 'delivered', newValue: 'expired' }],
-    });
-    const origin = await tx.selectFrom('assignmentRequests').select('requestType').where('id', '=', assignment.requestId ?? '').executeTakeFirst();
-    const policy = assignment.policyId ? await findPolicy(tx, assignment.policyId).catch(() => undefined) : undefined;
-    const target = await emailOf(tx, assignment.targetId);
-    if (target && assignmentMailWanted(origin?.requestType ?? null, policy)) {
-      await deps.notifications.queue(tx, { to: target.email, template: 'accessEnded', data: { packageName: await packageName(tx, assignment.accessPackageId), targetName: target.name } });
-    }
+    const next = transitionRequest('delivering', 'delivered');
+    await tx.updateTable('assignmentRequests').set({ state: next.state, status: next.status, completedAt: at, modifiedAt: at })
+      .where('id', 'in', removals.map((r) => r.id)).execute();
   }
-  await applyGuestLifecycle(tx, deps, assignment.targetId);
+  const removed = new Set(removals.map((r) => r.assignmentId));
+  const completed = assignments.filter((a) => removed.has(a.id));
+  if (completed.length > 0) {
+    await auditMany(tx, deps, null, completed.map((a) => ({
+      activity: 'Remove access package assignment', targetType: 'accessPackageAssignment', targetId: a.id,
+      modifiedProperties: [{ displayName: 'state', oldValue: 'delivered', newValue: 'expired' }],
+    })));
+    const origins = new Map((await tx.selectFrom('assignmentRequests').select(['id', 'requestType'])
+      .where('id', 'in', completed.map((a) => a.requestId ?? '')).execute()).map((r) => [r.id, r.requestType]));
+    const policies = await policiesById(tx, completed.map((a) => a.policyId));
+    const targets = await emailsOf(tx, completed.map((a) => a.targetId));
+    const names = await packageNames(tx, completed.map((a) => a.accessPackageId));
+    const mail: QueuedMail[] = [];
+    for (const a of completed) {
+      const target = targets.get(a.targetId);
+      if (!target || !assignmentMailWanted(origins.get(a.requestId ?? '') ?? null, a.policyId ? policies.get(a.policyId) : undefined)) continue;
+      mail.push({ to: target.email, template: 'accessEnded', data: { packageName: names.get(a.accessPackageId) ?? a.accessPackageId, targetName: target.name } });
+    }
+    await deps.notifications.queueMany(tx, mail);
+  }
+  // only governed guests not yet blocked have a lifecycle to apply: found with one query
+  const guests = await tx.selectFrom('users').select('id').where('id', 'in', [...new Set(assignments.map((a) => a.targetId))])
+    .where('userType', '=', 'Guest').where('governed', '=', 1).where('blockedAt', 'is', null).execute();
+  for (const g of guests) await applyGuestLifecycle(tx, deps, g.id);
 }
 
 /** A governed guest whose last assignment ended is blocked, and later deleted, as the tenant settings say. */
