@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { assertAccessible, launchBrowser, newContext, screenshot, signInAs } from './support/browser.js';
 import { startE2eServer, type E2eServer } from './support/server.js';
 import { eventually, packageTab } from './support/poll.js';
+import { EM } from '../support/client.js';
 
 // The access package pages of the admin portal, walked as the seed page describes them: create a
 // package, hide it, add and remove resource roles, add policies (one with approval and expiration),
@@ -12,7 +13,6 @@ import { eventually, packageTab } from './support/poll.js';
 // assignment, and delete the package — with axe on every tab and screenshots at desktop and phone width.
 
 const PACKAGE = 'E2E lab access';
-const EM = '/v1.0/identityGovernance/entitlementManagement';
 
 // after a reload, wait for the list to be there again (or its empty state) before checking
 const listShown = (page: Page) => page.getByRole('table').or(page.getByText(/^No (assignments|requests)/)).first().waitFor();

@@ -4,31 +4,25 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { assertAccessible, launchBrowser, newContext, screenshot, signInAs } from './support/browser.js';
 import { eventually } from './support/poll.js';
 import { startE2eServer, type E2eServer } from './support/server.js';
+import { ApiClient, EM } from '../support/client.js';
 
 // My Access in a real browser, as people without any admin role use it: Alan Turing (engineer) requests
 // packages, answers a policy's questions, cancels a request, opens a hidden package from its direct link
 // and extends access near its end; Ross Geller (no role, approver) approves with a justification.
 
-const EM = '/v1.0/identityGovernance/entitlementManagement';
-
 describe('My Access portal', () => {
   let server: E2eServer;
   let browser: Browser;
-  let adminToken: string;
+  let adminApi: ApiClient;
   let alan: BrowserContext;
   let alanPage: Page;
   const ids: Record<string, string> = {};
 
   /** The demo administrator, through the public API (the admin portal has its own tests). */
   async function admin(path: string, method = 'GET', body?: unknown) {
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    assert.ok(res.ok, `${method} ${path} answered ${res.status}: ${text}`);
-    return text ? JSON.parse(text) : undefined;
+    const res = await adminApi.request(method, path, body);
+    assert.ok(res.status >= 200 && res.status < 300, `${method} ${path} answered ${res.status}: ${res.text}`);
+    return res.body;
   }
 
   const packageId = async (name: string) => {
@@ -41,7 +35,7 @@ describe('My Access portal', () => {
   before(async () => {
     server = await startE2eServer();
     browser = await launchBrowser();
-    adminToken = (await server.app.services.tokens.create('admin@contoso.example', 'e2e myaccess')).token;
+    adminApi = new ApiClient(server.url, (await server.app.services.tokens.create('admin@contoso.example', 'e2e myaccess')).token);
     ids.release = await packageId('Release engineering');
     ids.prod = await packageId('Production read access');
     ids.finance = await packageId('Finance reports (pilot)');
