@@ -1,3 +1,4 @@
+import { configureSqlite } from '../src/store/db.js';
 import BetterSqlite3 from 'better-sqlite3';
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -78,11 +79,7 @@ export function sqliteInsertCeiling(dir: string, durationMs: number): number {
   mkdirSync(dir, { recursive: true });
   const file = `${dir}/ceiling.db`;
   for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });
-  const db = new BetterSqlite3(file);
-  // the pragmas of src/store/db.ts
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('synchronous = NORMAL');
+  const db = configureSqlite(new BetterSqlite3(file));
   db.exec('create table t (id text primary key, v text not null, at text not null)');
   const begin = db.prepare('begin immediate');
   const insert = db.prepare('insert into t (id, v, at) values (?, ?, ?)');

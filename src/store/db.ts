@@ -89,17 +89,30 @@ export function cacheStatements(sqlite: BetterSqlite3.Database, max = 2000): Bet
   return sqlite;
 }
 
+/**
+ * The connection settings of every SQLite database Latchkey opens (the bench's insert ceiling uses them too).
+ * WAL lets readers in other processes (CLI, a second server) proceed during writes; the busy timeout makes
+ * a concurrent writer wait instead of failing at once; NORMAL sync is durable across process crashes in WAL
+ * mode. SQLite's default page cache is 2 MB: with the bench's 400 MB database every index update read its
+ * pages back through the kernel; 64 MB of cache (filled only as the data is used) keeps the working set in
+ * the process. (Memory-mapped I/O was tried too: it counts the mapped file in the resident size, 491 MB idle.)
+ */
+export function configureSqlite(sqlite: BetterSqlite3.Database): BetterSqlite3.Database {
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('cache_size = -65536');
+  sqlite.pragma('temp_store = MEMORY');
+  sqlite.pragma('wal_autocheckpoint = 10000');
+  return sqlite;
+}
+
 export function openStore(url: string, options: { poolSize?: number } = {}): Store {
   const loc = parseDatabaseUrl(url);
   const plugins = [new CamelCasePlugin()];
   if (loc.kind === 'sqlite') {
     if (loc.target !== ':memory:') mkdirSync(dirname(loc.target), { recursive: true });
-    const sqlite = new BetterSqlite3(loc.target);
-    // WAL lets readers in other processes (CLI, a second server) proceed during writes;
-    // the busy timeout makes a concurrent writer wait instead of failing at once.
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('busy_timeout = 5000');
-    sqlite.pragma('synchronous = NORMAL');
+    const sqlite = configureSqlite(new BetterSqlite3(loc.target));
     const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cacheStatements(sqlite) }), plugins });
     return { kind: 'sqlite', db, description: `sqlite:${loc.target}`, close: () => db.destroy() };
   }
