@@ -125,3 +125,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Config> = {}):
     oidc: flags.oidc !== undefined ? flags.oidc : oidcOf(env),
   };
 }
+
+/** Web session lifetimes in the units the session service counts in. */
+export function sessionLifetimes(config: Pick<Config, 'sessionIdleMinutes' | 'sessionMaxHours'>): { idleMs: number; absoluteMs: number } {
+  return { idleMs: config.sessionIdleMinutes * 60_000, absoluteMs: config.sessionMaxHours * 3_600_000 };
+}

@@ -40,6 +40,8 @@ export interface App {
   server: FastifyInstance;
   services: Services;
   metrics: LatchkeyMetrics;
+  /** the payload of this app's work NOTIFYs (PostgreSQL): a worker in the same process passes it on to ignore them */
+  workOrigin: string;
 }
 
 const SAFE_REQUEST_ID = /^[\w-]{1,64}$/;
@@ -61,7 +63,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const metrics = createMetrics({ db: opts.store.db, clock: opts.clock });
   const services = createServices({ db: opts.store.db, clock: opts.clock, log: server.log, publicUrl: opts.config.publicUrl }, { connectors: opts.connectors, onConnectorCall: metrics.connectorCall, sessions: opts.auth?.sessions });
   // on PostgreSQL, work created here also wakes the workers of other processes (LISTEN/NOTIFY, store/notify.ts)
-  if (opts.store.kind === 'postgres') services.onWork(createWorkPublisher(opts.store.db, server.log, metrics.notifySent));
+  const workOrigin = randomUUID();
+  if (opts.store.kind === 'postgres') services.onWork(createWorkPublisher(opts.store.db, server.log, metrics.notifySent, workOrigin));
 
   server.addHook('onSend', async (req, reply) => {
     reply.header('request-id', req.id);
@@ -119,5 +122,5 @@ export async function buildApp(opts: AppOptions): Promise<App> {
 
   await server.register(swaggerUi, { routePrefix: '/docs' });
   if (opts.webRoot !== false) await registerWebApp(server, opts.webRoot ?? DEFAULT_WEB_ROOT);
-  return { server, services, metrics };
+  return { server, services, metrics, workOrigin };
 }

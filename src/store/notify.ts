@@ -20,15 +20,16 @@ export const LISTENER_APPLICATION_NAME = 'latchkey work listener';
  * Returns a kick that sends NOTIFY on WORK_CHANNEL through the pool. Callers kick after their
  * transaction committed, so a worker that wakes finds the job. Kicks are coalesced: at most one
  * NOTIFY is in flight per process, and kicks meanwhile produce exactly one more after it, so a burst
- * of requests costs a couple of statements, not one each.
+ * of requests costs a couple of statements, not one each. `origin` (the payload) names the sending app, so
+ * that its own worker, already kicked in-process, can ignore the echo (see WorkListenerOptions.ignoreOrigin).
  */
-export function createWorkPublisher(db: Db, log: FastifyBaseLogger, onSent: () => void = () => {}): () => void {
+export function createWorkPublisher(db: Db, log: FastifyBaseLogger, onSent: () => void = () => {}, origin = ''): () => void {
   let inFlight = false;
   let again = false;
   const send = (): void => {
     inFlight = true;
     again = false;
-    sql`select pg_notify(${WORK_CHANNEL}, '')`.execute(db).then(
+    sql`select pg_notify(${WORK_CHANNEL}, ${origin})`.execute(db).then(
       () => onSent(),
       // e.g. the pool is closing at shutdown; the workers' poll picks the work up
       (e: unknown) => log.warn({ err: e }, 'could not notify workers of new work; they will find it at their next poll'),
@@ -54,6 +55,11 @@ export interface WorkListenerOptions {
   log: FastifyBaseLogger;
   /** 'notify': another process enqueued work; 'listening': (re)connected, so anything sent meanwhile may have been missed */
   onWake(reason: 'notify' | 'listening'): void;
+  /**
+   * notifications carrying this payload are ignored: they come from the app this worker runs in, which kicked
+   * it in-process already; waking it again cost a second worker round (job claim and every timer scan) per request
+   */
+  ignoreOrigin?: string;
   /** first reconnect delay, ms (doubles up to maxRetryMs) */
   retryMs?: number;
   maxRetryMs?: number;
@@ -101,7 +107,9 @@ export function listenForWork(opts: WorkListenerOptions): WorkListener {
     c.on('error', drop);
     c.on('end', () => drop(new Error('connection ended')));
     c.on('notification', (msg) => {
-      if (msg.channel === WORK_CHANNEL) opts.onWake('notify');
+      if (msg.channel !== WORK_CHANNEL) return;
+      if (opts.ignoreOrigin && msg.payload === opts.ignoreOrigin) return;
+      opts.onWake('notify');
     });
     try {
       await c.connect();

@@ -28,6 +28,8 @@ export interface AppWorkerOptions {
   /** tests pass their own (e.g. to count sends); by default one is made from config.smtpUrl */
   mailer?: Mailer;
   owner?: string;
+  /** the work-origin id of the app this worker runs inside (App.workOrigin): its NOTIFYs are not for this worker */
+  workOrigin?: string;
 }
 
 export interface AppWorker extends Worker {
@@ -52,7 +54,7 @@ export function createAppWorker(opts: AppWorkerOptions): AppWorker {
   opts.services.onWork?.(() => worker.kick());
   const listener = opts.store.kind === 'postgres' && opts.config.databaseUrl
     ? listenForWork({
-      connectionString: opts.config.databaseUrl, log: opts.log,
+      connectionString: opts.config.databaseUrl, log: opts.log, ignoreOrigin: opts.workOrigin,
       onWake: (reason) => {
         opts.observer?.woken?.(reason);
         worker.kick();
