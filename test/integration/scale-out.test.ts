@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { LISTENER_APPLICATION_NAME } from '../../src/store/notify.js';
+import pino from 'pino';
+import { LISTENER_APPLICATION_NAME, createWorkPublisher, listenForWork } from '../../src/store/notify.js';
 import { openStore } from '../../src/store/db.js';
 import { createServices } from '../../src/services/index.js';
 import { createWorker } from '../../src/worker/runner.js';
@@ -206,6 +207,24 @@ describe(`scale-out: a worker in another process is woken ${PG ? 'by NOTIFY (its
       return now.length === 1 && now[0] !== before;
     }, 'the worker to LISTEN again on a new connection', 30_000);
     await deliveredThroughOtherProcesses('Woken after reconnect');
+  });
+
+  it('a worker ignores the NOTIFYs of the app it runs in (already kicked in-process), not those of others', { skip: PG ? false : 'NOTIFY exists only on PostgreSQL', timeout: 30_000 }, async () => {
+    const log = pino({ level: 'silent' });
+    const wakes: string[] = [];
+    const listener = listenForWork({ connectionString: url, log, ignoreOrigin: 'app-a', onWake: (reason) => wakes.push(reason) });
+    try {
+      await until(async () => wakes.includes('listening'), 'the listener to LISTEN', 20_000);
+      let sent = 0;
+      createWorkPublisher(t.store.db, log, () => sent++, 'app-a')();
+      await until(async () => sent === 1, 'the NOTIFY of app-a to be sent', 10_000);
+      createWorkPublisher(t.store.db, log, () => sent++, 'app-b')();
+      await until(async () => wakes.includes('notify'), 'the NOTIFY of app-b to wake the listener', 10_000);
+      // notifications arrive in the order they were sent: had app-a's not been ignored, it would be here first
+      assert.deepEqual(wakes, ['listening', 'notify'], 'woken once, by the other app');
+    } finally {
+      await listener.close();
+    }
   });
 
   it('shows the wake-ups in the serve process\'s metrics', { timeout: 30_000 }, async () => {
