@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { CamelCasePlugin, CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type SqliteDialectConfig, type Transaction } from 'kysely';
+import { CamelCasePlugin, CompiledQuery, Kysely, type LogEvent, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type SqliteDialectConfig, type Transaction } from 'kysely';
 import pg from 'pg';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from './schema.js';
 
@@ -107,16 +107,37 @@ export function configureSqlite(sqlite: BetterSqlite3.Database): BetterSqlite3.D
   return sqlite;
 }
 
+/**
+ * LATCHKEY_QUERY_STATS=<file>: the time spent in each distinct SQL statement is summed and written to the
+ * file when the process exits (the bench's profiling aid: a CPU profile shows time inside the database
+ * driver but not which statements it went to). Off unless set; the statements' parameters are never kept.
+ */
+function queryStatsLogger(file: string | undefined): ((event: LogEvent) => void) | undefined {
+  if (!file) return undefined;
+  const stats = new Map<string, { count: number; ms: number }>();
+  process.once('exit', () => {
+    const rows = [...stats].map(([sql, s]) => ({ sql, ...s })).sort((a, b) => b.ms - a.ms);
+    writeFileSync(file.replace('%p', String(process.pid)), JSON.stringify(rows, null, 1));
+  });
+  return (event) => {
+    const s = stats.get(event.query.sql) ?? { count: 0, ms: 0 };
+    s.count++;
+    s.ms += event.queryDurationMillis;
+    stats.set(event.query.sql, s);
+  };
+}
+
 export function openStore(url: string, options: { poolSize?: number } = {}): Store {
   const loc = parseDatabaseUrl(url);
   const plugins = [new CamelCasePlugin()];
+  const log = queryStatsLogger(process.env.LATCHKEY_QUERY_STATS);
   if (loc.kind === 'sqlite') {
     if (loc.target !== ':memory:') mkdirSync(dirname(loc.target), { recursive: true });
     const sqlite = configureSqlite(new BetterSqlite3(loc.target));
-    const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cacheStatements(sqlite) }), plugins });
+    const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cacheStatements(sqlite) }), plugins, log });
     return { kind: 'sqlite', db, description: `sqlite:${loc.target}`, close: () => db.destroy() };
   }
   const pool = new pg.Pool({ connectionString: loc.target, max: options.poolSize ?? 10 });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins, log });
   return { kind: 'postgres', db, description: redact(loc.target), close: () => db.destroy() };
 }
