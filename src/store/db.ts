@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { CamelCasePlugin, CompiledQuery, Kysely, type LogEvent, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type SqliteDialectConfig, type Transaction } from 'kysely';
+import { CamelCasePlugin, CompiledQuery, Kysely, PostgresAdapter, type LogEvent, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type SqliteDialectConfig, type Transaction } from 'kysely';
 import pg from 'pg';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -21,6 +21,11 @@ export interface StoreLocation {
   kind: StoreKind;
   /** file path (SQLite) or connection string (PostgreSQL) */
   target: string;
+}
+
+/** Which database a connection (or transaction) talks to, for the few statements written per dialect. */
+export function isPostgres(db: Db | Tx): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
 /** DATABASE_URL semantics: postgres:// or postgresql:// selects PostgreSQL; sqlite:PATH, a file path or :memory: select SQLite. */

@@ -1,5 +1,4 @@
-import { PostgresAdapter } from 'kysely';
-import type { Db, Tx } from './db.js';
+import { isPostgres, type Tx } from './db.js';
 
 type LockableTable = 'assignmentRequests' | 'assignments' | 'approvalStages' | 'accessPackages';
 
@@ -20,10 +19,6 @@ export async function lockRows(tx: Tx, table: LockableTable, ids: readonly strin
   if (ids.length === 0) return 0;
   const r = await tx.updateTable(table).set((eb) => ({ id: eb.ref('id') })).where('id', 'in', ids).executeTakeFirst();
   return Number(r.numUpdatedRows);
-}
-
-export function isPostgres(db: Db | Tx): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
 /**
