@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { RoleDefinitionIds } from '../../src/domain/authorization.js';
+import { newId } from '../../src/domain/ids.js';
+import { newUserRow } from '../../src/store/users.js';
 import { EM } from '../support/client.js';
 import { adminAdd, directPolicy, getRequest, makePackage, makePolicy, submit, userAdd } from '../support/lifecycle.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -147,6 +149,36 @@ describe('lifecycle: reading assignments and the CSV export', () => {
     const badFilter = await fetch(`${t.url}/latchkey/v1/assignments.csv?$filter=${encodeURIComponent('nonsense eq 1')}`, { headers: { authorization: `Bearer ${t.admin.token}` } });
     assert.equal(badFilter.status, 400);
     assert.equal((await fetch(`${t.url}/latchkey/v1/assignments.csv`)).status, 401);
+  });
+
+  it('CSV across many keyset pages: every assignment of a 2,345-assignment package once, in id order; a filter matching nothing gives the header alone', async () => {
+    const fx = await makePackage(t, 'Big export');
+    const policyId = await directPolicy(t, fx.packageId);
+    const at = t.clock.now().toISOString();
+    // written straight into the store: 2,345 requests through the API would make this test slow, and the
+    // export only reads rows
+    const users = Array.from({ length: 2345 }, (_, i) => newUserRow({ displayName: `Bulk ${i}`, userPrincipalName: `bulk${i}@csv.example` }, at));
+    const assignments = users.map((u) => ({
+      id: newId(), accessPackageId: fx.packageId, policyId, targetId: u.id, state: 'delivered', status: 'Delivered', startAt: at, endAt: null, expiredAt: null,
+      createdAt: at, modifiedAt: at, requestId: null, justification: null, answers: '[]', reminded14At: null, reminded1At: null,
+    }));
+    for (let i = 0; i < users.length; i += 200) {
+      await t.store.db.insertInto('users').values(users.slice(i, i + 200)).execute();
+      await t.store.db.insertInto('assignments').values(assignments.slice(i, i + 200)).execute();
+    }
+    const csvOf = async (filter: string) => {
+      const res = await fetch(`${t.url}/latchkey/v1/assignments.csv?$filter=${encodeURIComponent(filter)}`, { headers: { authorization: `Bearer ${t.admin.token}` } });
+      assert.equal(res.status, 200);
+      return parseCsv(await res.text());
+    };
+    const rows = await csvOf(`accessPackage/id eq '${fx.packageId}'`);
+    assert.deepEqual(rows[0], HEADER, 'one header, at the top');
+    const ids = rows.slice(1).map((r) => r[0]);
+    assert.equal(ids.length, 2345, 'one row per assignment');
+    assert.equal(new Set(ids).size, 2345, 'no row twice across page boundaries');
+    assert.deepEqual(ids, assignments.map((a) => a.id).sort(), 'every assignment, in id order');
+    assert.ok(rows.slice(1).every((r) => r.length === HEADER.length && r[HEADER.indexOf('accessPackage')] === 'Big export'), 'complete rows');
+    assert.deepEqual(await csvOf(`accessPackage/id eq '${fx.packageId}' and state eq 'expired'`), [HEADER], 'nothing matches: the header alone');
   });
 
   it('requests: filterByCurrentUser and $filter on requestType and state', async () => {

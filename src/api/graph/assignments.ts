@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { stringify } from 'csv-stringify';
+import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { canCatalog, catalogsWhere, type Principal } from '../../domain/authorization.js';
@@ -206,9 +206,11 @@ export function registerAssignmentRoutes(app: FastifyInstance, services: Service
     const opts = parseQueryOptions(req.query as Record<string, unknown>);
     const where = opts.filter ? filterToSql(opts.filter, assignmentSet.fields, assignmentSet.entity) : undefined;
     const p = req.principal!;
-    // keyset pages: memory stays flat whatever the size of the export
-    async function* rows() {
+    // keyset pages: memory stays flat whatever the size of the export. Each page becomes one chunk of CSV text:
+    // streaming row by row cost an async step and a stream write per row (bench: 0.24 × the raw driver's rate)
+    async function* pages(): AsyncGenerator<string> {
       let after = '';
+      let header = true;
       for (;;) {
         let q = visibleAssignments(db, p)
           .innerJoin('users', 'users.id', 'assignments.targetId')
@@ -218,14 +220,14 @@ export function registerAssignmentRoutes(app: FastifyInstance, services: Service
           .where('assignments.id', '>', after).orderBy('assignments.id').limit(CSV_BATCH);
         if (where) q = q.where(where);
         const page = await q.execute();
-        for (const r of page) {
-          yield [r.id, r.targetName, r.targetUpn, r.targetMail ?? '', r.packageName, r.policyName ?? '', r.state, r.status, r.startAt ?? '', r.endAt ?? '', r.expiredAt ?? ''];
-        }
+        yield stringify(page.map((r) => [r.id, r.targetName, r.targetUpn, r.targetMail ?? '', r.packageName, r.policyName ?? '', r.state, r.status, r.startAt ?? '', r.endAt ?? '', r.expiredAt ?? '']),
+          { header, columns: CSV_COLUMNS });
+        header = false;
         if (page.length < CSV_BATCH) return;
         after = page[page.length - 1].id;
       }
     }
-    const csv = Readable.from(rows()).pipe(stringify({ header: true, columns: CSV_COLUMNS }));
+    const csv = Readable.from(pages());
     return reply.type('text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="assignments.csv"').send(csv);
   });
 
