@@ -25,7 +25,7 @@ export interface Config {
   metricsToken: string | null;
   /** port on which `latchkey worker` serves /metrics and /healthz; null serves none (METRICS_PORT) */
   metricsPort: number | null;
-  /** jobs one worker runs at once (WORKER_CONCURRENCY); null: 4 on PostgreSQL, 1 on SQLite */
+  /** jobs one worker runs at once (WORKER_CONCURRENCY); null: on PostgreSQL 16 inside serve, 4 in `latchkey worker`; 1 on SQLite */
   workerConcurrency: number | null;
   /** a web session unused this long ends, minutes */
   sessionIdleMinutes: number;

@@ -88,11 +88,14 @@ program
     // PostgreSQL: the worker gets a pool of its own, so that a burst of API requests cannot starve delivery
     // of connections (bench, 1,000 parallel requests: p99 submit→delivered 50 s sharing the API's pool, 2.2 s
     // with separate worker processes). SQLite has one connection per process, shared by both.
-    const workerStore = config.worker && store.kind === 'postgres' ? openStore(config.databaseUrl, { poolSize: (config.workerConcurrency ?? 4) + 2 }) : store;
+    // Its lanes share the event loop with the API's requests: with 4 lanes against 16 busy connections delivery
+    // fell ever further behind submission (bench: p99 submit→delivered 16.9 s), with 16 it keeps pace (0.3 s).
+    const workerConcurrency = config.workerConcurrency ?? (store.kind === 'postgres' ? 16 : 1);
+    const workerStore = config.worker && store.kind === 'postgres' ? openStore(config.databaseUrl, { poolSize: workerConcurrency + 2 }) : store;
     if (config.worker) {
       const jobs = workerStore === store ? services : createServices({ db: workerStore.db, clock: systemClock, log: server.log, publicUrl: config.publicUrl }, { onConnectorCall: metrics.connectorCall, sessions });
       worker = createAppWorker({
-        store: workerStore, clock: systemClock, log: server.log, config, observer: metrics.worker, workOrigin,
+        store: workerStore, clock: systemClock, log: server.log, config: { ...config, workerConcurrency }, observer: metrics.worker, workOrigin,
         // jobs run on the worker's pool; work created by this app's requests still kicks it at once
         services: { lifecycleJobs: jobs.lifecycleJobs, onWork: (kick) => services.onWork(kick) },
       });
