@@ -73,7 +73,10 @@ export async function exportCsv(ctx: BenchContext, server: ServeProc): Promise<C
   const res = await fetch(`${server.url}/latchkey/v1/assignments.csv?$filter=${filter}`, { headers: { authorization: `Bearer ${ctx.manifest.adminToken}` } });
   if (res.status !== 200) throw new Error(`csv export: ${res.status} ${await res.text()}`);
   let lines = 0;
-  for await (const chunk of res.body!) lines += countLines(Buffer.from(chunk as Uint8Array));
+  for await (const chunk of res.body!) {
+    const c = chunk as Uint8Array;
+    lines += countLines(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+  }
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(sampler);
   peak = Math.max(peak, server.rssMb());

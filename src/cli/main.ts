@@ -2,14 +2,14 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig, sessionLifetimes, type Config } from '../config.js';
 import { systemClock } from '../domain/clock.js';
-import { openStore, type Store } from '../store/db.js';
+import { openStore, parseDatabaseUrl, type Store } from '../store/db.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { buildApp } from '../api/app.js';
 import { demoSignInRefusal } from '../api/auth/demo.js';
 import { createMetrics, serveWorkerMetrics } from '../api/metrics.js';
 import { createServices } from '../services/index.js';
 import { isDemoCompany, seedDemo } from '../demo/seed.js';
-import { createAppWorker, type AppWorker } from '../worker/index.js';
+import { createAppWorker, defaultWorkerConcurrency, workerPoolSize, type AppWorker } from '../worker/index.js';
 import pino from 'pino';
 import { readFileSync } from 'node:fs';
 
@@ -88,10 +88,8 @@ program
     // PostgreSQL: the worker gets a pool of its own, so that a burst of API requests cannot starve delivery
     // of connections (bench, 1,000 parallel requests: p99 submit→delivered 50 s sharing the API's pool, 2.2 s
     // with separate worker processes). SQLite has one connection per process, shared by both.
-    // Its lanes share the event loop with the API's requests: with 4 lanes against 16 busy connections delivery
-    // fell ever further behind submission (bench: p99 submit→delivered 16.9 s), with 16 it keeps pace (0.3 s).
-    const workerConcurrency = config.workerConcurrency ?? (store.kind === 'postgres' ? 16 : 1);
-    const workerStore = config.worker && store.kind === 'postgres' ? openStore(config.databaseUrl, { poolSize: workerConcurrency + 2 }) : store;
+    const workerConcurrency = config.workerConcurrency ?? defaultWorkerConcurrency(store.kind, true);
+    const workerStore = config.worker && store.kind === 'postgres' ? openStore(config.databaseUrl, { poolSize: workerPoolSize(workerConcurrency) }) : store;
     if (config.worker) {
       const jobs = workerStore === store ? services : createServices({ db: workerStore.db, clock: systemClock, log: server.log, publicUrl: config.publicUrl }, { onConnectorCall: metrics.connectorCall, sessions });
       worker = createAppWorker({
@@ -128,7 +126,8 @@ program
   .action(async (opts: DbOpts) => {
     const config = loadConfig(process.env, { databaseUrl: opts.db });
     const log = pino({ level: config.logLevel });
-    const store = openStore(config.databaseUrl);
+    const storeKind = parseDatabaseUrl(config.databaseUrl).kind;
+    const store = openStore(config.databaseUrl, { poolSize: workerPoolSize(config.workerConcurrency ?? defaultWorkerConcurrency(storeKind, false)) });
     const applied = await migrateToLatest(store.db);
     log.info({ store: store.description, migrationsApplied: applied.applied }, 'database ready');
     // publicUrl rides along for the notification service (links in emails the worker queues)

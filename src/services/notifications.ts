@@ -2,6 +2,7 @@ import { isoNow } from '../domain/clock.js';
 import { NotFoundError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { cleanLine, isTemplateName, render, type TemplateData, type TemplateName } from '../notifications/templates.js';
+import { chunks, ROWS_PER_INSERT } from '../store/chunks.js';
 import type { Db, Tx } from '../store/db.js';
 import type { OutboxEmailsTable } from '../store/schema.js';
 import type { ServiceDeps } from './deps.js';
@@ -32,9 +33,6 @@ export function outboxStatus(r: Pick<OutboxRow, 'sentAt' | 'nextAttemptAt'>): Ou
  * Deps: the base URL of links comes from config PUBLIC_URL. ServiceDeps does not carry it yet; when
  * it is absent the templates' default (http://127.0.0.1:8080) is used.
  */
-/** 10 columns a row: well inside both databases' bound-parameter limits. */
-const OUTBOX_ROWS_PER_INSERT = 500;
-
 export function createNotificationService(deps: Pick<ServiceDeps, 'db' | 'clock'> & { publicUrl?: string }) {
   const { db, clock } = deps;
 
@@ -63,9 +61,7 @@ export function createNotificationService(deps: Pick<ServiceDeps, 'db' | 'clock'
     async queueMany(tx: Tx | Db, emails: readonly QueuedEmail[]): Promise<number> {
       const now = isoNow(clock);
       const rows = emails.map((e) => outboxRow(e, now)).filter((r): r is OutboxRow => r !== null);
-      for (let i = 0; i < rows.length; i += OUTBOX_ROWS_PER_INSERT) {
-        await tx.insertInto('outboxEmails').values(rows.slice(i, i + OUTBOX_ROWS_PER_INSERT)).execute();
-      }
+      for (const chunk of chunks(rows, ROWS_PER_INSERT)) await tx.insertInto('outboxEmails').values(chunk).execute();
       return rows.length;
     },
 

@@ -1,4 +1,5 @@
 import { newId } from '../domain/ids.js';
+import { chunks, ROWS_PER_INSERT } from './chunks.js';
 import type { Db, Tx } from './db.js';
 
 export interface ModifiedProperty {
@@ -33,15 +34,12 @@ export async function recordAudit(tx: Tx | Db, ctx: AuditContext, e: AuditEntry)
   await recordAudits(tx, ctx, [e]);
 }
 
-/** Rows per INSERT: well inside SQLite's 32,766 and PostgreSQL's 65,535 bound parameters at 12 columns. */
-const AUDIT_ROWS_PER_INSERT = 500;
-
 /** Appends many events of one actor and moment (a batch of expiries) in as few statements as the parameter limits allow. */
 export async function recordAudits(tx: Tx | Db, ctx: AuditContext, entries: readonly AuditEntry[]): Promise<void> {
-  for (let i = 0; i < entries.length; i += AUDIT_ROWS_PER_INSERT) {
+  for (const chunk of chunks(entries, ROWS_PER_INSERT)) {
     await tx
       .insertInto('auditEvents')
-      .values(entries.slice(i, i + AUDIT_ROWS_PER_INSERT).map((e) => ({
+      .values(chunk.map((e) => ({
         id: newId(),
         occurredAt: ctx.at,
         category: e.category ?? 'EntitlementManagement',

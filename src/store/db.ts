@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { CamelCasePlugin, CompiledQuery, Kysely, PostgresAdapter, type LogEvent, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type SqliteDialectConfig, type Transaction } from 'kysely';
 import pg from 'pg';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from './schema.js';
 
@@ -113,16 +113,17 @@ export function configureSqlite(sqlite: BetterSqlite3.Database): BetterSqlite3.D
 }
 
 /**
- * LATCHKEY_QUERY_STATS=<file>: the time spent in each distinct SQL statement is summed and written to the
- * file when the process exits (the bench's profiling aid: a CPU profile shows time inside the database
- * driver but not which statements it went to). Off unless set; the statements' parameters are never kept.
+ * LATCHKEY_QUERY_STATS=<file>: the time spent in each distinct SQL statement is summed and, when the process
+ * exits, appended to the file as one JSON line per store (a serve process on PostgreSQL has two: the API's
+ * and its worker's). The bench's profiling aid: a CPU profile shows time inside the database driver but not
+ * which statements it went to. Off unless set; the statements' parameters are never kept.
  */
-function queryStatsLogger(file: string | undefined): ((event: LogEvent) => void) | undefined {
+function queryStatsLogger(file: string | undefined, store: string): ((event: LogEvent) => void) | undefined {
   if (!file) return undefined;
   const stats = new Map<string, { count: number; ms: number }>();
   process.once('exit', () => {
     const rows = [...stats].map(([sql, s]) => ({ sql, ...s })).sort((a, b) => b.ms - a.ms);
-    writeFileSync(file.replace('%p', String(process.pid)), JSON.stringify(rows, null, 1));
+    appendFileSync(file.replace('%p', String(process.pid)), `${JSON.stringify({ pid: process.pid, store, rows })}\n`);
   });
   return (event) => {
     const s = stats.get(event.query.sql) ?? { count: 0, ms: 0 };
@@ -135,7 +136,7 @@ function queryStatsLogger(file: string | undefined): ((event: LogEvent) => void)
 export function openStore(url: string, options: { poolSize?: number } = {}): Store {
   const loc = parseDatabaseUrl(url);
   const plugins = [new CamelCasePlugin()];
-  const log = queryStatsLogger(process.env.LATCHKEY_QUERY_STATS);
+  const log = queryStatsLogger(process.env.LATCHKEY_QUERY_STATS, `${loc.kind}:${options.poolSize ?? 'default'} pool`);
   if (loc.kind === 'sqlite') {
     if (loc.target !== ':memory:') mkdirSync(dirname(loc.target), { recursive: true });
     const sqlite = configureSqlite(new BetterSqlite3(loc.target));
@@ -143,6 +144,10 @@ export function openStore(url: string, options: { poolSize?: number } = {}): Sto
     return { kind: 'sqlite', db, description: `sqlite:${loc.target}`, close: () => db.destroy() };
   }
   const pool = new pg.Pool({ connectionString: loc.target, max: options.poolSize ?? 10 });
+  // An idle pooled connection that the server ends (a restart, pg_terminate_backend, a dropped database) makes
+  // the pool emit 'error'; without a listener that is an uncaught exception that takes the process down. The
+  // pool has already discarded the connection and opens a new one for the next query, so nothing else to do.
+  pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins, log });
   return { kind: 'postgres', db, description: redact(loc.target), close: () => db.destroy() };
 }

@@ -14,9 +14,13 @@ export async function lockRow(tx: Tx, table: LockableTable, id: string): Promise
   return Number(r.numUpdatedRows) > 0;
 }
 
-/** Locks many rows at once (see lockRow); returns how many exist. */
+/**
+ * Locks many rows at once (see lockRow); returns how many exist. On PostgreSQL in id order, so that two
+ * transactions locking overlapping sets wait for each other instead of deadlocking.
+ */
 export async function lockRows(tx: Tx, table: LockableTable, ids: readonly string[]): Promise<number> {
   if (ids.length === 0) return 0;
+  if (isPostgres(tx)) return (await tx.selectFrom(table).select('id').where('id', 'in', ids).orderBy('id').forUpdate().execute()).length;
   const r = await tx.updateTable(table).set((eb) => ({ id: eb.ref('id') })).where('id', 'in', ids).executeTakeFirst();
   return Number(r.numUpdatedRows);
 }

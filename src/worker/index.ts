@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { Clock } from '../domain/clock.js';
 import type { Services } from '../services/index.js';
-import type { Store } from '../store/db.js';
+import type { Store, StoreKind } from '../store/db.js';
 import { listenForWork, type WorkListener } from '../store/notify.js';
 import { createMailer, createOutboxDelivery, type Mailer } from './mailer.js';
 import { createWorker, type Worker, type WorkerObserver } from './runner.js';
@@ -32,6 +32,20 @@ export interface AppWorkerOptions {
   workOrigin?: string;
 }
 
+/**
+ * Jobs a worker runs at once unless WORKER_CONCURRENCY says otherwise. SQLite has one connection, so 1.
+ * PostgreSQL: 4 in `latchkey worker`; 16 in the worker inside `serve`, whose lanes share the event loop with
+ * the API's requests (bench, 16 concurrent clients submitting: with 4 lanes p99 submit→delivered grew to
+ * 16.9 s as delivery fell behind, with 16 it was 0.32 s).
+ */
+export function defaultWorkerConcurrency(kind: StoreKind, insideServe: boolean): number {
+  if (kind === 'sqlite') return 1;
+  return insideServe ? 16 : 4;
+}
+
+/** The connection pool of a worker on PostgreSQL: one connection per lane, plus claims and timer scans. */
+export const workerPoolSize = (concurrency: number): number => concurrency + 2;
+
 export interface AppWorker extends Worker {
   /** null when mail is kept in the outbox */
   mailer: Mailer | null;
@@ -48,8 +62,7 @@ export function createAppWorker(opts: AppWorkerOptions): AppWorker {
   const worker = createWorker({
     store: opts.store, clock: opts.clock, log: opts.log, owner: opts.owner, pollMs: opts.config.workerPollMs,
     tasks: { handlers: jobs.handlers, periodic }, observer: opts.observer,
-    // PostgreSQL serves several jobs at once from its pool; SQLite's one connection would only queue them
-    concurrency: opts.config.workerConcurrency ?? (opts.store.kind === 'postgres' ? 4 : 1),
+    concurrency: opts.config.workerConcurrency ?? defaultWorkerConcurrency(opts.store.kind, false),
   });
   opts.services.onWork?.(() => worker.kick());
   const listener = opts.store.kind === 'postgres' && opts.config.databaseUrl

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backoffMs } from '../../src/worker/queue.js';
 import { EM } from '../support/client.js';
-import { HOUR, addRole, auditActivities, getRequest, groupMemberIds, makePackage, makePolicy, outbox, userAdd, type TestUser } from '../support/lifecycle.js';
+import { HOUR, addRole, adminAdd, auditActivities, directPolicy, getRequest, groupMemberIds, guest, makePackage, makePolicy, outbox, userAdd, type TestUser } from '../support/lifecycle.js';
+import { jobAssignmentIds } from '../../src/services/lifecycle/delivery.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 // Many assignments ending at the same instant are expired and revoked in batches (one transaction and
@@ -88,5 +89,50 @@ describe('lifecycle: expiry in batches', () => {
     assert.equal((await outbox(t, { to: failedUser.upn })).filter((m) => m.template === 'accessEnded').length, 1, 'told once, when done');
     const kept = await t.store.db.selectFrom('assignments').select('state').where('targetId', '=', keeper.id).where('accessPackageId', '=', p2.body.id).execute();
     assert.deepEqual(kept.map((a) => a.state), ['delivered'], 'the other package is untouched');
+  });
+
+  it('a batch whose bookkeeping fails is split into one revocation job per assignment: the others complete, only the faulty one waits', async () => {
+    const fx = await makePackage(t, 'Split batch');
+    const policyId = await directPolicy(t, fx.packageId, { expiration: { type: 'afterDuration', duration: 'PT8H' } });
+    const members = [await t.user(), await t.user(), await t.user()];
+    // a governed guest whose block-and-delete step will throw: the tenant setting it reads is made unreadable below
+    const g = await guest(t, 'split.example');
+    await t.store.db.updateTable('users').set({ governed: 1 }).where('id', '=', g.id).execute();
+    for (const u of [...members, g]) assert.equal((await adminAdd(t, fx.packageId, policyId, { targetId: u.id })).status, 201);
+    await t.drain();
+    const ids = (await t.store.db.selectFrom('assignments').select(['id', 'targetId']).where('accessPackageId', '=', fx.packageId).execute());
+    assert.equal(ids.length, 4);
+    const guestAssignment = ids.find((a) => a.targetId === g.id)!.id;
+    const patched = await t.admin.patch(`${EM}/settings`, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P29D' });
+    assert.ok(patched.status < 300, patched.text);
+    const previous = await t.store.db.selectFrom('settings').select('durationUntilExternalUserDeletedAfterBlocked').where('id', '=', 1).executeTakeFirstOrThrow();
+    await t.store.db.updateTable('settings').set({ durationUntilExternalUserDeletedAfterBlocked: 'not a duration' }).where('id', '=', 1).execute();
+    try {
+      t.clock.advance(8 * HOUR + 1000);
+      await t.drain();
+      const states = await t.store.db.selectFrom('assignmentRequests').select(['assignmentId', 'state'])
+        .where('accessPackageId', '=', fx.packageId).where('requestType', '=', 'systemRemove').execute();
+      assert.equal(states.length, 4, 'all four expired');
+      for (const r of states) {
+        assert.equal(r.state, r.assignmentId === guestAssignment ? 'delivering' : 'delivered', `removal of ${r.assignmentId === guestAssignment ? 'the guest' : 'a member'}`);
+      }
+      assert.deepEqual(await groupMemberIds(t, fx.groupId), [], 'everyone left the group: the connector calls ran');
+      const revokes = (await t.store.db.selectFrom('jobs').select(['payload', 'doneAt', 'lastError']).where('kind', '=', 'revoke').execute())
+        .map((j) => ({ ...j, ids: jobAssignmentIds(j.payload) }));
+      const single = revokes.filter((j) => j.ids.length === 1 && ids.some((a) => a.id === j.ids[0]));
+      assert.equal(single.length, 4, `one job per assignment after the split: ${JSON.stringify(revokes)}`);
+      const faulty = single.find((j) => j.ids[0] === guestAssignment)!;
+      assert.equal(faulty.doneAt, null, 'the faulty one is retried');
+      assert.match(faulty.lastError ?? '', /duration/i, 'and says why');
+    } finally {
+      await t.store.db.updateTable('settings').set(previous).where('id', '=', 1).execute();
+    }
+    // once the setting is readable again, the retry completes it
+    t.clock.advance(backoffMs(Infinity) + 1000);
+    await t.drain();
+    const guestRemoval = await t.store.db.selectFrom('assignmentRequests').select('state').where('assignmentId', '=', guestAssignment).where('requestType', '=', 'systemRemove').execute();
+    assert.deepEqual(guestRemoval.map((r) => r.state), ['delivered']);
+    const blocked = await t.store.db.selectFrom('users').select('blockedAt').where('id', '=', g.id).executeTakeFirstOrThrow();
+    assert.ok(blocked.blockedAt, 'the guest lifecycle ran in the end');
   });
 });

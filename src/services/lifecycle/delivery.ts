@@ -6,6 +6,7 @@ import {
 import { addDuration, parseDuration } from '../../domain/duration.js';
 import type { Db, Tx } from '../../store/db.js';
 import { parseJsonOr } from '../../domain/json.js';
+import { chunks, IDS_PER_STATEMENT } from '../../store/chunks.js';
 import { lockRow, lockRows } from '../../store/locks.js';
 import { backoffMs, enqueue } from '../../worker/queue.js';
 import {
@@ -146,12 +147,19 @@ async function settleRequests(tx: Tx, deps: LifecycleDeps, assignmentId: string,
   }
 }
 
-/** The revocation job of the assignments one transaction ended: one job for a whole batch of expiries. */
+/** The revocation job for one assignment, or for a batch of them that one transaction ended. */
 function revokePayload(assignmentIds: readonly string[]): { assignmentId: string } | { assignmentIds: string[] } {
   return assignmentIds.length === 1 ? { assignmentId: assignmentIds[0] } : { assignmentIds: [...assignmentIds] };
 }
 
-/** The assignments a fulfil or revoke job is about (one, or a batch). */
+/**
+ * Assignments per revocation job. A job calls the connectors grant by grant, and a remote system may take a
+ * fraction of a second a call: small jobs finish well inside their lease, and the worker's lanes run several
+ * at once, as they did with one job per assignment.
+ */
+const REVOKE_JOB_SIZE = 50;
+
+/** The assignments a job is about: one (fulfil, revoke) or a batch (revoke, see endAssignments). */
 export function jobAssignmentIds(payload: string): string[] {
   const p = parseJsonOr<{ assignmentId?: unknown; assignmentIds?: unknown }>(payload, {});
   if (Array.isArray(p.assignmentIds)) return p.assignmentIds.filter((id): id is string => typeof id === 'string');
@@ -160,7 +168,7 @@ export function jobAssignmentIds(payload: string): string[] {
 
 /**
  * Ends assignments inside the caller's transaction: marks them expired and their live grants revoking, and
- * queues one revocation for them all. The caller holds the assignments' row locks.
+ * queues their revocation in jobs of REVOKE_JOB_SIZE. The caller holds the assignments' row locks.
  */
 export async function endAssignments(tx: Tx, deps: LifecycleDeps, assignmentIds: readonly string[]): Promise<void> {
   if (assignmentIds.length === 0) return;
@@ -168,7 +176,7 @@ export async function endAssignments(tx: Tx, deps: LifecycleDeps, assignmentIds:
   await tx.updateTable('assignments').set({ state: 'expired', status: assignmentStatus('expired'), expiredAt: at, modifiedAt: at }).where('id', 'in', assignmentIds).execute();
   await tx.updateTable('grants').set({ state: 'revoking', nextAttemptAt: null, modifiedAt: at })
     .where('assignmentId', 'in', assignmentIds).where('state', 'in', ['pending', 'delivered', 'failed']).execute();
-  await enqueue(tx, deps.clock, JOB_REVOKE, revokePayload(assignmentIds));
+  for (const batch of chunks(assignmentIds, REVOKE_JOB_SIZE)) await enqueue(tx, deps.clock, JOB_REVOKE, revokePayload(batch));
 }
 
 /** Identity of a role in its target system, whichever catalog's copy of the resource grants it. */
@@ -206,9 +214,22 @@ async function sharedGrants(db: Db, work: readonly GrantWork[]): Promise<Set<str
   return shared;
 }
 
-/** Worker: revokes an ended assignment's grants in their systems (see revokeAssignments). */
-export function revokeAssignment(deps: LifecycleDeps, assignmentId: string): Promise<void> {
-  return revokeAssignments(deps, [assignmentId]);
+/**
+ * Worker: a revocation job. When a batch fails as a whole (one assignment's bookkeeping throws), it is split
+ * into one job per assignment, so the others complete and only the faulty one is retried and, in the end,
+ * reported as a failed job; retrying the batch would hold all of them back with it.
+ */
+export async function revokeJob(deps: LifecycleDeps, assignmentIds: readonly string[]): Promise<void> {
+  if (assignmentIds.length <= 1) return revokeAssignments(deps, assignmentIds);
+  try {
+    await revokeAssignments(deps, assignmentIds);
+  } catch (e) {
+    deps.log.warn({ err: e, assignments: assignmentIds.length }, 'revoking a batch failed; retrying its assignments one job each');
+    await deps.db.transaction().execute(async (tx) => {
+      for (const id of assignmentIds) await enqueue(tx, deps.clock, JOB_REVOKE, revokePayload([id]));
+    });
+    deps.kick();
+  }
 }
 
 /**
@@ -239,9 +260,9 @@ export async function revokeAssignments(deps: LifecycleDeps, assignmentIds: read
   await db.transaction().execute(async (tx) => {
     if ((await lockRows(tx, 'assignments', ids)) === 0) return;
     const at = now(deps);
-    for (let i = 0; i < done.length; i += IDS_PER_STATEMENT) {
+    for (const chunk of chunks(done, IDS_PER_STATEMENT)) {
       await tx.updateTable('grants').set({ state: 'revoked', revokedAt: at, lastError: null, modifiedAt: at })
-        .where('id', 'in', done.slice(i, i + IDS_PER_STATEMENT)).where('state', '=', 'revoking').execute();
+        .where('id', 'in', chunk).where('state', '=', 'revoking').execute();
     }
     const left = await tx.selectFrom('grants').select(['assignmentId', 'attempts']).where('assignmentId', 'in', ids).where('state', '=', 'revoking').execute();
     const waiting = new Map<string, number>();
@@ -268,9 +289,6 @@ export async function revokeAssignments(deps: LifecycleDeps, assignmentIds: read
     await finishRemovals(tx, deps, ended);
   });
 }
-
-/** Ids in one IN list: inside both databases' bound-parameter limits. */
-const IDS_PER_STATEMENT = 5000;
 
 /**
  * Once every grant of these ended assignments is revoked: completes their removal requests, tells each

@@ -13,6 +13,7 @@ import { parseJsonOr } from '../../domain/json.js';
 import type { Tx } from '../../store/db.js';
 import { lockRow, skipLocked } from '../../store/locks.js';
 import type { Database } from '../../store/schema.js';
+import { chunks, ROWS_PER_INSERT } from '../../store/chunks.js';
 import { transitiveGroupIds } from '../../store/membership.js';
 import { newUserRow } from '../../store/users.js';
 import { isUniqueViolation } from '../../store/constraints.js';
@@ -20,7 +21,7 @@ import { loadSubjectFacts } from '../subject-facts.js';
 import type { Caller } from '../deps.js';
 import { decideStage, escalateStages, startApproval, timeOutStages, type DecisionInput } from './approval-flow.js';
 import { audit, auditMany, emailOf, now, packageName, reminderMarks, type AssignmentRow, type LifecycleDeps, type RequestRow, findPolicy, policiesOfPackage } from './common.js';
-import { JOB_FULFIL, JOB_REVOKE, createGrants, endAssignments, fulfilAssignment, jobAssignmentIds, onRoleScopeChange, retryGrants, revokeAssignments } from './delivery.js';
+import { JOB_FULFIL, JOB_REVOKE, createGrants, endAssignments, fulfilAssignment, jobAssignmentIds, onRoleScopeChange, retryGrants, revokeJob } from './delivery.js';
 import type { WorkerTasks } from '../lifecycle-jobs.js';
 
 // The lifecycle engine: every change to access goes through a request (the only door), whose checks
@@ -92,8 +93,7 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
 
   async function insertRequests(tx: Tx, rows: readonly RequestRow[]): Promise<void> {
     try {
-      // 19 columns a row: a few hundred rows stay inside both databases' bound-parameter limits
-      for (let i = 0; i < rows.length; i += 500) await tx.insertInto('assignmentRequests').values(rows.slice(i, i + 500)).execute();
+      for (const chunk of chunks(rows, ROWS_PER_INSERT)) await tx.insertInto('assignmentRequests').values(chunk).execute();
     } catch (e) {
       if (isUniqueViolation(e)) throw new ConflictError('A request with this idempotency key already exists.', 'DuplicateRequest');
       throw e;
@@ -402,6 +402,8 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
    */
   async function removeAssignments(tx: Tx, caller: Caller | null, assignments: readonly AssignmentRow[], requestType: 'userRemove' | 'adminRemove' | 'systemRemove',
     justification: string | null, idempotencyKey: string | null): Promise<RequestRow[]> {
+    // a key names one request: given with several, all but the first would collide on it
+    if (idempotencyKey && assignments.length > 1) throw new Error('removeAssignments: an idempotency key belongs to a single removal');
     const started = transitionRequest(initialRequest().state, 'start');
     const requests = assignments.map((a) => requestRow(caller ? caller.principal.userId : null, {
       accessPackageId: a.accessPackageId, requestType, policyId: a.policyId, assignmentId: a.id, targetId: a.targetId, justification, idempotencyKey,
@@ -557,7 +559,7 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
           [JOB_FULFIL]: async (job) => {
             for (const id of jobAssignmentIds(job.payload)) await fulfilAssignment(deps, id);
           },
-          [JOB_REVOKE]: (job) => revokeAssignments(deps, jobAssignmentIds(job.payload)),
+          [JOB_REVOKE]: (job) => revokeJob(deps, jobAssignmentIds(job.payload)),
         },
         periodic: [
           { name: 'startScheduled', run: () => startScheduled() },
