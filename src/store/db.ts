@@ -143,7 +143,10 @@ export function openStore(url: string, options: { poolSize?: number } = {}): Sto
     const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cacheStatements(sqlite) }), plugins, log });
     return { kind: 'sqlite', db, description: `sqlite:${loc.target}`, close: () => db.destroy() };
   }
-  const pool = new pg.Pool({ connectionString: loc.target, max: options.poolSize ?? 10 });
+  // jit=off: Latchkey's statements are short lookups, but PostgreSQL JIT-compiles any plan whose estimated cost
+  // passes jit_above_cost, and its estimate for the recursive group walk grows with the table: at 3M
+  // assignments and 20k groups every call paid ~12 ms of compilation for 2.5 ms of work (bench, large scale)
+  const pool = new pg.Pool({ connectionString: loc.target, max: options.poolSize ?? 10, options: '-c jit=off' });
   // An idle pooled connection that the server ends (a restart, pg_terminate_backend, a dropped database) makes
   // the pool emit 'error'; without a listener that is an uncaught exception that takes the process down. The
   // pool has already discarded the connection and opens a new one for the next query, so nothing else to do.
