@@ -37,12 +37,17 @@ interface GrantWork {
   nextAttemptAt: string | null;
 }
 
-function grantWorkQuery(db: Db | Tx) {
+/** Grants with the role, resource and scope they stand for, as the connectors know them. */
+function grantsWithRoles(db: Db | Tx) {
   return db
     .selectFrom('grants')
     .innerJoin('resourceRoles', 'resourceRoles.id', 'grants.resourceRoleId')
     .innerJoin('resources', 'resources.id', 'resourceRoles.resourceId')
-    .innerJoin('resourceScopes', 'resourceScopes.id', 'grants.resourceScopeId')
+    .innerJoin('resourceScopes', 'resourceScopes.id', 'grants.resourceScopeId');
+}
+
+function grantWorkQuery(db: Db | Tx) {
+  return grantsWithRoles(db)
     .select([
       'grants.id', 'grants.assignmentId', 'grants.targetId', 'grants.state', 'grants.attempts', 'grants.resourceRoleId', 'grants.resourceScopeId', 'grants.nextAttemptAt',
       'resourceRoles.originId as roleOriginId', 'resources.originId as resourceOriginId', 'resources.originSystem',
@@ -190,13 +195,11 @@ const roleKey = (g: Pick<GrantWork, 'targetId' | 'originSystem' | 'resourceOrigi
  */
 async function sharedGrants(db: Db, work: readonly GrantWork[]): Promise<Set<string>> {
   if (work.length === 0) return new Set();
-  const holders = await db.selectFrom('grants')
+  const holders = await grantsWithRoles(db)
     .innerJoin('assignments', 'assignments.id', 'grants.assignmentId')
-    .innerJoin('resourceRoles', 'resourceRoles.id', 'grants.resourceRoleId')
-    .innerJoin('resources', 'resources.id', 'resourceRoles.resourceId')
-    .innerJoin('resourceScopes', 'resourceScopes.id', 'grants.resourceScopeId')
     .select(['grants.assignmentId', 'grants.targetId', 'resources.originSystem', 'resources.originId as resourceOriginId', 'resourceRoles.originId as roleOriginId', 'resourceScopes.originId as scopeOriginId'])
     .where('grants.targetId', 'in', [...new Set(work.map((g) => g.targetId))])
+    .where('resourceRoles.originId', 'in', [...new Set(work.map((g) => g.roleOriginId))])
     .where('grants.state', 'in', ['pending', 'delivered'])
     .where('assignments.state', 'in', [...ACTIVE_ASSIGNMENT_STATES])
     .execute();
