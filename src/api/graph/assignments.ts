@@ -9,7 +9,9 @@ import { ACTIVE_ASSIGNMENT_STATES, ASSIGNMENT_STATES } from '../../domain/reques
 import { scheduleToGraph } from '../../domain/schedule.js';
 import type { Services } from '../../services/index.js';
 import type { AssignmentRow } from '../../services/lifecycle/common.js';
+import type { ExpressionBuilder } from 'kysely';
 import type { Db } from '../../store/db.js';
+import type { Database } from '../../store/schema.js';
 import { pageIds as ids, attachOne, listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
 import { parseQueryOptions } from '../odata/query-options.js';
 import { filterToSql } from '../odata/sql.js';
@@ -78,12 +80,17 @@ function baseQuery(db: Db) {
   return db.selectFrom('assignments').innerJoin('accessPackages', 'accessPackages.id', 'assignments.accessPackageId').selectAll('assignments');
 }
 
-/** Assignments a person may see: all in catalogs where they read assignments, and their own. */
-function visibleAssignments(db: Db, p: Principal) {
-  const q = baseQuery(db);
+/** Which assignments a person may see: all in catalogs where they read assignments, and their own; undefined: all. */
+function visibility(p: Principal) {
   const catalogs = catalogsWhere(p, 'assignment.read');
-  if (catalogs === 'all') return q;
-  return q.where((eb) => eb.or([eb('assignments.targetId', '=', p.userId), ...(catalogs.length ? [eb('accessPackages.catalogId', 'in', catalogs)] : [])]));
+  if (catalogs === 'all') return undefined;
+  return (eb: ExpressionBuilder<Database, 'assignments' | 'accessPackages'>) =>
+    eb.or([eb('assignments.targetId', '=', p.userId), ...(catalogs.length ? [eb('accessPackages.catalogId', 'in', catalogs)] : [])]);
+}
+
+function visibleAssignments(db: Db, p: Principal) {
+  const seen = visibility(p);
+  return seen ? baseQuery(db).where(seen) : baseQuery(db);
 }
 
 async function catalogOfAssignment(db: Db, id: string): Promise<string> {
@@ -205,19 +212,22 @@ export function registerAssignmentRoutes(app: FastifyInstance, services: Service
   }, async (req, reply) => {
     const opts = parseQueryOptions(req.query as Record<string, unknown>);
     const where = opts.filter ? filterToSql(opts.filter, assignmentSet.fields, assignmentSet.entity) : undefined;
-    const p = req.principal!;
+    const seen = visibility(req.principal!);
     // keyset pages: memory stays flat whatever the size of the export. Each page becomes one chunk of CSV text:
     // streaming row by row cost an async step and a stream write per row (bench: 0.24 × the raw driver's rate)
     async function* pages(): AsyncGenerator<string> {
       let after = '';
       let header = true;
       for (;;) {
-        let q = visibleAssignments(db, p)
+        // only the exported columns: reading whole rows (answers, justification) doubled a page's time on SQLite (11–12.5 vs 6.1–6.3 ms per 1,000 rows)
+        let q = db.selectFrom('assignments').innerJoin('accessPackages', 'accessPackages.id', 'assignments.accessPackageId')
           .innerJoin('users', 'users.id', 'assignments.targetId')
           .leftJoin('assignmentPolicies', 'assignmentPolicies.id', 'assignments.policyId')
-          .select(['users.displayName as targetName', 'users.userPrincipalName as targetUpn', 'users.mail as targetMail',
+          .select(['assignments.id', 'assignments.state', 'assignments.status', 'assignments.startAt', 'assignments.endAt', 'assignments.expiredAt',
+            'users.displayName as targetName', 'users.userPrincipalName as targetUpn', 'users.mail as targetMail',
             'accessPackages.displayName as packageName', 'assignmentPolicies.displayName as policyName'])
           .where('assignments.id', '>', after).orderBy('assignments.id').limit(CSV_BATCH);
+        if (seen) q = q.where(seen);
         if (where) q = q.where(where);
         const page = await q.execute();
         yield stringify(page.map((r) => [r.id, r.targetName, r.targetUpn, r.targetMail ?? '', r.packageName, r.policyName ?? '', r.state, r.status, r.startAt ?? '', r.endAt ?? '', r.expiredAt ?? '']),
