@@ -134,6 +134,11 @@ export interface Principal {
   userType: string;
   tenantRoles: ReadonlySet<string>;
   catalogRoles: ReadonlyMap<string, ReadonlySet<string>>;
+  /**
+   * The groups the user is in at any depth, as found when the request was authenticated (the roles came from
+   * them): policy scope checks about the caller reuse them instead of walking the groups a second time
+   */
+  groupIds?: readonly string[];
 }
 
 export function isAdministrator(p: Principal): boolean {

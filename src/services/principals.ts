@@ -13,7 +13,8 @@ export async function loadPrincipal(db: Db, userId: string): Promise<Principal |
     .where('id', '=', userId)
     .executeTakeFirst();
   if (!user || !user.accountEnabled) return undefined;
-  const principalIds = [user.id, ...(await transitiveGroupIds(db, user.id))];
+  const groupIds = await transitiveGroupIds(db, user.id);
+  const principalIds = [user.id, ...groupIds];
   const rows = await db
     .selectFrom('roleAssignments')
     .select(['roleDefinitionId', 'catalogId'])
@@ -37,6 +38,7 @@ export async function loadPrincipal(db: Db, userId: string): Promise<Principal |
     userType: user.userType,
     tenantRoles,
     catalogRoles,
+    groupIds,
   };
 }
 

@@ -7,7 +7,7 @@ import { ALLOWED_TARGET_SCOPES, audienceKeys, isInScope, policyFromRow, policyTo
 import type { AccessPackageRow } from '../../services/access-packages.js';
 import type { CatalogRow } from '../../services/catalogs.js';
 import type { Services } from '../../services/index.js';
-import { loadSubjectFacts } from '../../services/subject-facts.js';
+import { callerFacts } from '../../services/subject-facts.js';
 import type { Db } from '../../store/db.js';
 import { packageRequestableBy } from '../../store/policy-audience.js';
 import type { AssignmentPoliciesTable } from '../../store/schema.js';
@@ -161,7 +161,7 @@ export function registerAssignmentPolicyRoutes(app: FastifyInstance, services: S
     const policy = await services.policies.get(idOf(req));
     const pkg = await services.accessPackages.get(policy.accessPackageId);
     if (!canCatalog(p, 'catalog.read', pkg.catalogId)) {
-      const facts = await loadSubjectFacts(db, { userId: p.userId });
+      const facts = await callerFacts(db, p);
       const mayRequest = policy.requestorSettings.acceptRequests && isInScope(policy, facts) && (await requestorCanSee(db, p, pkg, true));
       if (!mayRequest) throw new ForbiddenError(`This needs the 'catalog.read' permission in catalog '${pkg.catalogId}'.`);
     }
@@ -215,7 +215,7 @@ export function registerAssignmentPolicyRoutes(app: FastifyInstance, services: S
       if (!canCatalog(p, 'catalog.read', pkg.catalogId)) throw new ForbiddenError(`This needs the 'catalog.read' permission in catalog '${pkg.catalogId}'.`);
       return { value: [] };
     }
-    const facts = await loadSubjectFacts(db, { userId: p.userId });
+    const facts = await callerFacts(db, p);
     const policies = selfServicePolicies(await services.policies.listForPackage(pkg.id), facts, 'add');
     return { value: policies.map(requirementsOf) };
   });
@@ -234,7 +234,7 @@ export function registerAssignmentPolicyRoutes(app: FastifyInstance, services: S
     const guest = p.userType.toLowerCase() === 'guest';
     // one indexed query: packages of published catalogs (external-enabled for guests), not hidden, with a
     // policy whose self-add audience holds the caller, the caller's groups or organization (migration 0005)
-    const keys = audienceKeys(await loadSubjectFacts(db, { userId: p.userId }));
+    const keys = audienceKeys(await callerFacts(db, p));
     let catalogs = db.selectFrom('catalogs').select('catalogs.id').where('catalogs.state', '=', 'published');
     if (guest) catalogs = catalogs.where('catalogs.isExternallyVisible', '=', 1);
     const base = db.selectFrom('accessPackages').selectAll('accessPackages')

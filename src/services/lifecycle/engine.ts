@@ -17,7 +17,7 @@ import { chunks, ROWS_PER_INSERT } from '../../store/chunks.js';
 import { transitiveGroupIds } from '../../store/membership.js';
 import { newUserRow } from '../../store/users.js';
 import { isUniqueViolation } from '../../store/constraints.js';
-import { loadSubjectFacts } from '../subject-facts.js';
+import { callerFacts, loadSubjectFacts } from '../subject-facts.js';
 import type { Caller } from '../deps.js';
 import { decideStage, escalateStages, startApproval, timeOutStages, type DecisionInput } from './approval-flow.js';
 import { audit, auditMany, emailOf, now, packageName, reminderMarks, type AssignmentRow, type LifecycleDeps, type RequestRow, findPolicy, policiesOfPackage } from './common.js';
@@ -258,7 +258,7 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
         if (report.managerId !== p.userId) throw new ForbiddenError('Only a manager may request access on behalf of someone else, and only for their direct reports.');
       }
     }
-    const facts = await loadSubjectFacts(tx, targetId ? { userId: targetId } : { email: targetEmail! });
+    const facts = targetId === p.userId ? await callerFacts(tx, p) : await loadSubjectFacts(tx, targetId ? { userId: targetId } : { email: targetEmail! });
     if (!admin && p.userType === 'Guest' && !pkg.isExternallyVisible) throw new ForbiddenError('This catalog is not available to external users.');
 
     const policies = await policiesOfPackage(tx, pkg.id);
