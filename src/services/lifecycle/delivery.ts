@@ -273,7 +273,7 @@ export async function revokeAssignments(deps: LifecycleDeps, assignmentIds: read
     for (const [assignmentId, attempts] of waiting) {
       // a failing target system delays the removal but never forgets it
       const retryAt = new Date(clock.now().getTime() + backoffMs(attempts)).toISOString();
-      await enqueue(tx, clock, JOB_REVOKE, { assignmentId }, { runAt: retryAt, dedupeKey: `revoke:${assignmentId}:${retryAt}` });
+      await enqueue(tx, clock, JOB_REVOKE, revokePayload([assignmentId]), { runAt: retryAt, dedupeKey: `revoke:${assignmentId}:${retryAt}` });
     }
     const finished = ids.filter((id) => !waiting.has(id));
     const settled = finished.length > 0 ? await tx.selectFrom('assignments').selectAll().where('id', 'in', finished).execute() : [];
