@@ -60,16 +60,16 @@ export function createSessionService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
 
     /**
      * Deletes sessions that ended more than a day ago (kept briefly so that support can see them), at
-     * most `limit` of them when given; returns how many. Idempotent: rows already gone are no error.
+     * most `limit` of them; returns how many. Idempotent: rows already gone are no error.
      */
-    async purgeEnded(limit?: number): Promise<number> {
+    async purgeEnded(limit: number): Promise<number> {
       const dayAgo = clock.now().getTime() - 24 * 3600_000;
       const cutoff = new Date(dayAgo).toISOString();
       const idleCutoff = new Date(dayAgo - lifetimes.idleMs).toISOString();
       const ended = db.selectFrom('sessions').select('id')
         .where((eb) => eb.or([eb('expiresAt', '<', cutoff), eb('revokedAt', '<', cutoff), eb('lastSeenAt', '<', idleCutoff)]));
       const r = await db.deleteFrom('sessions')
-        .where('id', 'in', limit === undefined ? ended : ended.limit(limit))
+        .where('id', 'in', ended.limit(limit))
         .executeTakeFirst();
       return Number(r.numDeletedRows);
     },
