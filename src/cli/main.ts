@@ -126,15 +126,16 @@ program
   .action(async (opts: DbOpts) => {
     const config = loadConfig(process.env, { databaseUrl: opts.db });
     const log = pino({ level: config.logLevel });
-    const storeKind = parseDatabaseUrl(config.databaseUrl).kind;
-    const store = openStore(config.databaseUrl, { poolSize: workerPoolSize(config.workerConcurrency ?? defaultWorkerConcurrency(storeKind, false)) });
+    // one concurrency for the pool and the worker's lanes (createAppWorker would otherwise work out its own default)
+    const workerConcurrency = config.workerConcurrency ?? defaultWorkerConcurrency(parseDatabaseUrl(config.databaseUrl).kind, false);
+    const store = openStore(config.databaseUrl, { poolSize: workerPoolSize(workerConcurrency) });
     const applied = await migrateToLatest(store.db);
     log.info({ store: store.description, migrationsApplied: applied.applied }, 'database ready');
     // publicUrl rides along for the notification service (links in emails the worker queues)
     const deps = { db: store.db, clock: systemClock, log, publicUrl: config.publicUrl };
     const metrics = createMetrics({ db: store.db, clock: systemClock });
     const services = createServices(deps, { onConnectorCall: metrics.connectorCall, sessions: sessionLifetimes(config) });
-    const worker = createAppWorker({ store, clock: systemClock, log, services, config, observer: metrics.worker });
+    const worker = createAppWorker({ store, clock: systemClock, log, services, config: { ...config, workerConcurrency }, observer: metrics.worker });
     // the worker has no API server: METRICS_PORT gives it one just for /metrics and /healthz
     const metricsServer = config.metricsPort !== null ? await serveWorkerMetrics(metrics, { port: config.metricsPort, host: config.host, token: config.metricsToken }) : null;
     if (metricsServer) log.info({ address: metricsServer.address() }, 'worker metrics at /metrics');
