@@ -12,6 +12,19 @@ export interface Schedule {
   expiration: ExpirationPattern;
 }
 
+/** accessPackageLocalizedText: a question's or choice's text in one language */
+export interface Localization {
+  languageCode: string;
+  text: string;
+}
+
+/** accessPackageAnswerChoice */
+export interface Choice {
+  actualValue: string;
+  text: string;
+  localizations?: Localization[];
+}
+
 /** accessPackageSubject: who asked, or who gets the access */
 export interface Subject {
   objectId: string | null;

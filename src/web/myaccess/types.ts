@@ -1,22 +1,11 @@
 // The Graph shapes My Access reads (only the properties it uses). Names follow Graph v1.0; the few
 // Latchkey additions (stage deadlines, justification rule, decisions) are marked. The shapes the admin
 // pages read too are in api/types.
-import type { AccessPackageSummary, AssignmentBase, AssignmentRequestBase, ExpirationPattern } from '../api/types';
+import type { AccessPackageSummary, AssignmentBase, AssignmentRequestBase, Choice, ExpirationPattern, Localization } from '../api/types';
 
-export type { ExpirationPattern, Schedule, Subject } from '../api/types';
+export type { ExpirationPattern, Localization } from '../api/types';
 
 export type AccessPackage = AccessPackageSummary;
-
-export interface Localization {
-  languageCode: string;
-  text: string;
-}
-
-export interface Choice {
-  actualValue: string;
-  text: string;
-  localizations?: Localization[];
-}
 
 export interface Question {
   '@odata.type': string;

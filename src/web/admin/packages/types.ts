@@ -1,8 +1,6 @@
 // Graph shapes the access package pages read, as the API returns them (src/api/graph/*). Only the
 // properties these pages use are listed; what My Access reads too is in api/types.
-import type { AccessPackageSummary, AssignmentBase, AssignmentRequestBase, Subject as GraphSubject } from '../../api/types';
-
-export type { Schedule } from '../../api/types';
+import type { AccessPackageSummary, AssignmentBase, AssignmentRequestBase, Choice, Localization, Subject as GraphSubject } from '../../api/types';
 
 export interface Catalog {
   id: string;
@@ -81,13 +79,8 @@ export interface Question {
   isSingleLineQuestion?: boolean;
   regexPattern?: string | null;
   isMultipleSelectionAllowed?: boolean;
-  choices?: { actualValue: string; text: string; localizations?: Localization[] }[];
+  choices?: Choice[];
   localizations?: Localization[];
-}
-
-export interface Localization {
-  languageCode: string;
-  text: string;
 }
 
 export interface Policy {
@@ -120,7 +113,6 @@ export interface Policy {
 export interface Subject extends GraphSubject {
   id: string;
 }
-
 
 export interface Assignment extends AssignmentBase {
   target?: Subject | null;
