@@ -45,9 +45,11 @@ async function withNames(f: PolicyForm, orgs: Organization[], signal: AbortSigna
   const [targets, organizations, stages] = await Promise.all([
     all(f.targets),
     all(f.organizations),
-    Promise.all(f.stages.map(async (s) => ({
-      ...s, primary: await all(s.primary), fallback: await all(s.fallback), escalation: await all(s.escalation), fallbackEscalation: await all(s.fallbackEscalation),
-    }))),
+    // a stage's four lists together too, not one after another
+    Promise.all(f.stages.map(async (s) => {
+      const [primary, fallback, escalation, fallbackEscalation] = await Promise.all([s.primary, s.fallback, s.escalation, s.fallbackEscalation].map(all));
+      return { ...s, primary, fallback, escalation, fallbackEscalation };
+    })),
   ]);
   return { ...f, targets, organizations, stages };
 }
