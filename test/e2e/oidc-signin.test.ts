@@ -44,7 +44,7 @@ describe('OpenID Connect sign-in in the browser', () => {
   it('signs a directory user in and returns to the page asked for', async () => {
     const ctx = await newContext(browser, server.url);
     const page = await ctx.newPage();
-    await page.goto('/myaccess/history');
+    await page.goto('/myaccess/requests');
     const button = page.getByRole('link', { name: 'Sign in with Contoso ID' });
     await button.waitFor();
     assert.equal(await page.getByRole('heading', { name: /Demo mode/ }).count(), 0, 'no demo sign-in next to a configured provider');
@@ -53,7 +53,7 @@ describe('OpenID Connect sign-in in the browser', () => {
     await button.click();
     await page.waitForURL((u) => u.origin === provider.issuer);
     await providerSignIn(page, 'grace');
-    await page.waitForURL(`${server.url}/myaccess/history`);
+    await page.waitForURL(`${server.url}/myaccess/requests`);
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
     await page.getByText('Grace Hopper').first().waitFor();
     const cookies = await ctx.cookies(server.url);

@@ -40,4 +40,19 @@ describe('web app shell', () => {
     await page.getByRole('heading', { name: 'Sign in to Latchkey' }).waitFor();
     await ctx.close();
   });
+
+  it('an unknown My Access path lands on the packages page, once (no redirect loop)', async () => {
+    const ctx = await newContext(browser, server.url);
+    const page = await ctx.newPage();
+    await signInAs(page, 'Avery Admin');
+    let navigations = 0;
+    page.on('framenavigated', (f) => { if (f === page.mainFrame()) navigations++; });
+    await page.goto('/myaccess/no-such-page');
+    await page.waitForURL(`${server.url}/myaccess/packages`);
+    await page.waitForLoadState('networkidle');
+    assert.equal(new URL(page.url()).pathname, '/myaccess/packages', `stays on the packages page: ${page.url()}`);
+    // the load, the sign-in gate and the redirect: a few, where the loop made hundreds
+    assert.ok(navigations <= 4, `a few navigations, not a loop: ${navigations}`);
+    await ctx.close();
+  });
 });

@@ -28,7 +28,8 @@ export function MyAccessArea() {
           <Route path="access" element={<MyAccessPage />} />
           <Route path="approvals" element={<ApprovalsPage view="pending" />} />
           <Route path="approvals/history" element={<ApprovalsPage view="history" />} />
-          <Route path="*" element={<Navigate to="packages" replace />} />
+          {/* absolute: a relative "packages" from an unknown path resolves under it (history/packages), and again, without end */}
+          <Route path="*" element={<Navigate to="/myaccess/packages" replace />} />
         </Routes>
       </div>
     </div>
