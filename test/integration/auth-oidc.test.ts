@@ -96,8 +96,8 @@ async function walk(t: TestServer, p: TestOidcProvider, start: string, login: st
     if (res.statusCode >= 300 && res.statusCode < 400) {
       const location = String(res.headers.location);
       const next = new URL(location, url);
-      // Latchkey's answer: anywhere on Latchkey that is not part of the flow ends the walk
-      if (url.origin === t.url && next.origin === t.url && next.pathname !== CALLBACK) return { location, jar, callbackUrl };
+      // Latchkey's answer: anywhere but the provider or the callback ends the walk (another host too: it is a finding, not a step)
+      if (url.origin === t.url && next.origin !== p.issuer && !(next.origin === t.url && next.pathname === CALLBACK)) return { location, jar, callbackUrl };
       url = next;
       continue;
     }
@@ -278,6 +278,25 @@ describe('OpenID Connect sign-in', () => {
     const w = await walk(t, p, `${SIGNIN}?returnTo=${encodeURIComponent('https://evil.test/steal')}`, 'alice');
     assert.equal(w.location, '/');
     const w2 = await walk(t, p, `${SIGNIN}?returnTo=${encodeURIComponent('//evil.test/steal')}`, 'alice');
+    assert.equal(w2.location, '/');
+    // paths whose dot segments (or a backslash) resolve to '//host' are read by a browser as another host
+    for (const sly of ['/.//evil.example/phish', '/..//evil.example/phish', '/./\\evil.example/phish', '/%2e%2e//evil.example/phish']) {
+      const w3 = await walk(t, p, `${SIGNIN}?returnTo=${encodeURIComponent(sly)}`, 'alice');
+      assert.equal(w3.location, '/', `${sly} ends on the landing page`);
+      assert.ok(w3.jar.get(t.url, 'latchkey_session'), 'signed in all the same');
+    }
+  });
+
+  it('checks the stored return path again when the browser comes back', async () => {
+    // a flow stored before the start checked as it does now still ends on this server
+    const start = await request(new URL(`${SIGNIN}?returnTo=/x`, t.url));
+    await start.body.text();
+    const flowCookie = [start.headers['set-cookie']].flat().map(String).find((c) => c.startsWith('latchkey_oidc='))!.split(';')[0];
+    await t.store.db.updateTable('oidcFlows').set({ returnTo: '//evil.example/phish' })
+      .where('cookieHash', '=', createHash('sha256').update(flowCookie.slice('latchkey_oidc='.length)).digest('hex')).execute();
+    const jar = new CookieJar();
+    jar.store(new URL(t.url), [flowCookie]);
+    const w2 = await walk(t, p, String(start.headers.location), 'alice', { jar });
     assert.equal(w2.location, '/');
   });
 });

@@ -369,8 +369,23 @@ describe('session cookie security and redirects', () => {
 
   it('returns only to same-origin relative paths', () => {
     assert.equal(safeReturnTo('/my-access/requests?x=1#top'), '/my-access/requests?x=1#top');
-    for (const bad of ['https://evil.test/', '//evil.test/x', '/\\evil.test', 'relative', '', undefined, 42, '/\u0000x', '/x\r\nSet-Cookie: a=b', '/signin?error=unknown_user']) {
-      assert.equal(safeReturnTo(bad), '/', `refused: ${JSON.stringify(bad)}`);
+    // dot segments are resolved; what is left stays on this server
+    assert.equal(safeReturnTo('/myaccess/./requests/../packages'), '/myaccess/packages');
+    // encoded slashes stay encoded: a browser reads them as part of the path, never as a host
+    assert.equal(safeReturnTo('/%2F%2Fevil.test'), '/%2F%2Fevil.test');
+    assert.equal(safeReturnTo('/%5Cevil.test'), '/%5Cevil.test');
+    const refused = [
+      'https://evil.test/', 'https:evil.test', 'https:/evil.test', 'javascript:alert(1)', '//evil.test/x', '/\\evil.test', '\\evil.test',
+      '/.//evil.example/phish', '/..//evil.example/phish', '/./\\evil.example', '/a/../..//evil.example', '/%2e%2e//evil.example', '/%2e//evil.example',
+      '%2F%2Fevil.test', '%5C%5Cevil.test', '/\t/evil.test', '\t//evil.test', '/\n/evil.test', '/x\r\nSet-Cookie: a=b', '/\u0000x',
+      `/${'a'.repeat(5000)}`, 'relative', '', undefined, 42, '/signin?error=unknown_user', '/./signin?error=unknown_user',
+    ];
+    for (const bad of refused) assert.equal(safeReturnTo(bad), '/', `refused: ${JSON.stringify(bad)}`);
+    // whatever comes back, a browser resolves it on this server
+    for (const any of [...refused, '/%2F%2Fevil.test', '/;//evil.test', '/?//evil.test', '/#//evil.test']) {
+      const to = safeReturnTo(any);
+      assert.match(to, /^\/(?![/\\])/, `a single leading slash: ${JSON.stringify(any)} -> ${to}`);
+      assert.equal(new URL(to, 'https://access.contoso.test').origin, 'https://access.contoso.test', `same origin: ${JSON.stringify(any)} -> ${to}`);
     }
   });
 });

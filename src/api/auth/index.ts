@@ -31,17 +31,35 @@ export interface WebAuth {
 
 const SIGNIN_PAGE = '/signin';
 
-/** A same-origin path to go back to after sign-in; anything else (other hosts, `//x`, `/\x`, the sign-in page) becomes '/'. */
+const LANDING_PAGE = '/';
+const MAX_RETURN_TO = 2000;
+/** a single '/' that a browser cannot read as the start of '//host' (backslashes count as slashes in http URLs) */
+const SINGLE_LEADING_SLASH = /^\/(?![/\\])/;
+
+/**
+ * Where to send a browser after sign-in: the path of `raw` resolved on this server, or the landing page.
+ * The value is resolved against an origin of our own and re-serialised (dot segments and backslashes
+ * normalised, as the browser will), then must still be a same-origin path that starts with exactly one
+ * '/': `/.//evil`, `/..//evil` and `/\evil` resolve to '//evil', which a browser reads as another host.
+ * Every return path (the OIDC start, and the callback again on the stored value) goes through here.
+ */
 export function safeReturnTo(raw: unknown): string {
-  if (typeof raw !== 'string' || !raw.startsWith('/') || raw.startsWith('//') || raw.startsWith('/\\') || raw.length > 2000) return '/';
-  // eslint-disable-next-line no-control-regex -- control characters have no place in a path
-  if (/[\u0000-\u001f\u007f]/.test(raw)) return '/';
-  const base = 'http://latchkey.invalid';
-  const u = new URL(raw, base);
-  if (u.origin !== base) return '/';
+  if (typeof raw !== 'string' || raw.length > MAX_RETURN_TO || !SINGLE_LEADING_SLASH.test(raw)) return LANDING_PAGE;
+  // the URL parser silently drops tabs and newlines (so '/\t/evil' would become '//evil'); control characters have no place in a path
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(raw)) return LANDING_PAGE;
+  const own = 'http://latchkey.invalid';
+  let u: URL;
+  try {
+    u = new URL(raw, own);
+  } catch {
+    return LANDING_PAGE;
+  }
+  const path = `${u.pathname}${u.search}${u.hash}`;
+  if (u.origin !== own || !SINGLE_LEADING_SLASH.test(path) || path.length > MAX_RETURN_TO) return LANDING_PAGE;
   // back to the sign-in page (and its old error) would greet a signed-in person with a failure
-  if (u.pathname === SIGNIN_PAGE) return '/';
-  return `${u.pathname}${u.search}${u.hash}`;
+  if (u.pathname === SIGNIN_PAGE) return LANDING_PAGE;
+  return path;
 }
 
 export function createWebAuth(deps: { db: Db; clock: Clock; log: FastifyInstance['log']; publicUrl?: string }, opts: WebAuthOptions = {}): WebAuth {
@@ -118,7 +136,8 @@ export function createWebAuth(deps: { db: Db; clock: Clock; log: FastifyInstance
             ? `No directory user has the userPrincipalName '${claimValue}'.`
             : `The account '${claimValue}' is disabled.`);
         }
-        return reply.redirect(returnTo, 302);
+        // checked again: the stored value may predate today's rule
+        return reply.redirect(safeReturnTo(returnTo), 302);
       } catch (e) {
         if (!(e instanceof OidcSignInError)) throw e;
         req.log.warn({ failure: e.failure, reason: e.message }, 'OpenID Connect sign-in failed');
