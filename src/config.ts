@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 // Configuration from flags and environment. Flags win over the environment; the defaults run an
 // embedded SQLite database in ./data so that `latchkey serve` works with nothing else installed.
 
@@ -10,6 +12,10 @@ export interface Config {
   bodyLimit: number;
   /** requests per minute per caller before 429; 0 turns the limit off */
   rateLimitPerMinute: number;
+  /** failed sign-ins (401) per minute per client address before that address gets 429 (AUTH_FAILURE_LIMIT_PER_MINUTE) */
+  authFailuresPerMinute: number;
+  /** whose X-Forwarded-For/-Proto/-Host to believe (TRUST_PROXY): nobody, every peer, or these proxy addresses */
+  trustProxy: boolean | string[];
   demo: boolean;
   /** SMTP server for outbox delivery, e.g. smtp://user:pass@host:587 or smtps://…; null keeps mail in the outbox */
   smtpUrl: string | null;
@@ -90,6 +96,26 @@ function httpUrl(name: string, raw: string): string {
   return raw.replace(/\/+$/, '');
 }
 
+/** proxy-addr's names for address ranges, accepted in TRUST_PROXY next to addresses and CIDR ranges */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function trustProxyOf(raw: string | undefined): boolean | string[] {
+  if (raw === undefined || raw.trim() === '') return false;
+  const v = raw.trim().toLowerCase();
+  if (['off', 'false', 'no', '0'].includes(v)) return false;
+  if (['on', 'true', 'yes'].includes(v)) return true;
+  const entries = raw.split(',').map((e) => e.trim());
+  for (const e of entries) {
+    const [address, prefix, ...rest] = e.split('/');
+    const family = isIP(address);
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    if (!PROXY_RANGE_NAMES.has(e) && (!family || !prefixOk || rest.length > 0)) {
+      throw new Error(`TRUST_PROXY must be on, off or a comma-separated list of proxy addresses (10.0.0.2, 10.0.0.0/8, loopback), got '${raw}'`);
+    }
+  }
+  return entries;
+}
+
 function smtpUrlOf(raw: string | undefined): string | null {
   if (raw === undefined || raw.trim() === '') return null;
   if (!/^smtps?:\/\/[^/\s]/i.test(raw.trim())) throw new Error('SMTP_URL must look like smtp://[user:pass@]host[:port] or smtps://…');
@@ -111,6 +137,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Config> = {}):
     logLevel: flags.logLevel ?? env.LOG_LEVEL ?? 'info',
     bodyLimit: flags.bodyLimit ?? int('BODY_LIMIT_BYTES', 1024 * 1024),
     rateLimitPerMinute: flags.rateLimitPerMinute ?? int('RATE_LIMIT_PER_MINUTE', 6000),
+    authFailuresPerMinute: flags.authFailuresPerMinute ?? int('AUTH_FAILURE_LIMIT_PER_MINUTE', 60),
+    trustProxy: flags.trustProxy ?? trustProxyOf(env.TRUST_PROXY),
     demo: flags.demo ?? env.LATCHKEY_DEMO === '1',
     smtpUrl: flags.smtpUrl !== undefined ? flags.smtpUrl : smtpUrlOf(env.SMTP_URL),
     mailFrom: flags.mailFrom ?? (env.MAIL_FROM?.trim() || DEFAULT_MAIL_FROM),

@@ -1,7 +1,6 @@
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { randomUUID, createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { sql } from 'kysely';
 import type { Clock } from '../domain/clock.js';
@@ -9,19 +8,19 @@ import type { Config } from '../config.js';
 import type { Store } from '../store/db.js';
 import type { ResourceConnector } from '../connectors/types.js';
 import { createServices, type Services } from '../services/index.js';
-import { graphErrorBody, registerErrorHandling } from './errors.js';
+import { registerErrorHandling } from './errors.js';
 import { bearerAuthenticator, registerSecurity, type Authenticator } from './security.js';
 import { registerGraphRoutes } from './graph/index.js';
 import { createMetrics, registerMetrics, type LatchkeyMetrics } from './metrics.js';
 import { createWorkPublisher } from '../store/notify.js';
 import { createWebAuth, type WebAuthOptions } from './auth/index.js';
-import { readCookie, SESSION_COOKIE } from './auth/cookies.js';
 import { DEFAULT_WEB_ROOT, registerWebApp } from './web.js';
+import { DEFAULT_AUTH_FAILURES_PER_MINUTE, registerRateLimits } from './rate-limit.js';
 
 export interface AppOptions {
   store: Store;
   clock: Clock;
-  config: Pick<Config, 'bodyLimit' | 'rateLimitPerMinute' | 'logLevel'> & Partial<Pick<Config, 'publicUrl' | 'metricsToken'>>;
+  config: Pick<Config, 'bodyLimit' | 'rateLimitPerMinute' | 'logLevel'> & Partial<Pick<Config, 'publicUrl' | 'metricsToken' | 'authFailuresPerMinute' | 'trustProxy'>>;
   /** connectors beyond the built-in ones (tests add one that fails on demand) */
   connectors?: ResourceConnector[];
   /** pino options or false; tests pass false to keep output clean */
@@ -52,6 +51,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     ...(opts.https ? { https: opts.https } : {}),
     logger: opts.logger ?? { level: opts.config.logLevel },
     bodyLimit: opts.config.bodyLimit,
+    // X-Forwarded-For/-Proto/-Host only from the proxies TRUST_PROXY names: anyone can send those headers
+    trustProxy: opts.config.trustProxy ?? false,
     // Graph clients send client-request-id; reuse it (when it is a plain token) so both sides log the same id
     genReqId: (req) => {
       const given = req.headers['client-request-id'];
@@ -86,21 +87,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     },
   });
 
-  if (opts.config.rateLimitPerMinute > 0) {
-    await server.register(rateLimit, {
-      max: opts.config.rateLimitPerMinute,
-      timeWindow: 60_000,
-      // one bucket per credential, bearer token or session cookie (hashed: the raw value never becomes a map key), else per address
-      keyGenerator: (req) => {
-        const auth = req.headers.authorization ?? readCookie(req, SESSION_COOKIE);
-        return auth ? createHash('sha256').update(auth).digest('hex') : req.ip;
-      },
-      errorResponseBuilder: (req, ctx) => ({
-        statusCode: 429,
-        ...graphErrorBody(req, 'TooManyRequests', `Too many requests: at most ${ctx.max} a minute. Retry after ${Math.ceil(ctx.ttl / 1000)} seconds.`),
-      }),
-    });
-  }
+  await registerRateLimits(server, { perMinute: opts.config.rateLimitPerMinute, authFailuresPerMinute: opts.config.authFailuresPerMinute ?? DEFAULT_AUTH_FAILURES_PER_MINUTE });
 
   // bearer tokens before the session cookie: a request with a token is an API call, exempt from the CSRF rule
   const webAuth = createWebAuth({ db: opts.store.db, clock: opts.clock, log: server.log, publicUrl: opts.config.publicUrl }, opts.auth);

@@ -294,7 +294,7 @@ describe('rate limits per session', () => {
   before(async () => { t = await startTestServer({ rateLimitPerMinute: 4, auth: { demoSignIn: true } }); });
   after(async () => { await t?.close(); });
 
-  it('gives each session its own bucket, like each bearer token', async () => {
+  it('gives each person signed in by session their own bucket, as with bearer tokens', async () => {
     const cookies: string[] = [];
     for (const u of [await demoUser(t), await demoUser(t)]) {
       const r = await t.anonymous.post(`${AUTH}/demo/signin`, { userPrincipalName: u.upn }, CSRF);
