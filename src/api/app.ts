@@ -16,6 +16,8 @@ import { createWorkPublisher } from '../store/notify.js';
 import { createWebAuth, type WebAuthOptions } from './auth/index.js';
 import { DEFAULT_WEB_ROOT, registerWebApp } from './web.js';
 import { DEFAULT_AUTH_FAILURES_PER_MINUTE, registerRateLimits } from './rate-limit.js';
+import { DOCS_UI_OPTIONS, registerSecurityHeaders } from './headers.js';
+import { loggerOptions } from './request-log.js';
 
 export interface AppOptions {
   store: Store;
@@ -49,7 +51,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   // Fastify's types differ by transport; the app itself is the same on HTTP and HTTPS
   const server = Fastify({
     ...(opts.https ? { https: opts.https } : {}),
-    logger: opts.logger ?? { level: opts.config.logLevel },
+    logger: loggerOptions(opts.logger, opts.config.logLevel),
     bodyLimit: opts.config.bodyLimit,
     // X-Forwarded-For/-Proto/-Host only from the proxies TRUST_PROXY names: anyone can send those headers
     trustProxy: opts.config.trustProxy ?? false,
@@ -71,6 +73,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     reply.header('request-id', req.id);
     reply.header('client-request-id', req.id);
   });
+  registerSecurityHeaders(server, { publicUrl: opts.config.publicUrl });
   registerErrorHandling(server);
   registerMetrics(server, metrics, opts.config.metricsToken ?? null);
 
@@ -107,7 +110,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
 
   registerGraphRoutes(server, services, opts.store.db);
 
-  await server.register(swaggerUi, { routePrefix: '/docs' });
+  await server.register(swaggerUi, { routePrefix: '/docs', ...DOCS_UI_OPTIONS });
   if (opts.webRoot !== false) await registerWebApp(server, opts.webRoot ?? DEFAULT_WEB_ROOT);
   return { server, services, metrics, workOrigin };
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PAGE_CSP } from './headers.js';
 
 // The web portals are a single-page app built by Vite into dist/web (npm run build). The server hands out
 // its hashed assets with long caching and index.html for every page address of the app, so that a
@@ -13,9 +14,6 @@ export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../dist/web', import.m
 
 /** Top-level paths that belong to the app; everything else stays with the API (and its 404s). */
 const APP_PATHS = ['/', '/signin', '/myaccess', '/myaccess/*', '/admin', '/admin/*'];
-
-// The app needs nothing from other origins; framing is refused (clickjacking on approve buttons)
-const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
 export async function registerWebApp(server: FastifyInstance, webRoot: string): Promise<void> {
   const indexFile = join(webRoot, 'index.html');
@@ -41,7 +39,7 @@ export async function registerWebApp(server: FastifyInstance, webRoot: string): 
     reply
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-cache')
-      .header('content-security-policy', CSP)
+      .header('content-security-policy', PAGE_CSP)
       .header('x-content-type-options', 'nosniff')
       .header('referrer-policy', 'same-origin')
       .send(indexHtml);

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { RoleDefinitionIds as R } from '../../src/domain/authorization.js';
 import { loadConfig, type OidcConfig } from '../../src/config.js';
+import { captureLog } from '../support/log-capture.js';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -119,6 +120,8 @@ describe('OpenID Connect sign-in', () => {
   /** a second Latchkey that matches users by the email claim */
   let byEmail: TestServer;
   let erin: { id: string; upn: string };
+  /** everything the first Latchkey logs, from debug up */
+  const log = captureLog('debug');
 
   before(async () => {
     p = await startOidcProvider();
@@ -127,7 +130,7 @@ describe('OpenID Connect sign-in', () => {
       scopes: 'openid profile email', displayName: 'Sign in with Contoso ID',
     };
     // Latchkey starts while the provider still answers 503: discovery fails at start-up and is retried at sign-in
-    t = await startTestServer({ auth: { oidc } });
+    t = await startTestServer({ auth: { oidc }, logger: log.logger });
     const a = await t.user({ displayName: 'Alice Approver', userPrincipalName: `alice.${Date.now()}@contoso.test` });
     await t.grantRole(a.id, R.catalogCreator);
     alice = a;
@@ -241,6 +244,27 @@ describe('OpenID Connect sign-in', () => {
     await replay.body.text();
     assert.equal(replay.statusCode, 302);
     assert.equal(replay.headers.location, '/signin?error=sign_in_expired');
+  });
+
+  it('keeps the code and state of callbacks out of the log, and logs their path', async () => {
+    const from = log.lines.length;
+    const ok = await walk(t, p, SIGNIN, 'alice');
+    const tampered = await walk(t, p, SIGNIN, 'alice', {
+      onCallback: (u) => {
+        u.searchParams.set('state', `${u.searchParams.get('state')}x`);
+        return u;
+      },
+    });
+    assert.equal(tampered.location, '/signin?error=invalid_response');
+    const logged = log.lines.slice(from).join('\n');
+    assert.match(logged, /"url":"\/latchkey\/v1\/auth\/oidc\/callback\?/, 'the callback path is logged');
+    for (const w of [ok, tampered]) {
+      for (const name of ['code', 'state']) {
+        const value = w.callbackUrl!.searchParams.get(name)!;
+        assert.ok(value.length >= 16, `the provider sent a ${name}`);
+        assert.ok(!logged.includes(value) && !logged.includes(encodeURIComponent(value)), `the ${name} is not in the log`);
+      }
+    }
   });
 
   it('refuses a callback from another browser (no flow cookie) and a provider error', async () => {

@@ -1,27 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client, PageIterator, type PageCollection } from '@microsoft/microsoft-graph-client';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Agent, getGlobalDispatcher, setGlobalDispatcher, type Dispatcher } from 'undici';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { selfSignedCertificate } from '../support/tls.js';
 
 // Drives Latchkey with the official Microsoft Graph JavaScript client, pointed at the test server,
 // to prove that SDK code written for Graph works unchanged. The SDK sends tokens only over HTTPS
 // (and follows only https nextLinks), so the server runs with a throw-away self-signed certificate.
-
-function selfSignedCertificate(): { key: string; cert: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'latchkey-tls-'));
-  try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=DNS:localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-    return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe('Microsoft Graph JavaScript client compatibility', () => {
   let t: TestServer;

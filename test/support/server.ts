@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { buildApp, type App } from '../../src/api/app.js';
+import { buildApp, type App, type AppOptions } from '../../src/api/app.js';
 import type { WebAuthOptions } from '../../src/api/auth/index.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { RoleDefinitionIds } from '../../src/domain/authorization.js';
@@ -37,7 +37,11 @@ export interface TestServer {
 let counter = 0;
 
 /** Starts a real HTTP server on a fresh database of the configured store. */
-export async function startTestServer(options: { rateLimitPerMinute?: number; bodyLimit?: number; https?: { key: string; cert: string }; auth?: WebAuthOptions } = {}): Promise<TestServer> {
+export async function startTestServer(options: {
+  rateLimitPerMinute?: number; bodyLimit?: number; https?: { key: string; cert: string }; auth?: WebAuthOptions;
+  /** pino options (e.g. a stream to read the log from); default: no log */
+  logger?: AppOptions['logger'];
+} = {}): Promise<TestServer> {
   const scratch: ScratchDatabase = await scratchDatabase();
   const store = openStore(scratch.url);
   await migrateToLatest(store.db);
@@ -48,7 +52,7 @@ export async function startTestServer(options: { rateLimitPerMinute?: number; bo
     store,
     clock,
     config: { bodyLimit: options.bodyLimit ?? 1024 * 1024, rateLimitPerMinute: options.rateLimitPerMinute ?? 0, logLevel: 'silent' },
-    logger: false,
+    logger: options.logger ?? false,
     https: options.https,
     auth: options.auth,
   });

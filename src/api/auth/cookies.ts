@@ -1,6 +1,7 @@
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ForbiddenError } from '../../domain/errors.js';
+import { servedOverHttps } from '../headers.js';
 
 // Cookies of the web sign-in, read and written through @fastify/cookie.
 
@@ -33,7 +34,7 @@ export interface CookieSecurity {
 
 /** Secure when the deployment is served over https (PUBLIC_URL) or this request came over https. */
 function secureFor(req: FastifyRequest, opts: CookieSecurity): boolean {
-  return req.protocol === 'https' || (opts.publicUrl?.startsWith('https:') ?? false);
+  return servedOverHttps(req, opts.publicUrl);
 }
 
 export function setCookie(reply: FastifyReply, req: FastifyRequest, opts: CookieSecurity, name: string, value: string, attrs: { path?: string; maxAgeSeconds?: number; expires?: Date } = {}): void {
