@@ -137,7 +137,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Config> = {}):
     logLevel: flags.logLevel ?? env.LOG_LEVEL ?? 'info',
     bodyLimit: flags.bodyLimit ?? int('BODY_LIMIT_BYTES', 1024 * 1024),
     rateLimitPerMinute: flags.rateLimitPerMinute ?? int('RATE_LIMIT_PER_MINUTE', 6000),
-    authFailuresPerMinute: flags.authFailuresPerMinute ?? int('AUTH_FAILURE_LIMIT_PER_MINUTE', 60),
+    // at least 1: with 0 every request that carries a credential would be refused
+    authFailuresPerMinute: flags.authFailuresPerMinute ?? Math.max(1, int('AUTH_FAILURE_LIMIT_PER_MINUTE', 60)),
     trustProxy: flags.trustProxy ?? trustProxyOf(env.TRUST_PROXY),
     demo: flags.demo ?? env.LATCHKEY_DEMO === '1',
     smtpUrl: flags.smtpUrl !== undefined ? flags.smtpUrl : smtpUrlOf(env.SMTP_URL),

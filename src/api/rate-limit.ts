@@ -61,7 +61,7 @@ export async function registerRateLimits(server: FastifyInstance, limits: RateLi
   });
   // the same store and key as above: for requests that end in onRequest (401) and never reach preParsing
   const byAddress = server.createRateLimit();
-  const failuresMax = Math.min(limits.authFailuresPerMinute, limits.perMinute);
+  const failuresMax = Math.max(1, Math.min(limits.authFailuresPerMinute, limits.perMinute));
   const failures = server.createRateLimit({ max: failuresMax, timeWindow: WINDOW_MS, keyGenerator: addressKey });
 
   server.addHook('onRequest', async (req, reply) => {

@@ -148,5 +148,6 @@ describe('X-Forwarded-For', () => {
     }
     assert.equal(loadConfig({}).authFailuresPerMinute, 60);
     assert.equal(loadConfig({ AUTH_FAILURE_LIMIT_PER_MINUTE: '5' }).authFailuresPerMinute, 5);
+    assert.equal(loadConfig({ AUTH_FAILURE_LIMIT_PER_MINUTE: '0' }).authFailuresPerMinute, 1, 'at least one');
   });
 });
