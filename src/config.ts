@@ -27,6 +27,8 @@ export interface Config {
   worker: boolean;
   /** how often the worker looks for due jobs and timers, ms */
   workerPollMs: number;
+  /** how long a job a worker claimed stays reserved without a renewal, ms (WORKER_LEASE_MS): a dead worker's jobs wait this long */
+  workerLeaseMs: number;
   /** bearer token GET /metrics requires; null leaves it public (METRICS_TOKEN) */
   metricsToken: string | null;
   /** port on which `latchkey worker` serves /metrics and /healthz; null serves none (METRICS_PORT) */
@@ -71,6 +73,11 @@ function oidcOf(env: NodeJS.ProcessEnv): OidcConfig | null {
     displayName: env.OIDC_DISPLAY_NAME?.trim() || DEFAULT_OIDC_DISPLAY_NAME,
   };
 }
+
+/** the worker renews leases every third of the lease: shorter than this would mostly renew */
+const MIN_WORKER_LEASE_MS = 1000;
+/** the default lease of a claimed job (worker/runner.ts uses the same) */
+export const DEFAULT_JOB_LEASE_MS = 30_000;
 
 export const DEFAULT_DATABASE_URL = 'sqlite:data/latchkey.db';
 export const DEFAULT_MAIL_FROM = 'Latchkey <latchkey@localhost>';
@@ -146,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Config> = {}):
     publicUrl: httpUrl('PUBLIC_URL', flags.publicUrl ?? (env.PUBLIC_URL?.trim() || DEFAULT_PUBLIC_URL)),
     worker: flags.worker ?? switchOf('WORKER', env.WORKER, true),
     workerPollMs: flags.workerPollMs ?? Math.max(10, int('WORKER_POLL_MS', 1000)),
+    workerLeaseMs: flags.workerLeaseMs ?? Math.max(MIN_WORKER_LEASE_MS, int('WORKER_LEASE_MS', DEFAULT_JOB_LEASE_MS)),
     metricsToken: flags.metricsToken !== undefined ? flags.metricsToken : env.METRICS_TOKEN?.trim() || null,
     metricsPort: flags.metricsPort !== undefined ? flags.metricsPort : env.METRICS_PORT ? int('METRICS_PORT', 0) : null,
     workerConcurrency: flags.workerConcurrency !== undefined ? flags.workerConcurrency : env.WORKER_CONCURRENCY ? Math.max(1, int('WORKER_CONCURRENCY', 1)) : null,

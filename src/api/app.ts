@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import type { Store } from '../store/db.js';
 import type { ResourceConnector } from '../connectors/types.js';
 import { createServices, type Services } from '../services/index.js';
+import { registerBodyParsers } from './bodies.js';
 import { registerErrorHandling } from './errors.js';
 import { bearerAuthenticator, registerSecurity, type Authenticator } from './security.js';
 import { registerGraphRoutes } from './graph/index.js';
@@ -63,6 +64,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: false } },
     routerOptions: { ignoreTrailingSlash: true },
   }) as unknown as FastifyInstance;
+  registerBodyParsers(server);
   const metrics = createMetrics({ db: opts.store.db, clock: opts.clock });
   const services = createServices({ db: opts.store.db, clock: opts.clock, log: server.log, publicUrl: opts.config.publicUrl }, { connectors: opts.connectors, onConnectorCall: metrics.connectorCall, sessions: opts.auth?.sessions });
   // on PostgreSQL, work created here also wakes the workers of other processes (LISTEN/NOTIFY, store/notify.ts)

@@ -22,7 +22,7 @@ export interface AppWorkerOptions {
   /** onWork, when the services offer it, lets work created in this process start at once instead of at the next poll */
   services: Pick<Services, 'lifecycleJobs'> & { onWork?: (kick: () => void) => void };
   /** databaseUrl (PostgreSQL) turns on LISTEN for work enqueued by other processes */
-  config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'workerPollMs'> & Partial<Pick<Config, 'databaseUrl' | 'workerConcurrency'>>;
+  config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'workerPollMs'> & Partial<Pick<Config, 'databaseUrl' | 'workerConcurrency' | 'workerLeaseMs'>>;
   /** metrics hooks (api/metrics.ts) */
   observer?: WorkerObserver & { woken?(reason: 'notify' | 'listening'): void };
   /** tests pass their own (e.g. to count sends); by default one is made from config.smtpUrl */
@@ -60,7 +60,7 @@ export function createAppWorker(opts: AppWorkerOptions): AppWorker {
   if (mailer) periodic.push(createOutboxDelivery({ db: opts.store.db, clock: opts.clock, mailer, log: opts.log }));
   opts.log.info({ smtp: mailer ? mailer.description : null }, mailer ? 'outbox delivery through SMTP' : 'no SMTP_URL: emails stay in the outbox');
   const worker = createWorker({
-    store: opts.store, clock: opts.clock, log: opts.log, owner: opts.owner, pollMs: opts.config.workerPollMs,
+    store: opts.store, clock: opts.clock, log: opts.log, owner: opts.owner, pollMs: opts.config.workerPollMs, leaseMs: opts.config.workerLeaseMs,
     tasks: { handlers: jobs.handlers, periodic }, observer: opts.observer,
     concurrency: opts.config.workerConcurrency ?? defaultWorkerConcurrency(opts.store.kind, false),
   });

@@ -5,8 +5,9 @@ import type { Db, StoreKind, Tx } from '../store/db.js';
 import type { JobsTable } from '../store/schema.js';
 
 // Durable work in the `jobs` table. Jobs are enqueued inside the transaction of the change that
-// needs them (so a job exists exactly when its cause does) and claimed with a lease: a worker that
-// dies mid-job loses its lease and another worker picks the job up again. Handlers must therefore be
+// needs them (so a job exists exactly when its cause does) and claimed with a short lease that the
+// worker renews while it holds the job (renew): a worker that dies mid-job stops renewing, its lease
+// runs out within the lease time and another worker picks the job up again. Handlers must therefore be
 // idempotent. On PostgreSQL claims use FOR UPDATE SKIP LOCKED so that many workers never block on or
 // double-claim the same rows; SQLite has a single writer, which gives the same guarantee.
 
@@ -57,6 +58,25 @@ export async function claim(db: Db, kind: StoreKind, clock: Clock, opts: ClaimOp
     )
     returning *`.execute(db);
   return r.rows;
+}
+
+/**
+ * Extends the leases `owner` still holds on `ids` by `leaseMs` from now (the heartbeat of a running
+ * worker). Returns the ids renewed; a job missing from it was lost: its lease ran out and another
+ * worker claimed it, or it is no longer open.
+ */
+export async function renew(db: Db, clock: Clock, ids: readonly string[], owner: string, leaseMs: number): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const until = new Date(clock.now().getTime() + leaseMs).toISOString();
+  const rows = await db
+    .updateTable('jobs')
+    .set({ leaseExpiresAt: until })
+    .where('id', 'in', [...ids])
+    .where('leaseOwner', '=', owner)
+    .where('doneAt', 'is', null)
+    .returning('id')
+    .execute();
+  return new Set(rows.map((r) => r.id));
 }
 
 /** Marks a claimed job done. Returns false when the lease was lost (another worker took the job over). */

@@ -1,10 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { DEFAULT_JOB_LEASE_MS } from '../config.js';
 import type { Clock } from '../domain/clock.js';
 import type { WorkerTasks } from '../services/lifecycle-jobs.js';
 import type { Store } from '../store/db.js';
-import { backoffMs, claim, complete, fail, type Job } from './queue.js';
+import { backoffMs, claim, complete, fail, renew, type Job } from './queue.js';
 
 // The generic worker loop. Each tick it claims due jobs (leased, see queue.ts) and runs each through
 // the handler for its kind, then runs every periodic task (timers, outbox delivery). While a tick
@@ -15,6 +16,12 @@ import { backoffMs, claim, complete, fail, type Job } from './queue.js';
 // unknown kind is failed at once (retrying cannot help), a failing periodic task is logged and run
 // again next tick. Ticks never overlap within one worker; other processes may run their own
 // workers against the same database, which the leases make safe.
+//
+// Leases are short (DEFAULT_JOB_LEASE_MS) and renewed every third of the lease while the worker holds
+// the jobs it claimed, running or waiting for a lane: a job outlives its lease only when its worker
+// stops renewing, i.e. died or hung, and then another worker takes it over within the lease time. A
+// renewal that finds a job taken over marks it lost: a waiting job is not run, a running one's result
+// is not recorded (the new owner's run records it; handlers are idempotent).
 
 export interface WorkerOptions {
   store: Store;
@@ -25,7 +32,7 @@ export interface WorkerOptions {
   owner?: string;
   /** idle wait between ticks, ms (real time: it only paces polling, it is never stored) */
   pollMs?: number;
-  /** how long a claimed job is reserved for this worker, ms */
+  /** how long a claimed job is reserved for this worker without a renewal, ms (renewed every third of it) */
   leaseMs?: number;
   /** jobs claimed per round */
   batch?: number;
@@ -75,7 +82,7 @@ export function createWorker(opts: WorkerOptions): Worker {
   const { store, clock, log, tasks } = opts;
   const owner = opts.owner ?? processOwnerId();
   const pollMs = opts.pollMs ?? 1000;
-  const leaseMs = opts.leaseMs ?? 5 * 60_000;
+  const leaseMs = opts.leaseMs ?? DEFAULT_JOB_LEASE_MS;
   const batch = opts.batch ?? 20;
   const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_JOB_ATTEMPTS;
   const concurrency = Math.max(1, opts.concurrency ?? 1);
@@ -89,15 +96,45 @@ export function createWorker(opts: WorkerOptions): Worker {
   let busy = false;
   let kickedWhileBusy = false;
 
-  async function runJob(job: Job): Promise<void> {
+  /** The jobs of the current round that this worker still holds, and those a renewal found taken over. */
+  interface Holding { held: Map<string, Job>; lost: Set<string> }
+
+  /** Renews the leases of the held jobs every third of the lease until stopped. */
+  function heartbeat(h: Holding): () => void {
+    let renewing = false;
+    const timer = setInterval(() => {
+      if (renewing || h.held.size === 0) return;
+      renewing = true;
+      const ids = [...h.held.keys()];
+      renew(store.db, clock, ids, owner, leaseMs).then((kept) => {
+        for (const id of ids) {
+          const job = h.held.get(id);
+          if (kept.has(id) || !job) continue;
+          h.held.delete(id);
+          h.lost.add(id);
+          log.warn({ jobId: id, kind: job.kind }, 'lost the lease of a job (another worker took it over); its result will not be recorded here');
+        }
+      }, (e: unknown) => {
+        // the lease still runs: the next beat tries again before it ends
+        log.error({ err: e }, 'could not renew job leases');
+      }).finally(() => { renewing = false; });
+    }, Math.max(1, Math.floor(leaseMs / 3)));
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  async function runJob(job: Job, h: Holding): Promise<void> {
     const t0 = performance.now();
-    const outcome = await runJobOnce(job);
+    const outcome = await runJobOnce(job, h);
     observer.finished?.(job, outcome, (performance.now() - t0) / 1000);
   }
 
-  async function runJobOnce(job: Job): Promise<'completed' | 'retry' | 'failed' | 'lost'> {
+  async function runJobOnce(job: Job, h: Holding): Promise<'completed' | 'retry' | 'failed' | 'lost'> {
+    // taken over while it waited for a lane: the new owner runs it
+    if (h.lost.has(job.id)) return 'lost';
     const handler = Object.prototype.hasOwnProperty.call(tasks.handlers, job.kind) ? tasks.handlers[job.kind] : undefined;
     if (!handler) {
+      h.held.delete(job.id);
       log.error({ jobId: job.id, kind: job.kind }, 'no handler for this job kind; failing the job without retry');
       await fail(store.db, clock, job, owner, `no handler for job kind '${job.kind}'`, null);
       return 'failed';
@@ -105,6 +142,8 @@ export function createWorker(opts: WorkerOptions): Worker {
     try {
       await handler(job);
     } catch (e) {
+      h.held.delete(job.id);
+      if (h.lost.has(job.id)) return 'lost';
       const error = messageOf(e);
       const giveUp = job.attempts >= maxAttempts;
       const retryAt = giveUp ? null : new Date(clock.now().getTime() + backoffMs(job.attempts)).toISOString();
@@ -113,7 +152,9 @@ export function createWorker(opts: WorkerOptions): Worker {
       await fail(store.db, clock, job, owner, error, retryAt);
       return giveUp ? 'failed' : 'retry';
     }
-    if (!(await complete(store.db, clock, job, owner))) {
+    // no more renewals once the outcome is being recorded; complete() checks the lease anyway
+    h.held.delete(job.id);
+    if (h.lost.has(job.id) || !(await complete(store.db, clock, job, owner))) {
       log.warn({ jobId: job.id, kind: job.kind }, 'job finished after its lease ran out; another worker owns it now');
       return 'lost';
     }
@@ -126,19 +167,26 @@ export function createWorker(opts: WorkerOptions): Worker {
     try {
       const jobs = await claim(store.db, store.kind, clock, { owner, limit: batch, leaseMs });
       if (jobs.length > 0) observer.claimed?.(jobs, clock.now());
+      const h: Holding = { held: new Map(jobs.map((j) => [j.id, j])), lost: new Set() };
+      const stopBeating = jobs.length > 0 ? heartbeat(h) : () => {};
       let next = 0;
       const lane = async (): Promise<void> => {
         while (next < jobs.length) {
           const job = jobs[next++];
           try {
-            await runJob(job);
+            await runJob(job, h);
           } catch (e) {
             // recording the outcome failed (database trouble): the lease runs out and the job comes back
+            h.held.delete(job.id);
             log.error({ jobId: job.id, kind: job.kind, err: e }, 'could not record the outcome of a job');
           }
         }
       };
-      await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, lane));
+      try {
+        await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, lane));
+      } finally {
+        stopBeating();
+      }
       work += jobs.length;
     } catch (e) {
       log.error({ err: e }, 'could not claim jobs');

@@ -63,6 +63,23 @@ describe('API conventions: errors, limits and bad input', () => {
     assert.equal(r.body.error.code, 'UnsupportedMediaType');
   });
 
+  it('reads an empty body of any content type as no body: bodiless actions run, others name the missing property', async () => {
+    const unknown = '00000000-0000-0000-0000-000000000000';
+    for (const type of ['application/json', 'application/json; charset=utf-8', 'application/x-www-form-urlencoded', 'text/plain;charset=UTF-8', 'application/octet-stream']) {
+      // the action is reached (404: no such request), not refused for its body
+      for (const action of [`assignmentRequests/${unknown}/cancel`, `assignmentRequests/${unknown}/reprocess`, `assignments/${unknown}/reprocess`, `accessPackages/${unknown}/getApplicablePolicyRequirements`]) {
+        const r = await t.admin.request('POST', `${EM}/${action}`, '', { 'content-type': type });
+        assert.equal(r.status, 404, `${type} ${action}: ${r.text}`);
+        assert.equal(r.body.error.code, 'ResourceNotFound');
+      }
+      const c = await t.admin.request('POST', `${EM}/catalogs`, '', { 'content-type': type });
+      assert.equal(c.status, 400, `${type}: ${c.text}`);
+      assert.match(c.body.error.message, /displayName/, type);
+    }
+    const form = await t.admin.request('POST', `${EM}/assignmentRequests/${unknown}/cancel`, 'x=1', { 'content-type': 'application/x-www-form-urlencoded' });
+    assert.equal(form.status, 415, 'a body that is not JSON is still refused');
+  });
+
   it('answers 413 for an oversized body', async () => {
     const r = await small.admin.post(`${EM}/catalogs`, { displayName: 'x', description: 'y'.repeat(4000) });
     assert.equal(r.status, 413);

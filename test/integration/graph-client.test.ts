@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client, PageIterator, type PageCollection } from '@microsoft/microsoft-graph-client';
 import { Agent, getGlobalDispatcher, setGlobalDispatcher, type Dispatcher } from 'undici';
+import { backoffMs } from '../../src/worker/queue.js';
+import { EM } from '../support/client.js';
+import { makePackage, makePolicy, stage } from '../support/lifecycle.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { selfSignedCertificate } from '../support/tls.js';
 
@@ -81,6 +84,46 @@ describe('Microsoft Graph JavaScript client compatibility', () => {
     const it = new PageIterator(graph, first, (c: { displayName: string }) => { names.push(c.displayName); return true; });
     await it.iterate();
     assert.deepEqual(names.sort(), Array.from({ length: 7 }, (_, i) => `SDK page ${i}`));
+  });
+
+  it('posts every action documented without a request body with .post() and no body (the SDK sends Content-Type: application/json and nothing)', async () => {
+    const em = '/identityGovernance/entitlementManagement';
+    // .post(undefined) is JavaScript's .post(): the SDK's typings want an argument
+    // a package whose TestSystem resource fails at first, so that a delivery fails and can be reprocessed
+    const fx = await makePackage(t, 'SDK bodiless actions', { testResources: ['sdk-down'] });
+    const direct = await makePolicy(t, fx.packageId, { scope: 'notSpecified' });
+    const approved = await makePolicy(t, fx.packageId, { scope: 'allMemberUsers', stages: [stage([t.adminId])] });
+
+    const requirements = await graph.api(`${em}/accessPackages/${fx.packageId}/getApplicablePolicyRequirements`).post(undefined);
+    assert.deepEqual(requirements.value.map((r: { policyId: string }) => r.policyId), [approved]);
+
+    // cancel: a request waiting for approval
+    const requestor = await t.user();
+    const pending = await requestor.client.post(`${EM}/assignmentRequests`, { requestType: 'userAdd', assignment: { accessPackageId: fx.packageId, assignmentPolicyId: approved, targetId: requestor.id } });
+    assert.equal(pending.status, 201, pending.text);
+    const cancelled = await graph.api(`${em}/assignmentRequests/${pending.body.id}/cancel`).post(undefined);
+    assert.equal(cancelled.state, 'canceled');
+
+    // reprocess a failed request, then its (delivered) assignment
+    const target = await t.user();
+    t.connector.failNext('sdk-down');
+    const failed = await graph.api(`${em}/assignmentRequests`).post({ requestType: 'adminAdd', assignment: { accessPackageId: fx.packageId, assignmentPolicyId: direct, targetId: target.id } });
+    for (let i = 1; i <= 10 && (await t.admin.get(`${EM}/assignmentRequests/${failed.id}`)).body.state !== 'partiallyDelivered'; i++) {
+      await t.drain();
+      t.clock.advance(backoffMs(i) + 1);
+    }
+    assert.equal((await t.admin.get(`${EM}/assignmentRequests/${failed.id}`)).body.state, 'partiallyDelivered', 'setup: a partly failed delivery');
+    t.connector.heal('sdk-down');
+    await graph.api(`${em}/assignmentRequests/${failed.id}/reprocess`).post(undefined);
+    await t.drain();
+    const delivered = await graph.api(`${em}/assignmentRequests/${failed.id}`).get();
+    assert.equal(delivered.state, 'delivered');
+    const assignment = (await graph.api(`${em}/assignments`).filter(`accessPackage/id eq '${fx.packageId}' and target/objectId eq '${target.id}'`).get()).value[0];
+    await graph.api(`${em}/assignments/${assignment.id}/reprocess`).post(undefined);
+
+    // an action that needs a body still names what is missing
+    await assert.rejects(graph.api(`${em}/assignmentRequests`).post(undefined), (e: { statusCode: number; message: string }) => e.statusCode === 400 && /requestType/.test(e.message));
+    await assert.rejects(graph.api(`${em}/catalogs`).post(undefined), (e: { statusCode: number; message: string }) => e.statusCode === 400 && /displayName/.test(e.message));
   });
 
   it('surfaces Graph errors as GraphError with code and status', async () => {

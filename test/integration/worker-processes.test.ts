@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Job } from '../../src/worker/queue.js';
 import { EM } from '../support/client.js';
 import { makePackage, makePolicy, type PackageFixture } from '../support/lifecycle.js';
-import { databaseUrlOf, killHard, latchkey, until, type CliProcess } from '../support/processes.js';
+import { databaseUrlOf, killHard, latchkey, runTs, until, type CliProcess } from '../support/processes.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 // Crash safety of the worker: jobs are leased, handlers idempotent, so killing a worker at any moment
@@ -11,8 +11,8 @@ import { startTestServer, type TestServer } from '../support/server.js';
 // deliver the assignments that an in-process server (whose own worker never runs) creates.
 
 const N = 60;
-
-
+/** the lease the worker processes here take (WORKER_LEASE_MS): short, so that takeovers happen in seconds */
+const LEASE_MS = 2000;
 
 async function adminAdd(t: TestServer, fx: PackageFixture, policyId: string, targetId: string): Promise<string> {
   const r = await t.admin.post(`${EM}/assignmentRequests`, { requestType: 'adminAdd', assignment: { accessPackageId: fx.packageId, assignmentPolicyId: policyId, targetId } });
@@ -27,26 +27,23 @@ describe('worker processes: SIGKILL mid-way and another takes over', () => {
 
   const startWorker = async (): Promise<CliProcess> => {
     // WORKER_POLL_MS small: the processes poll often, so the kills land while they are busy
-    const w = latchkey(['worker', '--db', url], { WORKER_POLL_MS: '20', LOG_LEVEL: 'info' });
+    const w = latchkey(['worker', '--db', url], { WORKER_POLL_MS: '20', WORKER_LEASE_MS: String(LEASE_MS), LOG_LEVEL: 'info' });
     procs.push(w);
     await w.waitFor(/"msg":"worker started"/, `worker ${w.pid} to start`);
     return w;
   };
+  const heldBy = (w: CliProcess) => t.store.db.selectFrom('jobs').selectAll().where('leaseOwner', 'like', `%:${w.pid}:%`).where('doneAt', 'is', null).execute();
 
   /**
-   * SIGKILLs a worker and gives its leased jobs back at once. A dead worker's leases would run out by
-   * themselves after the lease time (5 minutes, not configurable from the CLI); ending them by hand is
-   * what that wait would do, without making the test wait minutes.
+   * SIGKILLs a worker; its leased jobs stay leased to it until the lease (LEASE_MS) runs out, then the
+   * other workers take them over. Returns how many jobs it held when it died.
    */
   const crash = async (w: CliProcess): Promise<number> => {
     // aim for a moment when it holds leased jobs (is in the middle of its work); if it never does within
     // the bound (the other workers took everything), it dies idle, which must be just as safe
-    const mine = () => t.store.db.selectFrom('jobs').select('id').where('leaseOwner', 'like', `%:${w.pid}:%`).where('doneAt', 'is', null).executeTakeFirst();
-    await until(async () => !!(await mine()), `worker ${w.pid} to hold a lease`, 10_000, 1).catch(() => undefined);
+    await until(async () => (await heldBy(w)).length > 0, `worker ${w.pid} to hold a lease`, 10_000, 1).catch(() => undefined);
     await killHard(w);
-    const r = await t.store.db.updateTable('jobs').set({ leaseExpiresAt: '2000-01-01T00:00:00.000Z' })
-      .where('leaseOwner', 'like', `%:${w.pid}:%`).where('doneAt', 'is', null).executeTakeFirst();
-    return Number(r.numUpdatedRows);
+    return (await heldBy(w)).length;
   };
 
   before(async () => {
@@ -83,6 +80,7 @@ describe('worker processes: SIGKILL mid-way and another takes over', () => {
       }
     }
     ctx.diagnostic(`jobs leased by the killed workers at their death: ${orphaned.join(', ')}`);
+    // (nothing gives the dead workers' jobs back by hand: their leases run out and the living workers take them)
 
     const db = t.store.db;
     await until(async () => {
@@ -115,6 +113,68 @@ describe('worker processes: SIGKILL mid-way and another takes over', () => {
     const fulfilled = await db.selectFrom('auditEvents').select('targetId').where('activity', '=', 'Fulfill access package assignment').where('targetId', 'in', requestIds).execute();
     assert.equal(fulfilled.length, N, 'one "Fulfill" audit event per request');
     assert.equal(new Set(fulfilled.map((f) => f.targetId)).size, N);
+  });
+});
+
+describe('worker processes: a job held by a worker that is SIGKILLed mid-job', () => {
+  let t: TestServer;
+  let url = '';
+  const procs: CliProcess[] = [];
+  before(async () => {
+    t = await startTestServer();
+    url = await databaseUrlOf(t.store);
+  });
+  after(async () => {
+    for (const p of procs) await killHard(p).catch(() => undefined);
+    await t.close();
+  });
+
+  it('is kept by its live owner past its lease (renewed), and taken over by another worker once the owner is killed', { timeout: 180_000 }, async () => {
+    const fx = await makePackage(t, 'Lease takeover');
+    const policyId = await makePolicy(t, fx.packageId, { scope: 'notSpecified' });
+    const target = await t.user();
+    const worker = (program: string, env: Record<string, string> = {}) => {
+      const w = runTs(program, program === 'src/cli/main.ts' ? ['worker', '--db', url] : [], { DATABASE_URL: url, WORKER_POLL_MS: '20', WORKER_LEASE_MS: String(LEASE_MS), LOG_LEVEL: 'info', ...env });
+      procs.push(w);
+      return w;
+    };
+    // the holder is the real worker whose fulfil handler never returns (support/holding-worker.ts)
+    const holder = worker('test/support/holding-worker.ts', { HOLD_JOB_KINDS: 'fulfil' });
+    await holder.waitFor(/"msg":"worker started"/, 'the holding worker to start');
+    const requestId = await adminAdd(t, fx, policyId, target.id);
+    const [, jobId] = await holder.waitFor(/"msg":"holding job","jobId":"([^"]+)"/, 'the holding worker to be in the middle of the fulfil job');
+    const row = () => t.store.db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
+    const first = await row();
+    assert.match(first.leaseOwner ?? '', new RegExp(`:${holder.pid}:`), 'the holder owns the job');
+    assert.equal(first.attempts, 1);
+    // the stored lease is the configured one: it ends at most LEASE_MS after the claim (which was before now)
+    assert.ok(Date.parse(first.leaseExpiresAt!) <= Date.now() + LEASE_MS, `lease ends ${first.leaseExpiresAt}, more than ${LEASE_MS} ms from now`);
+
+    // a second, ordinary worker polls all along; the holder's handler runs several leases long, and the
+    // holder renews its lease meanwhile, so the job is not taken over while its owner is alive
+    const taker = worker('src/cli/main.ts');
+    await taker.waitFor(/"msg":"worker started"/, 'the second worker to start');
+    const renewedUntil = Date.parse(first.leaseExpiresAt!) + 3 * LEASE_MS;
+    await until(async () => Date.parse((await row()).leaseExpiresAt ?? '') > renewedUntil, 'the holder to renew its lease past three lease times', 60_000, 50);
+    const kept = await row();
+    assert.equal(kept.leaseOwner, first.leaseOwner, 'still held by its live owner');
+    assert.equal(kept.attempts, 1, 'nobody else claimed it');
+    assert.equal(kept.doneAt, null);
+    const assignmentOf = () => t.store.db.selectFrom('assignments').select(['id', 'state']).where('requestId', '=', requestId).executeTakeFirstOrThrow();
+    assert.notEqual((await assignmentOf()).state, 'delivered', 'the held job has not been run by anyone else');
+
+    await killHard(holder);
+    // the holder's lease runs out within LEASE_MS; the second worker takes the job over and delivers
+    await until(async () => (await row()).doneAt !== null, 'the second worker to take the job over and finish it', 60_000);
+    const done = await row();
+    assert.equal(done.attempts, 2, 'claimed once by the holder, once by the second worker');
+    assert.equal(done.lastError, null);
+    const assignment = await assignmentOf();
+    assert.equal(assignment.state, 'delivered');
+    const grants = await t.store.db.selectFrom('grants').select('state').where('assignmentId', '=', assignment.id).execute();
+    assert.deepEqual(grants.map((g) => g.state), ['delivered']);
+    const members = await t.store.db.selectFrom('groupMembers').select('memberId').where('groupId', '=', fx.groupId).execute();
+    assert.deepEqual(members.map((m) => m.memberId), [target.id]);
   });
 });
 

@@ -5,7 +5,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import pino from 'pino';
 import { SMTPServer } from 'smtp-server';
 import { loadConfig } from '../../src/config.js';
-import { ManualClock } from '../../src/domain/clock.js';
+import { ManualClock, systemClock } from '../../src/domain/clock.js';
 import type { WorkerTasks } from '../../src/services/lifecycle-jobs.js';
 import { createNotificationService } from '../../src/services/notifications.js';
 import { openStore, type Store } from '../../src/store/db.js';
@@ -280,6 +280,111 @@ function latchkey(args: string[], env: Record<string, string> = {}) {
     },
   };
 }
+
+describe('job leases', () => {
+  // real time here: leases run out only as time passes, and the heartbeat is a real timer
+  let scratch: ScratchDatabase;
+  let store: Store;
+  let other: Store;
+  const workers: Worker[] = [];
+  const LEASE_MS = 300;
+  const job = (id: string) => store.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  before(async () => {
+    scratch = await scratchDatabase();
+    store = openStore(scratch.url);
+    other = openStore(scratch.url);
+    await migrateToLatest(store.db);
+  });
+  after(async () => {
+    for (const w of workers) await w.stop();
+    await store.close();
+    await other.close();
+    await scratch.drop();
+  });
+  beforeEach(async () => {
+    for (const w of workers.splice(0)) await w.stop();
+    await store.db.deleteFrom('jobs').execute();
+  });
+
+  it('a claimed job is leased for at most a minute by default (WORKER_LEASE_MS), as the app worker stores it', async () => {
+    const clock = new ManualClock('2026-06-01T00:00:00.000Z');
+    const config = loadConfig({});
+    assert.ok(config.workerLeaseMs > 0 && config.workerLeaseMs <= 60_000, `default lease ${config.workerLeaseMs} ms`);
+    assert.equal(loadConfig({ WORKER_LEASE_MS: '2000' }).workerLeaseMs, 2000);
+    const leases: number[] = [];
+    const lifecycleJobs: WorkerTasks = {
+      handlers: { probe: async (j) => { leases.push(Date.parse((await job(j.id)).leaseExpiresAt!) - clock.now().getTime()); } },
+      periodic: [],
+    };
+    const w = createAppWorker({ store, clock, log: silent, config, services: { lifecycleJobs } });
+    workers.push(w);
+    await enqueue(store.db, clock, 'probe', {});
+    await w.drain();
+    assert.deepEqual(leases, [config.workerLeaseMs], 'the stored lease is the configured one');
+  });
+
+  it('a handler running longer than its lease keeps its job: the owner renews the lease, another worker does not take it over', { timeout: 60_000 }, async () => {
+    const runs: string[] = [];
+    const expiries: string[] = [];
+    const tasks = (owner: string): WorkerTasks => ({
+      handlers: {
+        slow: async (j) => {
+          runs.push(owner);
+          // five lease times, long after the lease of the claim would have run out without renewals
+          for (let i = 0; i < 10; i++) {
+            await sleep(LEASE_MS / 2);
+            expiries.push((await job(j.id)).leaseExpiresAt!);
+          }
+        },
+      },
+      periodic: [],
+    });
+    const outcomes: string[] = [];
+    const a = createWorker({ store, clock: systemClock, log: silent, tasks: tasks('a'), owner: 'a', pollMs: 10, leaseMs: LEASE_MS, observer: { finished: (_j, o) => outcomes.push(`a:${o}`) } });
+    const b = createWorker({ store: other, clock: systemClock, log: silent, tasks: tasks('b'), owner: 'b', pollMs: 10, leaseMs: LEASE_MS, observer: { finished: (_j, o) => outcomes.push(`b:${o}`) } });
+    workers.push(a, b);
+    const id = await enqueue(store.db, systemClock, 'slow', {});
+    a.start();
+    await until(() => runs.length > 0, 'a to start the job');
+    b.start();
+    await until(() => outcomes.length > 0, 'the job to end');
+    assert.deepEqual(runs, ['a'], 'only its owner ran it');
+    assert.deepEqual(outcomes, ['a:completed']);
+    assert.ok(new Set(expiries).size > 3, `the lease was renewed as the handler ran: ${expiries.join(', ')}`);
+    const done = await job(id);
+    assert.equal(done.attempts, 1, 'claimed once');
+    assert.notEqual(done.doneAt, null);
+  });
+
+  it('a renewal that finds a job taken over: a job waiting for a lane is not run, a running one is not recorded', { timeout: 60_000 }, async () => {
+    const started: string[] = [];
+    const release = deferred();
+    const outcomes = new Map<string, string>();
+    const tasks: WorkerTasks = { handlers: { hold: async (j) => { started.push(j.id); await release.promise; } }, periodic: [] };
+    // one lane: the second job waits for the first
+    const a = createWorker({ store, clock: systemClock, log: silent, tasks, owner: 'a', pollMs: 10, leaseMs: LEASE_MS, observer: { finished: (j, o) => outcomes.set(j.id, o) } });
+    workers.push(a);
+    const ids = [await enqueue(store.db, systemClock, 'hold', {}), await enqueue(store.db, systemClock, 'hold', {})];
+    a.start();
+    await until(() => started.length === 1, 'the first job to start');
+    // (a claim returns its jobs in no set order on PostgreSQL: either may run first)
+    const [first, second] = started[0] === ids[0] ? ids : [ids[1], ids[0]];
+    assert.equal((await job(second)).leaseOwner, 'a', 'the second job is claimed too, waiting for the lane');
+    // another worker owns both now (as after a takeover); a's next renewal finds them lost
+    const far = new Date(Date.now() + 3_600_000).toISOString();
+    await store.db.updateTable('jobs').set({ leaseOwner: 'thief', leaseExpiresAt: far }).where('id', 'in', [first, second]).execute();
+    await sleep(2 * LEASE_MS);
+    release.resolve();
+    await until(() => outcomes.size === 2, 'both jobs to end');
+    assert.deepEqual(started, [first], 'the lost waiting job was not run');
+    assert.deepEqual([outcomes.get(first), outcomes.get(second)], ['lost', 'lost']);
+    for (const id of [first, second]) {
+      const row = await job(id);
+      assert.deepEqual([row.leaseOwner, row.leaseExpiresAt, row.doneAt], ['thief', far, null], 'the new owner\'s lease is untouched');
+    }
+  });
+});
 
 describe('latchkey worker command', () => {
   let scratch: ScratchDatabase;

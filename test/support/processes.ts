@@ -49,7 +49,12 @@ export interface CliProcess {
 
 /** Runs the real `latchkey` CLI from source in a child process; output (stdout and stderr) is collected for waitFor and failure messages. */
 export function latchkey(args: string[], env: Record<string, string> = {}): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  return runTs('src/cli/main.ts', args, env);
+}
+
+/** Runs a TypeScript entry point (the CLI, or a test's own program such as support/holding-worker.ts) in a child process. */
+export function runTs(entry: string, args: string[] = [], env: Record<string, string> = {}): CliProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

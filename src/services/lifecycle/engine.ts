@@ -168,7 +168,8 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
       return;
     }
     const at = now(deps);
-    await tx.updateTable('assignments').set({ endAt: request.endAt, ...reminderMarks(request.endAt, at), modifiedAt: at }).where('id', '=', a.id).execute();
+    // the request's answers are the assignment's own unless the update gave new ones
+    await tx.updateTable('assignments').set({ endAt: request.endAt, answers: request.answers, ...reminderMarks(request.endAt, at), modifiedAt: at }).where('id', '=', a.id).execute();
     // an extension has nothing to deliver: it starts and completes in one step
     const started = await setRequest(tx, request, 'start');
     await setRequest(tx, started, 'delivered', { completedAt: at });
@@ -357,6 +358,7 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
     const open = await tx.selectFrom('assignmentRequests').select('id').where('assignmentId', '=', a.id)
       .where('requestType', 'in', ['userUpdate', 'adminUpdate']).where('state', 'in', [...OPEN_REQUEST_STATES]).executeTakeFirst();
     if (open) throw new ConflictError(`An extension of this assignment is already pending (${open.id}).`, 'ExistingOpenRequest');
+    if (admin && input.schedule === undefined && input.answers !== undefined) return updateAnswers(tx, caller, a, policy, input);
     const schedule = extendedSchedule(policy, { startAt: a.startAt ?? a.createdAt, endAt: a.endAt }, input.schedule, clock.now());
     const answers = input.answers === undefined ? parseJsonOr<unknown[]>(a.answers, []) : validateAnswers(policy.questions, input.answers);
     const request = await insertRequest(tx, caller.principal.userId, {
@@ -375,6 +377,29 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
       return r;
     }
     await applyExtension(tx, request);
+    return tx.selectFrom('assignmentRequests').selectAll().where('id', '=', request.id).executeTakeFirstOrThrow();
+  }
+
+  /**
+   * The reference's other adminUpdate, "edit answers": answers and no schedule. The assignment takes the
+   * new answers (checked against the policy's questions) and keeps its schedule, whether or not its
+   * policy expires; the request records them and is delivered at once, as an extension is.
+   */
+  async function updateAnswers(tx: Tx, caller: Caller, a: AssignmentRow, policy: Policy, input: SubmitInput): Promise<RequestRow> {
+    const answers = JSON.stringify(validateAnswers(policy.questions, input.answers));
+    const request = await insertRequest(tx, caller.principal.userId, {
+      accessPackageId: a.accessPackageId, requestType: input.requestType, policyId: policy.id, assignmentId: a.id, targetId: a.targetId,
+      justification: input.justification ?? null, answers, schedule: '{}', idempotencyKey: input.idempotencyKey ?? null,
+      startAt: a.startAt ?? a.createdAt, endAt: a.endAt,
+    });
+    const at = now(deps);
+    await tx.updateTable('assignments').set({ answers, modifiedAt: at }).where('id', '=', a.id).execute();
+    const started = await setRequest(tx, request, 'start');
+    await setRequest(tx, started, 'delivered', { completedAt: at });
+    await audit(tx, deps, caller, {
+      activity: 'Update access package assignment answers', targetType: 'accessPackageAssignment', targetId: a.id,
+      modifiedProperties: [{ displayName: 'answers', oldValue: a.answers, newValue: answers }],
+    });
     return tx.selectFrom('assignmentRequests').selectAll().where('id', '=', request.id).executeTakeFirstOrThrow();
   }
 
