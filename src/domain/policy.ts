@@ -2,6 +2,7 @@
 // expiration. Pure rules only (no I/O): parsing and validating the Graph body, the stored shape, the
 // scope and precedence rules that requests use, and the Graph output shape.
 
+import { answerPatternError } from './answer-pattern.js';
 import { parseJsonOr } from './json.js';
 import { addDuration, parseDuration, type Duration } from './duration.js';
 import { ValidationError } from './errors.js';
@@ -707,11 +708,8 @@ function questionsAt(v: unknown, field: string): Question[] {
       q.isSingleLineQuestion = boolAt(o, 'isSingleLineQuestion', f, true);
       const pattern = stringAt(o.regexPattern, `${f}.regexPattern`, { max: MAX_REGEX_LENGTH });
       if (pattern !== null && pattern !== '') {
-        try {
-          new RegExp(pattern, 'u');
-        } catch (e) {
-          fail(`${f}.regexPattern`, `'${f}.regexPattern' is not a valid regular expression: ${(e as Error).message}`);
-        }
+        const error = answerPatternError(pattern);
+        if (error) fail(`${f}.regexPattern`, `'${f}.regexPattern' is not a valid regular expression (RE2 syntax, matched in linear time: no back-references or look-around): ${error}`);
       }
       q.regexPattern = pattern === '' ? null : pattern;
     }
