@@ -114,6 +114,10 @@ describe('question regexPattern: linear-time matching', () => {
     assert.equal(r.body.error.target, 'answers[0]');
     assert.match(r.body.error.message, /cannot be checked/);
 
+    // any save re-checks the whole policy: it names the pattern to change
+    const rename = await t.admin.patch(`${EM}/assignmentPolicies/${policyId}`, { displayName: 'Renamed' });
+    assert.equal(rename.status, 400, rename.text);
+    assert.equal(rename.body.error.target, 'questions[0].regexPattern');
     // the administrator fixes it by saving a pattern the engine runs
     const fixed = await t.admin.patch(`${EM}/assignmentPolicies/${policyId}`, {
       questions: [{ '@odata.type': TEXT, id: stored[0].id, sequence: 1, isRequired: true, text: 'Code?', regexPattern: '(a)a' }],
