@@ -10,6 +10,7 @@ import type { ResourceConnector } from '../connectors/types.js';
 import { createServices, type Services } from '../services/index.js';
 import { registerBodyParsers } from './bodies.js';
 import { registerErrorHandling } from './errors.js';
+import { registerInputStringChecks } from './input-strings.js';
 import { bearerAuthenticator, registerSecurity, type Authenticator } from './security.js';
 import { registerGraphRoutes } from './graph/index.js';
 import { createMetrics, registerMetrics, type LatchkeyMetrics } from './metrics.js';
@@ -77,6 +78,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   });
   registerSecurityHeaders(server, { publicUrl: opts.config.publicUrl });
   registerErrorHandling(server);
+  registerInputStringChecks(server);
   registerMetrics(server, metrics, opts.config.metricsToken ?? null);
 
   await server.register(swagger, {

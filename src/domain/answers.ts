@@ -1,6 +1,7 @@
 // Answers to a policy's questions, as a request carries them: checked against the questions and
 // stored in Graph's accessPackageAnswerString shape, so approvers see exactly what was answered.
 
+import { matchAnswerPattern } from './answer-pattern.js';
 import { ValidationError } from './errors.js';
 import type { Question } from './policy.js';
 
@@ -101,9 +102,11 @@ function checkValue(q: Question, v: string, f: string): void {
   }
   if (q.isSingleLineQuestion !== false && /[\r\n]/.test(v)) throw new ValidationError(`Question '${q.text}' takes a single line.`, f);
   if (q.regexPattern) {
-    // the whole answer must match, as a form field's pattern does
-    if (!new RegExp(`^(?:${q.regexPattern})$`, 'u').test(v)) {
-      throw new ValidationError(`'${f}.value' does not have the format question '${q.text}' asks for (${q.regexPattern}).`, f);
+    const result = matchAnswerPattern(q.regexPattern, v);
+    if (result === 'unsupported') {
+      // stored before patterns had to suit the linear-time engine: refused rather than run by a backtracking one
+      throw new ValidationError(`Question '${q.text}' has a format pattern that cannot be checked (${q.regexPattern}); the policy's question must be changed before it can be answered.`, f);
     }
+    if (result === 'mismatch') throw new ValidationError(`'${f}.value' does not have the format question '${q.text}' asks for (${q.regexPattern}).`, f);
   }
 }

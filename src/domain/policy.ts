@@ -2,10 +2,12 @@
 // expiration. Pure rules only (no I/O): parsing and validating the Graph body, the stored shape, the
 // scope and precedence rules that requests use, and the Graph output shape.
 
+import { answerPatternError } from './answer-pattern.js';
 import { parseJsonOr } from './json.js';
 import { addDuration, parseDuration, type Duration } from './duration.js';
 import { ValidationError } from './errors.js';
 import { isGuid, newId } from './ids.js';
+import { coerceScalars, type ScalarShape } from './scalars.js';
 import type { AssignmentPoliciesTable } from '../store/schema.js';
 
 export const ALLOWED_TARGET_SCOPES = [
@@ -707,11 +709,8 @@ function questionsAt(v: unknown, field: string): Question[] {
       q.isSingleLineQuestion = boolAt(o, 'isSingleLineQuestion', f, true);
       const pattern = stringAt(o.regexPattern, `${f}.regexPattern`, { max: MAX_REGEX_LENGTH });
       if (pattern !== null && pattern !== '') {
-        try {
-          new RegExp(pattern, 'u');
-        } catch (e) {
-          fail(`${f}.regexPattern`, `'${f}.regexPattern' is not a valid regular expression: ${(e as Error).message}`);
-        }
+        const error = answerPatternError(pattern);
+        if (error) fail(`${f}.regexPattern`, `'${f}.regexPattern' is not a valid regular expression (RE2 syntax, matched in linear time: no back-references or look-around): ${error}`);
       }
       q.regexPattern = pattern === '' ? null : pattern;
     }
@@ -725,12 +724,36 @@ const REQUESTOR_KEYS = [
   'enableOnBehalfRequestorsToAddAccess', 'enableOnBehalfRequestorsToUpdateAccess', 'enableOnBehalfRequestorsToRemoveAccess', 'acceptRequests',
 ] as const;
 
+// The boolean and whole-number properties of a policy body, which clients may write as strings
+// ("true", "1") as the reference's own examples do. reviewSettings is stored as sent, so it is listed too.
+const SUBJECT_SCALARS: ScalarShape = [{ isBackup: 'boolean', managerLevel: 'integer' }];
+const POLICY_SCALARS: ScalarShape = {
+  specificAllowedTargets: SUBJECT_SCALARS,
+  requestorSettings: { ...Object.fromEntries(REQUESTOR_KEYS.map((k) => [k, 'boolean'])), onBehalfRequestors: SUBJECT_SCALARS },
+  requestApprovalSettings: {
+    isApprovalRequiredForAdd: 'boolean', isApprovalRequiredForUpdate: 'boolean', isRequestorJustificationRequired: 'boolean',
+    stages: [{
+      isApproverJustificationRequired: 'boolean', isEscalationEnabled: 'boolean', approvalsRequired: 'integer',
+      primaryApprovers: SUBJECT_SCALARS, fallbackPrimaryApprovers: SUBJECT_SCALARS, escalationApprovers: SUBJECT_SCALARS, fallbackEscalationApprovers: SUBJECT_SCALARS,
+    }],
+  },
+  questions: [{ sequence: 'integer', isRequired: 'boolean', isAnswerEditable: 'boolean', isMultipleSelectionAllowed: 'boolean', isSingleLineQuestion: 'boolean' }],
+  notificationSettings: { isAssignmentNotificationDisabled: 'boolean' },
+  automaticRequestSettings: { requestAccessForAllowedTargets: 'boolean', removeAccessWhenTargetLeavesAllowedTargets: 'boolean' },
+  reviewSettings: {
+    isEnabled: 'boolean', isRecommendationEnabled: 'boolean', isReviewerJustificationRequired: 'boolean', isSelfReview: 'boolean',
+    schedule: { recurrence: { pattern: { interval: 'integer', month: 'integer', dayOfMonth: 'integer' }, range: { numberOfOccurrences: 'integer' } } },
+    primaryReviewers: SUBJECT_SCALARS, fallbackReviewers: SUBJECT_SCALARS,
+  },
+};
+
 /**
  * Validates a whole policy body (create or PUT; a PATCH merges its properties over the current policy
  * first) and returns its settings in stored form with the ids it refers to. `now` is for "the end date
  * is in the future", checked only when `checkExpirationDate` (the client sent an expiration).
  */
-export function validatePolicySettings(body: Record<string, unknown>, now: Date, checkExpirationDate = true): { settings: PolicySettings; refs: PolicyReferences } {
+export function validatePolicySettings(sent: Record<string, unknown>, now: Date, checkExpirationDate = true): { settings: PolicySettings; refs: PolicyReferences } {
+  const body = coerceScalars(sent, POLICY_SCALARS) as Record<string, unknown>;
   const refs: PolicyReferences = { users: [], groups: [], connectedOrganizations: [] };
   const displayName = stringAt(body.displayName, 'displayName', { required: true, max: 256 })!;
   const description = stringAt(body.description, 'description', { max: 2048 });

@@ -5,6 +5,7 @@ import { Agent, getGlobalDispatcher, setGlobalDispatcher, type Dispatcher } from
 import { backoffMs } from '../../src/worker/queue.js';
 import { EM } from '../support/client.js';
 import { makePackage, makePolicy, stage } from '../support/lifecycle.js';
+import { newUserRow } from '../../src/store/users.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { selfSignedCertificate } from '../support/tls.js';
 
@@ -124,6 +125,117 @@ describe('Microsoft Graph JavaScript client compatibility', () => {
     // an action that needs a body still names what is missing
     await assert.rejects(graph.api(`${em}/assignmentRequests`).post(undefined), (e: { statusCode: number; message: string }) => e.statusCode === 400 && /requestType/.test(e.message));
     await assert.rejects(graph.api(`${em}/catalogs`).post(undefined), (e: { statusCode: number; message: string }) => e.statusCode === 400 && /displayName/.test(e.message));
+  });
+
+  it('creates the reference\'s example policy with questions verbatim (booleans and numbers written as strings); read-back has real ones', async () => {
+    // Example 4 of "Create assignmentPolicies" (Graph v1.0), as published: its ids are made to exist here
+    const at = t.clock.now().toISOString();
+    await t.store.db.insertInto('users').values({ ...newUserRow({ displayName: 'Approver', userPrincipalName: 'approver@example4.test' }, at), id: '08a551cb-575a-4343-b914-f6e42798bd20' }).execute();
+    const catalog = await graph.api('/identityGovernance/entitlementManagement/catalogs').post({ displayName: 'Example 4' });
+    const pkg = await graph.api('/identityGovernance/entitlementManagement/accessPackages').post({ displayName: 'Example 4', catalog: { id: catalog.id } });
+    await t.store.db.updateTable('accessPackages').set({ id: '977c7ff4-ef8f-4910-9d31-49048ddf3120' }).where('id', '=', pkg.id).execute();
+    const body = JSON.parse(`{
+    "displayName": "A Policy With Questions",
+    "description": "",
+    "allowedTargetScope": "allMemberUsers",
+    "expiration": {
+        "type": "noExpiration"
+    },
+    "requestorSettings": {
+        "enableTargetsToSelfAddAccess": "true",
+        "enableTargetsToSelfUpdateAccess": "true",
+        "enableTargetsToSelfRemoveAccess": "true"
+    },
+    "requestApprovalSettings": {
+        "isApprovalRequiredForAdd": "true",
+        "isApprovalRequiredForUpdate": "true",
+        "stages": [
+            {
+                "durationBeforeAutomaticDenial": "P7D",
+                "isApproverJustificationRequired": "false",
+                "isEscalationEnabled": "false",
+                "fallbackPrimaryApprovers": [],
+                "escalationApprovers": [],
+                "fallbackEscalationApprovers": [],
+                "primaryApprovers": [
+                    {
+                        "@odata.type": "#microsoft.graph.singleUser",
+                        "userId": "08a551cb-575a-4343-b914-f6e42798bd20"
+                    }
+                ]
+            }
+        ]
+    },
+    "questions": [
+        {
+            "@odata.type": "#microsoft.graph.accessPackageMultipleChoiceQuestion",
+            "sequence": "1",
+            "isRequired": "true",
+            "isAnswerEditable": "true",
+            "text": "What country are you working from?",
+            "isMultipleSelectionAllowed": "false",
+            "choices": [
+                {
+                    "@odata.type": "microsoft.graph.accessPackageAnswerChoice",
+                    "actualValue": "KE",
+                    "text": "Kenya"
+                },
+                {
+                    "@odata.type": "microsoft.graph.accessPackageAnswerChoice",
+                    "actualValue": "US",
+                    "text": "United States"
+                },
+                {
+                    "@odata.type": "microsoft.graph.accessPackageAnswerChoice",
+                    "actualValue": "GY",
+                    "text": "Guyana"
+                },
+                {
+                    "@odata.type": "microsoft.graph.accessPackageAnswerChoice",
+                    "actualValue": "BD",
+                    "text": "Bangladesh"
+                },
+                {
+                    "@odata.type": "microsoft.graph.accessPackageAnswerChoice",
+                    "actualValue": "JP",
+                    "text": "Japan"
+                }
+            ]
+        },
+        {
+            "@odata.type": "#microsoft.graph.accessPackageTextInputQuestion",
+            "sequence": "2",
+            "isRequired": "true",
+            "isAnswerEditable": "true",
+            "text": "What do you do for work?",
+            "localizations": [
+                {
+                    "languageCode": "fr-CA",
+                    "text": "Que fais-tu comme travail?"
+                }
+            ],
+            "isSingleLineQuestion": "false",
+            "regexPattern": "[a-zA-Z]+[a-zA-Z\\\\s]*"
+        }
+    ],
+    "accessPackage": {
+        "id": "977c7ff4-ef8f-4910-9d31-49048ddf3120"
+    }
+}`);
+    const created = await graph.api('/identityGovernance/entitlementManagement/assignmentPolicies').post(body);
+    assert.equal(created.displayName, 'A Policy With Questions');
+    assert.equal(created.allowedTargetScope, 'allMemberUsers');
+    const read = await graph.api(`/identityGovernance/entitlementManagement/assignmentPolicies/${created.id}`).expand('questions').get();
+    for (const got of [created, read]) {
+      assert.deepEqual([got.requestorSettings.enableTargetsToSelfAddAccess, got.requestorSettings.enableTargetsToSelfUpdateAccess, got.requestorSettings.enableTargetsToSelfRemoveAccess], [true, true, true]);
+      assert.deepEqual([got.requestApprovalSettings.isApprovalRequiredForAdd, got.requestApprovalSettings.isApprovalRequiredForUpdate], [true, true]);
+      const stage = got.requestApprovalSettings.stages[0];
+      assert.deepEqual([stage.isApproverJustificationRequired, stage.isEscalationEnabled, stage.durationBeforeAutomaticDenial], [false, false, 'P7D']);
+      const [country, work] = got.questions;
+      assert.deepEqual([country.sequence, country.isRequired, country.isAnswerEditable, country.isMultipleSelectionAllowed], [1, true, true, false]);
+      assert.deepEqual(country.choices.map((c: { actualValue: string }) => c.actualValue), ['KE', 'US', 'GY', 'BD', 'JP']);
+      assert.deepEqual([work.sequence, work.isRequired, work.isSingleLineQuestion, work.regexPattern], [2, true, false, '[a-zA-Z]+[a-zA-Z\\s]*']);
+    }
   });
 
   it('surfaces Graph errors as GraphError with code and status', async () => {

@@ -151,6 +151,28 @@ describe('lifecycle: reading assignments and the CSV export', () => {
     assert.equal((await fetch(`${t.url}/latchkey/v1/assignments.csv`)).status, 401);
   });
 
+  it('CSV: a cell that a spreadsheet would read as a formula (=, +, -, @, tab, carriage return) is prefixed with a single quote', async () => {
+    const fx = await makePackage(t, '=HYPERLINK("http://evil.test","Package")');
+    const policyR = await t.admin.post(`${EM}/assignmentPolicies`, { displayName: '@SUM(1+1)*cmd|\' /C calc\'!A0', allowedTargetScope: 'notSpecified', accessPackage: { id: fx.packageId } });
+    assert.equal(policyR.status, 201, policyR.text);
+    const names = ['=1+1', '+1', '-2+3', '@A1', '\tTab', '\rReturn', 'Plain - name', '＝full width'];
+    for (const displayName of names) {
+      const u = await t.user({ displayName, mail: displayName === '+1' ? '=mail@csv.example' : undefined });
+      assert.equal((await adminAdd(t, fx.packageId, policyR.body.id, { targetId: u.id })).status, 201);
+    }
+    const res = await fetch(`${t.url}/latchkey/v1/assignments.csv?$filter=${encodeURIComponent(`accessPackage/id eq '${fx.packageId}'`)}`, { headers: { authorization: `Bearer ${t.admin.token}` } });
+    const rows = parseCsv(await res.text()).slice(1);
+    const col = (name: string) => HEADER.indexOf(name);
+    assert.deepEqual(rows.map((r) => r[col('targetDisplayName')]).sort(),
+      ["'=1+1", "'+1", "'-2+3", "'@A1", "'\tTab", "'\rReturn", 'Plain - name', "'＝full width"].sort());
+    for (const r of rows) {
+      assert.equal(r[col('accessPackage')], '\'=HYPERLINK("http://evil.test","Package")');
+      assert.equal(r[col('policy')], "'@SUM(1+1)*cmd|' /C calc'!A0");
+      assert.match(r[col('startDateTime')], /^\d{4}-/, 'dates are left alone');
+    }
+    assert.equal(rows.find((r) => r[col('targetDisplayName')] === "'+1")![col('targetEmail')], "'=mail@csv.example");
+  });
+
   it('CSV across many keyset pages: every assignment of a 2,345-assignment package once, in id order; a filter matching nothing gives the header alone', async () => {
     const fx = await makePackage(t, 'Big export');
     const policyId = await directPolicy(t, fx.packageId);

@@ -218,6 +218,46 @@ describe('policy validation', () => {
   });
 });
 
+describe('policy validation: booleans and whole numbers written as strings', () => {
+  // the reference's own example (create assignmentPolicies, example 4) writes "true" and "1"
+  it('reads "true"/"false" and whole-number strings wherever the body has a boolean or a whole number, and stores real ones', () => {
+    const { settings: s } = settings({
+      allowedTargetScope: 'allMemberUsers',
+      requestorSettings: { enableTargetsToSelfAddAccess: 'true', enableTargetsToSelfUpdateAccess: 'False', onBehalfRequestors: [] },
+      requestApprovalSettings: {
+        isApprovalRequiredForAdd: 'true', isRequestorJustificationRequired: 'TRUE',
+        stages: [stage({ isApproverJustificationRequired: 'true', isEscalationEnabled: 'false', primaryApprovers: [single(U1), single(U2)], approvalsRequired: '2' })],
+      },
+      questions: [{ sequence: '3', text: 'q', isRequired: 'true', isAnswerEditable: 'false', isSingleLineQuestion: 'false' }],
+      notificationSettings: { isAssignmentNotificationDisabled: 'true' },
+      reviewSettings: { isEnabled: 'true', isSelfReview: 'false', schedule: { recurrence: { pattern: { type: 'absoluteMonthly', interval: '3', month: '0' }, range: { type: 'noEnd', numberOfOccurrences: '0' } } } },
+    });
+    assert.equal(s.requestorSettings.enableTargetsToSelfAddAccess, true);
+    assert.equal(s.requestorSettings.enableTargetsToSelfUpdateAccess, false);
+    assert.deepEqual([s.requestApprovalSettings.isApprovalRequiredForAdd, s.requestApprovalSettings.isRequestorJustificationRequired], [true, true]);
+    const st = s.requestApprovalSettings.stages[0];
+    assert.deepEqual([st.isApproverJustificationRequired, st.isEscalationEnabled, st.approvalsRequired], [true, false, 2]);
+    const q = s.questions[0];
+    assert.deepEqual([q.sequence, q.isRequired, q.isAnswerEditable, q.isSingleLineQuestion], [3, true, false, false]);
+    assert.equal(s.notificationSettings.isAssignmentNotificationDisabled, true);
+    assert.deepEqual(s.reviewSettings, { isEnabled: true, isSelfReview: false, schedule: { recurrence: { pattern: { type: 'absoluteMonthly', interval: 3, month: 0 }, range: { type: 'noEnd', numberOfOccurrences: 0 } } } });
+    const manager = settings({ allowedTargetScope: 'allMemberUsers', requestApprovalSettings: { isApprovalRequiredForAdd: true,
+      stages: [stage({ primaryApprovers: [{ '@odata.type': '#microsoft.graph.requestorManager', managerLevel: '2' }], fallbackPrimaryApprovers: [single(U1)] })] } });
+    assert.deepEqual(manager.settings.requestApprovalSettings.stages[0].primaryApprovers, [{ '@odata.type': '#microsoft.graph.requestorManager', managerLevel: 2 }]);
+  });
+
+  it('still refuses other strings, naming the field; a string "true" does not slip past a rule', () => {
+    rejects({ requestorSettings: { allowCustomAssignmentSchedule: 'yes' } }, 'requestorSettings.allowCustomAssignmentSchedule', /true or false/);
+    rejects({ requestorSettings: { allowCustomAssignmentSchedule: '' } }, 'requestorSettings.allowCustomAssignmentSchedule');
+    rejects({ questions: [{ text: 'q', sequence: '1.5' }] }, 'questions[0].sequence');
+    rejects({ questions: [{ text: 'q', sequence: ' 1' }] }, 'questions[0].sequence');
+    rejects({ questions: [{ text: 'q', isRequired: 1 }] }, 'questions[0].isRequired');
+    rejects({ allowedTargetScope: 'notSpecified', requestorSettings: { enableTargetsToSelfAddAccess: 'true' } }, 'requestorSettings.enableTargetsToSelfAddAccess');
+    rejects({ automaticRequestSettings: { requestAccessForAllowedTargets: 'true' } }, 'automaticRequestSettings.requestAccessForAllowedTargets', /Auto-assignment/);
+    rejects({ reviewSettings: { isEnabled: 'maybe' } }, 'reviewSettings.isEnabled');
+  });
+});
+
 describe('policy scope (isInScope)', () => {
   const policies: Record<string, Policy> = {
     notSpecified: policy('notSpecified'),

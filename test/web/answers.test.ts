@@ -82,8 +82,16 @@ describe('web my access: questionError', () => {
     assert.match(questionError(work, 'Sales 2') ?? '', /expected format/, 'a prefix match is not enough');
   });
 
-  it('leaves a pattern the browser cannot compile to the server', () => {
-    assert.equal(questionError({ ...work, regexPattern: '(' }, 'anything'), null);
+  it('matches with the linear-time engine the server uses: a catastrophic pattern and a 4,000-character answer take no time', () => {
+    const started = Date.now();
+    assert.match(questionError({ ...work, regexPattern: '((a+)+)+b' }, 'a'.repeat(4000)) ?? '', /expected format/);
+    assert.equal(questionError({ ...work, regexPattern: '((a+)+)+b' }, `${'a'.repeat(3999)}b`), null);
+    assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+  });
+
+  it('says so, as the server refuses it, when a stored pattern is one the engine cannot run (look-around, back-references)', () => {
+    assert.match(questionError({ ...work, regexPattern: '(?=a)a' }, 'a') ?? '', /cannot be checked/);
+    assert.match(questionError({ ...work, regexPattern: '(' }, 'anything') ?? '', /cannot be checked/);
   });
 });
 

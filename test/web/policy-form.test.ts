@@ -337,6 +337,9 @@ describe('web policy form: validation', () => {
     assert.deepEqual(Object.keys(errors({ questions: [{ ...emptyQuestion('choice'), text: 'Q', choices: ['', ' '] }] })), ['questions.0.choices']);
     assert.match(errors({ questions: [{ ...emptyQuestion('choice'), text: 'Q', choices: ['a', ' a'] }] })['questions.0.choices'] ?? '', /same/);
     assert.deepEqual(Object.keys(errors({ questions: [{ ...emptyQuestion(), text: 'Q', regexPattern: '([a-z]' }] })), ['questions.0.regexPattern']);
+    for (const unsupported of ['(?=a)a', '(?<!a)b', '(a)\\1']) {
+      assert.match(errors({ questions: [{ ...emptyQuestion(), text: 'Q', regexPattern: unsupported }] })['questions.0.regexPattern'] ?? '', /look-around|back-reference/, unsupported);
+    }
     assert.deepEqual(errors({ questions: [{ ...emptyQuestion(), text: 'Q', regexPattern: '[A-Z]{2}\\d+' }] }), {});
     assert.deepEqual(errors({ scope: 'notSpecified', questions: [{ ...emptyQuestion(), text: '' }] }), {});
   });

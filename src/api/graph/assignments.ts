@@ -231,7 +231,9 @@ export function registerAssignmentRoutes(app: FastifyInstance, services: Service
         if (where) q = q.where(where);
         const page = await q.execute();
         yield stringify(page.map((r) => [r.id, r.targetName, r.targetUpn, r.targetMail ?? '', r.packageName, r.policyName ?? '', r.state, r.status, r.startAt ?? '', r.endAt ?? '', r.expiredAt ?? '']),
-          { header, columns: CSV_COLUMNS });
+          // escape_formulas: a cell starting with = + - @ tab or CR gets a leading ' (OWASP CSV injection), so a
+          // spreadsheet shows a display name such as =HYPERLINK(…) as text instead of running it
+          { header, columns: CSV_COLUMNS, escape_formulas: true });
         header = false;
         if (page.length < CSV_BATCH) return;
         after = page[page.length - 1].id;

@@ -1,3 +1,4 @@
+import { matchAnswerPattern } from '../../domain/answer-pattern';
 import { MULTIPLE_CHOICE, type Answer, type Localization, type Question } from './types';
 
 // What the request form checks and sends for a policy's questions: the same rules the API applies
@@ -41,13 +42,9 @@ export function questionError(q: Question, value: string | string[] | undefined)
   if (!text.trim()) return q.isRequired ? 'This question needs an answer.' : null;
   if (q.isSingleLineQuestion !== false && /[\r\n]/.test(text)) return 'Answer on a single line.';
   if (q.regexPattern) {
-    let ok = true;
-    try {
-      ok = new RegExp(`^(?:${q.regexPattern})$`, 'u').test(text);
-    } catch {
-      // a pattern the browser cannot read: the server still checks it
-    }
-    if (!ok) return `The answer does not have the expected format (${q.regexPattern}).`;
+    const result = matchAnswerPattern(q.regexPattern, text);
+    if (result === 'unsupported') return 'This question\'s format cannot be checked; the server refuses answers to it until an administrator changes the question.';
+    if (result === 'mismatch') return `The answer does not have the expected format (${q.regexPattern}).`;
   }
   return null;
 }

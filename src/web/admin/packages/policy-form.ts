@@ -2,6 +2,7 @@
 // accessPackageAssignmentPolicy body (src/domain/policy.ts validates the same rules on the server;
 // checking them here first lets the form point at the field before anything is sent).
 
+import { answerPatternError } from '../../../domain/answer-pattern';
 import type { ApprovalStage, Policy, Question, SubjectSet } from './types';
 
 const T = '#microsoft.graph.';
@@ -379,11 +380,8 @@ export function validatePolicyForm(f: PolicyForm, today = new Date()): Record<st
       if (choices.length === 0) e[`questions.${i}.choices`] = 'Give at least one choice.';
       else if (new Set(choices).size !== choices.length) e[`questions.${i}.choices`] = 'Two choices are the same.';
     } else if (q.regexPattern.trim()) {
-      try {
-        new RegExp(q.regexPattern, 'u');
-      } catch {
-        e[`questions.${i}.regexPattern`] = 'This is not a valid regular expression.';
-      }
+      const error = answerPatternError(q.regexPattern.trim());
+      if (error) e[`questions.${i}.regexPattern`] = `This is not a regular expression answers can be checked against (no look-around or back-references): ${error}.`;
     }
   });
   if (f.expiration === 'afterDateTime') {
