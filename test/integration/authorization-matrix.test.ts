@@ -471,6 +471,28 @@ describe('authorization matrix', () => {
     assert.ok(!ids.includes(catalogB), 'catalog B is not listed for a reader of A');
   });
 
+  it('lets no $expand reach into a catalog the caller may not read (issue 10, item 2)', async () => {
+    const plain = clients.get('plainUser')!;
+    // catalog B is published: its visible package can be opened and requested by anyone signed in
+    const { packageId, policyId } = await lifecycleFixture(catalogB, 'allMemberUsers');
+    const hidden = await created(t.admin.post(`${EM}/accessPackages`, { displayName: 'hidden in B', isHidden: true, catalog: { id: catalogB } }), 'a hidden package');
+    assert.equal((await plain.get(`${EM}/catalogs/${catalogB}`)).status, 403, 'the direct route refuses catalog B');
+    const deep = 'catalog($expand=accessPackages($expand=assignmentPolicies),resources($expand=roles))';
+    const viaPackage = await plain.get(`${EM}/accessPackages/${packageId}?$expand=${deep}`);
+    assert.equal(viaPackage.status, 200, viaPackage.text);
+    assert.ok(!viaPackage.text.includes(hidden), 'the hidden package of catalog B leaked through $expand');
+    assert.ok(!viaPackage.text.includes(resourceGroup.B.resourceId), 'a resource of catalog B leaked through $expand');
+    assert.equal(viaPackage.body.catalog ?? null, null, 'catalog B leaked through $expand');
+    const r = await plain.post(`${EM}/assignmentRequests`, { requestType: 'userAdd', assignment: { accessPackageId: packageId, assignmentPolicyId: policyId } });
+    assert.equal(r.status, 201, r.text);
+    const mine = await plain.get(`${EM}/assignmentRequests/filterByCurrentUser(on='target')?$filter=id eq '${r.body.id}'&$expand=accessPackage($expand=${deep})`);
+    assert.equal(mine.status, 200, mine.text);
+    assert.equal(mine.body.value.length, 1);
+    assert.equal(mine.body.value[0].accessPackage.id, packageId, 'the package of one\'s own request stays readable');
+    assert.equal(mine.body.value[0].accessPackage.catalog ?? null, null, 'catalog B leaked through the request');
+    assert.ok(!mine.text.includes(hidden) && !mine.text.includes(resourceGroup.B.resourceId), 'catalog B content leaked through the request');
+  });
+
   it('gives the nested group member the catalog owner role in A only', async () => {
     const nested = clients.get('nestedGroupOwner')!;
     assert.equal((await nested.get(`${EM}/catalogs/${catalogA}`)).status, 200);

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { canCatalog, catalogsWhere, type Principal } from '../../domain/authorization.js';
 import { visibleToRequestor } from '../../domain/access-package.js';
 import { ForbiddenError, ValidationError } from '../../domain/errors.js';
-import { ALLOWED_TARGET_SCOPES, audienceKeys, isInScope, policyFromRow, policyToGraph, requirementsOf, selfServicePolicies, type Policy } from '../../domain/policy.js';
+import { ALLOWED_TARGET_SCOPES, audienceKeys, policyFromRow, policyToGraph, requirementsOf, selfServicePolicies, type Policy } from '../../domain/policy.js';
 import type { AccessPackageRow } from '../../services/access-packages.js';
 import type { CatalogRow } from '../../services/catalogs.js';
 import type { Services } from '../../services/index.js';
@@ -17,6 +17,7 @@ import { Body, CollectionOf, EnumString, GraphObjectSchema, IdParams, Nullable, 
 import { callerOf } from '../security.js';
 import { accessPackageSet } from './access-packages.js';
 import { catalogSet, type GraphCtx } from './catalogs.js';
+import { assignmentPolicyRule } from '../read/rules.js';
 import { EM } from './paths.js';
 import { whereCatalogIn } from './scope.js';
 
@@ -47,14 +48,14 @@ export const assignmentPolicySet: EntitySet<AssignmentPoliciesTable, GraphCtx> =
   ],
   navigation: {
     accessPackage: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('assignmentPolicies').innerJoin('accessPackages', 'accessPackages.id', 'assignmentPolicies.accessPackageId')
-        .selectAll('accessPackages').select('assignmentPolicies.id as ownerId').where('assignmentPolicies.id', 'in', ids(items)).execute();
+      const rows = ctx.db.selectFrom('assignmentPolicies').innerJoin('accessPackages', 'accessPackages.id', 'assignmentPolicies.accessPackageId')
+        .selectAll('accessPackages').select('assignmentPolicies.id as ownerId').where('assignmentPolicies.id', 'in', ids(items));
       await attachOne<AccessPackageRow, GraphCtx>(items, item, ctx, accessPackageSet, rows);
     },
     catalog: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('assignmentPolicies').innerJoin('accessPackages', 'accessPackages.id', 'assignmentPolicies.accessPackageId')
+      const rows = ctx.db.selectFrom('assignmentPolicies').innerJoin('accessPackages', 'accessPackages.id', 'assignmentPolicies.accessPackageId')
         .innerJoin('catalogs', 'catalogs.id', 'accessPackages.catalogId')
-        .selectAll('catalogs').select('assignmentPolicies.id as ownerId').where('assignmentPolicies.id', 'in', ids(items)).execute();
+        .selectAll('catalogs').select('assignmentPolicies.id as ownerId').where('assignmentPolicies.id', 'in', ids(items));
       await attachOne<CatalogRow, GraphCtx>(items, item, ctx, catalogSet, rows);
     },
     // every policy object already carries its questions (read from the same row): nothing to load
@@ -63,6 +64,7 @@ export const assignmentPolicySet: EntitySet<AssignmentPoliciesTable, GraphCtx> =
   defaultOrder: 'displayName',
   idColumn: 'assignmentPolicies.id',
   toGraph: policyRowToGraph,
+  readable: assignmentPolicyRule,
 };
 
 const PolicySchema = GraphObjectSchema('accessPackageAssignmentPolicy', {
@@ -113,8 +115,8 @@ async function requestorCanSee(db: Db, p: Principal, pkg: AccessPackageRow, dire
 export function registerAssignmentPolicyRoutes(app: FastifyInstance, services: Services, db: Db): void {
   // the full policy objects for accessPackages?$expand=assignmentPolicies
   accessPackageSet.navigation.assignmentPolicies = async (items, item, ctx) => {
-    const rows = await ctx.db.selectFrom('assignmentPolicies').selectAll('assignmentPolicies').select('assignmentPolicies.accessPackageId as ownerId')
-      .where('assignmentPolicies.accessPackageId', 'in', ids(items)).orderBy('assignmentPolicies.displayName').orderBy('assignmentPolicies.id').execute();
+    const rows = ctx.db.selectFrom('assignmentPolicies').selectAll('assignmentPolicies').select('assignmentPolicies.accessPackageId as ownerId')
+      .where('assignmentPolicies.accessPackageId', 'in', ids(items)).orderBy('assignmentPolicies.displayName').orderBy('assignmentPolicies.id');
     await attachMany(items, item, ctx, assignmentPolicySet, rows);
   };
 
@@ -152,19 +154,13 @@ export function registerAssignmentPolicyRoutes(app: FastifyInstance, services: S
   });
 
   // Catalog readers see every policy of their catalogs; anyone signed in may also open a policy they
-  // could request under (My Access shows the requirements of the policy a request uses).
+  // could request under (My Access shows the requirements of the policy a request uses), and the policy
+  // of their own requests and assignments: the policy read rule (applied by shapeOne) decides.
   app.get(`${EM}/assignmentPolicies/:id`, {
     config: { auth: { authenticated: true } },
     schema: { tags: ['assignmentPolicies'], summary: 'Get an assignment policy (questions included)', params: IdParams, response: { 200: PolicySchema } },
   }, async (req, reply) => {
-    const p = req.principal!;
     const policy = await services.policies.get(idOf(req));
-    const pkg = await services.accessPackages.get(policy.accessPackageId);
-    if (!canCatalog(p, 'catalog.read', pkg.catalogId)) {
-      const facts = await callerFacts(db, p);
-      const mayRequest = policy.requestorSettings.acceptRequests && isInScope(policy, facts) && (await requestorCanSee(db, p, pkg, true));
-      if (!mayRequest) throw new ForbiddenError(`This needs the 'catalog.read' permission in catalog '${pkg.catalogId}'.`);
-    }
     const row = await db.selectFrom('assignmentPolicies').selectAll().where('id', '=', policy.id).executeTakeFirstOrThrow();
     setEtag(reply, graphOf(policy));
     return shapeOne(assignmentPolicySet, row, req, ctxOf(req));

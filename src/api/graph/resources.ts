@@ -12,6 +12,7 @@ import { canonicalEnum } from '../odata/sql.js';
 import { Body, CollectionOf, EnumString, GraphObjectSchema, IdParams, Nullable, Ref } from '../schemas.js';
 import { callerOf } from '../security.js';
 import { catalogSet, type GraphCtx } from './catalogs.js';
+import { resourceRequestRule, resourceRoleRule, resourceRule, resourceScopeRule } from '../read/rules.js';
 import { EM } from './paths.js';
 import { whereCatalogIn } from './scope.js';
 
@@ -59,19 +60,20 @@ export const resourceSet: EntitySet<ResourceRow, GraphCtx> = {
   properties: ['id', 'displayName', 'description', 'originId', 'originSystem', 'attributes', 'createdDateTime', 'modifiedDateTime'],
   navigation: {
     roles: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('resourceRoles').selectAll('resourceRoles').select('resourceRoles.resourceId as ownerId')
-        .where('resourceRoles.resourceId', 'in', ids(items)).orderBy('resourceRoles.displayName').orderBy('resourceRoles.id').execute();
+      const rows = ctx.db.selectFrom('resourceRoles').selectAll('resourceRoles').select('resourceRoles.resourceId as ownerId')
+        .where('resourceRoles.resourceId', 'in', ids(items)).orderBy('resourceRoles.displayName').orderBy('resourceRoles.id');
       await attachMany(items, item, ctx, resourceRoleSet, rows);
     },
     scopes: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('resourceScopes').selectAll('resourceScopes').select('resourceScopes.resourceId as ownerId')
-        .where('resourceScopes.resourceId', 'in', ids(items)).orderBy('resourceScopes.displayName').orderBy('resourceScopes.id').execute();
+      const rows = ctx.db.selectFrom('resourceScopes').selectAll('resourceScopes').select('resourceScopes.resourceId as ownerId')
+        .where('resourceScopes.resourceId', 'in', ids(items)).orderBy('resourceScopes.displayName').orderBy('resourceScopes.id');
       await attachMany(items, item, ctx, resourceScopeSet, rows);
     },
   },
   defaultOrder: 'displayName',
   idColumn: 'resources.id',
   toGraph: resourceToGraph,
+  readable: resourceRule,
 };
 
 export const resourceRoleSet: EntitySet<ResourceRoleRow, GraphCtx> = {
@@ -87,14 +89,15 @@ export const resourceRoleSet: EntitySet<ResourceRoleRow, GraphCtx> = {
   properties: ['id', 'displayName', 'description', 'originId', 'originSystem'],
   navigation: {
     resource: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('resourceRoles').innerJoin('resources', 'resources.id', 'resourceRoles.resourceId')
-        .selectAll('resources').select('resourceRoles.id as ownerId').where('resourceRoles.id', 'in', ids(items)).execute();
+      const rows = ctx.db.selectFrom('resourceRoles').innerJoin('resources', 'resources.id', 'resourceRoles.resourceId')
+        .selectAll('resources').select('resourceRoles.id as ownerId').where('resourceRoles.id', 'in', ids(items));
       await attachOne(items, item, ctx, resourceSet, rows);
     },
   },
   defaultOrder: 'displayName',
   idColumn: 'resourceRoles.id',
   toGraph: roleToGraph,
+  readable: resourceRoleRule,
 };
 
 export const resourceScopeSet: EntitySet<ResourceScopeRow, GraphCtx> = {
@@ -111,14 +114,15 @@ export const resourceScopeSet: EntitySet<ResourceScopeRow, GraphCtx> = {
   properties: ['id', 'displayName', 'description', 'originId', 'originSystem', 'isRootScope'],
   navigation: {
     resource: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('resourceScopes').innerJoin('resources', 'resources.id', 'resourceScopes.resourceId')
-        .selectAll('resources').select('resourceScopes.id as ownerId').where('resourceScopes.id', 'in', ids(items)).execute();
+      const rows = ctx.db.selectFrom('resourceScopes').innerJoin('resources', 'resources.id', 'resourceScopes.resourceId')
+        .selectAll('resources').select('resourceScopes.id as ownerId').where('resourceScopes.id', 'in', ids(items));
       await attachOne(items, item, ctx, resourceSet, rows);
     },
   },
   defaultOrder: 'displayName',
   idColumn: 'resourceScopes.id',
   toGraph: scopeToGraph,
+  readable: resourceScopeRule,
 };
 
 export const resourceRequestSet: EntitySet<ResourceRequestRow, GraphCtx> = {
@@ -134,39 +138,40 @@ export const resourceRequestSet: EntitySet<ResourceRequestRow, GraphCtx> = {
   properties: ['id', 'requestType', 'state', 'createdDateTime'],
   navigation: {
     catalog: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('resourceRequests').innerJoin('catalogs', 'catalogs.id', 'resourceRequests.catalogId')
-        .selectAll('catalogs').select('resourceRequests.id as ownerId').where('resourceRequests.id', 'in', ids(items)).execute();
+      const rows = ctx.db.selectFrom('resourceRequests').innerJoin('catalogs', 'catalogs.id', 'resourceRequests.catalogId')
+        .selectAll('catalogs').select('resourceRequests.id as ownerId').where('resourceRequests.id', 'in', ids(items));
       await attachOne<CatalogRow, GraphCtx>(items, item, ctx, catalogSet, rows);
     },
     // a removed resource is gone from the catalog, so the request of its removal expands to null
     resource: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('resourceRequests').innerJoin('resources', 'resources.id', 'resourceRequests.resourceId')
-        .selectAll('resources').select('resourceRequests.id as ownerId').where('resourceRequests.id', 'in', ids(items)).execute();
+      const rows = ctx.db.selectFrom('resourceRequests').innerJoin('resources', 'resources.id', 'resourceRequests.resourceId')
+        .selectAll('resources').select('resourceRequests.id as ownerId').where('resourceRequests.id', 'in', ids(items));
       await attachOne(items, item, ctx, resourceSet, rows);
     },
   },
   defaultOrder: 'createdDateTime',
   idColumn: 'resourceRequests.id',
   toGraph: requestToGraph,
+  readable: resourceRequestRule,
 };
 
 /** Navigation properties of catalogs that this module owns. */
 function registerCatalogNavigation(): void {
   catalogSet.navigation.resources = async (items, item, ctx) => {
-    const rows = await ctx.db.selectFrom('resources').selectAll('resources').select('resources.catalogId as ownerId')
-      .where('resources.catalogId', 'in', ids(items)).orderBy('resources.displayName').orderBy('resources.id').execute();
+    const rows = ctx.db.selectFrom('resources').selectAll('resources').select('resources.catalogId as ownerId')
+      .where('resources.catalogId', 'in', ids(items)).orderBy('resources.displayName').orderBy('resources.id');
     await attachMany(items, item, ctx, resourceSet, rows);
   };
   catalogSet.navigation.resourceRoles = async (items, item, ctx) => {
-    const rows = await ctx.db.selectFrom('resourceRoles').innerJoin('resources', 'resources.id', 'resourceRoles.resourceId')
+    const rows = ctx.db.selectFrom('resourceRoles').innerJoin('resources', 'resources.id', 'resourceRoles.resourceId')
       .selectAll('resourceRoles').select('resources.catalogId as ownerId')
-      .where('resources.catalogId', 'in', ids(items)).orderBy('resourceRoles.displayName').orderBy('resourceRoles.id').execute();
+      .where('resources.catalogId', 'in', ids(items)).orderBy('resourceRoles.displayName').orderBy('resourceRoles.id');
     await attachMany(items, item, ctx, resourceRoleSet, rows);
   };
   catalogSet.navigation.resourceScopes = async (items, item, ctx) => {
-    const rows = await ctx.db.selectFrom('resourceScopes').innerJoin('resources', 'resources.id', 'resourceScopes.resourceId')
+    const rows = ctx.db.selectFrom('resourceScopes').innerJoin('resources', 'resources.id', 'resourceScopes.resourceId')
       .selectAll('resourceScopes').select('resources.catalogId as ownerId')
-      .where('resources.catalogId', 'in', ids(items)).orderBy('resourceScopes.displayName').orderBy('resourceScopes.id').execute();
+      .where('resources.catalogId', 'in', ids(items)).orderBy('resourceScopes.displayName').orderBy('resourceScopes.id');
     await attachMany(items, item, ctx, resourceScopeSet, rows);
   };
 }
