@@ -360,6 +360,11 @@ describe('authorization matrix', () => {
       }),
     ]),
 
+    // an external user's lifecycle marker is a property of the directory user: the administrator's
+    tenantRow('PATCH', `${EM}/subjects(objectId=:key`, 204, ADMIN, async () => ({
+      path: `${EM}/subjects(objectId='${(await t.user({ userType: 'Guest' })).id}')`, body: { subjectLifecycle: 'governed' },
+    })),
+
     // tenant settings: the administrator only
     tenantRow('PATCH', `${EM}/settings`, 204, ADMIN, async () => ({ path: `${EM}/settings`, body: { externalUserLifecycleAction: 'blockSignIn' } })),
 
@@ -425,7 +430,9 @@ describe('authorization matrix', () => {
     assert.equal(doc.status, 200);
     const documented = openApiMutatingKeys(doc.body);
     assert.ok(documented.length > 20, 'the OpenAPI document lists the mutating routes');
-    assert.deepEqual(documented.filter((k) => !registered.includes(k)), [], 'routes in the OpenAPI document that the routing tree parser missed');
+    // @fastify/swagger reads '(' in a path as the start of a parameter regex and cuts it there (subjects(objectId=:key)
+    const asDocumented = registered.map((k) => k.replace(/\(.*$/, ''));
+    assert.deepEqual(documented.filter((k) => !asDocumented.includes(k)), [], 'routes in the OpenAPI document that the routing tree parser missed');
 
     const inMatrix = new Set(matrix.map((row) => routeKey(row.method, row.route)));
     assert.deepEqual(registered.filter((k) => !inMatrix.has(k)), [], 'mutating routes with no row in the authorization matrix: add them');

@@ -315,6 +315,12 @@ export function registerAccessPackageRoutes(app: FastifyInstance, services: Serv
     return listCollection(roleScopeSet, db.selectFrom('resourceRoleScopes').selectAll('resourceRoleScopes').where('resourceRoleScopes.accessPackageId', '=', pkg.id), req, ctxOf(req));
   });
 
+  // tenant-wide: the resource roles of every package the caller may read them of (catalog.read; the rule narrows the list)
+  app.get(`${EM}/resourceRoleScopes`, {
+    config: { auth: { authenticated: true } },
+    schema: { tags: ['accessPackages'], summary: 'List the resource role scopes of the packages of the catalogs the caller may read ($expand=role,scope)', response: { 200: CollectionOf(RoleScopeSchema) } },
+  }, async (req) => listCollection(roleScopeSet, db.selectFrom('resourceRoleScopes').selectAll('resourceRoleScopes'), req, ctxOf(req)));
+
   app.get(`${EM}/accessPackages/:id/resourceRoleScopes/:rrsId`, {
     config: { auth: { catalog: 'catalog.read', of: packageCatalog } },
     schema: { tags: ['accessPackages'], summary: 'Get a resource role scope of a package', params: RoleScopeParams, response: { 200: RoleScopeSchema } },

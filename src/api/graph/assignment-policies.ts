@@ -12,7 +12,7 @@ import type { Db } from '../../store/db.js';
 import { packageRequestableBy } from '../../store/policy-audience.js';
 import type { AssignmentPoliciesTable } from '../../store/schema.js';
 import { checkIfMatch, setEtag } from '../etag.js';
-import { pageIds as ids, attachMany, attachOne, listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
+import { pageIds as ids, assertReadable, attachMany, attachOne, listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
 import { Body, CollectionOf, EnumString, GraphObjectSchema, IdParams, Nullable, Ref } from '../schemas.js';
 import { callerOf } from '../security.js';
 import { accessPackageSet } from './access-packages.js';
@@ -166,6 +166,16 @@ export function registerAssignmentPolicyRoutes(app: FastifyInstance, services: S
     return shapeOne(assignmentPolicySet, row, req, ctxOf(req));
   });
 
+  app.get(`${EM}/assignmentPolicies/:id/questions`, {
+    config: { auth: { authenticated: true } },
+    schema: { tags: ['assignmentPolicies'], summary: "The questions of a policy (readable by whoever may read the policy)", params: IdParams, response: { 200: Type.Object({ value: Type.Array(Type.Unknown()) }, { additionalProperties: true }) } },
+  }, async (req) => {
+    const policy = await services.policies.get(idOf(req));
+    const row = await db.selectFrom('assignmentPolicies').selectAll().where('id', '=', policy.id).executeTakeFirstOrThrow();
+    await assertReadable(assignmentPolicySet, row, ctxOf(req));
+    return { value: (graphOf(policy).questions as unknown[] | undefined) ?? [] };
+  });
+
   app.put(`${EM}/assignmentPolicies/:id`, {
     config: { auth: { catalog: 'package.write', of: policyCatalog } },
     schema: { tags: ['assignmentPolicies'], summary: 'Replace an assignment policy (the whole object; If-Match supported)', params: IdParams, body: PolicyBody, response: { 200: PolicySchema } },
@@ -192,6 +202,15 @@ export function registerAssignmentPolicyRoutes(app: FastifyInstance, services: S
   }, async (req, reply) => {
     await services.policies.delete(callerOf(req), idOf(req), (cur) => checkIfMatch(req, graphOf(cur)));
     return reply.status(204).send();
+  });
+
+  // the policies of one package: catalog.read in its catalog, as GET assignmentPolicies lists them
+  app.get(`${EM}/accessPackages/:id/assignmentPolicies`, {
+    config: { auth: { catalog: 'catalog.read', of: async (req) => catalogOfPackage(idOf(req)) } },
+    schema: { tags: ['accessPackages'], summary: 'List the assignment policies of an access package', params: IdParams, response: { 200: CollectionOf(PolicySchema) } },
+  }, async (req) => {
+    const pkg = await services.accessPackages.get(idOf(req));
+    return listCollection(assignmentPolicySet, db.selectFrom('assignmentPolicies').selectAll('assignmentPolicies').where('assignmentPolicies.accessPackageId', '=', pkg.id), req, ctxOf(req));
   });
 
   // ---- requestor functions

@@ -12,7 +12,7 @@ import type { AssignmentRow } from '../../services/lifecycle/common.js';
 import type { ExpressionBuilder } from 'kysely';
 import type { Db } from '../../store/db.js';
 import type { Database } from '../../store/schema.js';
-import { pageIds as ids, attachOne, listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
+import { pageIds as ids, assertReadable, attachOne, listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
 import { parseQueryOptions } from '../odata/query-options.js';
 import { filterToSql } from '../odata/sql.js';
 import { Body, CollectionOf, GraphObjectSchema, IdParams, Nullable } from '../schemas.js';
@@ -163,6 +163,18 @@ export function registerAssignmentRoutes(app: FastifyInstance, services: Service
     if (!row) throw new NotFoundError('Assignment', segment);
     // the assignment read rule (applied by shapeOne) refuses what the caller may not read
     return shapeOne(assignmentSet, row, req, ctxOf(req));
+  });
+
+  // the package of an assignment: refused, as GET accessPackages/{id} would refuse it, when the caller may not read it
+  app.get(`${EM}/assignments/:id/accessPackage`, {
+    config: { auth: { authenticated: true } },
+    schema: { tags: ['assignments'], summary: 'The access package of an assignment (whoever may read both)', params: IdParams },
+  }, async (req) => {
+    const id = (req.params as { id: string }).id;
+    const row = isGuid(id) ? await baseQuery(db).where('assignments.id', '=', id).executeTakeFirst() : undefined;
+    if (!row) throw new NotFoundError('Assignment', id);
+    await assertReadable(assignmentSet, row, ctxOf(req));
+    return shapeOne(accessPackageSet, await services.accessPackages.get(row.accessPackageId), req, ctxOf(req));
   });
 
   /** The separation-of-duties report: holders of a package who also hold the incompatible one. */

@@ -1,13 +1,14 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { catalogsWhere } from '../../domain/authorization.js';
-import { ValidationError } from '../../domain/errors.js';
+import { ForbiddenError, ValidationError } from '../../domain/errors.js';
 import { REQUEST_STATES, REQUEST_TYPES, RESOURCE_REQUEST_TYPES, type ResourceRequestType } from '../../domain/resources.js';
 import type { Services } from '../../services/index.js';
 import type { ResourceRequestRow, ResourceRoleRow, ResourceRow, ResourceScopeRow } from '../../services/resources.js';
 import type { Db } from '../../store/db.js';
 import type { CatalogRow } from '../../services/catalogs.js';
 import { attachMany, attachOne, pageIds as ids, listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
+import { parseQueryOptions } from '../odata/query-options.js';
 import { canonicalEnum } from '../odata/sql.js';
 import { Body, CollectionOf, EnumString, GraphObjectSchema, IdParams, Nullable, Ref } from '../schemas.js';
 import { callerOf } from '../security.js';
@@ -305,6 +306,42 @@ export function registerResourceRoutes(app: FastifyInstance, services: Services,
     const { resourceId } = req.params as { resourceId: string };
     const row = await services.resources.getResource(await catalogOfParam(req), resourceId);
     return shapeOne(resourceSet, row, req, ctxOf(req));
+  });
+
+  // the roles and scopes of one resource of a catalog (Graph's navigation paths under resources/{id})
+  const ResourceParams = Type.Object({ id: Type.String({ maxLength: 200 }), resourceId: Type.String({ maxLength: 200 }) });
+  app.get(`${EM}/catalogs/:id/resources/:resourceId/roles`, {
+    config: { auth: { catalog: 'catalog.read', of: catalogOfParam } },
+    schema: { tags: ['resources'], summary: 'List the roles of a resource of a catalog ($expand=resource)', params: ResourceParams, response: { 200: CollectionOf(RoleSchema) } },
+  }, async (req) => {
+    const resource = await services.resources.getResource(await catalogOfParam(req), (req.params as { resourceId: string }).resourceId);
+    return listCollection(resourceRoleSet, db.selectFrom('resourceRoles').selectAll('resourceRoles').where('resourceRoles.resourceId', '=', resource.id), req, ctxOf(req));
+  });
+
+  app.get(`${EM}/catalogs/:id/resources/:resourceId/scopes`, {
+    config: { auth: { catalog: 'catalog.read', of: catalogOfParam } },
+    schema: { tags: ['resources'], summary: 'List the scopes of a resource of a catalog ($expand=resource)', params: ResourceParams, response: { 200: CollectionOf(ScopeSchema) } },
+  }, async (req) => {
+    const resource = await services.resources.getResource(await catalogOfParam(req), (req.params as { resourceId: string }).resourceId);
+    return listCollection(resourceScopeSet, db.selectFrom('resourceScopes').selectAll('resourceScopes').where('resourceScopes.resourceId', '=', resource.id), req, ctxOf(req));
+  });
+
+  // tenant-wide: the resources of every catalog the caller reads (the resource read rule narrows the list)
+  app.get(`${EM}/resources`, {
+    config: { auth: { authenticated: true } },
+    schema: { tags: ['resources'], summary: "List the resources of the catalogs the caller may read (catalog.read; $expand=roles,scopes)", response: { 200: CollectionOf(ResourceSchema) } },
+  }, async (req) => listCollection(resourceSet, db.selectFrom('resources').selectAll('resources'), req, ctxOf(req)));
+
+  // Multi-Geo environments of SharePoint Online: Latchkey governs no such service, so there are none.
+  // Still a catalog permission: a caller who may read no catalog is refused, as for any catalog data.
+  app.get(`${EM}/resourceEnvironments`, {
+    config: { auth: { authenticated: true } },
+    schema: { tags: ['resources'], summary: 'List resource environments (catalog.read in some catalog; always empty: no Multi-Geo services are governed)', response: { 200: CollectionOf(GraphObjectSchema('accessPackageResourceEnvironment')) } },
+  }, async (req) => {
+    const readable = catalogsWhere(req.principal!, 'catalog.read');
+    if (readable !== 'all' && readable.length === 0) throw new ForbiddenError("Listing resource environments needs the 'catalog.read' permission in a catalog.");
+    parseQueryOptions(req.query as Record<string, unknown>);
+    return { value: [] };
   });
 
   app.get(`${EM}/catalogs/:id/resourceRoles`, {

@@ -60,6 +60,15 @@ export async function readRows<Row, C>(set: EntitySet<Row, C>, q: AnyQuery, ctx:
   return rule !== 'all' && rule.keep ? rule.keep(rows) : rows;
 }
 
+/** 403 unless the caller may read this row of `set` (loaded by id, without the rule): what a get-by-id route answers. */
+export async function assertReadable<Row, C>(set: EntitySet<Row, C>, row: Row, ctx: C): Promise<void> {
+  if (set.readable(ctx) === 'all') return;
+  const db = (ctx as { db?: { selectFrom: (t: never) => AnyQuery } } | undefined)?.db;
+  if (!db || !(await canRead(set as EntitySet<Row & { id: string }, C>, row as Row & { id: string }, ctx, db))) {
+    throw new ForbiddenError(`You may not read this ${set.entity}.`);
+  }
+}
+
 /** Whether the caller may read one row of `set` (the row was loaded by id, without the rule). */
 export async function canRead<Row extends { id: string }, C>(set: EntitySet<Row, C>, row: Row, ctx: C, db: { selectFrom: (t: never) => AnyQuery }): Promise<boolean> {
   const rule = set.readable(ctx);
@@ -109,11 +118,7 @@ export function applySelect(set: { entity: string; properties: readonly string[]
  * the entity's read rule does not let the caller read, so every get-by-id route applies the rule.
  */
 export async function shapeOne<Row, C>(set: EntitySet<Row, C>, row: Row, req: FastifyRequest, ctx: C): Promise<GraphObject> {
-  const db = (ctx as { db?: { selectFrom: (t: never) => AnyQuery } } | undefined)?.db;
-  const rule = set.readable(ctx);
-  if (rule !== 'all' && (!db || !(await canRead(set as EntitySet<Row & { id: string }, C>, row as Row & { id: string }, ctx, db)))) {
-    throw new ForbiddenError(`You may not read this ${set.entity}.`);
-  }
+  await assertReadable(set, row, ctx);
   const opts = parseQueryOptions(req.query as Record<string, unknown>, { filter: false });
   const obj = set.toGraph(row);
   await expandAll(set as EntitySet<unknown, C>, [obj], opts.expand, ctx);
