@@ -7,6 +7,7 @@ import { createTokenService } from './tokens.js';
 import { createCatalogService } from './catalogs.js';
 import { createBootstrapService } from './bootstrap.js';
 import { createUserService } from './users.js';
+import { createSubjectService } from './subjects.js';
 import { createGroupService } from './groups.js';
 import { createResourceService } from './resources.js';
 import { createAccessPackageService } from './access-packages.js';
@@ -49,6 +50,7 @@ export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) 
     tokens: createTokenService(deps),
     bootstrap: createBootstrapService(deps),
     users: createUserService(deps),
+    subjects: createSubjectService(deps),
     groups: createGroupService(deps),
     catalogs: createCatalogService(deps),
     resources: createResourceService(deps, connectors),

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { canCatalog, catalogsWhere, isAdministrator, type Principal } from '../../domain/authorization.js';
-import { PACKAGE_DESCRIPTION_MAX, PACKAGE_DISPLAY_NAME_MAX, idFromODataRef, visibleToRequestor } from '../../domain/access-package.js';
+import { PACKAGE_DESCRIPTION_MAX, PACKAGE_DISPLAY_NAME_MAX, idFromODataRef } from '../../domain/access-package.js';
 import { ForbiddenError, ValidationError } from '../../domain/errors.js';
 import type { AccessPackageRow, ResourceRoleScopeRow, RoleOrScopeRef } from '../../services/access-packages.js';
 import type { CatalogRow } from '../../services/catalogs.js';
@@ -13,10 +13,11 @@ import { pageIds as ids, attachOne, attachMany, listCollection, shapeOne, type E
 import { Body, CollectionOf, GraphObjectSchema, IdParams, Nullable, Ref } from '../schemas.js';
 import { callerOf } from '../security.js';
 import { catalogSet, type GraphCtx } from './catalogs.js';
-import { groupObjectSet } from './groups.js';
+import { groupObjectSet, type GroupView } from './groups.js';
 import { EM, V1 } from './paths.js';
 import { whereCatalogIn } from './scope.js';
 import { resourceRoleSet, resourceScopeSet, resourceToGraph, roleToGraph, scopeToGraph } from './resources.js';
+import { accessPackageRule, assignmentPolicyRule, directoryRule, roleScopeRule } from '../read/rules.js';
 
 // Access packages, their resource role scopes and their incompatibility links.
 
@@ -56,19 +57,20 @@ export const roleScopeSet: EntitySet<ResourceRoleScopeRow, GraphCtx> = {
   navigation: {
     // a role scope id is `${roleId}_${scopeId}`, the same role and scope in every package that has it
     role: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('resourceRoleScopes').innerJoin('resourceRoles', 'resourceRoles.id', 'resourceRoleScopes.roleId')
-        .selectAll('resourceRoles').select('resourceRoleScopes.id as ownerId').where('resourceRoleScopes.id', 'in', ids(items)).execute();
+      const rows = ctx.db.selectFrom('resourceRoleScopes').innerJoin('resourceRoles', 'resourceRoles.id', 'resourceRoleScopes.roleId')
+        .selectAll('resourceRoles').select('resourceRoleScopes.id as ownerId').where('resourceRoleScopes.id', 'in', ids(items));
       await attachOne(items, item, ctx, resourceRoleSet, rows);
     },
     scope: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('resourceRoleScopes').innerJoin('resourceScopes', 'resourceScopes.id', 'resourceRoleScopes.scopeId')
-        .selectAll('resourceScopes').select('resourceRoleScopes.id as ownerId').where('resourceRoleScopes.id', 'in', ids(items)).execute();
+      const rows = ctx.db.selectFrom('resourceRoleScopes').innerJoin('resourceScopes', 'resourceScopes.id', 'resourceRoleScopes.scopeId')
+        .selectAll('resourceScopes').select('resourceRoleScopes.id as ownerId').where('resourceRoleScopes.id', 'in', ids(items));
       await attachOne(items, item, ctx, resourceScopeSet, rows);
     },
   },
   defaultOrder: 'createdDateTime',
   idColumn: 'resourceRoleScopes.id',
   toGraph: roleScopeToGraph,
+  readable: roleScopeRule,
 };
 
 const policySummarySet: EntitySet<AssignmentPoliciesTable, GraphCtx> = {
@@ -79,7 +81,11 @@ const policySummarySet: EntitySet<AssignmentPoliciesTable, GraphCtx> = {
   defaultOrder: 'displayName',
   idColumn: 'assignmentPolicies.id',
   toGraph: policySummaryToGraph,
+  readable: assignmentPolicyRule,
 };
+
+/** Incompatible groups are directory objects: shown to those who may read the directory. */
+const incompatibleGroupSet: EntitySet<GroupView, GraphCtx> = { ...groupObjectSet, readable: directoryRule };
 
 export const accessPackageSet: EntitySet<AccessPackageRow, GraphCtx> = {
   entity: 'accessPackage',
@@ -95,13 +101,13 @@ export const accessPackageSet: EntitySet<AccessPackageRow, GraphCtx> = {
   properties: ['id', 'displayName', 'description', 'isHidden', 'createdDateTime', 'modifiedDateTime'],
   navigation: {
     catalog: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('accessPackages').innerJoin('catalogs', 'catalogs.id', 'accessPackages.catalogId')
-        .selectAll('catalogs').select('accessPackages.id as ownerId').where('accessPackages.id', 'in', ids(items)).execute();
+      const rows = ctx.db.selectFrom('accessPackages').innerJoin('catalogs', 'catalogs.id', 'accessPackages.catalogId')
+        .selectAll('catalogs').select('accessPackages.id as ownerId').where('accessPackages.id', 'in', ids(items));
       await attachOne<CatalogRow, GraphCtx>(items, item, ctx, catalogSet, rows);
     },
     resourceRoleScopes: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('resourceRoleScopes').selectAll('resourceRoleScopes').select('resourceRoleScopes.accessPackageId as ownerId')
-        .where('resourceRoleScopes.accessPackageId', 'in', ids(items)).orderBy('resourceRoleScopes.createdAt').orderBy('resourceRoleScopes.id').execute();
+      const rows = ctx.db.selectFrom('resourceRoleScopes').selectAll('resourceRoleScopes').select('resourceRoleScopes.accessPackageId as ownerId')
+        .where('resourceRoleScopes.accessPackageId', 'in', ids(items)).orderBy('resourceRoleScopes.createdAt').orderBy('resourceRoleScopes.id');
       await attachMany(items, item, ctx, roleScopeSet, rows);
     },
     incompatibleAccessPackages: async (items, item, ctx) => {
@@ -109,8 +115,9 @@ export const accessPackageSet: EntitySet<AccessPackageRow, GraphCtx> = {
         .innerJoin('accessPackages', 'accessPackages.id', 'incompatibleAccessPackages.incompatibleAccessPackageId')
         .selectAll('accessPackages').select('incompatibleAccessPackages.accessPackageId as ownerId')
         .where('incompatibleAccessPackages.accessPackageId', 'in', ids(items)).orderBy('accessPackages.displayName');
-      // a link may point into a catalog the caller cannot read: such packages stay invisible
-      const rows = await whereCatalogIn(q, 'accessPackages.catalogId', catalogsWhere(ctx.principal, 'catalog.read')).execute();
+      // a link may point into a catalog the caller cannot read: as GET …/incompatibleAccessPackages, such
+      // packages stay invisible even when the package rule would let the caller open them by their link
+      const rows = whereCatalogIn(q, 'accessPackages.catalogId', catalogsWhere(ctx.principal, 'catalog.read'));
       await attachMany(items, item, ctx, accessPackageSet, rows);
     },
     accessPackagesIncompatibleWith: async (items, item, ctx) => {
@@ -118,24 +125,25 @@ export const accessPackageSet: EntitySet<AccessPackageRow, GraphCtx> = {
         .innerJoin('accessPackages', 'accessPackages.id', 'incompatibleAccessPackages.accessPackageId')
         .selectAll('accessPackages').select('incompatibleAccessPackages.incompatibleAccessPackageId as ownerId')
         .where('incompatibleAccessPackages.incompatibleAccessPackageId', 'in', ids(items)).orderBy('accessPackages.displayName');
-      const rows = await whereCatalogIn(q, 'accessPackages.catalogId', catalogsWhere(ctx.principal, 'catalog.read')).execute();
+      const rows = whereCatalogIn(q, 'accessPackages.catalogId', catalogsWhere(ctx.principal, 'catalog.read'));
       await attachMany(items, item, ctx, accessPackageSet, rows);
     },
     incompatibleGroups: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('incompatibleGroups').innerJoin('groups', 'groups.id', 'incompatibleGroups.groupId')
+      const rows = ctx.db.selectFrom('incompatibleGroups').innerJoin('groups', 'groups.id', 'incompatibleGroups.groupId')
         .selectAll('groups').select('incompatibleGroups.accessPackageId as ownerId')
-        .where('incompatibleGroups.accessPackageId', 'in', ids(items)).orderBy('groups.displayName').execute();
-      await attachMany(items, item, ctx, groupObjectSet, rows);
+        .where('incompatibleGroups.accessPackageId', 'in', ids(items)).orderBy('groups.displayName');
+      await attachMany(items, item, ctx, incompatibleGroupSet, rows);
     },
     assignmentPolicies: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('assignmentPolicies').selectAll('assignmentPolicies').select('assignmentPolicies.accessPackageId as ownerId')
-        .where('assignmentPolicies.accessPackageId', 'in', ids(items)).orderBy('assignmentPolicies.displayName').execute();
+      const rows = ctx.db.selectFrom('assignmentPolicies').selectAll('assignmentPolicies').select('assignmentPolicies.accessPackageId as ownerId')
+        .where('assignmentPolicies.accessPackageId', 'in', ids(items)).orderBy('assignmentPolicies.displayName');
       await attachMany(items, item, ctx, policySummarySet, rows);
     },
   },
   defaultOrder: 'displayName',
   idColumn: 'accessPackages.id',
   toGraph: accessPackageToGraph,
+  readable: accessPackageRule,
 };
 
 const PackageSchema = GraphObjectSchema('accessPackage', {
@@ -219,8 +227,8 @@ function visiblePackages(db: Db, p: Principal) {
 
 export function registerAccessPackageRoutes(app: FastifyInstance, services: Services, db: Db): void {
   catalogSet.navigation.accessPackages = async (items, item, ctx) => {
-    const rows = await ctx.db.selectFrom('accessPackages').selectAll('accessPackages').select('accessPackages.catalogId as ownerId')
-      .where('accessPackages.catalogId', 'in', ids(items)).orderBy('accessPackages.displayName').orderBy('accessPackages.id').execute();
+    const rows = ctx.db.selectFrom('accessPackages').selectAll('accessPackages').select('accessPackages.catalogId as ownerId')
+      .where('accessPackages.catalogId', 'in', ids(items)).orderBy('accessPackages.displayName').orderBy('accessPackages.id');
     await attachMany(items, item, ctx, accessPackageSet, rows);
   };
 
@@ -265,18 +273,13 @@ export function registerAccessPackageRoutes(app: FastifyInstance, services: Serv
   });
 
   // Signed-in people without a catalog role may open a package of a published catalog by its link,
-  // hidden or not (My Access direct links), so this route checks in the handler instead of a catalog rule.
+  // hidden or not (My Access direct links), and the package of their own requests and assignments: the
+  // package read rule (read/rules.ts, applied by shapeOne) decides, as it does for every $expand.
   app.get(`${EM}/accessPackages/:id`, {
     config: { auth: { authenticated: true } },
     schema: { tags: ['accessPackages'], summary: 'Get an access package', params: IdParams, response: { 200: PackageSchema } },
   }, async (req, reply) => {
-    const p = req.principal!;
     const row = await services.accessPackages.get(idOf(req));
-    if (!canCatalog(p, 'catalog.read', row.catalogId)) {
-      const catalog = await services.catalogs.get(row.catalogId);
-      const facts = { isHidden: !!row.isHidden, catalogState: catalog.state, catalogIsExternallyVisible: !!catalog.isExternallyVisible };
-      if (!visibleToRequestor(facts, p.userType, true)) throw new ForbiddenError(`This needs the 'catalog.read' permission in catalog '${row.catalogId}'.`);
-    }
     setEtag(reply, accessPackageToGraph(row));
     return shapeOne(accessPackageSet, row, req, ctxOf(req));
   });
@@ -311,6 +314,12 @@ export function registerAccessPackageRoutes(app: FastifyInstance, services: Serv
     const pkg = await services.accessPackages.get(idOf(req));
     return listCollection(roleScopeSet, db.selectFrom('resourceRoleScopes').selectAll('resourceRoleScopes').where('resourceRoleScopes.accessPackageId', '=', pkg.id), req, ctxOf(req));
   });
+
+  // tenant-wide: the resource roles of every package the caller may read them of (catalog.read; the rule narrows the list)
+  app.get(`${EM}/resourceRoleScopes`, {
+    config: { auth: { authenticated: true } },
+    schema: { tags: ['accessPackages'], summary: 'List the resource role scopes of the packages of the catalogs the caller may read ($expand=role,scope)', response: { 200: CollectionOf(RoleScopeSchema) } },
+  }, async (req) => listCollection(roleScopeSet, db.selectFrom('resourceRoleScopes').selectAll('resourceRoleScopes'), req, ctxOf(req)));
 
   app.get(`${EM}/accessPackages/:id/resourceRoleScopes/:rrsId`, {
     config: { auth: { catalog: 'catalog.read', of: packageCatalog } },

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { canCatalog, catalogsWhere, type Principal } from '../../domain/authorization.js';
 import { visibleToRequestor } from '../../domain/access-package.js';
 import { ForbiddenError, ValidationError } from '../../domain/errors.js';
-import { ALLOWED_TARGET_SCOPES, audienceKeys, isInScope, policyFromRow, policyToGraph, requirementsOf, selfServicePolicies, type Policy } from '../../domain/policy.js';
+import { ALLOWED_TARGET_SCOPES, audienceKeys, policyFromRow, policyToGraph, requirementsOf, selfServicePolicies, type Policy } from '../../domain/policy.js';
 import type { AccessPackageRow } from '../../services/access-packages.js';
 import type { CatalogRow } from '../../services/catalogs.js';
 import type { Services } from '../../services/index.js';
@@ -12,11 +12,12 @@ import type { Db } from '../../store/db.js';
 import { packageRequestableBy } from '../../store/policy-audience.js';
 import type { AssignmentPoliciesTable } from '../../store/schema.js';
 import { checkIfMatch, setEtag } from '../etag.js';
-import { pageIds as ids, attachMany, attachOne, listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
+import { pageIds as ids, assertReadable, attachMany, attachOne, listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
 import { Body, CollectionOf, EnumString, GraphObjectSchema, IdParams, Nullable, Ref } from '../schemas.js';
 import { callerOf } from '../security.js';
 import { accessPackageSet } from './access-packages.js';
 import { catalogSet, type GraphCtx } from './catalogs.js';
+import { assignmentPolicyRule } from '../read/rules.js';
 import { EM } from './paths.js';
 import { whereCatalogIn } from './scope.js';
 
@@ -47,14 +48,14 @@ export const assignmentPolicySet: EntitySet<AssignmentPoliciesTable, GraphCtx> =
   ],
   navigation: {
     accessPackage: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('assignmentPolicies').innerJoin('accessPackages', 'accessPackages.id', 'assignmentPolicies.accessPackageId')
-        .selectAll('accessPackages').select('assignmentPolicies.id as ownerId').where('assignmentPolicies.id', 'in', ids(items)).execute();
+      const rows = ctx.db.selectFrom('assignmentPolicies').innerJoin('accessPackages', 'accessPackages.id', 'assignmentPolicies.accessPackageId')
+        .selectAll('accessPackages').select('assignmentPolicies.id as ownerId').where('assignmentPolicies.id', 'in', ids(items));
       await attachOne<AccessPackageRow, GraphCtx>(items, item, ctx, accessPackageSet, rows);
     },
     catalog: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('assignmentPolicies').innerJoin('accessPackages', 'accessPackages.id', 'assignmentPolicies.accessPackageId')
+      const rows = ctx.db.selectFrom('assignmentPolicies').innerJoin('accessPackages', 'accessPackages.id', 'assignmentPolicies.accessPackageId')
         .innerJoin('catalogs', 'catalogs.id', 'accessPackages.catalogId')
-        .selectAll('catalogs').select('assignmentPolicies.id as ownerId').where('assignmentPolicies.id', 'in', ids(items)).execute();
+        .selectAll('catalogs').select('assignmentPolicies.id as ownerId').where('assignmentPolicies.id', 'in', ids(items));
       await attachOne<CatalogRow, GraphCtx>(items, item, ctx, catalogSet, rows);
     },
     // every policy object already carries its questions (read from the same row): nothing to load
@@ -63,6 +64,7 @@ export const assignmentPolicySet: EntitySet<AssignmentPoliciesTable, GraphCtx> =
   defaultOrder: 'displayName',
   idColumn: 'assignmentPolicies.id',
   toGraph: policyRowToGraph,
+  readable: assignmentPolicyRule,
 };
 
 const PolicySchema = GraphObjectSchema('accessPackageAssignmentPolicy', {
@@ -113,8 +115,8 @@ async function requestorCanSee(db: Db, p: Principal, pkg: AccessPackageRow, dire
 export function registerAssignmentPolicyRoutes(app: FastifyInstance, services: Services, db: Db): void {
   // the full policy objects for accessPackages?$expand=assignmentPolicies
   accessPackageSet.navigation.assignmentPolicies = async (items, item, ctx) => {
-    const rows = await ctx.db.selectFrom('assignmentPolicies').selectAll('assignmentPolicies').select('assignmentPolicies.accessPackageId as ownerId')
-      .where('assignmentPolicies.accessPackageId', 'in', ids(items)).orderBy('assignmentPolicies.displayName').orderBy('assignmentPolicies.id').execute();
+    const rows = ctx.db.selectFrom('assignmentPolicies').selectAll('assignmentPolicies').select('assignmentPolicies.accessPackageId as ownerId')
+      .where('assignmentPolicies.accessPackageId', 'in', ids(items)).orderBy('assignmentPolicies.displayName').orderBy('assignmentPolicies.id');
     await attachMany(items, item, ctx, assignmentPolicySet, rows);
   };
 
@@ -152,22 +154,26 @@ export function registerAssignmentPolicyRoutes(app: FastifyInstance, services: S
   });
 
   // Catalog readers see every policy of their catalogs; anyone signed in may also open a policy they
-  // could request under (My Access shows the requirements of the policy a request uses).
+  // could request under (My Access shows the requirements of the policy a request uses), and the policy
+  // of their own requests and assignments: the policy read rule (applied by shapeOne) decides.
   app.get(`${EM}/assignmentPolicies/:id`, {
     config: { auth: { authenticated: true } },
     schema: { tags: ['assignmentPolicies'], summary: 'Get an assignment policy (questions included)', params: IdParams, response: { 200: PolicySchema } },
   }, async (req, reply) => {
-    const p = req.principal!;
     const policy = await services.policies.get(idOf(req));
-    const pkg = await services.accessPackages.get(policy.accessPackageId);
-    if (!canCatalog(p, 'catalog.read', pkg.catalogId)) {
-      const facts = await callerFacts(db, p);
-      const mayRequest = policy.requestorSettings.acceptRequests && isInScope(policy, facts) && (await requestorCanSee(db, p, pkg, true));
-      if (!mayRequest) throw new ForbiddenError(`This needs the 'catalog.read' permission in catalog '${pkg.catalogId}'.`);
-    }
     const row = await db.selectFrom('assignmentPolicies').selectAll().where('id', '=', policy.id).executeTakeFirstOrThrow();
     setEtag(reply, graphOf(policy));
     return shapeOne(assignmentPolicySet, row, req, ctxOf(req));
+  });
+
+  app.get(`${EM}/assignmentPolicies/:id/questions`, {
+    config: { auth: { authenticated: true } },
+    schema: { tags: ['assignmentPolicies'], summary: "The questions of a policy (readable by whoever may read the policy)", params: IdParams, response: { 200: Type.Object({ value: Type.Array(Type.Unknown()) }, { additionalProperties: true }) } },
+  }, async (req) => {
+    const policy = await services.policies.get(idOf(req));
+    const row = await db.selectFrom('assignmentPolicies').selectAll().where('id', '=', policy.id).executeTakeFirstOrThrow();
+    await assertReadable(assignmentPolicySet, row, ctxOf(req));
+    return { value: (graphOf(policy).questions as unknown[] | undefined) ?? [] };
   });
 
   app.put(`${EM}/assignmentPolicies/:id`, {
@@ -196,6 +202,15 @@ export function registerAssignmentPolicyRoutes(app: FastifyInstance, services: S
   }, async (req, reply) => {
     await services.policies.delete(callerOf(req), idOf(req), (cur) => checkIfMatch(req, graphOf(cur)));
     return reply.status(204).send();
+  });
+
+  // the policies of one package: catalog.read in its catalog, as GET assignmentPolicies lists them
+  app.get(`${EM}/accessPackages/:id/assignmentPolicies`, {
+    config: { auth: { catalog: 'catalog.read', of: async (req) => catalogOfPackage(idOf(req)) } },
+    schema: { tags: ['accessPackages'], summary: 'List the assignment policies of an access package', params: IdParams, response: { 200: CollectionOf(PolicySchema) } },
+  }, async (req) => {
+    const pkg = await services.accessPackages.get(idOf(req));
+    return listCollection(assignmentPolicySet, db.selectFrom('assignmentPolicies').selectAll('assignmentPolicies').where('assignmentPolicies.accessPackageId', '=', pkg.id), req, ctxOf(req));
   });
 
   // ---- requestor functions

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { canCatalog, catalogsWhere, type Principal } from '../../domain/authorization.js';
-import { ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.js';
+import { catalogsWhere, type Principal } from '../../domain/authorization.js';
+import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import { isGuid } from '../../domain/ids.js';
 import { parseJsonOr } from '../../domain/json.js';
 import {
@@ -19,6 +19,7 @@ import { callerOf } from '../security.js';
 import { accessPackageSet } from './access-packages.js';
 import { assignmentSet } from './assignments.js';
 import type { GraphCtx } from './catalogs.js';
+import { requestRule } from '../read/rules.js';
 import { EM } from './paths.js';
 import { subjectsFor } from './subjects.js';
 
@@ -80,8 +81,8 @@ export const requestSet: EntitySet<RequestRow, GraphCtx> = {
   properties: ['id', 'requestType', 'state', 'status', 'createdDateTime', 'completedDateTime', 'justification', 'schedule', 'answers', 'customExtensionCalloutInstances', 'fulfillmentErrorCount', 'fulfillmentErrors'],
   navigation: {
     accessPackage: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('assignmentRequests').innerJoin('accessPackages', 'accessPackages.id', 'assignmentRequests.accessPackageId')
-        .selectAll('accessPackages').select('assignmentRequests.id as ownerId').where('assignmentRequests.id', 'in', ids(items)).execute();
+      const rows = ctx.db.selectFrom('assignmentRequests').innerJoin('accessPackages', 'accessPackages.id', 'assignmentRequests.accessPackageId')
+        .selectAll('accessPackages').select('assignmentRequests.id as ownerId').where('assignmentRequests.id', 'in', ids(items));
       await attachOne(items, item, ctx, accessPackageSet, rows);
     },
     requestor: async (items, _item, ctx) => {
@@ -95,14 +96,15 @@ export const requestSet: EntitySet<RequestRow, GraphCtx> = {
       for (const it of items) it.target = subjects.get(it.id) ?? null;
     },
     assignment: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('assignmentRequests').innerJoin('assignments', 'assignments.id', 'assignmentRequests.assignmentId')
-        .selectAll('assignments').select('assignmentRequests.id as ownerId').where('assignmentRequests.id', 'in', ids(items)).execute();
+      const rows = ctx.db.selectFrom('assignmentRequests').innerJoin('assignments', 'assignments.id', 'assignmentRequests.assignmentId')
+        .selectAll('assignments').select('assignmentRequests.id as ownerId').where('assignmentRequests.id', 'in', ids(items));
       await attachOne(items, item, ctx, assignmentSet, rows);
     },
   },
   defaultOrder: 'createdDateTime',
   idColumn: 'assignmentRequests.id',
   toGraph: requestToGraph,
+  readable: requestRule,
 };
 
 /** Requests a person may see: all in catalogs where they read assignments, and their own (as requestor or target). */
@@ -169,17 +171,11 @@ const RequestSchema = GraphObjectSchema('accessPackageAssignmentRequest', {
 export function registerAssignmentRequestRoutes(app: FastifyInstance, services: Services, db: Db): void {
   const ctxOf = (req: FastifyRequest): GraphCtx => ({ db, principal: req.principal! });
 
-  /** 404 unless the caller may see this request: its requestor, its target, an approver of it, or an assignment reader of its catalog. */
-  async function visibleRequest(req: FastifyRequest, id: string): Promise<RequestRow> {
+  /** 404 for an unknown request; shapeOne then applies the request read rule (requestor, target, approvers, assignment readers). */
+  async function loadRequest(id: string): Promise<RequestRow> {
     const r = isGuid(id) ? await db.selectFrom('assignmentRequests').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
     if (!r) throw new NotFoundError('Request', id);
-    const p = req.principal!;
-    if (r.requestorId === p.userId || r.targetId === p.userId) return r;
-    const pkg = await db.selectFrom('accessPackages').select('catalogId').where('id', '=', r.accessPackageId).executeTakeFirst();
-    if (pkg && canCatalog(p, 'assignment.read', pkg.catalogId)) return r;
-    const approver = await db.selectFrom('approvalStageApprovers').select('approverId').where('requestId', '=', r.id).where('approverId', '=', p.userId).executeTakeFirst();
-    if (approver) return r;
-    throw new ForbiddenError('You may not see this request.');
+    return r;
   }
 
   async function list(req: FastifyRequest, base: ReturnType<typeof visibleRequests>) {
@@ -212,7 +208,7 @@ export function registerAssignmentRequestRoutes(app: FastifyInstance, services: 
     config: { auth: { authenticated: true } },
     schema: { tags: ['assignmentRequests'], summary: 'Get a request (requestor, target, approvers, and assignment readers of its catalog)', params: IdParams, response: { 200: RequestSchema } },
   }, async (req) => {
-    const row = await visibleRequest(req, (req.params as { id: string }).id);
+    const row = await loadRequest((req.params as { id: string }).id);
     const obj = await shapeOne(requestSet, row, req, ctxOf(req));
     await withFulfillmentErrors(db, [row], [obj]);
     return obj;

@@ -12,7 +12,7 @@ import type { AssignmentRow } from '../../services/lifecycle/common.js';
 import type { ExpressionBuilder } from 'kysely';
 import type { Db } from '../../store/db.js';
 import type { Database } from '../../store/schema.js';
-import { pageIds as ids, attachOne, listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
+import { pageIds as ids, assertReadable, attachOne, listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
 import { parseQueryOptions } from '../odata/query-options.js';
 import { filterToSql } from '../odata/sql.js';
 import { Body, CollectionOf, GraphObjectSchema, IdParams, Nullable } from '../schemas.js';
@@ -20,6 +20,7 @@ import { callerOf } from '../security.js';
 import { accessPackageSet } from './access-packages.js';
 import { assignmentPolicySet } from './assignment-policies.js';
 import type { GraphCtx } from './catalogs.js';
+import { assignmentRule } from '../read/rules.js';
 import { EM } from './paths.js';
 import { subjectsFor } from './subjects.js';
 
@@ -61,19 +62,20 @@ export const assignmentSet: EntitySet<AssignmentRow, GraphCtx> = {
       for (const it of items) it.target = subjects.get(it.id) ?? null;
     },
     accessPackage: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('assignments').innerJoin('accessPackages', 'accessPackages.id', 'assignments.accessPackageId')
-        .selectAll('accessPackages').select('assignments.id as ownerId').where('assignments.id', 'in', ids(items)).execute();
+      const rows = ctx.db.selectFrom('assignments').innerJoin('accessPackages', 'accessPackages.id', 'assignments.accessPackageId')
+        .selectAll('accessPackages').select('assignments.id as ownerId').where('assignments.id', 'in', ids(items));
       await attachOne(items, item, ctx, accessPackageSet, rows);
     },
     assignmentPolicy: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('assignments').innerJoin('assignmentPolicies', 'assignmentPolicies.id', 'assignments.policyId')
-        .selectAll('assignmentPolicies').select('assignments.id as ownerId').where('assignments.id', 'in', ids(items)).execute();
+      const rows = ctx.db.selectFrom('assignments').innerJoin('assignmentPolicies', 'assignmentPolicies.id', 'assignments.policyId')
+        .selectAll('assignmentPolicies').select('assignments.id as ownerId').where('assignments.id', 'in', ids(items));
       await attachOne(items, item, ctx, assignmentPolicySet, rows);
     },
   },
   defaultOrder: 'schedule/startDateTime',
   idColumn: 'assignments.id',
   toGraph: assignmentToGraph,
+  readable: assignmentRule,
 };
 
 function baseQuery(db: Db) {
@@ -157,10 +159,22 @@ export function registerAssignmentRoutes(app: FastifyInstance, services: Service
     const extra = functionArgs(segment, 'additionalAccess');
     if (extra) return additionalAccess(req, extra);
     if (segment.includes('(')) throw new NotFoundError('Function', segment);
-    const row = isGuid(segment) ? await baseQuery(db).select('accessPackages.catalogId').where('assignments.id', '=', segment).executeTakeFirst() : undefined;
+    const row = isGuid(segment) ? await baseQuery(db).where('assignments.id', '=', segment).executeTakeFirst() : undefined;
     if (!row) throw new NotFoundError('Assignment', segment);
-    if (row.targetId !== p.userId && !canCatalog(p, 'assignment.read', row.catalogId)) throw new ForbiddenError('You may not see this assignment.');
+    // the assignment read rule (applied by shapeOne) refuses what the caller may not read
     return shapeOne(assignmentSet, row, req, ctxOf(req));
+  });
+
+  // the package of an assignment: refused, as GET accessPackages/{id} would refuse it, when the caller may not read it
+  app.get(`${EM}/assignments/:id/accessPackage`, {
+    config: { auth: { authenticated: true } },
+    schema: { tags: ['assignments'], summary: 'The access package of an assignment (whoever may read both)', params: IdParams },
+  }, async (req) => {
+    const id = (req.params as { id: string }).id;
+    const row = isGuid(id) ? await baseQuery(db).where('assignments.id', '=', id).executeTakeFirst() : undefined;
+    if (!row) throw new NotFoundError('Assignment', id);
+    await assertReadable(assignmentSet, row, ctxOf(req));
+    return shapeOne(accessPackageSet, await services.accessPackages.get(row.accessPackageId), req, ctxOf(req));
   });
 
   /** The separation-of-duties report: holders of a package who also hold the incompatible one. */

@@ -82,6 +82,8 @@ export const directoryAuditSet: EntitySet<AuditEventRow, unknown> = {
     'operationType', 'initiatedBy', 'targetResources', 'additionalDetails',
   ],
   navigation: {},
+  // reached only through its own routes, which need audit.read
+  readable: () => 'all',
   defaultOrder: 'activityDateTime',
   idColumn: 'auditEvents.id',
   toGraph: auditEventToGraph,

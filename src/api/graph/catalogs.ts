@@ -10,6 +10,7 @@ import { canonicalEnum } from '../odata/sql.js';
 import { checkIfMatch, setEtag } from '../etag.js';
 import { Body, CollectionOf, EnumString, GraphObjectSchema, IdParams, Nullable, Text } from '../schemas.js';
 import { callerOf } from '../security.js';
+import { catalogRule } from '../read/rules.js';
 import { EM } from './paths.js';
 import { whereCatalogIn } from './scope.js';
 
@@ -49,6 +50,7 @@ export const catalogSet: EntitySet<CatalogRow, GraphCtx> = {
   defaultOrder: 'displayName',
   idColumn: 'catalogs.id',
   toGraph: catalogToGraph,
+  readable: catalogRule,
 };
 
 const CatalogSchema = GraphObjectSchema('accessPackageCatalog', {

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Principal } from '../../domain/authorization.js';
+import { canTenant, type Principal } from '../../domain/authorization.js';
 import { CONNECTED_ORGANIZATION_STATES, SPONSOR_KINDS, type ConnectedOrganizationState, type SponsorKind } from '../../domain/connected-organization.js';
 import { DESCRIPTION_MAX, DISPLAY_NAME_MAX } from '../../domain/catalog.js';
 import { ValidationError } from '../../domain/errors.js';
@@ -81,6 +81,7 @@ const sponsorSet: EntitySet<SponsorRow, Ctx> = {
   properties: ['id', 'displayName', 'userPrincipalName', 'mail'],
   navigation: {},
   defaultOrder: 'id',
+  readable: (ctx) => (canTenant(ctx.principal, 'connectedOrganization.read') ? 'all' : 'none'),
   idColumn: 'connectedOrganizationSponsors.directoryObjectId',
   toGraph: sponsorToGraph,
 };
@@ -120,6 +121,7 @@ export const connectedOrganizationSet: EntitySet<ConnectedOrganizationRow, Ctx> 
   defaultOrder: 'displayName',
   idColumn: 'connectedOrganizations.id',
   toGraph: connectedOrganizationToGraph,
+  readable: (ctx) => (canTenant(ctx.principal, 'connectedOrganization.read') ? 'all' : 'none'),
 };
 
 const IdentitySourceSchema = Type.Object(

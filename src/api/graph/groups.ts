@@ -39,7 +39,7 @@ type AnyQuery = SelectQueryBuilder<Database, any, any>;
 
 export const GROUP_PROPERTIES = ['id', 'displayName', 'description', 'mail', 'mailNickname', 'mailEnabled', 'securityEnabled', 'createdDateTime'] as const;
 
-type GroupView = Pick<GroupRow, 'id' | 'displayName' | 'description' | 'mail' | 'mailNickname' | 'mailEnabled' | 'securityEnabled' | 'createdAt'>;
+export type GroupView = Pick<GroupRow, 'id' | 'displayName' | 'description' | 'mail' | 'mailNickname' | 'mailEnabled' | 'securityEnabled' | 'createdAt'>;
 
 export function groupToGraph(r: GroupView): GraphObject {
   return {
@@ -167,6 +167,8 @@ const directoryObjectSet: EntitySet<DirectoryObjectRow, DirectoryCtx> = {
   defaultOrder: 'displayName',
   idColumn: 'm.id',
   toGraph: directoryObjectToGraph,
+  // the routes that list directory objects check directory.read (or that it is the caller's own) first
+  readable: () => 'all',
 };
 
 function listDirectoryObjects(db: Db, req: FastifyRequest, ctx: DirectoryCtx, userIds: IdSource, groupIds: IdSource) {
@@ -229,6 +231,8 @@ export const groupSet: EntitySet<GroupView, DirectoryCtx> = {
   defaultOrder: 'displayName',
   idColumn: 'groups.id',
   toGraph: groupToGraph,
+  // directory routes are gated by directory.read; entitlement management reaches groups through its own rule
+  readable: () => 'all',
 };
 
 /** Groups where Graph returns directoryObjects (memberOf, transitiveMemberOf): typed with @odata.type. */

@@ -15,6 +15,7 @@ import { registerOutboxRoutes } from './outbox.js';
 import { registerAssignmentRequestRoutes } from './assignment-requests.js';
 import { registerAssignmentRoutes } from './assignments.js';
 import { registerApprovalRoutes } from './approvals.js';
+import { registerSubjectRoutes } from './subjects.js';
 
 /** All Graph-compatible routes. Each module registers the paths of one area of the API. */
 export function registerGraphRoutes(app: FastifyInstance, services: Services, db: Db): void {
@@ -32,4 +33,5 @@ export function registerGraphRoutes(app: FastifyInstance, services: Services, db
   registerAssignmentRequestRoutes(app, services, db);
   registerAssignmentRoutes(app, services, db);
   registerApprovalRoutes(app, services, db);
+  registerSubjectRoutes(app, services, db);
 }

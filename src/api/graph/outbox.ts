@@ -50,6 +50,8 @@ export const outboxSet: EntitySet<OutboxRow, undefined> = {
   },
   properties: ['id', 'recipient', 'subject', 'body', 'template', 'status', 'attempts', 'lastError', 'createdDateTime', 'sentDateTime', 'nextAttemptDateTime'],
   navigation: {},
+  // reached only through its own routes, which are the administrator's
+  readable: () => 'all',
   defaultOrder: 'createdDateTime',
   idColumn: 'outboxEmails.id',
   toGraph: outboxEmailToJson,

@@ -1,17 +1,19 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { catalogsWhere } from '../../domain/authorization.js';
-import { ValidationError } from '../../domain/errors.js';
+import { ForbiddenError, ValidationError } from '../../domain/errors.js';
 import { REQUEST_STATES, REQUEST_TYPES, RESOURCE_REQUEST_TYPES, type ResourceRequestType } from '../../domain/resources.js';
 import type { Services } from '../../services/index.js';
 import type { ResourceRequestRow, ResourceRoleRow, ResourceRow, ResourceScopeRow } from '../../services/resources.js';
 import type { Db } from '../../store/db.js';
 import type { CatalogRow } from '../../services/catalogs.js';
 import { attachMany, attachOne, pageIds as ids, listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
+import { parseQueryOptions } from '../odata/query-options.js';
 import { canonicalEnum } from '../odata/sql.js';
 import { Body, CollectionOf, EnumString, GraphObjectSchema, IdParams, Nullable, Ref } from '../schemas.js';
 import { callerOf } from '../security.js';
 import { catalogSet, type GraphCtx } from './catalogs.js';
+import { resourceRequestRule, resourceRoleRule, resourceRule, resourceScopeRule } from '../read/rules.js';
 import { EM } from './paths.js';
 import { whereCatalogIn } from './scope.js';
 
@@ -59,19 +61,20 @@ export const resourceSet: EntitySet<ResourceRow, GraphCtx> = {
   properties: ['id', 'displayName', 'description', 'originId', 'originSystem', 'attributes', 'createdDateTime', 'modifiedDateTime'],
   navigation: {
     roles: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('resourceRoles').selectAll('resourceRoles').select('resourceRoles.resourceId as ownerId')
-        .where('resourceRoles.resourceId', 'in', ids(items)).orderBy('resourceRoles.displayName').orderBy('resourceRoles.id').execute();
+      const rows = ctx.db.selectFrom('resourceRoles').selectAll('resourceRoles').select('resourceRoles.resourceId as ownerId')
+        .where('resourceRoles.resourceId', 'in', ids(items)).orderBy('resourceRoles.displayName').orderBy('resourceRoles.id');
       await attachMany(items, item, ctx, resourceRoleSet, rows);
     },
     scopes: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('resourceScopes').selectAll('resourceScopes').select('resourceScopes.resourceId as ownerId')
-        .where('resourceScopes.resourceId', 'in', ids(items)).orderBy('resourceScopes.displayName').orderBy('resourceScopes.id').execute();
+      const rows = ctx.db.selectFrom('resourceScopes').selectAll('resourceScopes').select('resourceScopes.resourceId as ownerId')
+        .where('resourceScopes.resourceId', 'in', ids(items)).orderBy('resourceScopes.displayName').orderBy('resourceScopes.id');
       await attachMany(items, item, ctx, resourceScopeSet, rows);
     },
   },
   defaultOrder: 'displayName',
   idColumn: 'resources.id',
   toGraph: resourceToGraph,
+  readable: resourceRule,
 };
 
 export const resourceRoleSet: EntitySet<ResourceRoleRow, GraphCtx> = {
@@ -87,14 +90,15 @@ export const resourceRoleSet: EntitySet<ResourceRoleRow, GraphCtx> = {
   properties: ['id', 'displayName', 'description', 'originId', 'originSystem'],
   navigation: {
     resource: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('resourceRoles').innerJoin('resources', 'resources.id', 'resourceRoles.resourceId')
-        .selectAll('resources').select('resourceRoles.id as ownerId').where('resourceRoles.id', 'in', ids(items)).execute();
+      const rows = ctx.db.selectFrom('resourceRoles').innerJoin('resources', 'resources.id', 'resourceRoles.resourceId')
+        .selectAll('resources').select('resourceRoles.id as ownerId').where('resourceRoles.id', 'in', ids(items));
       await attachOne(items, item, ctx, resourceSet, rows);
     },
   },
   defaultOrder: 'displayName',
   idColumn: 'resourceRoles.id',
   toGraph: roleToGraph,
+  readable: resourceRoleRule,
 };
 
 export const resourceScopeSet: EntitySet<ResourceScopeRow, GraphCtx> = {
@@ -111,14 +115,15 @@ export const resourceScopeSet: EntitySet<ResourceScopeRow, GraphCtx> = {
   properties: ['id', 'displayName', 'description', 'originId', 'originSystem', 'isRootScope'],
   navigation: {
     resource: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('resourceScopes').innerJoin('resources', 'resources.id', 'resourceScopes.resourceId')
-        .selectAll('resources').select('resourceScopes.id as ownerId').where('resourceScopes.id', 'in', ids(items)).execute();
+      const rows = ctx.db.selectFrom('resourceScopes').innerJoin('resources', 'resources.id', 'resourceScopes.resourceId')
+        .selectAll('resources').select('resourceScopes.id as ownerId').where('resourceScopes.id', 'in', ids(items));
       await attachOne(items, item, ctx, resourceSet, rows);
     },
   },
   defaultOrder: 'displayName',
   idColumn: 'resourceScopes.id',
   toGraph: scopeToGraph,
+  readable: resourceScopeRule,
 };
 
 export const resourceRequestSet: EntitySet<ResourceRequestRow, GraphCtx> = {
@@ -134,39 +139,40 @@ export const resourceRequestSet: EntitySet<ResourceRequestRow, GraphCtx> = {
   properties: ['id', 'requestType', 'state', 'createdDateTime'],
   navigation: {
     catalog: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('resourceRequests').innerJoin('catalogs', 'catalogs.id', 'resourceRequests.catalogId')
-        .selectAll('catalogs').select('resourceRequests.id as ownerId').where('resourceRequests.id', 'in', ids(items)).execute();
+      const rows = ctx.db.selectFrom('resourceRequests').innerJoin('catalogs', 'catalogs.id', 'resourceRequests.catalogId')
+        .selectAll('catalogs').select('resourceRequests.id as ownerId').where('resourceRequests.id', 'in', ids(items));
       await attachOne<CatalogRow, GraphCtx>(items, item, ctx, catalogSet, rows);
     },
     // a removed resource is gone from the catalog, so the request of its removal expands to null
     resource: async (items, item, ctx) => {
-      const rows = await ctx.db.selectFrom('resourceRequests').innerJoin('resources', 'resources.id', 'resourceRequests.resourceId')
-        .selectAll('resources').select('resourceRequests.id as ownerId').where('resourceRequests.id', 'in', ids(items)).execute();
+      const rows = ctx.db.selectFrom('resourceRequests').innerJoin('resources', 'resources.id', 'resourceRequests.resourceId')
+        .selectAll('resources').select('resourceRequests.id as ownerId').where('resourceRequests.id', 'in', ids(items));
       await attachOne(items, item, ctx, resourceSet, rows);
     },
   },
   defaultOrder: 'createdDateTime',
   idColumn: 'resourceRequests.id',
   toGraph: requestToGraph,
+  readable: resourceRequestRule,
 };
 
 /** Navigation properties of catalogs that this module owns. */
 function registerCatalogNavigation(): void {
   catalogSet.navigation.resources = async (items, item, ctx) => {
-    const rows = await ctx.db.selectFrom('resources').selectAll('resources').select('resources.catalogId as ownerId')
-      .where('resources.catalogId', 'in', ids(items)).orderBy('resources.displayName').orderBy('resources.id').execute();
+    const rows = ctx.db.selectFrom('resources').selectAll('resources').select('resources.catalogId as ownerId')
+      .where('resources.catalogId', 'in', ids(items)).orderBy('resources.displayName').orderBy('resources.id');
     await attachMany(items, item, ctx, resourceSet, rows);
   };
   catalogSet.navigation.resourceRoles = async (items, item, ctx) => {
-    const rows = await ctx.db.selectFrom('resourceRoles').innerJoin('resources', 'resources.id', 'resourceRoles.resourceId')
+    const rows = ctx.db.selectFrom('resourceRoles').innerJoin('resources', 'resources.id', 'resourceRoles.resourceId')
       .selectAll('resourceRoles').select('resources.catalogId as ownerId')
-      .where('resources.catalogId', 'in', ids(items)).orderBy('resourceRoles.displayName').orderBy('resourceRoles.id').execute();
+      .where('resources.catalogId', 'in', ids(items)).orderBy('resourceRoles.displayName').orderBy('resourceRoles.id');
     await attachMany(items, item, ctx, resourceRoleSet, rows);
   };
   catalogSet.navigation.resourceScopes = async (items, item, ctx) => {
-    const rows = await ctx.db.selectFrom('resourceScopes').innerJoin('resources', 'resources.id', 'resourceScopes.resourceId')
+    const rows = ctx.db.selectFrom('resourceScopes').innerJoin('resources', 'resources.id', 'resourceScopes.resourceId')
       .selectAll('resourceScopes').select('resources.catalogId as ownerId')
-      .where('resources.catalogId', 'in', ids(items)).orderBy('resourceScopes.displayName').orderBy('resourceScopes.id').execute();
+      .where('resources.catalogId', 'in', ids(items)).orderBy('resourceScopes.displayName').orderBy('resourceScopes.id');
     await attachMany(items, item, ctx, resourceScopeSet, rows);
   };
 }
@@ -300,6 +306,42 @@ export function registerResourceRoutes(app: FastifyInstance, services: Services,
     const { resourceId } = req.params as { resourceId: string };
     const row = await services.resources.getResource(await catalogOfParam(req), resourceId);
     return shapeOne(resourceSet, row, req, ctxOf(req));
+  });
+
+  // the roles and scopes of one resource of a catalog (Graph's navigation paths under resources/{id})
+  const ResourceParams = Type.Object({ id: Type.String({ maxLength: 200 }), resourceId: Type.String({ maxLength: 200 }) });
+  app.get(`${EM}/catalogs/:id/resources/:resourceId/roles`, {
+    config: { auth: { catalog: 'catalog.read', of: catalogOfParam } },
+    schema: { tags: ['resources'], summary: 'List the roles of a resource of a catalog ($expand=resource)', params: ResourceParams, response: { 200: CollectionOf(RoleSchema) } },
+  }, async (req) => {
+    const resource = await services.resources.getResource(await catalogOfParam(req), (req.params as { resourceId: string }).resourceId);
+    return listCollection(resourceRoleSet, db.selectFrom('resourceRoles').selectAll('resourceRoles').where('resourceRoles.resourceId', '=', resource.id), req, ctxOf(req));
+  });
+
+  app.get(`${EM}/catalogs/:id/resources/:resourceId/scopes`, {
+    config: { auth: { catalog: 'catalog.read', of: catalogOfParam } },
+    schema: { tags: ['resources'], summary: 'List the scopes of a resource of a catalog ($expand=resource)', params: ResourceParams, response: { 200: CollectionOf(ScopeSchema) } },
+  }, async (req) => {
+    const resource = await services.resources.getResource(await catalogOfParam(req), (req.params as { resourceId: string }).resourceId);
+    return listCollection(resourceScopeSet, db.selectFrom('resourceScopes').selectAll('resourceScopes').where('resourceScopes.resourceId', '=', resource.id), req, ctxOf(req));
+  });
+
+  // tenant-wide: the resources of every catalog the caller reads (the resource read rule narrows the list)
+  app.get(`${EM}/resources`, {
+    config: { auth: { authenticated: true } },
+    schema: { tags: ['resources'], summary: "List the resources of the catalogs the caller may read (catalog.read; $expand=roles,scopes)", response: { 200: CollectionOf(ResourceSchema) } },
+  }, async (req) => listCollection(resourceSet, db.selectFrom('resources').selectAll('resources'), req, ctxOf(req)));
+
+  // Multi-Geo environments of SharePoint Online: Latchkey governs no such service, so there are none.
+  // Still a catalog permission: a caller who may read no catalog is refused, as for any catalog data.
+  app.get(`${EM}/resourceEnvironments`, {
+    config: { auth: { authenticated: true } },
+    schema: { tags: ['resources'], summary: 'List resource environments (catalog.read in some catalog; always empty: no Multi-Geo services are governed)', response: { 200: CollectionOf(GraphObjectSchema('accessPackageResourceEnvironment')) } },
+  }, async (req) => {
+    const readable = catalogsWhere(req.principal!, 'catalog.read');
+    if (readable !== 'all' && readable.length === 0) throw new ForbiddenError("Listing resource environments needs the 'catalog.read' permission in a catalog.");
+    parseQueryOptions(req.query as Record<string, unknown>);
+    return { value: [] };
   });
 
   app.get(`${EM}/catalogs/:id/resourceRoles`, {

@@ -179,6 +179,8 @@ export const roleAssignmentSet: EntitySet<RoleAssignmentRow, Ctx> = {
   defaultOrder: 'appScopeId',
   idColumn: 'roleAssignments.id',
   toGraph: roleAssignmentToGraph,
+  // no navigation leads here; the two routes narrow by the service's visibility (async: it reads group memberships)
+  readable: () => 'all',
 };
 
 const RoleDefinitionSchema = GraphObjectSchema('unifiedRoleDefinition', {

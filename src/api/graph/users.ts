@@ -104,6 +104,8 @@ export const userSet: EntitySet<UserView, DirectoryCtx> = {
   defaultOrder: 'displayName',
   idColumn: 'users.id',
   toGraph: userToGraph,
+  // directory routes are gated by directory.read, or by the user being the caller
+  readable: () => 'all',
 };
 
 export const userObjectSet: EntitySet<UserView, DirectoryCtx> = { ...userSet, toGraph: userObjectToGraph };

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { sql, type SelectQueryBuilder } from 'kysely';
-import { ValidationError } from '../../domain/errors.js';
+import { sql, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { ForbiddenError, ValidationError } from '../../domain/errors.js';
 import type { Database } from '../../store/schema.js';
 import { encodeSkipToken, parseQueryOptions, type ExpandItem, type QueryOptions } from './query-options.js';
 import { filterToSql, orderColumn, type FieldMap } from './sql.js';
@@ -10,6 +10,21 @@ export type GraphObject = { id: string } & Record<string, unknown>;
 /** Loads one navigation property for a page of objects (one query for the page, never one per object). */
 export type NavigationLoader<C> = (items: GraphObject[], item: ExpandItem, ctx: C) => Promise<void>;
 
+// Kysely's builder types encode the selected tables; the runner works on any of them.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyQuery = SelectQueryBuilder<Database, any, any>;
+export type AnyExpressionBuilder = ExpressionBuilder<Database, keyof Database>;
+
+/**
+ * Who may read which objects of an entity set. `where` narrows any query that has the entity's table
+ * under its own name (the direct routes' queries and every navigation loader's); `keep` settles, on the
+ * loaded rows, what SQL cannot say (e.g. a policy's audience). 'all': no narrowing; 'none': nothing.
+ */
+export type ReadRule<Row> = 'all' | 'none' | {
+  where?: (eb: AnyExpressionBuilder) => Expression<SqlBool>;
+  keep?(rows: Row[]): Promise<Row[]>;
+};
+
 export interface EntitySet<Row, C> {
   /** name used in error messages, e.g. 'accessPackage' */
   entity: string;
@@ -18,16 +33,54 @@ export interface EntitySet<Row, C> {
   properties: readonly string[];
   navigation: Record<string, NavigationLoader<C>>;
   defaultOrder: string;
-  /** unique column that breaks ties so that paging is stable */
+  /** unique column that breaks ties so that paging is stable; its table is the entity's table */
   idColumn: string;
   toGraph(row: Row): GraphObject;
+  /**
+   * The one read rule of the entity: the direct routes (list and get by id) and every $expand that
+   * reaches the entity apply it, so an expansion never shows what the entity's own route refuses.
+   */
+  readable(ctx: C): ReadRule<Row>;
 }
 
 export const DEFAULT_PAGE_SIZE = 100;
 
-// Kysely's builder types encode the selected tables; the runner works on any of them.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyQuery = SelectQueryBuilder<Database, any, any>;
+/** Narrows a query (that has the entity's table) to what the rule lets the caller read. */
+export function whereReadable<Q extends AnyQuery, Row>(q: Q, rule: ReadRule<Row>): Q {
+  if (rule === 'all') return q;
+  if (rule === 'none') return q.where(sql<SqlBool>`1 = 0`) as Q;
+  return rule.where ? (q.where(rule.where) as Q) : q;
+}
+
+/** Runs a query for rows of `set` and keeps those the caller may read. */
+export async function readRows<Row, C>(set: EntitySet<Row, C>, q: AnyQuery, ctx: C): Promise<Row[]> {
+  const rule = set.readable(ctx);
+  if (rule === 'none') return [];
+  const rows = (await whereReadable(q, rule).execute()) as Row[];
+  return rule !== 'all' && rule.keep ? rule.keep(rows) : rows;
+}
+
+/** 403 unless the caller may read this row of `set` (loaded by id, without the rule): what a get-by-id route answers. */
+export async function assertReadable<Row, C>(set: EntitySet<Row, C>, row: Row, ctx: C): Promise<void> {
+  if (set.readable(ctx) === 'all') return;
+  const db = (ctx as { db?: { selectFrom: (t: never) => AnyQuery } } | undefined)?.db;
+  if (!db || !(await canRead(set as EntitySet<Row & { id: string }, C>, row as Row & { id: string }, ctx, db))) {
+    throw new ForbiddenError(`You may not read this ${set.entity}.`);
+  }
+}
+
+/** Whether the caller may read one row of `set` (the row was loaded by id, without the rule). */
+export async function canRead<Row extends { id: string }, C>(set: EntitySet<Row, C>, row: Row, ctx: C, db: { selectFrom: (t: never) => AnyQuery }): Promise<boolean> {
+  const rule = set.readable(ctx);
+  if (rule === 'all') return true;
+  if (rule === 'none') return false;
+  if (rule.where) {
+    const table = set.idColumn.slice(0, set.idColumn.lastIndexOf('.'));
+    const q = db.selectFrom(table as never).select(sql.ref(set.idColumn).as('id')).where(sql.ref(set.idColumn), '=', row.id);
+    if (!(await whereReadable(q, rule).executeTakeFirst())) return false;
+  }
+  return rule.keep ? (await rule.keep([row])).length > 0 : true;
+}
 
 export async function expandAll<C>(set: EntitySet<unknown, C>, items: GraphObject[], expand: ExpandItem[], ctx: C): Promise<void> {
   if (items.length === 0) return;
@@ -60,8 +113,12 @@ export function applySelect(set: { entity: string; properties: readonly string[]
   return out;
 }
 
-/** Shapes one object already loaded: $select and $expand as the request asks. */
+/**
+ * Shapes one object already loaded: $select and $expand as the request asks. Refuses (403) an object
+ * the entity's read rule does not let the caller read, so every get-by-id route applies the rule.
+ */
 export async function shapeOne<Row, C>(set: EntitySet<Row, C>, row: Row, req: FastifyRequest, ctx: C): Promise<GraphObject> {
+  await assertReadable(set, row, ctx);
   const opts = parseQueryOptions(req.query as Record<string, unknown>, { filter: false });
   const obj = set.toGraph(row);
   await expandAll(set as EntitySet<unknown, C>, [obj], opts.expand, ctx);
@@ -95,7 +152,7 @@ export async function listCollection<Row, C>(
   options?: QueryOptions,
 ): Promise<Page> {
   const opts = options ?? parseQueryOptions(req.query as Record<string, unknown>);
-  let q = base;
+  let q = whereReadable(base, set.readable(ctx));
   if (opts.filter) q = q.where(filterToSql(opts.filter, set.fields, set.entity));
   const countQuery = opts.count ? q : undefined;
   const order = opts.orderby.length > 0 ? opts.orderby : [{ path: set.defaultOrder, desc: false }];
@@ -103,8 +160,11 @@ export async function listCollection<Row, C>(
   q = q.orderBy(sql.ref(set.idColumn), 'asc');
   const pageSize = opts.top ?? DEFAULT_PAGE_SIZE;
   // one extra row tells whether a next page exists without a second query
-  const rows = (await q.limit(pageSize + 1).offset(opts.skip).execute()) as Row[];
-  const more = rows.length > pageSize;
+  const loaded = (await q.limit(pageSize + 1).offset(opts.skip).execute()) as Row[];
+  const more = loaded.length > pageSize;
+  // the routes' base queries are already within the rule, so `keep` drops nothing there (and paging holds)
+  const rule = set.readable(ctx);
+  const rows = rule !== 'all' && rule !== 'none' && rule.keep ? await rule.keep(loaded.slice(0, pageSize)) : loaded;
   const items = rows.slice(0, pageSize).map((r) => set.toGraph(r));
   await expandAll(set as EntitySet<unknown, C>, items, opts.expand, ctx);
   const page: Page = { value: items.map((o) => applySelect(set, o, opts.select, opts.expand)) };
@@ -122,8 +182,12 @@ export const pageIds = (items: GraphObject[]): string[] => [...new Set(items.map
 /** A row loaded for a navigation property, tagged with the id of the object it belongs to. */
 export type Owned<R> = R & { ownerId: string };
 
-/** Attaches a collection-valued navigation property to a page of objects, from rows loaded in one query. */
-export async function attachMany<R, C>(items: GraphObject[], item: ExpandItem, ctx: C, set: EntitySet<R, C>, rows: Owned<R>[]): Promise<void> {
+/**
+ * Attaches a collection-valued navigation property to a page of objects, from one query (not yet run)
+ * for the rows of `set`, each tagged with its owner's id: the child set's read rule filters them.
+ */
+export async function attachMany<R, C>(items: GraphObject[], item: ExpandItem, ctx: C, set: EntitySet<R, C>, query: AnyQuery): Promise<void> {
+  const rows = (await readRows(set, query, ctx)) as Owned<R>[];
   const byOwner = new Map<string, GraphObject[]>();
   const children: GraphObject[] = [];
   for (const r of rows) {
@@ -137,8 +201,9 @@ export async function attachMany<R, C>(items: GraphObject[], item: ExpandItem, c
   for (const it of items) it[item.name] = (byOwner.get(it.id) ?? []).map((g) => applySelect(set, g, item.select, item.expand));
 }
 
-/** Attaches a single-valued navigation property (null when the target is gone). */
-export async function attachOne<R, C>(items: GraphObject[], item: ExpandItem, ctx: C, set: EntitySet<R, C>, rows: Owned<R>[]): Promise<void> {
+/** Attaches a single-valued navigation property: null when the target is gone or the caller may not read it. */
+export async function attachOne<R, C>(items: GraphObject[], item: ExpandItem, ctx: C, set: EntitySet<R, C>, query: AnyQuery): Promise<void> {
+  const rows = (await readRows(set, query, ctx)) as Owned<R>[];
   const byOwner = new Map<string, GraphObject>();
   for (const r of rows) if (!byOwner.has(r.ownerId)) byOwner.set(r.ownerId, set.toGraph(r));
   const targets = [...byOwner.values()];
