@@ -174,6 +174,8 @@ function PolicyEditor({ policyId, initial, orgs }: { policyId: string | undefine
           {form.stages.length < MAX_STAGES && (
             <button type="button" onClick={() => set({ stages: [...form.stages, emptyStage()] })}>Add approval stage</button>
           )}
+        </fieldset>
+      )}
 
       <fieldset>
         <legend>Expiration</legend>
@@ -218,9 +220,6 @@ function PolicyEditor({ policyId, initial, orgs }: { policyId: string | undefine
           </>
         )}
       </fieldset>
-
-        </fieldset>
-      )}
 
       {requests && (
         <fieldset>
