@@ -85,7 +85,6 @@ export function AssignmentsTab() {
       </div>
       <Notice>{notice}</Notice>
       <ErrorBanner error={paged.error} />
-      {showsScheduled(state) && <ScheduledAssignments packageId={pkg.id} alone={onlyScheduled} reloadKey={notice} />}
       <div className={selected ? 'split pkg-split' : undefined} hidden={onlyScheduled}>
         <div>
           <PagedContent paged={paged} what="assignments" empty={<>No assignments{state ? ' in this state' : ''}.</>}>
@@ -135,6 +134,8 @@ export function AssignmentsTab() {
           />
         )}
       </div>
+      {/* after the list: they are not assignments yet, and the detail pane stays next to the list it belongs to */}
+      {showsScheduled(state) && <ScheduledAssignments packageId={pkg.id} alone={onlyScheduled} reloadKey={notice} />}
       <Modal title="New assignment" open={creating} onClose={() => setCreating(false)}>
         <NewAssignmentForm
           onClose={() => setCreating(false)}
