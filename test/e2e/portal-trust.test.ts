@@ -119,6 +119,13 @@ describe('portal: what people see and can rely on', () => {
     await page.getByLabel('Search by name').fill('Labxxx');
     await page.getByRole('link', { name }).waitFor();
     await assertFitsWidth(page, 'package list with a 256-character name');
+    // the other columns keep their words whole: only the name breaks
+    const catalogLines = await page.getByRole('row', { name: /Labxxx/ }).getByRole('cell', { name: 'Engineering' }).evaluate((td) => {
+      const range = document.createRange();
+      range.selectNodeContents(td);
+      return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+    });
+    assert.equal(catalogLines, 1, '"Engineering" is not cut across lines');
     await screenshot(page, 'trust-long-name-list');
   });
 

@@ -115,7 +115,7 @@ export function AssignmentsTab() {
                         </button>
                       </td>
                       {!selected && <td data-label="Email">{a.target?.email ?? '—'}</td>}
-                      <td data-label="Policy">{a.assignmentPolicy?.displayName ?? '—'}</td>
+                      <td data-label="Policy" className="wrap">{a.assignmentPolicy?.displayName ?? '—'}</td>
                       <td data-label="Status"><StatusBadge status={statusText(a.status)} /></td>
                       <td data-label="Ends">{a.schedule.expiration.endDateTime ? formatDate(a.schedule.expiration.endDateTime) : 'Never'}</td>
                     </tr>

@@ -39,7 +39,7 @@ export function ScheduledAssignments({ packageId, alone, reloadKey }: { packageI
           {paged.items.map((r) => (
             <tr key={r.id}>
               <td data-label="Name" className="wrap">{r.target?.displayName ?? '(unknown)'}</td>
-              <td data-label="Email" className="wrap">{r.target?.email ?? '—'}</td>
+              <td data-label="Email">{r.target?.email ?? '—'}</td>
               <td data-label="Type">{REQUEST_TYPE_TEXT[r.requestType] ?? r.requestType}</td>
               <td data-label="Status"><StatusBadge status="Scheduled" /></td>
               <td data-label="Starts">{formatDate(r.schedule.startDateTime)}</td>
