@@ -196,6 +196,18 @@ describe('portal: what people see and can rely on', () => {
     await eventually(page, 'the added role to be delivered to the existing assignee', async () =>
       (await roles.getByRole('listitem').filter({ hasText: 'Member of Deploy Operators' }).getByText('Delivered', { exact: true }).count()) === 1,
     { reload: true, afterReload: async (p) => { await listShown(p); await p.getByRole('button', { name: 'Ken Thompson' }).click(); } });
+    // a refused role shows its state and the system's words (written as the worker records a last failed attempt)
+    const db = server.store.db;
+    const grant = await db.selectFrom('grants').innerJoin('resourceRoles', 'resourceRoles.id', 'grants.resourceRoleId')
+      .innerJoin('resources', 'resources.id', 'resourceRoles.resourceId').innerJoin('users', 'users.id', 'grants.targetId')
+      .select('grants.id').where('resources.displayName', '=', 'Deploy Operators').where('users.displayName', '=', 'Ken Thompson').executeTakeFirstOrThrow();
+    await db.updateTable('grants').set({ state: 'failed', attempts: 5, nextAttemptAt: null, lastError: 'The directory refused the change (simulated outage).' }).where('id', '=', grant.id).execute();
+    await page.reload();
+    await listShown(page);
+    await page.getByRole('button', { name: 'Ken Thompson' }).click();
+    const failed = roles.getByRole('listitem').filter({ hasText: 'Member of Deploy Operators' });
+    await failed.getByText('Delivery failed', { exact: true }).waitFor();
+    await failed.getByText('Last error: The directory refused the change (simulated outage).').waitFor();
     await assertAccessible(page, 'assignment details with resource roles');
     await screenshot(page, 'trust-assignment-resource-roles');
   });
