@@ -72,8 +72,8 @@ describe('portal: what people see and can rely on', () => {
     const names = await page.getByRole('navigation').getByRole('link').allTextContents();
     const lower = names.map((n) => n.trim().toLowerCase());
     assert.deepEqual(lower.filter((n, i) => lower.indexOf(n) !== i), [], `no two navigation entries read the same: ${names.join(' | ')}`);
-    await page.getByRole('navigation', { name: 'My Access' }).getByRole('link', { name: 'Active access' }).click();
-    await page.getByRole('heading', { name: 'Active access', level: 1 }).waitFor();
+    await page.getByRole('navigation', { name: 'My Access' }).getByRole('link', { name: 'My assignments' }).click();
+    await page.getByRole('heading', { name: 'My assignments', level: 1 }).waitFor();
   });
 
   it('dialogs open with focus on their first field, also when the form loads first', async () => {
