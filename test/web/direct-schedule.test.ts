@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 // The server's own rule: what the form lets through must be what the API accepts, and the reverse.
 import type { Policy as DomainPolicy } from '../../src/domain/policy';
-import { initialSchedule } from '../../src/domain/schedule';
-import { checkDirectSchedule, limitHint, policyLimit } from '../../src/web/admin/packages/direct-schedule';
+import { initialSchedule, policyEnd } from '../../src/domain/schedule';
+import { checkDirectSchedule, limitHint, policyLimit, readableDates } from '../../src/web/admin/packages/direct-schedule';
 
 const NOW = new Date('2030-01-15T12:00:00Z');
 const HOUR = 3_600_000;
@@ -70,7 +70,13 @@ describe('direct assignment schedule (form check = server rule)', () => {
     const from = new Date(NOW.getTime() + DAY);
     assert.equal(policyLimit(thirtyDays.expiration, from)?.toISOString(), new Date(from.getTime() + 30 * DAY).toISOString());
     assert.equal(policyLimit(never.expiration, from), null);
-    assert.equal(policyLimit({ type: 'afterDuration', duration: 'P1M', endDateTime: null }, from), undefined, 'months: left to the server');
+    // calendar units as the server adds them, e.g. from 31 January one month is the end of February
+    for (const [iso, at] of [['P1M', '2030-01-31T10:00:00Z'], ['P1Y2M3DT4H30M', '2030-01-15T12:00:00Z'], ['P2W', '2030-03-30T23:30:00Z'], ['PT36H', '2030-01-15T12:00:00Z']] as const) {
+      const e = { type: 'afterDuration' as const, duration: iso, endDateTime: null };
+      assert.equal(policyLimit(e, new Date(at))?.toISOString(), policyEnd(e, new Date(at)), `${iso} from ${at}`);
+    }
+    assert.equal(policyLimit({ type: 'afterDuration', duration: 'soon', endDateTime: null }, from), undefined, 'not a duration: left to the server');
+    assert.doesNotMatch(readableDates("Policy 'X' allows access until 2031-02-28T10:00:00.000Z at the latest."), /2031-02-28T/);
     assert.match(limitHint('After 30 days', thirtyDays.expiration), /not later: administrators cannot override/);
     assert.doesNotMatch(limitHint('Never', never.expiration), /override/);
     // the server refuses an end beyond the limit from an administrator too (adminAdd)

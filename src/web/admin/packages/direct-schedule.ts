@@ -4,17 +4,36 @@
 // cannot override that limit either: the form says so in words before the server refuses with an ISO date.
 
 import { formatDate } from '../../components/ui';
-import { durationDays } from './policy-form';
 import type { Policy } from './types';
 
 type Expiration = Policy['expiration'];
 
-/** The latest end the policy allows for access starting at `start`; null: never expires; undefined: not a day/hour count the form can work out. */
+/** The latest end the policy allows for access starting at `start`; null: never expires; undefined: a duration the form cannot read. */
 export function policyLimit(expiration: Expiration, start: Date): Date | null | undefined {
   if (expiration.type === 'afterDateTime') return expiration.endDateTime ? new Date(expiration.endDateTime) : null;
   if (expiration.type !== 'afterDuration') return null;
-  const days = durationDays(expiration.duration);
-  return days === undefined ? undefined : new Date(start.getTime() + days * 86_400_000);
+  return addIsoDuration(start, expiration.duration);
+}
+
+/**
+ * `start` plus an ISO-8601 duration as the server adds it (src/domain/duration.ts addDuration): years and
+ * months move the calendar date in UTC (the day capped at the month's last), the rest is elapsed time.
+ */
+export function addIsoDuration(start: Date, iso: string | null | undefined): Date | undefined {
+  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:[.,]\d+)?)S)?)?$/i.exec((iso ?? '').trim());
+  if (!m || /^PT?$/i.test((iso ?? '').trim())) return undefined;
+  const [y, mo, w, d, h, mi, sec] = m.slice(1).map((x) => (x ? Number(x.replace(',', '.')) : 0));
+  const totalMonths = start.getUTCMonth() + mo + y * 12;
+  const year = start.getUTCFullYear() + Math.floor(totalMonths / 12);
+  const month = totalMonths % 12;
+  const day = Math.min(start.getUTCDate(), new Date(Date.UTC(year, month + 1, 0)).getUTCDate());
+  const shifted = Date.UTC(year, month, day, start.getUTCHours(), start.getUTCMinutes(), start.getUTCSeconds(), start.getUTCMilliseconds());
+  return new Date(shifted + Math.round(((w * 7 + d) * 86_400 + h * 3600 + mi * 60 + sec) * 1000));
+}
+
+/** A server message with its ISO instants written as dates and times, for when the form cannot word it itself. */
+export function readableDates(message: string): string {
+  return message.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z/g, (iso) => formatDate(iso));
 }
 
 /** Hint under the policy: its expiration and that an end may shorten it, never lengthen it. */

@@ -3,7 +3,7 @@ import { api, ApiError, EM, errorMessage, getAll, odataString, query } from '../
 import { DialogActions, useAction } from '../../components/dialogs';
 import { ErrorBanner, Field, formatDate, Loading } from '../../components/ui';
 import { useLoad } from '../../components/use-load';
-import { beyondLimitText, checkDirectSchedule, limitHint, policyLimit } from './direct-schedule';
+import { beyondLimitText, checkDirectSchedule, limitHint, policyLimit, readableDates } from './direct-schedule';
 import { usePackage } from './package-context';
 import type { PickedSubject } from './policy-form';
 import { expirationText } from './policies-tab';
@@ -88,7 +88,7 @@ export function NewAssignmentForm({ onClose, onDone }: { onClose: () => void; on
     const p = policies?.find((x) => x.id === policyId);
     const from = start && new Date(start).getTime() > Date.now() ? new Date(start) : new Date();
     const limit = p ? policyLimit(p.expiration, from) : undefined;
-    return p && limit ? beyondLimitText(p.displayName, limit) : err.message;
+    return p && limit && err.target === 'schedule.expiration' ? beyondLimitText(p.displayName, limit) : readableDates(err.message);
   }
 
   if (loaded.error) return <ErrorBanner error={loaded.error} />;
