@@ -1,5 +1,6 @@
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
-import { SessionGate } from './auth/session';
+import { SessionGate, useMe } from './auth/session';
+import { isAdministrative } from './auth/me';
 import { Layout } from './components/layout';
 import { AdminArea } from './admin/routes';
 import { MyAccessArea } from './myaccess/routes';
@@ -12,8 +13,8 @@ export function App() {
       <SessionGate>
         <Routes>
           <Route element={<Layout />}>
-            <Route index element={<Navigate to="/myaccess" replace />} />
-            <Route path="signin" element={<Navigate to="/myaccess" replace />} />
+            <Route index element={<Landing />} />
+            <Route path="signin" element={<Landing />} />
             <Route path="myaccess/*" element={<MyAccessArea />} />
             <Route path="admin/*" element={<AdminArea />} />
             <Route path="*" element={<NotFound />} />
@@ -22,6 +23,11 @@ export function App() {
       </SessionGate>
     </BrowserRouter>
   );
+}
+
+/** Where signing in lands: administrators on Administration (README), everyone else on My Access. */
+function Landing() {
+  return <Navigate to={isAdministrative(useMe()) ? '/admin' : '/myaccess'} replace />;
 }
 
 function NotFound() {

@@ -212,8 +212,8 @@ describe('My Access portal', () => {
     await page.getByRole('button', { name: 'Submit request' }).click();
     await page.getByText('Your request was submitted.').waitFor();
 
-    await page.getByRole('navigation', { name: 'My Access' }).getByRole('link', { name: 'My access' }).click();
-    await page.getByRole('heading', { name: 'My access' }).waitFor();
+    await page.getByRole('navigation', { name: 'My Access' }).getByRole('link', { name: 'My assignments' }).click();
+    await page.getByRole('heading', { name: 'My assignments' }).waitFor();
     const release = page.getByRole('row').filter({ hasText: 'Release engineering' });
     const prod = page.getByRole('row').filter({ hasText: 'Production read access' });
     // the worker delivers in the background: reload until both show delivered
@@ -221,7 +221,7 @@ describe('My Access portal', () => {
       page,
       'both packages to be delivered',
       async () => (await release.getByText('Delivered', { exact: true }).count()) > 0 && (await prod.getByText('Delivered', { exact: true }).count()) > 0,
-      { reload: true, intervalMs: 250, afterReload: (p) => p.getByRole('heading', { name: 'My access' }).waitFor() },
+      { reload: true, intervalMs: 250, afterReload: (p) => p.getByRole('heading', { name: 'My assignments' }).waitFor() },
     );
     await release.getByText('Delivered', { exact: true }).waitFor();
     await prod.getByText('Delivered', { exact: true }).waitFor();
@@ -262,7 +262,9 @@ describe('My Access portal', () => {
     await page.getByRole('heading', { name: 'Access packages', level: 1 }).waitFor();
     await page.getByRole('heading', { name: 'Release engineering' }).waitFor();
     await screenshot(page, 'myaccess-packages-phone');
-    await page.getByRole('navigation', { name: 'My Access' }).getByRole('link', { name: 'My access' }).click();
+    // at phone width the side navigation is a menu
+    await page.getByRole('navigation', { name: 'My Access' }).getByRole('button', { name: /^☰? ?My Access menu/ }).click();
+    await page.getByRole('navigation', { name: 'My Access' }).getByRole('link', { name: 'My assignments' }).click();
     await page.getByRole('row').filter({ hasText: 'Production read access' }).waitFor();
     await screenshot(page, 'myaccess-my-access-phone');
     const overflow = (await page.evaluate(`(() => {

@@ -77,6 +77,21 @@ describe('lifecycle: schedules, expiry and extension', () => {
     assert.equal(ms(endOf(req.assignment)) - ms(start), 7 * DAY, 'the policy duration counts from the start');
   });
 
+  it('an administrator cannot override the policy limit: a direct assignment ending later than the policy allows from its start is refused, naming schedule.expiration', async () => {
+    // the portal's hint says so and its form checks the same (src/web/admin/packages/direct-schedule.ts)
+    const u = await t.user();
+    const fx = await makePackage(t, 'Admin limit');
+    const policyId = await directPolicy(t, fx.packageId); // P7D
+    const start = new Date(t.clock.now().getTime() + 2 * DAY);
+    const at = (offset: number) => ({ schedule: { startDateTime: start.toISOString(), expiration: { type: 'afterDateTime', endDateTime: new Date(start.getTime() + offset).toISOString() } } });
+    const over = await adminAdd(t, fx.packageId, policyId, { targetId: u.id }, at(7 * DAY + HOUR));
+    assert.equal(over.status, 400, over.text);
+    assert.equal(over.body.error.target, 'schedule.expiration');
+    const within = await adminAdd(t, fx.packageId, policyId, { targetId: u.id }, at(7 * DAY));
+    assert.equal(within.status, 201, within.text);
+    assert.equal(within.body.state, 'scheduled');
+  });
+
   it('a scheduled request can be canceled before it starts and then never starts', async () => {
     const u = await t.user();
     const fx = await makePackage(t, 'Scheduled cancel');

@@ -1,12 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  ASSIGNMENT_STATE_CHOICES, assignmentFilter, REQUEST_STATE_CHOICES, requestFilter,
+  ASSIGNMENT_STATE_CHOICES, assignmentFilter, REQUEST_STATE_CHOICES, requestFilter, scheduledFilter, showsScheduled,
 } from '../../src/web/admin/packages/assignment-filters';
 
 const PKG = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
 
 describe('web assignment filters: assignmentFilter', () => {
+  it('"Scheduled" lists the package\'s requests that start later (no assignment yet); Active and All show them too', () => {
+    assert.ok(ASSIGNMENT_STATE_CHOICES.some((c) => c.value === 'scheduled'));
+    assert.equal(scheduledFilter(PKG), `accessPackage/id eq '${PKG}' and state eq 'scheduled'`);
+    assert.deepEqual(['scheduled', 'active', '', 'expired', 'delivered'].map(showsScheduled), [true, true, true, false, false]);
+  });
+
+
   it('"All" filters on the package only', () => {
     assert.equal(assignmentFilter(PKG, ''), `accessPackage/id eq '${PKG}'`);
   });
@@ -26,7 +33,7 @@ describe('web assignment filters: assignmentFilter', () => {
 
   it('every state choice other than All and Active is a state of its own', () => {
     for (const c of ASSIGNMENT_STATE_CHOICES) {
-      if (c.value === '' || c.value === 'active') continue;
+      if (c.value === '' || c.value === 'active' || c.value === 'scheduled') continue;
       assert.match(assignmentFilter(PKG, c.value), new RegExp(` and state eq '${c.value}'$`));
     }
   });

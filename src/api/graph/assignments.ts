@@ -121,6 +121,20 @@ const AssignmentSchema = GraphObjectSchema('accessPackageAssignment', {
   state: Type.String(), status: Type.String(), expiredDateTime: Nullable(Type.String()),
 });
 
+const RoleDeliverySchema = Type.Object({
+  id: Type.String(),
+  resourceRole: Type.Object({ id: Type.String(), displayName: Type.String() }),
+  resource: Type.Object({ id: Type.String(), displayName: Type.String(), originSystem: Type.String() }),
+  scope: Nullable(Type.Object({ id: Type.String(), displayName: Type.String() })),
+  state: Type.String({ description: 'pending | delivered | failed | revoking | revoked' }),
+  attempts: Type.Integer(),
+  lastError: Nullable(Type.String()),
+  willRetryAt: Nullable(Type.String()),
+  createdDateTime: Type.String(),
+  deliveredDateTime: Nullable(Type.String()),
+  revokedDateTime: Nullable(Type.String()),
+});
+
 const BulkRemove = Body({
   assignmentIds: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 5000 })),
   accessPackageId: Type.Optional(Type.String({ maxLength: 100, description: 'remove every active assignment of this package' })),
@@ -214,6 +228,49 @@ export function registerAssignmentRoutes(app: FastifyInstance, services: Service
   }, async (req, reply) => {
     await services.lifecycle.reprocessAssignment(callerOf(req), (req.params as { id: string }).id);
     return reply.status(202).send();
+  });
+
+  // Graph v1.0 has no per-assignment view of its resource roles: this Latchkey extra lists each role's
+  // grant (delivery state, attempts, last error), read with the same permission as the assignment itself.
+  app.get('/latchkey/v1/assignments/:id/resourceRoles', {
+    config: { auth: { authenticated: true } },
+    schema: {
+      tags: ['latchkey'],
+      summary: 'Each resource role of an assignment with its delivery state and last error (same read permission as the assignment)',
+      params: IdParams,
+      response: { 200: Type.Object({ value: Type.Array(RoleDeliverySchema) }) },
+    },
+  }, async (req) => {
+    const id = (req.params as { id: string }).id;
+    const p = req.principal!;
+    const row = isGuid(id) ? await baseQuery(db).select('accessPackages.catalogId').where('assignments.id', '=', id).executeTakeFirst() : undefined;
+    if (!row) throw new NotFoundError('Assignment', id);
+    if (row.targetId !== p.userId && !canCatalog(p, 'assignment.read', row.catalogId)) throw new ForbiddenError('You may not see this assignment.');
+    const grants = await db.selectFrom('grants')
+      .innerJoin('resourceRoles', 'resourceRoles.id', 'grants.resourceRoleId')
+      .innerJoin('resources', 'resources.id', 'resourceRoles.resourceId')
+      .leftJoin('resourceScopes', 'resourceScopes.id', 'grants.resourceScopeId')
+      .select(['grants.id', 'grants.state', 'grants.attempts', 'grants.lastError', 'grants.nextAttemptAt', 'grants.deliveredAt', 'grants.revokedAt', 'grants.createdAt',
+        'resourceRoles.id as roleId', 'resourceRoles.displayName as roleName', 'resources.id as resourceId', 'resources.displayName as resourceName',
+        'resources.originSystem', 'resourceScopes.id as scopeId', 'resourceScopes.displayName as scopeName'])
+      .where('grants.assignmentId', '=', id).orderBy('resources.displayName').orderBy('resourceRoles.displayName').orderBy('grants.id')
+      .execute();
+    return {
+      value: grants.map((g) => ({
+        id: g.id,
+        resourceRole: { id: g.roleId, displayName: g.roleName },
+        resource: { id: g.resourceId, displayName: g.resourceName, originSystem: g.originSystem },
+        scope: g.scopeId ? { id: g.scopeId, displayName: g.scopeName } : null,
+        state: g.state,
+        attempts: g.attempts,
+        lastError: g.lastError,
+        // a pending or revoking grant is retried at nextAttemptAt; a failed one only on reprocess
+        willRetryAt: g.state === 'pending' || g.state === 'revoking' ? g.nextAttemptAt : null,
+        createdDateTime: g.createdAt,
+        deliveredDateTime: g.deliveredAt,
+        revokedDateTime: g.revokedAt,
+      })),
+    };
   });
 
   app.get('/latchkey/v1/assignments.csv', {

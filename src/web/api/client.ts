@@ -10,6 +10,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** the field the error names (Graph's error.target), e.g. 'schedule.expiration' */
+    readonly target?: string,
   ) {
     super(message);
   }
@@ -24,15 +26,17 @@ export interface Page<T> {
 async function errorOf(res: Response): Promise<ApiError> {
   let code = `HTTP${res.status}`;
   let message = res.statusText || `The server answered ${res.status}.`;
+  let target: string | undefined;
   try {
-    const body = (await res.json()) as { error?: { code?: string; message?: string } };
+    const body = (await res.json()) as { error?: { code?: string; message?: string; target?: string } };
     if (body.error?.message) message = body.error.message;
     if (body.error?.code) code = body.error.code;
+    if (typeof body.error?.target === 'string') target = body.error.target;
   } catch {
     // not JSON: keep the status text
   }
   if (res.status === 401) window.dispatchEvent(new CustomEvent('latchkey:unauthenticated'));
-  return new ApiError(res.status, code, message);
+  return new ApiError(res.status, code, message, target);
 }
 
 export interface RequestOptions {

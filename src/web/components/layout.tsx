@@ -1,4 +1,5 @@
-import { NavLink, Outlet } from 'react-router';
+import { useEffect, useId, useState } from 'react';
+import { NavLink, Outlet, useLocation } from 'react-router';
 import { useSession } from '../auth/session';
 import { isAdministrative } from '../auth/me';
 
@@ -31,11 +32,23 @@ export function Layout() {
   );
 }
 
-/** The second-level navigation of a portal: a list of links, a row of tabs at phone width. */
+/**
+ * The second-level navigation of a portal: a list of links; at phone width a menu button that opens the
+ * whole list (a scrolling row of tabs hid the entries beyond the screen's edge).
+ */
 export function SideNav({ label, links }: { label: string; links: { to: string; text: string; end?: boolean }[] }) {
+  const [open, setOpen] = useState(false);
+  const { pathname } = useLocation();
+  const listId = useId();
+  const current = links.find((l) => (l.end ? pathname === l.to : pathname === l.to || pathname.startsWith(`${l.to}/`)));
+  // a chosen entry (or any other navigation) closes the menu
+  useEffect(() => setOpen(false), [pathname]);
   return (
-    <nav className="sidenav" aria-label={label}>
-      <ul>
+    <nav className={open ? 'sidenav open' : 'sidenav'} aria-label={label}>
+      <button type="button" className="sidenav-toggle" aria-expanded={open} aria-controls={listId} onClick={() => setOpen((o) => !o)}>
+        <span aria-hidden="true">☰</span> {label} menu{current ? `: ${current.text}` : ''}
+      </button>
+      <ul id={listId}>
         {links.map((l) => (
           <li key={l.to}>
             <NavLink to={l.to} end={l.end}>

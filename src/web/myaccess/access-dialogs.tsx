@@ -63,7 +63,7 @@ export function ExtendDialog({ assignment, onClose, onDone }: { assignment: Assi
           </p>
           <p>{needsApproval ? 'An approver must agree to the extension.' : 'No approval is needed: the extension applies at once.'}</p>
           <Field label={`Business justification${justificationRequired ? ' (required)' : ' (optional)'}`} error={fieldError}>
-            {(props) => <textarea {...props} required={justificationRequired} value={justification} onChange={(ev) => setJustification(ev.target.value)} />}
+            {(props) => <textarea {...props} required={justificationRequired} maxLength={4000} value={justification} onChange={(ev) => setJustification(ev.target.value)} />}
           </Field>
           <ErrorBanner error={action.error} />
           <DialogActions onCancel={close} busy={action.busy} busyText="Sending…" submitText={needsApproval ? 'Request extension' : 'Extend'} />

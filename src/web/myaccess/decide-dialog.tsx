@@ -62,7 +62,7 @@ export function DecideDialog({
             hint="The requestor and other approvers see it."
             error={fieldError}
           >
-            {(props) => <textarea {...props} required={required} value={justification} onChange={(e) => setJustification(e.target.value)} />}
+            {(props) => <textarea {...props} required={required} maxLength={4000} value={justification} onChange={(e) => setJustification(e.target.value)} />}
           </Field>
           <ErrorBanner error={action.error} />
           <DialogActions onCancel={close} busy={action.busy} busyText="Sending…" submitText={verb} tone={target.decision === 'Deny' ? 'danger' : 'primary'} />

@@ -52,7 +52,7 @@ export function MyAccessPage() {
 
   return (
     <section>
-      <PageHeader title="My access">
+      <PageHeader title="My assignments">
         <p className="muted">
           The access packages you have. You can extend access in its last {EXTEND_WINDOW_DAYS} days when its policy allows it.
         </p>

@@ -41,9 +41,9 @@ export function QuestionFields({
           <Field key={q.id} label={labelOf(q)} error={errors[q.id]} hint={q.regexPattern ? `Format: ${q.regexPattern}` : undefined}>
             {(props) =>
               q.isSingleLineQuestion === false ? (
-                <textarea {...props} required={q.isRequired} value={(values[q.id] as string) ?? ''} onChange={(e) => onChange(q.id, e.target.value)} />
+                <textarea {...props} required={q.isRequired} maxLength={4000} value={(values[q.id] as string) ?? ''} onChange={(e) => onChange(q.id, e.target.value)} />
               ) : (
-                <input {...props} type="text" required={q.isRequired} value={(values[q.id] as string) ?? ''} onChange={(e) => onChange(q.id, e.target.value)} />
+                <input {...props} type="text" required={q.isRequired} maxLength={4000} value={(values[q.id] as string) ?? ''} onChange={(e) => onChange(q.id, e.target.value)} />
               )
             }
           </Field>

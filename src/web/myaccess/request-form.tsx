@@ -123,7 +123,7 @@ export function RequestForm({ pkg, requirements, onSubmitted }: { pkg: AccessPac
             hint="Why you need this access; approvers read it."
             error={errors.justification}
           >
-            {(props) => <textarea {...props} required={policy.isRequestorJustificationRequired} value={justification} onChange={(e) => setJustification(e.target.value)} />}
+            {(props) => <textarea {...props} required={policy.isRequestorJustificationRequired} maxLength={4000} value={justification} onChange={(e) => setJustification(e.target.value)} />}
           </Field>
           {policy.allowCustomAssignmentSchedule && (
             <>

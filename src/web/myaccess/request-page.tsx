@@ -135,7 +135,7 @@ function Submitted({ request }: { request: AssignmentRequest }) {
       {r.state === 'delivered' && <p>Your access is ready.</p>}
       <ErrorBanner error={error} />
       <p>
-        <Link to="/myaccess/requests">Request history</Link> · <Link to="/myaccess/access">My access</Link>
+        <Link to="/myaccess/requests">Request history</Link> · <Link to="/myaccess/access">My assignments</Link>
       </p>
     </div>
   );

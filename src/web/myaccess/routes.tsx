@@ -13,7 +13,7 @@ export function MyAccessArea() {
   const links = [
     { to: '/myaccess/packages', text: 'Access packages' },
     { to: '/myaccess/requests', text: 'Request history' },
-    { to: '/myaccess/access', text: 'My access' },
+    { to: '/myaccess/access', text: 'My assignments' },
     { to: '/myaccess/approvals', text: 'Approvals' },
   ];
   return (

@@ -50,10 +50,10 @@ export function CatalogForm({
   return (
     <form onSubmit={(e) => void submit(e)} noValidate>
       <Field label="Name" error={errors.name}>
-        {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required maxLength={NAME_MAX + 1} />}
+        {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required maxLength={NAME_MAX} />}
       </Field>
       <Field label="Description" error={errors.description} hint="Shown to people who request access packages from this catalog.">
-        {(p) => <textarea {...p} value={description} onChange={(e) => setDescription(e.target.value)} />}
+        {(p) => <textarea {...p} value={description} onChange={(e) => setDescription(e.target.value)} maxLength={DESCRIPTION_MAX} />}
       </Field>
       <label className="checkbox">
         <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} />

@@ -3,6 +3,7 @@ import { ErrorBanner, formatDate, StatusBadge } from '../../components/ui';
 import { useLoad } from '../../components/use-load';
 import { statusText } from '../../components/status-text';
 import { REQUEST_TYPE_TEXT } from './assignment-filters';
+import { AssignmentRoles } from './assignment-roles';
 import { FulfillmentErrors } from './fulfillment-errors';
 import type { Assignment, AssignmentRequest } from './types';
 
@@ -46,6 +47,8 @@ export function AssignmentDetail({ assignment: a, onClose, onRemove }: { assignm
         <dt>Assignment ID</dt>
         <dd><code>{a.id}</code></dd>
       </dl>
+      <h3>Resource roles</h3>
+      <AssignmentRoles assignmentId={a.id} reloadKey={a.status} />
       <ErrorBanner error={latest.error} />
       {request && (
         <>

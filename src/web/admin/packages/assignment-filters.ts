@@ -11,8 +11,19 @@ export const ASSIGNMENT_STATE_CHOICES = [
   { value: 'delivering', label: 'Delivering' },
   { value: 'deliveryFailed', label: 'Delivery failed' },
   { value: 'expired', label: 'Expired' },
+  // not an assignment state: a direct assignment (or approved request) that starts later is a scheduled
+  // request until then, with no assignment yet; the tab lists those requests under this choice
+  { value: 'scheduled', label: 'Scheduled (starts later)' },
   { value: '', label: 'All' },
 ] as const;
+
+/** Whether the Assignments tab shows scheduled requests (alone, or above the assignments of "Active" and "All"). */
+export const showsScheduled = (state: string) => state === 'scheduled' || state === 'active' || state === '';
+
+/** The $filter for a package's requests that become assignments later. */
+export function scheduledFilter(packageId: string): string {
+  return `accessPackage/id eq ${odataString(packageId)} and state eq 'scheduled'`;
+}
 
 const ACTIVE = ['delivering', 'partiallyDelivered', 'delivered', 'deliveryFailed'];
 

@@ -6,10 +6,11 @@ import { ActionButton, ErrorBanner, formatDate, Modal, Notice, StatusBadge } fro
 import { useSettle } from './assignment-actions';
 import { AssignmentDetail } from './assignment-detail';
 import { statusText } from '../../components/status-text';
-import { ASSIGNMENT_STATE_CHOICES, assignmentFilter } from './assignment-filters';
+import { ASSIGNMENT_STATE_CHOICES, assignmentFilter, showsScheduled } from './assignment-filters';
 import { NewAssignmentForm } from './new-assignment-form';
 import { NO_ASSIGNMENT_WRITE, usePackage } from './package-context';
 import { RemoveAssignmentsForm } from './remove-assignments-form';
+import { ScheduledAssignments } from './scheduled-assignments';
 import type { Assignment } from './types';
 
 /** Assignments: who holds the package, filtered by state, with detail, direct assignment, CSV download and removal. */
@@ -23,7 +24,9 @@ export function AssignmentsTab() {
   const [removing, setRemoving] = useState<string[] | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const filter = assignmentFilter(pkg.id, state);
-  const path = canReadAssignments
+  // Scheduled is no assignment state: that choice lists the scheduled requests alone
+  const onlyScheduled = state === 'scheduled';
+  const path = canReadAssignments && !onlyScheduled
     ? `${EM}/assignments${query({ $filter: filter, $expand: 'target,assignmentPolicy($select=id,displayName)', $top: 20, $count: true })}`
     : null;
   const paged = usePaged<Assignment>(path);
@@ -52,7 +55,7 @@ export function AssignmentsTab() {
     <div>
       <div className="toolbar">
         <ActionButton className="primary" onClick={() => setCreating(true)} disabledReason={why}>New assignment</ActionButton>
-        <a className="button" href={csvHref} download={`${pkg.displayName.replace(/[^\w.-]+/g, '_')}-assignments.csv`}>Download</a>
+        {!onlyScheduled && <a className="button" href={csvHref} download={`${pkg.displayName.replace(/[^\w.-]+/g, '_')}-assignments.csv`}>Download</a>}
         <ActionButton
           className="danger"
           onClick={() => setRemoving([...checked])}
@@ -82,7 +85,7 @@ export function AssignmentsTab() {
       </div>
       <Notice>{notice}</Notice>
       <ErrorBanner error={paged.error} />
-      <div className={selected ? 'split pkg-split' : undefined}>
+      <div className={selected ? 'split pkg-split' : undefined} hidden={onlyScheduled}>
         <div>
           <PagedContent paged={paged} what="assignments" empty={<>No assignments{state ? ' in this state' : ''}.</>}>
             <div className="table-wrap">
@@ -112,7 +115,7 @@ export function AssignmentsTab() {
                         </button>
                       </td>
                       {!selected && <td data-label="Email">{a.target?.email ?? '—'}</td>}
-                      <td data-label="Policy">{a.assignmentPolicy?.displayName ?? '—'}</td>
+                      <td data-label="Policy" className="wrap">{a.assignmentPolicy?.displayName ?? '—'}</td>
                       <td data-label="Status"><StatusBadge status={statusText(a.status)} /></td>
                       <td data-label="Ends">{a.schedule.expiration.endDateTime ? formatDate(a.schedule.expiration.endDateTime) : 'Never'}</td>
                     </tr>
@@ -131,6 +134,8 @@ export function AssignmentsTab() {
           />
         )}
       </div>
+      {/* after the list: they are not assignments yet, and the detail pane stays next to the list it belongs to */}
+      {showsScheduled(state) && <ScheduledAssignments packageId={pkg.id} alone={onlyScheduled} reloadKey={notice} />}
       <Modal title="New assignment" open={creating} onClose={() => setCreating(false)}>
         <NewAssignmentForm
           onClose={() => setCreating(false)}

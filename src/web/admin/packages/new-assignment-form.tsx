@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
-import { api, EM, errorMessage, getAll, odataString, query } from '../../api/client';
+import { api, ApiError, EM, errorMessage, getAll, odataString, query } from '../../api/client';
 import { DialogActions, useAction } from '../../components/dialogs';
-import { ErrorBanner, Field, Loading } from '../../components/ui';
+import { ErrorBanner, Field, formatDate, Loading } from '../../components/ui';
 import { useLoad } from '../../components/use-load';
+import { beyondLimitText, checkDirectSchedule, limitHint, policyLimit, readableDates } from './direct-schedule';
 import { usePackage } from './package-context';
 import type { PickedSubject } from './policy-form';
 import { expirationText } from './policies-tab';
@@ -33,14 +34,8 @@ export function NewAssignmentForm({ onClose, onDone }: { onClose: () => void; on
     const found: Record<string, string> = {};
     if (users.length === 0) found.users = 'Pick at least one user.';
     if (!policyId) found.policy = 'Choose the policy that governs these assignments.';
-    const today = new Date();
-    today.setHours(0, 0, 0, 0);
-    // today means now: only a later day is a scheduled start
-    const startAt = start && new Date(`${start}T00:00:00`).getTime() > today.getTime() ? new Date(`${start}T00:00:00`) : null;
-    if (start && new Date(`${start}T00:00:00`).getTime() < today.getTime()) found.start = 'The start date cannot be in the past.';
-    const endAt = end ? new Date(`${end}T23:59:59`) : null;
-    if (endAt && endAt.getTime() <= Date.now()) found.end = 'The end date must be in the future.';
-    if (startAt && endAt && endAt <= startAt) found.end = 'The end date must be after the start date.';
+    const { errors: dates, startAt, endAt } = checkDirectSchedule(policies?.find((p) => p.id === policyId), start, end);
+    Object.assign(found, dates);
     setErrors(found);
     if (Object.keys(found).length) return;
     setFailures([]);
@@ -53,10 +48,11 @@ export function NewAssignmentForm({ onClose, onDone }: { onClose: () => void; on
     if (endAt) schedule.expiration = { type: 'afterDateTime', endDateTime: endAt.toISOString() };
     const failed: string[] = [];
     const done: PickedSubject[] = [];
+    let startsAt: string | null = null;
     // one request per person: one refusal (e.g. already assigned) does not stop the others
     for (const u of users) {
       try {
-        await api(`${EM}/assignmentRequests`, {
+        const created = await api<{ state: string; schedule: { startDateTime: string } }>(`${EM}/assignmentRequests`, {
           method: 'POST',
           body: {
             requestType: 'adminAdd',
@@ -66,16 +62,33 @@ export function NewAssignmentForm({ onClose, onDone }: { onClose: () => void; on
           },
         });
         done.push(u);
+        if (created.state === 'scheduled') startsAt = created.schedule.startDateTime;
       } catch (err) {
+        // the schedule is the same for everyone: a refusal of it is said once, at the field, in words
+        if (err instanceof ApiError && err.target?.startsWith('schedule')) {
+          setErrors({ [err.target.startsWith('schedule.startDateTime') ? 'start' : 'end']: scheduleRefusal(err) });
+          break;
+        }
         failed.push(`${u.name}: ${errorMessage(err)}`);
       }
     }
-    if (failed.length === 0) {
-      onDone(`Assigned ${done.map((u) => u.name).join(', ')}. Access is being delivered.`);
+    if (done.length === users.length) {
+      const names = done.map((u) => u.name).join(', ');
+      onDone(startsAt
+        ? `Assigned ${names}, starting ${formatDate(startsAt)}: the assignment is listed as Scheduled until then, and access is delivered when it starts.`
+        : `Assigned ${names}. Access is being delivered.`);
     } else {
       setUsers((l) => l.filter((u) => !done.includes(u)));
       setFailures(done.length ? [`Assigned ${done.map((u) => u.name).join(', ')}.`, ...failed] : failed);
     }
+  }
+
+  /** The server's schedule refusal (ISO dates) in the form's words when the limit can be worked out here. */
+  function scheduleRefusal(err: ApiError): string {
+    const p = policies?.find((x) => x.id === policyId);
+    const from = start && new Date(start).getTime() > Date.now() ? new Date(start) : new Date();
+    const limit = p ? policyLimit(p.expiration, from) : undefined;
+    return p && limit && err.target === 'schedule.expiration' ? beyondLimitText(p.displayName, limit) : readableDates(err.message);
   }
 
   if (loaded.error) return <ErrorBanner error={loaded.error} />;
@@ -98,7 +111,7 @@ export function NewAssignmentForm({ onClose, onDone }: { onClose: () => void; on
         </div>
       )}
       <SubjectPicker label="Users" value={users} onChange={setUsers} groups={false} error={errors.users} />
-      <Field label="Policy" error={errors.policy} hint={policy ? `Expiration: ${expirationText(policy.expiration)}. An end date below replaces it.` : undefined}>
+      <Field label="Policy" error={errors.policy} hint={policy ? limitHint(expirationText(policy.expiration), policy.expiration) : undefined}>
         {(p) => (
           <select {...p} value={policyId} onChange={(e) => setPolicyId(e.target.value)}>
             <option value="">Choose a policy…</option>
@@ -111,11 +124,11 @@ export function NewAssignmentForm({ onClose, onDone }: { onClose: () => void; on
         )}
       </Field>
       <div className="field-row">
-        <Field label="Start date (optional)" hint="Empty or today: now." error={errors.start}>
-          {(p) => <input {...p} type="date" value={start} onChange={(e) => setStart(e.target.value)} />}
+        <Field label="Start date and time (optional)" hint="Empty: now. A later start is scheduled." error={errors.start}>
+          {(p) => <input {...p} type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} />}
         </Field>
-        <Field label="End date (optional)" error={errors.end} hint="Empty: the policy’s expiration.">
-          {(p) => <input {...p} type="date" value={end} onChange={(e) => setEnd(e.target.value)} />}
+        <Field label="End date and time (optional)" error={errors.end} hint="Empty: the policy’s expiration.">
+          {(p) => <input {...p} type="datetime-local" value={end} onChange={(e) => setEnd(e.target.value)} />}
         </Field>
       </div>
       <Field label="Justification (optional)">

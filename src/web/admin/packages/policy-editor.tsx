@@ -155,6 +155,28 @@ function PolicyEditor({ policyId, initial, orgs }: { policyId: string | undefine
         </fieldset>
       )}
 
+      {/* the approvers right after "Require approval" (and before Expiration, whose extension approval uses them too) */}
+      {stagesApply(form) && (
+        <fieldset>
+          <legend>Approval stages</legend>
+          <p className="muted small">Each stage must approve before the next one is asked. Any one approver of a stage decides for it, unless you require more approvals.</p>
+          {errors.stages && <p className="field-error" role="alert">{errors.stages}</p>}
+          {form.stages.map((s, i) => (
+            <StageEditor
+              key={i}
+              index={i}
+              stage={s}
+              errors={errors}
+              onChange={(next) => set({ stages: form.stages.map((x, j) => (j === i ? next : x)) })}
+              onRemove={form.stages.length > 1 ? () => set({ stages: form.stages.filter((_, j) => j !== i) }) : undefined}
+            />
+          ))}
+          {form.stages.length < MAX_STAGES && (
+            <button type="button" onClick={() => set({ stages: [...form.stages, emptyStage()] })}>Add approval stage</button>
+          )}
+        </fieldset>
+      )}
+
       <fieldset>
         <legend>Expiration</legend>
         <div role="radiogroup" aria-label="Access package assignments expire">
@@ -190,7 +212,7 @@ function PolicyEditor({ policyId, initial, orgs }: { policyId: string | undefine
             {form.allowExtension && (
               <YesNo
                 legend="Require approval to extend access"
-                hint="Extensions go through the approval stages below."
+                hint="Extensions go through the approval stages above."
                 value={form.extensionNeedsApproval}
                 onChange={(v) => set({ extensionNeedsApproval: v, stages: v && form.stages.length === 0 ? [emptyStage()] : form.stages })}
               />
@@ -198,27 +220,6 @@ function PolicyEditor({ policyId, initial, orgs }: { policyId: string | undefine
           </>
         )}
       </fieldset>
-
-      {stagesApply(form) && (
-        <fieldset>
-          <legend>Approval stages</legend>
-          <p className="muted small">Each stage must approve before the next one is asked. Any one approver of a stage decides for it, unless you require more approvals.</p>
-          {errors.stages && <p className="field-error" role="alert">{errors.stages}</p>}
-          {form.stages.map((s, i) => (
-            <StageEditor
-              key={i}
-              index={i}
-              stage={s}
-              errors={errors}
-              onChange={(next) => set({ stages: form.stages.map((x, j) => (j === i ? next : x)) })}
-              onRemove={form.stages.length > 1 ? () => set({ stages: form.stages.filter((_, j) => j !== i) }) : undefined}
-            />
-          ))}
-          {form.stages.length < MAX_STAGES && (
-            <button type="button" onClick={() => set({ stages: [...form.stages, emptyStage()] })}>Add approval stage</button>
-          )}
-        </fieldset>
-      )}
 
       {requests && (
         <fieldset>

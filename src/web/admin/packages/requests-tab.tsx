@@ -11,6 +11,7 @@ import { ConfirmDialog } from '../../components/dialogs';
 import { FulfillmentErrors } from './fulfillment-errors';
 import { NO_ASSIGNMENT_WRITE, usePackage } from './package-context';
 import type { AssignmentRequest } from './types';
+import { StagesList } from '../../myaccess/request-details';
 
 
 /** Requests: newest first, filtered by state; detail with fulfilment errors; cancel pending ones, reprocess failed ones. */
@@ -135,6 +136,8 @@ export function RequestsTab() {
                 <AnswerRow key={i} question={a.answeredQuestion?.text ?? `Answer ${i + 1}`} value={a.displayValue ?? a.value ?? ''} />
               ))}
             </dl>
+            <h3>Approval history</h3>
+            <StagesList requestId={selected.id} />
             <h3>Fulfilment</h3>
             <FulfillmentErrors request={selected} />
             <div className="toolbar">

@@ -36,7 +36,7 @@ export function StageEditor({ index, stage, errors, onChange, onRemove }: {
         />
       )}
       <div className="field-row">
-        <Field label="Decision must be made in how many days?" error={errors[`${at}.denyAfterDays`]} hint="Undecided requests are denied after this (1–90).">
+        <Field label="Decision must be made in how many days?" error={errors[`${at}.denyAfterDays`]} hint="If no approver decides in this many days (1–90), the request is cancelled and the person has to request again.">
           {(p) => <input {...p} type="number" min={1} max={90} inputMode="numeric" value={stage.denyAfterDays} onChange={(e) => set({ denyAfterDays: e.target.value })} />}
         </Field>
         <Field label="Approvals needed" error={errors[`${at}.approvalsRequired`]} hint="How many approvers must approve (default 1).">

@@ -92,10 +92,10 @@ export function ConnectedOrgForm({
   return (
     <form onSubmit={(e) => void submit(e)} noValidate>
       <Field label="Name" error={errors.name}>
-        {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required />}
+        {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required maxLength={256} />}
       </Field>
       <Field label="Description" error={errors.description}>
-        {(p) => <textarea {...p} value={description} onChange={(e) => setDescription(e.target.value)} />}
+        {(p) => <textarea {...p} value={description} onChange={(e) => setDescription(e.target.value)} maxLength={2048} />}
       </Field>
       <Field label="State" hint="Only configured organizations count as “all configured connected organizations” in policies.">
         {(p) => (
@@ -122,7 +122,7 @@ export function ConnectedOrgForm({
               {(p) => <input {...p} value={r.value} onChange={(e) => update(r.key, { value: e.target.value })} placeholder={r.kind === 'domain' ? 'fabrikam.com' : '00000000-0000-0000-0000-000000000000'} />}
             </Field>
             <Field label={`Source ${i + 1} display name`}>
-              {(p) => <input {...p} value={r.displayName} onChange={(e) => update(r.key, { displayName: e.target.value })} placeholder="optional" />}
+              {(p) => <input {...p} value={r.displayName} onChange={(e) => update(r.key, { displayName: e.target.value })} placeholder="optional" maxLength={256} />}
             </Field>
             <button type="button" className="link" onClick={() => setRows((rs) => rs.filter((x) => x.key !== r.key))}>
               Remove source {i + 1}
