@@ -138,7 +138,8 @@ function AccessRow({
       <td data-label="Since">{formatDate(a.schedule?.startDateTime)}</td>
       <td data-label={view === 'active' ? 'Ends' : 'Ended'}>
         {view === 'expired' ? (
-          formatDate(a.expiredDateTime ?? end)
+          // the schedule of ended access ends when it actually ended
+          formatDate(end ?? a.expiredDateTime)
         ) : end ? (
           <span>
             {formatDate(end)}
