@@ -79,7 +79,16 @@ function Pending({ inbox, onDecided }: { inbox: Approval[]; onDecided: (message:
         {slice.map((a) => {
           const r = requests.data?.get(a.id);
           const stage = a.stages.find((s) => s.assignedToMe) ?? a.stages.find((s) => s.status === 'InProgress');
-          if (!r || !stage) return null;
+          // every item of the inbox is listed, as the Pending (n) count counts them: one whose request
+          // cannot be read says so rather than vanishing from under the count
+          if (!r || !stage) {
+            return (
+              <li key={a.id} className="ma-approval">
+                <h2 className="ma-card-title">Request {a.id}</h2>
+                <p className="muted">The details of this request could not be loaded; it still waits for a decision.</p>
+              </li>
+            );
+          }
           const who = r.requestor?.displayName ?? r.target?.displayName ?? 'Someone';
           const what = `${who} asks for ${r.accessPackage?.displayName ?? 'an access package'}.`;
           return (
