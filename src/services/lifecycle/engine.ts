@@ -357,7 +357,7 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
     const open = await tx.selectFrom('assignmentRequests').select('id').where('assignmentId', '=', a.id)
       .where('requestType', 'in', ['userUpdate', 'adminUpdate']).where('state', 'in', [...OPEN_REQUEST_STATES]).executeTakeFirst();
     if (open) throw new ConflictError(`An extension of this assignment is already pending (${open.id}).`, 'ExistingOpenRequest');
-    const schedule = extendedSchedule(policy, { startAt: a.startAt ?? a.createdAt, endAt: a.endAt }, input.schedule, clock.now());
+    const schedule = extendedSchedule(policy, { startAt: a.startAt ?? a.createdAt, endAt: a.endAt }, input.schedule, clock.now(), !admin);
     const answers = input.answers === undefined ? parseJsonOr<unknown[]>(a.answers, []) : validateAnswers(policy.questions, input.answers);
     const request = await insertRequest(tx, caller.principal.userId, {
       accessPackageId: a.accessPackageId, requestType: input.requestType, policyId: policy.id, assignmentId: a.id, targetId: a.targetId,
