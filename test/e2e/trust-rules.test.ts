@@ -101,6 +101,24 @@ describe('trustworthy rules in the portals', () => {
     await screenshot(page, 'trust-policy-editor-closed-catalog');
   });
 
+  it('catalog edit: switching external users off while a policy is for them is refused, naming the policy', async () => {
+    const sales = await catalogId('Sales and Marketing');
+    const pkg = await makePackage('E2E partners');
+    await admin(`${EM}/assignmentPolicies`, 'POST', {
+      displayName: 'Any external partner', accessPackage: { id: pkg }, allowedTargetScope: 'allExternalUsers', expiration: { type: 'afterDuration', duration: 'P30D' },
+      requestorSettings: { enableTargetsToSelfAddAccess: true },
+    });
+    const page = await pageAs('Avery Admin', `/admin/catalogs/${sales}`);
+    await page.getByRole('heading', { name: 'Sales and Marketing', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Edit' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit catalog' });
+    await dialog.getByLabel(/External users allowed/).uncheck();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByText(/cannot be closed to external users.*'Any external partner'.*'E2E partners'/).waitFor();
+    await screenshot(page, 'trust-catalog-close-refused');
+    assert.equal((await admin(`${EM}/catalogs/${sales}`)).isExternallyVisible, true, 'the catalog stays open');
+  });
+
   it('extension: the requestor is told the new end, and the approver sees that it is an extension and to which date', async () => {
     const pkg = await makePackage('E2E extend with approval');
     const ross = await userId('ross.geller@contoso.example');

@@ -54,7 +54,7 @@ export function MyAccessPage() {
     <section>
       <PageHeader title="My access">
         <p className="muted">
-          The access packages you have. You can extend access in its last {EXTEND_WINDOW_DAYS} days when its policy allows it.
+          The access packages you have. You can extend access in its last {EXTEND_WINDOW_DAYS} days (the last half of a shorter access) when its policy allows it.
         </p>
       </PageHeader>
       <div className="ma-switch" role="group" aria-label="Show">
