@@ -63,7 +63,7 @@ function requireExtensionWindow(policy: Policy, current: Schedule & { endAt: str
   const offer = extensionOffer(policy.expiration, current, now);
   if (offer.canExtend) return;
   const message = offer.why === 'notYet'
-    ? `Access under policy '${policy.displayName}' can be extended from ${offer.opensAt}, shortly before it ends on ${current.endAt}; an extension now would add almost nothing.`
+    ? `Access under policy '${policy.displayName}' can be extended from ${offer.opensAt}, in the last part of it before it ends on ${current.endAt} (the last 14 days, or the last half of a shorter access).`
     : offer.why === 'noLater'
       ? `Policy '${policy.displayName}' ends access on ${offer.newEndAt ?? 'its end date'} at the latest, and this access already ends on ${current.endAt}: there is nothing to extend.`
       : `Access under policy '${policy.displayName}' does not expire, so there is nothing to extend.`;
