@@ -48,6 +48,7 @@ export interface RenderOptions {
  * - reason: why the request or access ended (timeout, expiry, removal)
  * - result ('approved' | 'denied' | 'timedOut'), stage, stageCount: stageCompleted emails to a stage's approvers
  * - canExtend: false when the policy does not let the assignee extend (expiry reminders then say whom to ask)
+ * - extendFrom: when the extension window opens, if it is not open yet (expiry reminders then say from when)
  */
 export type TemplateData = Record<string, unknown>;
 
@@ -258,7 +259,9 @@ export function render(name: TemplateName, data: TemplateData, options: RenderOp
         `Your access to ${d.pkg} ends in ${span}${d.end ? `, on ${d.end}` : ''}.`,
         ...(data.canExtend === false
           ? ['Its policy does not let you extend it yourself; if you still need it, ask the access package’s managers.', '', `Details: ${link}`]
-          : ['To keep it, request an extension before then (the package’s policy may require approval).', '', `Extend access: ${link}`]),
+          : data.extendFrom
+            ? [`To keep it, request an extension from ${formatDateTime(data.extendFrom)} (the package’s policy may require approval).`, '', `Extend access: ${link}`]
+            : ['To keep it, request an extension before then (the package’s policy may require approval).', '', `Extend access: ${link}`]),
       ];
       break;
     }

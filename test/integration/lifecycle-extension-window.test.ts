@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EM } from '../support/client.js';
-import { DAY, decide, getAssignment, getRequest, makePackage, makePolicy, stage, submit, userAdd } from '../support/lifecycle.js';
+import { DAY, HOUR, decide, getAssignment, getRequest, makePackage, makePolicy, outbox, stage, submit, userAdd } from '../support/lifecycle.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 // A person extends their own access only inside the window the policy allows (src/domain/extension.ts):
@@ -79,5 +79,27 @@ describe('lifecycle: the extension window', () => {
     assert.equal((await submit(u.client, { requestType: 'userUpdate', assignment: { id: a2 } })).status, 400, 'the holder: not yet');
     const admin = await submit(t.admin, { requestType: 'adminUpdate', assignment: { id: a2 } });
     assert.equal(admin.status, 201, admin.text);
+  });
+
+  it('a 20-day access: the 14-day reminder comes before the window (its last 10 days) opens, and says from when', async () => {
+    const fx = await makePackage(t, 'Twenty days');
+    const policyId = await makePolicy(t, fx.packageId, { extend: true, expiration: { type: 'afterDuration', duration: 'P20D' } });
+    const u = await t.user();
+    const add = await userAdd(u.client, fx.packageId, policyId);
+    assert.equal(add.status, 201, add.text);
+    await t.drain();
+    const assignmentId = (await getRequest(t, add.body.id, '?$expand=assignment')).assignment.id as string;
+    const end = (await getAssignment(t, assignmentId)).schedule.expiration.endDateTime as string;
+    t.clock.advance(6 * DAY + HOUR);
+    await t.drain();
+    const [mail] = await outbox(t, { to: u.upn, template: 'expiresIn14Days' });
+    assert.ok(mail, 'the 14-day reminder went out');
+    const opens = new Date(Date.parse(end) - 10 * DAY).toISOString().slice(0, 16).replace('T', ' ');
+    assert.match(mail.body, new RegExp(`request an extension from ${opens} UTC`));
+    // the 1-day reminder, inside the window, simply invites it
+    t.clock.advance(13 * DAY);
+    await t.drain();
+    const [last] = await outbox(t, { to: u.upn, template: 'expiresIn1Day' });
+    assert.match(last.body, /request an extension before then/);
   });
 });
