@@ -40,7 +40,11 @@ describe('lifecycle: the extension window', () => {
     assert.equal(ext.body.state, 'pendingApproval');
     assert.equal(ext.body.schedule.expiration.endDateTime, expected, 'the new end: now + the policy duration, as the dialog shows it');
 
-    // the approver is told it is an extension, and to which date
+    // the approver is told it is an extension, and to which date: by mail and in the request
+    const mails = await outbox(t, { to: approver.upn, template: 'approvalRequired' });
+    const mail = mails[mails.length - 1];
+    assert.match(mail.subject, /^Action required: Approve or deny extension of Ten days/);
+    assert.match(mail.body, new RegExp(`Ext Holder asks to extend their access to Ten days until ${expected.slice(0, 16).replace('T', ' ')} UTC`));
     const inbox = await approver.client.get(`${EM}/assignmentRequests/filterByCurrentUser(on='approver')?$filter=id eq '${ext.body.id}'`);
     assert.equal(inbox.status, 200, inbox.text);
     assert.equal(inbox.body.value[0].requestType, 'userUpdate');
