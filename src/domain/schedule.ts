@@ -3,6 +3,7 @@
 
 import { addDuration, parseDuration } from './duration.js';
 import { ValidationError } from './errors.js';
+import { accessEndFrom, extensionOffer } from './extension.js';
 import { EXPIRATION_TYPES, dateTimeAt, neverExpires, type ExpirationPattern, type Policy } from './policy.js';
 
 export interface Schedule {
@@ -52,7 +53,21 @@ function parseRequested(requested: unknown): RequestedSchedule {
 export function policyEnd(expiration: ExpirationPattern, from: Date): string | null {
   if (neverExpires(expiration)) return null;
   if (expiration.type === 'afterDateTime') return expiration.endDateTime;
-  return addDuration(from, parseDuration(expiration.duration ?? 'PT0S', 'expiration.duration')).toISOString();
+  return accessEndFrom(expiration, from);
+}
+
+const EXTENSION_REFUSAL_CODE = { neverExpires: 'NothingToExtend', notYet: 'ExtensionWindowNotOpen', noLater: 'NothingToExtend' } as const;
+
+/** The holder's extension must be inside the window the policy allows (extensionOffer, shared with My Access). */
+function requireExtensionWindow(policy: Policy, current: Schedule & { endAt: string }, now: Date): void {
+  const offer = extensionOffer(policy.expiration, current, now);
+  if (offer.canExtend) return;
+  const message = offer.why === 'notYet'
+    ? `Access under policy '${policy.displayName}' can be extended from ${offer.opensAt}, in the last part of it before it ends on ${current.endAt} (the last 14 days, or the last half of a shorter access).`
+    : offer.why === 'noLater'
+      ? `Policy '${policy.displayName}' ends access on ${offer.newEndAt ?? 'its end date'} at the latest, and this access already ends on ${current.endAt}: there is nothing to extend.`
+      : `Access under policy '${policy.displayName}' does not expire, so there is nothing to extend.`;
+  throw new ValidationError(message, 'assignment.id', EXTENSION_REFUSAL_CODE[offer.why]);
 }
 
 function endOf(e: ExpirationPattern, start: Date): string | null {
@@ -94,12 +109,15 @@ export function initialSchedule(policy: Policy, requested: unknown, now: Date, a
 /**
  * New schedule for an extension (userUpdate/adminUpdate): keeps startAt; the new end defaults to now + policy duration (or the policy
  * end date), and may never pass the policy's limit counted from now. Refuses when the policy's expiration is noExpiration (nothing to extend).
+ * The holder's own extension (`byHolder`) must also fall in the window extensionOffer defines and move the end later; administrators
+ * may extend at any time.
  */
-export function extendedSchedule(policy: Policy, current: Schedule, requested: unknown, now: Date): Schedule {
+export function extendedSchedule(policy: Policy, current: Schedule, requested: unknown, now: Date, byHolder = false): Schedule {
   if (neverExpires(policy.expiration) || current.endAt === null) {
     throw new ValidationError(`Access under policy '${policy.displayName}' does not expire, so there is nothing to extend.`, 'schedule');
   }
   const r = parseRequested(requested);
+  if (byHolder) requireExtensionWindow(policy, { startAt: current.startAt, endAt: current.endAt }, now);
   const nowIso = now.toISOString();
   const limit = policyEnd(policy.expiration, now)!;
   if (!later(limit, nowIso)) {
@@ -112,6 +130,7 @@ export function extendedSchedule(policy: Policy, current: Schedule, requested: u
     throw new ValidationError(`Policy '${policy.displayName}' allows extending until ${limit} at the latest; the requested schedule ends ${endAt ?? 'never'}.`, 'schedule.expiration');
   }
   if (!later(endAt, nowIso)) throw new ValidationError(`The requested end ${endAt} has already passed.`, 'schedule.expiration');
+  if (byHolder && !later(endAt, current.endAt)) throw new ValidationError(`The requested end ${endAt} is not later than the current end ${current.endAt}.`, 'schedule.expiration');
   return { startAt: current.startAt, endAt };
 }
 

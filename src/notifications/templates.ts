@@ -48,6 +48,8 @@ export interface RenderOptions {
  * - reason: why the request or access ended (timeout, expiry, removal)
  * - result ('approved' | 'denied' | 'timedOut'), stage, stageCount: stageCompleted emails to a stage's approvers
  * - canExtend: false when the policy does not let the assignee extend (expiry reminders then say whom to ask)
+ * - extension: true when the request extends existing access (approver emails then say so, and until when)
+ * - extendFrom: when the extension window opens, if it is not open yet (expiry reminders then say from when)
  */
 export type TemplateData = Record<string, unknown>;
 
@@ -174,9 +176,11 @@ export function render(name: TemplateName, data: TemplateData, options: RenderOp
   let text: string[];
   switch (name) {
     case 'approvalRequired':
-      subject = `Action required: Approve or deny request for ${d.pkg}${by(d.deadline)}`;
+      subject = `Action required: Approve or deny ${data.extension ? 'extension of' : 'request for'} ${d.pkg}${by(d.deadline)}`;
       text = [
-        `${d.requestor || 'Someone'} requested access to ${d.pkg}${d.target && d.target !== d.requestor ? ` for ${d.target}` : ''}, and you are an approver.`,
+        data.extension
+          ? `${d.requestor || 'Someone'} asks to extend ${d.target && d.target !== d.requestor ? `${d.target}'s` : 'their'} access to ${d.pkg}${d.end ? ` until ${d.end}` : ''}, and you are an approver.`
+          : `${d.requestor || 'Someone'} requested access to ${d.pkg}${d.target && d.target !== d.requestor ? ` for ${d.target}` : ''}, and you are an approver.`,
         '',
         ...requestDetails(d),
         '',
@@ -258,7 +262,9 @@ export function render(name: TemplateName, data: TemplateData, options: RenderOp
         `Your access to ${d.pkg} ends in ${span}${d.end ? `, on ${d.end}` : ''}.`,
         ...(data.canExtend === false
           ? ['Its policy does not let you extend it yourself; if you still need it, ask the access package’s managers.', '', `Details: ${link}`]
-          : ['To keep it, request an extension before then (the package’s policy may require approval).', '', `Extend access: ${link}`]),
+          : data.extendFrom
+            ? [`To keep it, request an extension from ${formatDateTime(data.extendFrom)} (the package’s policy may require approval).`, '', `Extend access: ${link}`]
+            : ['To keep it, request an extension before then (the package’s policy may require approval).', '', `Extend access: ${link}`]),
       ];
       break;
     }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { isoNow } from '../domain/clock.js';
 import { assignmentBlocksDeletion, incompatibilityProblem } from '../domain/access-package.js';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { OPEN_REQUEST_STATES } from '../domain/request-lifecycle.js';
 import { isGuid, newId } from '../domain/ids.js';
 import { roleScopeId, roleScopeMismatch } from '../domain/resources.js';
 import { diffProperties, recordAudit } from '../store/audit.js';
@@ -181,6 +182,7 @@ export function createAccessPackageService({ db, clock }: Pick<ServiceDeps, 'db'
             'AccessPackageHasAssignments',
           );
         }
+        await refuseOpenRequests(tx, current);
         await tx.deleteFrom('resourceRoleScopes').where('accessPackageId', '=', current.id).execute();
         await tx.deleteFrom('incompatibleAccessPackages')
           .where((eb) => eb.or([eb('accessPackageId', '=', current.id), eb('incompatibleAccessPackageId', '=', current.id)]))
@@ -317,6 +319,28 @@ export function createAccessPackageService({ db, clock }: Pick<ServiceDeps, 'db'
       });
     },
   };
+}
+
+/** Open requests shown in a refusal; the rest are counted. */
+const NAMED_OPEN_REQUESTS = 10;
+
+/**
+ * A package with open requests (waiting for approval, scheduled to start, delivering) is not deleted: the
+ * requests would outlive it, counted in approvers' inboxes but listed nowhere and gone from requestors'
+ * histories. The 409 names them (id, state, type, for whom) so they can be cancelled first.
+ */
+async function refuseOpenRequests(tx: Tx, pkg: AccessPackageRow): Promise<void> {
+  const open = await tx.selectFrom('assignmentRequests').leftJoin('users', 'users.id', 'assignmentRequests.targetId')
+    .select(['assignmentRequests.id', 'assignmentRequests.state', 'assignmentRequests.requestType', 'assignmentRequests.targetEmail', 'users.displayName'])
+    .where('assignmentRequests.accessPackageId', '=', pkg.id).where('assignmentRequests.state', 'in', [...OPEN_REQUEST_STATES])
+    .orderBy('assignmentRequests.createdAt').orderBy('assignmentRequests.id').limit(NAMED_OPEN_REQUESTS + 1).execute();
+  if (open.length === 0) return;
+  const named = open.slice(0, NAMED_OPEN_REQUESTS).map((r) => `${r.id} (${r.state}, ${r.requestType} for ${r.displayName ?? r.targetEmail ?? 'unknown'})`);
+  const more = open.length > NAMED_OPEN_REQUESTS ? ' and more' : '';
+  throw new ConflictError(
+    `Access package '${pkg.displayName}' has open requests; cancel them (POST assignmentRequests/{id}/cancel) or let them complete before deleting the package: ${named.join(', ')}${more}.`,
+    'AccessPackageHasOpenRequests',
+  );
 }
 
 function duplicateRoleScope(role: ResourceRoleRow, resource: ResourceRow) {

@@ -1,11 +1,12 @@
 import { RoleDefinitionIds, isAdministrator } from '../domain/authorization.js';
-import { CATALOG_STATES, GENERAL_CATALOG_NAME, type CatalogState } from '../domain/catalog.js';
+import { CATALOG_STATES, EXTERNAL_TARGET_SCOPES, GENERAL_CATALOG_NAME, type CatalogState } from '../domain/catalog.js';
 import { isoNow } from '../domain/clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { isGuid, newId } from '../domain/ids.js';
 import { diffProperties, recordAudit } from '../store/audit.js';
 import type { Db, Tx } from '../store/db.js';
 import { isUniqueViolation } from '../store/constraints.js';
+import { lockRow } from '../store/locks.js';
 import type { CatalogsTable } from '../store/schema.js';
 import { auditContext, type Caller, type ServiceDeps } from './deps.js';
 
@@ -28,6 +29,24 @@ export async function findCatalog(db: Db | Tx, id: string): Promise<CatalogRow> 
 
 function auditView(row: CatalogRow) {
   return { displayName: row.displayName, description: row.description, state: row.state, isExternallyVisible: !!row.isExternallyVisible };
+}
+
+/** Policies named in a refusal; more are counted. */
+const NAMED_POLICIES = 10;
+
+/** A catalog is closed to external users only once none of its packages' policies is for them (409 naming them). */
+async function refuseExternalPolicies(tx: Tx, catalog: CatalogRow): Promise<void> {
+  await lockRow(tx, 'catalogs', catalog.id);
+  const rows = await tx.selectFrom('assignmentPolicies').innerJoin('accessPackages', 'accessPackages.id', 'assignmentPolicies.accessPackageId')
+    .select(['assignmentPolicies.id', 'assignmentPolicies.displayName', 'assignmentPolicies.allowedTargetScope', 'accessPackages.displayName as packageName'])
+    .where('accessPackages.catalogId', '=', catalog.id).where('assignmentPolicies.allowedTargetScope', 'in', [...EXTERNAL_TARGET_SCOPES])
+    .orderBy('accessPackages.displayName').orderBy('assignmentPolicies.id').limit(NAMED_POLICIES + 1).execute();
+  if (rows.length === 0) return;
+  const named = rows.slice(0, NAMED_POLICIES).map((r) => `'${r.displayName}' (${r.id}, ${r.allowedTargetScope}) of '${r.packageName}'`);
+  throw new ConflictError(
+    `Catalog '${catalog.displayName}' cannot be closed to external users while policies of its access packages are for them; change or delete these first: ${named.join(', ')}${rows.length > NAMED_POLICIES ? ' and more' : ''}.`,
+    'CatalogHasExternalPolicies',
+  );
 }
 
 export function createCatalogService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
@@ -97,6 +116,7 @@ export function createCatalogService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
       return db.transaction().execute(async (tx) => {
         const current = await findCatalog(tx, id);
         check?.(current);
+        if (patch.isExternallyVisible === false && current.isExternallyVisible) await refuseExternalPolicies(tx, current);
         if (current.catalogType === 'serviceDefault' && patch.displayName !== undefined && patch.displayName !== current.displayName) {
           throw new ValidationError('The built-in General catalog cannot be renamed.', 'displayName');
         }

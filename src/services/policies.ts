@@ -1,3 +1,4 @@
+import { externalScopeProblem, isExternalTargetScope } from '../domain/catalog.js';
 import { isoNow } from '../domain/clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { isGuid, newId } from '../domain/ids.js';
@@ -12,6 +13,7 @@ import {
 } from '../domain/policy.js';
 import { diffProperties, recordAudit } from '../store/audit.js';
 import type { Db, Tx } from '../store/db.js';
+import { lockRow } from '../store/locks.js';
 import { deletePolicyAudience, writePolicyAudience } from '../store/policy-audience.js';
 import { auditContext, type Caller, type ServiceDeps } from './deps.js';
 
@@ -44,6 +46,19 @@ async function checkReferences(tx: Tx, refs: PolicyReferences): Promise<void> {
   await missing('connectedOrganizations', refs.connectedOrganizations, 'Connected organization');
 }
 
+/**
+ * A catalog closed to external users takes no policy for them. The catalog row is locked first, so a
+ * switch of the catalog to closed (catalogs.update, which checks the policies) cannot pass in between.
+ */
+async function refuseExternalScope(tx: Tx, accessPackageId: string, scope: string): Promise<void> {
+  if (!isExternalTargetScope(scope)) return;
+  const pkg = await tx.selectFrom('accessPackages').select('catalogId').where('id', '=', accessPackageId).executeTakeFirstOrThrow();
+  await lockRow(tx, 'catalogs', pkg.catalogId);
+  const catalog = await tx.selectFrom('catalogs').select(['displayName', 'isExternallyVisible']).where('id', '=', pkg.catalogId).executeTakeFirstOrThrow();
+  const problem = externalScopeProblem(scope, catalog);
+  if (problem) throw new ValidationError(problem, 'allowedTargetScope');
+}
+
 function auditView(p: Policy): Record<string, unknown> {
   const g = policyToGraph(p);
   return Object.fromEntries(POLICY_PROPERTIES.map((k) => [k, g[k]]));
@@ -58,6 +73,7 @@ export function createPolicyService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
     return db.transaction().execute(async (tx) => {
       const current = await findPolicy(tx, id);
       check?.(current);
+      await refuseExternalScope(tx, current.accessPackageId, settings.allowedTargetScope);
       await checkReferences(tx, refs);
       const next: Policy = { ...current, ...settings, modifiedAt: at };
       const changes = diffProperties(auditView(current), auditView(next), POLICY_PROPERTIES);
@@ -103,6 +119,7 @@ export function createPolicyService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
       return db.transaction().execute(async (tx) => {
         const pkg = isGuid(accessPackageId) ? await tx.selectFrom('accessPackages').select(['id']).where('id', '=', accessPackageId).executeTakeFirst() : undefined;
         if (!pkg) throw new NotFoundError('Access package', accessPackageId);
+        await refuseExternalScope(tx, pkg.id, settings.allowedTargetScope);
         await checkReferences(tx, refs);
         const policy: Policy = { id: newId(), accessPackageId: pkg.id, ...settings, createdAt: at, modifiedAt: at };
         await tx.insertInto('assignmentPolicies').values(policyToRow(policy)).execute();

@@ -226,7 +226,8 @@ describe('My Access portal', () => {
     await release.getByText('Delivered', { exact: true }).waitFor();
     await prod.getByText('Delivered', { exact: true }).waitFor();
     assert.ok(await release.getByRole('button', { name: 'Extend Release engineering' }).isDisabled(), '30-day access cannot be extended yet');
-    await release.locator('.ma-why', { hasText: 'You can extend this access in the last 14 days before it ends.' }).waitFor();
+    // the window of a 30-day access: its last 14 days (src/domain/extension.ts, as the server decides)
+    await release.locator('.ma-why', { hasText: /^You can extend this access from .+, shortly before it ends\.$/ }).waitFor();
     await prod.getByText(/ends in \d+ days/).waitFor();
     await assertAccessible(page, 'my access');
     await screenshot(page, 'myaccess-my-access');
@@ -235,11 +236,17 @@ describe('My Access portal', () => {
     await prod.getByRole('button', { name: 'Extend Production read access' }).click();
     const dialog = page.getByRole('dialog', { name: 'Extend access' });
     await dialog.getByText('No approval is needed: the extension applies at once.').waitFor();
+    // the dialog names the new end: now + the policy's 7 days, the date the server then stores
+    const promised = await dialog.getByText(/Extending gives you access until .+ \(7 days from now\)\./).textContent();
     await screenshot(page, 'myaccess-extend-dialog');
     await dialog.getByRole('button', { name: 'Extend' }).click();
     await page.getByText(/Your access to Production read access is extended until/).waitFor();
     const afterEnd = (await admin(`${EM}/assignments?$filter=accessPackage/id eq '${ids.prod}'`)).value[0].schedule.expiration.endDateTime as string;
     assert.ok(new Date(afterEnd) > new Date(before), `the end moved later: ${before} → ${afterEnd}`);
+    const shown = await page.evaluate((iso) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }), afterEnd);
+    // the same minute, unless the extension crossed a minute boundary between the dialog and the server
+    const minuteLater = await page.evaluate((iso) => new Date(new Date(iso).getTime() - 60_000).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }), afterEnd);
+    assert.ok(promised?.includes(shown) || promised?.includes(minuteLater), `the dialog promised the stored end: ${promised} vs ${shown}`);
     const requests = await admin(`${EM}/assignmentRequests?$filter=accessPackage/id eq '${ids.prod}' and requestType eq 'userUpdate'`);
     assert.equal(requests.value.length, 1, 'one userUpdate request');
 

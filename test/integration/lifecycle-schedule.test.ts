@@ -136,7 +136,8 @@ describe('lifecycle: schedules, expiry and extension', () => {
     const fx = await makePackage(t, 'Extend freely');
     const policyId = await makePolicy(t, fx.packageId, { extend: true, customSchedule: true, expiration: { type: 'afterDuration', duration: 'P7D' } });
     const { assignment } = await delivered(u, fx.packageId, policyId);
-    t.clock.advance(3 * DAY);
+    // the window of a 7-day access: its last half (src/domain/extension.ts)
+    t.clock.advance(4 * DAY);
     const update = (client: TestServer['admin'], extra: Record<string, unknown> = {}) => submit(client, { requestType: 'userUpdate', assignment: { id: assignment.id }, ...extra });
 
     assert.equal((await update(other.client)).status, 403);
@@ -145,20 +146,27 @@ describe('lifecycle: schedules, expiry and extension', () => {
     assert.equal(tooLong.body.error.target, 'schedule.expiration');
     assert.equal(endOf(await getAssignment(t, assignment.id)), endOf(assignment), 'refusals change nothing');
 
-    const r = await update(u.client, { requestType: 'UserExtend' });
+    // an end earlier than the current one is no extension
+    const earlier = await update(u.client, { schedule: { expiration: { type: 'afterDuration', duration: 'P2D' } } });
+    assert.equal(earlier.status, 400, earlier.text);
+    assert.equal(earlier.body.error.target, 'schedule.expiration');
+
+    // shorter than the policy allows, but later than now
+    const r = await update(u.client, { requestType: 'UserExtend', schedule: { expiration: { type: 'afterDuration', duration: 'P5D' } } });
     assert.equal(r.status, 201, r.text);
     assert.equal(r.body.requestType, 'userUpdate');
     assert.equal(r.body.state, 'delivered');
     const a = await getAssignment(t, assignment.id);
-    assert.equal(ms(endOf(a)), t.clock.now().getTime() + 7 * DAY);
+    assert.equal(ms(endOf(a)), t.clock.now().getTime() + 5 * DAY);
     assert.equal(a.schedule.startDateTime, assignment.schedule.startDateTime, 'the start stays');
 
-    const shorter = await update(u.client, { schedule: { expiration: { type: 'afterDuration', duration: 'P2D' } } });
-    assert.equal(shorter.status, 201, shorter.text);
-    assert.equal(ms(endOf(await getAssignment(t, assignment.id))), t.clock.now().getTime() + 2 * DAY);
+    // right after an extension the window is closed again
+    const again = await update(u.client);
+    assert.equal(again.status, 400, again.text);
+    assert.equal(again.body.error.code, 'ExtensionWindowNotOpen');
 
     // the old end passes without expiring the assignment; the new one expires it
-    t.clock.advance(2 * DAY - HOUR);
+    t.clock.advance(5 * DAY - HOUR);
     await t.drain();
     assert.equal((await getAssignment(t, assignment.id)).state, 'delivered');
     t.clock.advance(2 * HOUR);
@@ -210,7 +218,7 @@ describe('lifecycle: schedules, expiry and extension', () => {
     assert.equal(r.status, 201, r.text);
     await t.drain();
     const assignmentId = (await getRequest(t, r.body.id, '?$expand=assignment')).assignment.id;
-    t.clock.advance(4 * DAY);
+    t.clock.advance(6 * DAY);
     const ext = await submit(u.client, { requestType: 'userUpdate', assignment: { id: assignmentId } });
     assert.equal(ext.status, 201, ext.text);
     assert.equal(ms(endOf(await getAssignment(t, assignmentId))), t.clock.now().getTime() + 10 * DAY);

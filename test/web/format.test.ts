@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  daysLeft, durationText, endOfDayIso, expirationText, extendBlockedReason, requestTypeText,
+  daysLeft, durationText, endOfDayIso, expirationText, extendBlockedReason, extensionOfferFor, requestTypeText,
   requirementsSummary, startOfDayIso, todayValue, EXTEND_WINDOW_DAYS,
 } from '../../src/web/myaccess/format';
 import type { Assignment, Policy } from '../../src/web/myaccess/types';
@@ -93,7 +93,7 @@ describe('web my access: extendBlockedReason', () => {
   });
 
   it('explains each reason it cannot be extended now', () => {
-    assert.match(extendBlockedReason(assignment({}, inDays(EXTEND_WINDOW_DAYS + 1)), now) ?? '', /last 14 days/);
+    assert.match(extendBlockedReason(assignment({}, inDays(EXTEND_WINDOW_DAYS + 1)), now) ?? '', /You can extend this access from /);
     assert.match(extendBlockedReason(assignment({ state: 'expired' }), now) ?? '', /has ended/);
     assert.match(extendBlockedReason(assignment({}, null), now) ?? '', /does not expire/);
     assert.match(extendBlockedReason(assignment({ assignmentPolicy: null }), now) ?? '', /no policy/);
@@ -101,6 +101,16 @@ describe('web my access: extendBlockedReason', () => {
     assert.match(extendBlockedReason(assignment({ assignmentPolicy: noSelfUpdate }), now) ?? '', /does not let you extend/);
     const closed = { ...policy, requestorSettings: { ...policy.requestorSettings, acceptRequests: false } };
     assert.match(extendBlockedReason(assignment({ assignmentPolicy: closed }), now) ?? '', /accepts no requests/);
+  });
+
+  it('a 10-day policy: not on day 0 (the window is its last 5 days), then until now + 10 days, as the server computes it', () => {
+    const tenDays = { ...policy, expiration: { type: 'afterDuration' as const, duration: 'P10D' } };
+    const start = now.toISOString();
+    const a = assignment({ assignmentPolicy: tenDays, schedule: { startDateTime: start, expiration: { type: 'afterDateTime', endDateTime: inDays(10) } } });
+    assert.match(extendBlockedReason(a, now) ?? '', /You can extend this access from /);
+    const day6 = new Date(now.getTime() + 6 * 86_400_000);
+    assert.equal(extendBlockedReason(a, day6), null);
+    assert.deepEqual(extensionOfferFor(a, day6), { canExtend: true, opensAt: inDays(5), newEndAt: inDays(16) });
   });
 
   it('treats a policy that does not say whether it accepts requests as accepting them', () => {

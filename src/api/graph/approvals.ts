@@ -104,6 +104,8 @@ export function registerApprovalRoutes(app: FastifyInstance, services: Services,
     const open = await db.selectFrom('approvalStageApprovers')
       .innerJoin('approvalStages', 'approvalStages.id', 'approvalStageApprovers.stageId')
       .innerJoin('assignmentRequests', 'assignmentRequests.id', 'approvalStages.requestId')
+      // as filterByCurrentUser(on='approver') on assignmentRequests does: the portal's Pending count is this list's length
+      .innerJoin('accessPackages', 'accessPackages.id', 'assignmentRequests.accessPackageId')
       .select(['approvalStages.requestId', 'assignmentRequests.requestorId', 'assignmentRequests.targetId'])
       .where('approvalStageApprovers.approverId', '=', me)
       .where('approvalStages.status', '=', 'InProgress')

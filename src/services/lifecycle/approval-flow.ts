@@ -68,6 +68,7 @@ async function mailApprovers(tx: Tx, deps: LifecycleDeps, request: RequestRow, a
       data: {
         packageName: name, requestorName: requestor?.name ?? request.targetEmail ?? '', targetName: target?.name ?? request.targetEmail ?? '',
         justification: request.justification, answers, deadline, startDateTime: request.startAt, endDateTime: request.endAt, requestId: request.id,
+        extension: request.requestType === 'userUpdate' || request.requestType === 'adminUpdate',
       },
     });
   }

@@ -172,13 +172,17 @@ export function jobAssignmentIds(payload: string): string[] {
 }
 
 /**
- * Ends assignments inside the caller's transaction: marks them expired and their live grants revoking, and
+ * Ends assignments inside the caller's transaction: marks them expired (ending their schedule now if it ran later) and their live grants revoking, and
  * queues their revocation in jobs of REVOKE_JOB_SIZE. The caller holds the assignments' row locks.
  */
 export async function endAssignments(tx: Tx, deps: LifecycleDeps, assignmentIds: readonly string[]): Promise<void> {
   if (assignmentIds.length === 0) return;
   const at = now(deps);
   await tx.updateTable('assignments').set({ state: 'expired', status: assignmentStatus('expired'), expiredAt: at, modifiedAt: at }).where('id', 'in', assignmentIds).execute();
+  // access that ends early (removed, given up) ended now, not on its planned end: the schedule says when it
+  // actually ended (Graph and the portals show it); the planned end stays on the request that created it
+  await tx.updateTable('assignments').set({ endAt: at }).where('id', 'in', assignmentIds)
+    .where((eb) => eb.or([eb('endAt', 'is', null), eb('endAt', '>', at)])).execute();
   await tx.updateTable('grants').set({ state: 'revoking', nextAttemptAt: null, modifiedAt: at })
     .where('assignmentId', 'in', assignmentIds).where('state', 'in', ['pending', 'delivered', 'failed']).execute();
   for (const batch of chunks(assignmentIds, REVOKE_JOB_SIZE)) await enqueue(tx, deps.clock, JOB_REVOKE, revokePayload(batch));

@@ -7,6 +7,7 @@ import {
   ACTIVE_ASSIGNMENT_STATES, OPEN_REQUEST_STATES, assignmentStatus, initialRequest, requestKind, transitionRequest,
   type RequestState, type SubmittableRequestType,
 } from '../../domain/request-lifecycle.js';
+import { extensionOffer } from '../../domain/extension.js';
 import { extendedSchedule, initialSchedule, type Schedule } from '../../domain/schedule.js';
 import type { SelectQueryBuilder } from 'kysely';
 import { parseJsonOr } from '../../domain/json.js';
@@ -359,7 +360,7 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
       .where('requestType', 'in', ['userUpdate', 'adminUpdate']).where('state', 'in', [...OPEN_REQUEST_STATES]).executeTakeFirst();
     if (open) throw new ConflictError(`An extension of this assignment is already pending (${open.id}).`, 'ExistingOpenRequest');
     if (admin && input.schedule === undefined && input.answers !== undefined) return updateAnswers(tx, caller, a, policy, input);
-    const schedule = extendedSchedule(policy, { startAt: a.startAt ?? a.createdAt, endAt: a.endAt }, input.schedule, clock.now());
+    const schedule = extendedSchedule(policy, { startAt: a.startAt ?? a.createdAt, endAt: a.endAt }, input.schedule, clock.now(), !admin);
     const answers = input.answers === undefined ? parseJsonOr<unknown[]>(a.answers, []) : validateAnswers(policy.questions, input.answers);
     const request = await insertRequest(tx, caller.principal.userId, {
       accessPackageId: a.accessPackageId, requestType: input.requestType, policyId: policy.id, assignmentId: a.id, targetId: a.targetId,
@@ -656,7 +657,7 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
             to: target.email, template,
             data: {
               packageName: await packageName(tx, a.accessPackageId), targetName: target.name, endDateTime: a.endAt, assignmentId: a.id,
-              canExtend: !!policy?.requestorSettings.enableTargetsToSelfUpdateAccess, adminAssigned: origin?.requestType === 'adminAdd',
+              canExtend: !!policy?.requestorSettings.enableTargetsToSelfUpdateAccess, adminAssigned: origin?.requestType === 'adminAdd', extendFrom: extendFrom(policy, a),
             },
           });
         });
@@ -664,6 +665,13 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
       }
     }
     return n;
+  }
+
+  /** When the holder's extension window opens, if a reminder comes before it (access of 14 to 28 days gets its 14-day reminder early). */
+  function extendFrom(policy: Policy | undefined, a: AssignmentRow): string | undefined {
+    if (!policy || !a.endAt) return undefined;
+    const offer = extensionOffer(policy.expiration, { startAt: a.startAt ?? a.createdAt, endAt: a.endAt }, clock.now());
+    return !offer.canExtend && offer.why === 'notYet' ? offer.opensAt ?? undefined : undefined;
   }
 
   /** Governed guests whose deletion date has come are deleted, with their memberships. */

@@ -3,7 +3,7 @@ import { api, EM } from '../api/client';
 import { ConfirmDialog, DialogActions, useAction } from '../components/dialogs';
 import { ErrorBanner, Field, Modal, formatDate } from '../components/ui';
 import { statusText } from '../components/status-text';
-import { durationText, endOf } from './format';
+import { durationText, endOf, extensionOfferFor } from './format';
 import type { Assignment, AssignmentRequest } from './types';
 
 /** Extending: a userUpdate request; the policy decides the new end and whether an approver must agree. */
@@ -15,7 +15,11 @@ export function ExtendDialog({ assignment, onClose, onDone }: { assignment: Assi
   const needsApproval = !!policy && policy.requestApprovalSettings.isApprovalRequiredForUpdate && policy.requestApprovalSettings.stages.length > 0;
   const justificationRequired = !!policy?.requestApprovalSettings.isRequestorJustificationRequired;
   const e = policy?.expiration;
-  const newEnd = e?.type === 'afterDuration' ? `${durationText(e.duration)} from today` : e?.type === 'afterDateTime' && e.endDateTime ? `until ${formatDate(e.endDateTime)}` : 'as the policy allows';
+  // the end the server will give, by the same function (src/domain/extension.ts)
+  const offer = assignment ? extensionOfferFor(assignment) : null;
+  const newEndAt = offer?.newEndAt ?? null;
+  const newEnd = !newEndAt ? 'as the policy allows'
+    : e?.type === 'afterDuration' ? `until ${formatDate(newEndAt)} (${durationText(e.duration)} from now)` : `until ${formatDate(newEndAt)}, the end date of its policy`;
 
   function close() {
     setJustification('');

@@ -19,6 +19,8 @@ async function loadInbox(signal: AbortSignal): Promise<Approval[]> {
   return (await api<{ value: Approval[] }>(`${EM}/accessPackageAssignmentApprovals/filterByCurrentUser(on='approver')`, { signal })).value;
 }
 
+const isExtension = (r: AssignmentRequest) => r.requestType === 'userUpdate' || r.requestType === 'adminUpdate';
+
 const idsFilter = (ids: string[]) => `id in (${ids.map(odataString).join(',')})`;
 
 /** Approvals: pending decisions (Approve/Deny) and past ones with their outcome. */
@@ -79,9 +81,20 @@ function Pending({ inbox, onDecided }: { inbox: Approval[]; onDecided: (message:
         {slice.map((a) => {
           const r = requests.data?.get(a.id);
           const stage = a.stages.find((s) => s.assignedToMe) ?? a.stages.find((s) => s.status === 'InProgress');
-          if (!r || !stage) return null;
+          // every item of the inbox is listed, as the Pending (n) count counts them: one whose request
+          // cannot be read says so rather than vanishing from under the count
+          if (!r || !stage) {
+            return (
+              <li key={a.id} className="ma-approval">
+                <h2 className="ma-card-title">Request {a.id}</h2>
+                <p className="muted">The details of this request could not be loaded; it still waits for a decision.</p>
+              </li>
+            );
+          }
           const who = r.requestor?.displayName ?? r.target?.displayName ?? 'Someone';
-          const what = `${who} asks for ${r.accessPackage?.displayName ?? 'an access package'}.`;
+          const what = isExtension(r)
+            ? `${who} asks to extend ${r.accessPackage?.displayName ?? 'an access package'}${r.schedule?.expiration?.endDateTime ? ` until ${formatDate(r.schedule.expiration.endDateTime)}` : ''}.`
+            : `${who} asks for ${r.accessPackage?.displayName ?? 'an access package'}.`;
           return (
             <li key={a.id} className="ma-approval">
               <h2 className="ma-card-title">{r.accessPackage?.displayName ?? 'Access package'}</h2>
@@ -95,8 +108,18 @@ function Pending({ inbox, onDecided }: { inbox: Approval[]; onDecided: (message:
                 <dd>{requestTypeText(r.requestType)}</dd>
                 <dt>Requested</dt>
                 <dd>{formatDate(r.createdDateTime)}</dd>
-                <dt>Access period</dt>
-                <dd>{scheduleText(r)}</dd>
+                {isExtension(r) ? (
+                  <>
+                    {/* an extension keeps the access it has: what is decided is the new end */}
+                    <dt>Extends access until</dt>
+                    <dd>{r.schedule?.expiration?.endDateTime ? formatDate(r.schedule.expiration.endDateTime) : scheduleText(r)}</dd>
+                  </>
+                ) : (
+                  <>
+                    <dt>Access period</dt>
+                    <dd>{scheduleText(r)}</dd>
+                  </>
+                )}
                 <dt>Justification</dt>
                 <dd>{r.justification || <span className="muted">None given</span>}</dd>
                 <dt>Answers</dt>

@@ -1,3 +1,4 @@
+import { EXTENSION_WINDOW_DAYS, extensionOffer, type ExtensionOffer } from '../../domain/extension';
 import type { Assignment, ExpirationPattern } from './types';
 
 // Plain-language wording for Graph values, so people read "Pending approval", not "pendingApproval".
@@ -35,8 +36,23 @@ export function requestTypeText(t: string): string {
   return REQUEST_TYPES[t] ?? t;
 }
 
-/** Extension is offered in the last 14 days before the end, when the reminder emails invite it. */
-export const EXTEND_WINDOW_DAYS = 14;
+/**
+ * Extension is offered in the last 14 days before the end, when the reminder emails invite it (or the last
+ * half of a shorter access): the server's rule, src/domain/extension.ts, computed here by the same function.
+ */
+export const EXTEND_WINDOW_DAYS = EXTENSION_WINDOW_DAYS;
+
+// as components/ui formatDate shows a moment (this module stays free of React for its unit tests)
+const moment = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** When this person could extend the assignment and to when, as the server will decide it; null without a policy or an end. */
+export function extensionOfferFor(a: Assignment, now: Date = new Date()): ExtensionOffer | null {
+  const end = endOf(a);
+  const policy = a.assignmentPolicy;
+  if (!policy || !end) return null;
+  // Graph always sends the start; without one the whole access counts as long (a 14-day window)
+  return extensionOffer(policy.expiration, { startAt: a.schedule?.startDateTime ?? new Date(0).toISOString(), endAt: end }, now);
+}
 
 export function endOf(a: Assignment): string | null {
   return a.schedule?.expiration?.endDateTime ?? null;
@@ -55,7 +71,12 @@ export function extendBlockedReason(a: Assignment, now: Date = new Date()): stri
   if (!policy) return 'This access has no policy to extend under; ask an administrator.';
   if (!policy.requestorSettings.enableTargetsToSelfUpdateAccess) return 'The policy of this access does not let you extend it; ask an administrator of the access package.';
   if (policy.requestorSettings.acceptRequests === false) return 'The policy of this access accepts no requests at the moment.';
-  if (daysLeft(end, now) > EXTEND_WINDOW_DAYS) return `You can extend this access in the last ${EXTEND_WINDOW_DAYS} days before it ends.`;
+  const offer = extensionOfferFor(a, now);
+  if (offer && !offer.canExtend) {
+    if (offer.why === 'notYet' && offer.opensAt) return `You can extend this access from ${moment(offer.opensAt)}, shortly before it ends.`;
+    if (offer.why === 'noLater') return 'The policy of this access ends it on this date at the latest: there is nothing to extend.';
+    return 'This access does not expire, so there is nothing to extend.';
+  }
   return null;
 }
 

@@ -54,7 +54,7 @@ export function MyAccessPage() {
     <section>
       <PageHeader title="My assignments">
         <p className="muted">
-          The access packages you have. You can extend access in its last {EXTEND_WINDOW_DAYS} days when its policy allows it.
+          The access packages you have. You can extend access in its last {EXTEND_WINDOW_DAYS} days (the last half of a shorter access) when its policy allows it.
         </p>
       </PageHeader>
       <div className="ma-switch" role="group" aria-label="Show">
@@ -138,7 +138,8 @@ function AccessRow({
       <td data-label="Since">{formatDate(a.schedule?.startDateTime)}</td>
       <td data-label={view === 'active' ? 'Ends' : 'Ended'}>
         {view === 'expired' ? (
-          formatDate(a.expiredDateTime ?? end)
+          // the schedule of ended access ends when it actually ended
+          formatDate(end ?? a.expiredDateTime)
         ) : end ? (
           <span>
             {formatDate(end)}

@@ -36,7 +36,8 @@ export function AssignmentDetail({ assignment: a, onClose, onRemove }: { assignm
         <dd><StatusBadge status={statusText(a.status)} /></dd>
         <dt>Starts</dt>
         <dd>{formatDate(a.schedule.startDateTime)}</dd>
-        <dt>Ends</dt>
+        {/* an ended assignment's schedule ends when access actually ended (removed, given up, expired) */}
+        <dt>{a.state === 'expired' ? 'Ended' : 'Ends'}</dt>
         <dd>{a.schedule.expiration.endDateTime ? formatDate(a.schedule.expiration.endDateTime) : 'Never'}</dd>
         {a.expiredDateTime && (
           <>

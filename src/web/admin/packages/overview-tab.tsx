@@ -1,9 +1,13 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { api, ApiError, EM } from '../../api/client';
+import { api, ApiError, EM, getPage, odataString, query } from '../../api/client';
 import { DialogActions, useAction } from '../../components/dialogs';
 import { ActionButton, ErrorBanner, Field, formatDate, Modal, Notice } from '../../components/ui';
+import { statusText } from '../../components/status-text';
+import { useLoad } from '../../components/use-load';
+import { REQUEST_TYPE_TEXT } from './assignment-filters';
 import { NO_PACKAGE_WRITE, usePackage } from './package-context';
+import type { AssignmentRequest } from './types';
 import { MyAccessLink } from './my-access-link';
 
 /** Overview: the package's properties, Edit (name, description, Hidden), Delete and the My Access link. */
@@ -102,30 +106,73 @@ function EditForm({ onClose, onSaved }: { onClose: () => void; onSaved: () => vo
   );
 }
 
+/** Request states still in flight: a package with such requests cannot be deleted (the server refuses it with a 409). */
+const OPEN_STATES = ['submitted', 'pendingApproval', 'scheduled', 'delivering'];
+
 function DeleteConfirm({ onClose }: { onClose: () => void }) {
   const { pkg } = usePackage();
   const navigate = useNavigate();
   const action = useAction();
+  const cancelling = useAction();
+  const [cancelled, setCancelled] = useState<string | null>(null);
   // this refusal gets a way out: where to remove the assignments that hold the package
   const [hasAssignments, setHasAssignments] = useState(false);
+  // open requests are listed up front, with a way to cancel them: the delete waits for them
+  const open = useLoad(`open:${pkg.id}`, async (signal) => {
+    const filter = `accessPackage/id eq ${odataString(pkg.id)} and state in (${OPEN_STATES.map(odataString).join(',')})`;
+    return (await getPage<AssignmentRequest>(`${EM}/assignmentRequests${query({ $filter: filter, $expand: 'target', $orderby: 'createdDateTime', $top: 100 })}`, signal)).value;
+  });
+  const openRequests = open.data ?? [];
 
   const remove = () =>
     action.run(async () => {
+      setCancelled(null);
       try {
         await api(`${EM}/accessPackages/${pkg.id}`, { method: 'DELETE' });
       } catch (err) {
         setHasAssignments(err instanceof ApiError && err.code === 'AccessPackageHasAssignments');
+        if (err instanceof ApiError && err.code === 'AccessPackageHasOpenRequests') open.reload();
         throw err;
       }
       navigate('/admin/packages', { replace: true });
+    });
+
+  const cancelAll = () =>
+    cancelling.run(async () => {
+      for (const r of openRequests) await api(`${EM}/assignmentRequests/${r.id}/cancel`, { method: 'POST', body: {} });
+      setCancelled(`Cancelled ${openRequests.length} open request${openRequests.length === 1 ? '' : 's'}.`);
+      action.clear();
+      open.reload();
     });
 
   return (
     <div>
       <p>
         Delete <strong>{pkg.displayName}</strong>? Its resource roles and policies are deleted with it. An access package can only be deleted
-        when it has no active assignments.
+        when it has no active assignments and no open requests.
       </p>
+      <ErrorBanner error={open.error} />
+      {openRequests.length > 0 && (
+        <div className="panel">
+          <p className="tight">
+            {openRequests.length === 1 ? 'This request is' : `These ${openRequests.length} requests are`} still open; cancel {openRequests.length === 1 ? 'it' : 'them'} before
+            deleting the package:
+          </p>
+          <ul aria-label="Open requests">
+            {openRequests.map((r) => (
+              <li key={r.id}>
+                {r.target?.displayName ?? r.target?.email ?? 'Someone'}: {REQUEST_TYPE_TEXT[r.requestType] ?? r.requestType}, {statusText(r.status)}
+                {r.state === 'scheduled' && r.schedule?.startDateTime ? ` (starts ${formatDate(r.schedule.startDateTime)})` : ''}
+              </li>
+            ))}
+          </ul>
+          <ErrorBanner error={cancelling.error} />
+          <button type="button" onClick={() => void cancelAll()} disabled={cancelling.busy}>
+            {cancelling.busy ? 'Cancelling…' : openRequests.length === 1 ? 'Cancel this request' : `Cancel these ${openRequests.length} requests`}
+          </button>
+        </div>
+      )}
+      <Notice>{cancelled}</Notice>
       {action.error && (
         <div className="error-banner" role="alert">
           <p className="tight">{action.error}</p>

@@ -83,6 +83,8 @@ function PolicyEditor({ policyId, initial, orgs }: { policyId: string | undefine
   const problems = Object.keys(errors).length;
   const set = (patch: Partial<PolicyForm>) => setForm((f) => ({ ...f, ...patch }));
   const requests = form.scope !== 'notSpecified';
+  // a catalog closed to external users takes no policy for them (the server refuses it too)
+  const closedToExternal = pkg.catalog?.isExternallyVisible === false;
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -129,9 +131,23 @@ function PolicyEditor({ policyId, initial, orgs }: { policyId: string | undefine
         {(['in', 'out', 'none'] as const).map((group) => (
           <div key={group} role="radiogroup" aria-label={group === 'in' ? 'For users in your directory' : group === 'out' ? 'For users not in your directory' : 'None'} className="scope-group">
             <h3>{group === 'in' ? 'For users in your directory' : group === 'out' ? 'For users not in your directory' : 'None'}</h3>
+            {group === 'out' && closedToExternal && (
+              <p id="scope-external-closed" className="muted small">
+                Catalog “{pkg.catalog?.displayName}” is not open to external users, so its policies cannot be for people outside your directory.
+                An owner of the catalog can allow external users in its settings.
+              </p>
+            )}
             {SCOPE_CHOICES.filter((c) => c.group === group).map((c) => (
               <label key={c.value} className="checkbox">
-                <input type="radio" name="scope" value={c.value} checked={form.scope === c.value} onChange={() => set({ scope: c.value })} />
+                <input
+                  type="radio"
+                  name="scope"
+                  value={c.value}
+                  checked={form.scope === c.value}
+                  onChange={() => set({ scope: c.value })}
+                  disabled={group === 'out' && closedToExternal}
+                  aria-describedby={group === 'out' && closedToExternal ? 'scope-external-closed' : undefined}
+                />
                 <span>
                   {c.label} <span className="muted small">— {c.hint}</span>
                 </span>

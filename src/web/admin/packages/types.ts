@@ -6,6 +6,7 @@ export interface Catalog {
   id: string;
   displayName: string;
   state?: string;
+  isExternallyVisible?: boolean;
 }
 
 export interface AccessPackage extends AccessPackageSummary {
