@@ -1,27 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/domain/clock.js';
-import { openStore, type Store } from '../../src/store/db.js';
-import { migrateToLatest } from '../../src/store/migrate.js';
+import type { Store } from '../../src/store/db.js';
 import { backoffMs, claim, complete, enqueue, fail } from '../../src/worker/queue.js';
-import { scratchDatabase, type ScratchDatabase } from '../support/stores.js';
+import { sharedScratch, type SharedScratch } from '../support/stores.js';
 
 describe('job queue', () => {
-  let scratch: ScratchDatabase;
+  let db: SharedScratch;
   let store: Store;
   let other: Store;
   const clock = new ManualClock('2026-03-01T00:00:00.000Z');
   before(async () => {
-    scratch = await scratchDatabase();
-    store = openStore(scratch.url);
-    other = openStore(scratch.url);
-    await migrateToLatest(store.db);
+    db = await sharedScratch();
+    ({ store, other } = db);
   });
-  after(async () => {
-    await store.close();
-    await other.close();
-    await scratch.drop();
-  });
+  after(async () => db.close());
 
   it('enqueues a deduplicated job once', async () => {
     await enqueue(store.db, clock, 'timer', { n: 1 }, { dedupeKey: 'timer:1' });

@@ -13,7 +13,7 @@ import { migrateToLatest } from '../../src/store/migrate.js';
 import { backoffMs, enqueue, type Job } from '../../src/worker/queue.js';
 import { createAppWorker } from '../../src/worker/index.js';
 import { createWorker, type Worker } from '../../src/worker/runner.js';
-import { scratchDatabase, type ScratchDatabase } from '../support/stores.js';
+import { scratchDatabase, sharedScratch, type ScratchDatabase, type SharedScratch } from '../support/stores.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -44,7 +44,7 @@ function deferred<T = void>() {
 }
 
 describe('worker runtime', () => {
-  let scratch: ScratchDatabase;
+  let db: SharedScratch;
   let store: Store;
   let other: Store;
   const clock = new ManualClock('2026-06-01T00:00:00.000Z');
@@ -57,16 +57,12 @@ describe('worker runtime', () => {
   const job = (id: string) => store.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
   before(async () => {
-    scratch = await scratchDatabase();
-    store = openStore(scratch.url);
-    other = openStore(scratch.url);
-    await migrateToLatest(store.db);
+    db = await sharedScratch();
+    ({ store, other } = db);
   });
   after(async () => {
     for (const w of workers) await w.stop();
-    await store.close();
-    await other.close();
-    await scratch.drop();
+    await db.close();
   });
   beforeEach(async () => {
     await store.db.deleteFrom('jobs').execute();
@@ -283,7 +279,7 @@ function latchkey(args: string[], env: Record<string, string> = {}) {
 
 describe('job leases', () => {
   // real time here: leases run out only as time passes, and the heartbeat is a real timer
-  let scratch: ScratchDatabase;
+  let db: SharedScratch;
   let store: Store;
   let other: Store;
   const workers: Worker[] = [];
@@ -291,16 +287,12 @@ describe('job leases', () => {
   const job = (id: string) => store.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   before(async () => {
-    scratch = await scratchDatabase();
-    store = openStore(scratch.url);
-    other = openStore(scratch.url);
-    await migrateToLatest(store.db);
+    db = await sharedScratch();
+    ({ store, other } = db);
   });
   after(async () => {
     for (const w of workers) await w.stop();
-    await store.close();
-    await other.close();
-    await scratch.drop();
+    await db.close();
   });
   beforeEach(async () => {
     for (const w of workers.splice(0)) await w.stop();

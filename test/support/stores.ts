@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openStore, type Store } from '../../src/store/db.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
 
 // Which store the suite runs on: SQLite by default (the README's test command), PostgreSQL when
 // LATCHKEY_TEST_STORE=postgres (.ci/run runs the suite a second time that way). Each test file gets
@@ -37,4 +39,26 @@ export async function scratchDatabase(): Promise<ScratchDatabase> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-test-'));
   return { url: `sqlite:${join(dir, 'test.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A migrated scratch database opened twice, as two workers see it; close() ends both connections and drops it. */
+export interface SharedScratch {
+  store: Store;
+  other: Store;
+  close(): Promise<void>;
+}
+
+export async function sharedScratch(): Promise<SharedScratch> {
+  const scratch = await scratchDatabase();
+  const store = openStore(scratch.url);
+  const other = openStore(scratch.url);
+  await migrateToLatest(store.db);
+  return {
+    store, other,
+    async close() {
+      await store.close();
+      await other.close();
+      await scratch.drop();
+    },
+  };
 }
