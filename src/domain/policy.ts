@@ -1,14 +1,13 @@
 // Assignment policies: who may request an access package, with what approval, questions and
-// expiration. Pure rules only (no I/O): parsing and validating the Graph body, the stored shape, the
-// scope and precedence rules that requests use, and the Graph output shape.
+// expiration. Pure rules only (no I/O): parsing and validating the Graph body, the scope and
+// precedence rules that requests use, and the Graph output shape. The stored shape (row mapping) is
+// store/policy-rows.ts, beside the table.
 
 import { answerPatternError } from './answer-pattern.js';
-import { parseJsonOr } from './json.js';
 import { addDuration, parseDuration, type Duration } from './duration.js';
 import { ValidationError } from './errors.js';
 import { isGuid, newId } from './ids.js';
 import { coerceScalars, type ScalarShape } from './scalars.js';
-import type { AssignmentPoliciesTable } from '../store/schema.js';
 
 export const ALLOWED_TARGET_SCOPES = [
   'notSpecified',
@@ -145,9 +144,10 @@ export interface SubjectFacts {
   connectedOrganizationState: 'configured' | 'proposed' | null;
 }
 
-// ---------------------------------------------------------------- stored form
+// ---------------------------------------------------------------- defaults
 
-const DEFAULT_REQUESTOR: RequestorSettings = {
+/** What a policy holds where its body (or its stored row, store/policy-rows.ts) leaves a setting out. */
+export const DEFAULT_REQUESTOR: RequestorSettings = {
   enableTargetsToSelfAddAccess: false,
   enableTargetsToSelfUpdateAccess: false,
   enableTargetsToSelfRemoveAccess: false,
@@ -158,87 +158,9 @@ const DEFAULT_REQUESTOR: RequestorSettings = {
   onBehalfRequestors: [],
   acceptRequests: true,
 };
-const DEFAULT_APPROVAL: ApprovalSettings = { isApprovalRequiredForAdd: false, isApprovalRequiredForUpdate: false, isRequestorJustificationRequired: false, stages: [] };
-const DEFAULT_EXPIRATION: ExpirationPattern = { type: 'noExpiration', endDateTime: null, duration: null };
+export const DEFAULT_EXPIRATION: ExpirationPattern = { type: 'noExpiration', endDateTime: null, duration: null };
 
-const parseJson = (text: string | null | undefined): unknown => parseJsonOr<unknown>(text, undefined);
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const asArray = <X>(v: unknown): X[] => (Array.isArray(v) ? (v as X[]) : []);
-const asBool = (v: unknown, d: boolean) => (typeof v === 'boolean' ? v : d);
-
-/** Reads a stored policy. Rows are written validated, so defaults only cover columns added later or edited by hand. */
-export function policyFromRow(row: AssignmentPoliciesTable): Policy {
-  const rs = parseJson(row.requestorSettings);
-  const ap = parseJson(row.requestApprovalSettings);
-  const ex = parseJson(row.expiration);
-  const ns = parseJson(row.notificationSettings);
-  const scope = (ALLOWED_TARGET_SCOPES as readonly string[]).includes(row.allowedTargetScope) ? (row.allowedTargetScope as AllowedTargetScope) : 'notSpecified';
-  const requestorSettings: RequestorSettings = { ...DEFAULT_REQUESTOR };
-  if (isObj(rs)) {
-    for (const k of Object.keys(DEFAULT_REQUESTOR) as (keyof RequestorSettings)[]) {
-      if (k === 'onBehalfRequestors') requestorSettings.onBehalfRequestors = asArray<SubjectSet>(rs.onBehalfRequestors);
-      else requestorSettings[k] = asBool(rs[k], DEFAULT_REQUESTOR[k]);
-    }
-  }
-  const approval: ApprovalSettings = isObj(ap)
-    ? {
-      isApprovalRequiredForAdd: asBool(ap.isApprovalRequiredForAdd, false),
-      isApprovalRequiredForUpdate: asBool(ap.isApprovalRequiredForUpdate, false),
-      isRequestorJustificationRequired: asBool(ap.isRequestorJustificationRequired, false),
-      stages: asArray<Record<string, unknown>>(ap.stages).filter(isObj).map((s) => ({
-        durationBeforeAutomaticDenial: typeof s.durationBeforeAutomaticDenial === 'string' ? s.durationBeforeAutomaticDenial : 'P14D',
-        durationBeforeEscalation: typeof s.durationBeforeEscalation === 'string' ? s.durationBeforeEscalation : 'PT0S',
-        isApproverJustificationRequired: asBool(s.isApproverJustificationRequired, false),
-        isEscalationEnabled: asBool(s.isEscalationEnabled, false),
-        primaryApprovers: asArray<SubjectSet>(s.primaryApprovers),
-        fallbackPrimaryApprovers: asArray<SubjectSet>(s.fallbackPrimaryApprovers),
-        escalationApprovers: asArray<SubjectSet>(s.escalationApprovers),
-        fallbackEscalationApprovers: asArray<SubjectSet>(s.fallbackEscalationApprovers),
-        approvalsRequired: typeof s.approvalsRequired === 'number' && s.approvalsRequired >= 1 ? Math.floor(s.approvalsRequired) : 1,
-      })),
-    }
-    : { ...DEFAULT_APPROVAL, stages: [] };
-  const expiration: ExpirationPattern = isObj(ex) && (EXPIRATION_TYPES as readonly string[]).includes(String(ex.type))
-    ? { type: ex.type as ExpirationPattern['type'], endDateTime: typeof ex.endDateTime === 'string' ? ex.endDateTime : null, duration: typeof ex.duration === 'string' ? ex.duration : null }
-    : { ...DEFAULT_EXPIRATION };
-  return {
-    id: row.id,
-    accessPackageId: row.accessPackageId,
-    displayName: row.displayName,
-    description: row.description,
-    allowedTargetScope: scope,
-    specificAllowedTargets: asArray<SubjectSet>(parseJson(row.specificAllowedTargets)),
-    expiration,
-    requestorSettings,
-    requestApprovalSettings: approval,
-    questions: asArray<Question>(parseJson(row.questions)).slice().sort((a, b) => a.sequence - b.sequence),
-    notificationSettings: { isAssignmentNotificationDisabled: isObj(ns) ? asBool(ns.isAssignmentNotificationDisabled, false) : false },
-    reviewSettings: parseJson(row.reviewSettings) ?? null,
-    createdAt: row.createdAt,
-    modifiedAt: row.modifiedAt,
-  };
-}
-
-/** The columns of a policy (inverse of policyFromRow). */
-export function policyToRow(p: Policy): AssignmentPoliciesTable {
-  return {
-    id: p.id,
-    accessPackageId: p.accessPackageId,
-    displayName: p.displayName,
-    description: p.description,
-    allowedTargetScope: p.allowedTargetScope,
-    specificAllowedTargets: JSON.stringify(p.specificAllowedTargets),
-    expiration: JSON.stringify(p.expiration),
-    requestorSettings: JSON.stringify(p.requestorSettings),
-    requestApprovalSettings: JSON.stringify(p.requestApprovalSettings),
-    reviewSettings: p.reviewSettings === null || p.reviewSettings === undefined ? null : JSON.stringify(p.reviewSettings),
-    notificationSettings: JSON.stringify(p.notificationSettings),
-    automaticRequestSettings: null,
-    questions: JSON.stringify(p.questions),
-    createdAt: p.createdAt,
-    modifiedAt: p.modifiedAt,
-  };
-}
 
 // ---------------------------------------------------------------- Graph output
 

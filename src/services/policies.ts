@@ -4,14 +4,13 @@ import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.
 import { isGuid, newId } from '../domain/ids.js';
 import {
   POLICY_PROPERTIES,
-  policyFromRow,
   policyToGraph,
-  policyToRow,
   validatePolicySettings,
   type Policy,
   type PolicyReferences,
 } from '../domain/policy.js';
 import { diffProperties, recordAudit } from '../store/audit.js';
+import { policyFromRow, policyToRow } from '../store/policy-rows.js';
 import type { Db, Tx } from '../store/db.js';
 import { lockRow } from '../store/locks.js';
 import { deletePolicyAudience, writePolicyAudience } from '../store/policy-audience.js';

@@ -5,9 +5,7 @@ import {
   ALLOWED_TARGET_SCOPES,
   audienceKeys,
   isInScope,
-  policyFromRow,
   policyToGraph,
-  policyToRow,
   requirementsOf,
   scopePriority,
   selfAddAudience,
@@ -17,6 +15,7 @@ import {
   type Policy,
   type SubjectFacts,
 } from '../../src/domain/policy.js';
+import { policyFromRow, policyToRow } from '../../src/store/policy-rows.js';
 
 const NOW = new Date('2026-03-01T00:00:00.000Z');
 const U1 = '11111111-1111-4111-8111-111111111111';

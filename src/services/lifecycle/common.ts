@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ConnectorRegistry } from '../../connectors/registry.js';
 import type { Clock } from '../../domain/clock.js';
-import { policyFromRow, type Policy } from '../../domain/policy.js';
+import type { Policy } from '../../domain/policy.js';
+import { policyFromRow } from '../../store/policy-rows.js';
 export { findPolicy } from '../policies.js';
 import type { RequestType } from '../../domain/request-lifecycle.js';
 import type { TemplateName } from '../../notifications/templates.js';
