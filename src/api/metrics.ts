@@ -6,7 +6,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { ConnectorCallObserver } from '../connectors/observe.js';
 import type { Clock } from '../domain/clock.js';
 import type { Db } from '../store/db.js';
-import type { WorkerObserver } from '../worker/runner.js';
+import type { WorkerObserver } from '../services/worker-tasks.js';
 
 // Prometheus metrics. One Registry per app (never prom-client's global one: tests build several apps
 // in one process, and each must count only its own).

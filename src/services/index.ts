@@ -1,5 +1,5 @@
 import type { ServiceDeps } from './deps.js';
-import type { WorkerTasks } from './lifecycle-jobs.js';
+import type { WorkerTasks } from './worker-tasks.js';
 import { builtInConnectors, createConnectorRegistry } from '../connectors/registry.js';
 import type { ResourceConnector } from '../connectors/types.js';
 import { observeConnector, type ConnectorCallObserver } from '../connectors/observe.js';

@@ -1,4 +1,4 @@
-import type { WorkerTasks } from './lifecycle-jobs.js';
+import type { WorkerTasks } from './worker-tasks.js';
 import type { ServiceDeps } from './deps.js';
 import { createSessionService, type SessionLifetimes } from './sessions.js';
 

@@ -5,7 +5,8 @@ import type { Services } from '../services/index.js';
 import type { Store, StoreKind } from '../store/db.js';
 import { listenForWork, type WorkListener } from '../store/notify.js';
 import { createMailer, createOutboxDelivery, type Mailer } from './mailer.js';
-import { createWorker, type Worker, type WorkerObserver } from './runner.js';
+import type { WorkerObserver } from '../services/worker-tasks.js';
+import { createWorker, type Worker } from './runner.js';
 
 // The application's worker: the lifecycle engine's job handlers and timers, plus outbox delivery
 // when an SMTP server is configured. Without SMTP_URL mail stays in the outbox (readable through

@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import nodemailer from 'nodemailer';
 import type { Clock } from '../domain/clock.js';
 import type { Db } from '../store/db.js';
-import { backoffMs } from './queue.js';
+import { backoffMs } from '../domain/backoff.js';
 
 // Sending the outbox. The deliverOutbox task claims due, unsent emails one by one with a conditional
 // UPDATE that moves next_attempt_at forward as a lease: the UPDATE only matches while the row still

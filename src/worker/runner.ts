@@ -3,11 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DEFAULT_JOB_LEASE_MS } from '../config.js';
 import type { Clock } from '../domain/clock.js';
-import type { WorkerTasks } from '../services/lifecycle-jobs.js';
+import type { WorkerObserver, WorkerTasks } from '../services/worker-tasks.js';
 import type { Store } from '../store/db.js';
-import { backoffMs, claim, complete, fail, renew, type Job } from './queue.js';
+import { backoffMs } from '../domain/backoff.js';
+import { claim, complete, fail, renew, type Job } from '../store/jobs.js';
 
-// The generic worker loop. Each tick it claims due jobs (leased, see queue.ts) and runs each through
+// The generic worker loop. Each tick it claims due jobs (leased, see store/jobs.ts) and runs each through
 // the handler for its kind, then runs every periodic task (timers, outbox delivery). While a tick
 // did any work it runs again at once, so a backlog drains without waiting for the next poll; when
 // idle it sleeps pollMs. Nothing here knows about the lifecycle: the tasks come from outside.
@@ -46,14 +47,6 @@ export interface WorkerOptions {
   maxAttempts?: number;
   /** told about claims and outcomes (metrics); must not throw */
   observer?: WorkerObserver;
-}
-
-/** What a worker reports as it goes, for metrics. */
-export interface WorkerObserver {
-  /** jobs just claimed; `at` is the claim time, so at - runAt is how late each one started */
-  claimed?(jobs: readonly Job[], at: Date): void;
-  /** how a claimed job ended: done, given back for a retry, failed for good, or finished after its lease ran out */
-  finished?(job: Job, outcome: 'completed' | 'retry' | 'failed' | 'lost', seconds: number): void;
 }
 
 export interface Worker {

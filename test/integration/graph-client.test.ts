@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client, PageIterator, type PageCollection } from '@microsoft/microsoft-graph-client';
 import { Agent, getGlobalDispatcher, setGlobalDispatcher, type Dispatcher } from 'undici';
-import { backoffMs } from '../../src/worker/queue.js';
+import { backoffMs } from '../../src/domain/backoff.js';
 import { EM } from '../support/client.js';
 import { makePackage, makePolicy, stage } from '../support/lifecycle.js';
 import { newUserRow } from '../../src/store/users.js';

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/domain/clock.js';
 import type { Store } from '../../src/store/db.js';
-import { backoffMs, claim, complete, enqueue, fail } from '../../src/worker/queue.js';
+import { backoffMs } from '../../src/domain/backoff.js';
+import { claim, complete, enqueue, fail } from '../../src/store/jobs.js';
 import { sharedScratch, type SharedScratch } from '../support/stores.js';
 
 describe('job queue', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { backoffMs } from '../../src/worker/queue.js';
+import { backoffMs } from '../../src/domain/backoff.js';
 import { MAX_GRANT_ATTEMPTS } from '../../src/services/lifecycle/common.js';
 import { EM } from '../support/client.js';
 import {

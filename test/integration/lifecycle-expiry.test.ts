@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { backoffMs } from '../../src/worker/queue.js';
+import { backoffMs } from '../../src/domain/backoff.js';
 import { EM } from '../support/client.js';
 import { HOUR, addRole, adminAdd, auditActivities, directPolicy, getRequest, groupMemberIds, guest, makePackage, makePolicy, outbox, userAdd, type TestUser } from '../support/lifecycle.js';
 import { jobAssignmentIds } from '../../src/services/lifecycle/delivery.js';

@@ -8,7 +8,7 @@ import { ManualClock } from '../../src/domain/clock.js';
 import { createNotificationService } from '../../src/services/notifications.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
-import { backoffMs } from '../../src/worker/queue.js';
+import { backoffMs } from '../../src/domain/backoff.js';
 import { createMailer, createOutboxDelivery, redactSmtpUrl, type Mailer } from '../../src/worker/mailer.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { scratchDatabase, type ScratchDatabase } from '../support/stores.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Job } from '../../src/worker/queue.js';
+import type { Job } from '../../src/store/jobs.js';
 import { EM } from '../support/client.js';
 import { makePackage, makePolicy, type PackageFixture } from '../support/lifecycle.js';
 import { databaseUrlOf, killHard, latchkey, runTs, until, type CliProcess } from '../support/processes.js';

@@ -3,7 +3,7 @@ import { loadConfig } from '../../src/config.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { createServices } from '../../src/services/index.js';
 import { openStore } from '../../src/store/db.js';
-import type { Job } from '../../src/worker/queue.js';
+import type { Job } from '../../src/store/jobs.js';
 import { createAppWorker } from '../../src/worker/index.js';
 
 // A `latchkey worker` whose jobs of the kinds in HOLD_JOB_KINDS never finish: the handler prints

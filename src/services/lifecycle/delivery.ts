@@ -8,7 +8,8 @@ import type { Db, Tx } from '../../store/db.js';
 import { parseJsonOr } from '../../domain/json.js';
 import { chunks, IDS_PER_STATEMENT } from '../../store/chunks.js';
 import { lockRow, lockRows } from '../../store/locks.js';
-import { backoffMs, enqueue } from '../../worker/queue.js';
+import { backoffMs } from '../../domain/backoff.js';
+import { enqueue } from '../../store/jobs.js';
 import {
   MAX_GRANT_ATTEMPTS, assignmentMailWanted, audit, auditMany, emailOf, emailsOf, findPolicy, now, packageName, packageNames, policiesById,
   type AssignmentRow, type LifecycleDeps, type QueuedMail,

@@ -23,7 +23,7 @@ import type { Caller } from '../deps.js';
 import { decideStage, escalateStages, startApproval, timeOutStages, type DecisionInput } from './approval-flow.js';
 import { audit, auditMany, emailOf, now, packageName, reminderMarks, type AssignmentRow, type LifecycleDeps, type RequestRow, findPolicy, policiesOfPackage } from './common.js';
 import { JOB_FULFIL, JOB_REVOKE, createGrants, endAssignments, fulfilAssignment, jobAssignmentIds, onRoleScopeChange, retryGrants, revokeJob } from './delivery.js';
-import type { WorkerTasks } from '../lifecycle-jobs.js';
+import type { WorkerTasks } from '../worker-tasks.js';
 
 // The lifecycle engine: every change to access goes through a request (the only door), whose checks
 // run before anything is stored; approvals, delivery, expiry and extension follow from it.

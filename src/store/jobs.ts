@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import type { Clock } from '../domain/clock.js';
 import { newId } from '../domain/ids.js';
-import type { Db, StoreKind, Tx } from '../store/db.js';
-import type { JobsTable } from '../store/schema.js';
+import type { Db, StoreKind, Tx } from './db.js';
+import type { JobsTable } from './schema.js';
 
 // Durable work in the `jobs` table. Jobs are enqueued inside the transaction of the change that
 // needs them (so a job exists exactly when its cause does) and claimed with a short lease that the
@@ -100,9 +100,4 @@ export async function fail(db: Db | Tx, clock: Clock, job: Pick<Job, 'id'>, owne
     .where('id', '=', job.id)
     .where('leaseOwner', '=', owner)
     .execute();
-}
-
-/** Exponential backoff with a cap: 2s, 4s, 8s … up to 10 minutes. */
-export function backoffMs(attempt: number): number {
-  return Math.min(10 * 60_000, 1000 * 2 ** Math.max(1, attempt));
 }
