@@ -19,4 +19,48 @@ export default tseslint.config(
     rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'warn' },
   },
   { files: ['src/cli/**/*.ts', 'bench/**/*.ts', '.ci/**/*.js'], rules: { 'no-console': 'off' } },
+  ...layerRules(),
 );
+
+// Layers point down (the architecture's order): domain ← store ← connectors, notifications ← services ←
+// demo ← api; services ← worker; cli wires everything. config.ts is a leaf that imports nothing of
+// src. api and worker are siblings: neither imports the other (cli's `serve` runs both). src/web
+// is the browser's code: besides its own files it may import only domain (pure rules shared with the
+// server). Each folder lists the folders it must not import; a type-only import counts too.
+function layerRules() {
+  const ORDER = 'layers point down: domain ← store ← connectors, notifications ← services ← demo ← api; services ← worker; cli on top (see the comment in eslint.config.js)';
+  const folder = (name) => [`**/${name}/**`, `**/${name}`];
+  const forbid = (files, names, extra = []) => ({
+    files,
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: [...names.flatMap(folder), ...extra], message: ORDER }],
+      }],
+    },
+  });
+  const CONFIG = ['**/config.js', '**/config'];
+  const web = [];
+  // src/web has an api/ folder of its own, so its rule goes by depth: climbing out of src/web is
+  // allowed only into src/domain
+  for (let depth = 0; depth <= 5; depth++) {
+    web.push({
+      files: [`src/web/${'*/'.repeat(depth)}*.{ts,tsx}`],
+      rules: {
+        'no-restricted-imports': ['error', {
+          patterns: [{ regex: `^(\\.\\./){${depth + 1}}(?!domain/)`, message: 'src/web may import only its own files and src/domain' }],
+        }],
+      },
+    });
+  }
+  return [
+    forbid(['src/config.ts'], [], ['../**', './**']),
+    forbid(['src/domain/**'], ['store', 'connectors', 'notifications', 'services', 'demo', 'worker', 'api', 'cli', 'web'], CONFIG),
+    forbid(['src/store/**'], ['connectors', 'notifications', 'services', 'demo', 'worker', 'api', 'cli', 'web']),
+    forbid(['src/connectors/**', 'src/notifications/**'], ['services', 'demo', 'worker', 'api', 'cli', 'web']),
+    forbid(['src/services/**'], ['demo', 'worker', 'api', 'cli', 'web']),
+    forbid(['src/demo/**'], ['worker', 'api', 'cli', 'web']),
+    forbid(['src/worker/**'], ['demo', 'api', 'cli', 'web']),
+    forbid(['src/api/**'], ['worker', 'cli', 'web']),
+    ...web,
+  ];
+}
