@@ -284,7 +284,8 @@ describe('job leases', () => {
   let store: Store;
   let other: Store;
   const workers: Worker[] = [];
-  const LEASE_MS = 300;
+  // long enough that a loaded machine (the suite runs files in parallel) does not stall the heartbeat past it
+  const LEASE_MS = 1500;
   const job = (id: string) => store.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   before(async () => {
