@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'test-artifacts/', 'bench/.data/'] },
+  { ignores: ['dist/', '.test-build/', 'node_modules/', 'test-artifacts/', 'bench/.data/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

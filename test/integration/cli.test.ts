@@ -7,13 +7,14 @@ import { buildApp } from '../../src/api/app.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { openStore } from '../../src/store/db.js';
 import { scratchDatabase, type ScratchDatabase } from '../support/stores.js';
+import { nodeArgs } from '../support/processes.js';
 
 const exec = promisify(execFile);
 
 /** Runs the real CLI from source, as `npx latchkey` would after a build. */
 async function latchkey(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await exec(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, ...env } });
+    const r = await exec(process.execPath, [...nodeArgs('src/cli/main.ts'), ...args], { env: { ...process.env, ...env } });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };

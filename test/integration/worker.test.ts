@@ -15,6 +15,7 @@ import { enqueue, type Job } from '../../src/store/jobs.js';
 import { createAppWorker } from '../../src/worker/index.js';
 import { createWorker, type Worker } from '../../src/worker/runner.js';
 import { scratchDatabase, sharedScratch, type ScratchDatabase, type SharedScratch } from '../support/stores.js';
+import { nodeArgs } from '../support/processes.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -253,7 +254,7 @@ describe('worker runtime', () => {
 
 /** Runs the real CLI from source and lets the test read its output as it comes. */
 function latchkey(args: string[], env: Record<string, string> = {}) {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs('src/cli/main.ts'), ...args], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

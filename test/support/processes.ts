@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Store } from '../../src/store/db.js';
 
@@ -53,8 +54,18 @@ export function latchkey(args: string[], env: Record<string, string> = {}): CliP
 }
 
 /** Runs a TypeScript entry point (the CLI, or a test's own program such as support/holding-worker.ts) in a child process. */
+/**
+ * Node's arguments to run a TypeScript entry point of the repository. Under test/run.mjs the sources are
+ * compiled already (LATCHKEY_TEST_BUILD): the compiled entry runs on plain Node, which saves each child the
+ * second of CPU that tsx spends loading the TypeScript.
+ */
+export function nodeArgs(entry: string): string[] {
+  const built = process.env.LATCHKEY_TEST_BUILD;
+  return built ? ['--enable-source-maps', join(built, entry.replace(/\.tsx?$/, '.js'))] : ['--import', 'tsx', entry];
+}
+
 export function runTs(entry: string, args: string[] = [], env: Record<string, string> = {}): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs(entry), ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
