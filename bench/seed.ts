@@ -1,7 +1,8 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { RoleDefinitionIds } from '../src/domain/authorization.js';
-import { selfAddAudience, type Policy, type SubjectSet } from '../src/domain/policy.js';
+import { selfAddAudience } from '../src/domain/policy/scope.js';
+import type { Policy, SubjectSet } from '../src/domain/policy/types.js';
 import { policyToRow } from '../src/store/policy-rows.js';
 import { groupRoleOriginId, roleScopeId } from '../src/domain/resources.js';
 import { openStore, parseDatabaseUrl } from '../src/store/db.js';

@@ -3,7 +3,7 @@
 
 import { matchAnswerPattern } from './answer-pattern.js';
 import { ValidationError } from './errors.js';
-import type { Question } from './policy.js';
+import type { Question } from './policy/types.js';
 
 export interface StoredAnswer {
   '@odata.type': '#microsoft.graph.accessPackageAnswerString';

@@ -4,7 +4,8 @@
 import { addDuration, parseDuration } from './duration.js';
 import { ValidationError } from './errors.js';
 import { accessEndFrom, extensionOffer } from './extension.js';
-import { EXPIRATION_TYPES, dateTimeAt, neverExpires, type ExpirationPattern, type Policy } from './policy.js';
+import { dateTimeAt } from './policy/fields.js';
+import { EXPIRATION_TYPES, neverExpires, type ExpirationPattern, type Policy } from './policy/types.js';
 
 export interface Schedule {
   startAt: string;

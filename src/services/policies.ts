@@ -2,13 +2,9 @@ import { externalScopeProblem, isExternalTargetScope } from '../domain/catalog.j
 import { isoNow } from '../domain/clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { isGuid, newId } from '../domain/ids.js';
-import {
-  POLICY_PROPERTIES,
-  policyToGraph,
-  validatePolicySettings,
-  type Policy,
-  type PolicyReferences,
-} from '../domain/policy.js';
+import { policyToGraph } from '../domain/policy/graph.js';
+import type { Policy, PolicyReferences } from '../domain/policy/types.js';
+import { POLICY_PROPERTIES, validatePolicySettings } from '../domain/policy/validate.js';
 import { diffProperties, recordAudit } from '../store/audit.js';
 import { policyFromRow, policyToRow } from '../store/policy-rows.js';
 import type { Db, Tx } from '../store/db.js';

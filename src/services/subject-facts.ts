@@ -2,7 +2,7 @@ import { emailDomain } from '../domain/connected-organization.js';
 import { NotFoundError } from '../domain/errors.js';
 import { isGuid } from '../domain/ids.js';
 import type { Principal } from '../domain/authorization.js';
-import type { SubjectFacts } from '../domain/policy.js';
+import type { SubjectFacts } from '../domain/policy/types.js';
 import type { Db, Tx } from '../store/db.js';
 import { transitiveGroupIds } from '../store/membership.js';
 import type { UsersTable } from '../store/schema.js';

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Clock } from '../domain/clock.js';
+import { isoNow, type Clock } from '../domain/clock.js';
 import { newId } from '../domain/ids.js';
 import type { Db, StoreKind, Tx } from './db.js';
 import type { JobsTable } from './schema.js';
@@ -21,7 +21,7 @@ export interface EnqueueOptions {
 
 export async function enqueue(tx: Tx | Db, clock: Clock, kind: string, payload: unknown, opts: EnqueueOptions = {}): Promise<string> {
   const id = newId();
-  const now = clock.now().toISOString();
+  const now = isoNow(clock);
   await tx
     .insertInto('jobs')
     .values({
@@ -83,7 +83,7 @@ export async function renew(db: Db, clock: Clock, ids: readonly string[], owner:
 export async function complete(db: Db | Tx, clock: Clock, job: Pick<Job, 'id'>, owner: string): Promise<boolean> {
   const r = await db
     .updateTable('jobs')
-    .set({ doneAt: clock.now().toISOString(), leaseOwner: null, leaseExpiresAt: null, lastError: null })
+    .set({ doneAt: isoNow(clock), leaseOwner: null, leaseExpiresAt: null, lastError: null })
     .where('id', '=', job.id)
     .where('leaseOwner', '=', owner)
     .where('doneAt', 'is', null)
@@ -93,7 +93,7 @@ export async function complete(db: Db | Tx, clock: Clock, job: Pick<Job, 'id'>, 
 
 /** Gives a failed job back for another try at `retryAt`, or ends it when `retryAt` is null. */
 export async function fail(db: Db | Tx, clock: Clock, job: Pick<Job, 'id'>, owner: string, error: string, retryAt: string | null): Promise<void> {
-  const now = clock.now().toISOString();
+  const now = isoNow(clock);
   await db
     .updateTable('jobs')
     .set(retryAt ? { runAt: retryAt, leaseOwner: null, leaseExpiresAt: null, lastError: error } : { doneAt: now, leaseOwner: null, leaseExpiresAt: null, lastError: error })

@@ -44,6 +44,8 @@ const SQLITE_MIGRATION_WAIT_MS = 10 * 60_000;
 export async function migrateToLatest(db: Db): Promise<MigrationReport> {
   if (!(db.introspection instanceof SqliteIntrospector)) return runMigrator(db);
   return db.connection().execute(async (conn) => {
+    // real elapsed time, not the injected Clock: this bounds a wait on another process's lock (and
+    // migrating takes no clock; a test's ManualClock would never reach the deadline)
     const deadline = Date.now() + SQLITE_MIGRATION_WAIT_MS;
     for (;;) {
       try {

@@ -1,5 +1,6 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
-import { selfAddAudience, type AudienceEntry, type Policy } from '../domain/policy.js';
+import { selfAddAudience, type AudienceEntry } from '../domain/policy/scope.js';
+import type { Policy } from '../domain/policy/types.js';
 import type { Db, Tx } from './db.js';
 
 // The self-add audience of each policy (migration 0005): rewritten whenever a policy is written, so that

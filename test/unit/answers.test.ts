@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { validateAnswers } from '../../src/domain/answers.js';
 import { ValidationError } from '../../src/domain/errors.js';
-import { validatePolicySettings } from '../../src/domain/policy.js';
+import { validatePolicySettings } from '../../src/domain/policy/validate.js';
 
 const Q_COUNTRY = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
 const Q_WORK = 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb';

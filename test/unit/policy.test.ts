@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ValidationError } from '../../src/domain/errors.js';
-import {
-  ALLOWED_TARGET_SCOPES,
-  audienceKeys,
-  isInScope,
-  policyToGraph,
-  requirementsOf,
-  scopePriority,
-  selfAddAudience,
-  selfServicePolicies,
-  validatePolicySettings,
-  type AllowedTargetScope,
-  type Policy,
-  type SubjectFacts,
-} from '../../src/domain/policy.js';
+import { policyToGraph, requirementsOf } from '../../src/domain/policy/graph.js';
+import { audienceKeys, isInScope, scopePriority, selfAddAudience, selfServicePolicies } from '../../src/domain/policy/scope.js';
+import { ALLOWED_TARGET_SCOPES, type AllowedTargetScope, type Policy, type SubjectFacts } from '../../src/domain/policy/types.js';
+import { validatePolicySettings } from '../../src/domain/policy/validate.js';
 import { policyFromRow, policyToRow } from '../../src/store/policy-rows.js';
 
 const NOW = new Date('2026-03-01T00:00:00.000Z');

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ValidationError } from '../../src/domain/errors.js';
-import { validatePolicySettings, type Policy } from '../../src/domain/policy.js';
+import type { Policy } from '../../src/domain/policy/types.js';
+import { validatePolicySettings } from '../../src/domain/policy/validate.js';
 import { extendedSchedule, initialSchedule, scheduleToGraph } from '../../src/domain/schedule.js';
 
 const NOW = new Date('2026-03-01T00:00:00.000Z');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 // The server's own rule: what the form lets through must be what the API accepts, and the reverse.
-import type { Policy as DomainPolicy } from '../../src/domain/policy';
+import type { Policy as DomainPolicy } from '../../src/domain/policy/types';
 import { initialSchedule, policyEnd } from '../../src/domain/schedule';
 import { checkDirectSchedule, limitHint, policyLimit, readableDates } from '../../src/web/admin/packages/direct-schedule';
 

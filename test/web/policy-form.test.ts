@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 // The server's own validator: a body the form builds must be one the API accepts, and must say what the policy said.
-import { validatePolicySettings } from '../../src/domain/policy';
+import { validatePolicySettings } from '../../src/domain/policy/validate';
 import {
   bodyFromForm, durationDays, durationHours, emptyPolicyForm, emptyQuestion, emptyStage, formFromPolicy, fromSubject, needsFallback,
   stagesApply, toSubject, validatePolicyForm, type PolicyForm, type StageForm,

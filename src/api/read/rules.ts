@@ -1,6 +1,6 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
 import { canTenant, catalogsWhere, type Principal } from '../../domain/authorization.js';
-import { isInScope } from '../../domain/policy.js';
+import { isInScope } from '../../domain/policy/scope.js';
 import { policyFromRow } from '../../store/policy-rows.js';
 import { callerFacts } from '../../services/subject-facts.js';
 import type { Db } from '../../store/db.js';

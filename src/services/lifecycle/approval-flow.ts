@@ -1,7 +1,7 @@
 import { checkDecision, reviewResultOf, stageOutcome, stageTimes, type Decision, type StageStatus } from '../../domain/approval.js';
 import { NotFoundError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
-import type { Policy } from '../../domain/policy.js';
+import type { Policy } from '../../domain/policy/types.js';
 import { transitionRequest, type RequestState } from '../../domain/request-lifecycle.js';
 import type { Tx } from '../../store/db.js';
 import { lockRow } from '../../store/locks.js';

@@ -1,4 +1,4 @@
-import type { SubjectSet } from '../../domain/policy.js';
+import type { SubjectSet } from '../../domain/policy/types.js';
 import type { Db, Tx } from '../../store/db.js';
 import { transitiveMemberIds } from '../../store/membership.js';
 

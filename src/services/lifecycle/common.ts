@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ConnectorRegistry } from '../../connectors/registry.js';
 import type { Clock } from '../../domain/clock.js';
-import type { Policy } from '../../domain/policy.js';
+import type { Policy } from '../../domain/policy/types.js';
 import { policyFromRow } from '../../store/policy-rows.js';
 export { findPolicy } from '../policies.js';
 import type { RequestType } from '../../domain/request-lifecycle.js';

@@ -2,7 +2,8 @@ import { canCatalog, isAdministrator, RoleDefinitionIds } from '../../domain/aut
 import { validateAnswers } from '../../domain/answers.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.js';
 import { isGuid, newId } from '../../domain/ids.js';
-import { isInScope, selfServicePolicies, type Policy } from '../../domain/policy.js';
+import { isInScope, selfServicePolicies } from '../../domain/policy/scope.js';
+import type { Policy } from '../../domain/policy/types.js';
 import {
   ACTIVE_ASSIGNMENT_STATES, OPEN_REQUEST_STATES, assignmentStatus, initialRequest, requestKind, transitionRequest,
   type RequestState, type SubmittableRequestType,

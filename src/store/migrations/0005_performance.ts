@@ -12,7 +12,7 @@ import { sql, type Kysely } from 'kysely';
 
 const BROAD = ['allMemberUsers', 'allDirectoryUsers', 'allConfiguredConnectedOrganizationUsers', 'allExternalUsers'];
 
-/** The audience of a stored policy, read from its JSON columns (a frozen copy of the rule in src/domain/policy.ts at this version). */
+/** The audience of a stored policy, read from its JSON columns (a frozen copy of the rule in src/domain/policy.ts at this version, now src/domain/policy/scope.ts). */
 function audienceOf(row: { allowedTargetScope: string; requestorSettings: string; specificAllowedTargets: string }): { kind: string; subjectId: string }[] {
   const parse = (t: string): unknown => {
     try {

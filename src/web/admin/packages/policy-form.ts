@@ -1,5 +1,5 @@
 // The policy editor's form state, and the pure conversions between it and the Graph
-// accessPackageAssignmentPolicy body (src/domain/policy.ts validates the same rules on the server;
+// accessPackageAssignmentPolicy body (src/domain/policy/validate.ts validates the same rules on the server;
 // checking them here first lets the form point at the field before anything is sent).
 
 import { answerPatternError } from '../../../domain/answer-pattern';
