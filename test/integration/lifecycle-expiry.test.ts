@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { backoffMs } from '../../src/domain/backoff.js';
 import { EM } from '../support/client.js';
 import { HOUR, addRole, adminAdd, auditActivities, directPolicy, getRequest, groupMemberIds, guest, makePackage, makePolicy, outbox, userAdd, type TestUser } from '../support/lifecycle.js';
-import { jobAssignmentIds } from '../../src/services/lifecycle/delivery.js';
+import { jobAssignmentIds } from '../../src/services/fulfilment/jobs.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 // Many assignments ending at the same instant are expired and revoked in batches (one transaction and

@@ -1,0 +1,36 @@
+import { ACTIVE_ASSIGNMENT_STATES } from '../../domain/request-lifecycle.js';
+import type { Db } from '../../store/db.js';
+import { grantsWithRoles, type GrantWork } from './grant-work.js';
+
+/** Identity of a role in its target system, whichever catalog's copy of the resource grants it. */
+const roleKey = (g: Pick<GrantWork, 'targetId' | 'originSystem' | 'resourceOriginId' | 'roleOriginId' | 'scopeOriginId'>) =>
+  JSON.stringify([g.targetId, g.originSystem, g.resourceOriginId, g.roleOriginId, g.scopeOriginId]);
+
+/**
+ * For each grant being revoked, whether another active assignment still gives the same person the same
+ * role (a group added to two catalogs has a resource, role and scope row in each): such access is shared
+ * and must stay. One query for the whole batch.
+ */
+export async function sharedGrants(db: Db, work: readonly GrantWork[]): Promise<Set<string>> {
+  if (work.length === 0) return new Set();
+  const holders = await grantsWithRoles(db)
+    .innerJoin('assignments', 'assignments.id', 'grants.assignmentId')
+    .select(['grants.assignmentId', 'grants.targetId', 'resources.originSystem', 'resources.originId as resourceOriginId', 'resourceRoles.originId as roleOriginId', 'resourceScopes.originId as scopeOriginId'])
+    .where('grants.targetId', 'in', [...new Set(work.map((g) => g.targetId))])
+    .where('resourceRoles.originId', 'in', [...new Set(work.map((g) => g.roleOriginId))])
+    .where('grants.state', 'in', ['pending', 'delivered'])
+    .where('assignments.state', 'in', [...ACTIVE_ASSIGNMENT_STATES])
+    .execute();
+  const byRole = new Map<string, Set<string>>();
+  for (const h of holders) {
+    const k = roleKey(h);
+    if (!byRole.has(k)) byRole.set(k, new Set());
+    byRole.get(k)!.add(h.assignmentId);
+  }
+  const shared = new Set<string>();
+  for (const g of work) {
+    const others = byRole.get(roleKey(g));
+    if (others && [...others].some((a) => a !== g.assignmentId)) shared.add(g.id);
+  }
+  return shared;
+}

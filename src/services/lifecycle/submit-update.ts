@@ -1,0 +1,86 @@
+import { validateAnswers } from '../../domain/answers.js';
+import { ConflictError, ForbiddenError, ValidationError } from '../../domain/errors.js';
+import { parseJsonOr } from '../../domain/json.js';
+import { isInScope } from '../../domain/policy/scope.js';
+import type { Policy } from '../../domain/policy/types.js';
+import { OPEN_REQUEST_STATES } from '../../domain/request-lifecycle.js';
+import { extendedSchedule } from '../../domain/schedule.js';
+import type { Tx } from '../../store/db.js';
+import type { Caller } from '../deps.js';
+import { loadSubjectFacts } from '../subject-facts.js';
+import { startApproval } from './approval-flow.js';
+import { applyExtension } from './apply-extension.js';
+import { audit, findPolicy, now, type AssignmentRow, type LifecycleDeps, type RequestRow } from './common.js';
+import { canBypassApproval, insertRequest, loadActiveAssignment, requireAssignmentWrite, requireJustification, setRequest, type SubmitInput } from './requests.js';
+
+// userUpdate and adminUpdate: an extension (approved, or applied at once), or an admin's edit of the answers.
+
+export async function submitUpdate(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'notifications'>, caller: Caller, input: SubmitInput): Promise<RequestRow> {
+  const admin = input.requestType === 'adminUpdate';
+  const a = await loadActiveAssignment(tx, input.assignmentId);
+  const p = caller.principal;
+  if (admin) requireAssignmentWrite(caller, a.catalogId, 'Extending');
+  if (!admin && a.targetId !== p.userId) throw new ForbiddenError('Only the person who holds an assignment may extend it themselves.');
+  if (!a.policyId) throw new ValidationError('The assignment has no policy to extend under.', 'assignment.id');
+  const policy = await findPolicy(tx, a.policyId);
+  if (!admin) {
+    if (!policy.requestorSettings.enableTargetsToSelfUpdateAccess) throw new ForbiddenError("This assignment's policy does not let people extend their access.");
+    if (!policy.requestorSettings.acceptRequests) throw new ValidationError('This policy does not accept requests at the moment.', 'assignment.id', 'PolicyDisabled');
+    // the reference requires the requestor to still be in scope; admin-only policies have no scope, and
+    // (improving on the reference) their assignees may still extend when the policy allows it
+    if (policy.allowedTargetScope !== 'notSpecified' && !isInScope(policy, await loadSubjectFacts(tx, { userId: a.targetId }))) {
+      throw new ForbiddenError("You no longer meet this policy's requirements, so the access cannot be extended.");
+    }
+  }
+  const needsApproval = policy.requestApprovalSettings.isApprovalRequiredForUpdate && policy.requestApprovalSettings.stages.length > 0;
+  if (admin && needsApproval && !canBypassApproval(caller, a.catalogId)) {
+    throw new ForbiddenError('This policy requires approval for extensions, which an access package assignment manager cannot bypass.');
+  }
+  requireJustification(policy, input, admin);
+  const open = await tx.selectFrom('assignmentRequests').select('id').where('assignmentId', '=', a.id)
+    .where('requestType', 'in', ['userUpdate', 'adminUpdate']).where('state', 'in', [...OPEN_REQUEST_STATES]).executeTakeFirst();
+  if (open) throw new ConflictError(`An extension of this assignment is already pending (${open.id}).`, 'ExistingOpenRequest');
+  if (admin && input.schedule === undefined && input.answers !== undefined) return updateAnswers(tx, deps, caller, a, policy, input);
+  const schedule = extendedSchedule(policy, { startAt: a.startAt ?? a.createdAt, endAt: a.endAt }, input.schedule, deps.clock.now(), !admin);
+  const answers = input.answers === undefined ? parseJsonOr<unknown[]>(a.answers, []) : validateAnswers(policy.questions, input.answers);
+  const request = await insertRequest(tx, deps, caller.principal.userId, {
+    accessPackageId: a.accessPackageId, requestType: input.requestType, policyId: policy.id, assignmentId: a.id, targetId: a.targetId,
+    justification: input.justification ?? null, answers: JSON.stringify(answers), schedule: JSON.stringify(input.schedule ?? {}),
+    idempotencyKey: input.idempotencyKey ?? null, startAt: schedule.startAt, endAt: schedule.endAt,
+  });
+  await audit(tx, deps, caller, {
+    activity: admin ? 'Administrator extends access package assignment' : 'User requests access package assignment extension',
+    targetType: 'accessPackageAssignmentRequest', targetId: request.id,
+    modifiedProperties: [{ displayName: 'endDateTime', oldValue: a.endAt, newValue: schedule.endAt }],
+  });
+  if (!admin && needsApproval) {
+    const r = await setRequest(tx, deps, request, 'needsApproval');
+    await startApproval(tx, deps, r, policy);
+    return r;
+  }
+  await applyExtension(tx, deps, request);
+  return tx.selectFrom('assignmentRequests').selectAll().where('id', '=', request.id).executeTakeFirstOrThrow();
+}
+
+/**
+ * The reference's other adminUpdate, "edit answers": answers and no schedule. The assignment takes the
+ * new answers (checked against the policy's questions) and keeps its schedule, whether or not its
+ * policy expires; the request records them and is delivered at once, as an extension is.
+ */
+async function updateAnswers(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, caller: Caller, a: AssignmentRow, policy: Policy, input: SubmitInput): Promise<RequestRow> {
+  const answers = JSON.stringify(validateAnswers(policy.questions, input.answers));
+  const request = await insertRequest(tx, deps, caller.principal.userId, {
+    accessPackageId: a.accessPackageId, requestType: input.requestType, policyId: policy.id, assignmentId: a.id, targetId: a.targetId,
+    justification: input.justification ?? null, answers, schedule: '{}', idempotencyKey: input.idempotencyKey ?? null,
+    startAt: a.startAt ?? a.createdAt, endAt: a.endAt,
+  });
+  const at = now(deps);
+  await tx.updateTable('assignments').set({ answers, modifiedAt: at }).where('id', '=', a.id).execute();
+  const started = await setRequest(tx, deps, request, 'start');
+  await setRequest(tx, deps, started, 'delivered', { completedAt: at });
+  await audit(tx, deps, caller, {
+    activity: 'Update access package assignment answers', targetType: 'accessPackageAssignment', targetId: a.id,
+    modifiedProperties: [{ displayName: 'answers', oldValue: a.answers, newValue: answers }],
+  });
+  return tx.selectFrom('assignmentRequests').selectAll().where('id', '=', request.id).executeTakeFirstOrThrow();
+}
