@@ -9,7 +9,13 @@ export const typed = (app: FastifyInstance) => app.withTypeProvider<TypeBoxTypeP
  * `of` resolvers run in a preHandler hook, after the route's schema has validated the params).
  */
 export function pathParam(req: { params: unknown }, name: string): string {
-  const v: unknown = req.params !== null && typeof req.params === 'object' ? Reflect.get(req.params, name) : undefined;
-  if (typeof v !== 'string') throw new Error(`The route has no :${name} path parameter.`);
+  const v = optionalPathParam(req, name);
+  if (v === undefined) throw new Error(`The route has no :${name} path parameter.`);
   return v;
+}
+
+/** A path parameter that only some of the routes sharing a helper have (e.g. /users/{id} and /me). */
+export function optionalPathParam(req: { params: unknown }, name: string): string | undefined {
+  const v: unknown = req.params !== null && typeof req.params === 'object' ? Reflect.get(req.params, name) : undefined;
+  return typeof v === 'string' ? v : undefined;
 }

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { pathParam, typed } from '../route-input.js';
 import { canCatalog, catalogsWhere, isAdministrator, type Principal } from '../../domain/authorization.js';
 import { PACKAGE_DESCRIPTION_MAX, PACKAGE_DISPLAY_NAME_MAX, idFromODataRef } from '../../domain/access-package.js';
 import { ForbiddenError, ValidationError } from '../../domain/errors.js';
@@ -225,7 +226,8 @@ function visiblePackages(db: Db, p: Principal) {
   });
 }
 
-export function registerAccessPackageRoutes(app: FastifyInstance, services: Services, db: Db): void {
+export function registerAccessPackageRoutes(parent: FastifyInstance, services: Services, db: Db): void {
+  const app = typed(parent);
   catalogSet.navigation.accessPackages = async (items, item, ctx) => {
     const rows = ctx.db.selectFrom('accessPackages').selectAll('accessPackages').select('accessPackages.catalogId as ownerId')
       .where('accessPackages.catalogId', 'in', ids(items)).orderBy('accessPackages.displayName').orderBy('accessPackages.id');
@@ -233,7 +235,7 @@ export function registerAccessPackageRoutes(app: FastifyInstance, services: Serv
   };
 
   const ctxOf = (req: FastifyRequest): GraphCtx => ({ db, principal: req.principal! });
-  const idOf = (req: FastifyRequest) => (req.params as { id: string }).id;
+  const idOf = (req: FastifyRequest) => pathParam(req, 'id');
   const packageCatalog = async (req: FastifyRequest) => (await services.accessPackages.get(idOf(req))).catalogId;
   const catalogOfParam = async (req: FastifyRequest) => (await services.catalogs.get(idOf(req))).id;
   const catalogOfCreateBody = async (req: FastifyRequest) => {
@@ -294,7 +296,7 @@ export function registerAccessPackageRoutes(app: FastifyInstance, services: Serv
       { displayName: b.displayName, description: b.description, isHidden: b.isHidden, catalogId: catalogIdOfBody(b) },
       (cur) => checkIfMatch(req, accessPackageToGraph(cur)),
     );
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
   app.delete(`${EM}/accessPackages/:id`, {
@@ -302,7 +304,7 @@ export function registerAccessPackageRoutes(app: FastifyInstance, services: Serv
     schema: { tags: ['accessPackages'], summary: 'Delete an access package that has no assignments', params: IdParams, response: { 204: Type.Null() } },
   }, async (req, reply) => {
     await services.accessPackages.delete(callerOf(req), idOf(req), (cur) => checkIfMatch(req, accessPackageToGraph(cur)));
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
   // ---- resource role scopes
@@ -326,7 +328,7 @@ export function registerAccessPackageRoutes(app: FastifyInstance, services: Serv
     schema: { tags: ['accessPackages'], summary: 'Get a resource role scope of a package', params: RoleScopeParams, response: { 200: RoleScopeSchema } },
   }, async (req) => {
     const pkg = await services.accessPackages.get(idOf(req));
-    const row = await services.accessPackages.getRoleScope(pkg.id, (req.params as { rrsId: string }).rrsId);
+    const row = await services.accessPackages.getRoleScope(pkg.id, req.params.rrsId);
     return shapeOne(roleScopeSet, row, req, ctxOf(req));
   });
 
@@ -354,8 +356,8 @@ export function registerAccessPackageRoutes(app: FastifyInstance, services: Serv
     config: { auth: { catalog: 'package.write', of: packageCatalog } },
     schema: { tags: ['accessPackages'], summary: 'Remove a resource role from a package', params: RoleScopeParams, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    await services.accessPackages.removeRoleScope(callerOf(req), idOf(req), (req.params as { rrsId: string }).rrsId);
-    return reply.status(204).send();
+    await services.accessPackages.removeRoleScope(callerOf(req), idOf(req), req.params.rrsId);
+    return reply.status(204).send(null);
   });
 
   // ---- incompatibility (separation of duties)
@@ -397,15 +399,15 @@ export function registerAccessPackageRoutes(app: FastifyInstance, services: Serv
         throw new ForbiddenError(`Linking access package '${other.id}' needs the 'catalog.read' permission in its catalog '${other.catalogId}'.`);
       }
     });
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
   app.delete(`${EM}/accessPackages/:id/incompatibleAccessPackages/:otherId/$ref`, {
     config: { auth: { catalog: 'package.write', of: packageCatalog } },
     schema: { tags: ['accessPackages'], summary: 'Remove an incompatible package link', params: PackageParams, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    await services.accessPackages.removeIncompatiblePackage(callerOf(req), idOf(req), (req.params as { otherId: string }).otherId);
-    return reply.status(204).send();
+    await services.accessPackages.removeIncompatiblePackage(callerOf(req), idOf(req), req.params.otherId);
+    return reply.status(204).send(null);
   });
 
   app.get(`${EM}/accessPackages/:id/incompatibleGroups`, {
@@ -426,14 +428,14 @@ export function registerAccessPackageRoutes(app: FastifyInstance, services: Serv
     const groupId = idFromODataRef(ref, 'groups');
     if (!groupId) throw new ValidationError(`'@odata.id' must be the URL of a group (…${V1}/groups/{id}); got '${ref}'.`, '@odata.id');
     await services.accessPackages.addIncompatibleGroup(callerOf(req), idOf(req), groupId);
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
   app.delete(`${EM}/accessPackages/:id/incompatibleGroups/:otherId/$ref`, {
     config: { auth: { catalog: 'package.write', of: packageCatalog } },
     schema: { tags: ['accessPackages'], summary: 'Remove an incompatible group link', params: PackageParams, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    await services.accessPackages.removeIncompatibleGroup(callerOf(req), idOf(req), (req.params as { otherId: string }).otherId);
-    return reply.status(204).send();
+    await services.accessPackages.removeIncompatibleGroup(callerOf(req), idOf(req), req.params.otherId);
+    return reply.status(204).send(null);
   });
 }

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { pathParam, typed } from '../route-input.js';
 import { canCatalog, catalogsWhere, type Principal } from '../../domain/authorization.js';
 import { visibleToRequestor } from '../../domain/access-package.js';
 import { ForbiddenError, ValidationError } from '../../domain/errors.js';
@@ -113,7 +114,8 @@ async function requestorCanSee(db: Db, p: Principal, pkg: AccessPackageRow, dire
   return visibleToRequestor({ isHidden: !!pkg.isHidden, catalogState: catalog.state, catalogIsExternallyVisible: !!catalog.isExternallyVisible }, p.userType, direct);
 }
 
-export function registerAssignmentPolicyRoutes(app: FastifyInstance, services: Services, db: Db): void {
+export function registerAssignmentPolicyRoutes(parent: FastifyInstance, services: Services, db: Db): void {
+  const app = typed(parent);
   // the full policy objects for accessPackages?$expand=assignmentPolicies
   accessPackageSet.navigation.assignmentPolicies = async (items, item, ctx) => {
     const rows = ctx.db.selectFrom('assignmentPolicies').selectAll('assignmentPolicies').select('assignmentPolicies.accessPackageId as ownerId')
@@ -122,7 +124,7 @@ export function registerAssignmentPolicyRoutes(app: FastifyInstance, services: S
   };
 
   const ctxOf = (req: FastifyRequest): GraphCtx => ({ db, principal: req.principal! });
-  const idOf = (req: FastifyRequest) => (req.params as { id: string }).id;
+  const idOf = (req: FastifyRequest) => pathParam(req, 'id');
   const catalogOfPackage = async (packageId: string) => (await services.accessPackages.get(packageId)).catalogId;
   const policyCatalog = async (req: FastifyRequest) => catalogOfPackage((await services.policies.get(idOf(req))).accessPackageId);
   const catalogOfCreateBody = async (req: FastifyRequest) => {
@@ -202,7 +204,7 @@ export function registerAssignmentPolicyRoutes(app: FastifyInstance, services: S
     schema: { tags: ['assignmentPolicies'], summary: 'Delete an assignment policy with no live assignments or open requests', params: IdParams, response: { 204: Type.Null() } },
   }, async (req, reply) => {
     await services.policies.delete(callerOf(req), idOf(req), (cur) => checkIfMatch(req, graphOf(cur)));
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
   // the policies of one package: catalog.read in its catalog, as GET assignmentPolicies lists them

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { pathParam, typed } from '../route-input.js';
 import { sql, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import {
   DISPLAY_NAME_MAX,
@@ -290,10 +291,11 @@ function groupInput(b: GroupBody): { input: GroupInput; binds: GroupBinds } {
 const GroupIdParams = IdParams;
 const MemberParams = Type.Object({ id: Type.String({ maxLength: 200 }), memberId: Type.String({ maxLength: 200 }) });
 
-export function registerGroupRoutes(app: FastifyInstance, services: Services, db: Db): void {
+export function registerGroupRoutes(parent: FastifyInstance, services: Services, db: Db): void {
+  const app = typed(parent);
   const ctx: DirectoryCtx = { db };
   const tags = ['groups'];
-  const groupId = (req: FastifyRequest) => (req.params as { id: string }).id;
+  const groupId = (req: FastifyRequest) => pathParam(req, 'id');
 
   app.get(`${V1}/groups`, {
     config: { auth: { tenant: 'directory.read' } },
@@ -331,7 +333,7 @@ export function registerGroupRoutes(app: FastifyInstance, services: Services, db
   }, async (req, reply) => {
     const { input, binds } = groupInput(req.body as GroupBody);
     await services.groups.update(callerOf(req), groupId(req), input, binds, (cur) => checkIfMatch(req, groupToGraph(cur)));
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
   app.delete(`${V1}/groups/:id`, {
@@ -339,7 +341,7 @@ export function registerGroupRoutes(app: FastifyInstance, services: Services, db
     schema: { tags, summary: 'Delete a group that is not a resource in any catalog', params: GroupIdParams, response: { 204: Type.Null() } },
   }, async (req, reply) => {
     await services.groups.delete(callerOf(req), groupId(req), (cur) => checkIfMatch(req, groupToGraph(cur)));
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
   // ---- members
@@ -379,16 +381,16 @@ export function registerGroupRoutes(app: FastifyInstance, services: Services, db
     schema: { tags, summary: 'Add a user or group as a member', params: GroupIdParams, body: RefBody, response: { 204: Type.Null() } },
   }, async (req, reply) => {
     await services.groups.addMember(callerOf(req), groupId(req), parseDirectoryRef((req.body as RefBodyType)['@odata.id']));
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
   app.delete(`${V1}/groups/:id/members/:memberId/$ref`, {
     config: { auth: { tenant: 'directory.write' } },
     schema: { tags, summary: 'Remove a member', params: MemberParams, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    const { id, memberId } = req.params as { id: string; memberId: string };
+    const { id, memberId } = req.params;
     await services.groups.removeMember(callerOf(req), id, memberId);
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
   // ---- owners (users)
@@ -407,16 +409,16 @@ export function registerGroupRoutes(app: FastifyInstance, services: Services, db
     schema: { tags, summary: 'Add a user as an owner', params: GroupIdParams, body: RefBody, response: { 204: Type.Null() } },
   }, async (req, reply) => {
     await services.groups.addOwner(callerOf(req), groupId(req), parseDirectoryRef((req.body as RefBodyType)['@odata.id']));
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
   app.delete(`${V1}/groups/:id/owners/:memberId/$ref`, {
     config: { auth: { tenant: 'directory.write' } },
     schema: { tags, summary: 'Remove an owner', params: MemberParams, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    const { id, memberId } = req.params as { id: string; memberId: string };
+    const { id, memberId } = req.params;
     await services.groups.removeOwner(callerOf(req), id, memberId);
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
   // ---- a user's groups (here because they are lists of groups); readable for oneself or with directory.read
