@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { pathParam, typed } from '../route-input.js';
+import { pathParam, typed, validatedBody } from '../route-input.js';
 import { canCatalog, catalogsWhere, isAdministrator, type Principal } from '../../domain/authorization.js';
 import { PACKAGE_DESCRIPTION_MAX, PACKAGE_DISPLAY_NAME_MAX, idFromODataRef } from '../../domain/access-package.js';
 import { ForbiddenError, ValidationError } from '../../domain/errors.js';
-import type { AccessPackageRow, ResourceRoleScopeRow, RoleOrScopeRef } from '../../services/access-packages.js';
+import type { AccessPackageRow, ResourceRoleScopeRow } from '../../services/access-packages.js';
 import type { CatalogRow } from '../../services/catalogs.js';
 import type { Services } from '../../services/index.js';
 import type { Db } from '../../store/db.js';
@@ -239,7 +239,7 @@ export function registerAccessPackageRoutes(parent: FastifyInstance, services: S
   const packageCatalog = async (req: FastifyRequest) => (await services.accessPackages.get(idOf(req))).catalogId;
   const catalogOfParam = async (req: FastifyRequest) => (await services.catalogs.get(idOf(req))).id;
   const catalogOfCreateBody = async (req: FastifyRequest) => {
-    const id = catalogIdOfBody(req.body as PackageBody);
+    const id = catalogIdOfBody(validatedBody(req, CreatePackage));
     if (!id) throw new ValidationError("'catalog' is required: { \"catalog\": { \"id\": \"…\" } } names the catalog the access package belongs to.", 'catalog.id');
     return (await services.catalogs.get(id)).id;
   };
@@ -266,7 +266,7 @@ export function registerAccessPackageRoutes(parent: FastifyInstance, services: S
     config: { auth: { catalog: 'package.write', of: catalogOfCreateBody } },
     schema: { tags: ['accessPackages'], summary: 'Create an access package in a catalog', body: CreatePackage, response: { 201: PackageSchema } },
   }, async (req, reply) => {
-    const b = req.body as PackageBody & { displayName: string };
+    const b = req.body;
     const catalogId = await catalogOfCreateBody(req);
     const row = await services.accessPackages.create(callerOf(req), { displayName: b.displayName, description: b.description, isHidden: b.isHidden, catalogId });
     const obj = accessPackageToGraph(row);
@@ -290,7 +290,7 @@ export function registerAccessPackageRoutes(parent: FastifyInstance, services: S
     config: { auth: { catalog: 'package.write', of: packageCatalog } },
     schema: { tags: ['accessPackages'], summary: 'Update an access package (If-Match supported)', params: IdParams, body: UpdatePackage, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    const b = req.body as PackageBody;
+    const b = req.body;
     await services.accessPackages.update(
       callerOf(req), idOf(req),
       { displayName: b.displayName, description: b.description, isHidden: b.isHidden, catalogId: catalogIdOfBody(b) },
@@ -341,7 +341,7 @@ export function registerAccessPackageRoutes(parent: FastifyInstance, services: S
       params: IdParams, body: CreateRoleScope, response: { 201: RoleScopeSchema },
     },
   }, async (req, reply) => {
-    const b = req.body as { role: RoleOrScopeRef; scope?: RoleOrScopeRef };
+    const b = req.body;
     const r = await services.accessPackages.addRoleScope(callerOf(req), idOf(req), b.role, b.scope ?? { isRootScope: true });
     const resource = resourceToGraph(r.resource);
     const body = {
@@ -389,7 +389,7 @@ export function registerAccessPackageRoutes(parent: FastifyInstance, services: S
     config: { auth: { catalog: 'package.write', of: packageCatalog } },
     schema: { tags: ['accessPackages'], summary: 'Mark another package incompatible with this one', params: IdParams, body: ODataRefBody, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    const ref = (req.body as { '@odata.id': string })['@odata.id'];
+    const ref = req.body['@odata.id'];
     const otherId = idFromODataRef(ref, 'accessPackages');
     if (!otherId) throw new ValidationError(`'@odata.id' must be the URL of an access package (…/identityGovernance/entitlementManagement/accessPackages/{id}); got '${ref}'.`, '@odata.id');
     const p = req.principal!;
@@ -424,7 +424,7 @@ export function registerAccessPackageRoutes(parent: FastifyInstance, services: S
     config: { auth: { catalog: 'package.write', of: packageCatalog } },
     schema: { tags: ['accessPackages'], summary: 'Mark a group incompatible with this package', params: IdParams, body: ODataRefBody, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    const ref = (req.body as { '@odata.id': string })['@odata.id'];
+    const ref = req.body['@odata.id'];
     const groupId = idFromODataRef(ref, 'groups');
     if (!groupId) throw new ValidationError(`'@odata.id' must be the URL of a group (…${V1}/groups/{id}); got '${ref}'.`, '@odata.id');
     await services.accessPackages.addIncompatibleGroup(callerOf(req), idOf(req), groupId);

@@ -154,7 +154,7 @@ export function registerApprovalRoutes(parent: FastifyInstance, services: Servic
     schema: { tags: ['approvals'], summary: 'Decide a stage: {reviewResult: Approve|Deny, justification}; 409 when already decided', params: StageParams, body: Decide, response: { 204: Type.Null() } },
   }, async (req, reply) => {
     const { id, stageId } = req.params;
-    const b = req.body as { reviewResult: string; justification?: string | null };
+    const b = req.body;
     const decision = canonicalEnum(['Approve', 'Deny'], b.reviewResult, 'reviewResult') as 'Approve' | 'Deny';
     if (!isGuid(id)) throw new NotFoundError('Approval', id);
     await services.lifecycle.decide(callerOf(req), id, stageId, { reviewResult: decision, justification: b.justification ?? null });

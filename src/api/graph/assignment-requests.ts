@@ -144,16 +144,6 @@ const CreateRequest = Body({
     'customExtensionHandlerInstances', 'customExtensionCalloutInstances'],
 });
 
-type AssignmentRefBody = { id?: string; accessPackageId?: string; assignmentPolicyId?: string; targetId?: string; target?: { email?: string; objectId?: string | null } };
-interface CreateRequestBody {
-  requestType: string;
-  assignment?: AssignmentRefBody;
-  accessPackageAssignment?: AssignmentRefBody;
-  justification?: string | null;
-  schedule?: unknown;
-  answers?: unknown[];
-  isValidationOnly?: boolean;
-}
 
 function submittableType(raw: string): SubmittableRequestType {
   const alias = REQUEST_TYPE_ALIASES[raw.toLowerCase()];
@@ -225,7 +215,7 @@ export function registerAssignmentRequestRoutes(parent: FastifyInstance, service
       body: CreateRequest, response: { 201: RequestSchema, 200: RequestSchema },
     },
   }, async (req, reply) => {
-    const b = req.body as CreateRequestBody;
+    const b = req.body;
     const a = b.assignment ?? b.accessPackageAssignment ?? {};
     const idem = req.headers['idempotency-key'];
     if (idem !== undefined && (typeof idem !== 'string' || idem.length > 200)) throw new ValidationError('The Idempotency-Key header must be one value of at most 200 characters.', 'Idempotency-Key');

@@ -327,7 +327,7 @@ export function registerAssignmentRoutes(parent: FastifyInstance, services: Serv
       response: { 200: Type.Object({ removed: Type.Array(Type.String()), skipped: Type.Array(Type.Object({ id: Type.String(), reason: Type.String() })) }) },
     },
   }, async (req) => {
-    const b = req.body as { assignmentIds?: string[]; accessPackageId?: string; justification?: string | null };
+    const b = req.body;
     if (!b.assignmentIds === !b.accessPackageId) throw new ValidationError("Give either 'assignmentIds' or 'accessPackageId'.", 'assignmentIds');
     let targets = b.assignmentIds ?? [];
     if (b.assignmentIds) {

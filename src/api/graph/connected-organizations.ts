@@ -210,7 +210,7 @@ export function registerConnectedOrganizationRoutes(parent: FastifyInstance, ser
     config: write,
     schema: { tags: ['connectedOrganizations'], summary: 'Create a connected organization', body: CreateOrg, response: { 201: OrgSchema } },
   }, async (req, reply) => {
-    const row = await orgs.create(callerOf(req), orgInput(req.body as OrgBody) as ReturnType<typeof orgInput> & { displayName: string });
+    const row = await orgs.create(callerOf(req), orgInput(req.body) as ReturnType<typeof orgInput> & { displayName: string });
     const obj = connectedOrganizationToGraph(row);
     setEtag(reply, obj);
     return reply.status(201).header('Location', `${ORGS}/${row.id}`).send(obj);
@@ -230,7 +230,7 @@ export function registerConnectedOrganizationRoutes(parent: FastifyInstance, ser
     schema: { tags: ['connectedOrganizations'], summary: 'Update a connected organization (If-Match supported)', params: IdParams, body: UpdateOrg, response: { 204: Type.Null() } },
   }, async (req, reply) => {
     const { id } = req.params;
-    await orgs.update(callerOf(req), id, orgInput(req.body as OrgBody), (cur) => checkIfMatch(req, connectedOrganizationToGraph(cur)));
+    await orgs.update(callerOf(req), id, orgInput(req.body), (cur) => checkIfMatch(req, connectedOrganizationToGraph(cur)));
     return reply.status(204).send(null);
   });
 
@@ -274,7 +274,7 @@ export function registerConnectedOrganizationRoutes(parent: FastifyInstance, ser
       config: write,
       schema: { tags: ['connectedOrganizations'], summary: `Add a user or group as ${kind} sponsor`, params: IdParams, body: RefBody, response: { 204: Type.Null() } },
     }, async (req, reply) => {
-      const ref = parseDirectoryObjectRef((req.body as { '@odata.id': string })['@odata.id']);
+      const ref = parseDirectoryObjectRef(req.body['@odata.id']);
       await orgs.addSponsor(callerOf(req), req.params.id, kind, ref.id, ref.type);
       return reply.status(204).send(null);
     });

@@ -31,7 +31,6 @@ import {
   userPathId,
   UserSchema,
   type DirectoryCtx,
-  type RefBodyType,
   type UserView,
 } from './users.js';
 
@@ -311,7 +310,7 @@ export function registerGroupRoutes(parent: FastifyInstance, services: Services,
       response: { 201: GroupSchema },
     },
   }, async (req, reply) => {
-    const { input, binds } = groupInput(req.body as GroupBody);
+    const { input, binds } = groupInput(req.body);
     const row = await services.groups.create(callerOf(req), input as GroupInput & { displayName: string }, binds);
     const obj = groupToGraph(row);
     setEtag(reply, obj);
@@ -331,7 +330,7 @@ export function registerGroupRoutes(parent: FastifyInstance, services: Services,
     config: { auth: { tenant: 'directory.write' } },
     schema: { tags, summary: 'Update a group; members@odata.bind adds up to 20 members (If-Match supported)', params: GroupIdParams, body: UpdateGroup, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    const { input, binds } = groupInput(req.body as GroupBody);
+    const { input, binds } = groupInput(req.body);
     await services.groups.update(callerOf(req), groupId(req), input, binds, (cur) => checkIfMatch(req, groupToGraph(cur)));
     return reply.status(204).send(null);
   });
@@ -380,7 +379,7 @@ export function registerGroupRoutes(parent: FastifyInstance, services: Services,
     config: { auth: { tenant: 'directory.write' } },
     schema: { tags, summary: 'Add a user or group as a member', params: GroupIdParams, body: RefBody, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    await services.groups.addMember(callerOf(req), groupId(req), parseDirectoryRef((req.body as RefBodyType)['@odata.id']));
+    await services.groups.addMember(callerOf(req), groupId(req), parseDirectoryRef(req.body['@odata.id']));
     return reply.status(204).send(null);
   });
 
@@ -408,7 +407,7 @@ export function registerGroupRoutes(parent: FastifyInstance, services: Services,
     config: { auth: { tenant: 'directory.write' } },
     schema: { tags, summary: 'Add a user as an owner', params: GroupIdParams, body: RefBody, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    await services.groups.addOwner(callerOf(req), groupId(req), parseDirectoryRef((req.body as RefBodyType)['@odata.id']));
+    await services.groups.addOwner(callerOf(req), groupId(req), parseDirectoryRef(req.body['@odata.id']));
     return reply.status(204).send(null);
   });
 

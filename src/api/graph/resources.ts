@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { pathParam, typed } from '../route-input.js';
+import { pathParam, typed, validatedBody } from '../route-input.js';
 import { catalogsWhere } from '../../domain/authorization.js';
 import { ForbiddenError, ValidationError } from '../../domain/errors.js';
 import { REQUEST_STATES, REQUEST_TYPES, RESOURCE_REQUEST_TYPES, type ResourceRequestType } from '../../domain/resources.js';
@@ -218,12 +218,6 @@ const CreateResourceRequest = Body(
   { readOnly: ['id', 'createdDateTime', 'state'] },
 );
 
-interface ResourceRequestBody {
-  requestType: string;
-  resource: { id?: string; originId?: string; originSystem?: string; displayName?: string | null; description?: string | null };
-  catalog?: { id: string };
-  catalogId?: string;
-}
 
 function requestTypeOf(raw: string): ResourceRequestType {
   const t = canonicalEnum(REQUEST_TYPES, raw, 'requestType');
@@ -241,7 +235,7 @@ export function registerResourceRoutes(parent: FastifyInstance, services: Servic
 
   /** The catalog a resource request is about; it decides the permission check. */
   const catalogOfRequestBody = async (req: FastifyRequest): Promise<string> => {
-    const b = req.body as ResourceRequestBody;
+    const b = validatedBody(req, CreateResourceRequest);
     requestTypeOf(b.requestType);
     const fromBody = b.catalog?.id ?? b.catalogId;
     if (b.catalog?.id && b.catalogId && b.catalog.id.toLowerCase() !== b.catalogId.toLowerCase()) {
@@ -278,7 +272,7 @@ export function registerResourceRoutes(parent: FastifyInstance, services: Servic
       response: { 201: RequestSchema },
     },
   }, async (req, reply) => {
-    const b = req.body as ResourceRequestBody;
+    const b = req.body;
     const catalogId = await catalogOfRequestBody(req);
     const r = await services.resources.submitRequest(callerOf(req), { requestType: requestTypeOf(b.requestType), catalogId, resource: b.resource });
     const body = {

@@ -253,7 +253,7 @@ export function registerRoleManagementRoutes(parent: FastifyInstance, services: 
     config: { auth: { authenticated: true } },
     schema: { tags: ['roleManagement'], summary: 'Assign a role at the tenant or in a catalog', body: CreateRoleAssignment, response: { 201: RoleAssignmentSchema } },
   }, async (req, reply) => {
-    const row = await svc.create(callerOf(req), req.body as { principalId: string; roleDefinitionId: string; appScopeId?: string | null; directoryScopeId?: string | null });
+    const row = await svc.create(callerOf(req), req.body);
     return reply.status(201).header('Location', `${ROLE_MGMT}/roleAssignments/${row.id}`).send(roleAssignmentToGraph(row));
   });
 

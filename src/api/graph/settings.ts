@@ -53,7 +53,7 @@ export function registerSettingsRoutes(parent: FastifyInstance, services: Servic
     config: { auth: { tenant: 'settings.write' } },
     schema: { tags: ['settings'], summary: 'Update the tenant entitlement management settings', body: UpdateSettings, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    const b = req.body as { externalUserLifecycleAction?: string; durationUntilExternalUserDeletedAfterBlocked?: string };
+    const b = req.body;
     await services.settings.update(callerOf(req), {
       externalUserLifecycleAction: b.externalUserLifecycleAction === undefined
         ? undefined

@@ -98,7 +98,7 @@ export function registerSubjectRoutes(parent: FastifyInstance, services: Service
     },
   }, async (req, reply) => {
     const row = await load(req);
-    const lifecycle = canonicalEnum(SUBJECT_LIFECYCLES, (req.body as { subjectLifecycle: string }).subjectLifecycle, 'subjectLifecycle') as SubjectLifecycle;
+    const lifecycle = canonicalEnum(SUBJECT_LIFECYCLES, req.body.subjectLifecycle, 'subjectLifecycle') as SubjectLifecycle;
     await services.subjects.setLifecycle(callerOf(req), row.id, lifecycle);
     return reply.status(204).send(null);
   });

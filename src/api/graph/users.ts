@@ -167,7 +167,6 @@ function userInput(b: UserBody): UserInput {
 
 /** `{"@odata.id": "https://…/users/{id}"}` as Graph clients send for $ref writes. */
 export const RefBody = Body({ '@odata.id': Type.String({ minLength: 1, maxLength: 2048 }) });
-export type RefBodyType = { '@odata.id': string };
 
 export const UserIdParams = IdParams;
 
@@ -199,7 +198,7 @@ export function registerUserRoutes(parent: FastifyInstance, services: Services, 
     config: { auth: { tenant: 'directory.write' } },
     schema: { tags, summary: 'Create a user (passwordProfile is accepted and discarded)', body: CreateUser, response: { 201: UserSchema } },
   }, async (req, reply) => {
-    const row = await services.users.create(callerOf(req), userInput(req.body as UserBody) as UserInput & { displayName: string; userPrincipalName: string });
+    const row = await services.users.create(callerOf(req), userInput(req.body) as UserInput & { displayName: string; userPrincipalName: string });
     const obj = userToGraph(row);
     setEtag(reply, obj);
     return reply.status(201).header('Location', `${V1}/users/${row.id}`).send(obj);
@@ -228,7 +227,7 @@ export function registerUserRoutes(parent: FastifyInstance, services: Services, 
     schema: { tags, summary: 'Update a user (If-Match supported; passwordProfile is accepted and discarded)', params: UserIdParams, body: UpdateUser, response: { 204: Type.Null() } },
   }, async (req, reply) => {
     const { id } = req.params;
-    await services.users.update(callerOf(req), id, userInput(req.body as UserBody), (cur) => checkIfMatch(req, userToGraph(cur)));
+    await services.users.update(callerOf(req), id, userInput(req.body), (cur) => checkIfMatch(req, userToGraph(cur)));
     return reply.status(204).send(null);
   });
 
@@ -258,7 +257,7 @@ export function registerUserRoutes(parent: FastifyInstance, services: Services, 
     schema: { tags, summary: "Set a user's manager; refuses self and cycles", params: UserIdParams, body: RefBody, response: { 204: Type.Null() } },
   }, async (req, reply) => {
     const { id } = req.params;
-    await services.users.setManager(callerOf(req), id, parseDirectoryRef((req.body as RefBodyType)['@odata.id']));
+    await services.users.setManager(callerOf(req), id, parseDirectoryRef(req.body['@odata.id']));
     return reply.status(204).send(null);
   });
 
