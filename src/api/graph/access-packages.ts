@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { pathParam, typed, validatedBody } from '../route-input.js';
 import { canCatalog, catalogsWhere, isAdministrator, type Principal } from '../../domain/authorization.js';
@@ -167,7 +167,7 @@ const PackageFields = {
 const CreatePackage = Body({ ...PackageFields, displayName: Type.String({ minLength: 1, maxLength: PACKAGE_DISPLAY_NAME_MAX }) });
 const UpdatePackage = Body({ ...PackageFields, displayName: Type.Optional(Type.String({ minLength: 1, maxLength: PACKAGE_DISPLAY_NAME_MAX })) });
 
-type PackageBody = { displayName?: string; description?: string | null; isHidden?: boolean; catalog?: { id: string }; catalogId?: string };
+type PackageBody = Static<typeof UpdatePackage>;
 
 /** The catalog a package body names, from `catalog.id` or the beta `catalogId`. */
 function catalogIdOfBody(b: PackageBody): string | undefined {

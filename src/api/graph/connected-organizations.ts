@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { typed } from '../route-input.js';
 import { canTenant, type Principal } from '../../domain/authorization.js';
@@ -161,7 +161,7 @@ const RefBody = Type.Object(
 
 const SponsorParams = Type.Object({ id: Type.String({ maxLength: 200 }), objectId: Type.String({ maxLength: 200 }) });
 
-type OrgBody = { displayName?: string; description?: string | null; identitySources?: unknown; state?: string };
+type OrgBody = Static<typeof UpdateOrg>;
 
 function orgInput(b: OrgBody) {
   return {

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { pathParam, typed } from '../route-input.js';
 import { sql, type SelectQueryBuilder, type SqlBool } from 'kysely';
@@ -274,7 +274,8 @@ const CreateGroup = Body(
 );
 const UpdateGroup = Body(GroupFields, { readOnly: ['id', 'createdDateTime', 'mail'] });
 
-type GroupBody = GroupInput & { groupTypes?: string[]; 'members@odata.bind'?: string[]; 'owners@odata.bind'?: string[] };
+/** A create or an update body (an update has no owners@odata.bind). */
+type GroupBody = Partial<Static<typeof CreateGroup>>;
 
 function groupInput(b: GroupBody): { input: GroupInput; binds: GroupBinds } {
   if (b.groupTypes?.some((t) => t.toLowerCase() === 'dynamicmembership')) {

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { optionalPathParam, typed } from '../route-input.js';
 import { canTenant, type Principal } from '../../domain/authorization.js';
@@ -157,7 +157,7 @@ const CreateUser = Body({
 });
 const UpdateUser = Body(UserFields);
 
-type UserBody = Omit<UserInput, 'userType'> & { userType?: string; passwordProfile?: unknown };
+type UserBody = Static<typeof UpdateUser>;
 
 /** Maps a request body to service input. passwordProfile stops here: it is never passed on. */
 function userInput(b: UserBody): UserInput {
