@@ -15,7 +15,7 @@ import {
 } from '../../domain/directory.js';
 import { ForbiddenError } from '../../domain/errors.js';
 import type { Services } from '../../services/index.js';
-import type { UserInput, UserRow } from '../../services/users.js';
+import type { UserRow } from '../../services/users.js';
 import type { Db } from '../../store/db.js';
 import { applySelect, expandAll, listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
 import type { ExpandItem } from '../odata/query-options.js';
@@ -160,7 +160,7 @@ const UpdateUser = Body(UserFields);
 type UserBody = Static<typeof UpdateUser>;
 
 /** Maps a request body to service input. passwordProfile stops here: it is never passed on. */
-function userInput(b: UserBody): UserInput {
+function userInput<B extends UserBody>(b: B) {
   const { passwordProfile: _discarded, userType, ...rest } = b;
   return { ...rest, userType: userType === undefined ? undefined : (canonicalEnum(USER_TYPES, userType, 'userType') as UserType) };
 }
@@ -198,7 +198,7 @@ export function registerUserRoutes(parent: FastifyInstance, services: Services, 
     config: { auth: { tenant: 'directory.write' } },
     schema: { tags, summary: 'Create a user (passwordProfile is accepted and discarded)', body: CreateUser, response: { 201: UserSchema } },
   }, async (req, reply) => {
-    const row = await services.users.create(callerOf(req), userInput(req.body) as UserInput & { displayName: string; userPrincipalName: string });
+    const row = await services.users.create(callerOf(req), userInput(req.body));
     const obj = userToGraph(row);
     setEtag(reply, obj);
     return reply.status(201).header('Location', `${V1}/users/${row.id}`).send(obj);
