@@ -1,9 +1,10 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ForbiddenError, NotFoundError } from '../../domain/errors.js';
 import { DEMO_PERSONAS, requestorDescription } from '../../demo/personas.js';
 import { DEMO_DOMAIN, isDemoUserPrincipalName } from '../../demo/seed.js';
 import type { Db } from '../../store/db.js';
+import { typed } from '../route-input.js';
 import { requireCsrfHeader } from './cookies.js';
 import type { SignInAs } from './session-start.js';
 
@@ -36,7 +37,7 @@ export function registerDemoSignIn(server: FastifyInstance, deps: DemoSignInDeps
     return { value: [...featured, ...others] };
   });
 
-  server.post<{ Body: Static<typeof SigninBody> }>('/latchkey/v1/auth/demo/signin', {
+  typed(server).post('/latchkey/v1/auth/demo/signin', {
     config: { auth: { public: true } },
     schema: { hide: true, body: SigninBody },
   }, async (req, reply) => {

@@ -9,6 +9,7 @@ import type { Authenticator } from '../security.js';
 import { clearCookie, registerCookies, OIDC_FLOW_COOKIE, OIDC_FLOW_COOKIE_PATH, readCookie, requireCsrfHeader, SESSION_COOKIE, setCookie, type CookieSecurity } from './cookies.js';
 import { registerDemoSignIn } from './demo.js';
 import { createOidcSignIn, OIDC_CALLBACK_PATH, OIDC_FLOW_TTL_MS, OidcSignInError, type OidcFailure } from './oidc.js';
+import { queryRecord } from '../odata/query-options.js';
 import { sessionAuthenticator } from './session.js';
 import { createSignInAs } from './session-start.js';
 
@@ -111,10 +112,10 @@ export function createWebAuth(deps: { db: Db; clock: Clock; log: FastifyInstance
 
     const failTo = (failure: OidcFailure) => `${SIGNIN_PAGE}?error=${encodeURIComponent(failure)}`;
 
-    server.get<{ Querystring: { returnTo?: string } }>('/latchkey/v1/auth/oidc/signin', { config: { auth: { public: true } }, schema: { hide: true } }, async (req, reply) => {
+    server.get('/latchkey/v1/auth/oidc/signin', { config: { auth: { public: true } }, schema: { hide: true } }, async (req, reply) => {
       if (!oidc) return reply.redirect(failTo('provider_unavailable'), 302);
       try {
-        const flow = await oidc.start(baseUrl(req) + OIDC_CALLBACK_PATH, safeReturnTo(req.query.returnTo));
+        const flow = await oidc.start(baseUrl(req) + OIDC_CALLBACK_PATH, safeReturnTo(queryRecord(req.query).returnTo));
         setCookie(reply, req, cookies, OIDC_FLOW_COOKIE, flow.flowCookie, { path: OIDC_FLOW_COOKIE_PATH, maxAgeSeconds: OIDC_FLOW_TTL_MS / 1000 });
         return reply.redirect(flow.authorizationUrl.href, 302);
       } catch (e) {

@@ -1,9 +1,10 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { pathParam, typed, validatedBody } from '../route-input.js';
 import { canCatalog, catalogsWhere, isAdministrator, type Principal } from '../../domain/authorization.js';
 import { PACKAGE_DESCRIPTION_MAX, PACKAGE_DISPLAY_NAME_MAX, idFromODataRef } from '../../domain/access-package.js';
 import { ForbiddenError, ValidationError } from '../../domain/errors.js';
-import type { AccessPackageRow, ResourceRoleScopeRow, RoleOrScopeRef } from '../../services/access-packages.js';
+import type { AccessPackageRow, ResourceRoleScopeRow } from '../../services/access-packages.js';
 import type { CatalogRow } from '../../services/catalogs.js';
 import type { Services } from '../../services/index.js';
 import type { Db } from '../../store/db.js';
@@ -166,7 +167,7 @@ const PackageFields = {
 const CreatePackage = Body({ ...PackageFields, displayName: Type.String({ minLength: 1, maxLength: PACKAGE_DISPLAY_NAME_MAX }) });
 const UpdatePackage = Body({ ...PackageFields, displayName: Type.Optional(Type.String({ minLength: 1, maxLength: PACKAGE_DISPLAY_NAME_MAX })) });
 
-type PackageBody = { displayName?: string; description?: string | null; isHidden?: boolean; catalog?: { id: string }; catalogId?: string };
+type PackageBody = Static<typeof UpdatePackage>;
 
 /** The catalog a package body names, from `catalog.id` or the beta `catalogId`. */
 function catalogIdOfBody(b: PackageBody): string | undefined {
@@ -225,7 +226,8 @@ function visiblePackages(db: Db, p: Principal) {
   });
 }
 
-export function registerAccessPackageRoutes(app: FastifyInstance, services: Services, db: Db): void {
+export function registerAccessPackageRoutes(parent: FastifyInstance, services: Services, db: Db): void {
+  const app = typed(parent);
   catalogSet.navigation.accessPackages = async (items, item, ctx) => {
     const rows = ctx.db.selectFrom('accessPackages').selectAll('accessPackages').select('accessPackages.catalogId as ownerId')
       .where('accessPackages.catalogId', 'in', ids(items)).orderBy('accessPackages.displayName').orderBy('accessPackages.id');
@@ -233,11 +235,11 @@ export function registerAccessPackageRoutes(app: FastifyInstance, services: Serv
   };
 
   const ctxOf = (req: FastifyRequest): GraphCtx => ({ db, principal: req.principal! });
-  const idOf = (req: FastifyRequest) => (req.params as { id: string }).id;
+  const idOf = (req: FastifyRequest) => pathParam(req, 'id');
   const packageCatalog = async (req: FastifyRequest) => (await services.accessPackages.get(idOf(req))).catalogId;
   const catalogOfParam = async (req: FastifyRequest) => (await services.catalogs.get(idOf(req))).id;
   const catalogOfCreateBody = async (req: FastifyRequest) => {
-    const id = catalogIdOfBody(req.body as PackageBody);
+    const id = catalogIdOfBody(validatedBody(req, CreatePackage));
     if (!id) throw new ValidationError("'catalog' is required: { \"catalog\": { \"id\": \"…\" } } names the catalog the access package belongs to.", 'catalog.id');
     return (await services.catalogs.get(id)).id;
   };
@@ -264,7 +266,7 @@ export function registerAccessPackageRoutes(app: FastifyInstance, services: Serv
     config: { auth: { catalog: 'package.write', of: catalogOfCreateBody } },
     schema: { tags: ['accessPackages'], summary: 'Create an access package in a catalog', body: CreatePackage, response: { 201: PackageSchema } },
   }, async (req, reply) => {
-    const b = req.body as PackageBody & { displayName: string };
+    const b = req.body;
     const catalogId = await catalogOfCreateBody(req);
     const row = await services.accessPackages.create(callerOf(req), { displayName: b.displayName, description: b.description, isHidden: b.isHidden, catalogId });
     const obj = accessPackageToGraph(row);
@@ -288,13 +290,13 @@ export function registerAccessPackageRoutes(app: FastifyInstance, services: Serv
     config: { auth: { catalog: 'package.write', of: packageCatalog } },
     schema: { tags: ['accessPackages'], summary: 'Update an access package (If-Match supported)', params: IdParams, body: UpdatePackage, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    const b = req.body as PackageBody;
+    const b = req.body;
     await services.accessPackages.update(
       callerOf(req), idOf(req),
       { displayName: b.displayName, description: b.description, isHidden: b.isHidden, catalogId: catalogIdOfBody(b) },
       (cur) => checkIfMatch(req, accessPackageToGraph(cur)),
     );
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
   app.delete(`${EM}/accessPackages/:id`, {
@@ -302,7 +304,7 @@ export function registerAccessPackageRoutes(app: FastifyInstance, services: Serv
     schema: { tags: ['accessPackages'], summary: 'Delete an access package that has no assignments', params: IdParams, response: { 204: Type.Null() } },
   }, async (req, reply) => {
     await services.accessPackages.delete(callerOf(req), idOf(req), (cur) => checkIfMatch(req, accessPackageToGraph(cur)));
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
   // ---- resource role scopes
@@ -326,7 +328,7 @@ export function registerAccessPackageRoutes(app: FastifyInstance, services: Serv
     schema: { tags: ['accessPackages'], summary: 'Get a resource role scope of a package', params: RoleScopeParams, response: { 200: RoleScopeSchema } },
   }, async (req) => {
     const pkg = await services.accessPackages.get(idOf(req));
-    const row = await services.accessPackages.getRoleScope(pkg.id, (req.params as { rrsId: string }).rrsId);
+    const row = await services.accessPackages.getRoleScope(pkg.id, req.params.rrsId);
     return shapeOne(roleScopeSet, row, req, ctxOf(req));
   });
 
@@ -339,7 +341,7 @@ export function registerAccessPackageRoutes(app: FastifyInstance, services: Serv
       params: IdParams, body: CreateRoleScope, response: { 201: RoleScopeSchema },
     },
   }, async (req, reply) => {
-    const b = req.body as { role: RoleOrScopeRef; scope?: RoleOrScopeRef };
+    const b = req.body;
     const r = await services.accessPackages.addRoleScope(callerOf(req), idOf(req), b.role, b.scope ?? { isRootScope: true });
     const resource = resourceToGraph(r.resource);
     const body = {
@@ -354,8 +356,8 @@ export function registerAccessPackageRoutes(app: FastifyInstance, services: Serv
     config: { auth: { catalog: 'package.write', of: packageCatalog } },
     schema: { tags: ['accessPackages'], summary: 'Remove a resource role from a package', params: RoleScopeParams, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    await services.accessPackages.removeRoleScope(callerOf(req), idOf(req), (req.params as { rrsId: string }).rrsId);
-    return reply.status(204).send();
+    await services.accessPackages.removeRoleScope(callerOf(req), idOf(req), req.params.rrsId);
+    return reply.status(204).send(null);
   });
 
   // ---- incompatibility (separation of duties)
@@ -387,7 +389,7 @@ export function registerAccessPackageRoutes(app: FastifyInstance, services: Serv
     config: { auth: { catalog: 'package.write', of: packageCatalog } },
     schema: { tags: ['accessPackages'], summary: 'Mark another package incompatible with this one', params: IdParams, body: ODataRefBody, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    const ref = (req.body as { '@odata.id': string })['@odata.id'];
+    const ref = req.body['@odata.id'];
     const otherId = idFromODataRef(ref, 'accessPackages');
     if (!otherId) throw new ValidationError(`'@odata.id' must be the URL of an access package (…/identityGovernance/entitlementManagement/accessPackages/{id}); got '${ref}'.`, '@odata.id');
     const p = req.principal!;
@@ -397,15 +399,15 @@ export function registerAccessPackageRoutes(app: FastifyInstance, services: Serv
         throw new ForbiddenError(`Linking access package '${other.id}' needs the 'catalog.read' permission in its catalog '${other.catalogId}'.`);
       }
     });
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
   app.delete(`${EM}/accessPackages/:id/incompatibleAccessPackages/:otherId/$ref`, {
     config: { auth: { catalog: 'package.write', of: packageCatalog } },
     schema: { tags: ['accessPackages'], summary: 'Remove an incompatible package link', params: PackageParams, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    await services.accessPackages.removeIncompatiblePackage(callerOf(req), idOf(req), (req.params as { otherId: string }).otherId);
-    return reply.status(204).send();
+    await services.accessPackages.removeIncompatiblePackage(callerOf(req), idOf(req), req.params.otherId);
+    return reply.status(204).send(null);
   });
 
   app.get(`${EM}/accessPackages/:id/incompatibleGroups`, {
@@ -422,18 +424,18 @@ export function registerAccessPackageRoutes(app: FastifyInstance, services: Serv
     config: { auth: { catalog: 'package.write', of: packageCatalog } },
     schema: { tags: ['accessPackages'], summary: 'Mark a group incompatible with this package', params: IdParams, body: ODataRefBody, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    const ref = (req.body as { '@odata.id': string })['@odata.id'];
+    const ref = req.body['@odata.id'];
     const groupId = idFromODataRef(ref, 'groups');
     if (!groupId) throw new ValidationError(`'@odata.id' must be the URL of a group (…${V1}/groups/{id}); got '${ref}'.`, '@odata.id');
     await services.accessPackages.addIncompatibleGroup(callerOf(req), idOf(req), groupId);
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
   app.delete(`${EM}/accessPackages/:id/incompatibleGroups/:otherId/$ref`, {
     config: { auth: { catalog: 'package.write', of: packageCatalog } },
     schema: { tags: ['accessPackages'], summary: 'Remove an incompatible group link', params: PackageParams, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    await services.accessPackages.removeIncompatibleGroup(callerOf(req), idOf(req), (req.params as { otherId: string }).otherId);
-    return reply.status(204).send();
+    await services.accessPackages.removeIncompatibleGroup(callerOf(req), idOf(req), req.params.otherId);
+    return reply.status(204).send(null);
   });
 }

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { typed } from '../route-input.js';
 import { canCatalog } from '../../domain/authorization.js';
 import { ForbiddenError, NotFoundError } from '../../domain/errors.js';
 import { isGuid } from '../../domain/ids.js';
@@ -77,7 +78,8 @@ const Decide = Body({
 
 const StageParams = Type.Object({ id: Type.String({ maxLength: 200 }), stageId: Type.String({ maxLength: 200 }) });
 
-export function registerApprovalRoutes(app: FastifyInstance, services: Services, db: Db): void {
+export function registerApprovalRoutes(parent: FastifyInstance, services: Services, db: Db): void {
+  const app = typed(parent);
   const base = `${EM}/accessPackageAssignmentApprovals`;
 
   /** The approval of one request, if the caller may see it: an approver of any stage, the requestor or target, or an assignment reader. */
@@ -123,7 +125,7 @@ export function registerApprovalRoutes(app: FastifyInstance, services: Services,
     config: { auth: { authenticated: true } },
     schema: { tags: ['approvals'], summary: 'An approval (id = its request id) with its stages', params: IdParams, response: { 200: ApprovalSchema } },
   }, async (req) => {
-    const id = (req.params as { id: string }).id;
+    const id = req.params.id;
     const views = await visibleApproval(req, id);
     return { id, stages: views.map((v) => stageToGraph(v, req.principal!.userId)) };
   });
@@ -132,7 +134,7 @@ export function registerApprovalRoutes(app: FastifyInstance, services: Services,
     config: { auth: { authenticated: true } },
     schema: { tags: ['approvals'], summary: 'The stages of an approval', params: IdParams, response: { 200: CollectionOf(StageSchema) } },
   }, async (req) => {
-    const views = await visibleApproval(req, (req.params as { id: string }).id);
+    const views = await visibleApproval(req, req.params.id);
     return { value: views.map((v) => stageToGraph(v, req.principal!.userId)) };
   });
 
@@ -140,7 +142,7 @@ export function registerApprovalRoutes(app: FastifyInstance, services: Services,
     config: { auth: { authenticated: true } },
     schema: { tags: ['approvals'], summary: 'One stage of an approval', params: StageParams, response: { 200: StageSchema } },
   }, async (req) => {
-    const { id, stageId } = req.params as { id: string; stageId: string };
+    const { id, stageId } = req.params;
     const v = (await visibleApproval(req, id)).find((x) => x.stage.id === stageId);
     if (!v) throw new NotFoundError('Approval stage', stageId);
     return stageToGraph(v, req.principal!.userId);
@@ -151,11 +153,11 @@ export function registerApprovalRoutes(app: FastifyInstance, services: Services,
     config: { auth: { authenticated: true } },
     schema: { tags: ['approvals'], summary: 'Decide a stage: {reviewResult: Approve|Deny, justification}; 409 when already decided', params: StageParams, body: Decide, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    const { id, stageId } = req.params as { id: string; stageId: string };
-    const b = req.body as { reviewResult: string; justification?: string | null };
+    const { id, stageId } = req.params;
+    const b = req.body;
     const decision = canonicalEnum(['Approve', 'Deny'], b.reviewResult, 'reviewResult') as 'Approve' | 'Deny';
     if (!isGuid(id)) throw new NotFoundError('Approval', id);
     await services.lifecycle.decide(callerOf(req), id, stageId, { reviewResult: decision, justification: b.justification ?? null });
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 }

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { pathParam, typed, validatedBody } from '../route-input.js';
 import { canCatalog, catalogsWhere, type Principal } from '../../domain/authorization.js';
 import { visibleToRequestor } from '../../domain/access-package.js';
 import { ForbiddenError, ValidationError } from '../../domain/errors.js';
@@ -101,8 +102,6 @@ const PolicyBody = Body({
   catalog: Type.Optional(Type.Unknown({ description: 'read-only; ignored' })),
 });
 
-type PolicyBodyT = Record<string, unknown>;
-
 const policyLink = (id: string) => `${EM}/assignmentPolicies/${id}`;
 
 /**
@@ -115,7 +114,8 @@ async function requestorCanSee(db: Db, p: Principal, pkg: AccessPackageRow, dire
   return visibleToRequestor({ isHidden: !!pkg.isHidden, catalogState: catalog.state, catalogIsExternallyVisible: !!catalog.isExternallyVisible }, p.userType, direct);
 }
 
-export function registerAssignmentPolicyRoutes(app: FastifyInstance, services: Services, db: Db): void {
+export function registerAssignmentPolicyRoutes(parent: FastifyInstance, services: Services, db: Db): void {
+  const app = typed(parent);
   // the full policy objects for accessPackages?$expand=assignmentPolicies
   accessPackageSet.navigation.assignmentPolicies = async (items, item, ctx) => {
     const rows = ctx.db.selectFrom('assignmentPolicies').selectAll('assignmentPolicies').select('assignmentPolicies.accessPackageId as ownerId')
@@ -124,11 +124,11 @@ export function registerAssignmentPolicyRoutes(app: FastifyInstance, services: S
   };
 
   const ctxOf = (req: FastifyRequest): GraphCtx => ({ db, principal: req.principal! });
-  const idOf = (req: FastifyRequest) => (req.params as { id: string }).id;
+  const idOf = (req: FastifyRequest) => pathParam(req, 'id');
   const catalogOfPackage = async (packageId: string) => (await services.accessPackages.get(packageId)).catalogId;
   const policyCatalog = async (req: FastifyRequest) => catalogOfPackage((await services.policies.get(idOf(req))).accessPackageId);
   const catalogOfCreateBody = async (req: FastifyRequest) => {
-    const id = services.policies.packageIdOf(req.body as PolicyBodyT);
+    const id = services.policies.packageIdOf(validatedBody(req, PolicyBody));
     if (!id) throw new ValidationError("'accessPackage' is required: { \"accessPackage\": { \"id\": \"…\" } } names the package the policy belongs to.", 'accessPackage.id');
     return catalogOfPackage(id);
   };
@@ -150,7 +150,7 @@ export function registerAssignmentPolicyRoutes(app: FastifyInstance, services: S
     config: { auth: { catalog: 'package.write', of: catalogOfCreateBody } },
     schema: { tags: ['assignmentPolicies'], summary: 'Create an assignment policy for an access package', body: PolicyBody, response: { 201: PolicySchema } },
   }, async (req, reply) => {
-    const policy = await services.policies.create(callerOf(req), req.body as PolicyBodyT);
+    const policy = await services.policies.create(callerOf(req), req.body);
     const obj = graphOf(policy);
     setEtag(reply, obj);
     return reply.status(201).header('Location', policyLink(policy.id)).send(obj);
@@ -183,7 +183,7 @@ export function registerAssignmentPolicyRoutes(app: FastifyInstance, services: S
     config: { auth: { catalog: 'package.write', of: policyCatalog } },
     schema: { tags: ['assignmentPolicies'], summary: 'Replace an assignment policy (the whole object; If-Match supported)', params: IdParams, body: PolicyBody, response: { 200: PolicySchema } },
   }, async (req, reply) => {
-    const policy = await services.policies.replace(callerOf(req), idOf(req), req.body as PolicyBodyT, (cur) => checkIfMatch(req, graphOf(cur)));
+    const policy = await services.policies.replace(callerOf(req), idOf(req), req.body, (cur) => checkIfMatch(req, graphOf(cur)));
     const obj = graphOf(policy);
     setEtag(reply, obj);
     return reply.status(200).send(obj);
@@ -193,7 +193,7 @@ export function registerAssignmentPolicyRoutes(app: FastifyInstance, services: S
     config: { auth: { catalog: 'package.write', of: policyCatalog } },
     schema: { tags: ['assignmentPolicies'], summary: 'Update the properties sent of an assignment policy (If-Match supported); returns the policy', params: IdParams, body: PolicyBody, response: { 200: PolicySchema } },
   }, async (req, reply) => {
-    const policy = await services.policies.update(callerOf(req), idOf(req), req.body as PolicyBodyT, (cur) => checkIfMatch(req, graphOf(cur)));
+    const policy = await services.policies.update(callerOf(req), idOf(req), req.body, (cur) => checkIfMatch(req, graphOf(cur)));
     const obj = graphOf(policy);
     setEtag(reply, obj);
     return reply.status(200).send(obj);
@@ -204,7 +204,7 @@ export function registerAssignmentPolicyRoutes(app: FastifyInstance, services: S
     schema: { tags: ['assignmentPolicies'], summary: 'Delete an assignment policy with no live assignments or open requests', params: IdParams, response: { 204: Type.Null() } },
   }, async (req, reply) => {
     await services.policies.delete(callerOf(req), idOf(req), (cur) => checkIfMatch(req, graphOf(cur)));
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
   // the policies of one package: catalog.read in its catalog, as GET assignmentPolicies lists them

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { pathParam, typed } from '../route-input.js';
 import { catalogsWhere, type Principal } from '../../domain/authorization.js';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import { isGuid } from '../../domain/ids.js';
@@ -143,16 +144,6 @@ const CreateRequest = Body({
     'customExtensionHandlerInstances', 'customExtensionCalloutInstances'],
 });
 
-type AssignmentRefBody = { id?: string; accessPackageId?: string; assignmentPolicyId?: string; targetId?: string; target?: { email?: string; objectId?: string | null } };
-interface CreateRequestBody {
-  requestType: string;
-  assignment?: AssignmentRefBody;
-  accessPackageAssignment?: AssignmentRefBody;
-  justification?: string | null;
-  schedule?: unknown;
-  answers?: unknown[];
-  isValidationOnly?: boolean;
-}
 
 function submittableType(raw: string): SubmittableRequestType {
   const alias = REQUEST_TYPE_ALIASES[raw.toLowerCase()];
@@ -168,7 +159,8 @@ const RequestSchema = GraphObjectSchema('accessPackageAssignmentRequest', {
   justification: Nullable(Type.String()),
 });
 
-export function registerAssignmentRequestRoutes(app: FastifyInstance, services: Services, db: Db): void {
+export function registerAssignmentRequestRoutes(parent: FastifyInstance, services: Services, db: Db): void {
+  const app = typed(parent);
   const ctxOf = (req: FastifyRequest): GraphCtx => ({ db, principal: req.principal! });
 
   /** 404 for an unknown request; shapeOne then applies the request read rule (requestor, target, approvers, assignment readers). */
@@ -179,7 +171,7 @@ export function registerAssignmentRequestRoutes(app: FastifyInstance, services: 
   }
 
   async function list(req: FastifyRequest, base: ReturnType<typeof visibleRequests>) {
-    const opts = parseQueryOptions(req.query as Record<string, unknown>);
+    const opts = parseQueryOptions(req.query);
     const page = await listCollection(requestSet, base, req, ctxOf(req), opts);
     const rows = await db.selectFrom('assignmentRequests').selectAll().where('id', 'in', page.value.length ? page.value.map((v) => v.id) : ['']).execute();
     await withFulfillmentErrors(db, rows, page.value);
@@ -208,7 +200,7 @@ export function registerAssignmentRequestRoutes(app: FastifyInstance, services: 
     config: { auth: { authenticated: true } },
     schema: { tags: ['assignmentRequests'], summary: 'Get a request (requestor, target, approvers, and assignment readers of its catalog)', params: IdParams, response: { 200: RequestSchema } },
   }, async (req) => {
-    const row = await loadRequest((req.params as { id: string }).id);
+    const row = await loadRequest(req.params.id);
     const obj = await shapeOne(requestSet, row, req, ctxOf(req));
     await withFulfillmentErrors(db, [row], [obj]);
     return obj;
@@ -223,7 +215,7 @@ export function registerAssignmentRequestRoutes(app: FastifyInstance, services: 
       body: CreateRequest, response: { 201: RequestSchema, 200: RequestSchema },
     },
   }, async (req, reply) => {
-    const b = req.body as CreateRequestBody;
+    const b = req.body;
     const a = b.assignment ?? b.accessPackageAssignment ?? {};
     const idem = req.headers['idempotency-key'];
     if (idem !== undefined && (typeof idem !== 'string' || idem.length > 200)) throw new ValidationError('The Idempotency-Key header must be one value of at most 200 characters.', 'Idempotency-Key');
@@ -247,22 +239,22 @@ export function registerAssignmentRequestRoutes(app: FastifyInstance, services: 
   app.post(`${EM}/assignmentRequests/:id/cancel`, {
     config: { auth: { authenticated: true } },
     schema: { tags: ['assignmentRequests'], summary: 'Cancel a request that is not delivered yet (requestor, target, or an assignment manager)', params: IdParams, response: { 200: RequestSchema } },
-  }, async (req) => requestToGraph(await services.lifecycle.cancel(callerOf(req), (req.params as { id: string }).id)));
+  }, async (req) => requestToGraph(await services.lifecycle.cancel(callerOf(req), req.params.id)));
 
   app.post(`${EM}/assignmentRequests/:id/reprocess`, {
-    config: { auth: { catalog: 'assignment.write', of: async (req) => catalogOfRequest(db, (req.params as { id: string }).id) } },
+    config: { auth: { catalog: 'assignment.write', of: async (req) => catalogOfRequest(db, pathParam(req, 'id')) } },
     schema: { tags: ['assignmentRequests'], summary: 'Retry the failed deliveries of a partially delivered or failed request', params: IdParams, response: { 202: Type.Null() } },
   }, async (req, reply) => {
-    await services.lifecycle.reprocessRequest(callerOf(req), (req.params as { id: string }).id);
-    return reply.status(202).send();
+    await services.lifecycle.reprocessRequest(callerOf(req), req.params.id);
+    return reply.status(202).send(null);
   });
 
   app.delete(`${EM}/assignmentRequests/:id`, {
-    config: { auth: { catalog: 'assignment.write', of: async (req) => catalogOfRequest(db, (req.params as { id: string }).id) } },
+    config: { auth: { catalog: 'assignment.write', of: async (req) => catalogOfRequest(db, pathParam(req, 'id')) } },
     schema: { tags: ['assignmentRequests'], summary: 'Delete a completed request that has no assignment', params: IdParams, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    await services.lifecycle.deleteRequest(callerOf(req), (req.params as { id: string }).id);
-    return reply.status(204).send();
+    await services.lifecycle.deleteRequest(callerOf(req), req.params.id);
+    return reply.status(204).send(null);
   });
 }
 

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { pathParam, typed } from '../route-input.js';
 import { Readable } from 'node:stream';
 import { canCatalog, catalogsWhere, type Principal } from '../../domain/authorization.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.js';
@@ -141,7 +142,8 @@ const BulkRemove = Body({
   justification: Type.Optional(Nullable(Type.String({ maxLength: 4000 }))),
 }, { readOnly: [] });
 
-export function registerAssignmentRoutes(app: FastifyInstance, services: Services, db: Db): void {
+export function registerAssignmentRoutes(parent: FastifyInstance, services: Services, db: Db): void {
+  const app = typed(parent);
   const ctxOf = (req: FastifyRequest): GraphCtx => ({ db, principal: req.principal! });
 
   app.get(`${EM}/assignments`, {
@@ -159,7 +161,7 @@ export function registerAssignmentRoutes(app: FastifyInstance, services: Service
       params: IdParams,
     },
   }, async (req) => {
-    const segment = (req.params as { id: string }).id;
+    const segment = req.params.id;
     const p = req.principal!;
     const mine = functionArgs(segment, 'filterByCurrentUser');
     if (mine) {
@@ -184,7 +186,7 @@ export function registerAssignmentRoutes(app: FastifyInstance, services: Service
     config: { auth: { authenticated: true } },
     schema: { tags: ['assignments'], summary: 'The access package of an assignment (whoever may read both)', params: IdParams },
   }, async (req) => {
-    const id = (req.params as { id: string }).id;
+    const id = req.params.id;
     const row = isGuid(id) ? await baseQuery(db).where('assignments.id', '=', id).executeTakeFirst() : undefined;
     if (!row) throw new NotFoundError('Assignment', id);
     await assertReadable(assignmentSet, row, ctxOf(req));
@@ -211,7 +213,7 @@ export function registerAssignmentRoutes(app: FastifyInstance, services: Service
     config: { auth: { authenticated: true } },
     schema: { tags: ['assignments'], summary: "additionalAccess(accessPackageId='…',incompatibleAccessPackageId='…'): holders of a package who also hold the other one" },
   }, async (req) => {
-    let rest = (req.params as { '*': string })['*'];
+    let rest = pathParam(req, '*');
     try {
       rest = decodeURIComponent(rest);
     } catch {
@@ -223,11 +225,11 @@ export function registerAssignmentRoutes(app: FastifyInstance, services: Service
   });
 
   app.post(`${EM}/assignments/:id/reprocess`, {
-    config: { auth: { catalog: 'assignment.write', of: async (req) => catalogOfAssignment(db, (req.params as { id: string }).id) } },
+    config: { auth: { catalog: 'assignment.write', of: async (req) => catalogOfAssignment(db, pathParam(req, 'id')) } },
     schema: { tags: ['assignments'], summary: 'Re-apply every resource role of an assignment (repairs access changed outside Latchkey)', params: IdParams, response: { 202: Type.Null() } },
   }, async (req, reply) => {
-    await services.lifecycle.reprocessAssignment(callerOf(req), (req.params as { id: string }).id);
-    return reply.status(202).send();
+    await services.lifecycle.reprocessAssignment(callerOf(req), req.params.id);
+    return reply.status(202).send(null);
   });
 
   // Graph v1.0 has no per-assignment view of its resource roles: this Latchkey extra lists each role's
@@ -241,7 +243,7 @@ export function registerAssignmentRoutes(app: FastifyInstance, services: Service
       response: { 200: Type.Object({ value: Type.Array(RoleDeliverySchema) }) },
     },
   }, async (req) => {
-    const id = (req.params as { id: string }).id;
+    const id = req.params.id;
     const p = req.principal!;
     const row = isGuid(id) ? await baseQuery(db).select('accessPackages.catalogId').where('assignments.id', '=', id).executeTakeFirst() : undefined;
     if (!row) throw new NotFoundError('Assignment', id);
@@ -260,7 +262,8 @@ export function registerAssignmentRoutes(app: FastifyInstance, services: Service
         id: g.id,
         resourceRole: { id: g.roleId, displayName: g.roleName },
         resource: { id: g.resourceId, displayName: g.resourceName, originSystem: g.originSystem },
-        scope: g.scopeId ? { id: g.scopeId, displayName: g.scopeName } : null,
+        // the left join types the scope's columns nullable; a grant with a scope has both (displayName is NOT NULL)
+        scope: g.scopeId && g.scopeName !== null ? { id: g.scopeId, displayName: g.scopeName } : null,
         state: g.state,
         attempts: g.attempts,
         lastError: g.lastError,
@@ -281,7 +284,7 @@ export function registerAssignmentRoutes(app: FastifyInstance, services: Service
       querystring: Type.Object({ $filter: Type.Optional(Type.String()) }, { additionalProperties: true }),
     },
   }, async (req, reply) => {
-    const opts = parseQueryOptions(req.query as Record<string, unknown>);
+    const opts = parseQueryOptions(req.query);
     const where = opts.filter ? filterToSql(opts.filter, assignmentSet.fields, assignmentSet.entity) : undefined;
     const seen = visibility(req.principal!);
     // keyset pages: memory stays flat whatever the size of the export. Each page becomes one chunk of CSV text:
@@ -324,7 +327,7 @@ export function registerAssignmentRoutes(app: FastifyInstance, services: Service
       response: { 200: Type.Object({ removed: Type.Array(Type.String()), skipped: Type.Array(Type.Object({ id: Type.String(), reason: Type.String() })) }) },
     },
   }, async (req) => {
-    const b = req.body as { assignmentIds?: string[]; accessPackageId?: string; justification?: string | null };
+    const b = req.body;
     if (!b.assignmentIds === !b.accessPackageId) throw new ValidationError("Give either 'assignmentIds' or 'accessPackageId'.", 'assignmentIds');
     let targets = b.assignmentIds ?? [];
     if (b.assignmentIds) {

@@ -1,12 +1,13 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { typed } from '../route-input.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { AuditEventRow } from '../../services/audit-log.js';
 import type { Services } from '../../services/index.js';
 import type { ModifiedProperty } from '../../store/audit.js';
 import type { Db } from '../../store/db.js';
 import { listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
-import { parseQueryOptions } from '../odata/query-options.js';
+import { parseQueryOptions, queryRecord } from '../odata/query-options.js';
 import { CollectionOf, GraphObjectSchema, IdParams, Nullable } from '../schemas.js';
 import { V1 } from './paths.js';
 
@@ -141,12 +142,13 @@ const DirectoryAuditSchema = GraphObjectSchema('directoryAudit', {
   targetResources: Type.Array(Type.Unknown()),
 });
 
-export function registerAuditLogRoutes(app: FastifyInstance, services: Services, db: Db): void {
+export function registerAuditLogRoutes(parent: FastifyInstance, services: Services, db: Db): void {
+  const app = typed(parent);
   app.get(DIRECTORY_AUDITS, {
     config: { auth: { tenant: 'audit.read' } },
     schema: { tags: ['auditLogs'], summary: 'List audit events, newest first', response: { 200: CollectionOf(DirectoryAuditSchema) } },
   }, async (req) => {
-    const query = { ...(req.query as Record<string, unknown>) };
+    const query = queryRecord(req.query);
     if (typeof query.$filter === 'string') query.$filter = rewriteTargetResourceLambdas(query.$filter);
     const opts = parseQueryOptions(query);
     // an audit log is read from the newest event backwards unless the client asks otherwise
@@ -157,5 +159,5 @@ export function registerAuditLogRoutes(app: FastifyInstance, services: Services,
   app.get(`${DIRECTORY_AUDITS}/:id`, {
     config: { auth: { tenant: 'audit.read' } },
     schema: { tags: ['auditLogs'], summary: 'Get an audit event', params: IdParams, response: { 200: DirectoryAuditSchema } },
-  }, async (req) => shapeOne(directoryAuditSet, await services.auditLog.get((req.params as { id: string }).id), req, undefined));
+  }, async (req) => shapeOne(directoryAuditSet, await services.auditLog.get(req.params.id), req, undefined));
 }

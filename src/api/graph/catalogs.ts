@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { catalogsWhere, type Principal } from '../../domain/authorization.js';
 import { CATALOG_STATES, CATALOG_TYPES, DESCRIPTION_MAX, DISPLAY_NAME_MAX } from '../../domain/catalog.js';
@@ -10,6 +10,7 @@ import { canonicalEnum } from '../odata/sql.js';
 import { checkIfMatch, setEtag } from '../etag.js';
 import { Body, CollectionOf, EnumString, GraphObjectSchema, IdParams, Nullable, Text } from '../schemas.js';
 import { callerOf } from '../security.js';
+import { pathParam, typed } from '../route-input.js';
 import { catalogRule } from '../read/rules.js';
 import { EM } from './paths.js';
 import { whereCatalogIn } from './scope.js';
@@ -73,7 +74,7 @@ const CatalogFields = {
 const CreateCatalog = Body({ ...CatalogFields, displayName: Type.String({ minLength: 1, maxLength: DISPLAY_NAME_MAX }) });
 const UpdateCatalog = Body({ ...CatalogFields, displayName: Type.Optional(Type.String({ minLength: 1, maxLength: DISPLAY_NAME_MAX })) });
 
-type CatalogBody = { displayName?: string; description?: string | null; state?: string; isExternallyVisible?: boolean; catalogType?: string };
+type CatalogBody = Static<typeof UpdateCatalog>;
 
 function catalogInput(b: CatalogBody) {
   if (b.catalogType !== undefined && canonicalEnum(CATALOG_TYPES, b.catalogType, 'catalogType') !== 'userManaged') {
@@ -92,8 +93,9 @@ export function readableCatalogs(p: Principal): 'all' | string[] {
   return catalogsWhere(p, 'catalog.read');
 }
 
-export function registerCatalogRoutes(app: FastifyInstance, services: Services, db: Db): void {
-  const catalogOfParam = async (req: { params: unknown }) => (await services.catalogs.get((req.params as { id: string }).id)).id;
+export function registerCatalogRoutes(parent: FastifyInstance, services: Services, db: Db): void {
+  const app = typed(parent);
+  const catalogOfParam = async (req: { params: unknown }) => (await services.catalogs.get(pathParam(req, 'id'))).id;
 
   app.get(`${EM}/catalogs`, {
     config: { auth: { authenticated: true } },
@@ -108,7 +110,7 @@ export function registerCatalogRoutes(app: FastifyInstance, services: Services, 
     config: { auth: { tenant: 'catalog.create' } },
     schema: { tags: ['catalogs'], summary: 'Create a catalog', body: CreateCatalog, response: { 201: CatalogSchema } },
   }, async (req, reply) => {
-    const row = await services.catalogs.create(callerOf(req), catalogInput(req.body as CatalogBody) as { displayName: string });
+    const row = await services.catalogs.create(callerOf(req), catalogInput(req.body) as { displayName: string });
     const obj = catalogToGraph(row);
     setEtag(reply, obj);
     return reply.status(201).header('Location', `${EM}/catalogs/${row.id}`).send(obj);
@@ -118,7 +120,7 @@ export function registerCatalogRoutes(app: FastifyInstance, services: Services, 
     config: { auth: { catalog: 'catalog.read', of: catalogOfParam } },
     schema: { tags: ['catalogs'], summary: 'Get a catalog', params: IdParams, response: { 200: CatalogSchema } },
   }, async (req, reply) => {
-    const row = await services.catalogs.get((req.params as { id: string }).id);
+    const row = await services.catalogs.get(req.params.id);
     setEtag(reply, catalogToGraph(row));
     return shapeOne(catalogSet, row, req, { db, principal: req.principal! });
   });
@@ -127,16 +129,16 @@ export function registerCatalogRoutes(app: FastifyInstance, services: Services, 
     config: { auth: { catalog: 'catalog.write', of: catalogOfParam } },
     schema: { tags: ['catalogs'], summary: 'Update a catalog (If-Match supported)', params: IdParams, body: UpdateCatalog, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    const { id } = req.params as { id: string };
-    await services.catalogs.update(callerOf(req), id, catalogInput(req.body as CatalogBody), (cur) => checkIfMatch(req, catalogToGraph(cur)));
-    return reply.status(204).send();
+    const { id } = req.params;
+    await services.catalogs.update(callerOf(req), id, catalogInput(req.body), (cur) => checkIfMatch(req, catalogToGraph(cur)));
+    return reply.status(204).send(null);
   });
 
   app.delete(`${EM}/catalogs/:id`, {
     config: { auth: { catalog: 'catalog.write', of: catalogOfParam } },
     schema: { tags: ['catalogs'], summary: 'Delete a catalog that has no access packages', params: IdParams, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    await services.catalogs.delete(callerOf(req), (req.params as { id: string }).id, (cur) => checkIfMatch(req, catalogToGraph(cur)));
-    return reply.status(204).send();
+    await services.catalogs.delete(callerOf(req), req.params.id, (cur) => checkIfMatch(req, catalogToGraph(cur)));
+    return reply.status(204).send(null);
   });
 }

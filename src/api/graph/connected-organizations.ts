@@ -1,5 +1,6 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { typed } from '../route-input.js';
 import { canTenant, type Principal } from '../../domain/authorization.js';
 import { CONNECTED_ORGANIZATION_STATES, SPONSOR_KINDS, type ConnectedOrganizationState, type SponsorKind } from '../../domain/connected-organization.js';
 import { DESCRIPTION_MAX, DISPLAY_NAME_MAX } from '../../domain/catalog.js';
@@ -160,7 +161,7 @@ const RefBody = Type.Object(
 
 const SponsorParams = Type.Object({ id: Type.String({ maxLength: 200 }), objectId: Type.String({ maxLength: 200 }) });
 
-type OrgBody = { displayName?: string; description?: string | null; identitySources?: unknown; state?: string };
+type OrgBody = Static<typeof UpdateOrg>;
 
 function orgInput(b: OrgBody) {
   return {
@@ -194,7 +195,8 @@ function baseUrl(req: FastifyRequest): string {
   return `${req.protocol}://${req.host}`;
 }
 
-export function registerConnectedOrganizationRoutes(app: FastifyInstance, services: Services, db: Db): void {
+export function registerConnectedOrganizationRoutes(parent: FastifyInstance, services: Services, db: Db): void {
+  const app = typed(parent);
   const orgs = services.connectedOrganizations;
   const read = { auth: { tenant: 'connectedOrganization.read' as const } };
   const write = { auth: { tenant: 'connectedOrganization.write' as const } };
@@ -208,7 +210,7 @@ export function registerConnectedOrganizationRoutes(app: FastifyInstance, servic
     config: write,
     schema: { tags: ['connectedOrganizations'], summary: 'Create a connected organization', body: CreateOrg, response: { 201: OrgSchema } },
   }, async (req, reply) => {
-    const row = await orgs.create(callerOf(req), orgInput(req.body as OrgBody) as ReturnType<typeof orgInput> & { displayName: string });
+    const row = await orgs.create(callerOf(req), orgInput(req.body) as ReturnType<typeof orgInput> & { displayName: string });
     const obj = connectedOrganizationToGraph(row);
     setEtag(reply, obj);
     return reply.status(201).header('Location', `${ORGS}/${row.id}`).send(obj);
@@ -218,7 +220,7 @@ export function registerConnectedOrganizationRoutes(app: FastifyInstance, servic
     config: read,
     schema: { tags: ['connectedOrganizations'], summary: 'Get a connected organization', params: IdParams, response: { 200: OrgSchema } },
   }, async (req, reply) => {
-    const row = await orgs.get((req.params as { id: string }).id);
+    const row = await orgs.get(req.params.id);
     setEtag(reply, connectedOrganizationToGraph(row));
     return shapeOne(connectedOrganizationSet, row, req, { db, principal: req.principal! });
   });
@@ -227,17 +229,17 @@ export function registerConnectedOrganizationRoutes(app: FastifyInstance, servic
     config: write,
     schema: { tags: ['connectedOrganizations'], summary: 'Update a connected organization (If-Match supported)', params: IdParams, body: UpdateOrg, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    const { id } = req.params as { id: string };
-    await orgs.update(callerOf(req), id, orgInput(req.body as OrgBody), (cur) => checkIfMatch(req, connectedOrganizationToGraph(cur)));
-    return reply.status(204).send();
+    const { id } = req.params;
+    await orgs.update(callerOf(req), id, orgInput(req.body), (cur) => checkIfMatch(req, connectedOrganizationToGraph(cur)));
+    return reply.status(204).send(null);
   });
 
   app.delete(`${ORGS}/:id`, {
     config: write,
     schema: { tags: ['connectedOrganizations'], summary: 'Delete a connected organization no policy uses', params: IdParams, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    await orgs.delete(callerOf(req), (req.params as { id: string }).id, (cur) => checkIfMatch(req, connectedOrganizationToGraph(cur)));
-    return reply.status(204).send();
+    await orgs.delete(callerOf(req), req.params.id, (cur) => checkIfMatch(req, connectedOrganizationToGraph(cur)));
+    return reply.status(204).send(null);
   });
 
   for (const kind of SPONSOR_KINDS) {
@@ -247,7 +249,7 @@ export function registerConnectedOrganizationRoutes(app: FastifyInstance, servic
       config: read,
       schema: { tags: ['connectedOrganizations'], summary: `List the ${kind} sponsors (users and groups)`, params: IdParams, response: { 200: CollectionOf(DirectoryObjectSchema) } },
     }, async (req) => {
-      const org = await orgs.get((req.params as { id: string }).id);
+      const org = await orgs.get(req.params.id);
       const q = sponsorQuery(db, kind).where('connectedOrganizationSponsors.connectedOrganizationId', '=', org.id);
       return listCollection(sponsorSet, q, req, { db, principal: req.principal! });
     });
@@ -256,7 +258,7 @@ export function registerConnectedOrganizationRoutes(app: FastifyInstance, servic
       config: read,
       schema: { tags: ['connectedOrganizations'], summary: `List references to the ${kind} sponsors`, params: IdParams },
     }, async (req) => {
-      const org = await orgs.get((req.params as { id: string }).id);
+      const org = await orgs.get(req.params.id);
       const rows = await db
         .selectFrom('connectedOrganizationSponsors')
         .select(['directoryObjectId', 'objectType'])
@@ -272,18 +274,18 @@ export function registerConnectedOrganizationRoutes(app: FastifyInstance, servic
       config: write,
       schema: { tags: ['connectedOrganizations'], summary: `Add a user or group as ${kind} sponsor`, params: IdParams, body: RefBody, response: { 204: Type.Null() } },
     }, async (req, reply) => {
-      const ref = parseDirectoryObjectRef((req.body as { '@odata.id': string })['@odata.id']);
-      await orgs.addSponsor(callerOf(req), (req.params as { id: string }).id, kind, ref.id, ref.type);
-      return reply.status(204).send();
+      const ref = parseDirectoryObjectRef(req.body['@odata.id']);
+      await orgs.addSponsor(callerOf(req), req.params.id, kind, ref.id, ref.type);
+      return reply.status(204).send(null);
     });
 
     app.delete(`${ORGS}/:id/${nav}/:objectId/$ref`, {
       config: write,
       schema: { tags: ['connectedOrganizations'], summary: `Remove a ${kind} sponsor`, params: SponsorParams, response: { 204: Type.Null() } },
     }, async (req, reply) => {
-      const { id, objectId } = req.params as { id: string; objectId: string };
+      const { id, objectId } = req.params;
       await orgs.removeSponsor(callerOf(req), id, kind, objectId);
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     });
   }
 }

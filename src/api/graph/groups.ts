@@ -1,5 +1,6 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { pathParam, typed } from '../route-input.js';
 import { sql, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import {
   DISPLAY_NAME_MAX,
@@ -30,7 +31,6 @@ import {
   userPathId,
   UserSchema,
   type DirectoryCtx,
-  type RefBodyType,
   type UserView,
 } from './users.js';
 
@@ -274,7 +274,8 @@ const CreateGroup = Body(
 );
 const UpdateGroup = Body(GroupFields, { readOnly: ['id', 'createdDateTime', 'mail'] });
 
-type GroupBody = GroupInput & { groupTypes?: string[]; 'members@odata.bind'?: string[]; 'owners@odata.bind'?: string[] };
+/** A create or an update body (an update has no owners@odata.bind). */
+type GroupBody = Partial<Static<typeof CreateGroup>>;
 
 function groupInput(b: GroupBody): { input: GroupInput; binds: GroupBinds } {
   if (b.groupTypes?.some((t) => t.toLowerCase() === 'dynamicmembership')) {
@@ -290,10 +291,11 @@ function groupInput(b: GroupBody): { input: GroupInput; binds: GroupBinds } {
 const GroupIdParams = IdParams;
 const MemberParams = Type.Object({ id: Type.String({ maxLength: 200 }), memberId: Type.String({ maxLength: 200 }) });
 
-export function registerGroupRoutes(app: FastifyInstance, services: Services, db: Db): void {
+export function registerGroupRoutes(parent: FastifyInstance, services: Services, db: Db): void {
+  const app = typed(parent);
   const ctx: DirectoryCtx = { db };
   const tags = ['groups'];
-  const groupId = (req: FastifyRequest) => (req.params as { id: string }).id;
+  const groupId = (req: FastifyRequest) => pathParam(req, 'id');
 
   app.get(`${V1}/groups`, {
     config: { auth: { tenant: 'directory.read' } },
@@ -309,7 +311,7 @@ export function registerGroupRoutes(app: FastifyInstance, services: Services, db
       response: { 201: GroupSchema },
     },
   }, async (req, reply) => {
-    const { input, binds } = groupInput(req.body as GroupBody);
+    const { input, binds } = groupInput(req.body);
     const row = await services.groups.create(callerOf(req), input as GroupInput & { displayName: string }, binds);
     const obj = groupToGraph(row);
     setEtag(reply, obj);
@@ -329,9 +331,9 @@ export function registerGroupRoutes(app: FastifyInstance, services: Services, db
     config: { auth: { tenant: 'directory.write' } },
     schema: { tags, summary: 'Update a group; members@odata.bind adds up to 20 members (If-Match supported)', params: GroupIdParams, body: UpdateGroup, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    const { input, binds } = groupInput(req.body as GroupBody);
+    const { input, binds } = groupInput(req.body);
     await services.groups.update(callerOf(req), groupId(req), input, binds, (cur) => checkIfMatch(req, groupToGraph(cur)));
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
   app.delete(`${V1}/groups/:id`, {
@@ -339,7 +341,7 @@ export function registerGroupRoutes(app: FastifyInstance, services: Services, db
     schema: { tags, summary: 'Delete a group that is not a resource in any catalog', params: GroupIdParams, response: { 204: Type.Null() } },
   }, async (req, reply) => {
     await services.groups.delete(callerOf(req), groupId(req), (cur) => checkIfMatch(req, groupToGraph(cur)));
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
   // ---- members
@@ -378,17 +380,17 @@ export function registerGroupRoutes(app: FastifyInstance, services: Services, db
     config: { auth: { tenant: 'directory.write' } },
     schema: { tags, summary: 'Add a user or group as a member', params: GroupIdParams, body: RefBody, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    await services.groups.addMember(callerOf(req), groupId(req), parseDirectoryRef((req.body as RefBodyType)['@odata.id']));
-    return reply.status(204).send();
+    await services.groups.addMember(callerOf(req), groupId(req), parseDirectoryRef(req.body['@odata.id']));
+    return reply.status(204).send(null);
   });
 
   app.delete(`${V1}/groups/:id/members/:memberId/$ref`, {
     config: { auth: { tenant: 'directory.write' } },
     schema: { tags, summary: 'Remove a member', params: MemberParams, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    const { id, memberId } = req.params as { id: string; memberId: string };
+    const { id, memberId } = req.params;
     await services.groups.removeMember(callerOf(req), id, memberId);
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
   // ---- owners (users)
@@ -406,17 +408,17 @@ export function registerGroupRoutes(app: FastifyInstance, services: Services, db
     config: { auth: { tenant: 'directory.write' } },
     schema: { tags, summary: 'Add a user as an owner', params: GroupIdParams, body: RefBody, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    await services.groups.addOwner(callerOf(req), groupId(req), parseDirectoryRef((req.body as RefBodyType)['@odata.id']));
-    return reply.status(204).send();
+    await services.groups.addOwner(callerOf(req), groupId(req), parseDirectoryRef(req.body['@odata.id']));
+    return reply.status(204).send(null);
   });
 
   app.delete(`${V1}/groups/:id/owners/:memberId/$ref`, {
     config: { auth: { tenant: 'directory.write' } },
     schema: { tags, summary: 'Remove an owner', params: MemberParams, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    const { id, memberId } = req.params as { id: string; memberId: string };
+    const { id, memberId } = req.params;
     await services.groups.removeOwner(callerOf(req), id, memberId);
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
   // ---- a user's groups (here because they are lists of groups); readable for oneself or with directory.read

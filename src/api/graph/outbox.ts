@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { typed } from '../route-input.js';
 import type { Services } from '../../services/index.js';
 import { outboxStatus, type OutboxRow } from '../../services/notifications.js';
 import { TEMPLATE_NAMES } from '../../notifications/templates.js';
@@ -70,7 +71,8 @@ const OutboxEmailSchema = GraphObjectSchema('outboxEmail (Latchkey extension)', 
   nextAttemptDateTime: Nullable(Type.String()),
 });
 
-export function registerOutboxRoutes(app: FastifyInstance, services: Services, db: Db): void {
+export function registerOutboxRoutes(parent: FastifyInstance, services: Services, db: Db): void {
+  const app = typed(parent);
   app.get(OUTBOX, {
     config: { auth: { tenant: 'audit.read' } },
     schema: {
@@ -79,7 +81,7 @@ export function registerOutboxRoutes(app: FastifyInstance, services: Services, d
       response: { 200: CollectionOf(OutboxEmailSchema) },
     },
   }, async (req) => {
-    const opts = parseQueryOptions(req.query as Record<string, unknown>);
+    const opts = parseQueryOptions(req.query);
     // like a mailbox: newest first unless the client asks otherwise
     if (opts.orderby.length === 0) opts.orderby = [{ path: 'createdDateTime', desc: true }];
     return listCollection(outboxSet, db.selectFrom('outboxEmails').selectAll('outboxEmails'), req, undefined, opts);
@@ -88,5 +90,5 @@ export function registerOutboxRoutes(app: FastifyInstance, services: Services, d
   app.get(`${OUTBOX}/:id`, {
     config: { auth: { tenant: 'audit.read' } },
     schema: { tags: ['latchkey'], summary: 'Get one outbox email (Latchkey extension)', params: IdParams, response: { 200: OutboxEmailSchema } },
-  }, async (req) => shapeOne(outboxSet, await services.notifications.get((req.params as { id: string }).id), req, undefined));
+  }, async (req) => shapeOne(outboxSet, await services.notifications.get(req.params.id), req, undefined));
 }

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { pathParam, typed, validatedBody } from '../route-input.js';
 import { catalogsWhere } from '../../domain/authorization.js';
 import { ForbiddenError, ValidationError } from '../../domain/errors.js';
 import { REQUEST_STATES, REQUEST_TYPES, RESOURCE_REQUEST_TYPES, type ResourceRequestType } from '../../domain/resources.js';
@@ -217,12 +218,6 @@ const CreateResourceRequest = Body(
   { readOnly: ['id', 'createdDateTime', 'state'] },
 );
 
-interface ResourceRequestBody {
-  requestType: string;
-  resource: { id?: string; originId?: string; originSystem?: string; displayName?: string | null; description?: string | null };
-  catalog?: { id: string };
-  catalogId?: string;
-}
 
 function requestTypeOf(raw: string): ResourceRequestType {
   const t = canonicalEnum(REQUEST_TYPES, raw, 'requestType');
@@ -232,14 +227,15 @@ function requestTypeOf(raw: string): ResourceRequestType {
   return t as ResourceRequestType;
 }
 
-export function registerResourceRoutes(app: FastifyInstance, services: Services, db: Db): void {
+export function registerResourceRoutes(parent: FastifyInstance, services: Services, db: Db): void {
+  const app = typed(parent);
   registerCatalogNavigation();
   const ctxOf = (req: FastifyRequest): GraphCtx => ({ db, principal: req.principal! });
-  const catalogOfParam = async (req: FastifyRequest) => (await services.catalogs.get((req.params as { id: string }).id)).id;
+  const catalogOfParam = async (req: FastifyRequest) => (await services.catalogs.get(pathParam(req, 'id'))).id;
 
   /** The catalog a resource request is about; it decides the permission check. */
   const catalogOfRequestBody = async (req: FastifyRequest): Promise<string> => {
-    const b = req.body as ResourceRequestBody;
+    const b = validatedBody(req, CreateResourceRequest);
     requestTypeOf(b.requestType);
     const fromBody = b.catalog?.id ?? b.catalogId;
     if (b.catalog?.id && b.catalogId && b.catalog.id.toLowerCase() !== b.catalogId.toLowerCase()) {
@@ -259,10 +255,10 @@ export function registerResourceRoutes(app: FastifyInstance, services: Services,
   });
 
   app.get(`${EM}/resourceRequests/:id`, {
-    config: { auth: { catalog: 'catalog.read', of: async (req) => (await services.resources.getRequest((req.params as { id: string }).id)).catalogId } },
+    config: { auth: { catalog: 'catalog.read', of: async (req) => (await services.resources.getRequest(pathParam(req, 'id'))).catalogId } },
     schema: { tags: ['resources'], summary: 'Get a resource request', params: IdParams, response: { 200: RequestSchema } },
   }, async (req) => {
-    const row = await services.resources.getRequest((req.params as { id: string }).id);
+    const row = await services.resources.getRequest(req.params.id);
     return shapeOne(resourceRequestSet, row, req, ctxOf(req));
   });
 
@@ -276,7 +272,7 @@ export function registerResourceRoutes(app: FastifyInstance, services: Services,
       response: { 201: RequestSchema },
     },
   }, async (req, reply) => {
-    const b = req.body as ResourceRequestBody;
+    const b = req.body;
     const catalogId = await catalogOfRequestBody(req);
     const r = await services.resources.submitRequest(callerOf(req), { requestType: requestTypeOf(b.requestType), catalogId, resource: b.resource });
     const body = {
@@ -303,7 +299,7 @@ export function registerResourceRoutes(app: FastifyInstance, services: Services,
       response: { 200: ResourceSchema },
     },
   }, async (req) => {
-    const { resourceId } = req.params as { resourceId: string };
+    const { resourceId } = req.params;
     const row = await services.resources.getResource(await catalogOfParam(req), resourceId);
     return shapeOne(resourceSet, row, req, ctxOf(req));
   });
@@ -314,7 +310,7 @@ export function registerResourceRoutes(app: FastifyInstance, services: Services,
     config: { auth: { catalog: 'catalog.read', of: catalogOfParam } },
     schema: { tags: ['resources'], summary: 'List the roles of a resource of a catalog ($expand=resource)', params: ResourceParams, response: { 200: CollectionOf(RoleSchema) } },
   }, async (req) => {
-    const resource = await services.resources.getResource(await catalogOfParam(req), (req.params as { resourceId: string }).resourceId);
+    const resource = await services.resources.getResource(await catalogOfParam(req), req.params.resourceId);
     return listCollection(resourceRoleSet, db.selectFrom('resourceRoles').selectAll('resourceRoles').where('resourceRoles.resourceId', '=', resource.id), req, ctxOf(req));
   });
 
@@ -322,7 +318,7 @@ export function registerResourceRoutes(app: FastifyInstance, services: Services,
     config: { auth: { catalog: 'catalog.read', of: catalogOfParam } },
     schema: { tags: ['resources'], summary: 'List the scopes of a resource of a catalog ($expand=resource)', params: ResourceParams, response: { 200: CollectionOf(ScopeSchema) } },
   }, async (req) => {
-    const resource = await services.resources.getResource(await catalogOfParam(req), (req.params as { resourceId: string }).resourceId);
+    const resource = await services.resources.getResource(await catalogOfParam(req), req.params.resourceId);
     return listCollection(resourceScopeSet, db.selectFrom('resourceScopes').selectAll('resourceScopes').where('resourceScopes.resourceId', '=', resource.id), req, ctxOf(req));
   });
 
@@ -340,7 +336,7 @@ export function registerResourceRoutes(app: FastifyInstance, services: Services,
   }, async (req) => {
     const readable = catalogsWhere(req.principal!, 'catalog.read');
     if (readable !== 'all' && readable.length === 0) throw new ForbiddenError("Listing resource environments needs the 'catalog.read' permission in a catalog.");
-    parseQueryOptions(req.query as Record<string, unknown>);
+    parseQueryOptions(req.query);
     return { value: [] };
   });
 

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { typed } from '../route-input.js';
 import { sql, type SqlBool } from 'kysely';
 import { findRoleDefinition, roleDefinitions, type Principal, type RoleDefinition } from '../../domain/authorization.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.js';
@@ -96,7 +97,7 @@ function matches(e: FilterExpr, obj: GraphObject, fields: Record<string, MemoryF
 
 /** A Graph list over objects held in memory: $filter, $orderby, $top/$skip/$skiptoken, $count and $select. */
 function listInMemory(all: GraphObject[], req: FastifyRequest, entity: string, fields: Record<string, MemoryFieldType>, properties: string[]): Page {
-  const opts = parseQueryOptions(req.query as Record<string, unknown>);
+  const opts = parseQueryOptions(req.query);
   if (opts.expand.length > 0) throw new ValidationError(`${entity} has no navigation properties that can be expanded.`, '$expand');
   let items = opts.filter ? all.filter((o) => matches(opts.filter!, o, fields, entity)) : [...all];
   for (const o of [...opts.orderby].reverse()) {
@@ -209,7 +210,8 @@ const CreateRoleAssignment = Body({
 // Role assignment routes are { authenticated: true } on purpose: who may create or remove an
 // assignment depends on the role and catalog in the body or the stored row (canAssignRole), and who
 // may read one on its catalog, so the service and handlers check it once those are known.
-export function registerRoleManagementRoutes(app: FastifyInstance, services: Services, db: Db): void {
+export function registerRoleManagementRoutes(parent: FastifyInstance, services: Services, db: Db): void {
+  const app = typed(parent);
   const svc = services.roleAssignments;
 
   // role definitions are the product's fixed, documented role catalogue: any signed-in caller may read them
@@ -222,10 +224,10 @@ export function registerRoleManagementRoutes(app: FastifyInstance, services: Ser
     config: { auth: { authenticated: true } },
     schema: { tags: ['roleManagement'], summary: 'Get a role definition', params: IdParams, response: { 200: RoleDefinitionSchema } },
   }, async (req) => {
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     const def = findRoleDefinition(id);
     if (!def) throw new NotFoundError('Role definition', id);
-    const opts = parseQueryOptions(req.query as Record<string, unknown>, { filter: false });
+    const opts = parseQueryOptions(req.query, { filter: false });
     if (opts.expand.length > 0) throw new ValidationError('unifiedRoleDefinition has no navigation properties that can be expanded.', '$expand');
     return applySelect({ entity: 'unifiedRoleDefinition', properties: ROLE_DEFINITION_PROPERTIES }, roleDefinitionToGraph(def), opts.select, []);
   });
@@ -251,7 +253,7 @@ export function registerRoleManagementRoutes(app: FastifyInstance, services: Ser
     config: { auth: { authenticated: true } },
     schema: { tags: ['roleManagement'], summary: 'Assign a role at the tenant or in a catalog', body: CreateRoleAssignment, response: { 201: RoleAssignmentSchema } },
   }, async (req, reply) => {
-    const row = await svc.create(callerOf(req), req.body as { principalId: string; roleDefinitionId: string; appScopeId?: string | null; directoryScopeId?: string | null });
+    const row = await svc.create(callerOf(req), req.body);
     return reply.status(201).header('Location', `${ROLE_MGMT}/roleAssignments/${row.id}`).send(roleAssignmentToGraph(row));
   });
 
@@ -260,7 +262,7 @@ export function registerRoleManagementRoutes(app: FastifyInstance, services: Ser
     schema: { tags: ['roleManagement'], summary: 'Get a role assignment', params: IdParams, response: { 200: RoleAssignmentSchema } },
   }, async (req) => {
     const p = req.principal!;
-    const row = await svc.get((req.params as { id: string }).id);
+    const row = await svc.get(req.params.id);
     if (!(await svc.canSee(p, row))) throw new ForbiddenError(`This needs the 'catalog.read' permission in the assignment's catalog.`);
     return shapeOne(roleAssignmentSet, row, req, { db, principal: p });
   });
@@ -269,7 +271,7 @@ export function registerRoleManagementRoutes(app: FastifyInstance, services: Ser
     config: { auth: { authenticated: true } },
     schema: { tags: ['roleManagement'], summary: 'Remove a role assignment', params: IdParams, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    await svc.delete(callerOf(req), (req.params as { id: string }).id);
-    return reply.status(204).send();
+    await svc.delete(callerOf(req), req.params.id);
+    return reply.status(204).send(null);
   });
 }

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { typed } from '../route-input.js';
 import { EXTERNAL_USER_LIFECYCLE_ACTIONS, type EntitlementManagementSettings, type ExternalUserLifecycleAction } from '../../services/settings.js';
 import type { Services } from '../../services/index.js';
 import type { Db } from '../../store/db.js';
@@ -36,12 +37,13 @@ const UpdateSettings = Body({
   durationUntilExternalUserDeletedAfterBlocked: Type.Optional(Type.String({ maxLength: 64, description: "ISO-8601 duration, e.g. 'P30D'; 'PT0S' deletes at once" })),
 });
 
-export function registerSettingsRoutes(app: FastifyInstance, services: Services, _db: Db): void {
+export function registerSettingsRoutes(parent: FastifyInstance, services: Services, _db: Db): void {
+  const app = typed(parent);
   app.get(`${EM}/settings`, {
     config: { auth: { tenant: 'settings.read' } },
     schema: { tags: ['settings'], summary: 'Get the tenant entitlement management settings', response: { 200: SettingsSchema } },
   }, async (req) => {
-    const opts = parseQueryOptions(req.query as Record<string, unknown>, { filter: false });
+    const opts = parseQueryOptions(req.query, { filter: false });
     const obj = settingsToGraph(await services.settings.get());
     const shaped = applySelect({ entity: 'entitlementManagementSettings', properties: Object.keys(obj) }, obj, opts.select, []);
     return { '@odata.context': `${req.protocol}://${req.host}/v1.0/$metadata#identityGovernance/entitlementManagement/settings/$entity`, ...shaped };
@@ -51,13 +53,13 @@ export function registerSettingsRoutes(app: FastifyInstance, services: Services,
     config: { auth: { tenant: 'settings.write' } },
     schema: { tags: ['settings'], summary: 'Update the tenant entitlement management settings', body: UpdateSettings, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    const b = req.body as { externalUserLifecycleAction?: string; durationUntilExternalUserDeletedAfterBlocked?: string };
+    const b = req.body;
     await services.settings.update(callerOf(req), {
       externalUserLifecycleAction: b.externalUserLifecycleAction === undefined
         ? undefined
         : (canonicalEnum(EXTERNAL_USER_LIFECYCLE_ACTIONS, b.externalUserLifecycleAction, 'externalUserLifecycleAction') as ExternalUserLifecycleAction),
       durationUntilExternalUserDeletedAfterBlocked: b.durationUntilExternalUserDeletedAfterBlocked,
     });
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 }

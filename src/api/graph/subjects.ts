@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { pathParam, typed } from '../route-input.js';
 import { NotFoundError } from '../../domain/errors.js';
 import { isGuid } from '../../domain/ids.js';
 import type { Services } from '../../services/index.js';
@@ -64,10 +65,11 @@ function objectIdOf(rest: string): string | undefined {
   return /^\s*'([^']*)'\s*\)$/.exec(rest)?.[1];
 }
 
-export function registerSubjectRoutes(app: FastifyInstance, services: Services, db: Db): void {
+export function registerSubjectRoutes(parent: FastifyInstance, services: Services, db: Db): void {
+  const app = typed(parent);
   const ctxOf = (req: FastifyRequest): GraphCtx => ({ db, principal: req.principal! });
   const load = async (req: FastifyRequest): Promise<UserRow> => {
-    const rest = (req.params as { key: string }).key;
+    const rest = pathParam(req, 'key');
     const id = objectIdOf(rest);
     if (id === undefined) throw new NotFoundError('Subject', `subjects(objectId=${rest}`);
     const row = isGuid(id) ? await db.selectFrom('users').selectAll().where('id', '=', id.toLowerCase()).executeTakeFirst() : undefined;
@@ -96,8 +98,8 @@ export function registerSubjectRoutes(app: FastifyInstance, services: Services, 
     },
   }, async (req, reply) => {
     const row = await load(req);
-    const lifecycle = canonicalEnum(SUBJECT_LIFECYCLES, (req.body as { subjectLifecycle: string }).subjectLifecycle, 'subjectLifecycle') as SubjectLifecycle;
+    const lifecycle = canonicalEnum(SUBJECT_LIFECYCLES, req.body.subjectLifecycle, 'subjectLifecycle') as SubjectLifecycle;
     await services.subjects.setLifecycle(callerOf(req), row.id, lifecycle);
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 }

@@ -1,5 +1,6 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { optionalPathParam, typed } from '../route-input.js';
 import { canTenant, type Principal } from '../../domain/authorization.js';
 import {
   DISPLAY_NAME_MAX,
@@ -14,7 +15,7 @@ import {
 } from '../../domain/directory.js';
 import { ForbiddenError } from '../../domain/errors.js';
 import type { Services } from '../../services/index.js';
-import type { UserInput, UserRow } from '../../services/users.js';
+import type { UserRow } from '../../services/users.js';
 import type { Db } from '../../store/db.js';
 import { applySelect, expandAll, listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
 import type { ExpandItem } from '../odata/query-options.js';
@@ -156,17 +157,16 @@ const CreateUser = Body({
 });
 const UpdateUser = Body(UserFields);
 
-type UserBody = Omit<UserInput, 'userType'> & { userType?: string; passwordProfile?: unknown };
+type UserBody = Static<typeof UpdateUser>;
 
 /** Maps a request body to service input. passwordProfile stops here: it is never passed on. */
-function userInput(b: UserBody): UserInput {
+function userInput<B extends UserBody>(b: B) {
   const { passwordProfile: _discarded, userType, ...rest } = b;
   return { ...rest, userType: userType === undefined ? undefined : (canonicalEnum(USER_TYPES, userType, 'userType') as UserType) };
 }
 
 /** `{"@odata.id": "https://…/users/{id}"}` as Graph clients send for $ref writes. */
 export const RefBody = Body({ '@odata.id': Type.String({ minLength: 1, maxLength: 2048 }) });
-export type RefBodyType = { '@odata.id': string };
 
 export const UserIdParams = IdParams;
 
@@ -179,12 +179,13 @@ export function assertCanReadUser(p: Principal, idOrUpn: string): void {
 /** The user a /users/{id} or /me path names, after the read check. */
 export function userPathId(req: FastifyRequest): string {
   const p = req.principal!;
-  const id = (req.params as { id?: string }).id ?? p.userId;
+  const id = optionalPathParam(req, 'id') ?? p.userId;
   assertCanReadUser(p, id);
   return id;
 }
 
-export function registerUserRoutes(app: FastifyInstance, services: Services, db: Db): void {
+export function registerUserRoutes(parent: FastifyInstance, services: Services, db: Db): void {
+  const app = typed(parent);
   const ctx: DirectoryCtx = { db };
   const tags = ['users'];
 
@@ -197,7 +198,7 @@ export function registerUserRoutes(app: FastifyInstance, services: Services, db:
     config: { auth: { tenant: 'directory.write' } },
     schema: { tags, summary: 'Create a user (passwordProfile is accepted and discarded)', body: CreateUser, response: { 201: UserSchema } },
   }, async (req, reply) => {
-    const row = await services.users.create(callerOf(req), userInput(req.body as UserBody) as UserInput & { displayName: string; userPrincipalName: string });
+    const row = await services.users.create(callerOf(req), userInput(req.body));
     const obj = userToGraph(row);
     setEtag(reply, obj);
     return reply.status(201).header('Location', `${V1}/users/${row.id}`).send(obj);
@@ -225,18 +226,18 @@ export function registerUserRoutes(app: FastifyInstance, services: Services, db:
     config: { auth: { tenant: 'directory.write' } },
     schema: { tags, summary: 'Update a user (If-Match supported; passwordProfile is accepted and discarded)', params: UserIdParams, body: UpdateUser, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    const { id } = req.params as { id: string };
-    await services.users.update(callerOf(req), id, userInput(req.body as UserBody), (cur) => checkIfMatch(req, userToGraph(cur)));
-    return reply.status(204).send();
+    const { id } = req.params;
+    await services.users.update(callerOf(req), id, userInput(req.body), (cur) => checkIfMatch(req, userToGraph(cur)));
+    return reply.status(204).send(null);
   });
 
   app.delete(`${V1}/users/:id`, {
     config: { auth: { tenant: 'directory.write' } },
     schema: { tags, summary: 'Delete a user that holds no active access package assignments', params: UserIdParams, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     await services.users.delete(callerOf(req), id, (cur) => checkIfMatch(req, userToGraph(cur)));
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
   // ---- manager and direct reports
@@ -255,24 +256,24 @@ export function registerUserRoutes(app: FastifyInstance, services: Services, db:
     config: { auth: { tenant: 'directory.write' } },
     schema: { tags, summary: "Set a user's manager; refuses self and cycles", params: UserIdParams, body: RefBody, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    const { id } = req.params as { id: string };
-    await services.users.setManager(callerOf(req), id, parseDirectoryRef((req.body as RefBodyType)['@odata.id']));
-    return reply.status(204).send();
+    const { id } = req.params;
+    await services.users.setManager(callerOf(req), id, parseDirectoryRef(req.body['@odata.id']));
+    return reply.status(204).send(null);
   });
 
   app.delete(`${V1}/users/:id/manager/$ref`, {
     config: { auth: { tenant: 'directory.write' } },
     schema: { tags, summary: "Remove a user's manager", params: UserIdParams, response: { 204: Type.Null() } },
   }, async (req, reply) => {
-    await services.users.removeManager(callerOf(req), (req.params as { id: string }).id);
-    return reply.status(204).send();
+    await services.users.removeManager(callerOf(req), req.params.id);
+    return reply.status(204).send(null);
   });
 
   app.get(`${V1}/users/:id/directReports`, {
     config: { auth: { tenant: 'directory.read' } },
     schema: { tags, summary: 'Users whose manager is this user', params: UserIdParams, response: { 200: CollectionOf(UserSchema) } },
   }, async (req) => {
-    const user = await services.users.get((req.params as { id: string }).id);
+    const user = await services.users.get(req.params.id);
     return listCollection(userObjectSet, db.selectFrom('users').selectAll('users').where('users.managerId', '=', user.id), req, ctx);
   });
 }

@@ -119,7 +119,7 @@ export function applySelect(set: { entity: string; properties: readonly string[]
  */
 export async function shapeOne<Row, C>(set: EntitySet<Row, C>, row: Row, req: FastifyRequest, ctx: C): Promise<GraphObject> {
   await assertReadable(set, row, ctx);
-  const opts = parseQueryOptions(req.query as Record<string, unknown>, { filter: false });
+  const opts = parseQueryOptions(req.query, { filter: false });
   const obj = set.toGraph(row);
   await expandAll(set as EntitySet<unknown, C>, [obj], opts.expand, ctx);
   return applySelect(set, obj, opts.select, opts.expand);
@@ -151,7 +151,7 @@ export async function listCollection<Row, C>(
   ctx: C,
   options?: QueryOptions,
 ): Promise<Page> {
-  const opts = options ?? parseQueryOptions(req.query as Record<string, unknown>);
+  const opts = options ?? parseQueryOptions(req.query);
   let q = whereReadable(base, set.readable(ctx));
   if (opts.filter) q = q.where(filterToSql(opts.filter, set.fields, set.entity));
   const countQuery = opts.count ? q : undefined;

@@ -115,10 +115,19 @@ function decodeSkipToken(token: string): number {
 }
 
 /**
+ * A request's query string as a record. Routes declare no querystring schema (the OData options are
+ * parsed here, not by the validator), so Fastify types `req.query` as unknown.
+ */
+export function queryRecord(query: unknown): Record<string, unknown> {
+  return query !== null && typeof query === 'object' ? Object.fromEntries(Object.entries(query)) : {};
+}
+
+/**
  * Parses the OData system query options of a request. Unknown `$` options are rejected rather than
  * silently ignored, so a typo such as `$fitler` does not return an unfiltered list.
  */
-export function parseQueryOptions(query: Record<string, unknown>, allow: { filter?: boolean } = {}): QueryOptions {
+export function parseQueryOptions(rawQuery: unknown, allow: { filter?: boolean } = {}): QueryOptions {
+  const query = queryRecord(rawQuery);
   const get = (k: string): string | undefined => {
     const v = query[k];
     if (v === undefined) return undefined;
