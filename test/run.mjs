@@ -8,7 +8,7 @@
 // process and every CLI child a test starts, a third of the suite's CPU on a 2-core machine.
 //
 //   node test/run.mjs                      unit, web and integration tests
-//   node test/run.mjs test/e2e             another folder (browser tests run one file at a time)
+//   node test/run.mjs test/e2e             another folder (browser tests run one file at a time), or files
 //   TEST_CONCURRENCY=1 node test/run.mjs   everything one after another
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
@@ -41,7 +41,8 @@ mkdirSync(BUILD, { recursive: true });
 symlinkSync(resolve('dist'), join(BUILD, 'dist'));
 
 const folders = process.argv.length > 2 ? process.argv.slice(2) : ['test/unit', 'test/web', 'test/integration'];
-const files = folders.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(d, f)));
+// each argument is a folder of *.test.ts files or one such file
+const files = folders.flatMap((d) => (d.endsWith('.test.ts') ? [d] : readdirSync(d).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(d, f))));
 const compiled = (f) => join(BUILD, relative('.', f)).replace(/\.ts$/, '.js');
 
 // suites that start latchkey serve/worker child processes and wait on them

@@ -136,7 +136,7 @@ describe('trustworthy rules in the portals', () => {
     const page = await pageAs('David Ogilvy', '/myaccess/access');
     const row = page.getByRole('row').filter({ hasText: 'E2E extend with approval' });
     await eventually(page, 'the assignment to be delivered', async () => (await row.getByText('Delivered', { exact: true }).count()) > 0,
-      { reload: true, intervalMs: 250, afterReload: (p) => p.getByRole('heading', { name: 'My access' }).waitFor() });
+      { reload: true, intervalMs: 250, afterReload: (p) => p.getByRole('heading', { name: 'My assignments', level: 1 }).waitFor() });
     await row.getByRole('button', { name: 'Extend E2E extend with approval' }).click();
     const dialog = page.getByRole('dialog', { name: 'Extend access' });
     await dialog.getByText(/Extending gives you access until .+ \(10 days from now\)\./).waitFor();
