@@ -4,6 +4,7 @@
 import { matchAnswerPattern } from './answer-pattern.js';
 import { ValidationError } from './errors.js';
 import type { Question } from './policy/types.js';
+import { isObj } from './json.js';
 
 export interface StoredAnswer {
   '@odata.type': '#microsoft.graph.accessPackageAnswerString';
@@ -15,7 +16,6 @@ export interface StoredAnswer {
 /** Longest answer accepted: bounds storage and the work a question's regex pattern can do. */
 export const MAX_ANSWER_LENGTH = 4000;
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const MULTIPLE = '#microsoft.graph.accessPackageMultipleChoiceQuestion';
 

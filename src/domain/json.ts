@@ -7,3 +7,6 @@ export function parseJsonOr<T>(text: string | null | undefined, fallback: T): T 
     return fallback;
   }
 }
+
+/** A JSON object (not an array, not null): what a body's nested settings must be. */
+export const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

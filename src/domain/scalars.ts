@@ -5,11 +5,11 @@
 // validators, storage, the Graph output) sees only real booleans and numbers.
 
 import { ValidationError } from './errors.js';
+import { isObj } from './json.js';
 
 /** Where a body has booleans and whole numbers: a type at a property, a nested shape, or [shape] for each element of an array. */
 export type ScalarShape = 'boolean' | 'integer' | { readonly [key: string]: ScalarShape } | readonly [ScalarShape];
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * A copy of `value` with the strings at the shape's boolean properties ("true"/"false", any case) and

@@ -6,6 +6,7 @@ import { ValidationError } from './errors.js';
 import { accessEndFrom, extensionOffer } from './extension.js';
 import { dateTimeAt } from './policy/fields.js';
 import { EXPIRATION_TYPES, neverExpires, type ExpirationPattern, type Policy } from './policy/types.js';
+import { isObj } from './json.js';
 
 export interface Schedule {
   startAt: string;
@@ -19,7 +20,6 @@ interface RequestedSchedule {
   expiration?: ExpirationPattern;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function parseRequested(requested: unknown): RequestedSchedule {
   if (requested === undefined || requested === null) return {};

@@ -2,13 +2,12 @@ import {
   ALLOWED_TARGET_SCOPES, DEFAULT_EXPIRATION, DEFAULT_REQUESTOR, EXPIRATION_TYPES,
   type AllowedTargetScope, type ApprovalSettings, type ExpirationPattern, type Policy, type Question, type RequestorSettings, type SubjectSet,
 } from '../domain/policy/types.js';
-import { parseJsonOr } from '../domain/json.js';
+import { isObj, parseJsonOr } from '../domain/json.js';
 import type { AssignmentPoliciesTable } from './schema.js';
 
 // The stored form of an assignment policy: the row of assignmentPolicies and back. Settings are JSON
 // columns; the rules for what they may hold are in domain/policy/validate.ts.
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const DEFAULT_APPROVAL: ApprovalSettings = { isApprovalRequiredForAdd: false, isApprovalRequiredForUpdate: false, isRequestorJustificationRequired: false, stages: [] };
 
 const parseJson = (text: string | null | undefined): unknown => parseJsonOr<unknown>(text, undefined);

@@ -7,7 +7,9 @@ import { isGuid } from '../ids.js';
 import { MAX_TEXT } from './limits.js';
 import { T } from './types.js';
 
-export const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isObj } from '../json.js';
+
+export { isObj };
 
 export function fail(field: string, message: string): never {
   throw new ValidationError(message, field);
