@@ -6,7 +6,7 @@ import { EM, type ApiClient } from '../support/client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 // Documented endpoints that used to answer 404 (issue 10, item 19): each answers with its Graph shape,
-// needs the permission it states, and reads through the entity read rules (read/rules.ts).
+// needs the permission it states, and reads through the entity read rules (src/api/read/).
 
 describe('documented navigation routes', () => {
   let t: TestServer;

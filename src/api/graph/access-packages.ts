@@ -18,7 +18,9 @@ import { groupObjectSet, type GroupView } from './groups.js';
 import { EM, V1 } from './paths.js';
 import { whereCatalogIn } from './scope.js';
 import { resourceRoleSet, resourceScopeSet, resourceToGraph, roleToGraph, scopeToGraph } from './resources.js';
-import { accessPackageRule, assignmentPolicyRule, directoryRule, roleScopeRule } from '../read/rules.js';
+import { accessPackageRule, roleScopeRule } from '../read/access-packages.js';
+import { assignmentPolicyRule } from '../read/policies.js';
+import { directoryRule } from '../read/directory.js';
 
 // Access packages, their resource role scopes and their incompatibility links.
 
@@ -276,7 +278,7 @@ export function registerAccessPackageRoutes(parent: FastifyInstance, services: S
 
   // Signed-in people without a catalog role may open a package of a published catalog by its link,
   // hidden or not (My Access direct links), and the package of their own requests and assignments: the
-  // package read rule (read/rules.ts, applied by shapeOne) decides, as it does for every $expand.
+  // package read rule (read/access-packages.ts, applied by shapeOne) decides, as it does for every $expand.
   app.get(`${EM}/accessPackages/:id`, {
     config: { auth: { authenticated: true } },
     schema: { tags: ['accessPackages'], summary: 'Get an access package', params: IdParams, response: { 200: PackageSchema } },

@@ -21,7 +21,7 @@ import { Body, CollectionOf, EnumString, GraphObjectSchema, IdParams, Nullable, 
 import { callerOf } from '../security.js';
 import { accessPackageSet } from './access-packages.js';
 import { catalogSet, type GraphCtx } from './catalogs.js';
-import { assignmentPolicyRule } from '../read/rules.js';
+import { assignmentPolicyRule } from '../read/policies.js';
 import { EM } from './paths.js';
 import { whereCatalogIn } from './scope.js';
 

@@ -20,7 +20,7 @@ import { callerOf } from '../security.js';
 import { accessPackageSet } from './access-packages.js';
 import { assignmentSet } from './assignments.js';
 import type { GraphCtx } from './catalogs.js';
-import { requestRule } from '../read/rules.js';
+import { requestRule } from '../read/requests.js';
 import { EM } from './paths.js';
 import { subjectsFor } from './subjects.js';
 

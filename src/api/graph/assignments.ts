@@ -14,14 +14,14 @@ import type { ExpressionBuilder } from 'kysely';
 import type { Db } from '../../store/db.js';
 import type { Database } from '../../store/schema.js';
 import { pageIds as ids, assertReadable, attachOne, listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
-import { parseQueryOptions } from '../odata/query-options.js';
+import { ODataQuery, parseQueryOptions } from '../odata/query-options.js';
 import { filterToSql } from '../odata/sql.js';
 import { Body, CollectionOf, GraphObjectSchema, IdParams, Nullable } from '../schemas.js';
 import { callerOf } from '../security.js';
 import { accessPackageSet } from './access-packages.js';
 import { assignmentPolicySet } from './assignment-policies.js';
 import type { GraphCtx } from './catalogs.js';
-import { assignmentRule } from '../read/rules.js';
+import { assignmentRule } from '../read/assignments.js';
 import { EM } from './paths.js';
 import { subjectsFor } from './subjects.js';
 
@@ -281,7 +281,7 @@ export function registerAssignmentRoutes(parent: FastifyInstance, services: Serv
     schema: {
       tags: ['latchkey'],
       summary: 'CSV of the assignments the caller may read, narrowed by the same $filter as GET assignments (e.g. accessPackage/id, state). Streamed.',
-      querystring: Type.Object({ $filter: Type.Optional(Type.String()) }, { additionalProperties: true }),
+      querystring: ODataQuery,
     },
   }, async (req, reply) => {
     const opts = parseQueryOptions(req.query);

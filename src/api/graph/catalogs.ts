@@ -11,7 +11,7 @@ import { checkIfMatch, setEtag } from '../etag.js';
 import { Body, CollectionOf, EnumString, GraphObjectSchema, IdParams, Nullable, Text } from '../schemas.js';
 import { callerOf } from '../security.js';
 import { pathParam, typed } from '../route-input.js';
-import { catalogRule } from '../read/rules.js';
+import { catalogRule } from '../read/catalogs.js';
 import { EM } from './paths.js';
 import { whereCatalogIn } from './scope.js';
 

@@ -14,7 +14,7 @@ import { canonicalEnum } from '../odata/sql.js';
 import { Body, CollectionOf, EnumString, GraphObjectSchema, IdParams, Nullable, Ref } from '../schemas.js';
 import { callerOf } from '../security.js';
 import { catalogSet, type GraphCtx } from './catalogs.js';
-import { resourceRequestRule, resourceRoleRule, resourceRule, resourceScopeRule } from '../read/rules.js';
+import { resourceRequestRule, resourceRoleRule, resourceRule, resourceScopeRule } from '../read/resources.js';
 import { EM } from './paths.js';
 import { whereCatalogIn } from './scope.js';
 

@@ -9,7 +9,7 @@ import type { Db } from '../../store/db.js';
 import type { UserRow } from '../../store/users.js';
 import { shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
 import { canonicalEnum } from '../odata/sql.js';
-import { subjectRule } from '../read/rules.js';
+import { subjectRule } from '../read/directory.js';
 import { Body, EnumString, GraphObjectSchema } from '../schemas.js';
 import { callerOf } from '../security.js';
 import type { GraphCtx } from './catalogs.js';

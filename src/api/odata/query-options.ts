@@ -1,3 +1,4 @@
+import { Type, type Static } from '@sinclair/typebox';
 import { ValidationError } from '../../domain/errors.js';
 import { FilterSyntaxError, parseFilter, type FilterExpr } from './filter-parser.js';
 
@@ -113,6 +114,29 @@ function decodeSkipToken(token: string): number {
   }
   throw new ValidationError('$skiptoken is not valid: use the @odata.nextLink exactly as returned.', '$skiptoken');
 }
+
+// A query parameter as Fastify's parser gives it: a string, or an array when the parameter is repeated
+// (parseQueryOptions refuses a repeated OData option by name, so the schema lets it through to it).
+const QueryValue = Type.Union([Type.String(), Type.Array(Type.String())]);
+const option = (description: string) => Type.Optional(Type.Union([Type.String({ description }), Type.Array(Type.String())]));
+
+/**
+ * The query string of a route that reads OData system query options. Every route that lists or reads
+ * an entity declares it (`querystring: ODataQuery`), so the options appear in the OpenAPI document and
+ * the handler's `req.query` is typed. Other parameters pass through to the route (function parameters).
+ */
+export const ODataQuery = Type.Object({
+  $filter: option('OData $filter expression'),
+  $select: option('comma-separated properties to return'),
+  $expand: option('navigation properties to expand'),
+  $orderby: option('properties to order by, each optionally followed by asc or desc'),
+  $top: option('page size (at most 999)'),
+  $skip: option('items to skip'),
+  $count: option('true to include @odata.count'),
+  $skiptoken: option('continuation token from @odata.nextLink'),
+  $format: option('json (the only format)'),
+}, { additionalProperties: QueryValue });
+export type ODataQueryInput = Static<typeof ODataQuery>;
 
 /**
  * A request's query string as a record. Routes declare no querystring schema (the OData options are
