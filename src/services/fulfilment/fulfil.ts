@@ -1,3 +1,4 @@
+import { isoNow } from '../../domain/clock.js';
 import { ConnectorError } from '../../connectors/types.js';
 import { newId } from '../../domain/ids.js';
 import {
@@ -8,7 +9,7 @@ import { lockRow } from '../../store/locks.js';
 import { backoffMs } from '../../domain/backoff.js';
 import { enqueue } from '../../store/jobs.js';
 import {
-  MAX_GRANT_ATTEMPTS, assignmentMailWanted, audit, emailOf, findPolicy, now, packageName, type LifecycleDeps,
+  MAX_GRANT_ATTEMPTS, assignmentMailWanted, audit, emailOf, findPolicy, packageName, type LifecycleDeps,
 } from '../lifecycle/common.js';
 import { grantWorkQuery, type GrantWork } from './grant-work.js';
 import { JOB_FULFIL, JOB_REVOKE } from './jobs.js';
@@ -20,7 +21,7 @@ import { JOB_FULFIL, JOB_REVOKE } from './jobs.js';
 
 /** Creates one pending grant per resource role of the package and queues delivery, inside the caller's transaction. */
 export async function createGrants(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, assignment: { id: string; accessPackageId: string; targetId: string; requestId: string | null }): Promise<void> {
-  const at = now(deps);
+  const at = isoNow(deps.clock);
   const roleScopes = await tx.selectFrom('resourceRoleScopes').select(['roleId', 'scopeId']).where('accessPackageId', '=', assignment.accessPackageId).execute();
   if (roleScopes.length > 0) {
     await tx.insertInto('grants').values(roleScopes.map((rs) => ({
@@ -59,7 +60,7 @@ async function recordDelivery(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'notifi
   await db.transaction().execute(async (tx) => {
     if (!(await lockRow(tx, 'assignments', assignmentId))) return;
     const assignment = await tx.selectFrom('assignments').selectAll().where('id', '=', assignmentId).executeTakeFirstOrThrow();
-    const at = now(deps);
+    const at = isoNow(deps.clock);
     const retries: string[] = [];
     for (const r of results) {
       // the assignment may have ended while the connector was called: its grants are being revoked now
@@ -92,7 +93,7 @@ async function recordDelivery(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'notifi
 
 /** Moves the requests that are delivering this assignment to the delivery outcome, and tells the requestor. */
 export async function settleRequests(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'notifications'>, assignmentId: string, outcome: 'delivered' | 'partiallyDelivered' | 'deliveryFailed'): Promise<void> {
-  const at = now(deps);
+  const at = isoNow(deps.clock);
   const requests = await tx.selectFrom('assignmentRequests').selectAll()
     .where('assignmentId', '=', assignmentId).where('state', 'in', ['delivering', 'partiallyDelivered', 'deliveryFailed']).execute();
   for (const r of requests) {
@@ -117,7 +118,7 @@ export async function settleRequests(tx: Tx, deps: Pick<LifecycleDeps, 'clock' |
 
 /** Re-provisions every active assignee when a package gains or loses a resource role (called inside the package change's transaction). */
 export async function onRoleScopeChange(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, change: { kind: 'added' | 'removed'; accessPackageId: string; roleId: string; scopeId: string }): Promise<void> {
-  const at = now(deps);
+  const at = isoNow(deps.clock);
   const active = await tx.selectFrom('assignments').select(['id', 'targetId', 'requestId'])
     .where('accessPackageId', '=', change.accessPackageId).where('state', 'in', [...ACTIVE_ASSIGNMENT_STATES]).execute();
   for (const a of active) {
@@ -139,7 +140,7 @@ export async function onRoleScopeChange(tx: Tx, deps: Pick<LifecycleDeps, 'clock
 
 /** Tries failed (and stuck) grants of an assignment again. */
 export async function retryGrants(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, assignmentId: string, states: ('failed' | 'delivered')[]): Promise<number> {
-  const at = now(deps);
+  const at = isoNow(deps.clock);
   const r = await tx.updateTable('grants').set({ state: 'pending', attempts: 0, nextAttemptAt: null, modifiedAt: at })
     .where('assignmentId', '=', assignmentId).where('state', 'in', states).executeTakeFirst();
   await tx.updateTable('assignments').set({ state: 'delivering', status: assignmentStatus('delivering'), modifiedAt: at }).where('id', '=', assignmentId).execute();

@@ -1,3 +1,4 @@
+import { isoNow } from '../../domain/clock.js';
 import { ACTIVE_ASSIGNMENT_STATES, assignmentStatus, deliveryOutcome, transitionRequest, type GrantState } from '../../domain/request-lifecycle.js';
 import { addDuration, parseDuration } from '../../domain/duration.js';
 import type { Tx } from '../../store/db.js';
@@ -6,7 +7,7 @@ import { lockRows } from '../../store/locks.js';
 import { backoffMs } from '../../domain/backoff.js';
 import { enqueue } from '../../store/jobs.js';
 import {
-  assignmentMailWanted, audit, auditMany, emailsOf, now, packageNames, policiesById, type AssignmentRow, type LifecycleDeps, type QueuedMail,
+  assignmentMailWanted, audit, auditMany, emailsOf, packageNames, policiesById, type AssignmentRow, type LifecycleDeps, type QueuedMail,
 } from '../lifecycle/common.js';
 import { settleRequests } from './fulfil.js';
 import { grantWorkQuery, type GrantWork } from './grant-work.js';
@@ -22,7 +23,7 @@ import { sharedGrants } from './shared-grants.js';
  */
 export async function endAssignments(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, assignmentIds: readonly string[]): Promise<void> {
   if (assignmentIds.length === 0) return;
-  const at = now(deps);
+  const at = isoNow(deps.clock);
   await tx.updateTable('assignments').set({ state: 'expired', status: assignmentStatus('expired'), expiredAt: at, modifiedAt: at }).where('id', 'in', assignmentIds).execute();
   // access that ends early (removed, given up) ended now, not on its planned end: the schedule says when it
   // actually ended (Graph and the portals show it); the planned end stays on the request that created it
@@ -73,12 +74,12 @@ export async function revokeAssignments(deps: Pick<LifecycleDeps, 'db' | 'clock'
       done.push(grant.id);
     } catch (e) {
       const attempts = grant.attempts + 1;
-      await db.updateTable('grants').set({ attempts, lastError: (e as Error).message || String(e), modifiedAt: now(deps) }).where('id', '=', grant.id).execute();
+      await db.updateTable('grants').set({ attempts, lastError: (e as Error).message || String(e), modifiedAt: isoNow(deps.clock) }).where('id', '=', grant.id).execute();
     }
   }
   await db.transaction().execute(async (tx) => {
     if ((await lockRows(tx, 'assignments', ids)) === 0) return;
-    const at = now(deps);
+    const at = isoNow(deps.clock);
     for (const chunk of chunks(done, IDS_PER_STATEMENT)) {
       await tx.updateTable('grants').set({ state: 'revoked', revokedAt: at, lastError: null, modifiedAt: at })
         .where('id', 'in', chunk).where('state', '=', 'revoking').execute();
@@ -115,7 +116,7 @@ export async function revokeAssignments(deps: Pick<LifecycleDeps, 'db' | 'clock'
  */
 async function finishRemovals(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'notifications'>, assignments: readonly AssignmentRow[]): Promise<void> {
   if (assignments.length === 0) return;
-  const at = now(deps);
+  const at = isoNow(deps.clock);
   const removals = await tx.selectFrom('assignmentRequests').select(['id', 'assignmentId']).where('assignmentId', 'in', assignments.map((a) => a.id))
     .where('requestType', 'in', ['userRemove', 'adminRemove', 'systemRemove']).where('state', '=', 'delivering').execute();
   if (removals.length > 0) {
@@ -158,7 +159,7 @@ async function applyGuestLifecycle(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, u
   const settings = await tx.selectFrom('settings').selectAll().where('id', '=', 1).executeTakeFirst();
   const action = settings?.externalUserLifecycleAction ?? 'blockSignInAndDelete';
   if (action === 'none') return;
-  const at = now(deps);
+  const at = isoNow(deps.clock);
   const deleteAfter = action === 'blockSignInAndDelete'
     ? addDuration(deps.clock.now(), parseDuration(settings?.durationUntilExternalUserDeletedAfterBlocked ?? 'P30D')).toISOString()
     : null;

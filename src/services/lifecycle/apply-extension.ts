@@ -1,7 +1,8 @@
+import { isoNow } from '../../domain/clock.js';
 import { ACTIVE_ASSIGNMENT_STATES } from '../../domain/request-lifecycle.js';
 import type { Tx } from '../../store/db.js';
 import { lockRow } from '../../store/locks.js';
-import { audit, now, reminderMarks, type LifecycleDeps, type RequestRow } from './common.js';
+import { audit, reminderMarks, type LifecycleDeps, type RequestRow } from './common.js';
 import { setRequest } from './requests.js';
 
 // Shared by submit-update (no approval needed) and decide-stage (the last stage approved).
@@ -12,10 +13,10 @@ export async function applyExtension(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>,
   await lockRow(tx, 'assignments', assignmentId);
   const a = await tx.selectFrom('assignments').selectAll().where('id', '=', assignmentId).executeTakeFirstOrThrow();
   if (!ACTIVE_ASSIGNMENT_STATES.includes(a.state as never)) {
-    await setRequest(tx, deps, request, 'deny', { completedAt: now(deps), reason: 'The assignment ended before the extension was applied.' });
+    await setRequest(tx, deps, request, 'deny', { completedAt: isoNow(deps.clock), reason: 'The assignment ended before the extension was applied.' });
     return;
   }
-  const at = now(deps);
+  const at = isoNow(deps.clock);
   // the request's answers are the assignment's own unless the update gave new ones
   await tx.updateTable('assignments').set({ endAt: request.endAt, answers: request.answers, ...reminderMarks(request.endAt, at), modifiedAt: at }).where('id', '=', a.id).execute();
   // an extension has nothing to deliver: it starts and completes in one step

@@ -1,10 +1,11 @@
+import { isoNow } from '../../domain/clock.js';
 import { stageTimes } from '../../domain/approval.js';
 import { newId } from '../../domain/ids.js';
 import type { Policy } from '../../domain/policy/types.js';
 import type { Tx } from '../../store/db.js';
 import { resolveApprovers } from './approvers.js';
 import { parseJsonOr } from '../../domain/json.js';
-import { audit, emailOf, now, packageName, type LifecycleDeps, type RequestRow } from './common.js';
+import { audit, emailOf, packageName, type LifecycleDeps, type RequestRow } from './common.js';
 
 // Multi-stage approval: stages run in order; each is decided by its approvers (the first decision, or a
 // quorum when the stage asks for one); a deny ends the request; an approval of the last stage lets the
@@ -13,7 +14,7 @@ import { audit, emailOf, now, packageName, type LifecycleDeps, type RequestRow }
 
 /** Creates the request's stages (the first one open, the rest waiting) inside the submit transaction. */
 export async function startApproval(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'notifications'>, request: RequestRow, policy: Policy): Promise<void> {
-  const at = now(deps);
+  const at = isoNow(deps.clock);
   const stages = policy.requestApprovalSettings.stages;
   for (const [index, stage] of stages.entries()) {
     await tx.insertInto('approvalStages').values({
@@ -34,7 +35,7 @@ export async function subjectOf(tx: Tx, request: RequestRow) {
 
 export async function openStage(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'notifications'>, request: RequestRow, policy: Policy, index: number): Promise<void> {
   const settings = policy.requestApprovalSettings.stages[index];
-  const at = now(deps);
+  const at = isoNow(deps.clock);
   const times = stageTimes(settings, deps.clock.now());
   const stage = await tx.selectFrom('approvalStages').select('id').where('requestId', '=', request.id).where('stageIndex', '=', index).executeTakeFirstOrThrow();
   await tx.updateTable('approvalStages').set({ status: 'InProgress', dueAt: times.dueAt, escalateAt: times.escalateAt }).where('id', '=', stage.id).execute();

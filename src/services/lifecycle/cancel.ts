@@ -1,9 +1,10 @@
+import { isoNow } from '../../domain/clock.js';
 import { canCatalog } from '../../domain/authorization.js';
 import { ForbiddenError, NotFoundError } from '../../domain/errors.js';
 import { isGuid } from '../../domain/ids.js';
 import { lockRow } from '../../store/locks.js';
 import type { Caller } from '../deps.js';
-import { audit, now, type LifecycleDeps, type RequestRow } from './common.js';
+import { audit, type LifecycleDeps, type RequestRow } from './common.js';
 import { loadPackage, setRequest } from './requests.js';
 
 /** Cancels a request that has not been delivered yet (requestor, target, or an assignment manager of its catalog). */
@@ -14,7 +15,7 @@ export async function cancel(deps: Pick<LifecycleDeps, 'db' | 'clock'>, caller: 
     const pkg = await loadPackage(tx, request.accessPackageId);
     const own = caller.principal.userId === request.requestorId || caller.principal.userId === request.targetId;
     if (!own && !canCatalog(caller.principal, 'assignment.write', pkg.catalogId)) throw new ForbiddenError('Only the requestor or an assignment manager of the catalog can cancel this request.');
-    const at = now(deps);
+    const at = isoNow(deps.clock);
     const next = await setRequest(tx, deps, request, 'cancel', { completedAt: at, reason: 'Canceled.' });
     await tx.updateTable('approvalStages').set({ status: 'Completed' }).where('requestId', '=', requestId).where('status', 'in', ['InProgress', 'Initializing']).execute();
     await audit(tx, deps, caller, { activity: 'Cancel access package assignment request', targetType: 'accessPackageAssignmentRequest', targetId: requestId,

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ConnectorRegistry } from '../../connectors/registry.js';
-import type { Clock } from '../../domain/clock.js';
+import { isoNow, type Clock } from '../../domain/clock.js';
 import type { Policy } from '../../domain/policy/types.js';
 import { policyFromRow } from '../../store/policy-rows.js';
 export { findPolicy } from '../policies.js';
@@ -38,15 +38,13 @@ export interface LifecycleDeps {
 /** Limits of automatic retries before a grant is reported as failed. */
 export const MAX_GRANT_ATTEMPTS = 5;
 
-export const now = (deps: { clock: Clock }) => deps.clock.now().toISOString();
-
 /** Audit for lifecycle events; `caller` null means the system (worker, timers). */
 export async function audit(tx: Tx, deps: { clock: Clock }, caller: Caller | null, e: AuditEntry): Promise<void> {
-  await recordAudit(tx, auditContext(caller, now(deps)), e);
+  await recordAudit(tx, auditContext(caller, isoNow(deps.clock)), e);
 }
 
 export async function auditMany(tx: Tx, deps: { clock: Clock }, caller: Caller | null, entries: readonly AuditEntry[]): Promise<void> {
-  await recordAudits(tx, auditContext(caller, now(deps)), entries);
+  await recordAudits(tx, auditContext(caller, isoNow(deps.clock)), entries);
 }
 
 export interface MailContact {

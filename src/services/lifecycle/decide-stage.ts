@@ -1,3 +1,4 @@
+import { isoNow } from '../../domain/clock.js';
 import { checkDecision, reviewResultOf, stageOutcome, type Decision, type StageStatus } from '../../domain/approval.js';
 import { NotFoundError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
@@ -8,7 +9,7 @@ import { lockRow } from '../../store/locks.js';
 import type { Caller } from '../deps.js';
 import { openStage } from './approval-flow.js';
 import { applyExtension } from './apply-extension.js';
-import { audit, emailOf, now, packageName, findPolicy, type LifecycleDeps, type RequestRow } from './common.js';
+import { audit, emailOf, packageName, findPolicy, type LifecycleDeps, type RequestRow } from './common.js';
 import { startOrSchedule } from './start-assignment.js';
 
 // An approver's decision on a stage: a deny ends the request, an approval opens the next stage or, on the
@@ -41,7 +42,7 @@ export async function decideStage(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'no
       decision: input.reviewResult,
       justification: input.justification,
     });
-    const at = now(deps);
+    const at = isoNow(deps.clock);
     await tx.insertInto('approvalDecisions').values({
       id: newId(), stageId: stage.id, requestId, approverId: caller.principal.userId, reviewResult: input.reviewResult, justification: input.justification ?? null, decidedAt: at,
     }).execute();

@@ -1,13 +1,14 @@
+import { isoNow } from '../../domain/clock.js';
 import { transitionRequest, type RequestState } from '../../domain/request-lifecycle.js';
 import { lockRow } from '../../store/locks.js';
 import { mailApprovers, subjectOf } from './approval-flow.js';
 import { resolveApprovers } from './approvers.js';
-import { audit, now, findPolicy, type LifecycleDeps } from './common.js';
+import { audit, findPolicy, type LifecycleDeps } from './common.js';
 
 /** Worker: forwards stages to their alternate approvers at the escalation time; the primary approvers can still decide. */
 export async function escalateStages(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'notifications'>, limit = 200): Promise<number> {
   const due = await deps.db.selectFrom('approvalStages').select(['id', 'requestId']).where('status', '=', 'InProgress').where('escalated', '=', 0)
-    .where('escalateAt', 'is not', null).where('escalateAt', '<=', now(deps)).limit(limit).execute();
+    .where('escalateAt', 'is not', null).where('escalateAt', '<=', isoNow(deps.clock)).limit(limit).execute();
   for (const s of due) {
     await deps.db.transaction().execute(async (tx) => {
       await lockRow(tx, 'assignmentRequests', s.requestId);
@@ -16,7 +17,7 @@ export async function escalateStages(deps: Pick<LifecycleDeps, 'db' | 'clock' | 
       const request = await tx.selectFrom('assignmentRequests').selectAll().where('id', '=', s.requestId).executeTakeFirstOrThrow();
       const policy = await findPolicy(tx, request.policyId ?? '');
       const settings = policy.requestApprovalSettings.stages[stage.stageIndex];
-      const at = now(deps);
+      const at = isoNow(deps.clock);
       const existing = new Set((await tx.selectFrom('approvalStageApprovers').select('approverId').where('stageId', '=', stage.id).execute()).map((a) => a.approverId));
       const alternates = settings
         ? (await resolveApprovers(tx, settings.escalationApprovers, settings.fallbackEscalationApprovers, await subjectOf(tx, request))).filter((id) => !existing.has(id))

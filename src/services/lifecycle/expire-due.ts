@@ -1,8 +1,9 @@
+import { isoNow } from '../../domain/clock.js';
 import type { SelectQueryBuilder } from 'kysely';
 import { ACTIVE_ASSIGNMENT_STATES } from '../../domain/request-lifecycle.js';
 import { skipLocked } from '../../store/locks.js';
 import type { Database } from '../../store/schema.js';
-import { now, type AssignmentRow, type LifecycleDeps } from './common.js';
+import { type AssignmentRow, type LifecycleDeps } from './common.js';
 import { removeAssignments } from './submit-remove.js';
 
 /** Assignments expired per transaction (revoked in jobs of fewer, see endAssignments). */
@@ -15,7 +16,7 @@ const EXPIRY_BATCH = 500;
  */
 export async function expireDue(deps: Pick<LifecycleDeps, 'db' | 'clock'>, limit = EXPIRY_BATCH): Promise<number> {
   const due = (q: SelectQueryBuilder<Database, 'assignments', AssignmentRow>) =>
-    q.where('state', 'in', [...ACTIVE_ASSIGNMENT_STATES]).where('endAt', 'is not', null).where('endAt', '<=', now(deps));
+    q.where('state', 'in', [...ACTIVE_ASSIGNMENT_STATES]).where('endAt', 'is not', null).where('endAt', '<=', isoNow(deps.clock));
   // a plain read first: on SQLite a transaction takes the write lock, which an idle worker should not take every round
   if (!(await due(deps.db.selectFrom('assignments').selectAll()).limit(1).executeTakeFirst())) return 0;
   return deps.db.transaction().execute(async (tx) => {

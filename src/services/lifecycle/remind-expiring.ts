@@ -1,7 +1,8 @@
+import { isoNow } from '../../domain/clock.js';
 import { extensionOffer } from '../../domain/extension.js';
 import type { Policy } from '../../domain/policy/types.js';
 import { ACTIVE_ASSIGNMENT_STATES } from '../../domain/request-lifecycle.js';
-import { emailOf, findPolicy, now, packageName, type AssignmentRow, type LifecycleDeps } from './common.js';
+import { emailOf, findPolicy, packageName, type AssignmentRow, type LifecycleDeps } from './common.js';
 
 /** Mails the holder 14 days and 1 day before expiry, once each, inviting an extension where the policy allows one. */
 export async function remindExpiring(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'notifications'>, limit = 500): Promise<number> {
@@ -9,13 +10,13 @@ export async function remindExpiring(deps: Pick<LifecycleDeps, 'db' | 'clock' | 
   for (const [days, column, template] of [[14, 'reminded14At', 'expiresIn14Days'], [1, 'reminded1At', 'expiresIn1Day']] as const) {
     const horizon = new Date(deps.clock.now().getTime() + days * 86_400_000).toISOString();
     const due = await deps.db.selectFrom('assignments').selectAll().where('state', 'in', [...ACTIVE_ASSIGNMENT_STATES]).where('endAt', 'is not', null)
-      .where('endAt', '<=', horizon).where('endAt', '>', now(deps)).where(column, 'is', null).limit(limit).execute();
+      .where('endAt', '<=', horizon).where('endAt', '>', isoNow(deps.clock)).where(column, 'is', null).limit(limit).execute();
     for (const a of due) {
       await deps.db.transaction().execute(async (tx) => {
-        const claimed = await tx.updateTable('assignments').set({ [column]: now(deps) }).where('id', '=', a.id).where(column, 'is', null).executeTakeFirst();
+        const claimed = await tx.updateTable('assignments').set({ [column]: isoNow(deps.clock) }).where('id', '=', a.id).where(column, 'is', null).executeTakeFirst();
         if (Number(claimed.numUpdatedRows) === 0) return;
         // a 1-day reminder makes the 14-day one moot
-        if (days === 1) await tx.updateTable('assignments').set({ reminded14At: now(deps) }).where('id', '=', a.id).where('reminded14At', 'is', null).execute();
+        if (days === 1) await tx.updateTable('assignments').set({ reminded14At: isoNow(deps.clock) }).where('id', '=', a.id).where('reminded14At', 'is', null).execute();
         const policy = a.policyId ? await findPolicy(tx, a.policyId).catch(() => undefined) : undefined;
         const origin = a.requestId ? await tx.selectFrom('assignmentRequests').select('requestType').where('id', '=', a.requestId).executeTakeFirst() : undefined;
         if (policy?.notificationSettings.isAssignmentNotificationDisabled) return;

@@ -1,3 +1,4 @@
+import { isoNow } from '../../domain/clock.js';
 import { canCatalog, isAdministrator, RoleDefinitionIds } from '../../domain/authorization.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.js';
 import { isGuid, newId } from '../../domain/ids.js';
@@ -8,7 +9,7 @@ import { lockRow } from '../../store/locks.js';
 import { chunks, ROWS_PER_INSERT } from '../../store/chunks.js';
 import { isUniqueViolation } from '../../store/constraints.js';
 import type { Caller } from '../deps.js';
-import { now, type LifecycleDeps, type RequestRow } from './common.js';
+import { type LifecycleDeps, type RequestRow } from './common.js';
 
 // What the use cases share: the submitted input, request rows (new, stored, moved along the state machine),
 // the package or assignment a request is about, and the permission checks several use cases make.
@@ -55,7 +56,7 @@ export async function loadPackage(tx: Tx, id: string | undefined) {
 
 /** A new request row: created now, in its initial state unless `fields` say otherwise. */
 export function requestRow(deps: Pick<LifecycleDeps, 'clock'>, requestorId: string | null, fields: Partial<RequestRow> & Pick<RequestRow, 'accessPackageId' | 'requestType'>): RequestRow {
-  const at = now(deps);
+  const at = isoNow(deps.clock);
   const pos = initialRequest();
   return {
     id: newId(), policyId: null, assignmentId: null, state: pos.state, status: pos.status, requestorId, targetId: null, targetEmail: null,
@@ -81,7 +82,7 @@ export async function insertRequest(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, 
 
 export async function setRequest(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, request: RequestRow, event: Parameters<typeof transitionRequest>[1], extra: Partial<RequestRow> = {}): Promise<RequestRow> {
   const next = transitionRequest(request.state as RequestState, event);
-  const at = now(deps);
+  const at = isoNow(deps.clock);
   const patch = { state: next.state, status: next.status, modifiedAt: at, ...extra };
   await tx.updateTable('assignmentRequests').set(patch).where('id', '=', request.id).execute();
   return { ...request, ...patch };

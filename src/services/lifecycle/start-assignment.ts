@@ -1,3 +1,4 @@
+import { isoNow } from '../../domain/clock.js';
 import { ValidationError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { parseJsonOr } from '../../domain/json.js';
@@ -8,7 +9,7 @@ import type { Tx } from '../../store/db.js';
 import { newUserRow } from '../../store/users.js';
 import { createGrants } from '../fulfilment/fulfil.js';
 import { loadSubjectFacts } from '../subject-facts.js';
-import { audit, now, reminderMarks, type AssignmentRow, type LifecycleDeps, type RequestRow } from './common.js';
+import { audit, reminderMarks, type AssignmentRow, type LifecycleDeps, type RequestRow } from './common.js';
 import { setRequest } from './requests.js';
 
 // An approved add request becomes an assignment: now, or when its start date comes (start-scheduled.ts).
@@ -19,7 +20,7 @@ async function ensureGuest(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, email: st
   if (existing) return existing.id;
   const facts = await loadSubjectFacts(tx, { email });
   const local = email.split('@')[0];
-  const row = { ...newUserRow({ displayName: local, userPrincipalName: email, mail: email, userType: 'Guest', connectedOrganizationId: facts.connectedOrganizationId }, now(deps)), governed: 1 };
+  const row = { ...newUserRow({ displayName: local, userPrincipalName: email, mail: email, userType: 'Guest', connectedOrganizationId: facts.connectedOrganizationId }, isoNow(deps.clock)), governed: 1 };
   await tx.insertInto('users').values(row).execute();
   await audit(tx, deps, null, { activity: 'Add external user', category: 'UserManagement', targetType: 'user', targetId: row.id, targetDisplayName: email });
   return row.id;
@@ -28,11 +29,11 @@ async function ensureGuest(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, email: st
 /** An approved add request: starts access now (assignment, grants, delivery) or waits for its start date. */
 export async function startOrSchedule(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, request: RequestRow, policy: Policy): Promise<void> {
   const requested = parseJsonOr<unknown>(request.schedule, {});
-  const schedule: Schedule = request.startAt && request.startAt > now(deps)
+  const schedule: Schedule = request.startAt && request.startAt > isoNow(deps.clock)
     ? { startAt: request.startAt, endAt: request.endAt }
     // access counted from now: a request that waited for approval still gets the policy's full duration
     : initialSchedule(policy, requested, deps.clock.now(), true);
-  if (schedule.startAt > now(deps)) {
+  if (schedule.startAt > isoNow(deps.clock)) {
     await setRequest(tx, deps, request, 'schedule', { startAt: schedule.startAt, endAt: schedule.endAt });
     return;
   }
@@ -40,7 +41,7 @@ export async function startOrSchedule(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>
 }
 
 export async function startAssignment(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, request: RequestRow, _policy: Policy): Promise<void> {
-  const at = now(deps);
+  const at = isoNow(deps.clock);
   const targetId = request.targetId ?? (request.targetEmail ? await ensureGuest(tx, deps, request.targetEmail) : null);
   if (!targetId) throw new ValidationError('The request names nobody to assign.', 'assignment.targetId');
   const assignment: AssignmentRow = {

@@ -1,3 +1,4 @@
+import { isoNow } from '../../domain/clock.js';
 import { validateAnswers } from '../../domain/answers.js';
 import { ConflictError, ForbiddenError, ValidationError } from '../../domain/errors.js';
 import { parseJsonOr } from '../../domain/json.js';
@@ -10,7 +11,7 @@ import type { Caller } from '../deps.js';
 import { loadSubjectFacts } from '../subject-facts.js';
 import { startApproval } from './approval-flow.js';
 import { applyExtension } from './apply-extension.js';
-import { audit, findPolicy, now, type AssignmentRow, type LifecycleDeps, type RequestRow } from './common.js';
+import { audit, findPolicy, type AssignmentRow, type LifecycleDeps, type RequestRow } from './common.js';
 import { canBypassApproval, insertRequest, loadActiveAssignment, requireAssignmentWrite, requireJustification, setRequest, type SubmitInput } from './requests.js';
 
 // userUpdate and adminUpdate: an extension (approved, or applied at once), or an admin's edit of the answers.
@@ -74,7 +75,7 @@ async function updateAnswers(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, caller:
     justification: input.justification ?? null, answers, schedule: '{}', idempotencyKey: input.idempotencyKey ?? null,
     startAt: a.startAt ?? a.createdAt, endAt: a.endAt,
   });
-  const at = now(deps);
+  const at = isoNow(deps.clock);
   await tx.updateTable('assignments').set({ answers, modifiedAt: at }).where('id', '=', a.id).execute();
   const started = await setRequest(tx, deps, request, 'start');
   await setRequest(tx, deps, started, 'delivered', { completedAt: at });
