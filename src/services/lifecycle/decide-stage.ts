@@ -9,8 +9,12 @@ import { lockRow } from '../../store/locks.js';
 import type { Caller } from '../deps.js';
 import { openStage } from './approval-flow.js';
 import { applyExtension } from './apply-extension.js';
-import { audit, emailOf, packageName, findPolicy, type LifecycleDeps, type RequestRow } from './common.js';
+import { audit, findPolicy, type LifecycleDeps, type RequestRow } from './common.js';
 import { startOrSchedule } from './start-assignment.js';
+import { findStageOfRequest, insertDecision, listDecisions, listStageApproverIds, updateStage } from '../../store/approvals.js';
+import { packageNameOf } from '../../store/packages.js';
+import { getRequest, updateRequest } from '../../store/requests.js';
+import { findMailContact } from '../../store/users.js';
 
 // An approver's decision on a stage: a deny ends the request, an approval opens the next stage or, on the
 // last one, lets the request proceed (an extension is applied, an add starts or is scheduled).
@@ -27,15 +31,15 @@ export interface DecisionInput {
 export async function decideStage(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'notifications' | 'kick'>, caller: Caller, requestId: string, stageId: string, input: DecisionInput): Promise<void> {
   await deps.db.transaction().execute(async (tx) => {
     if (!(await lockRow(tx, 'assignmentRequests', requestId))) throw new NotFoundError('Approval', requestId);
-    const request = await tx.selectFrom('assignmentRequests').selectAll().where('id', '=', requestId).executeTakeFirstOrThrow();
-    const stage = await tx.selectFrom('approvalStages').selectAll().where('id', '=', stageId).where('requestId', '=', requestId).executeTakeFirst();
+    const request = await getRequest(tx, requestId);
+    const stage = await findStageOfRequest(tx, requestId, stageId);
     if (!stage) throw new NotFoundError('Approval stage', stageId);
-    const approvers = await tx.selectFrom('approvalStageApprovers').select('approverId').where('stageId', '=', stage.id).execute();
-    const decisions = await tx.selectFrom('approvalDecisions').selectAll().where('stageId', '=', stage.id).execute();
+    const approvers = await listStageApproverIds(tx, stage.id);
+    const decisions = await listDecisions(tx, stage.id);
     checkDecision({
       stageStatus: stage.status as StageStatus,
       approverId: caller.principal.userId,
-      approvers: new Set(approvers.map((a) => a.approverId)),
+      approvers: new Set(approvers),
       ownRequestIds: [request.requestorId, request.targetId],
       alreadyDecidedBy: new Set(decisions.map((d) => d.approverId)),
       justificationRequired: !!stage.isApproverJustificationRequired,
@@ -43,9 +47,9 @@ export async function decideStage(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'no
       justification: input.justification,
     });
     const at = isoNow(deps.clock);
-    await tx.insertInto('approvalDecisions').values({
+    await insertDecision(tx, {
       id: newId(), stageId: stage.id, requestId, approverId: caller.principal.userId, reviewResult: input.reviewResult, justification: input.justification ?? null, decidedAt: at,
-    }).execute();
+    });
     const outcome = stageOutcome(stage.approvalsRequired, [...decisions, { reviewResult: input.reviewResult }]);
     await audit(tx, deps, caller, {
       activity: input.reviewResult === 'Approve' ? 'Approve access package assignment request' : 'Deny access package assignment request',
@@ -53,16 +57,15 @@ export async function decideStage(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'no
       modifiedProperties: [{ displayName: 'stage', oldValue: null, newValue: stage.stageIndex + 1 }, { displayName: 'justification', oldValue: null, newValue: input.justification ?? null }],
     });
     if (outcome === 'pending') return;
-    await tx.updateTable('approvalStages').set({
+    await updateStage(tx, stage.id, {
       status: 'Completed', reviewResult: reviewResultOf(outcome), reviewedById: caller.principal.userId, reviewedAt: at, justification: input.justification ?? null,
-    }).where('id', '=', stage.id).execute();
+    });
     const policy = await findPolicy(tx, request.policyId ?? '');
-    const requestor = await emailOf(tx, request.requestorId);
-    const name = await packageName(tx, request.accessPackageId);
+    const requestor = await findMailContact(tx, request.requestorId);
+    const name = await packageNameOf(tx, request.accessPackageId);
     if (outcome === 'denied') {
       const next = transitionRequest(request.state as RequestState, 'deny');
-      await tx.updateTable('assignmentRequests').set({ state: next.state, status: next.status, completedAt: at, modifiedAt: at, reason: input.justification ?? 'Denied by an approver.' })
-        .where('id', '=', requestId).execute();
+      await updateRequest(tx, requestId, { state: next.state, status: next.status, completedAt: at, modifiedAt: at, reason: input.justification ?? 'Denied by an approver.' });
       if (requestor) await deps.notifications.queue(tx, { to: requestor.email, template: 'requestDenied', data: { packageName: name, requestorName: requestor.name, approverJustification: input.justification ?? null, requestId } });
       return;
     }

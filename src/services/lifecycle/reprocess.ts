@@ -5,12 +5,13 @@ import type { Caller } from '../deps.js';
 import { retryGrants } from '../fulfilment/fulfil.js';
 import { audit, type LifecycleDeps } from './common.js';
 import { loadActiveAssignment, loadPackage, requireAssignmentWrite, setRequest } from './requests.js';
+import { getRequest } from '../../store/requests.js';
 
 /** Retries the failed grants of a partially delivered or failed request. */
 export async function reprocessRequest(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'kick'>, caller: Caller, requestId: string): Promise<void> {
   await deps.db.transaction().execute(async (tx) => {
     if (!isGuid(requestId) || !(await lockRow(tx, 'assignmentRequests', requestId))) throw new NotFoundError('Request', requestId);
-    const request = await tx.selectFrom('assignmentRequests').selectAll().where('id', '=', requestId).executeTakeFirstOrThrow();
+    const request = await getRequest(tx, requestId);
     const pkg = await loadPackage(tx, request.accessPackageId);
     requireAssignmentWrite(caller, pkg.catalogId, 'Reprocessing');
     await setRequest(tx, deps, request, 'reprocess');

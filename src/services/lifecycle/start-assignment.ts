@@ -6,22 +6,23 @@ import type { Policy } from '../../domain/policy/types.js';
 import { assignmentStatus } from '../../domain/request-lifecycle.js';
 import { initialSchedule, type Schedule } from '../../domain/schedule.js';
 import type { Tx } from '../../store/db.js';
-import { newUserRow } from '../../store/users.js';
+import { findUserIdByEmail, insertUser, newUserRow } from '../../store/users.js';
 import { createGrants } from '../fulfilment/fulfil.js';
 import { loadSubjectFacts } from '../subject-facts.js';
 import { audit, reminderMarks, type AssignmentRow, type LifecycleDeps, type RequestRow } from './common.js';
 import { setRequest } from './requests.js';
+import { insertAssignment } from '../../store/assignments.js';
 
 // An approved add request becomes an assignment: now, or when its start date comes (start-scheduled.ts).
 
 /** The guest account for an external person, created when their request is approved (no invitation mail: the delivered mail is it). */
 async function ensureGuest(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, email: string): Promise<string> {
-  const existing = await tx.selectFrom('users').select('id').where((eb) => eb.or([eb('upnKey', '=', email.toLowerCase()), eb('mail', '=', email)])).executeTakeFirst();
-  if (existing) return existing.id;
+  const existing = await findUserIdByEmail(tx, email);
+  if (existing) return existing;
   const facts = await loadSubjectFacts(tx, { email });
   const local = email.split('@')[0];
   const row = { ...newUserRow({ displayName: local, userPrincipalName: email, mail: email, userType: 'Guest', connectedOrganizationId: facts.connectedOrganizationId }, isoNow(deps.clock)), governed: 1 };
-  await tx.insertInto('users').values(row).execute();
+  await insertUser(tx, row);
   await audit(tx, deps, null, { activity: 'Add external user', category: 'UserManagement', targetType: 'user', targetId: row.id, targetDisplayName: email });
   return row.id;
 }
@@ -49,7 +50,7 @@ export async function startAssignment(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>
     startAt: request.startAt ?? at, endAt: request.endAt, expiredAt: null, createdAt: at, modifiedAt: at, requestId: request.id,
     justification: request.justification, answers: request.answers, ...reminderMarks(request.endAt, request.startAt ?? at),
   };
-  await tx.insertInto('assignments').values(assignment).execute();
+  await insertAssignment(tx, assignment);
   await setRequest(tx, deps, request, 'start', { assignmentId: assignment.id, targetId, startAt: assignment.startAt, endAt: assignment.endAt });
   await audit(tx, deps, null, {
     activity: 'Ready to fulfill access package assignment request', targetType: 'accessPackageAssignment', targetId: assignment.id,

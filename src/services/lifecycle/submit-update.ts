@@ -13,6 +13,8 @@ import { startApproval } from './approval-flow.js';
 import { applyExtension } from './apply-extension.js';
 import { audit, findPolicy, type AssignmentRow, type LifecycleDeps, type RequestRow } from './common.js';
 import { canBypassApproval, insertRequest, loadActiveAssignment, requireAssignmentWrite, requireJustification, setRequest, type SubmitInput } from './requests.js';
+import { updateAssignment } from '../../store/assignments.js';
+import { findOpenUpdateRequest, getRequest } from '../../store/requests.js';
 
 // userUpdate and adminUpdate: an extension (approved, or applied at once), or an admin's edit of the answers.
 
@@ -38,8 +40,7 @@ export async function submitUpdate(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | '
     throw new ForbiddenError('This policy requires approval for extensions, which an access package assignment manager cannot bypass.');
   }
   requireJustification(policy, input, admin);
-  const open = await tx.selectFrom('assignmentRequests').select('id').where('assignmentId', '=', a.id)
-    .where('requestType', 'in', ['userUpdate', 'adminUpdate']).where('state', 'in', [...OPEN_REQUEST_STATES]).executeTakeFirst();
+  const open = await findOpenUpdateRequest(tx, a.id, OPEN_REQUEST_STATES);
   if (open) throw new ConflictError(`An extension of this assignment is already pending (${open.id}).`, 'ExistingOpenRequest');
   if (admin && input.schedule === undefined && input.answers !== undefined) return updateAnswers(tx, deps, caller, a, policy, input);
   const schedule = extendedSchedule(policy, { startAt: a.startAt ?? a.createdAt, endAt: a.endAt }, input.schedule, deps.clock.now(), !admin);
@@ -60,7 +61,7 @@ export async function submitUpdate(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | '
     return r;
   }
   await applyExtension(tx, deps, request);
-  return tx.selectFrom('assignmentRequests').selectAll().where('id', '=', request.id).executeTakeFirstOrThrow();
+  return getRequest(tx, request.id);
 }
 
 /**
@@ -76,12 +77,12 @@ async function updateAnswers(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, caller:
     startAt: a.startAt ?? a.createdAt, endAt: a.endAt,
   });
   const at = isoNow(deps.clock);
-  await tx.updateTable('assignments').set({ answers, modifiedAt: at }).where('id', '=', a.id).execute();
+  await updateAssignment(tx, a.id, { answers, modifiedAt: at });
   const started = await setRequest(tx, deps, request, 'start');
   await setRequest(tx, deps, started, 'delivered', { completedAt: at });
   await audit(tx, deps, caller, {
     activity: 'Update access package assignment answers', targetType: 'accessPackageAssignment', targetId: a.id,
     modifiedProperties: [{ displayName: 'answers', oldValue: a.answers, newValue: answers }],
   });
-  return tx.selectFrom('assignmentRequests').selectAll().where('id', '=', request.id).executeTakeFirstOrThrow();
+  return getRequest(tx, request.id);
 }

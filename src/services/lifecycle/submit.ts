@@ -7,6 +7,7 @@ import type { SubmitInput } from './requests.js';
 import { submitAdd } from './submit-add.js';
 import { submitRemove } from './submit-remove.js';
 import { submitUpdate } from './submit-update.js';
+import { findRequestByIdempotencyKey } from '../../store/requests.js';
 
 // The only door: every request is checked here before anything is stored (submit), or checked and rolled
 // back (validate, Graph's isValidationOnly).
@@ -39,7 +40,7 @@ export async function validate(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'notif
 /** Validates and stores a request, then carries it as far as it can go at once (approval, delivery, removal). */
 export async function submit(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'notifications' | 'kick'>, caller: Caller, input: SubmitInput): Promise<RequestRow> {
   if (input.idempotencyKey) {
-    const seen = await deps.db.selectFrom('assignmentRequests').selectAll().where('idempotencyKey', '=', input.idempotencyKey).executeTakeFirst();
+    const seen = await findRequestByIdempotencyKey(deps.db, input.idempotencyKey);
     if (seen) {
       if (seen.requestorId !== caller.principal.userId) throw new ConflictError('This idempotency key belongs to another request.', 'DuplicateRequest');
       return seen;
@@ -51,7 +52,7 @@ export async function submit(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'notific
   } catch (e) {
     // a twin carrying the same key was stored while this one was being checked: answer with it
     if (input.idempotencyKey && e instanceof ConflictError) {
-      const seen = await deps.db.selectFrom('assignmentRequests').selectAll().where('idempotencyKey', '=', input.idempotencyKey).executeTakeFirst();
+      const seen = await findRequestByIdempotencyKey(deps.db, input.idempotencyKey);
       if (seen && seen.requestorId === caller.principal.userId) return seen;
     }
     throw e;
