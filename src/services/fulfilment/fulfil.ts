@@ -7,16 +7,12 @@ import {
 import type { Tx } from '../../store/db.js';
 import { lockRow } from '../../store/locks.js';
 import { backoffMs } from '../../domain/backoff.js';
-import { enqueue } from '../../store/jobs.js';
-import {
-  MAX_GRANT_ATTEMPTS, assignmentMailWanted, audit, findPolicy, type LifecycleDeps,
-} from '../lifecycle/common.js';
+import { MAX_GRANT_ATTEMPTS, type LifecycleDeps } from '../lifecycle/common.js';
 import { JOB_FULFIL, JOB_REVOKE } from './jobs.js';
 import { getAssignment, listActiveAssignmentsOfPackage, setAssignmentState } from '../../store/assignments.js';
 import { findGrantProgress, insertGrants, listGrantStates, listGrantWork, markRoleGrantsRevoking, resetGrants, updateGrant, type GrantWork } from '../../store/grants.js';
-import { listRoleScopesOfPackage, packageNameOf } from '../../store/packages.js';
+import { listRoleScopesOfPackage } from '../../store/packages.js';
 import { listRequestsDelivering, updateRequest } from '../../store/requests.js';
-import { findMailContact } from '../../store/users.js';
 
 
 // Delivery: an assignment's grants are carried out through the connector of each resource, outside any
@@ -24,7 +20,7 @@ import { findMailContact } from '../../store/users.js';
 // idempotent, so a crash between the call and the record is repaired by simply running the job again.
 
 /** Creates one pending grant per resource role of the package and queues delivery, inside the caller's transaction. */
-export async function createGrants(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, assignment: { id: string; accessPackageId: string; targetId: string; requestId: string | null }): Promise<void> {
+export async function createGrants(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, assignment: { id: string; accessPackageId: string; targetId: string; requestId: string | null }): Promise<void> {
   const at = isoNow(deps.clock);
   const roleScopes = await listRoleScopesOfPackage(tx, assignment.accessPackageId);
   await insertGrants(tx, roleScopes.map((rs) => ({
@@ -32,11 +28,11 @@ export async function createGrants(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, a
     state: 'pending', attempts: 0, lastError: null, nextAttemptAt: null, deliveredAt: null, revokedAt: null, createdAt: at, modifiedAt: at,
     requestId: assignment.requestId,
   })));
-  await enqueue(tx, deps.clock, JOB_FULFIL, { assignmentId: assignment.id });
+  await deps.events.enqueue(tx, JOB_FULFIL, { assignmentId: assignment.id });
 }
 
 /** Worker: delivers the due pending grants of one assignment and records the outcome. */
-export async function fulfilAssignment(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'connectors' | 'notifications'>, assignmentId: string): Promise<void> {
+export async function fulfilAssignment(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'connectors' | 'events'>, assignmentId: string): Promise<void> {
   const { db, clock } = deps;
   const nowDate = clock.now();
   const pending = await listGrantWork(db, [assignmentId], 'pending');
@@ -57,9 +53,9 @@ export async function fulfilAssignment(deps: Pick<LifecycleDeps, 'db' | 'clock' 
   await recordDelivery(deps, assignmentId, results);
 }
 
-async function recordDelivery(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'notifications'>, assignmentId: string, results: { grant: GrantWork; error: string | null; retryable: boolean }[]): Promise<void> {
-  const { db, clock } = deps;
-  await db.transaction().execute(async (tx) => {
+async function recordDelivery(deps: Pick<LifecycleDeps, 'clock' | 'events'>, assignmentId: string, results: { grant: GrantWork; error: string | null; retryable: boolean }[]): Promise<void> {
+  const { clock } = deps;
+  await deps.events.transaction(async (tx) => {
     if (!(await lockRow(tx, 'assignments', assignmentId))) return;
     const assignment = await getAssignment(tx, assignmentId);
     const at = isoNow(deps.clock);
@@ -81,7 +77,7 @@ async function recordDelivery(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'notifi
     }
     if (retries.length > 0) {
       const runAt = retries.sort()[0];
-      await enqueue(tx, clock, JOB_FULFIL, { assignmentId }, { runAt, dedupeKey: `fulfil:${assignmentId}:${runAt}` });
+      await deps.events.enqueue(tx, JOB_FULFIL, { assignmentId }, { runAt, dedupeKey: `fulfil:${assignmentId}:${runAt}` });
     }
     if (!ACTIVE_ASSIGNMENT_STATES.includes(assignment.state as never)) return;
     const outcome = deliveryOutcome((await listGrantStates(tx, assignmentId)) as { state: GrantState }[]);
@@ -90,31 +86,20 @@ async function recordDelivery(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'notifi
   });
 }
 
-/** Moves the requests that are delivering this assignment to the delivery outcome, and tells the requestor. */
-export async function settleRequests(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'notifications'>, assignmentId: string, outcome: 'delivered' | 'partiallyDelivered' | 'deliveryFailed'): Promise<void> {
+/** Moves the requests that are delivering this assignment to the delivery outcome (the requestFulfilled event tells the holder). */
+export async function settleRequests(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, assignmentId: string, outcome: 'delivered' | 'partiallyDelivered' | 'deliveryFailed'): Promise<void> {
   const at = isoNow(deps.clock);
   const requests = await listRequestsDelivering(tx, assignmentId);
   for (const r of requests) {
     if (r.state === outcome) continue;
     const next = transitionRequest(r.state as RequestState, outcome);
     await updateRequest(tx, r.id, { state: next.state, status: next.status, modifiedAt: at, completedAt: outcome === 'delivered' ? at : null });
-    await audit(tx, deps, null, {
-      activity: outcome === 'delivered' ? 'Fulfill access package assignment' : 'Access package assignment delivery failed',
-      targetType: 'accessPackageAssignmentRequest', targetId: r.id, result: outcome === 'delivered' ? 'success' : 'failure',
-      modifiedProperties: [{ displayName: 'state', oldValue: r.state, newValue: next.state }],
-    });
-    if (outcome === 'delivered' && (r.requestType === 'userAdd' || r.requestType === 'systemAdd')) {
-      const policy = r.policyId ? await findPolicy(tx, r.policyId).catch(() => undefined) : undefined;
-      const target = await findMailContact(tx, r.targetId);
-      if (target && assignmentMailWanted(r.requestType, policy)) {
-        await deps.notifications.queue(tx, { to: target.email, template: 'accessDelivered', data: { packageName: await packageNameOf(tx, r.accessPackageId), targetName: target.name, requestId: r.id, endDateTime: r.endAt } });
-      }
-    }
+    await deps.events.publish(tx, null, { type: outcome === 'delivered' ? 'requestFulfilled' : 'deliveryFailed', request: r, newState: next.state });
   }
 }
 
 /** Re-provisions every active assignee when a package gains or loses a resource role (called inside the package change's transaction). */
-export async function onRoleScopeChange(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, change: { kind: 'added' | 'removed'; accessPackageId: string; roleId: string; scopeId: string }): Promise<void> {
+export async function onRoleScopeChange(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, change: { kind: 'added' | 'removed'; accessPackageId: string; roleId: string; scopeId: string }): Promise<void> {
   const at = isoNow(deps.clock);
   const active = await listActiveAssignmentsOfPackage(tx, change.accessPackageId);
   for (const a of active) {
@@ -124,18 +109,18 @@ export async function onRoleScopeChange(tx: Tx, deps: Pick<LifecycleDeps, 'clock
         attempts: 0, lastError: null, nextAttemptAt: null, deliveredAt: null, revokedAt: null, createdAt: at, modifiedAt: at, requestId: a.requestId,
       }]);
       await setAssignmentState(tx, a.id, 'delivering', at);
-      await enqueue(tx, deps.clock, JOB_FULFIL, { assignmentId: a.id });
+      await deps.events.enqueue(tx, JOB_FULFIL, { assignmentId: a.id });
     } else {
-      if ((await markRoleGrantsRevoking(tx, a.id, change.roleId, change.scopeId, at)) > 0) await enqueue(tx, deps.clock, JOB_REVOKE, { assignmentId: a.id });
+      if ((await markRoleGrantsRevoking(tx, a.id, change.roleId, change.scopeId, at)) > 0) await deps.events.enqueue(tx, JOB_REVOKE, { assignmentId: a.id });
     }
   }
 }
 
 /** Tries failed (and stuck) grants of an assignment again. */
-export async function retryGrants(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, assignmentId: string, states: ('failed' | 'delivered')[]): Promise<number> {
+export async function retryGrants(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, assignmentId: string, states: ('failed' | 'delivered')[]): Promise<number> {
   const at = isoNow(deps.clock);
   const n = await resetGrants(tx, assignmentId, states, at);
   await setAssignmentState(tx, assignmentId, 'delivering', at);
-  await enqueue(tx, deps.clock, JOB_FULFIL, { assignmentId });
+  await deps.events.enqueue(tx, JOB_FULFIL, { assignmentId });
   return n;
 }

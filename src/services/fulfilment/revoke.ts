@@ -5,20 +5,15 @@ import type { Tx } from '../../store/db.js';
 import { chunks } from '../../store/chunks.js';
 import { lockRows } from '../../store/locks.js';
 import { backoffMs } from '../../domain/backoff.js';
-import { enqueue } from '../../store/jobs.js';
-import {
-  assignmentMailWanted, audit, auditMany, type AssignmentRow, type LifecycleDeps, type QueuedMail,
-} from '../lifecycle/common.js';
+import type { AssignmentRow, LifecycleDeps } from '../lifecycle/common.js';
 import { settleRequests } from './fulfil.js';
 import { JOB_REVOKE, REVOKE_JOB_SIZE, revokePayload } from './jobs.js';
 import { sharedGrants } from './shared-grants.js';
 import { expireAssignments, hasActiveAssignment, listAssignments, setAssignmentState } from '../../store/assignments.js';
 import { listGrantStates, listGrantWork, listRevokingGrants, markGrantsRevoked, markGrantsRevoking, updateGrant } from '../../store/grants.js';
-import { packageNamesById } from '../../store/packages.js';
-import { policiesById } from '../../store/policies.js';
-import { listRemovalsDelivering, requestTypesById, updateRequests } from '../../store/requests.js';
+import { listRemovalsDelivering, updateRequests } from '../../store/requests.js';
 import { findSettingsRow } from '../../store/settings.js';
-import { blockUser, findGuestState, listUnblockedGovernedGuests, mailContactsById } from '../../store/users.js';
+import { blockUser, findGuestState, listUnblockedGovernedGuests } from '../../store/users.js';
 
 // Revocation: ended assignments' grants are revoked in their systems by worker jobs, outside any transaction,
 // and the removal completes once none is left; access another active assignment still gives is kept.
@@ -27,14 +22,14 @@ import { blockUser, findGuestState, listUnblockedGovernedGuests, mailContactsByI
  * Ends assignments inside the caller's transaction: marks them expired (ending their schedule now if it ran later) and their live grants revoking, and
  * queues their revocation in jobs of REVOKE_JOB_SIZE. The caller holds the assignments' row locks.
  */
-export async function endAssignments(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, assignmentIds: readonly string[]): Promise<void> {
+export async function endAssignments(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, assignmentIds: readonly string[]): Promise<void> {
   if (assignmentIds.length === 0) return;
   const at = isoNow(deps.clock);
   // access that ends early (removed, given up) ended now, not on its planned end: the schedule says when it
   // actually ended (Graph and the portals show it); the planned end stays on the request that created it
   await expireAssignments(tx, assignmentIds, at);
   await markGrantsRevoking(tx, assignmentIds, at);
-  for (const batch of chunks(assignmentIds, REVOKE_JOB_SIZE)) await enqueue(tx, deps.clock, JOB_REVOKE, revokePayload(batch));
+  for (const batch of chunks(assignmentIds, REVOKE_JOB_SIZE)) await deps.events.enqueue(tx, JOB_REVOKE, revokePayload(batch));
 }
 
 /**
@@ -42,16 +37,15 @@ export async function endAssignments(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>,
  * into one job per assignment, so the others complete and only the faulty one is retried and, in the end,
  * reported as a failed job; retrying the batch would hold all of them back with it.
  */
-export async function revokeJob(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'log' | 'connectors' | 'notifications' | 'kick'>, assignmentIds: readonly string[]): Promise<void> {
+export async function revokeJob(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'log' | 'connectors' | 'events'>, assignmentIds: readonly string[]): Promise<void> {
   if (assignmentIds.length <= 1) return revokeAssignments(deps, assignmentIds);
   try {
     await revokeAssignments(deps, assignmentIds);
   } catch (e) {
     deps.log.warn({ err: e, assignments: assignmentIds.length }, 'revoking a batch failed; retrying its assignments one job each');
-    await deps.db.transaction().execute(async (tx) => {
-      for (const id of assignmentIds) await enqueue(tx, deps.clock, JOB_REVOKE, revokePayload([id]));
+    await deps.events.transaction(async (tx) => {
+      for (const id of assignmentIds) await deps.events.enqueue(tx, JOB_REVOKE, revokePayload([id]));
     });
-    deps.kick();
   }
 }
 
@@ -61,7 +55,7 @@ export async function revokeJob(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'log'
  * records the outcome for the whole batch in one transaction. An assignment whose revocation failed
  * gets its own retry job; the others complete.
  */
-export async function revokeAssignments(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'connectors' | 'notifications'>, assignmentIds: readonly string[]): Promise<void> {
+export async function revokeAssignments(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'connectors' | 'events'>, assignmentIds: readonly string[]): Promise<void> {
   const { db, clock } = deps;
   const ids = [...new Set(assignmentIds)];
   if (ids.length === 0) return;
@@ -80,7 +74,7 @@ export async function revokeAssignments(deps: Pick<LifecycleDeps, 'db' | 'clock'
       await updateGrant(db, grant.id, { attempts, lastError: (e as Error).message || String(e), modifiedAt: isoNow(deps.clock) });
     }
   }
-  await db.transaction().execute(async (tx) => {
+  await deps.events.transaction(async (tx) => {
     if ((await lockRows(tx, 'assignments', ids)) === 0) return;
     const at = isoNow(deps.clock);
     await markGrantsRevoked(tx, done, at);
@@ -90,7 +84,7 @@ export async function revokeAssignments(deps: Pick<LifecycleDeps, 'db' | 'clock'
     for (const [assignmentId, attempts] of waiting) {
       // a failing target system delays the removal but never forgets it
       const retryAt = new Date(clock.now().getTime() + backoffMs(attempts)).toISOString();
-      await enqueue(tx, clock, JOB_REVOKE, revokePayload([assignmentId]), { runAt: retryAt, dedupeKey: `revoke:${assignmentId}:${retryAt}` });
+      await deps.events.enqueue(tx, JOB_REVOKE, revokePayload([assignmentId]), { runAt: retryAt, dedupeKey: `revoke:${assignmentId}:${retryAt}` });
     }
     const finished = ids.filter((id) => !waiting.has(id));
     const settled = await listAssignments(tx, finished);
@@ -113,7 +107,7 @@ export async function revokeAssignments(deps: Pick<LifecycleDeps, 'db' | 'clock'
  * Once every grant of these ended assignments is revoked: completes their removal requests, tells each
  * target, and applies the guest lifecycle. Set-based: a batch of expiries costs a handful of statements.
  */
-async function finishRemovals(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'notifications'>, assignments: readonly AssignmentRow[]): Promise<void> {
+async function finishRemovals(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, assignments: readonly AssignmentRow[]): Promise<void> {
   if (assignments.length === 0) return;
   const at = isoNow(deps.clock);
   const removals = await listRemovalsDelivering(tx, assignments.map((a) => a.id));
@@ -123,30 +117,14 @@ async function finishRemovals(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'notif
   }
   const removed = new Set(removals.map((r) => r.assignmentId));
   const completed = assignments.filter((a) => removed.has(a.id));
-  if (completed.length > 0) {
-    await auditMany(tx, deps, null, completed.map((a) => ({
-      activity: 'Remove access package assignment', targetType: 'accessPackageAssignment', targetId: a.id,
-      modifiedProperties: [{ displayName: 'state', oldValue: 'delivered', newValue: 'expired' }],
-    })));
-    const origins = await requestTypesById(tx, completed.map((a) => a.requestId ?? ''));
-    const policies = await policiesById(tx, completed.map((a) => a.policyId));
-    const targets = await mailContactsById(tx, completed.map((a) => a.targetId));
-    const names = await packageNamesById(tx, completed.map((a) => a.accessPackageId));
-    const mail: QueuedMail[] = [];
-    for (const a of completed) {
-      const target = targets.get(a.targetId);
-      if (!target || !assignmentMailWanted(origins.get(a.requestId ?? '') ?? null, a.policyId ? policies.get(a.policyId) : undefined)) continue;
-      mail.push({ to: target.email, template: 'accessEnded', data: { packageName: names.get(a.accessPackageId) ?? a.accessPackageId, targetName: target.name } });
-    }
-    await deps.notifications.queueMany(tx, mail);
-  }
+  await deps.events.publish(tx, null, completed.map((assignment) => ({ type: 'assignmentRemoved' as const, assignment })));
   // only governed guests not yet blocked have a lifecycle to apply: found with one query
   const guests = await listUnblockedGovernedGuests(tx, assignments.map((a) => a.targetId));
   for (const id of guests) await applyGuestLifecycle(tx, deps, id);
 }
 
 /** A governed guest whose last assignment ended is blocked, and later deleted, as the tenant settings say. */
-async function applyGuestLifecycle(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, userId: string): Promise<void> {
+async function applyGuestLifecycle(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, userId: string): Promise<void> {
   const user = await findGuestState(tx, userId);
   if (!user || user.userType !== 'Guest' || !user.governed || user.blockedAt) return;
   if (await hasActiveAssignment(tx, userId)) return;
@@ -158,9 +136,6 @@ async function applyGuestLifecycle(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, u
     ? addDuration(deps.clock.now(), parseDuration(settings?.durationUntilExternalUserDeletedAfterBlocked ?? 'P30D')).toISOString()
     : null;
   await blockUser(tx, userId, at, deleteAfter);
-  await audit(tx, deps, null, {
-    activity: 'Block external user', category: 'UserManagement', targetType: 'user', targetId: userId,
-    modifiedProperties: [{ displayName: 'accountEnabled', oldValue: true, newValue: false }, { displayName: 'deleteAfter', oldValue: null, newValue: deleteAfter }],
-  });
+  await deps.events.publish(tx, null, { type: 'guestBlocked', userId, deleteAfter });
 }
 

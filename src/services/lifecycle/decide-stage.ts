@@ -9,12 +9,10 @@ import { lockRow } from '../../store/locks.js';
 import type { Caller } from '../deps.js';
 import { openStage } from './approval-flow.js';
 import { applyExtension } from './apply-extension.js';
-import { audit, findPolicy, type LifecycleDeps, type RequestRow } from './common.js';
+import { findPolicy, type LifecycleDeps, type RequestRow } from './common.js';
 import { startOrSchedule } from './start-assignment.js';
 import { findStageOfRequest, insertDecision, listDecisions, listStageApproverIds, updateStage } from '../../store/approvals.js';
-import { packageNameOf } from '../../store/packages.js';
 import { getRequest, updateRequest } from '../../store/requests.js';
-import { findMailContact } from '../../store/users.js';
 
 // An approver's decision on a stage: a deny ends the request, an approval opens the next stage or, on the
 // last one, lets the request proceed (an extension is applied, an add starts or is scheduled).
@@ -28,8 +26,8 @@ export interface DecisionInput {
  * An approver decides a stage. The request row is locked first, so of two approvers racing on the same
  * stage exactly one decides and the other gets 409 (or, with a quorum, both are counted once).
  */
-export async function decideStage(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'notifications' | 'kick'>, caller: Caller, requestId: string, stageId: string, input: DecisionInput): Promise<void> {
-  await deps.db.transaction().execute(async (tx) => {
+export async function decideStage(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'events'>, caller: Caller, requestId: string, stageId: string, input: DecisionInput): Promise<void> {
+  await deps.events.transaction(async (tx) => {
     if (!(await lockRow(tx, 'assignmentRequests', requestId))) throw new NotFoundError('Approval', requestId);
     const request = await getRequest(tx, requestId);
     const stage = await findStageOfRequest(tx, requestId, stageId);
@@ -51,36 +49,30 @@ export async function decideStage(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'no
       id: newId(), stageId: stage.id, requestId, approverId: caller.principal.userId, reviewResult: input.reviewResult, justification: input.justification ?? null, decidedAt: at,
     });
     const outcome = stageOutcome(stage.approvalsRequired, [...decisions, { reviewResult: input.reviewResult }]);
-    await audit(tx, deps, caller, {
-      activity: input.reviewResult === 'Approve' ? 'Approve access package assignment request' : 'Deny access package assignment request',
-      targetType: 'accessPackageAssignmentRequest', targetId: requestId,
-      modifiedProperties: [{ displayName: 'stage', oldValue: null, newValue: stage.stageIndex + 1 }, { displayName: 'justification', oldValue: null, newValue: input.justification ?? null }],
-    });
+    const justification = input.justification ?? null;
+    await deps.events.publish(tx, caller, { type: 'stageDecided', requestId, stageIndex: stage.stageIndex, decision: input.reviewResult, justification });
     if (outcome === 'pending') return;
     await updateStage(tx, stage.id, {
       status: 'Completed', reviewResult: reviewResultOf(outcome), reviewedById: caller.principal.userId, reviewedAt: at, justification: input.justification ?? null,
     });
     const policy = await findPolicy(tx, request.policyId ?? '');
-    const requestor = await findMailContact(tx, request.requestorId);
-    const name = await packageNameOf(tx, request.accessPackageId);
     if (outcome === 'denied') {
       const next = transitionRequest(request.state as RequestState, 'deny');
       await updateRequest(tx, requestId, { state: next.state, status: next.status, completedAt: at, modifiedAt: at, reason: input.justification ?? 'Denied by an approver.' });
-      if (requestor) await deps.notifications.queue(tx, { to: requestor.email, template: 'requestDenied', data: { packageName: name, requestorName: requestor.name, approverJustification: input.justification ?? null, requestId } });
+      await deps.events.publish(tx, null, { type: 'requestDenied', request, justification });
       return;
     }
     if (stage.stageIndex + 1 < policy.requestApprovalSettings.stages.length) {
       await openStage(tx, deps, request, policy, stage.stageIndex + 1);
       return;
     }
-    if (requestor) await deps.notifications.queue(tx, { to: requestor.email, template: 'requestApproved', data: { packageName: name, requestorName: requestor.name, approverJustification: input.justification ?? null, requestId } });
+    await deps.events.publish(tx, null, { type: 'requestApproved', request, justification });
     await onApproved(tx, deps, request, policy);
   });
-  deps.kick();
 }
 
 /** The request's last stage approved: what it asked for happens. */
-async function onApproved(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, request: RequestRow, policy: Policy): Promise<void> {
+async function onApproved(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, request: RequestRow, policy: Policy): Promise<void> {
   if (requestKind(request.requestType as never) === 'update') await applyExtension(tx, deps, request);
   else await startOrSchedule(tx, deps, request, policy);
 }

@@ -1,17 +1,17 @@
 import { isoNow } from '../../domain/clock.js';
 import { transitionRequest, type RequestState } from '../../domain/request-lifecycle.js';
 import { lockRow } from '../../store/locks.js';
-import { mailApprovers, subjectOf } from './approval-flow.js';
+import { subjectOf } from './approval-flow.js';
 import { resolveApprovers } from './approvers.js';
-import { audit, findPolicy, type LifecycleDeps } from './common.js';
+import { findPolicy, type LifecycleDeps } from './common.js';
 import { getStage, insertStageApprovers, listStagesToEscalate, listStageApproverIds, updateStage } from '../../store/approvals.js';
 import { getRequest, updateRequest } from '../../store/requests.js';
 
 /** Worker: forwards stages to their alternate approvers at the escalation time; the primary approvers can still decide. */
-export async function escalateStages(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'notifications'>, limit = 200): Promise<number> {
+export async function escalateStages(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'events'>, limit = 200): Promise<number> {
   const due = await listStagesToEscalate(deps.db, isoNow(deps.clock), limit);
   for (const s of due) {
-    await deps.db.transaction().execute(async (tx) => {
+    await deps.events.transaction(async (tx) => {
       await lockRow(tx, 'assignmentRequests', s.requestId);
       const stage = await getStage(tx, s.id);
       if (stage.status !== 'InProgress' || stage.escalated) return;
@@ -27,11 +27,7 @@ export async function escalateStages(deps: Pick<LifecycleDeps, 'db' | 'clock' | 
       await updateStage(tx, stage.id, { escalated: 1 });
       const next = transitionRequest(request.state as RequestState, 'escalate');
       await updateRequest(tx, request.id, { status: next.status, modifiedAt: at });
-      await audit(tx, deps, null, {
-        activity: 'Add approver to request approval', targetType: 'accessPackageAssignmentRequest', targetId: request.id,
-        modifiedProperties: [{ displayName: 'escalationApprovers', oldValue: null, newValue: alternates }],
-      });
-      await mailApprovers(tx, deps, request, alternates, 'approvalEscalated', stage.dueAt);
+      await deps.events.publish(tx, null, { type: 'approvalEscalated', request, approvers: alternates, dueAt: stage.dueAt });
     });
   }
   return due.length;

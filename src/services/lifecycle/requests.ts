@@ -53,7 +53,7 @@ export async function loadPackage(tx: Tx, id: string | undefined) {
 }
 
 /** A new request row: created now, in its initial state unless `fields` say otherwise. */
-export function requestRow(deps: Pick<LifecycleDeps, 'clock'>, requestorId: string | null, fields: Partial<RequestRow> & Pick<RequestRow, 'accessPackageId' | 'requestType'>): RequestRow {
+export function requestRow(deps: Pick<LifecycleDeps, 'clock' | 'events'>, requestorId: string | null, fields: Partial<RequestRow> & Pick<RequestRow, 'accessPackageId' | 'requestType'>): RequestRow {
   const at = isoNow(deps.clock);
   const pos = initialRequest();
   return {
@@ -72,13 +72,13 @@ export async function insertRequests(tx: Tx, rows: readonly RequestRow[]): Promi
   }
 }
 
-export async function insertRequest(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, requestorId: string | null, fields: Partial<RequestRow> & Pick<RequestRow, 'accessPackageId' | 'requestType'>): Promise<RequestRow> {
+export async function insertRequest(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, requestorId: string | null, fields: Partial<RequestRow> & Pick<RequestRow, 'accessPackageId' | 'requestType'>): Promise<RequestRow> {
   const row = requestRow(deps, requestorId, fields);
   await insertRequests(tx, [row]);
   return row;
 }
 
-export async function setRequest(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, request: RequestRow, event: Parameters<typeof transitionRequest>[1], extra: Partial<RequestRow> = {}): Promise<RequestRow> {
+export async function setRequest(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, request: RequestRow, event: Parameters<typeof transitionRequest>[1], extra: Partial<RequestRow> = {}): Promise<RequestRow> {
   const next = transitionRequest(request.state as RequestState, event);
   const at = isoNow(deps.clock);
   const patch = { state: next.state, status: next.status, modifiedAt: at, ...extra };

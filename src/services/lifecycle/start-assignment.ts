@@ -9,26 +9,26 @@ import type { Tx } from '../../store/db.js';
 import { findUserIdByEmail, insertUser, newUserRow } from '../../store/users.js';
 import { createGrants } from '../fulfilment/fulfil.js';
 import { loadSubjectFacts } from '../subject-facts.js';
-import { audit, reminderMarks, type AssignmentRow, type LifecycleDeps, type RequestRow } from './common.js';
+import { reminderMarks, type AssignmentRow, type LifecycleDeps, type RequestRow } from './common.js';
 import { setRequest } from './requests.js';
 import { insertAssignment } from '../../store/assignments.js';
 
 // An approved add request becomes an assignment: now, or when its start date comes (start-scheduled.ts).
 
 /** The guest account for an external person, created when their request is approved (no invitation mail: the delivered mail is it). */
-async function ensureGuest(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, email: string): Promise<string> {
+async function ensureGuest(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, email: string): Promise<string> {
   const existing = await findUserIdByEmail(tx, email);
   if (existing) return existing;
   const facts = await loadSubjectFacts(tx, { email });
   const local = email.split('@')[0];
   const row = { ...newUserRow({ displayName: local, userPrincipalName: email, mail: email, userType: 'Guest', connectedOrganizationId: facts.connectedOrganizationId }, isoNow(deps.clock)), governed: 1 };
   await insertUser(tx, row);
-  await audit(tx, deps, null, { activity: 'Add external user', category: 'UserManagement', targetType: 'user', targetId: row.id, targetDisplayName: email });
+  await deps.events.publish(tx, null, { type: 'guestCreated', userId: row.id, email });
   return row.id;
 }
 
 /** An approved add request: starts access now (assignment, grants, delivery) or waits for its start date. */
-export async function startOrSchedule(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, request: RequestRow, policy: Policy): Promise<void> {
+export async function startOrSchedule(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, request: RequestRow, policy: Policy): Promise<void> {
   const requested = parseJsonOr<unknown>(request.schedule, {});
   const schedule: Schedule = request.startAt && request.startAt > isoNow(deps.clock)
     ? { startAt: request.startAt, endAt: request.endAt }
@@ -41,7 +41,7 @@ export async function startOrSchedule(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>
   await startAssignment(tx, deps, { ...request, startAt: schedule.startAt, endAt: schedule.endAt }, policy);
 }
 
-export async function startAssignment(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, request: RequestRow, _policy: Policy): Promise<void> {
+export async function startAssignment(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, request: RequestRow, _policy: Policy): Promise<void> {
   const at = isoNow(deps.clock);
   const targetId = request.targetId ?? (request.targetEmail ? await ensureGuest(tx, deps, request.targetEmail) : null);
   if (!targetId) throw new ValidationError('The request names nobody to assign.', 'assignment.targetId');
@@ -52,9 +52,6 @@ export async function startAssignment(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>
   };
   await insertAssignment(tx, assignment);
   await setRequest(tx, deps, request, 'start', { assignmentId: assignment.id, targetId, startAt: assignment.startAt, endAt: assignment.endAt });
-  await audit(tx, deps, null, {
-    activity: 'Ready to fulfill access package assignment request', targetType: 'accessPackageAssignment', targetId: assignment.id,
-    modifiedProperties: [{ displayName: 'schedule', oldValue: null, newValue: { startDateTime: assignment.startAt, endDateTime: assignment.endAt } }],
-  });
+  await deps.events.publish(tx, null, { type: 'assignmentStarted', assignment });
   await createGrants(tx, deps, assignment);
 }

@@ -5,10 +5,10 @@ import { startAssignment } from './start-assignment.js';
 import { getRequest, listScheduledDue } from '../../store/requests.js';
 
 /** Scheduled requests whose start has come: their assignments begin. */
-export async function startScheduled(deps: Pick<LifecycleDeps, 'db' | 'clock'>, limit = 200): Promise<number> {
+export async function startScheduled(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'events'>, limit = 200): Promise<number> {
   const due = await listScheduledDue(deps.db, isoNow(deps.clock), limit);
   for (const id of due) {
-    await deps.db.transaction().execute(async (tx) => {
+    await deps.events.transaction(async (tx) => {
       await lockRow(tx, 'assignmentRequests', id);
       const r = await getRequest(tx, id);
       if (r.state !== 'scheduled' || !r.startAt || r.startAt > isoNow(deps.clock)) return;

@@ -11,7 +11,7 @@ import { transitiveGroupIds } from '../../store/membership.js';
 import type { Caller } from '../deps.js';
 import { callerFacts, loadSubjectFacts } from '../subject-facts.js';
 import { startApproval } from './approval-flow.js';
-import { audit, type LifecycleDeps, type RequestRow } from './common.js';
+import { type LifecycleDeps, type RequestRow } from './common.js';
 import {
   POLICY_FIELD, canBypassApproval, insertRequest, loadPackage, requireAssignmentWrite, requireJustification, setRequest, type SubmitInput,
 } from './requests.js';
@@ -46,7 +46,7 @@ async function checkNoDuplicate(tx: Tx, accessPackageId: string, targetId: strin
   }
 }
 
-export async function submitAdd(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'notifications'>, caller: Caller, input: SubmitInput): Promise<RequestRow> {
+export async function submitAdd(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, caller: Caller, input: SubmitInput): Promise<RequestRow> {
   const admin = input.requestType === 'adminAdd';
   // Add requests for one package are serialised on the package row, taken first: two identical
   // submissions at once cannot both pass the duplicate check below (PostgreSQL reads committed rows
@@ -128,18 +128,14 @@ export async function submitAdd(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'not
     answers: JSON.stringify(answers), schedule: JSON.stringify(input.schedule ?? {}), idempotencyKey: input.idempotencyKey ?? null,
     startAt: schedule.startAt, endAt: schedule.endAt,
   });
-  await audit(tx, deps, caller, {
-    activity: admin ? 'Administrator directly assigns user to access package' : 'User requests access package assignment',
-    targetType: 'accessPackageAssignmentRequest', targetId: request.id, targetDisplayName: pkg.displayName,
-    modifiedProperties: [{ displayName: 'accessPackageId', oldValue: null, newValue: pkg.id }, { displayName: 'targetId', oldValue: null, newValue: targetId ?? targetEmail }],
-  });
+  await deps.events.publish(tx, caller, { type: 'requestSubmitted', request, admin, packageName: pkg.displayName });
   const approval = !admin && policy.requestApprovalSettings.isApprovalRequiredForAdd && policy.requestApprovalSettings.stages.length > 0;
   if (approval) {
     const r = await setRequest(tx, deps, request, 'needsApproval');
     await startApproval(tx, deps, r, policy);
     return r;
   }
-  if (!admin) await audit(tx, deps, null, { activity: 'Auto approve access package assignment request', targetType: 'accessPackageAssignmentRequest', targetId: request.id });
+  if (!admin) await deps.events.publish(tx, null, { type: 'requestAutoApproved', requestId: request.id });
   await startOrSchedule(tx, deps, request, policy);
   return getRequest(tx, request.id);
 }
