@@ -4,6 +4,8 @@ import { isoNow } from '../domain/clock.js';
 import { isGuid } from '../domain/ids.js';
 import { GROUP_ROLES, groupRoleOriginId, parseGroupRoleOriginId, type GroupRole } from '../domain/resources.js';
 import type { Db } from '../store/db.js';
+import { findGroup } from '../store/groups.js';
+import { addDirectMember, addOwner, isDirectMember, isOwner, removeDirectMember, removeOwner } from '../store/membership.js';
 import {
   ConnectorError,
   type ConnectorRole,
@@ -36,8 +38,7 @@ export function createDirectoryGroupsConnector({ db, clock }: { db: Db; clock: C
     return parsed;
   };
 
-  const groupExists = async (groupId: string) =>
-    !!(await db.selectFrom('groups').select('id').where('id', '=', groupId).executeTakeFirst());
+  const groupExists = async (groupId: string) => !!(await findGroup(db, groupId));
 
   return {
     originSystem: AAD_GROUP,
@@ -46,7 +47,7 @@ export function createDirectoryGroupsConnector({ db, clock }: { db: Db; clock: C
 
     async lookup(originId: string): Promise<ResourceDescriptor | undefined> {
       if (!isGuid(originId)) return undefined;
-      const g = await db.selectFrom('groups').selectAll().where('id', '=', originId.toLowerCase()).executeTakeFirst();
+      const g = await findGroup(db, originId.toLowerCase());
       if (!g) return undefined;
       return { originId: g.id, displayName: g.displayName, description: g.description, resourceType: groupKind(g), addable: true };
     },
@@ -61,13 +62,7 @@ export function createDirectoryGroupsConnector({ db, clock }: { db: Db; clock: C
 
     async canManage(principal: Principal, originId: string): Promise<boolean> {
       if (!isGuid(originId)) return false;
-      const row = await db
-        .selectFrom('groupOwners')
-        .select('groupId')
-        .where('groupId', '=', originId.toLowerCase())
-        .where('userId', '=', principal.userId)
-        .executeTakeFirst();
-      return !!row;
+      return isOwner(db, originId.toLowerCase(), principal.userId);
     },
 
     async grant(target: GrantTarget, role: GrantRole, _scope: GrantScope): Promise<GrantOutcome> {
@@ -75,32 +70,20 @@ export function createDirectoryGroupsConnector({ db, clock }: { db: Db; clock: C
       // a group deleted since it was added to the catalog cannot come back by retrying
       if (!(await groupExists(groupId))) throw new ConnectorError(`Group '${groupId}' no longer exists.`, false);
       const at = isoNow(clock);
-      // ON CONFLICT DO NOTHING makes a replayed grant a no-op on both stores, even when two run at once
-      const r =
-        kind === 'Member'
-          ? await db.insertInto('groupMembers').values({ groupId, memberId: target.objectId, memberType: 'user', createdAt: at })
-            .onConflict((oc) => oc.columns(['groupId', 'memberId']).doNothing()).executeTakeFirst()
-          : await db.insertInto('groupOwners').values({ groupId, userId: target.objectId, createdAt: at })
-            .onConflict((oc) => oc.columns(['groupId', 'userId']).doNothing()).executeTakeFirst();
-      return { changed: Number(r.numInsertedOrUpdatedRows ?? 0) > 0 };
+      // a replayed grant is a no-op on both stores, even when two run at once (see store/membership.ts)
+      const changed = kind === 'Member' ? await addDirectMember(db, groupId, target.objectId, at) : await addOwner(db, groupId, target.objectId, at);
+      return { changed };
     },
 
     async revoke(target: GrantTarget, role: GrantRole, _scope: GrantScope): Promise<GrantOutcome> {
       const { role: kind, groupId } = parseRole(role);
-      const r =
-        kind === 'Member'
-          ? await db.deleteFrom('groupMembers').where('groupId', '=', groupId).where('memberId', '=', target.objectId).executeTakeFirst()
-          : await db.deleteFrom('groupOwners').where('groupId', '=', groupId).where('userId', '=', target.objectId).executeTakeFirst();
-      return { changed: Number(r.numDeletedRows) > 0 };
+      const changed = kind === 'Member' ? await removeDirectMember(db, groupId, target.objectId) : await removeOwner(db, groupId, target.objectId);
+      return { changed };
     },
 
     async check(target: GrantTarget, role: GrantRole, _scope: GrantScope): Promise<boolean> {
       const { role: kind, groupId } = parseRole(role);
-      const row =
-        kind === 'Member'
-          ? await db.selectFrom('groupMembers').select('groupId').where('groupId', '=', groupId).where('memberId', '=', target.objectId).executeTakeFirst()
-          : await db.selectFrom('groupOwners').select('groupId').where('groupId', '=', groupId).where('userId', '=', target.objectId).executeTakeFirst();
-      return !!row;
+      return kind === 'Member' ? isDirectMember(db, groupId, target.objectId) : isOwner(db, groupId, target.objectId);
     },
   };
 }

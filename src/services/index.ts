@@ -18,6 +18,7 @@ import { createAuditLogService } from './audit-log.js';
 import { createPolicyService } from './policies.js';
 import { createNotificationService } from './notifications.js';
 import { createLifecycleEngine } from './lifecycle/engine.js';
+import { createLifecycleEvents } from './events/index.js';
 import { DEFAULT_SESSION_LIFETIMES, type SessionLifetimes } from './sessions.js';
 import { createSignInPurge } from './sign-in-purge.js';
 
@@ -39,12 +40,14 @@ export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) 
   const notifications = createNotificationService(deps);
   // the worker of this process (if any) registers itself through onWork, so that work a request
   // creates starts at once instead of at the next poll; on PostgreSQL the app also registers a NOTIFY
-  // that wakes the workers of other processes (store/notify.ts). Kicks come after the commit.
+  // that wakes the workers of other processes (store/notify.ts). The lifecycle's transactions kick
+  // after their commit when they enqueued work (events/bus.ts).
   const kicks: (() => void)[] = [];
   const kick = (): void => {
     for (const k of kicks) k();
   };
-  const lifecycle = createLifecycleEngine({ db: deps.db, clock: deps.clock, log: deps.log, connectors, notifications, kick });
+  const events = createLifecycleEvents({ db: deps.db, clock: deps.clock, kick, notifications });
+  const lifecycle = createLifecycleEngine({ db: deps.db, clock: deps.clock, log: deps.log, connectors, events });
   return {
     connectors,
     tokens: createTokenService(deps),

@@ -2,9 +2,8 @@ import { isoNow } from '../domain/clock.js';
 import { NotFoundError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { cleanLine, isTemplateName, render, type TemplateData, type TemplateName } from '../notifications/templates.js';
-import { chunks, ROWS_PER_INSERT } from '../store/chunks.js';
 import type { Db, Tx } from '../store/db.js';
-import type { OutboxEmailsTable } from '../store/schema.js';
+import { findOutboxEmail, insertOutboxEmails, type OutboxRow } from '../store/outbox.js';
 import type { ServiceDeps } from './deps.js';
 
 // The outbox: emails are rendered and inserted in the transaction of the change that causes them,
@@ -12,7 +11,7 @@ import type { ServiceDeps } from './deps.js';
 // deliverOutbox task (src/worker/mailer.ts) sends them later; a failing mail server delays mail
 // but loses none. Without SMTP configuration messages simply stay here, readable via the API.
 
-export type OutboxRow = OutboxEmailsTable;
+export type { OutboxRow } from '../store/outbox.js';
 
 export interface QueuedEmail {
   /** one recipient address; empty = nothing to send (e.g. an approver without a mail address) */
@@ -61,12 +60,12 @@ export function createNotificationService(deps: Pick<ServiceDeps, 'db' | 'clock'
     async queueMany(tx: Tx | Db, emails: readonly QueuedEmail[]): Promise<number> {
       const now = isoNow(clock);
       const rows = emails.map((e) => outboxRow(e, now)).filter((r): r is OutboxRow => r !== null);
-      for (const chunk of chunks(rows, ROWS_PER_INSERT)) await tx.insertInto('outboxEmails').values(chunk).execute();
+      await insertOutboxEmails(tx, rows);
       return rows.length;
     },
 
     async get(id: string): Promise<OutboxRow> {
-      const row = await db.selectFrom('outboxEmails').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await findOutboxEmail(db, id);
       if (!row) throw new NotFoundError('Outbox email', id);
       return row;
     },

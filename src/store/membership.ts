@@ -45,3 +45,42 @@ export async function transitiveMemberIds(db: Db | Tx, groupId: string): Promise
 export async function isTransitiveMember(db: Db | Tx, groupId: string, memberId: string): Promise<boolean> {
   return (await transitiveGroupIds(db, memberId)).includes(groupId);
 }
+
+// Direct memberships and ownerships, as the built-in connector grants them. Inserts ignore a row that
+// exists (ON CONFLICT DO NOTHING), so a replayed grant is a no-op on both stores, even when two run at once.
+
+/** Adds a user as a direct member; true when the membership is new. */
+export async function addDirectMember(db: Db | Tx, groupId: string, userId: string, at: string): Promise<boolean> {
+  const r = await db.insertInto('groupMembers').values({ groupId, memberId: userId, memberType: 'user', createdAt: at })
+    .onConflict((oc) => oc.columns(['groupId', 'memberId']).doNothing()).executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+/** Adds a user as an owner; true when the ownership is new. */
+export async function addOwner(db: Db | Tx, groupId: string, userId: string, at: string): Promise<boolean> {
+  const r = await db.insertInto('groupOwners').values({ groupId, userId, createdAt: at })
+    .onConflict((oc) => oc.columns(['groupId', 'userId']).doNothing()).executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+/** Removes a direct membership; true when there was one. */
+export async function removeDirectMember(db: Db | Tx, groupId: string, memberId: string): Promise<boolean> {
+  const r = await db.deleteFrom('groupMembers').where('groupId', '=', groupId).where('memberId', '=', memberId).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+/** Removes an ownership; true when there was one. */
+export async function removeOwner(db: Db | Tx, groupId: string, userId: string): Promise<boolean> {
+  const r = await db.deleteFrom('groupOwners').where('groupId', '=', groupId).where('userId', '=', userId).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+/** Whether the object is a direct member of the group. */
+export async function isDirectMember(db: Db | Tx, groupId: string, memberId: string): Promise<boolean> {
+  return !!(await db.selectFrom('groupMembers').select('groupId').where('groupId', '=', groupId).where('memberId', '=', memberId).executeTakeFirst());
+}
+
+/** Whether the user owns the group. */
+export async function isOwner(db: Db | Tx, groupId: string, userId: string): Promise<boolean> {
+  return !!(await db.selectFrom('groupOwners').select('groupId').where('groupId', '=', groupId).where('userId', '=', userId).executeTakeFirst());
+}

@@ -3,6 +3,7 @@ import nodemailer from 'nodemailer';
 import type { Clock } from '../domain/clock.js';
 import type { Db } from '../store/db.js';
 import { backoffMs } from '../domain/backoff.js';
+import { claimOutboxEmail, findOutboxEmail, listDueOutboxEmails, markOutboxEmailFailed, markOutboxEmailSent } from '../store/outbox.js';
 
 // Sending the outbox. The deliverOutbox task claims due, unsent emails one by one with a conditional
 // UPDATE that moves next_attempt_at forward as a lease: the UPDATE only matches while the row still
@@ -89,59 +90,27 @@ export function createOutboxDelivery(opts: OutboxDeliveryOptions): { name: strin
   const leaseMs = opts.leaseMs ?? 5 * 60_000;
   const maxAttempts = opts.maxAttempts ?? MAX_DELIVERY_ATTEMPTS;
 
-  /** Takes the row if it still has the due time we read. Exactly one concurrent claimer gets true. */
-  async function claimOne(id: string, seenNextAttemptAt: string, leaseUntil: string): Promise<boolean> {
-    const r = await db
-      .updateTable('outboxEmails')
-      .set((eb) => ({ nextAttemptAt: leaseUntil, attempts: eb('attempts', '+', 1) }))
-      .where('id', '=', id)
-      .where('sentAt', 'is', null)
-      .where('nextAttemptAt', '=', seenNextAttemptAt)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
-  }
-
   async function run(): Promise<number> {
     const now = clock.now();
     const nowIso = now.toISOString();
-    const due = await db
-      .selectFrom('outboxEmails')
-      .select(['id', 'nextAttemptAt'])
-      .where('sentAt', 'is', null)
-      .where('nextAttemptAt', 'is not', null)
-      .where('nextAttemptAt', '<=', nowIso)
-      .where('attempts', '<', maxAttempts)
-      .orderBy('nextAttemptAt')
-      .orderBy('id')
-      .limit(batch)
-      .execute();
+    const due = await listDueOutboxEmails(db, nowIso, maxAttempts, batch);
     let tried = 0;
     for (const candidate of due) {
       const leaseUntil = new Date(now.getTime() + leaseMs).toISOString();
-      if (!(await claimOne(candidate.id, candidate.nextAttemptAt!, leaseUntil))) continue; // another worker has it
-      const email = await db.selectFrom('outboxEmails').selectAll().where('id', '=', candidate.id).executeTakeFirstOrThrow();
+      if (!(await claimOutboxEmail(db, candidate.id, candidate.nextAttemptAt!, leaseUntil))) continue; // another worker has it
+      const email = await findOutboxEmail(db, candidate.id);
+      if (!email) continue;
       tried++;
       try {
         await mailer.send({ to: email.recipient, subject: email.subject, text: email.body });
-        await db
-          .updateTable('outboxEmails')
-          .set({ sentAt: clock.now().toISOString(), nextAttemptAt: null, lastError: null })
-          .where('id', '=', email.id)
-          .where('sentAt', 'is', null)
-          .execute();
+        await markOutboxEmailSent(db, email.id, clock.now().toISOString());
         log.info({ emailId: email.id, template: email.template, attempts: email.attempts }, 'email sent');
       } catch (e) {
         const error = errorText(e);
         const giveUp = email.attempts >= maxAttempts;
         const retryAt = giveUp ? null : new Date(clock.now().getTime() + backoffMs(email.attempts)).toISOString();
         // only while we still hold the lease: a worker that took over after it ran out owns the row now
-        await db
-          .updateTable('outboxEmails')
-          .set({ nextAttemptAt: retryAt, lastError: error })
-          .where('id', '=', email.id)
-          .where('sentAt', 'is', null)
-          .where('nextAttemptAt', '=', leaseUntil)
-          .execute();
+        await markOutboxEmailFailed(db, email.id, leaseUntil, retryAt, error);
         if (giveUp) log.error({ emailId: email.id, template: email.template, attempts: email.attempts, error }, 'email delivery failed; giving up');
         else log.warn({ emailId: email.id, template: email.template, attempts: email.attempts, retryAt, error }, 'email delivery failed; will retry');
       }

@@ -1,17 +1,18 @@
+import { isoNow } from '../../domain/clock.js';
 import { ConnectorError } from '../../connectors/types.js';
 import { newId } from '../../domain/ids.js';
 import {
-  ACTIVE_ASSIGNMENT_STATES, assignmentStatus, deliveryOutcome, transitionRequest, type GrantState, type RequestState,
+  ACTIVE_ASSIGNMENT_STATES, deliveryOutcome, transitionRequest, type GrantState, type RequestState,
 } from '../../domain/request-lifecycle.js';
 import type { Tx } from '../../store/db.js';
 import { lockRow } from '../../store/locks.js';
 import { backoffMs } from '../../domain/backoff.js';
-import { enqueue } from '../../store/jobs.js';
-import {
-  MAX_GRANT_ATTEMPTS, assignmentMailWanted, audit, emailOf, findPolicy, now, packageName, type LifecycleDeps,
-} from '../lifecycle/common.js';
-import { grantWorkQuery, type GrantWork } from './grant-work.js';
+import { MAX_GRANT_ATTEMPTS, type LifecycleDeps } from '../lifecycle/common.js';
 import { JOB_FULFIL, JOB_REVOKE } from './jobs.js';
+import { getAssignment, listActiveAssignmentsOfPackage, setAssignmentState } from '../../store/assignments.js';
+import { findGrantProgress, insertGrants, listGrantStates, listGrantWork, markRoleGrantsRevoking, resetGrants, updateGrant, type GrantWork } from '../../store/grants.js';
+import { listRoleScopesOfPackage } from '../../store/packages.js';
+import { listRequestsDelivering, updateRequest } from '../../store/requests.js';
 
 
 // Delivery: an assignment's grants are carried out through the connector of each resource, outside any
@@ -19,24 +20,22 @@ import { JOB_FULFIL, JOB_REVOKE } from './jobs.js';
 // idempotent, so a crash between the call and the record is repaired by simply running the job again.
 
 /** Creates one pending grant per resource role of the package and queues delivery, inside the caller's transaction. */
-export async function createGrants(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, assignment: { id: string; accessPackageId: string; targetId: string; requestId: string | null }): Promise<void> {
-  const at = now(deps);
-  const roleScopes = await tx.selectFrom('resourceRoleScopes').select(['roleId', 'scopeId']).where('accessPackageId', '=', assignment.accessPackageId).execute();
-  if (roleScopes.length > 0) {
-    await tx.insertInto('grants').values(roleScopes.map((rs) => ({
-      id: newId(), assignmentId: assignment.id, resourceRoleId: rs.roleId, resourceScopeId: rs.scopeId, targetId: assignment.targetId,
-      state: 'pending', attempts: 0, lastError: null, nextAttemptAt: null, deliveredAt: null, revokedAt: null, createdAt: at, modifiedAt: at,
-      requestId: assignment.requestId,
-    }))).execute();
-  }
-  await enqueue(tx, deps.clock, JOB_FULFIL, { assignmentId: assignment.id });
+export async function createGrants(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, assignment: { id: string; accessPackageId: string; targetId: string; requestId: string | null }): Promise<void> {
+  const at = isoNow(deps.clock);
+  const roleScopes = await listRoleScopesOfPackage(tx, assignment.accessPackageId);
+  await insertGrants(tx, roleScopes.map((rs) => ({
+    id: newId(), assignmentId: assignment.id, resourceRoleId: rs.roleId, resourceScopeId: rs.scopeId, targetId: assignment.targetId,
+    state: 'pending', attempts: 0, lastError: null, nextAttemptAt: null, deliveredAt: null, revokedAt: null, createdAt: at, modifiedAt: at,
+    requestId: assignment.requestId,
+  })));
+  await deps.events.enqueue(tx, JOB_FULFIL, { assignmentId: assignment.id });
 }
 
 /** Worker: delivers the due pending grants of one assignment and records the outcome. */
-export async function fulfilAssignment(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'connectors' | 'notifications'>, assignmentId: string): Promise<void> {
+export async function fulfilAssignment(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'connectors' | 'events'>, assignmentId: string): Promise<void> {
   const { db, clock } = deps;
   const nowDate = clock.now();
-  const pending = (await grantWorkQuery(db).where('grants.assignmentId', '=', assignmentId).where('grants.state', '=', 'pending').execute()) as GrantWork[];
+  const pending = await listGrantWork(db, [assignmentId], 'pending');
   // grants waiting out a retry backoff are left for the job queued at their retry time
   const due = pending.filter((g) => !g.nextAttemptAt || g.nextAttemptAt <= nowDate.toISOString());
   const results: { grant: GrantWork; error: string | null; retryable: boolean }[] = [];
@@ -54,95 +53,74 @@ export async function fulfilAssignment(deps: Pick<LifecycleDeps, 'db' | 'clock' 
   await recordDelivery(deps, assignmentId, results);
 }
 
-async function recordDelivery(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'notifications'>, assignmentId: string, results: { grant: GrantWork; error: string | null; retryable: boolean }[]): Promise<void> {
-  const { db, clock } = deps;
-  await db.transaction().execute(async (tx) => {
+async function recordDelivery(deps: Pick<LifecycleDeps, 'clock' | 'events'>, assignmentId: string, results: { grant: GrantWork; error: string | null; retryable: boolean }[]): Promise<void> {
+  const { clock } = deps;
+  await deps.events.transaction(async (tx) => {
     if (!(await lockRow(tx, 'assignments', assignmentId))) return;
-    const assignment = await tx.selectFrom('assignments').selectAll().where('id', '=', assignmentId).executeTakeFirstOrThrow();
-    const at = now(deps);
+    const assignment = await getAssignment(tx, assignmentId);
+    const at = isoNow(deps.clock);
     const retries: string[] = [];
     for (const r of results) {
       // the assignment may have ended while the connector was called: its grants are being revoked now
-      const current = await tx.selectFrom('grants').select(['state', 'attempts']).where('id', '=', r.grant.id).executeTakeFirst();
+      const current = await findGrantProgress(tx, r.grant.id);
       if (!current || current.state !== 'pending') continue;
       const attempts = current.attempts + 1;
       if (r.error === null) {
-        await tx.updateTable('grants').set({ state: 'delivered', attempts, lastError: null, nextAttemptAt: null, deliveredAt: at, modifiedAt: at }).where('id', '=', r.grant.id).execute();
+        await updateGrant(tx, r.grant.id, { state: 'delivered', attempts, lastError: null, nextAttemptAt: null, deliveredAt: at, modifiedAt: at });
       } else if (r.retryable && attempts < MAX_GRANT_ATTEMPTS) {
         const retryAt = new Date(clock.now().getTime() + backoffMs(attempts)).toISOString();
         retries.push(retryAt);
-        await tx.updateTable('grants').set({ attempts, lastError: r.error, nextAttemptAt: retryAt, modifiedAt: at }).where('id', '=', r.grant.id).execute();
+        await updateGrant(tx, r.grant.id, { attempts, lastError: r.error, nextAttemptAt: retryAt, modifiedAt: at });
       } else {
-        await tx.updateTable('grants').set({ state: 'failed', attempts, lastError: r.error, nextAttemptAt: null, modifiedAt: at }).where('id', '=', r.grant.id).execute();
+        await updateGrant(tx, r.grant.id, { state: 'failed', attempts, lastError: r.error, nextAttemptAt: null, modifiedAt: at });
       }
     }
     if (retries.length > 0) {
       const runAt = retries.sort()[0];
-      await enqueue(tx, clock, JOB_FULFIL, { assignmentId }, { runAt, dedupeKey: `fulfil:${assignmentId}:${runAt}` });
+      await deps.events.enqueue(tx, JOB_FULFIL, { assignmentId }, { runAt, dedupeKey: `fulfil:${assignmentId}:${runAt}` });
     }
     if (!ACTIVE_ASSIGNMENT_STATES.includes(assignment.state as never)) return;
-    const grants = await tx.selectFrom('grants').select('state').where('assignmentId', '=', assignmentId).execute();
-    const outcome = deliveryOutcome(grants as { state: GrantState }[]);
-    if (outcome !== assignment.state) {
-      await tx.updateTable('assignments').set({ state: outcome, status: assignmentStatus(outcome), modifiedAt: at }).where('id', '=', assignmentId).execute();
-    }
+    const outcome = deliveryOutcome((await listGrantStates(tx, assignmentId)) as { state: GrantState }[]);
+    if (outcome !== assignment.state) await setAssignmentState(tx, assignmentId, outcome, at);
     if (outcome !== 'delivering') await settleRequests(tx, deps, assignmentId, outcome);
   });
 }
 
-/** Moves the requests that are delivering this assignment to the delivery outcome, and tells the requestor. */
-export async function settleRequests(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'notifications'>, assignmentId: string, outcome: 'delivered' | 'partiallyDelivered' | 'deliveryFailed'): Promise<void> {
-  const at = now(deps);
-  const requests = await tx.selectFrom('assignmentRequests').selectAll()
-    .where('assignmentId', '=', assignmentId).where('state', 'in', ['delivering', 'partiallyDelivered', 'deliveryFailed']).execute();
+/** Moves the requests that are delivering this assignment to the delivery outcome (the requestFulfilled event tells the holder). */
+export async function settleRequests(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, assignmentId: string, outcome: 'delivered' | 'partiallyDelivered' | 'deliveryFailed'): Promise<void> {
+  const at = isoNow(deps.clock);
+  const requests = await listRequestsDelivering(tx, assignmentId);
   for (const r of requests) {
     if (r.state === outcome) continue;
     const next = transitionRequest(r.state as RequestState, outcome);
-    await tx.updateTable('assignmentRequests').set({ state: next.state, status: next.status, modifiedAt: at, completedAt: outcome === 'delivered' ? at : null })
-      .where('id', '=', r.id).execute();
-    await audit(tx, deps, null, {
-      activity: outcome === 'delivered' ? 'Fulfill access package assignment' : 'Access package assignment delivery failed',
-      targetType: 'accessPackageAssignmentRequest', targetId: r.id, result: outcome === 'delivered' ? 'success' : 'failure',
-      modifiedProperties: [{ displayName: 'state', oldValue: r.state, newValue: next.state }],
-    });
-    if (outcome === 'delivered' && (r.requestType === 'userAdd' || r.requestType === 'systemAdd')) {
-      const policy = r.policyId ? await findPolicy(tx, r.policyId).catch(() => undefined) : undefined;
-      const target = await emailOf(tx, r.targetId);
-      if (target && assignmentMailWanted(r.requestType, policy)) {
-        await deps.notifications.queue(tx, { to: target.email, template: 'accessDelivered', data: { packageName: await packageName(tx, r.accessPackageId), targetName: target.name, requestId: r.id, endDateTime: r.endAt } });
-      }
-    }
+    await updateRequest(tx, r.id, { state: next.state, status: next.status, modifiedAt: at, completedAt: outcome === 'delivered' ? at : null });
+    await deps.events.publish(tx, null, { type: outcome === 'delivered' ? 'requestFulfilled' : 'deliveryFailed', request: r, newState: next.state });
   }
 }
 
 /** Re-provisions every active assignee when a package gains or loses a resource role (called inside the package change's transaction). */
-export async function onRoleScopeChange(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, change: { kind: 'added' | 'removed'; accessPackageId: string; roleId: string; scopeId: string }): Promise<void> {
-  const at = now(deps);
-  const active = await tx.selectFrom('assignments').select(['id', 'targetId', 'requestId'])
-    .where('accessPackageId', '=', change.accessPackageId).where('state', 'in', [...ACTIVE_ASSIGNMENT_STATES]).execute();
+export async function onRoleScopeChange(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, change: { kind: 'added' | 'removed'; accessPackageId: string; roleId: string; scopeId: string }): Promise<void> {
+  const at = isoNow(deps.clock);
+  const active = await listActiveAssignmentsOfPackage(tx, change.accessPackageId);
   for (const a of active) {
     if (change.kind === 'added') {
-      await tx.insertInto('grants').values({
+      await insertGrants(tx, [{
         id: newId(), assignmentId: a.id, resourceRoleId: change.roleId, resourceScopeId: change.scopeId, targetId: a.targetId, state: 'pending',
         attempts: 0, lastError: null, nextAttemptAt: null, deliveredAt: null, revokedAt: null, createdAt: at, modifiedAt: at, requestId: a.requestId,
-      }).execute();
-      await tx.updateTable('assignments').set({ state: 'delivering', status: assignmentStatus('delivering'), modifiedAt: at }).where('id', '=', a.id).execute();
-      await enqueue(tx, deps.clock, JOB_FULFIL, { assignmentId: a.id });
+      }]);
+      await setAssignmentState(tx, a.id, 'delivering', at);
+      await deps.events.enqueue(tx, JOB_FULFIL, { assignmentId: a.id });
     } else {
-      const n = await tx.updateTable('grants').set({ state: 'revoking', modifiedAt: at })
-        .where('assignmentId', '=', a.id).where('resourceRoleId', '=', change.roleId).where('resourceScopeId', '=', change.scopeId)
-        .where('state', 'in', ['pending', 'delivered', 'failed']).executeTakeFirst();
-      if (Number(n.numUpdatedRows) > 0) await enqueue(tx, deps.clock, JOB_REVOKE, { assignmentId: a.id });
+      if ((await markRoleGrantsRevoking(tx, a.id, change.roleId, change.scopeId, at)) > 0) await deps.events.enqueue(tx, JOB_REVOKE, { assignmentId: a.id });
     }
   }
 }
 
 /** Tries failed (and stuck) grants of an assignment again. */
-export async function retryGrants(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, assignmentId: string, states: ('failed' | 'delivered')[]): Promise<number> {
-  const at = now(deps);
-  const r = await tx.updateTable('grants').set({ state: 'pending', attempts: 0, nextAttemptAt: null, modifiedAt: at })
-    .where('assignmentId', '=', assignmentId).where('state', 'in', states).executeTakeFirst();
-  await tx.updateTable('assignments').set({ state: 'delivering', status: assignmentStatus('delivering'), modifiedAt: at }).where('id', '=', assignmentId).execute();
-  await enqueue(tx, deps.clock, JOB_FULFIL, { assignmentId });
-  return Number(r.numUpdatedRows);
+export async function retryGrants(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, assignmentId: string, states: ('failed' | 'delivered')[]): Promise<number> {
+  const at = isoNow(deps.clock);
+  const n = await resetGrants(tx, assignmentId, states, at);
+  await setAssignmentState(tx, assignmentId, 'delivering', at);
+  await deps.events.enqueue(tx, JOB_FULFIL, { assignmentId });
+  return n;
 }

@@ -1,17 +1,19 @@
-import { ACTIVE_ASSIGNMENT_STATES, assignmentStatus, deliveryOutcome, transitionRequest, type GrantState } from '../../domain/request-lifecycle.js';
+import { isoNow } from '../../domain/clock.js';
+import { ACTIVE_ASSIGNMENT_STATES, deliveryOutcome, transitionRequest, type GrantState } from '../../domain/request-lifecycle.js';
 import { addDuration, parseDuration } from '../../domain/duration.js';
 import type { Tx } from '../../store/db.js';
-import { chunks, IDS_PER_STATEMENT } from '../../store/chunks.js';
+import { chunks } from '../../store/chunks.js';
 import { lockRows } from '../../store/locks.js';
 import { backoffMs } from '../../domain/backoff.js';
-import { enqueue } from '../../store/jobs.js';
-import {
-  assignmentMailWanted, audit, auditMany, emailsOf, now, packageNames, policiesById, type AssignmentRow, type LifecycleDeps, type QueuedMail,
-} from '../lifecycle/common.js';
+import type { AssignmentRow, LifecycleDeps } from '../lifecycle/common.js';
 import { settleRequests } from './fulfil.js';
-import { grantWorkQuery, type GrantWork } from './grant-work.js';
 import { JOB_REVOKE, REVOKE_JOB_SIZE, revokePayload } from './jobs.js';
 import { sharedGrants } from './shared-grants.js';
+import { expireAssignments, hasActiveAssignment, listAssignments, setAssignmentState } from '../../store/assignments.js';
+import { listGrantStates, listGrantWork, listRevokingGrants, markGrantsRevoked, markGrantsRevoking, updateGrant } from '../../store/grants.js';
+import { listRemovalsDelivering, updateRequests } from '../../store/requests.js';
+import { findSettingsRow } from '../../store/settings.js';
+import { blockUser, findGuestState, listUnblockedGovernedGuests } from '../../store/users.js';
 
 // Revocation: ended assignments' grants are revoked in their systems by worker jobs, outside any transaction,
 // and the removal completes once none is left; access another active assignment still gives is kept.
@@ -20,17 +22,14 @@ import { sharedGrants } from './shared-grants.js';
  * Ends assignments inside the caller's transaction: marks them expired (ending their schedule now if it ran later) and their live grants revoking, and
  * queues their revocation in jobs of REVOKE_JOB_SIZE. The caller holds the assignments' row locks.
  */
-export async function endAssignments(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, assignmentIds: readonly string[]): Promise<void> {
+export async function endAssignments(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, assignmentIds: readonly string[]): Promise<void> {
   if (assignmentIds.length === 0) return;
-  const at = now(deps);
-  await tx.updateTable('assignments').set({ state: 'expired', status: assignmentStatus('expired'), expiredAt: at, modifiedAt: at }).where('id', 'in', assignmentIds).execute();
+  const at = isoNow(deps.clock);
   // access that ends early (removed, given up) ended now, not on its planned end: the schedule says when it
   // actually ended (Graph and the portals show it); the planned end stays on the request that created it
-  await tx.updateTable('assignments').set({ endAt: at }).where('id', 'in', assignmentIds)
-    .where((eb) => eb.or([eb('endAt', 'is', null), eb('endAt', '>', at)])).execute();
-  await tx.updateTable('grants').set({ state: 'revoking', nextAttemptAt: null, modifiedAt: at })
-    .where('assignmentId', 'in', assignmentIds).where('state', 'in', ['pending', 'delivered', 'failed']).execute();
-  for (const batch of chunks(assignmentIds, REVOKE_JOB_SIZE)) await enqueue(tx, deps.clock, JOB_REVOKE, revokePayload(batch));
+  await expireAssignments(tx, assignmentIds, at);
+  await markGrantsRevoking(tx, assignmentIds, at);
+  for (const batch of chunks(assignmentIds, REVOKE_JOB_SIZE)) await deps.events.enqueue(tx, JOB_REVOKE, revokePayload(batch));
 }
 
 /**
@@ -38,16 +37,15 @@ export async function endAssignments(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>,
  * into one job per assignment, so the others complete and only the faulty one is retried and, in the end,
  * reported as a failed job; retrying the batch would hold all of them back with it.
  */
-export async function revokeJob(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'log' | 'connectors' | 'notifications' | 'kick'>, assignmentIds: readonly string[]): Promise<void> {
+export async function revokeJob(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'log' | 'connectors' | 'events'>, assignmentIds: readonly string[]): Promise<void> {
   if (assignmentIds.length <= 1) return revokeAssignments(deps, assignmentIds);
   try {
     await revokeAssignments(deps, assignmentIds);
   } catch (e) {
     deps.log.warn({ err: e, assignments: assignmentIds.length }, 'revoking a batch failed; retrying its assignments one job each');
-    await deps.db.transaction().execute(async (tx) => {
-      for (const id of assignmentIds) await enqueue(tx, deps.clock, JOB_REVOKE, revokePayload([id]));
+    await deps.events.transaction(async (tx) => {
+      for (const id of assignmentIds) await deps.events.enqueue(tx, JOB_REVOKE, revokePayload([id]));
     });
-    deps.kick();
   }
 }
 
@@ -57,11 +55,11 @@ export async function revokeJob(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'log'
  * records the outcome for the whole batch in one transaction. An assignment whose revocation failed
  * gets its own retry job; the others complete.
  */
-export async function revokeAssignments(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'connectors' | 'notifications'>, assignmentIds: readonly string[]): Promise<void> {
+export async function revokeAssignments(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'connectors' | 'events'>, assignmentIds: readonly string[]): Promise<void> {
   const { db, clock } = deps;
   const ids = [...new Set(assignmentIds)];
   if (ids.length === 0) return;
-  const work = (await grantWorkQuery(db).where('grants.assignmentId', 'in', ids).where('grants.state', '=', 'revoking').execute()) as GrantWork[];
+  const work = await listGrantWork(db, ids, 'revoking');
   const shared = await sharedGrants(db, work);
   const done: string[] = [];
   for (const grant of work) {
@@ -73,26 +71,23 @@ export async function revokeAssignments(deps: Pick<LifecycleDeps, 'db' | 'clock'
       done.push(grant.id);
     } catch (e) {
       const attempts = grant.attempts + 1;
-      await db.updateTable('grants').set({ attempts, lastError: (e as Error).message || String(e), modifiedAt: now(deps) }).where('id', '=', grant.id).execute();
+      await updateGrant(db, grant.id, { attempts, lastError: (e as Error).message || String(e), modifiedAt: isoNow(deps.clock) });
     }
   }
-  await db.transaction().execute(async (tx) => {
+  await deps.events.transaction(async (tx) => {
     if ((await lockRows(tx, 'assignments', ids)) === 0) return;
-    const at = now(deps);
-    for (const chunk of chunks(done, IDS_PER_STATEMENT)) {
-      await tx.updateTable('grants').set({ state: 'revoked', revokedAt: at, lastError: null, modifiedAt: at })
-        .where('id', 'in', chunk).where('state', '=', 'revoking').execute();
-    }
-    const left = await tx.selectFrom('grants').select(['assignmentId', 'attempts']).where('assignmentId', 'in', ids).where('state', '=', 'revoking').execute();
+    const at = isoNow(deps.clock);
+    await markGrantsRevoked(tx, done, at);
+    const left = await listRevokingGrants(tx, ids);
     const waiting = new Map<string, number>();
     for (const g of left) waiting.set(g.assignmentId, Math.max(waiting.get(g.assignmentId) ?? 0, g.attempts));
     for (const [assignmentId, attempts] of waiting) {
       // a failing target system delays the removal but never forgets it
       const retryAt = new Date(clock.now().getTime() + backoffMs(attempts)).toISOString();
-      await enqueue(tx, clock, JOB_REVOKE, revokePayload([assignmentId]), { runAt: retryAt, dedupeKey: `revoke:${assignmentId}:${retryAt}` });
+      await deps.events.enqueue(tx, JOB_REVOKE, revokePayload([assignmentId]), { runAt: retryAt, dedupeKey: `revoke:${assignmentId}:${retryAt}` });
     }
     const finished = ids.filter((id) => !waiting.has(id));
-    const settled = finished.length > 0 ? await tx.selectFrom('assignments').selectAll().where('id', 'in', finished).execute() : [];
+    const settled = await listAssignments(tx, finished);
     const ended: AssignmentRow[] = [];
     for (const assignment of settled) {
       if (!ACTIVE_ASSIGNMENT_STATES.includes(assignment.state as never)) {
@@ -100,9 +95,8 @@ export async function revokeAssignments(deps: Pick<LifecycleDeps, 'db' | 'clock'
         continue;
       }
       // a role left the package while the assignment goes on: its state follows the grants that remain
-      const grants = await tx.selectFrom('grants').select('state').where('assignmentId', '=', assignment.id).execute();
-      const outcome = deliveryOutcome(grants as { state: GrantState }[]);
-      await tx.updateTable('assignments').set({ state: outcome, status: assignmentStatus(outcome), modifiedAt: at }).where('id', '=', assignment.id).execute();
+      const outcome = deliveryOutcome((await listGrantStates(tx, assignment.id)) as { state: GrantState }[]);
+      await setAssignmentState(tx, assignment.id, outcome, at);
       if (outcome !== 'delivering') await settleRequests(tx, deps, assignment.id, outcome);
     }
     await finishRemovals(tx, deps, ended);
@@ -113,59 +107,35 @@ export async function revokeAssignments(deps: Pick<LifecycleDeps, 'db' | 'clock'
  * Once every grant of these ended assignments is revoked: completes their removal requests, tells each
  * target, and applies the guest lifecycle. Set-based: a batch of expiries costs a handful of statements.
  */
-async function finishRemovals(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'notifications'>, assignments: readonly AssignmentRow[]): Promise<void> {
+async function finishRemovals(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, assignments: readonly AssignmentRow[]): Promise<void> {
   if (assignments.length === 0) return;
-  const at = now(deps);
-  const removals = await tx.selectFrom('assignmentRequests').select(['id', 'assignmentId']).where('assignmentId', 'in', assignments.map((a) => a.id))
-    .where('requestType', 'in', ['userRemove', 'adminRemove', 'systemRemove']).where('state', '=', 'delivering').execute();
+  const at = isoNow(deps.clock);
+  const removals = await listRemovalsDelivering(tx, assignments.map((a) => a.id));
   if (removals.length > 0) {
     const next = transitionRequest('delivering', 'delivered');
-    await tx.updateTable('assignmentRequests').set({ state: next.state, status: next.status, completedAt: at, modifiedAt: at })
-      .where('id', 'in', removals.map((r) => r.id)).execute();
+    await updateRequests(tx, removals.map((r) => r.id), { state: next.state, status: next.status, completedAt: at, modifiedAt: at });
   }
   const removed = new Set(removals.map((r) => r.assignmentId));
   const completed = assignments.filter((a) => removed.has(a.id));
-  if (completed.length > 0) {
-    await auditMany(tx, deps, null, completed.map((a) => ({
-      activity: 'Remove access package assignment', targetType: 'accessPackageAssignment', targetId: a.id,
-      modifiedProperties: [{ displayName: 'state', oldValue: 'delivered', newValue: 'expired' }],
-    })));
-    const origins = new Map((await tx.selectFrom('assignmentRequests').select(['id', 'requestType'])
-      .where('id', 'in', completed.map((a) => a.requestId ?? '')).execute()).map((r) => [r.id, r.requestType]));
-    const policies = await policiesById(tx, completed.map((a) => a.policyId));
-    const targets = await emailsOf(tx, completed.map((a) => a.targetId));
-    const names = await packageNames(tx, completed.map((a) => a.accessPackageId));
-    const mail: QueuedMail[] = [];
-    for (const a of completed) {
-      const target = targets.get(a.targetId);
-      if (!target || !assignmentMailWanted(origins.get(a.requestId ?? '') ?? null, a.policyId ? policies.get(a.policyId) : undefined)) continue;
-      mail.push({ to: target.email, template: 'accessEnded', data: { packageName: names.get(a.accessPackageId) ?? a.accessPackageId, targetName: target.name } });
-    }
-    await deps.notifications.queueMany(tx, mail);
-  }
+  await deps.events.publish(tx, null, completed.map((assignment) => ({ type: 'assignmentRemoved' as const, assignment })));
   // only governed guests not yet blocked have a lifecycle to apply: found with one query
-  const guests = await tx.selectFrom('users').select('id').where('id', 'in', [...new Set(assignments.map((a) => a.targetId))])
-    .where('userType', '=', 'Guest').where('governed', '=', 1).where('blockedAt', 'is', null).execute();
-  for (const g of guests) await applyGuestLifecycle(tx, deps, g.id);
+  const guests = await listUnblockedGovernedGuests(tx, assignments.map((a) => a.targetId));
+  for (const id of guests) await applyGuestLifecycle(tx, deps, id);
 }
 
 /** A governed guest whose last assignment ended is blocked, and later deleted, as the tenant settings say. */
-async function applyGuestLifecycle(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, userId: string): Promise<void> {
-  const user = await tx.selectFrom('users').select(['id', 'userType', 'governed', 'blockedAt']).where('id', '=', userId).executeTakeFirst();
+async function applyGuestLifecycle(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, userId: string): Promise<void> {
+  const user = await findGuestState(tx, userId);
   if (!user || user.userType !== 'Guest' || !user.governed || user.blockedAt) return;
-  const active = await tx.selectFrom('assignments').select('id').where('targetId', '=', userId).where('state', 'in', [...ACTIVE_ASSIGNMENT_STATES]).limit(1).executeTakeFirst();
-  if (active) return;
-  const settings = await tx.selectFrom('settings').selectAll().where('id', '=', 1).executeTakeFirst();
+  if (await hasActiveAssignment(tx, userId)) return;
+  const settings = await findSettingsRow(tx);
   const action = settings?.externalUserLifecycleAction ?? 'blockSignInAndDelete';
   if (action === 'none') return;
-  const at = now(deps);
+  const at = isoNow(deps.clock);
   const deleteAfter = action === 'blockSignInAndDelete'
     ? addDuration(deps.clock.now(), parseDuration(settings?.durationUntilExternalUserDeletedAfterBlocked ?? 'P30D')).toISOString()
     : null;
-  await tx.updateTable('users').set({ accountEnabled: 0, blockedAt: at, deleteAfter, modifiedAt: at }).where('id', '=', userId).execute();
-  await audit(tx, deps, null, {
-    activity: 'Block external user', category: 'UserManagement', targetType: 'user', targetId: userId,
-    modifiedProperties: [{ displayName: 'accountEnabled', oldValue: true, newValue: false }, { displayName: 'deleteAfter', oldValue: null, newValue: deleteAfter }],
-  });
+  await blockUser(tx, userId, at, deleteAfter);
+  await deps.events.publish(tx, null, { type: 'guestBlocked', userId, deleteAfter });
 }
 

@@ -1,6 +1,5 @@
-import { ACTIVE_ASSIGNMENT_STATES } from '../../domain/request-lifecycle.js';
 import type { Db } from '../../store/db.js';
-import { grantsWithRoles, type GrantWork } from './grant-work.js';
+import { listActiveHolders, type GrantWork } from '../../store/grants.js';
 
 /** Identity of a role in its target system, whichever catalog's copy of the resource grants it. */
 const roleKey = (g: Pick<GrantWork, 'targetId' | 'originSystem' | 'resourceOriginId' | 'roleOriginId' | 'scopeOriginId'>) =>
@@ -13,14 +12,7 @@ const roleKey = (g: Pick<GrantWork, 'targetId' | 'originSystem' | 'resourceOrigi
  */
 export async function sharedGrants(db: Db, work: readonly GrantWork[]): Promise<Set<string>> {
   if (work.length === 0) return new Set();
-  const holders = await grantsWithRoles(db)
-    .innerJoin('assignments', 'assignments.id', 'grants.assignmentId')
-    .select(['grants.assignmentId', 'grants.targetId', 'resources.originSystem', 'resources.originId as resourceOriginId', 'resourceRoles.originId as roleOriginId', 'resourceScopes.originId as scopeOriginId'])
-    .where('grants.targetId', 'in', [...new Set(work.map((g) => g.targetId))])
-    .where('resourceRoles.originId', 'in', [...new Set(work.map((g) => g.roleOriginId))])
-    .where('grants.state', 'in', ['pending', 'delivered'])
-    .where('assignments.state', 'in', [...ACTIVE_ASSIGNMENT_STATES])
-    .execute();
+  const holders = await listActiveHolders(db, [...new Set(work.map((g) => g.targetId))], [...new Set(work.map((g) => g.roleOriginId))]);
   const byRole = new Map<string, Set<string>>();
   for (const h of holders) {
     const k = roleKey(h);

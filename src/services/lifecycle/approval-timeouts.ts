@@ -1,27 +1,24 @@
+import { isoNow } from '../../domain/clock.js';
 import { transitionRequest, type RequestState } from '../../domain/request-lifecycle.js';
 import { lockRow } from '../../store/locks.js';
-import { audit, emailOf, now, packageName, type LifecycleDeps } from './common.js';
+import { type LifecycleDeps } from './common.js';
+import { getStage, listStagesPastDue, updateStage } from '../../store/approvals.js';
+import { getRequest, updateRequest } from '../../store/requests.js';
 
 /** Worker: requests nobody decided in time are timed out (shown as Expired), and the requestor is told. */
-export async function timeOutStages(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'notifications'>, limit = 200): Promise<number> {
-  const due = await deps.db.selectFrom('approvalStages').select(['id', 'requestId']).where('status', '=', 'InProgress').where('dueAt', '<=', now(deps)).limit(limit).execute();
+export async function timeOutStages(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'events'>, limit = 200): Promise<number> {
+  const due = await listStagesPastDue(deps.db, isoNow(deps.clock), limit);
   for (const s of due) {
-    await deps.db.transaction().execute(async (tx) => {
+    await deps.events.transaction(async (tx) => {
       await lockRow(tx, 'assignmentRequests', s.requestId);
-      const stage = await tx.selectFrom('approvalStages').selectAll().where('id', '=', s.id).executeTakeFirstOrThrow();
-      if (stage.status !== 'InProgress' || !stage.dueAt || stage.dueAt > now(deps)) return;
-      const request = await tx.selectFrom('assignmentRequests').selectAll().where('id', '=', s.requestId).executeTakeFirstOrThrow();
-      const at = now(deps);
-      await tx.updateTable('approvalStages').set({ status: 'Expired' }).where('id', '=', stage.id).execute();
+      const stage = await getStage(tx, s.id);
+      if (stage.status !== 'InProgress' || !stage.dueAt || stage.dueAt > isoNow(deps.clock)) return;
+      const request = await getRequest(tx, s.requestId);
+      const at = isoNow(deps.clock);
+      await updateStage(tx, stage.id, { status: 'Expired' });
       const next = transitionRequest(request.state as RequestState, 'timeOut');
-      await tx.updateTable('assignmentRequests').set({ state: next.state, status: next.status, completedAt: at, modifiedAt: at, reason: 'No approver decided before the deadline.' })
-        .where('id', '=', request.id).execute();
-      await audit(tx, deps, null, {
-        activity: 'Access package assignment request timed out (no approver action taken)', targetType: 'accessPackageAssignmentRequest', targetId: request.id,
-        result: 'failure', modifiedProperties: [{ displayName: 'state', oldValue: request.state, newValue: next.state }, { displayName: 'status', oldValue: request.status, newValue: next.status }],
-      });
-      const requestor = await emailOf(tx, request.requestorId);
-      if (requestor) await deps.notifications.queue(tx, { to: requestor.email, template: 'requestTimedOut', data: { packageName: await packageName(tx, request.accessPackageId), requestorName: requestor.name, requestId: request.id } });
+      await updateRequest(tx, request.id, { state: next.state, status: next.status, completedAt: at, modifiedAt: at, reason: 'No approver decided before the deadline.' });
+      await deps.events.publish(tx, null, { type: 'approvalTimedOut', request, next: { state: next.state, status: next.status } });
     });
   }
   return due.length;

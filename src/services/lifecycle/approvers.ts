@@ -1,6 +1,8 @@
 import type { SubjectSet } from '../../domain/policy/types.js';
 import type { Db, Tx } from '../../store/db.js';
 import { transitiveMemberIds } from '../../store/membership.js';
+import { listSponsorsOf } from '../../store/connected-organizations.js';
+import { findManagerId, listEnabledUserIds } from '../../store/users.js';
 
 /** Who a request is about, for the approver kinds that depend on it (manager, sponsors). */
 export interface ApprovalSubject {
@@ -36,8 +38,7 @@ async function resolveSets(db: Db | Tx, sets: readonly SubjectSet[], subject: Ap
         if (!subject.targetId) break;
         let managerId: string | null = subject.targetId;
         for (let level = 0; level < set.managerLevel && managerId; level++) {
-          const row: { managerId: string | null } | undefined = await db.selectFrom('users').select('managerId').where('id', '=', managerId).executeTakeFirst();
-          managerId = row?.managerId ?? null;
+          managerId = (await findManagerId(db, managerId)) ?? null;
         }
         if (managerId) ids.add(managerId);
         break;
@@ -46,8 +47,7 @@ async function resolveSets(db: Db | Tx, sets: readonly SubjectSet[], subject: Ap
       case '#microsoft.graph.externalSponsors': {
         if (!subject.connectedOrganizationId) break;
         const kind = set['@odata.type'] === '#microsoft.graph.internalSponsors' ? 'internal' : 'external';
-        const sponsors = await db.selectFrom('connectedOrganizationSponsors').select(['directoryObjectId', 'objectType'])
-          .where('connectedOrganizationId', '=', subject.connectedOrganizationId).where('kind', '=', kind).execute();
+        const sponsors = await listSponsorsOf(db, subject.connectedOrganizationId, kind);
         for (const s of sponsors) {
           if (s.objectType === 'group') await addGroupMembers(s.directoryObjectId);
           else ids.add(s.directoryObjectId);
@@ -60,6 +60,5 @@ async function resolveSets(db: Db | Tx, sets: readonly SubjectSet[], subject: Ap
     }
   }
   if (ids.size === 0) return [];
-  const enabled = await db.selectFrom('users').select('id').where('id', 'in', [...ids]).where('accountEnabled', '=', 1).execute();
-  return enabled.map((u) => u.id).sort();
+  return (await listEnabledUserIds(db, [...ids])).sort();
 }

@@ -1,3 +1,4 @@
+import { isoNow } from '../../domain/clock.js';
 import { checkDecision, reviewResultOf, stageOutcome, type Decision, type StageStatus } from '../../domain/approval.js';
 import { NotFoundError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
@@ -8,8 +9,10 @@ import { lockRow } from '../../store/locks.js';
 import type { Caller } from '../deps.js';
 import { openStage } from './approval-flow.js';
 import { applyExtension } from './apply-extension.js';
-import { audit, emailOf, now, packageName, findPolicy, type LifecycleDeps, type RequestRow } from './common.js';
+import { findPolicy, type LifecycleDeps, type RequestRow } from './common.js';
 import { startOrSchedule } from './start-assignment.js';
+import { findStageOfRequest, insertDecision, listDecisions, listStageApproverIds, updateStage } from '../../store/approvals.js';
+import { getRequest, updateRequest } from '../../store/requests.js';
 
 // An approver's decision on a stage: a deny ends the request, an approval opens the next stage or, on the
 // last one, lets the request proceed (an extension is applied, an add starts or is scheduled).
@@ -23,60 +26,53 @@ export interface DecisionInput {
  * An approver decides a stage. The request row is locked first, so of two approvers racing on the same
  * stage exactly one decides and the other gets 409 (or, with a quorum, both are counted once).
  */
-export async function decideStage(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'notifications' | 'kick'>, caller: Caller, requestId: string, stageId: string, input: DecisionInput): Promise<void> {
-  await deps.db.transaction().execute(async (tx) => {
+export async function decideStage(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'events'>, caller: Caller, requestId: string, stageId: string, input: DecisionInput): Promise<void> {
+  await deps.events.transaction(async (tx) => {
     if (!(await lockRow(tx, 'assignmentRequests', requestId))) throw new NotFoundError('Approval', requestId);
-    const request = await tx.selectFrom('assignmentRequests').selectAll().where('id', '=', requestId).executeTakeFirstOrThrow();
-    const stage = await tx.selectFrom('approvalStages').selectAll().where('id', '=', stageId).where('requestId', '=', requestId).executeTakeFirst();
+    const request = await getRequest(tx, requestId);
+    const stage = await findStageOfRequest(tx, requestId, stageId);
     if (!stage) throw new NotFoundError('Approval stage', stageId);
-    const approvers = await tx.selectFrom('approvalStageApprovers').select('approverId').where('stageId', '=', stage.id).execute();
-    const decisions = await tx.selectFrom('approvalDecisions').selectAll().where('stageId', '=', stage.id).execute();
+    const approvers = await listStageApproverIds(tx, stage.id);
+    const decisions = await listDecisions(tx, stage.id);
     checkDecision({
       stageStatus: stage.status as StageStatus,
       approverId: caller.principal.userId,
-      approvers: new Set(approvers.map((a) => a.approverId)),
+      approvers: new Set(approvers),
       ownRequestIds: [request.requestorId, request.targetId],
       alreadyDecidedBy: new Set(decisions.map((d) => d.approverId)),
       justificationRequired: !!stage.isApproverJustificationRequired,
       decision: input.reviewResult,
       justification: input.justification,
     });
-    const at = now(deps);
-    await tx.insertInto('approvalDecisions').values({
+    const at = isoNow(deps.clock);
+    await insertDecision(tx, {
       id: newId(), stageId: stage.id, requestId, approverId: caller.principal.userId, reviewResult: input.reviewResult, justification: input.justification ?? null, decidedAt: at,
-    }).execute();
-    const outcome = stageOutcome(stage.approvalsRequired, [...decisions, { reviewResult: input.reviewResult }]);
-    await audit(tx, deps, caller, {
-      activity: input.reviewResult === 'Approve' ? 'Approve access package assignment request' : 'Deny access package assignment request',
-      targetType: 'accessPackageAssignmentRequest', targetId: requestId,
-      modifiedProperties: [{ displayName: 'stage', oldValue: null, newValue: stage.stageIndex + 1 }, { displayName: 'justification', oldValue: null, newValue: input.justification ?? null }],
     });
+    const outcome = stageOutcome(stage.approvalsRequired, [...decisions, { reviewResult: input.reviewResult }]);
+    const justification = input.justification ?? null;
+    await deps.events.publish(tx, caller, { type: 'stageDecided', requestId, stageIndex: stage.stageIndex, decision: input.reviewResult, justification });
     if (outcome === 'pending') return;
-    await tx.updateTable('approvalStages').set({
+    await updateStage(tx, stage.id, {
       status: 'Completed', reviewResult: reviewResultOf(outcome), reviewedById: caller.principal.userId, reviewedAt: at, justification: input.justification ?? null,
-    }).where('id', '=', stage.id).execute();
+    });
     const policy = await findPolicy(tx, request.policyId ?? '');
-    const requestor = await emailOf(tx, request.requestorId);
-    const name = await packageName(tx, request.accessPackageId);
     if (outcome === 'denied') {
       const next = transitionRequest(request.state as RequestState, 'deny');
-      await tx.updateTable('assignmentRequests').set({ state: next.state, status: next.status, completedAt: at, modifiedAt: at, reason: input.justification ?? 'Denied by an approver.' })
-        .where('id', '=', requestId).execute();
-      if (requestor) await deps.notifications.queue(tx, { to: requestor.email, template: 'requestDenied', data: { packageName: name, requestorName: requestor.name, approverJustification: input.justification ?? null, requestId } });
+      await updateRequest(tx, requestId, { state: next.state, status: next.status, completedAt: at, modifiedAt: at, reason: input.justification ?? 'Denied by an approver.' });
+      await deps.events.publish(tx, null, { type: 'requestDenied', request, justification });
       return;
     }
     if (stage.stageIndex + 1 < policy.requestApprovalSettings.stages.length) {
       await openStage(tx, deps, request, policy, stage.stageIndex + 1);
       return;
     }
-    if (requestor) await deps.notifications.queue(tx, { to: requestor.email, template: 'requestApproved', data: { packageName: name, requestorName: requestor.name, approverJustification: input.justification ?? null, requestId } });
+    await deps.events.publish(tx, null, { type: 'requestApproved', request, justification });
     await onApproved(tx, deps, request, policy);
   });
-  deps.kick();
 }
 
 /** The request's last stage approved: what it asked for happens. */
-async function onApproved(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, request: RequestRow, policy: Policy): Promise<void> {
+async function onApproved(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, request: RequestRow, policy: Policy): Promise<void> {
   if (requestKind(request.requestType as never) === 'update') await applyExtension(tx, deps, request);
   else await startOrSchedule(tx, deps, request, policy);
 }

@@ -1,46 +1,25 @@
-import { extensionOffer } from '../../domain/extension.js';
-import type { Policy } from '../../domain/policy/types.js';
-import { ACTIVE_ASSIGNMENT_STATES } from '../../domain/request-lifecycle.js';
-import { emailOf, findPolicy, now, packageName, type AssignmentRow, type LifecycleDeps } from './common.js';
+import { isoNow } from '../../domain/clock.js';
+import { type LifecycleDeps } from './common.js';
+import { listAssignmentsToRemind, markReminded } from '../../store/assignments.js';
 
-/** Mails the holder 14 days and 1 day before expiry, once each, inviting an extension where the policy allows one. */
-export async function remindExpiring(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'notifications'>, limit = 500): Promise<number> {
+/**
+ * Reminds the holder 14 days and 1 day before expiry, once each: the reminder is marked sent and the
+ * assignmentExpiring event mails the holder (events/mail.ts: inviting an extension where the policy allows one).
+ */
+export async function remindExpiring(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'events'>, limit = 500): Promise<number> {
   let n = 0;
-  for (const [days, column, template] of [[14, 'reminded14At', 'expiresIn14Days'], [1, 'reminded1At', 'expiresIn1Day']] as const) {
+  for (const [days, column] of [[14, 'reminded14At'], [1, 'reminded1At']] as const) {
     const horizon = new Date(deps.clock.now().getTime() + days * 86_400_000).toISOString();
-    const due = await deps.db.selectFrom('assignments').selectAll().where('state', 'in', [...ACTIVE_ASSIGNMENT_STATES]).where('endAt', 'is not', null)
-      .where('endAt', '<=', horizon).where('endAt', '>', now(deps)).where(column, 'is', null).limit(limit).execute();
+    const due = await listAssignmentsToRemind(deps.db, column, isoNow(deps.clock), horizon, limit);
     for (const a of due) {
-      await deps.db.transaction().execute(async (tx) => {
-        const claimed = await tx.updateTable('assignments').set({ [column]: now(deps) }).where('id', '=', a.id).where(column, 'is', null).executeTakeFirst();
-        if (Number(claimed.numUpdatedRows) === 0) return;
+      await deps.events.transaction(async (tx) => {
+        if (!(await markReminded(tx, a.id, column, isoNow(deps.clock)))) return;
         // a 1-day reminder makes the 14-day one moot
-        if (days === 1) await tx.updateTable('assignments').set({ reminded14At: now(deps) }).where('id', '=', a.id).where('reminded14At', 'is', null).execute();
-        const policy = a.policyId ? await findPolicy(tx, a.policyId).catch(() => undefined) : undefined;
-        const origin = a.requestId ? await tx.selectFrom('assignmentRequests').select('requestType').where('id', '=', a.requestId).executeTakeFirst() : undefined;
-        if (policy?.notificationSettings.isAssignmentNotificationDisabled) return;
-        // no mail about admin direct assignments (reference), except the invitation to extend
-        // when the policy lets such an assignee extend themselves (Latchkey's improvement)
-        if (origin?.requestType === 'adminAdd' && !policy?.requestorSettings.enableTargetsToSelfUpdateAccess) return;
-        const target = await emailOf(tx, a.targetId);
-        if (!target) return;
-        await deps.notifications.queue(tx, {
-          to: target.email, template,
-          data: {
-            packageName: await packageName(tx, a.accessPackageId), targetName: target.name, endDateTime: a.endAt, assignmentId: a.id,
-            canExtend: !!policy?.requestorSettings.enableTargetsToSelfUpdateAccess, adminAssigned: origin?.requestType === 'adminAdd', extendFrom: extendFrom(deps, policy, a),
-          },
-        });
+        if (days === 1) await markReminded(tx, a.id, 'reminded14At', isoNow(deps.clock));
+        await deps.events.publish(tx, null, { type: 'assignmentExpiring', assignment: a, days });
       });
       n++;
     }
   }
   return n;
-}
-
-/** When the holder's extension window opens, if a reminder comes before it (access of 14 to 28 days gets its 14-day reminder early). */
-function extendFrom(deps: Pick<LifecycleDeps, 'clock'>, policy: Policy | undefined, a: AssignmentRow): string | undefined {
-  if (!policy || !a.endAt) return undefined;
-  const offer = extensionOffer(policy.expiration, { startAt: a.startAt ?? a.createdAt, endAt: a.endAt }, deps.clock.now());
-  return !offer.canExtend && offer.why === 'notYet' ? offer.opensAt ?? undefined : undefined;
 }

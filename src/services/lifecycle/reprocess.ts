@@ -3,14 +3,15 @@ import { isGuid } from '../../domain/ids.js';
 import { lockRow } from '../../store/locks.js';
 import type { Caller } from '../deps.js';
 import { retryGrants } from '../fulfilment/fulfil.js';
-import { audit, type LifecycleDeps } from './common.js';
+import { type LifecycleDeps } from './common.js';
 import { loadActiveAssignment, loadPackage, requireAssignmentWrite, setRequest } from './requests.js';
+import { getRequest } from '../../store/requests.js';
 
 /** Retries the failed grants of a partially delivered or failed request. */
-export async function reprocessRequest(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'kick'>, caller: Caller, requestId: string): Promise<void> {
-  await deps.db.transaction().execute(async (tx) => {
+export async function reprocessRequest(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'events'>, caller: Caller, requestId: string): Promise<void> {
+  await deps.events.transaction(async (tx) => {
     if (!isGuid(requestId) || !(await lockRow(tx, 'assignmentRequests', requestId))) throw new NotFoundError('Request', requestId);
-    const request = await tx.selectFrom('assignmentRequests').selectAll().where('id', '=', requestId).executeTakeFirstOrThrow();
+    const request = await getRequest(tx, requestId);
     const pkg = await loadPackage(tx, request.accessPackageId);
     requireAssignmentWrite(caller, pkg.catalogId, 'Reprocessing');
     await setRequest(tx, deps, request, 'reprocess');
@@ -18,18 +19,16 @@ export async function reprocessRequest(deps: Pick<LifecycleDeps, 'db' | 'clock' 
       await lockRow(tx, 'assignments', request.assignmentId);
       await retryGrants(tx, deps, request.assignmentId, ['failed']);
     }
-    await audit(tx, deps, caller, { activity: 'Reprocess access package assignment request', targetType: 'accessPackageAssignmentRequest', targetId: requestId });
+    await deps.events.publish(tx, caller, { type: 'requestReprocessed', requestId });
   });
-  deps.kick();
 }
 
 /** Re-applies every grant of a delivered assignment, repairing access changed outside Latchkey. */
-export async function reprocessAssignment(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'kick'>, caller: Caller, assignmentId: string): Promise<void> {
-  await deps.db.transaction().execute(async (tx) => {
+export async function reprocessAssignment(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'events'>, caller: Caller, assignmentId: string): Promise<void> {
+  await deps.events.transaction(async (tx) => {
     const a = await loadActiveAssignment(tx, assignmentId);
     requireAssignmentWrite(caller, a.catalogId, 'Reprocessing');
     await retryGrants(tx, deps, a.id, ['failed', 'delivered']);
-    await audit(tx, deps, caller, { activity: 'Reprocess access package assignment', targetType: 'accessPackageAssignment', targetId: a.id });
+    await deps.events.publish(tx, caller, { type: 'assignmentReprocessed', assignmentId: a.id });
   });
-  deps.kick();
 }

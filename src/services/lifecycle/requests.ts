@@ -1,3 +1,4 @@
+import { isoNow } from '../../domain/clock.js';
 import { canCatalog, isAdministrator, RoleDefinitionIds } from '../../domain/authorization.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.js';
 import { isGuid, newId } from '../../domain/ids.js';
@@ -5,10 +6,12 @@ import type { Policy } from '../../domain/policy/types.js';
 import { ACTIVE_ASSIGNMENT_STATES, initialRequest, transitionRequest, type RequestState, type SubmittableRequestType } from '../../domain/request-lifecycle.js';
 import type { Tx } from '../../store/db.js';
 import { lockRow } from '../../store/locks.js';
-import { chunks, ROWS_PER_INSERT } from '../../store/chunks.js';
 import { isUniqueViolation } from '../../store/constraints.js';
 import type { Caller } from '../deps.js';
-import { now, type LifecycleDeps, type RequestRow } from './common.js';
+import { type LifecycleDeps, type RequestRow } from './common.js';
+import { getAssignmentWithCatalog } from '../../store/assignments.js';
+import { findPackageWithCatalog } from '../../store/packages.js';
+import { insertRequestRows, updateRequest } from '../../store/requests.js';
 
 // What the use cases share: the submitted input, request rows (new, stored, moved along the state machine),
 // the package or assignment a request is about, and the permission checks several use cases make.
@@ -44,18 +47,14 @@ export function requireAssignmentWrite(caller: Caller, catalogId: string, doing:
 
 export async function loadPackage(tx: Tx, id: string | undefined) {
   if (!id) throw new ValidationError("'assignment.accessPackageId' is required.", 'assignment.accessPackageId');
-  const pkg = isGuid(id)
-    ? await tx.selectFrom('accessPackages').innerJoin('catalogs', 'catalogs.id', 'accessPackages.catalogId')
-      .select(['accessPackages.id', 'accessPackages.catalogId', 'accessPackages.displayName', 'catalogs.state as catalogState', 'catalogs.isExternallyVisible'])
-      .where('accessPackages.id', '=', id).executeTakeFirst()
-    : undefined;
+  const pkg = isGuid(id) ? await findPackageWithCatalog(tx, id) : undefined;
   if (!pkg) throw new NotFoundError('Access package', id);
   return pkg;
 }
 
 /** A new request row: created now, in its initial state unless `fields` say otherwise. */
-export function requestRow(deps: Pick<LifecycleDeps, 'clock'>, requestorId: string | null, fields: Partial<RequestRow> & Pick<RequestRow, 'accessPackageId' | 'requestType'>): RequestRow {
-  const at = now(deps);
+export function requestRow(deps: Pick<LifecycleDeps, 'clock' | 'events'>, requestorId: string | null, fields: Partial<RequestRow> & Pick<RequestRow, 'accessPackageId' | 'requestType'>): RequestRow {
+  const at = isoNow(deps.clock);
   const pos = initialRequest();
   return {
     id: newId(), policyId: null, assignmentId: null, state: pos.state, status: pos.status, requestorId, targetId: null, targetEmail: null,
@@ -66,32 +65,31 @@ export function requestRow(deps: Pick<LifecycleDeps, 'clock'>, requestorId: stri
 
 export async function insertRequests(tx: Tx, rows: readonly RequestRow[]): Promise<void> {
   try {
-    for (const chunk of chunks(rows, ROWS_PER_INSERT)) await tx.insertInto('assignmentRequests').values(chunk).execute();
+    await insertRequestRows(tx, rows);
   } catch (e) {
     if (isUniqueViolation(e)) throw new ConflictError('A request with this idempotency key already exists.', 'DuplicateRequest');
     throw e;
   }
 }
 
-export async function insertRequest(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, requestorId: string | null, fields: Partial<RequestRow> & Pick<RequestRow, 'accessPackageId' | 'requestType'>): Promise<RequestRow> {
+export async function insertRequest(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, requestorId: string | null, fields: Partial<RequestRow> & Pick<RequestRow, 'accessPackageId' | 'requestType'>): Promise<RequestRow> {
   const row = requestRow(deps, requestorId, fields);
   await insertRequests(tx, [row]);
   return row;
 }
 
-export async function setRequest(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, request: RequestRow, event: Parameters<typeof transitionRequest>[1], extra: Partial<RequestRow> = {}): Promise<RequestRow> {
+export async function setRequest(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, request: RequestRow, event: Parameters<typeof transitionRequest>[1], extra: Partial<RequestRow> = {}): Promise<RequestRow> {
   const next = transitionRequest(request.state as RequestState, event);
-  const at = now(deps);
+  const at = isoNow(deps.clock);
   const patch = { state: next.state, status: next.status, modifiedAt: at, ...extra };
-  await tx.updateTable('assignmentRequests').set(patch).where('id', '=', request.id).execute();
+  await updateRequest(tx, request.id, patch);
   return { ...request, ...patch };
 }
 
 export async function loadActiveAssignment(tx: Tx, id: string | undefined) {
   if (!id) throw new ValidationError("'assignment.id' is required for this request type.", 'assignment.id');
   if (!isGuid(id) || !(await lockRow(tx, 'assignments', id))) throw new NotFoundError('Assignment', id);
-  const a = await tx.selectFrom('assignments').innerJoin('accessPackages', 'accessPackages.id', 'assignments.accessPackageId')
-    .selectAll('assignments').select('accessPackages.catalogId').where('assignments.id', '=', id).executeTakeFirstOrThrow();
+  const a = await getAssignmentWithCatalog(tx, id);
   if (!ACTIVE_ASSIGNMENT_STATES.includes(a.state as never)) throw new ConflictError(`Assignment '${id}' has ended (${a.state}).`, 'AssignmentNotActive');
   return a;
 }

@@ -1,15 +1,17 @@
+import { isoNow } from '../../domain/clock.js';
 import { lockRow } from '../../store/locks.js';
-import { findPolicy, now, type LifecycleDeps } from './common.js';
+import { findPolicy, type LifecycleDeps } from './common.js';
 import { startAssignment } from './start-assignment.js';
+import { getRequest, listScheduledDue } from '../../store/requests.js';
 
 /** Scheduled requests whose start has come: their assignments begin. */
-export async function startScheduled(deps: Pick<LifecycleDeps, 'db' | 'clock'>, limit = 200): Promise<number> {
-  const due = await deps.db.selectFrom('assignmentRequests').select('id').where('state', '=', 'scheduled').where('startAt', '<=', now(deps)).limit(limit).execute();
-  for (const { id } of due) {
-    await deps.db.transaction().execute(async (tx) => {
+export async function startScheduled(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'events'>, limit = 200): Promise<number> {
+  const due = await listScheduledDue(deps.db, isoNow(deps.clock), limit);
+  for (const id of due) {
+    await deps.events.transaction(async (tx) => {
       await lockRow(tx, 'assignmentRequests', id);
-      const r = await tx.selectFrom('assignmentRequests').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-      if (r.state !== 'scheduled' || !r.startAt || r.startAt > now(deps)) return;
+      const r = await getRequest(tx, id);
+      if (r.state !== 'scheduled' || !r.startAt || r.startAt > isoNow(deps.clock)) return;
       await startAssignment(tx, deps, r, await findPolicy(tx, r.policyId ?? ''));
     });
   }

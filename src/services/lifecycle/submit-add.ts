@@ -3,7 +3,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { isGuid } from '../../domain/ids.js';
 import { isInScope, selfServicePolicies } from '../../domain/policy/scope.js';
 import type { Policy } from '../../domain/policy/types.js';
-import { ACTIVE_ASSIGNMENT_STATES, OPEN_REQUEST_STATES } from '../../domain/request-lifecycle.js';
+import { OPEN_REQUEST_STATES } from '../../domain/request-lifecycle.js';
 import { initialSchedule } from '../../domain/schedule.js';
 import type { Tx } from '../../store/db.js';
 import { lockRow } from '../../store/locks.js';
@@ -11,28 +11,25 @@ import { transitiveGroupIds } from '../../store/membership.js';
 import type { Caller } from '../deps.js';
 import { callerFacts, loadSubjectFacts } from '../subject-facts.js';
 import { startApproval } from './approval-flow.js';
-import { audit, policiesOfPackage, type LifecycleDeps, type RequestRow } from './common.js';
+import { type LifecycleDeps, type RequestRow } from './common.js';
 import {
   POLICY_FIELD, canBypassApproval, insertRequest, loadPackage, requireAssignmentWrite, requireJustification, setRequest, type SubmitInput,
 } from './requests.js';
 import { startOrSchedule } from './start-assignment.js';
+import { findActiveAssignment, findActiveIncompatiblePackage } from '../../store/assignments.js';
+import { listIncompatibleGroups } from '../../store/packages.js';
+import { listPoliciesOfPackage } from '../../store/policies.js';
+import { findOpenAddRequest, getRequest } from '../../store/requests.js';
+import { findManagerId, findUserIdByEmail, userExists } from '../../store/users.js';
 
 // userAdd and adminAdd: who may ask, under which policy, for whom; then approval or access at once.
 
 async function checkSeparationOfDuties(tx: Tx, accessPackageId: string, targetId: string): Promise<void> {
-  const conflicting = await tx.selectFrom('incompatibleAccessPackages')
-    .innerJoin('assignments', 'assignments.accessPackageId', 'incompatibleAccessPackages.incompatibleAccessPackageId')
-    .innerJoin('accessPackages', 'accessPackages.id', 'incompatibleAccessPackages.incompatibleAccessPackageId')
-    .select('accessPackages.displayName')
-    .where('incompatibleAccessPackages.accessPackageId', '=', accessPackageId)
-    .where('assignments.targetId', '=', targetId)
-    .where('assignments.state', 'in', [...ACTIVE_ASSIGNMENT_STATES])
-    .executeTakeFirst();
-  if (conflicting) {
-    throw new ForbiddenError(`Separation of duties: the person already has '${conflicting.displayName}', which is incompatible with this access package.`);
+  const conflicting = await findActiveIncompatiblePackage(tx, accessPackageId, targetId);
+  if (conflicting !== undefined) {
+    throw new ForbiddenError(`Separation of duties: the person already has '${conflicting}', which is incompatible with this access package.`);
   }
-  const groups = await tx.selectFrom('incompatibleGroups').innerJoin('groups', 'groups.id', 'incompatibleGroups.groupId')
-    .select(['groups.id', 'groups.displayName']).where('incompatibleGroups.accessPackageId', '=', accessPackageId).execute();
+  const groups = await listIncompatibleGroups(tx, accessPackageId);
   if (groups.length > 0) {
     const mine = new Set(await transitiveGroupIds(tx, targetId));
     const hit = groups.find((g) => mine.has(g.id));
@@ -41,20 +38,15 @@ async function checkSeparationOfDuties(tx: Tx, accessPackageId: string, targetId
 }
 
 async function checkNoDuplicate(tx: Tx, accessPackageId: string, targetId: string | null, targetEmail: string | null): Promise<void> {
-  const open = await tx.selectFrom('assignmentRequests').select(['id', 'state'])
-    .where('accessPackageId', '=', accessPackageId).where('state', 'in', [...OPEN_REQUEST_STATES])
-    .where('requestType', 'in', ['userAdd', 'adminAdd', 'systemAdd'])
-    .where((eb) => (targetId ? eb('targetId', '=', targetId) : eb('targetEmail', '=', targetEmail)))
-    .executeTakeFirst();
+  const open = await findOpenAddRequest(tx, accessPackageId, targetId, targetEmail, OPEN_REQUEST_STATES);
   if (open) throw new ConflictError(`There is already an open request (${open.id}, ${open.state}) for this access package and person.`, 'ExistingOpenRequest');
   if (targetId) {
-    const active = await tx.selectFrom('assignments').select('id').where('accessPackageId', '=', accessPackageId).where('targetId', '=', targetId)
-      .where('state', 'in', [...ACTIVE_ASSIGNMENT_STATES]).executeTakeFirst();
+    const active = await findActiveAssignment(tx, accessPackageId, targetId);
     if (active) throw new ConflictError(`The person already has this access package (assignment ${active.id}).`, 'ExistingAssignment');
   }
 }
 
-export async function submitAdd(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'notifications'>, caller: Caller, input: SubmitInput): Promise<RequestRow> {
+export async function submitAdd(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, caller: Caller, input: SubmitInput): Promise<RequestRow> {
   const admin = input.requestType === 'adminAdd';
   // Add requests for one package are serialised on the package row, taken first: two identical
   // submissions at once cannot both pass the duplicate check below (PostgreSQL reads committed rows
@@ -70,12 +62,11 @@ export async function submitAdd(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'not
   if (admin) {
     if (input.targetId) {
       if (!isGuid(input.targetId)) throw new NotFoundError('User', input.targetId);
-      const u = await tx.selectFrom('users').select('id').where('id', '=', input.targetId).executeTakeFirst();
-      if (!u) throw new NotFoundError('User', input.targetId);
-      targetId = u.id;
+      if (!(await userExists(tx, input.targetId))) throw new NotFoundError('User', input.targetId);
+      targetId = input.targetId;
     } else if (input.targetEmail) {
-      const u = await tx.selectFrom('users').select('id').where((eb) => eb.or([eb('upnKey', '=', input.targetEmail!.toLowerCase()), eb('mail', '=', input.targetEmail!)])).executeTakeFirst();
-      if (u) targetId = u.id;
+      const u = await findUserIdByEmail(tx, input.targetEmail);
+      if (u) targetId = u;
       else targetEmail = input.targetEmail;
     } else {
       throw new ValidationError("Name who gets the access: 'assignment.targetId' or 'assignment.target.email'.", 'assignment.targetId');
@@ -83,15 +74,15 @@ export async function submitAdd(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'not
   } else {
     targetId = input.targetId ?? p.userId;
     if (targetId !== p.userId) {
-      const report = await tx.selectFrom('users').select('managerId').where('id', '=', targetId).executeTakeFirst();
-      if (!report) throw new NotFoundError('User', targetId);
-      if (report.managerId !== p.userId) throw new ForbiddenError('Only a manager may request access on behalf of someone else, and only for their direct reports.');
+      const managerId = await findManagerId(tx, targetId);
+      if (managerId === undefined) throw new NotFoundError('User', targetId);
+      if (managerId !== p.userId) throw new ForbiddenError('Only a manager may request access on behalf of someone else, and only for their direct reports.');
     }
   }
   const facts = targetId === p.userId ? await callerFacts(tx, p) : await loadSubjectFacts(tx, targetId ? { userId: targetId } : { email: targetEmail! });
   if (!admin && p.userType === 'Guest' && !pkg.isExternallyVisible) throw new ForbiddenError('This catalog is not available to external users.');
 
-  const policies = await policiesOfPackage(tx, pkg.id);
+  const policies = await listPoliciesOfPackage(tx, pkg.id);
   let policy: Policy | undefined;
   if (input.policyId) {
     policy = policies.find((x) => x.id === input.policyId);
@@ -137,18 +128,14 @@ export async function submitAdd(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'not
     answers: JSON.stringify(answers), schedule: JSON.stringify(input.schedule ?? {}), idempotencyKey: input.idempotencyKey ?? null,
     startAt: schedule.startAt, endAt: schedule.endAt,
   });
-  await audit(tx, deps, caller, {
-    activity: admin ? 'Administrator directly assigns user to access package' : 'User requests access package assignment',
-    targetType: 'accessPackageAssignmentRequest', targetId: request.id, targetDisplayName: pkg.displayName,
-    modifiedProperties: [{ displayName: 'accessPackageId', oldValue: null, newValue: pkg.id }, { displayName: 'targetId', oldValue: null, newValue: targetId ?? targetEmail }],
-  });
+  await deps.events.publish(tx, caller, { type: 'requestSubmitted', request, admin, packageName: pkg.displayName });
   const approval = !admin && policy.requestApprovalSettings.isApprovalRequiredForAdd && policy.requestApprovalSettings.stages.length > 0;
   if (approval) {
     const r = await setRequest(tx, deps, request, 'needsApproval');
     await startApproval(tx, deps, r, policy);
     return r;
   }
-  if (!admin) await audit(tx, deps, null, { activity: 'Auto approve access package assignment request', targetType: 'accessPackageAssignmentRequest', targetId: request.id });
+  if (!admin) await deps.events.publish(tx, null, { type: 'requestAutoApproved', requestId: request.id });
   await startOrSchedule(tx, deps, request, policy);
-  return (await tx.selectFrom('assignmentRequests').selectAll().where('id', '=', request.id).executeTakeFirstOrThrow());
+  return getRequest(tx, request.id);
 }

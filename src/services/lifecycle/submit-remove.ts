@@ -3,12 +3,12 @@ import { initialRequest, transitionRequest } from '../../domain/request-lifecycl
 import type { Tx } from '../../store/db.js';
 import type { Caller } from '../deps.js';
 import { endAssignments } from '../fulfilment/revoke.js';
-import { auditMany, findPolicy, type AssignmentRow, type LifecycleDeps, type RequestRow } from './common.js';
+import { findPolicy, type AssignmentRow, type LifecycleDeps, type RequestRow } from './common.js';
 import { insertRequests, loadActiveAssignment, requestRow, requireAssignmentWrite, type SubmitInput } from './requests.js';
 
 // Removal: userRemove and adminRemove, many at once (bulkRemove), and the set-based core that expiry uses too.
 
-export async function submitRemove(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, caller: Caller, input: SubmitInput): Promise<RequestRow> {
+export async function submitRemove(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, caller: Caller, input: SubmitInput): Promise<RequestRow> {
   const admin = input.requestType === 'adminRemove';
   const a = await loadActiveAssignment(tx, input.assignmentId);
   const p = caller.principal;
@@ -21,16 +21,16 @@ export async function submitRemove(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, c
   return removeAssignment(tx, deps, caller, a, admin ? 'adminRemove' : 'userRemove', input.justification ?? null, input.idempotencyKey ?? null);
 }
 
-async function removeAssignment(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, caller: Caller | null, a: AssignmentRow, requestType: 'userRemove' | 'adminRemove' | 'systemRemove', justification: string | null, idempotencyKey: string | null): Promise<RequestRow> {
+async function removeAssignment(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, caller: Caller | null, a: AssignmentRow, requestType: 'userRemove' | 'adminRemove' | 'systemRemove', justification: string | null, idempotencyKey: string | null): Promise<RequestRow> {
   return (await removeAssignments(tx, deps, caller, [a], requestType, justification, idempotencyKey))[0];
 }
 
 /**
  * Ends assignments the caller has locked: a removal request each (started at once: nothing to approve),
- * the assignments expired, their grants revoking under revocation jobs (endAssignments), an audit event each.
+ * the assignments expired, their grants revoking under revocation jobs (endAssignments), an assignmentEnded event each (its audit record).
  * Set-based, so expiring a batch costs the same few statements as removing one.
  */
-export async function removeAssignments(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, caller: Caller | null, assignments: readonly AssignmentRow[], requestType: 'userRemove' | 'adminRemove' | 'systemRemove',
+export async function removeAssignments(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, caller: Caller | null, assignments: readonly AssignmentRow[], requestType: 'userRemove' | 'adminRemove' | 'systemRemove',
   justification: string | null, idempotencyKey: string | null): Promise<RequestRow[]> {
   // a key names one request: given with several, all but the first would collide on it
   if (idempotencyKey && assignments.length > 1) throw new Error('removeAssignments: an idempotency key belongs to a single removal');
@@ -41,20 +41,17 @@ export async function removeAssignments(tx: Tx, deps: Pick<LifecycleDeps, 'clock
   }));
   await insertRequests(tx, requests);
   await endAssignments(tx, deps, assignments.map((a) => a.id));
-  await auditMany(tx, deps, caller, assignments.map((a) => ({
-    activity: requestType === 'systemRemove' ? 'Access package assignment expired' : 'Remove access package assignment request',
-    targetType: 'accessPackageAssignment', targetId: a.id, modifiedProperties: [{ displayName: 'requestType', oldValue: null, newValue: requestType }],
-  })));
+  await deps.events.publish(tx, caller, assignments.map((a) => ({ type: 'assignmentEnded' as const, assignmentId: a.id, requestType })));
   return requests;
 }
 
 /** Removes many assignments at once; already-ended ones are skipped, so running it twice changes nothing. */
-export async function bulkRemove(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'kick'>, caller: Caller, assignmentIds: string[], justification: string | null): Promise<{ removed: string[]; skipped: { id: string; reason: string }[] }> {
+export async function bulkRemove(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'events'>, caller: Caller, assignmentIds: string[], justification: string | null): Promise<{ removed: string[]; skipped: { id: string; reason: string }[] }> {
   const removed: string[] = [];
   const skipped: { id: string; reason: string }[] = [];
   for (const id of assignmentIds) {
     try {
-      await deps.db.transaction().execute(async (tx) => {
+      await deps.events.transaction(async (tx) => {
         const a = await loadActiveAssignment(tx, id);
         requireAssignmentWrite(caller, a.catalogId, 'Removing');
         await removeAssignment(tx, deps, caller, a, 'adminRemove', justification, null);
@@ -65,6 +62,5 @@ export async function bulkRemove(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'kic
       else throw e;
     }
   }
-  if (removed.length) deps.kick();
   return { removed, skipped };
 }

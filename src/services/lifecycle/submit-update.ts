@@ -1,3 +1,4 @@
+import { isoNow } from '../../domain/clock.js';
 import { validateAnswers } from '../../domain/answers.js';
 import { ConflictError, ForbiddenError, ValidationError } from '../../domain/errors.js';
 import { parseJsonOr } from '../../domain/json.js';
@@ -10,12 +11,14 @@ import type { Caller } from '../deps.js';
 import { loadSubjectFacts } from '../subject-facts.js';
 import { startApproval } from './approval-flow.js';
 import { applyExtension } from './apply-extension.js';
-import { audit, findPolicy, now, type AssignmentRow, type LifecycleDeps, type RequestRow } from './common.js';
+import { findPolicy, type AssignmentRow, type LifecycleDeps, type RequestRow } from './common.js';
 import { canBypassApproval, insertRequest, loadActiveAssignment, requireAssignmentWrite, requireJustification, setRequest, type SubmitInput } from './requests.js';
+import { updateAssignment } from '../../store/assignments.js';
+import { findOpenUpdateRequest, getRequest } from '../../store/requests.js';
 
 // userUpdate and adminUpdate: an extension (approved, or applied at once), or an admin's edit of the answers.
 
-export async function submitUpdate(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'notifications'>, caller: Caller, input: SubmitInput): Promise<RequestRow> {
+export async function submitUpdate(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, caller: Caller, input: SubmitInput): Promise<RequestRow> {
   const admin = input.requestType === 'adminUpdate';
   const a = await loadActiveAssignment(tx, input.assignmentId);
   const p = caller.principal;
@@ -37,8 +40,7 @@ export async function submitUpdate(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | '
     throw new ForbiddenError('This policy requires approval for extensions, which an access package assignment manager cannot bypass.');
   }
   requireJustification(policy, input, admin);
-  const open = await tx.selectFrom('assignmentRequests').select('id').where('assignmentId', '=', a.id)
-    .where('requestType', 'in', ['userUpdate', 'adminUpdate']).where('state', 'in', [...OPEN_REQUEST_STATES]).executeTakeFirst();
+  const open = await findOpenUpdateRequest(tx, a.id, OPEN_REQUEST_STATES);
   if (open) throw new ConflictError(`An extension of this assignment is already pending (${open.id}).`, 'ExistingOpenRequest');
   if (admin && input.schedule === undefined && input.answers !== undefined) return updateAnswers(tx, deps, caller, a, policy, input);
   const schedule = extendedSchedule(policy, { startAt: a.startAt ?? a.createdAt, endAt: a.endAt }, input.schedule, deps.clock.now(), !admin);
@@ -48,18 +50,14 @@ export async function submitUpdate(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | '
     justification: input.justification ?? null, answers: JSON.stringify(answers), schedule: JSON.stringify(input.schedule ?? {}),
     idempotencyKey: input.idempotencyKey ?? null, startAt: schedule.startAt, endAt: schedule.endAt,
   });
-  await audit(tx, deps, caller, {
-    activity: admin ? 'Administrator extends access package assignment' : 'User requests access package assignment extension',
-    targetType: 'accessPackageAssignmentRequest', targetId: request.id,
-    modifiedProperties: [{ displayName: 'endDateTime', oldValue: a.endAt, newValue: schedule.endAt }],
-  });
+  await deps.events.publish(tx, caller, { type: 'extensionRequested', requestId: request.id, admin, oldEndAt: a.endAt, newEndAt: schedule.endAt });
   if (!admin && needsApproval) {
     const r = await setRequest(tx, deps, request, 'needsApproval');
     await startApproval(tx, deps, r, policy);
     return r;
   }
   await applyExtension(tx, deps, request);
-  return tx.selectFrom('assignmentRequests').selectAll().where('id', '=', request.id).executeTakeFirstOrThrow();
+  return getRequest(tx, request.id);
 }
 
 /**
@@ -67,20 +65,17 @@ export async function submitUpdate(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | '
  * new answers (checked against the policy's questions) and keeps its schedule, whether or not its
  * policy expires; the request records them and is delivered at once, as an extension is.
  */
-async function updateAnswers(tx: Tx, deps: Pick<LifecycleDeps, 'clock'>, caller: Caller, a: AssignmentRow, policy: Policy, input: SubmitInput): Promise<RequestRow> {
+async function updateAnswers(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, caller: Caller, a: AssignmentRow, policy: Policy, input: SubmitInput): Promise<RequestRow> {
   const answers = JSON.stringify(validateAnswers(policy.questions, input.answers));
   const request = await insertRequest(tx, deps, caller.principal.userId, {
     accessPackageId: a.accessPackageId, requestType: input.requestType, policyId: policy.id, assignmentId: a.id, targetId: a.targetId,
     justification: input.justification ?? null, answers, schedule: '{}', idempotencyKey: input.idempotencyKey ?? null,
     startAt: a.startAt ?? a.createdAt, endAt: a.endAt,
   });
-  const at = now(deps);
-  await tx.updateTable('assignments').set({ answers, modifiedAt: at }).where('id', '=', a.id).execute();
+  const at = isoNow(deps.clock);
+  await updateAssignment(tx, a.id, { answers, modifiedAt: at });
   const started = await setRequest(tx, deps, request, 'start');
   await setRequest(tx, deps, started, 'delivered', { completedAt: at });
-  await audit(tx, deps, caller, {
-    activity: 'Update access package assignment answers', targetType: 'accessPackageAssignment', targetId: a.id,
-    modifiedProperties: [{ displayName: 'answers', oldValue: a.answers, newValue: answers }],
-  });
-  return tx.selectFrom('assignmentRequests').selectAll().where('id', '=', request.id).executeTakeFirstOrThrow();
+  await deps.events.publish(tx, caller, { type: 'answersUpdated', assignmentId: a.id, oldAnswers: a.answers, newAnswers: answers });
+  return getRequest(tx, request.id);
 }

@@ -1,0 +1,57 @@
+import type { Decision } from '../../domain/approval.js';
+import type { AssignmentRow } from '../../store/assignments.js';
+import type { RequestRow } from '../../store/requests.js';
+
+// What happened in the lifecycle, one event per state change. Use cases publish them inside the
+// transaction of the change (see bus.ts); the subscribers (audit.ts, mail.ts, and later webhooks and
+// custom extensions) turn them into their records in the same transaction. An event carries what its
+// subscribers need that the database would no longer tell them afterwards (the state before, the
+// decision's justification); the rest they look up.
+
+export type RemovalType = 'userRemove' | 'adminRemove' | 'systemRemove';
+
+export type DomainEvent =
+  /** an add request was stored (userAdd or adminAdd) */
+  | { type: 'requestSubmitted'; request: RequestRow; admin: boolean; packageName: string }
+  /** an add request needed no approval */
+  | { type: 'requestAutoApproved'; requestId: string }
+  /** an extension request was stored (userUpdate or adminUpdate with a schedule) */
+  | { type: 'extensionRequested'; requestId: string; admin: boolean; oldEndAt: string | null; newEndAt: string | null }
+  /** an administrator edited an assignment's answers */
+  | { type: 'answersUpdated'; assignmentId: string; oldAnswers: string; newAnswers: string }
+  /** an approval stage opened (index from 0) for these approvers */
+  | { type: 'approvalStageOpened'; request: RequestRow; stageIndex: number; approvers: string[]; dueAt: string | null }
+  /** an approver decided a stage (index from 0) */
+  | { type: 'stageDecided'; requestId: string; stageIndex: number; decision: Decision; justification: string | null }
+  /** a stage's outcome was a deny: the request is denied */
+  | { type: 'requestDenied'; request: RequestRow; justification: string | null }
+  /** the last stage was approved: the request proceeds */
+  | { type: 'requestApproved'; request: RequestRow; justification: string | null }
+  /** nobody decided before the stage's deadline; `request` is the row before, `next` its new state */
+  | { type: 'approvalTimedOut'; request: RequestRow; next: { state: string; status: string } }
+  /** the stage went to its escalation approvers (those not already approvers) */
+  | { type: 'approvalEscalated'; request: RequestRow; approvers: string[]; dueAt: string | null }
+  | { type: 'requestCanceled'; requestId: string; oldState: string }
+  | { type: 'requestDeleted'; requestId: string }
+  /** failed grants of a request (or every grant of an assignment) are tried again */
+  | { type: 'requestReprocessed'; requestId: string }
+  | { type: 'assignmentReprocessed'; assignmentId: string }
+  /** the guest account of an external person was created for their approved request */
+  | { type: 'guestCreated'; userId: string; email: string }
+  /** an approved add request became an assignment, its grants waiting for delivery */
+  | { type: 'assignmentStarted'; assignment: AssignmentRow }
+  | { type: 'extensionApplied'; assignmentId: string; oldEndAt: string | null; newEndAt: string | null }
+  /** an assignment ended (removed, given up, expired): its grants are being revoked */
+  | { type: 'assignmentEnded'; assignmentId: string; requestType: RemovalType }
+  /** every grant of an ended assignment is revoked: its removal is complete */
+  | { type: 'assignmentRemoved'; assignment: AssignmentRow }
+  /** a request's delivery settled: delivered, or partially delivered or failed */
+  | { type: 'requestFulfilled'; request: RequestRow; newState: string }
+  | { type: 'deliveryFailed'; request: RequestRow; newState: string }
+  /** an assignment ends within 14 days or 1 day (the reminder is marked sent) */
+  | { type: 'assignmentExpiring'; assignment: AssignmentRow; days: 14 | 1 }
+  /** a governed guest's last assignment ended: sign-in blocked, deleted at `deleteAfter` (null: kept) */
+  | { type: 'guestBlocked'; userId: string; deleteAfter: string | null }
+  | { type: 'guestDeleted'; userId: string; userPrincipalName: string };
+
+export type DomainEventType = DomainEvent['type'];

@@ -1,0 +1,124 @@
+import { ACTIVE_ASSIGNMENT_STATES } from '../domain/request-lifecycle.js';
+import { chunks, IDS_PER_STATEMENT } from './chunks.js';
+import type { Db, Tx } from './db.js';
+import type { GrantsTable } from './schema.js';
+
+// Grants: one row per resource role an assignment gives, each with its own delivery state, attempts and
+// last error. Delivery (services/fulfilment/fulfil.ts) and revocation (revoke.ts) move them along.
+
+export type GrantRow = GrantsTable;
+
+/** A grant as the worker carries it out: the role, resource and scope it stands for, by their ids in the target system. */
+export interface GrantWork {
+  id: string;
+  assignmentId: string;
+  targetId: string;
+  state: string;
+  attempts: number;
+  roleOriginId: string;
+  resourceOriginId: string;
+  originSystem: string;
+  scopeOriginId: string;
+  isRootScope: number;
+  resourceRoleId: string;
+  resourceScopeId: string;
+  nextAttemptAt: string | null;
+}
+
+/** A grant's holder as the target system knows it, for the shared-access check. */
+export interface GrantHolder {
+  assignmentId: string;
+  targetId: string;
+  originSystem: string;
+  resourceOriginId: string;
+  roleOriginId: string;
+  scopeOriginId: string;
+}
+
+/** Grants with the role, resource and scope they stand for, as the connectors know them. */
+function grantsWithRoles(db: Db | Tx) {
+  return db
+    .selectFrom('grants')
+    .innerJoin('resourceRoles', 'resourceRoles.id', 'grants.resourceRoleId')
+    .innerJoin('resources', 'resources.id', 'resourceRoles.resourceId')
+    .innerJoin('resourceScopes', 'resourceScopes.id', 'grants.resourceScopeId');
+}
+
+/** The grants of these assignments in one state, with what the connectors need to carry them out. */
+export async function listGrantWork(db: Db | Tx, assignmentIds: readonly string[], state: 'pending' | 'revoking'): Promise<GrantWork[]> {
+  if (assignmentIds.length === 0) return [];
+  return grantsWithRoles(db)
+    .select([
+      'grants.id', 'grants.assignmentId', 'grants.targetId', 'grants.state', 'grants.attempts', 'grants.resourceRoleId', 'grants.resourceScopeId', 'grants.nextAttemptAt',
+      'resourceRoles.originId as roleOriginId', 'resources.originId as resourceOriginId', 'resources.originSystem',
+      'resourceScopes.originId as scopeOriginId', 'resourceScopes.isRootScope',
+    ])
+    .where('grants.assignmentId', 'in', [...assignmentIds]).where('grants.state', '=', state)
+    .execute() as Promise<GrantWork[]>;
+}
+
+/** Live grants (pending, delivered) of active assignments that give these people roles with these origin ids. */
+export async function listActiveHolders(db: Db | Tx, targetIds: readonly string[], roleOriginIds: readonly string[]): Promise<GrantHolder[]> {
+  return grantsWithRoles(db)
+    .innerJoin('assignments', 'assignments.id', 'grants.assignmentId')
+    .select(['grants.assignmentId', 'grants.targetId', 'resources.originSystem', 'resources.originId as resourceOriginId', 'resourceRoles.originId as roleOriginId', 'resourceScopes.originId as scopeOriginId'])
+    .where('grants.targetId', 'in', [...targetIds])
+    .where('resourceRoles.originId', 'in', [...roleOriginIds])
+    .where('grants.state', 'in', ['pending', 'delivered'])
+    .where('assignments.state', 'in', [...ACTIVE_ASSIGNMENT_STATES])
+    .execute();
+}
+
+/** Inserts new grants. */
+export async function insertGrants(tx: Tx, rows: readonly GrantRow[]): Promise<void> {
+  if (rows.length > 0) await tx.insertInto('grants').values([...rows]).execute();
+}
+
+/** A grant's state and attempts, if it still exists. */
+export async function findGrantProgress(db: Db | Tx, id: string): Promise<Pick<GrantRow, 'state' | 'attempts'> | undefined> {
+  return db.selectFrom('grants').select(['state', 'attempts']).where('id', '=', id).executeTakeFirst();
+}
+
+/** The states of an assignment's grants. */
+export async function listGrantStates(db: Db | Tx, assignmentId: string): Promise<Pick<GrantRow, 'state'>[]> {
+  return db.selectFrom('grants').select('state').where('assignmentId', '=', assignmentId).execute();
+}
+
+/** The grants of these assignments still being revoked. */
+export async function listRevokingGrants(db: Db | Tx, assignmentIds: readonly string[]): Promise<Pick<GrantRow, 'assignmentId' | 'attempts'>[]> {
+  return db.selectFrom('grants').select(['assignmentId', 'attempts']).where('assignmentId', 'in', [...assignmentIds]).where('state', '=', 'revoking').execute();
+}
+
+/** Writes changed columns of one grant. */
+export async function updateGrant(db: Db | Tx, id: string, patch: Partial<Omit<GrantRow, 'id'>>): Promise<void> {
+  await db.updateTable('grants').set(patch).where('id', '=', id).execute();
+}
+
+/** Marks the live grants (pending, delivered, failed) of ended assignments revoking. */
+export async function markGrantsRevoking(tx: Tx, assignmentIds: readonly string[], at: string): Promise<void> {
+  await tx.updateTable('grants').set({ state: 'revoking', nextAttemptAt: null, modifiedAt: at })
+    .where('assignmentId', 'in', [...assignmentIds]).where('state', 'in', ['pending', 'delivered', 'failed']).execute();
+}
+
+/** Marks an assignment's live grants of one role and scope revoking; returns how many. */
+export async function markRoleGrantsRevoking(tx: Tx, assignmentId: string, roleId: string, scopeId: string, at: string): Promise<number> {
+  const n = await tx.updateTable('grants').set({ state: 'revoking', modifiedAt: at })
+    .where('assignmentId', '=', assignmentId).where('resourceRoleId', '=', roleId).where('resourceScopeId', '=', scopeId)
+    .where('state', 'in', ['pending', 'delivered', 'failed']).executeTakeFirst();
+  return Number(n.numUpdatedRows);
+}
+
+/** Marks grants that were being revoked revoked. */
+export async function markGrantsRevoked(tx: Tx, ids: readonly string[], at: string): Promise<void> {
+  for (const chunk of chunks(ids, IDS_PER_STATEMENT)) {
+    await tx.updateTable('grants').set({ state: 'revoked', revokedAt: at, lastError: null, modifiedAt: at })
+      .where('id', 'in', chunk).where('state', '=', 'revoking').execute();
+  }
+}
+
+/** Puts an assignment's grants in these states back to pending with fresh attempts; returns how many. */
+export async function resetGrants(tx: Tx, assignmentId: string, states: readonly string[], at: string): Promise<number> {
+  const r = await tx.updateTable('grants').set({ state: 'pending', attempts: 0, nextAttemptAt: null, modifiedAt: at })
+    .where('assignmentId', '=', assignmentId).where('state', 'in', [...states]).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
