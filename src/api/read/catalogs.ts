@@ -38,12 +38,8 @@ export const catalogSet: EntitySet<CatalogRow, ReadCtx> = {
     modifiedDateTime: { column: 'catalogs.modifiedAt', type: 'datetime' },
   },
   properties: ['id', 'displayName', 'description', 'catalogType', 'state', 'isExternallyVisible', 'createdDateTime', 'modifiedDateTime'],
+  // in the order the expand error lists them: resources, their roles and scopes, then packages
   navigation: {
-    accessPackages: async (items, item, ctx) => {
-      const rows = ctx.db.selectFrom('accessPackages').selectAll('accessPackages').select('accessPackages.catalogId as ownerId')
-        .where('accessPackages.catalogId', 'in', ids(items)).orderBy('accessPackages.displayName').orderBy('accessPackages.id');
-      await attachMany(items, item, ctx, accessPackageSet, rows);
-    },
     resources: async (items, item, ctx) => {
       const rows = ctx.db.selectFrom('resources').selectAll('resources').select('resources.catalogId as ownerId')
         .where('resources.catalogId', 'in', ids(items)).orderBy('resources.displayName').orderBy('resources.id');
@@ -60,6 +56,11 @@ export const catalogSet: EntitySet<CatalogRow, ReadCtx> = {
         .selectAll('resourceScopes').select('resources.catalogId as ownerId')
         .where('resources.catalogId', 'in', ids(items)).orderBy('resourceScopes.displayName').orderBy('resourceScopes.id');
       await attachMany(items, item, ctx, resourceScopeSet, rows);
+    },
+    accessPackages: async (items, item, ctx) => {
+      const rows = ctx.db.selectFrom('accessPackages').selectAll('accessPackages').select('accessPackages.catalogId as ownerId')
+        .where('accessPackages.catalogId', 'in', ids(items)).orderBy('accessPackages.displayName').orderBy('accessPackages.id');
+      await attachMany(items, item, ctx, accessPackageSet, rows);
     },
   },
   defaultOrder: 'displayName',
