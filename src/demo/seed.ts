@@ -2,7 +2,9 @@ import { RoleDefinitionIds } from '../domain/authorization.js';
 import type { Clock } from '../domain/clock.js';
 import { newId } from '../domain/ids.js';
 import { recordAudit } from '../store/audit.js';
-import type { Db, Tx } from '../store/db.js';
+import type { Db } from '../store/db.js';
+import { directoryIsEmpty, hasDemoMarker, insertDemoGroup, insertDemoGroupMember, insertDemoGroupOwner, insertDemoMarker, insertDemoUser } from '../store/demo.js';
+import { insertRoleAssignment } from '../store/role-assignments.js';
 import { newUserRow } from '../store/users.js';
 import type { Services } from '../services/index.js';
 import { systemPrincipal } from '../services/principals.js';
@@ -36,11 +38,7 @@ export function isDemoUserPrincipalName(userPrincipalName: string): boolean {
 
 /** Whether seedDemo seeded this database (its marker, migration 0007): the condition for demo sign-in. */
 export async function isDemoCompany(db: Db): Promise<boolean> {
-  return !!(await db.selectFrom('demoMarkers').select('domain').where('domain', '=', DEMO_DOMAIN).executeTakeFirst());
-}
-
-async function recordDemoMarker(tx: Tx, at: string): Promise<void> {
-  await tx.insertInto('demoMarkers').values({ domain: DEMO_DOMAIN, seededAt: at }).onConflict((oc) => oc.column('domain').doNothing()).execute();
+  return hasDemoMarker(db, DEMO_DOMAIN);
 }
 
 function upn(first: string, last: string): string {
@@ -49,8 +47,7 @@ function upn(first: string, last: string): string {
 
 /** Seeds the demo company into an empty directory; returns undefined (and changes nothing) otherwise. */
 export async function seedDemo(services: Services, db: Db, clock: Clock): Promise<SeedResult | undefined> {
-  const anyUser = await db.selectFrom('users').select('id').limit(1).executeTakeFirst();
-  if (anyUser) return undefined;
+  if (!(await directoryIsEmpty(db))) return undefined;
   const at = clock.now().toISOString();
   const ctx = { actor: { id: null, displayName: 'latchkey seed' }, correlationId: null, at };
   const ids = new Map<string, string>();
@@ -63,15 +60,15 @@ export async function seedDemo(services: Services, db: Db, clock: Clock): Promis
         displayName: `${first} ${last}`, givenName: first, surname: last, userPrincipalName: upn(first, last), mail: upn(first, last),
         mailNickname: `${first}.${last}`.toLowerCase(), ...fields,
       }, at);
-      await tx.insertInto('users').values(row).execute();
+      await insertDemoUser(tx, row);
       ids.set(`${first} ${last}`, row.id);
       users++;
       return row.id;
     };
     const admin = newUserRow({ displayName: 'Avery Admin', givenName: 'Avery', surname: 'Admin', userPrincipalName: `admin@${DEMO_DOMAIN}`, mail: `admin@${DEMO_DOMAIN}`, department: 'IT', jobTitle: 'Identity Governance Administrator' }, at);
-    await tx.insertInto('users').values(admin).execute();
+    await insertDemoUser(tx, admin);
     users++;
-    await tx.insertInto('roleAssignments').values({ id: newId(), principalId: admin.id, roleDefinitionId: RoleDefinitionIds.administrator, appScopeId: '/', catalogId: null, createdAt: at }).execute();
+    await insertRoleAssignment(tx, { id: newId(), principalId: admin.id, roleDefinitionId: RoleDefinitionIds.administrator, appScopeId: '/', catalogId: null, createdAt: at });
     const ceo = await addUser('Satya', 'Founder', { department: 'Executive', jobTitle: 'Chief Executive Officer' });
     for (const d of DEPARTMENTS) {
       const headId = await addUser(d.head[0], d.head[1], { department: d.name, jobTitle: `Head of ${d.name}`, managerId: ceo });
@@ -82,12 +79,12 @@ export async function seedDemo(services: Services, db: Db, clock: Clock): Promis
     const addGroup = async (name: string, description: string) => {
       const id = newId();
       const nick = name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
-      await tx.insertInto('groups').values({ id, displayName: name, description, mail: null, mailNickname: nick, mailEnabled: 0, securityEnabled: 1, createdAt: at, modifiedAt: at }).execute();
+      await insertDemoGroup(tx, { id, displayName: name, description, mail: null, mailNickname: nick, mailEnabled: 0, securityEnabled: 1, createdAt: at, modifiedAt: at });
       groupIds.set(name, id);
       return id;
     };
     const member = async (groupId: string, memberId: string, memberType: 'user' | 'group') => {
-      await tx.insertInto('groupMembers').values({ groupId, memberId, memberType, createdAt: at }).execute();
+      await insertDemoGroupMember(tx, { groupId, memberId, memberType, createdAt: at });
     };
     const all = await addGroup('All Employees', 'Everyone employed by Contoso (nested department groups).');
     for (const d of DEPARTMENTS) {
@@ -110,10 +107,10 @@ export async function seedDemo(services: Services, db: Db, clock: Clock): Promis
       ['Marketing Site Editors', 'Edit the public marketing site.', 'Mary Wells'],
     ] as const) {
       const g = await addGroup(name, desc);
-      await tx.insertInto('groupOwners').values({ groupId: g, userId: ids.get(owner)!, createdAt: at }).execute();
+      await insertDemoGroupOwner(tx, { groupId: g, userId: ids.get(owner)!, createdAt: at });
     }
     // in the same transaction as the people: demo users never exist without the marker, nor the marker without them
-    await recordDemoMarker(tx, at);
+    await insertDemoMarker(tx, DEMO_DOMAIN, at);
     await recordAudit(tx, ctx, { activity: 'Seed demo data', category: 'UserManagement', targetType: 'tenant', targetId: DEMO_DOMAIN, targetDisplayName: 'Contoso demo' });
   });
 
@@ -130,9 +127,9 @@ export async function seedDemo(services: Services, db: Db, clock: Clock): Promis
     [catalogs[0].id, 'Jen Barber', RoleDefinitionIds.accessPackageAssignmentManager],
   ] as const;
   for (const [catalogId, person, role] of delegate) {
-    await db.insertInto('roleAssignments').values({
+    await insertRoleAssignment(db, {
       id: newId(), principalId: ids.get(person)!, roleDefinitionId: role, appScopeId: `/AccessPackageCatalog/${catalogId}`, catalogId, createdAt: at,
-    }).execute();
+    });
   }
   const packages = await seedDemoPackages(services, caller, catalogs, groupIds, ids);
   return { users, groups: groupIds.size, catalogs: catalogs.length + 1, packages };

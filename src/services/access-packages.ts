@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { isoNow } from '../domain/clock.js';
 import { assignmentBlocksDeletion, incompatibilityProblem } from '../domain/access-package.js';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
@@ -11,7 +10,13 @@ import type { AccessPackagesTable, ResourceRoleScopesTable } from '../store/sche
 import { findCatalog } from './catalogs.js';
 import { auditContext, type Caller, type ServiceDeps } from './deps.js';
 import { isUniqueViolation } from '../store/constraints.js';
-import { deletePolicyAudience } from '../store/policy-audience.js';
+import {
+  deleteAccessPackage, deleteIncompatibleGroup, deleteIncompatiblePackage, deleteRoleScope, findAccessPackageById, findRoleScope,
+  hasIncompatibleGroup, hasIncompatiblePackage, insertAccessPackage, insertIncompatibleGroup, insertIncompatiblePackage, insertRoleScope,
+  listAssignmentStatesOfPackage, listRequestsOfPackageInStates, updateAccessPackage,
+} from '../store/packages.js';
+import { findRoleNames, findRoleWithCatalog, findScopeById, findScopeOfResource, getResource, listRolesByOrigin } from '../store/resources.js';
+import { findDirectoryObject } from '../store/directory-objects.js';
 import type { ResourceRoleRow, ResourceRow, ResourceScopeRow } from './resources.js';
 
 export type AccessPackageRow = AccessPackagesTable;
@@ -67,32 +72,27 @@ function auditView(r: AccessPackageRow) {
 }
 
 export async function findAccessPackage(db: Db | Tx, id: string): Promise<AccessPackageRow> {
-  const row = isGuid(id) ? await db.selectFrom('accessPackages').selectAll().where('id', '=', id.toLowerCase()).executeTakeFirst() : undefined;
+  const row = isGuid(id) ? await findAccessPackageById(db, id.toLowerCase()) : undefined;
   if (!row) throw new NotFoundError('Access package', id);
   return row;
 }
 
 async function findRole(tx: Tx, pkg: AccessPackageRow, ref: RoleOrScopeRef): Promise<ResourceRoleRow & { catalogId: string }> {
-  const base = tx.selectFrom('resourceRoles').innerJoin('resources', 'resources.id', 'resourceRoles.resourceId')
-    .selectAll('resourceRoles').select('resources.catalogId');
   if (ref.id) {
-    const row = isGuid(ref.id) ? await base.where('resourceRoles.id', '=', ref.id.toLowerCase()).executeTakeFirst() : undefined;
+    const row = isGuid(ref.id) ? await findRoleWithCatalog(tx, ref.id.toLowerCase()) : undefined;
     if (!row) throw new ValidationError(`No resource role with id '${ref.id}' exists.`, 'role.id');
     return row;
   }
   if (!ref.originId || !ref.originSystem) {
     throw new ValidationError("Name the role with 'role.id', or with 'role.originId', 'role.originSystem' and 'role.resource.id'.", 'role.id');
   }
-  let q = base.where('resourceRoles.originId', '=', ref.originId).where(sqlLower('resourceRoles.originSystem'), '=', ref.originSystem.toLowerCase());
-  if (ref.resource?.id) {
-    if (!isGuid(ref.resource.id)) throw new ValidationError(`'${ref.resource.id}' is not a resource id.`, 'role.resource.id');
-    q = q.where('resources.id', '=', ref.resource.id.toLowerCase());
-  } else {
-    // without a resource id, look among the resources of the package's catalog, where the role has to be
-    q = q.where('resources.catalogId', '=', pkg.catalogId);
-    if (ref.resource?.originId) q = q.where('resources.originId', '=', ref.resource.originId);
-  }
-  const rows = await q.limit(2).execute();
+  if (ref.resource?.id && !isGuid(ref.resource.id)) throw new ValidationError(`'${ref.resource.id}' is not a resource id.`, 'role.resource.id');
+  // originSystem is compared case-insensitively (Graph enum-like values); without a resource id, the
+  // role is looked for among the resources of the package's catalog, where it has to be
+  const rows = await listRolesByOrigin(tx, {
+    originId: ref.originId, originSystem: ref.originSystem, resourceId: ref.resource?.id?.toLowerCase(),
+    catalogId: pkg.catalogId, resourceOriginId: ref.resource?.originId,
+  }, 2);
   if (rows.length === 0) {
     throw new ValidationError(
       `No resource role with originId '${ref.originId}' (${ref.originSystem}) exists${ref.resource?.id ? ` on resource '${ref.resource.id}'` : ` in catalog '${pkg.catalogId}'`}; add the resource to the catalog first.`,
@@ -105,23 +105,15 @@ async function findRole(tx: Tx, pkg: AccessPackageRow, ref: RoleOrScopeRef): Pro
 
 async function findScope(tx: Tx, role: ResourceRoleRow, ref: RoleOrScopeRef): Promise<ResourceScopeRow> {
   if (ref.id) {
-    const row = isGuid(ref.id) ? await tx.selectFrom('resourceScopes').selectAll().where('id', '=', ref.id.toLowerCase()).executeTakeFirst() : undefined;
+    const row = isGuid(ref.id) ? await findScopeById(tx, ref.id.toLowerCase()) : undefined;
     if (!row) throw new ValidationError(`No resource scope with id '${ref.id}' exists.`, 'scope.id');
     return row;
   }
   // otherwise the scope is one of the role's resource: by originId, or its root scope
-  let q = tx.selectFrom('resourceScopes').selectAll().where('resourceId', '=', role.resourceId);
-  if (ref.originId) q = q.where('originId', '=', ref.originId);
-  else if (ref.isRootScope) q = q.where('isRootScope', '=', 1);
-  else throw new ValidationError("Name the scope with 'scope.id', 'scope.originId', or 'scope.isRootScope: true'.", 'scope.id');
-  const row = await q.orderBy('isRootScope', 'desc').executeTakeFirst();
+  if (!ref.originId && !ref.isRootScope) throw new ValidationError("Name the scope with 'scope.id', 'scope.originId', or 'scope.isRootScope: true'.", 'scope.id');
+  const row = await findScopeOfResource(tx, role.resourceId, ref.originId ? { originId: ref.originId } : { root: true });
   if (!row) throw new ValidationError(`The role's resource has no scope with originId '${ref.originId}'.`, 'scope.originId');
   return row;
-}
-
-// lower() on a column, for case-insensitive comparison of originSystem (Graph enum-like values)
-function sqlLower(column: string) {
-  return sql<string>`lower(${sql.ref(column)})`;
 }
 
 export function createAccessPackageService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>, options: AccessPackageServiceOptions = {}) {
@@ -136,7 +128,7 @@ export function createAccessPackageService({ db, clock }: Pick<ServiceDeps, 'db'
       };
       await db.transaction().execute(async (tx) => {
         await findCatalog(tx, input.catalogId);
-        await tx.insertInto('accessPackages').values(row).execute();
+        await insertAccessPackage(tx, row);
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Create access package', targetType: 'accessPackage', targetId: row.id, targetDisplayName: row.displayName,
           modifiedProperties: diffProperties(null, auditView(row), AUDITED),
@@ -162,7 +154,7 @@ export function createAccessPackageService({ db, clock }: Pick<ServiceDeps, 'db'
         };
         const changes = diffProperties(auditView(current), auditView(next), AUDITED);
         if (changes.length === 0) return current;
-        await tx.updateTable('accessPackages').set(next).where('id', '=', current.id).execute();
+        await updateAccessPackage(tx, next);
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Update access package', targetType: 'accessPackage', targetId: current.id, targetDisplayName: next.displayName, modifiedProperties: changes,
         });
@@ -175,22 +167,15 @@ export function createAccessPackageService({ db, clock }: Pick<ServiceDeps, 'db'
       await db.transaction().execute(async (tx) => {
         const current = await findAccessPackage(tx, id);
         check?.(current);
-        const states = await tx.selectFrom('assignments').select('state').distinct().where('accessPackageId', '=', current.id).execute();
-        if (states.some((s) => assignmentBlocksDeletion(s.state))) {
+        const states = await listAssignmentStatesOfPackage(tx, current.id);
+        if (states.some(assignmentBlocksDeletion)) {
           throw new ConflictError(
             `Access package '${current.displayName}' still has assignments; remove them (adminRemove requests) and let them expire before deleting the package.`,
             'AccessPackageHasAssignments',
           );
         }
         await refuseOpenRequests(tx, current);
-        await tx.deleteFrom('resourceRoleScopes').where('accessPackageId', '=', current.id).execute();
-        await tx.deleteFrom('incompatibleAccessPackages')
-          .where((eb) => eb.or([eb('accessPackageId', '=', current.id), eb('incompatibleAccessPackageId', '=', current.id)]))
-          .execute();
-        await tx.deleteFrom('incompatibleGroups').where('accessPackageId', '=', current.id).execute();
-        await tx.deleteFrom('assignmentPolicies').where('accessPackageId', '=', current.id).execute();
-        await deletePolicyAudience(tx, { accessPackageId: current.id });
-        await tx.deleteFrom('accessPackages').where('id', '=', current.id).execute();
+        await deleteAccessPackage(tx, current.id);
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Delete access package', targetType: 'accessPackage', targetId: current.id, targetDisplayName: current.displayName,
           modifiedProperties: diffProperties(auditView(current), {}, AUDITED),
@@ -208,12 +193,12 @@ export function createAccessPackageService({ db, clock }: Pick<ServiceDeps, 'db'
           const scope = await findScope(tx, role, scopeRef);
           const mismatch = roleScopeMismatch(pkg, role, scope);
           if (mismatch) throw new ValidationError(mismatch.reason, mismatch.field);
-          const resource = await tx.selectFrom('resources').selectAll().where('id', '=', role.resourceId).executeTakeFirstOrThrow();
+          const resource = await getResource(tx, role.resourceId);
           const id = roleScopeId(role.id, scope.id);
-          const exists = await tx.selectFrom('resourceRoleScopes').select('id').where('accessPackageId', '=', pkg.id).where('id', '=', id).executeTakeFirst();
+          const exists = await findRoleScope(tx, pkg.id, id);
           if (exists) throw duplicateRoleScope(role, resource);
           const roleScope: ResourceRoleScopeRow = { id, accessPackageId: pkg.id, roleId: role.id, scopeId: scope.id, createdAt: at };
-          await tx.insertInto('resourceRoleScopes').values(roleScope).execute();
+          await insertRoleScope(tx, roleScope);
           await recordAudit(tx, auditContext(caller, at), {
             activity: 'Add resource role to access package', targetType: 'accessPackage', targetId: pkg.id, targetDisplayName: pkg.displayName,
             modifiedProperties: [{ displayName: 'resourceRoleScopes', oldValue: null, newValue: `${resource.displayName}: ${role.displayName} (${id})` }],
@@ -233,11 +218,10 @@ export function createAccessPackageService({ db, clock }: Pick<ServiceDeps, 'db'
       const at = isoNow(clock);
       return db.transaction().execute(async (tx) => {
         const pkg = await findAccessPackage(tx, packageId);
-        const rrs = await tx.selectFrom('resourceRoleScopes').selectAll().where('accessPackageId', '=', pkg.id).where('id', '=', rrsId.toLowerCase()).executeTakeFirst();
+        const rrs = await findRoleScope(tx, pkg.id, rrsId.toLowerCase());
         if (!rrs) throw new NotFoundError('Resource role scope', rrsId);
-        const role = await tx.selectFrom('resourceRoles').innerJoin('resources', 'resources.id', 'resourceRoles.resourceId')
-          .select(['resourceRoles.displayName as roleName', 'resources.displayName as resourceName']).where('resourceRoles.id', '=', rrs.roleId).executeTakeFirst();
-        await tx.deleteFrom('resourceRoleScopes').where('accessPackageId', '=', pkg.id).where('id', '=', rrs.id).execute();
+        const role = await findRoleNames(tx, rrs.roleId);
+        await deleteRoleScope(tx, pkg.id, rrs.id);
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Remove resource role from access package', targetType: 'accessPackage', targetId: pkg.id, targetDisplayName: pkg.displayName,
           modifiedProperties: [{ displayName: 'resourceRoleScopes', oldValue: `${role?.resourceName ?? '?'}: ${role?.roleName ?? '?'} (${rrs.id})`, newValue: null }],
@@ -249,7 +233,7 @@ export function createAccessPackageService({ db, clock }: Pick<ServiceDeps, 'db'
     },
 
     async getRoleScope(packageId: string, rrsId: string): Promise<ResourceRoleScopeRow> {
-      const row = await db.selectFrom('resourceRoleScopes').selectAll().where('accessPackageId', '=', packageId).where('id', '=', rrsId.toLowerCase()).executeTakeFirst();
+      const row = await findRoleScope(db, packageId, rrsId.toLowerCase());
       if (!row) throw new NotFoundError('Resource role scope', rrsId);
       return row;
     },
@@ -261,13 +245,11 @@ export function createAccessPackageService({ db, clock }: Pick<ServiceDeps, 'db'
         const pkg = await findAccessPackage(tx, packageId);
         const problem = incompatibilityProblem(pkg.id, otherId);
         if (problem) throw new ValidationError(problem, '@odata.id');
-        const other = isGuid(otherId) ? await tx.selectFrom('accessPackages').selectAll().where('id', '=', otherId.toLowerCase()).executeTakeFirst() : undefined;
+        const other = isGuid(otherId) ? await findAccessPackageById(tx, otherId.toLowerCase()) : undefined;
         if (!other) throw new ValidationError(`No access package with id '${otherId}' exists.`, '@odata.id');
         checkOther?.(other);
-        const exists = await tx.selectFrom('incompatibleAccessPackages').select('accessPackageId')
-          .where('accessPackageId', '=', pkg.id).where('incompatibleAccessPackageId', '=', other.id).executeTakeFirst();
-        if (exists) throw new ConflictError(`Access package '${other.displayName}' is already incompatible with '${pkg.displayName}'.`, 'Conflict');
-        await tx.insertInto('incompatibleAccessPackages').values({ accessPackageId: pkg.id, incompatibleAccessPackageId: other.id, createdAt: at }).execute();
+        if (await hasIncompatiblePackage(tx, pkg.id, other.id)) throw new ConflictError(`Access package '${other.displayName}' is already incompatible with '${pkg.displayName}'.`, 'Conflict');
+        await insertIncompatiblePackage(tx, { accessPackageId: pkg.id, incompatibleAccessPackageId: other.id, createdAt: at });
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Add incompatible access package', targetType: 'accessPackage', targetId: pkg.id, targetDisplayName: pkg.displayName,
           modifiedProperties: [{ displayName: 'incompatibleAccessPackages', oldValue: null, newValue: other.id }],
@@ -279,9 +261,7 @@ export function createAccessPackageService({ db, clock }: Pick<ServiceDeps, 'db'
       const at = isoNow(clock);
       await db.transaction().execute(async (tx) => {
         const pkg = await findAccessPackage(tx, packageId);
-        const r = await tx.deleteFrom('incompatibleAccessPackages')
-          .where('accessPackageId', '=', pkg.id).where('incompatibleAccessPackageId', '=', otherId.toLowerCase()).executeTakeFirst();
-        if (Number(r.numDeletedRows) === 0) throw new NotFoundError(`Incompatible access package of '${pkg.id}'`, otherId);
+        if ((await deleteIncompatiblePackage(tx, pkg.id, otherId.toLowerCase())) === 0) throw new NotFoundError(`Incompatible access package of '${pkg.id}'`, otherId);
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Remove incompatible access package', targetType: 'accessPackage', targetId: pkg.id, targetDisplayName: pkg.displayName,
           modifiedProperties: [{ displayName: 'incompatibleAccessPackages', oldValue: otherId.toLowerCase(), newValue: null }],
@@ -294,11 +274,10 @@ export function createAccessPackageService({ db, clock }: Pick<ServiceDeps, 'db'
       const at = isoNow(clock);
       await db.transaction().execute(async (tx) => {
         const pkg = await findAccessPackage(tx, packageId);
-        const group = isGuid(groupId) ? await tx.selectFrom('groups').select(['id', 'displayName']).where('id', '=', groupId.toLowerCase()).executeTakeFirst() : undefined;
+        const group = await findDirectoryObject(tx, groupId, 'group');
         if (!group) throw new ValidationError(`No group with id '${groupId}' exists.`, '@odata.id');
-        const exists = await tx.selectFrom('incompatibleGroups').select('groupId').where('accessPackageId', '=', pkg.id).where('groupId', '=', group.id).executeTakeFirst();
-        if (exists) throw new ConflictError(`Group '${group.displayName}' is already incompatible with '${pkg.displayName}'.`, 'Conflict');
-        await tx.insertInto('incompatibleGroups').values({ accessPackageId: pkg.id, groupId: group.id, createdAt: at }).execute();
+        if (await hasIncompatibleGroup(tx, pkg.id, group.id)) throw new ConflictError(`Group '${group.displayName}' is already incompatible with '${pkg.displayName}'.`, 'Conflict');
+        await insertIncompatibleGroup(tx, { accessPackageId: pkg.id, groupId: group.id, createdAt: at });
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Add incompatible group', targetType: 'accessPackage', targetId: pkg.id, targetDisplayName: pkg.displayName,
           modifiedProperties: [{ displayName: 'incompatibleGroups', oldValue: null, newValue: group.id }],
@@ -310,8 +289,7 @@ export function createAccessPackageService({ db, clock }: Pick<ServiceDeps, 'db'
       const at = isoNow(clock);
       await db.transaction().execute(async (tx) => {
         const pkg = await findAccessPackage(tx, packageId);
-        const r = await tx.deleteFrom('incompatibleGroups').where('accessPackageId', '=', pkg.id).where('groupId', '=', groupId.toLowerCase()).executeTakeFirst();
-        if (Number(r.numDeletedRows) === 0) throw new NotFoundError(`Incompatible group of '${pkg.id}'`, groupId);
+        if ((await deleteIncompatibleGroup(tx, pkg.id, groupId.toLowerCase())) === 0) throw new NotFoundError(`Incompatible group of '${pkg.id}'`, groupId);
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Remove incompatible group', targetType: 'accessPackage', targetId: pkg.id, targetDisplayName: pkg.displayName,
           modifiedProperties: [{ displayName: 'incompatibleGroups', oldValue: groupId.toLowerCase(), newValue: null }],
@@ -330,10 +308,7 @@ const NAMED_OPEN_REQUESTS = 10;
  * histories. The 409 names them (id, state, type, for whom) so they can be cancelled first.
  */
 async function refuseOpenRequests(tx: Tx, pkg: AccessPackageRow): Promise<void> {
-  const open = await tx.selectFrom('assignmentRequests').leftJoin('users', 'users.id', 'assignmentRequests.targetId')
-    .select(['assignmentRequests.id', 'assignmentRequests.state', 'assignmentRequests.requestType', 'assignmentRequests.targetEmail', 'users.displayName'])
-    .where('assignmentRequests.accessPackageId', '=', pkg.id).where('assignmentRequests.state', 'in', [...OPEN_REQUEST_STATES])
-    .orderBy('assignmentRequests.createdAt').orderBy('assignmentRequests.id').limit(NAMED_OPEN_REQUESTS + 1).execute();
+  const open = await listRequestsOfPackageInStates(tx, pkg.id, OPEN_REQUEST_STATES, NAMED_OPEN_REQUESTS + 1);
   if (open.length === 0) return;
   const named = open.slice(0, NAMED_OPEN_REQUESTS).map((r) => `${r.id} (${r.state}, ${r.requestType} for ${r.displayName ?? r.targetEmail ?? 'unknown'})`);
   const more = open.length > NAMED_OPEN_REQUESTS ? ' and more' : '';

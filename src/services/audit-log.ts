@@ -1,5 +1,6 @@
 import { NotFoundError } from '../domain/errors.js';
 import { isGuid } from '../domain/ids.js';
+import { findAuditEventById } from '../store/audit.js';
 import type { Db, Tx } from '../store/db.js';
 import type { AuditEventsTable } from '../store/schema.js';
 import type { ServiceDeps } from './deps.js';
@@ -10,7 +11,7 @@ import type { ServiceDeps } from './deps.js';
 export type AuditEventRow = AuditEventsTable;
 
 export async function findAuditEvent(db: Db | Tx, id: string): Promise<AuditEventRow> {
-  const row = isGuid(id) ? await db.selectFrom('auditEvents').selectAll().where('id', '=', id.toLowerCase()).executeTakeFirst() : undefined;
+  const row = isGuid(id) ? await findAuditEventById(db, id.toLowerCase()) : undefined;
   if (!row) throw new NotFoundError('Directory audit', id);
   return row;
 }

@@ -6,6 +6,10 @@ import { isGuid, newId } from '../domain/ids.js';
 import { diffProperties, recordAudit } from '../store/audit.js';
 import type { Db, Tx } from '../store/db.js';
 import { isUniqueViolation } from '../store/constraints.js';
+import { deleteCatalog, findCatalogById, findDefaultCatalog, insertCatalog, updateCatalog } from '../store/catalogs.js';
+import { catalogHasPackages } from '../store/packages.js';
+import { listPoliciesForExternalUsers } from '../store/policies.js';
+import { insertRoleAssignment } from '../store/role-assignments.js';
 import { lockRow } from '../store/locks.js';
 import type { CatalogsTable } from '../store/schema.js';
 import { auditContext, type Caller, type ServiceDeps } from './deps.js';
@@ -22,7 +26,7 @@ export interface CatalogInput {
 const AUDITED = ['displayName', 'description', 'state', 'isExternallyVisible'] as const;
 
 export async function findCatalog(db: Db | Tx, id: string): Promise<CatalogRow> {
-  const row = isGuid(id) ? await db.selectFrom('catalogs').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
+  const row = isGuid(id) ? await findCatalogById(db, id) : undefined;
   if (!row) throw new NotFoundError('Catalog', id);
   return row;
 }
@@ -37,10 +41,7 @@ const NAMED_POLICIES = 10;
 /** A catalog is closed to external users only once none of its packages' policies is for them (409 naming them). */
 async function refuseExternalPolicies(tx: Tx, catalog: CatalogRow): Promise<void> {
   await lockRow(tx, 'catalogs', catalog.id);
-  const rows = await tx.selectFrom('assignmentPolicies').innerJoin('accessPackages', 'accessPackages.id', 'assignmentPolicies.accessPackageId')
-    .select(['assignmentPolicies.id', 'assignmentPolicies.displayName', 'assignmentPolicies.allowedTargetScope', 'accessPackages.displayName as packageName'])
-    .where('accessPackages.catalogId', '=', catalog.id).where('assignmentPolicies.allowedTargetScope', 'in', [...EXTERNAL_TARGET_SCOPES])
-    .orderBy('accessPackages.displayName').orderBy('assignmentPolicies.id').limit(NAMED_POLICIES + 1).execute();
+  const rows = await listPoliciesForExternalUsers(tx, catalog.id, EXTERNAL_TARGET_SCOPES, NAMED_POLICIES + 1);
   if (rows.length === 0) return;
   const named = rows.slice(0, NAMED_POLICIES).map((r) => `'${r.displayName}' (${r.id}, ${r.allowedTargetScope}) of '${r.packageName}'`);
   throw new ConflictError(
@@ -55,7 +56,7 @@ export function createCatalogService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
 
     /** Creates the built-in General catalog if it is missing; run at start-up after migrations. */
     async ensureGeneral(): Promise<CatalogRow> {
-      const existing = await db.selectFrom('catalogs').selectAll().where('catalogType', '=', 'serviceDefault').executeTakeFirst();
+      const existing = await findDefaultCatalog(db);
       if (existing) return existing;
       const at = isoNow(clock);
       const row: CatalogRow = {
@@ -64,13 +65,15 @@ export function createCatalogService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
       };
       try {
         await db.transaction().execute(async (tx) => {
-          await tx.insertInto('catalogs').values(row).execute();
+          await insertCatalog(tx, row);
           await recordAudit(tx, auditContext(null, at), { activity: 'Create catalog', targetType: 'accessPackageCatalog', targetId: row.id, targetDisplayName: row.displayName });
         });
       } catch (e) {
         // another process starting at the same moment created it first (unique index, migration 0006)
         if (!isUniqueViolation(e)) throw e;
-        return db.selectFrom('catalogs').selectAll().where('catalogType', '=', 'serviceDefault').executeTakeFirstOrThrow();
+        const created = await findDefaultCatalog(db);
+        if (!created) throw e;
+        return created;
       }
       return row;
     },
@@ -89,7 +92,7 @@ export function createCatalogService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
         modifiedAt: at,
       };
       await db.transaction().execute(async (tx) => {
-        await tx.insertInto('catalogs').values(row).execute();
+        await insertCatalog(tx, row);
         const ctx = auditContext(caller, at);
         await recordAudit(tx, ctx, {
           activity: 'Create catalog', targetType: 'accessPackageCatalog', targetId: row.id, targetDisplayName: row.displayName,
@@ -97,10 +100,10 @@ export function createCatalogService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
         });
         // a catalog creator becomes the first owner of what it creates; an administrator needs no role
         if (!isAdministrator(caller.principal)) {
-          await tx.insertInto('roleAssignments').values({
+          await insertRoleAssignment(tx, {
             id: newId(), principalId: caller.principal.userId, roleDefinitionId: RoleDefinitionIds.catalogOwner,
             appScopeId: `/AccessPackageCatalog/${row.id}`, catalogId: row.id, createdAt: at,
-          }).execute();
+          });
           await recordAudit(tx, ctx, {
             activity: 'Add role assignment', category: 'RoleManagement', targetType: 'unifiedRoleAssignment', targetId: row.id,
             targetDisplayName: `Catalog owner of ${row.displayName}`,
@@ -130,7 +133,7 @@ export function createCatalogService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
         };
         const changes = diffProperties(auditView(current), auditView(next), AUDITED);
         if (changes.length === 0) return current;
-        await tx.updateTable('catalogs').set(next).where('id', '=', id).execute();
+        await updateCatalog(tx, next);
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Update catalog', targetType: 'accessPackageCatalog', targetId: id, targetDisplayName: next.displayName, modifiedProperties: changes,
         });
@@ -144,19 +147,13 @@ export function createCatalogService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
         const current = await findCatalog(tx, id);
         check?.(current);
         if (current.catalogType === 'serviceDefault') throw new ValidationError('The built-in General catalog cannot be deleted.', 'id', 'CannotDeleteDefaultCatalog');
-        const pkg = await tx.selectFrom('accessPackages').select(['id']).where('catalogId', '=', id).limit(1).executeTakeFirst();
-        if (pkg) {
+        if (await catalogHasPackages(tx, id)) {
           throw new ConflictError(
             `Catalog '${current.displayName}' still has access packages; delete or move them before deleting the catalog.`,
             'InvalidDeleteCatalogHasAccessPackages',
           );
         }
-        const resourceIds = tx.selectFrom('resources').select('id').where('catalogId', '=', id);
-        await tx.deleteFrom('resourceRoles').where('resourceId', 'in', resourceIds).execute();
-        await tx.deleteFrom('resourceScopes').where('resourceId', 'in', resourceIds).execute();
-        await tx.deleteFrom('resources').where('catalogId', '=', id).execute();
-        await tx.deleteFrom('roleAssignments').where('catalogId', '=', id).execute();
-        await tx.deleteFrom('catalogs').where('id', '=', id).execute();
+        await deleteCatalog(tx, id);
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Delete catalog', targetType: 'accessPackageCatalog', targetId: id, targetDisplayName: current.displayName,
         });

@@ -16,13 +16,16 @@ import type { Db, Tx } from '../store/db.js';
 import type { ConnectedOrganizationsTable } from '../store/schema.js';
 import { auditContext, type Caller, type ServiceDeps } from './deps.js';
 import { isUniqueViolation } from '../store/constraints.js';
+import {
+  deleteConnectedOrganization, deleteOrganizationKeys, deleteSponsor, findClaimedKey, findConnectedOrganizationById, hasSponsor,
+  insertConnectedOrganization, insertOrganizationKeys, insertSponsor, listOrganizationsByKey, updateConnectedOrganization,
+} from '../store/connected-organizations.js';
+import { findDirectoryObject, type DirectoryObjectRef, type DirectoryObjectType } from '../store/directory-objects.js';
+import { findPolicyNaming } from '../store/policies.js';
+
+export { findDirectoryObject, type DirectoryObjectRef, type DirectoryObjectType };
 
 export type ConnectedOrganizationRow = ConnectedOrganizationsTable;
-
-/** The table added by migration 0002_orgs: which organization claims each domain or tenant. */
-type KeysTables = {
-  connectedOrganizationKeys: { sourceKey: string; connectedOrganizationId: string };
-};
 
 export interface ConnectedOrganizationInput {
   displayName?: string;
@@ -30,14 +33,6 @@ export interface ConnectedOrganizationInput {
   /** raw client input, validated here */
   identitySources?: unknown;
   state?: ConnectedOrganizationState;
-}
-
-export type DirectoryObjectType = 'user' | 'group';
-
-export interface DirectoryObjectRef {
-  id: string;
-  type: DirectoryObjectType;
-  displayName: string;
 }
 
 const AUDITED = ['displayName', 'description', 'state', 'identitySources'] as const;
@@ -51,24 +46,9 @@ function auditView(row: ConnectedOrganizationRow) {
 }
 
 export async function findConnectedOrganization(db: Db | Tx, id: string): Promise<ConnectedOrganizationRow> {
-  const row = isGuid(id) ? await db.selectFrom('connectedOrganizations').selectAll().where('id', '=', id.toLowerCase()).executeTakeFirst() : undefined;
+  const row = isGuid(id) ? await findConnectedOrganizationById(db, id.toLowerCase()) : undefined;
   if (!row) throw new NotFoundError('Connected organization', id);
   return row;
-}
-
-/** A user or group by id (of the given type, when one is given), or undefined. */
-export async function findDirectoryObject(db: Db | Tx, id: string, type?: DirectoryObjectType): Promise<DirectoryObjectRef | undefined> {
-  if (!isGuid(id)) return undefined;
-  const key = id.toLowerCase();
-  if (type !== 'group') {
-    const u = await db.selectFrom('users').select(['id', 'displayName']).where('id', '=', key).executeTakeFirst();
-    if (u) return { id: u.id, type: 'user', displayName: u.displayName };
-  }
-  if (type !== 'user') {
-    const g = await db.selectFrom('groups').select(['id', 'displayName']).where('id', '=', key).executeTakeFirst();
-    if (g) return { id: g.id, type: 'group', displayName: g.displayName };
-  }
-  return undefined;
 }
 
 /**
@@ -76,16 +56,10 @@ export async function findDirectoryObject(db: Db | Tx, id: string, type?: Direct
  * that names both; the primary key on source_key settles a race between two concurrent writers.
  */
 async function claimKeys(tx: Tx, orgId: string, sources: IdentitySource[]): Promise<void> {
-  const ktx = tx.withTables<KeysTables>();
-  await ktx.deleteFrom('connectedOrganizationKeys').where('connectedOrganizationId', '=', orgId).execute();
+  await deleteOrganizationKeys(tx, orgId);
   const keys = sources.map(identitySourceKey).filter((k): k is string => k !== undefined);
   if (keys.length === 0) return;
-  const taken = await ktx
-    .selectFrom('connectedOrganizationKeys')
-    .innerJoin('connectedOrganizations', 'connectedOrganizations.id', 'connectedOrganizationKeys.connectedOrganizationId')
-    .select(['connectedOrganizationKeys.sourceKey', 'connectedOrganizations.displayName', 'connectedOrganizations.id'])
-    .where('connectedOrganizationKeys.sourceKey', 'in', keys)
-    .executeTakeFirst();
+  const taken = await findClaimedKey(tx, keys);
   const conflict = (key: string, owner?: { displayName: string; id: string }) =>
     new ConflictError(
       `The ${describeKey(key)} already belongs to connected organization ${owner ? `'${owner.displayName}' (${owner.id})` : 'another organization'}; a domain or tenant can belong to one connected organization only.`,
@@ -93,7 +67,7 @@ async function claimKeys(tx: Tx, orgId: string, sources: IdentitySource[]): Prom
     );
   if (taken) throw conflict(taken.sourceKey, taken);
   try {
-    await ktx.insertInto('connectedOrganizationKeys').values(keys.map((sourceKey) => ({ sourceKey, connectedOrganizationId: orgId }))).execute();
+    await insertOrganizationKeys(tx, orgId, keys);
   } catch (e) {
     if (isUniqueViolation(e)) throw conflict(keys[0]);
     throw e;
@@ -119,7 +93,7 @@ export function createConnectedOrganizationService({ db, clock }: Pick<ServiceDe
         modifiedAt: at,
       };
       await db.transaction().execute(async (tx) => {
-        await tx.insertInto('connectedOrganizations').values(row).execute();
+        await insertConnectedOrganization(tx, row);
         await claimKeys(tx, row.id, sources);
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Create connected organization', targetType: 'connectedOrganization', targetId: row.id, targetDisplayName: row.displayName,
@@ -146,7 +120,7 @@ export function createConnectedOrganizationService({ db, clock }: Pick<ServiceDe
         const changes = diffProperties(auditView(current), auditView(next), AUDITED);
         if (changes.length === 0) return current;
         if (sources) await claimKeys(tx, current.id, sources);
-        await tx.updateTable('connectedOrganizations').set(next).where('id', '=', current.id).execute();
+        await updateConnectedOrganization(tx, next);
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Update connected organization', targetType: 'connectedOrganization', targetId: current.id, targetDisplayName: next.displayName,
           modifiedProperties: changes,
@@ -162,26 +136,14 @@ export function createConnectedOrganizationService({ db, clock }: Pick<ServiceDe
         check?.(current);
         // policies name organizations inside their JSON subject sets (connectedOrganizationMembers);
         // deleting one under a policy would silently change who may request, so refuse instead
-        const pattern = `%${current.id.toLowerCase()}%`;
-        const policy = await tx
-          .selectFrom('assignmentPolicies')
-          .select(['id', 'displayName'])
-          .where((eb) => eb.or([
-            eb(eb.fn('lower', ['specificAllowedTargets']), 'like', pattern),
-            eb(eb.fn('lower', ['requestorSettings']), 'like', pattern),
-            eb(eb.fn('lower', ['requestApprovalSettings']), 'like', pattern),
-          ]))
-          .limit(1)
-          .executeTakeFirst();
+        const policy = await findPolicyNaming(tx, current.id);
         if (policy) {
           throw new ConflictError(
             `Connected organization '${current.displayName}' is used by assignment policy '${policy.displayName}' (${policy.id}); remove it from the policy before deleting the organization.`,
             'InvalidDeleteConnectedOrganizationInUse',
           );
         }
-        await tx.deleteFrom('connectedOrganizationSponsors').where('connectedOrganizationId', '=', current.id).execute();
-        await tx.withTables<KeysTables>().deleteFrom('connectedOrganizationKeys').where('connectedOrganizationId', '=', current.id).execute();
-        await tx.deleteFrom('connectedOrganizations').where('id', '=', current.id).execute();
+        await deleteConnectedOrganization(tx, current.id);
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Delete connected organization', targetType: 'connectedOrganization', targetId: current.id, targetDisplayName: current.displayName,
           modifiedProperties: diffProperties(auditView(current), { displayName: null, description: null, state: null, identitySources: null }, AUDITED),
@@ -196,19 +158,11 @@ export function createConnectedOrganizationService({ db, clock }: Pick<ServiceDe
         const org = await findConnectedOrganization(tx, orgId);
         const obj = await findDirectoryObject(tx, objectId, type);
         if (!obj) throw new NotFoundError(type === 'user' ? 'User' : type === 'group' ? 'Group' : 'Directory object (user or group)', objectId);
-        const existing = await tx
-          .selectFrom('connectedOrganizationSponsors')
-          .select('directoryObjectId')
-          .where('connectedOrganizationId', '=', org.id)
-          .where('kind', '=', kind)
-          .where('directoryObjectId', '=', obj.id)
-          .executeTakeFirst();
+        const existing = await hasSponsor(tx, { connectedOrganizationId: org.id, kind, directoryObjectId: obj.id });
         const duplicate = () => new ConflictError(`'${obj.displayName}' (${obj.id}) is already an ${kind} sponsor of '${org.displayName}'.`, 'ObjectReferenceAlreadyExists');
         if (existing) throw duplicate();
         try {
-          await tx.insertInto('connectedOrganizationSponsors').values({
-            connectedOrganizationId: org.id, directoryObjectId: obj.id, objectType: obj.type, kind, createdAt: at,
-          }).execute();
+          await insertSponsor(tx, { connectedOrganizationId: org.id, directoryObjectId: obj.id, objectType: obj.type, kind, createdAt: at });
         } catch (e) {
           if (isUniqueViolation(e)) throw duplicate();
           throw e;
@@ -225,15 +179,8 @@ export function createConnectedOrganizationService({ db, clock }: Pick<ServiceDe
       const at = isoNow(clock);
       await db.transaction().execute(async (tx) => {
         const org = await findConnectedOrganization(tx, orgId);
-        const r = isGuid(objectId)
-          ? await tx
-            .deleteFrom('connectedOrganizationSponsors')
-            .where('connectedOrganizationId', '=', org.id)
-            .where('kind', '=', kind)
-            .where('directoryObjectId', '=', objectId.toLowerCase())
-            .executeTakeFirst()
-          : undefined;
-        if (!r || Number(r.numDeletedRows) === 0) throw new NotFoundError(`${kind === 'internal' ? 'Internal' : 'External'} sponsor of '${org.displayName}'`, objectId);
+        const deleted = isGuid(objectId) ? await deleteSponsor(tx, { connectedOrganizationId: org.id, kind, directoryObjectId: objectId.toLowerCase() }) : 0;
+        if (deleted === 0) throw new NotFoundError(`${kind === 'internal' ? 'Internal' : 'External'} sponsor of '${org.displayName}'`, objectId);
         await recordAudit(tx, auditContext(caller, at), {
           activity: `Remove ${kind} sponsor from connected organization`, targetType: 'connectedOrganization', targetId: org.id, targetDisplayName: org.displayName,
           modifiedProperties: [{ displayName: `${kind}Sponsors`, oldValue: objectId.toLowerCase(), newValue: null }],
@@ -248,13 +195,7 @@ export function createConnectedOrganizationService({ db, clock }: Pick<ServiceDe
     async organizationForEmail(email: string): Promise<(ConnectedOrganizationRow & { sources: IdentitySource[] }) | undefined> {
       const domain = emailDomain(email);
       if (!domain) return undefined;
-      const rows = await db
-        .withTables<KeysTables>()
-        .selectFrom('connectedOrganizationKeys')
-        .innerJoin('connectedOrganizations', 'connectedOrganizations.id', 'connectedOrganizationKeys.connectedOrganizationId')
-        .selectAll('connectedOrganizations')
-        .where('connectedOrganizationKeys.sourceKey', '=', `domain:${domain}`)
-        .execute();
+      const rows = await listOrganizationsByKey(db, `domain:${domain}`);
       const candidates = rows.map((r) => ({ ...r, sources: identitySourcesOf(r), identitySources: r.identitySources }));
       const found = organizationForEmail(candidates.map((c) => ({ id: c.id, identitySources: c.sources })), email);
       return found ? candidates.find((c) => c.id === found.id) : undefined;

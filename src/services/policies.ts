@@ -6,7 +6,11 @@ import { policyToGraph } from '../domain/policy/graph.js';
 import type { Policy, PolicyReferences } from '../domain/policy/types.js';
 import { POLICY_PROPERTIES, validatePolicySettings } from '../domain/policy/validate.js';
 import { diffProperties, recordAudit } from '../store/audit.js';
-import { policyFromRow, policyToRow } from '../store/policy-rows.js';
+import { policyFromRow } from '../store/policy-rows.js';
+import { findExistingIds } from '../store/directory-objects.js';
+import { findCatalogById } from '../store/catalogs.js';
+import { findAccessPackageById } from '../store/packages.js';
+import { deletePolicy, findPolicyRow, insertPolicy, listPolicyRowsOfPackage, policyHasLiveAssignment, policyHasRequestIn, updatePolicy } from '../store/policies.js';
 import type { Db, Tx } from '../store/db.js';
 import { lockRow } from '../store/locks.js';
 import { deletePolicyAudience, writePolicyAudience } from '../store/policy-audience.js';
@@ -19,7 +23,7 @@ import { auditContext, type Caller, type ServiceDeps } from './deps.js';
 export const OPEN_REQUEST_STATES = ['submitted', 'pendingApproval', 'delivering', 'scheduled'] as const;
 
 export async function findPolicy(db: Db | Tx, id: string): Promise<Policy> {
-  const row = isGuid(id) ? await db.selectFrom('assignmentPolicies').selectAll().where('id', '=', id.toLowerCase()).executeTakeFirst() : undefined;
+  const row = isGuid(id) ? await findPolicyRow(db, id.toLowerCase()) : undefined;
   if (!row) throw new NotFoundError('Assignment policy', id);
   return policyFromRow(row);
 }
@@ -28,11 +32,7 @@ async function checkReferences(tx: Tx, refs: PolicyReferences): Promise<void> {
   const missing = async (table: 'users' | 'groups' | 'connectedOrganizations', list: { id: string; field: string }[], what: string) => {
     if (list.length === 0) return;
     const ids = [...new Set(list.map((r) => r.id))];
-    const found = new Set<string>();
-    for (let i = 0; i < ids.length; i += 500) {
-      const rows = await tx.selectFrom(table).select('id').where('id', 'in', ids.slice(i, i + 500)).execute();
-      for (const r of rows) found.add(r.id.toLowerCase());
-    }
+    const found = await findExistingIds(tx, table, ids);
     const gone = list.find((r) => !found.has(r.id));
     if (gone) throw new ValidationError(`${what} '${gone.id}' named in '${gone.field}' does not exist.`, gone.field);
   };
@@ -47,9 +47,11 @@ async function checkReferences(tx: Tx, refs: PolicyReferences): Promise<void> {
  */
 async function refuseExternalScope(tx: Tx, accessPackageId: string, scope: string): Promise<void> {
   if (!isExternalTargetScope(scope)) return;
-  const pkg = await tx.selectFrom('accessPackages').select('catalogId').where('id', '=', accessPackageId).executeTakeFirstOrThrow();
+  const pkg = await findAccessPackageById(tx, accessPackageId);
+  if (!pkg) throw new NotFoundError('Access package', accessPackageId);
   await lockRow(tx, 'catalogs', pkg.catalogId);
-  const catalog = await tx.selectFrom('catalogs').select(['displayName', 'isExternallyVisible']).where('id', '=', pkg.catalogId).executeTakeFirstOrThrow();
+  const catalog = await findCatalogById(tx, pkg.catalogId);
+  if (!catalog) throw new NotFoundError('Catalog', pkg.catalogId);
   const problem = externalScopeProblem(scope, catalog);
   if (problem) throw new ValidationError(problem, 'allowedTargetScope');
 }
@@ -73,7 +75,7 @@ export function createPolicyService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
       const next: Policy = { ...current, ...settings, modifiedAt: at };
       const changes = diffProperties(auditView(current), auditView(next), POLICY_PROPERTIES);
       if (changes.length === 0) return current;
-      await tx.updateTable('assignmentPolicies').set(policyToRow(next)).where('id', '=', current.id).execute();
+      await updatePolicy(tx, next);
       await writePolicyAudience(tx, next);
       await recordAudit(tx, auditContext(caller, at), {
         activity: 'Update access package assignment policy', targetType: 'accessPackageAssignmentPolicy', targetId: current.id,
@@ -99,8 +101,7 @@ export function createPolicyService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
     get: (id: string) => findPolicy(db, id),
 
     async listForPackage(accessPackageId: string): Promise<Policy[]> {
-      const rows = await db.selectFrom('assignmentPolicies').selectAll().where('accessPackageId', '=', accessPackageId.toLowerCase())
-        .orderBy('createdAt').orderBy('id').execute();
+      const rows = await listPolicyRowsOfPackage(db, accessPackageId.toLowerCase());
       return rows.map(policyFromRow);
     },
 
@@ -112,12 +113,12 @@ export function createPolicyService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
       if (!accessPackageId) throw new ValidationError("'accessPackage' is required: { \"accessPackage\": { \"id\": \"…\" } } names the package the policy belongs to.", 'accessPackage.id');
       const { settings, refs } = validatePolicySettings(body, clock.now());
       return db.transaction().execute(async (tx) => {
-        const pkg = isGuid(accessPackageId) ? await tx.selectFrom('accessPackages').select(['id']).where('id', '=', accessPackageId).executeTakeFirst() : undefined;
+        const pkg = isGuid(accessPackageId) ? await findAccessPackageById(tx, accessPackageId) : undefined;
         if (!pkg) throw new NotFoundError('Access package', accessPackageId);
         await refuseExternalScope(tx, pkg.id, settings.allowedTargetScope);
         await checkReferences(tx, refs);
         const policy: Policy = { id: newId(), accessPackageId: pkg.id, ...settings, createdAt: at, modifiedAt: at };
-        await tx.insertInto('assignmentPolicies').values(policyToRow(policy)).execute();
+        await insertPolicy(tx, policy);
         await writePolicyAudience(tx, policy);
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Create access package assignment policy', targetType: 'accessPackageAssignmentPolicy', targetId: policy.id,
@@ -159,16 +160,13 @@ export function createPolicyService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
       await db.transaction().execute(async (tx) => {
         const current = await findPolicy(tx, id);
         check?.(current);
-        const assignment = await tx.selectFrom('assignments').select('id').where('policyId', '=', current.id).where('state', '!=', 'expired').limit(1).executeTakeFirst();
-        if (assignment) {
+        if (await policyHasLiveAssignment(tx, current.id)) {
           throw new ConflictError(`Policy '${current.displayName}' still has assignments that have not expired; remove them before deleting the policy.`, 'PolicyHasActiveAssignments');
         }
-        const request = await tx.selectFrom('assignmentRequests').select('id').where('policyId', '=', current.id)
-          .where('state', 'in', [...OPEN_REQUEST_STATES]).limit(1).executeTakeFirst();
-        if (request) {
+        if (await policyHasRequestIn(tx, current.id, OPEN_REQUEST_STATES)) {
           throw new ConflictError(`Policy '${current.displayName}' has open requests; wait for them to complete or cancel them before deleting the policy.`, 'PolicyHasOpenRequests');
         }
-        await tx.deleteFrom('assignmentPolicies').where('id', '=', current.id).execute();
+        await deletePolicy(tx, current.id);
         await deletePolicyAudience(tx, { policyId: current.id });
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Delete access package assignment policy', targetType: 'accessPackageAssignmentPolicy', targetId: current.id, targetDisplayName: current.displayName,

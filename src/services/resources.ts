@@ -10,6 +10,11 @@ import type { ResourceRequestsTable, ResourceRolesTable, ResourceScopesTable, Re
 import { findCatalog } from './catalogs.js';
 import { auditContext, type Caller, type ServiceDeps } from './deps.js';
 import { isUniqueViolation } from '../store/constraints.js';
+import { findPackageUsingResource } from '../store/packages.js';
+import {
+  deleteResource, findCatalogResource, findResourceByOrigin, findResourceCatalogId, findResourceRequestById, insertResource, insertResourceRequest,
+  listRolesOfResource, listScopesOfResource,
+} from '../store/resources.js';
 
 export type ResourceRow = ResourcesTable;
 export type ResourceRoleRow = ResourceRolesTable;
@@ -31,9 +36,7 @@ export interface ResourceRequestResult {
 }
 
 export async function findResourceInCatalog(db: Db | Tx, catalogId: string, resourceId: string): Promise<ResourceRow> {
-  const row = isGuid(resourceId)
-    ? await db.selectFrom('resources').selectAll().where('id', '=', resourceId.toLowerCase()).where('catalogId', '=', catalogId).executeTakeFirst()
-    : undefined;
+  const row = isGuid(resourceId) ? await findCatalogResource(db, catalogId, resourceId.toLowerCase()) : undefined;
   if (!row) throw new NotFoundError('Resource', resourceId);
   return row;
 }
@@ -90,14 +93,9 @@ export function createResourceService(
     );
     try {
       await db.transaction().execute(async (tx) => {
-        const existing = await tx.selectFrom('resources').select('id')
-          .where('catalogId', '=', input.catalogId).where('originSystem', '=', connector.originSystem).where('originId', '=', found.originId)
-          .executeTakeFirst();
-        if (existing) throw duplicate();
-        await tx.insertInto('resources').values(resource).execute();
-        if (roles.length) await tx.insertInto('resourceRoles').values(roles).execute();
-        if (scopes.length) await tx.insertInto('resourceScopes').values(scopes).execute();
-        await tx.insertInto('resourceRequests').values(request).execute();
+        if (await findResourceByOrigin(tx, input.catalogId, connector.originSystem, found.originId)) throw duplicate();
+        await insertResource(tx, resource, roles, scopes);
+        await insertResourceRequest(tx, request);
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Add resource to catalog', targetType: 'accessPackageResource', targetId: resource.id, targetDisplayName: resource.displayName,
           modifiedProperties: [
@@ -125,24 +123,13 @@ export function createResourceService(
         resource = await findResourceInCatalog(tx, input.catalogId, ref.id);
       } else if (ref.originId && ref.originSystem) {
         const connector = connectors.find(ref.originSystem);
-        resource = await tx.selectFrom('resources').selectAll()
-          .where('catalogId', '=', input.catalogId)
-          .where('originSystem', '=', connector?.originSystem ?? ref.originSystem)
-          .where('originId', '=', ref.originId)
-          .executeTakeFirst();
+        resource = await findResourceByOrigin(tx, input.catalogId, connector?.originSystem ?? ref.originSystem, ref.originId);
         if (!resource) throw new NotFoundError(`Resource with originId '${ref.originId}' in catalog`, input.catalogId);
       } else {
         throw new ValidationError("Name the resource to remove with 'resource.id' (or 'resource.originId' and 'resource.originSystem').", 'resource.id');
       }
       const id = resource.id;
-      const inUse = await tx.selectFrom('resourceRoleScopes')
-        .select(['resourceRoleScopes.accessPackageId'])
-        .where((eb) => eb.or([
-          eb('roleId', 'in', eb.selectFrom('resourceRoles').select('id').where('resourceId', '=', id)),
-          eb('scopeId', 'in', eb.selectFrom('resourceScopes').select('id').where('resourceId', '=', id)),
-        ]))
-        .limit(1)
-        .executeTakeFirst();
+      const inUse = await findPackageUsingResource(tx, id);
       if (inUse) {
         throw new ValidationError(
           `Resource '${resource.displayName}' is used by access package '${inUse.accessPackageId}'; remove its roles from every access package before removing it from the catalog.`,
@@ -150,16 +137,14 @@ export function createResourceService(
           'InvalidDeleteResourceHasEntitlements',
         );
       }
-      const roles = await tx.selectFrom('resourceRoles').selectAll().where('resourceId', '=', id).execute();
-      const scopes = await tx.selectFrom('resourceScopes').selectAll().where('resourceId', '=', id).execute();
-      await tx.deleteFrom('resourceRoles').where('resourceId', '=', id).execute();
-      await tx.deleteFrom('resourceScopes').where('resourceId', '=', id).execute();
-      await tx.deleteFrom('resources').where('id', '=', id).execute();
+      const roles = await listRolesOfResource(tx, id);
+      const scopes = await listScopesOfResource(tx, id);
+      await deleteResource(tx, id);
       const request: ResourceRequestRow = {
         id: newId(), catalogId: input.catalogId, resourceId: id, requestType: 'adminRemove', state: 'delivered',
         requestorId: caller.principal.userId, createdAt: at,
       };
-      await tx.insertInto('resourceRequests').values(request).execute();
+      await insertResourceRequest(tx, request);
       await recordAudit(tx, auditContext(caller, at), {
         activity: 'Remove resource from catalog', targetType: 'accessPackageResource', targetId: id, targetDisplayName: resource.displayName,
         modifiedProperties: [
@@ -185,15 +170,13 @@ export function createResourceService(
 
     /** The catalog a resource belongs to (404 when there is no such resource). */
     async catalogOfResource(resourceId: string): Promise<string> {
-      const row = isGuid(resourceId)
-        ? await db.selectFrom('resources').select('catalogId').where('id', '=', resourceId.toLowerCase()).executeTakeFirst()
-        : undefined;
-      if (!row) throw new NotFoundError('Resource', resourceId);
-      return row.catalogId;
+      const catalogId = isGuid(resourceId) ? await findResourceCatalogId(db, resourceId.toLowerCase()) : undefined;
+      if (!catalogId) throw new NotFoundError('Resource', resourceId);
+      return catalogId;
     },
 
     async getRequest(id: string): Promise<ResourceRequestRow> {
-      const row = isGuid(id) ? await db.selectFrom('resourceRequests').selectAll().where('id', '=', id.toLowerCase()).executeTakeFirst() : undefined;
+      const row = isGuid(id) ? await findResourceRequestById(db, id.toLowerCase()) : undefined;
       if (!row) throw new NotFoundError('Resource request', id);
       return row;
     },

@@ -1,6 +1,7 @@
 import { newId } from '../domain/ids.js';
 import { chunks, ROWS_PER_INSERT } from './chunks.js';
 import type { Db, Tx } from './db.js';
+import type { AuditEventsTable } from './schema.js';
 
 export interface ModifiedProperty {
   displayName: string;
@@ -66,4 +67,9 @@ export function diffProperties(before: Record<string, unknown> | null, after: Re
     if (JSON.stringify(oldValue) !== JSON.stringify(newValue)) out.push({ displayName: k, oldValue, newValue });
   }
   return out;
+}
+
+/** An audit event by id (lower-case), or undefined. */
+export async function findAuditEventById(db: Db | Tx, id: string): Promise<AuditEventsTable | undefined> {
+  return db.selectFrom('auditEvents').selectAll().where('id', '=', id).executeTakeFirst();
 }

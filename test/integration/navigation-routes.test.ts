@@ -148,4 +148,14 @@ describe('documented navigation routes', () => {
     assert.equal(audit.status, 200, audit.text);
     assert.ok(audit.text.includes('subjectLifecycle'), 'the change is audited');
   });
+
+  // the navigation maps are declared in the read modules (src/api/read/): an unknown $expand names them all, in the same order as before
+  it('names every navigation property of catalogs and packages when an $expand is unknown', async () => {
+    const catalog = await t.admin.get(`${EM}/catalogs/${catalogId}?$expand=nope`);
+    assert.equal(catalog.status, 400, catalog.text);
+    assert.match(catalog.body.error.message, /use one of: resources, resourceRoles, resourceScopes, accessPackages\./);
+    const pkg = await t.admin.get(`${EM}/accessPackages/${packageId}?$expand=nope`);
+    assert.equal(pkg.status, 400, pkg.text);
+    assert.match(pkg.body.error.message, /use one of: catalog, resourceRoleScopes, incompatibleAccessPackages, accessPackagesIncompatibleWith, incompatibleGroups, assignmentPolicies\./);
+  });
 });

@@ -2,12 +2,11 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { typed } from '../route-input.js';
 import { ValidationError } from '../../domain/errors.js';
-import type { AuditEventRow } from '../../services/audit-log.js';
 import type { Services } from '../../services/index.js';
-import type { ModifiedProperty } from '../../store/audit.js';
 import type { Db } from '../../store/db.js';
-import { listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
-import { parseQueryOptions, queryRecord } from '../odata/query-options.js';
+import { listCollection, shapeOne } from '../odata/collection.js';
+import { ODataQuery, parseQueryOptions } from '../odata/query-options.js';
+import { allAuditEvents, AUDIT_RESULTS, auditEventToGraph, directoryAuditSet } from '../read/audit.js';
 import { CollectionOf, GraphObjectSchema, IdParams, Nullable } from '../schemas.js';
 import { V1 } from './paths.js';
 
@@ -21,74 +20,8 @@ import { V1 } from './paths.js';
 
 const DIRECTORY_AUDITS = `${V1}/auditLogs/directoryAudits`;
 
-export const AUDIT_RESULTS = ['success', 'failure', 'timeout'] as const;
-
-/** Graph's operationType from our activity wording ('Create catalog' → 'Add'). */
-function operationType(activity: string): string {
-  const verb = activity.split(' ')[0]?.toLowerCase();
-  if (verb === 'create' || verb === 'add') return 'Add';
-  if (verb === 'update') return 'Update';
-  if (verb === 'delete' || verb === 'remove') return 'Delete';
-  return 'Other';
-}
-
-/** Graph sends old and new values as JSON text (e.g. "\"Contoso\""), null when there is none. */
-const asJsonText = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
-
-export function auditEventToGraph(r: AuditEventRow): GraphObject {
-  const props = JSON.parse(r.modifiedProperties) as ModifiedProperty[];
-  return {
-    id: r.id,
-    category: r.category,
-    correlationId: r.correlationId,
-    result: r.result,
-    resultReason: '',
-    activityDisplayName: r.activity,
-    activityDateTime: r.occurredAt,
-    loggedByService: r.category === 'EntitlementManagement' ? 'Entitlement Management' : 'Core Directory',
-    operationType: operationType(r.activity),
-    // events the system writes (worker, bootstrap) have no user: Graph shows those as initiated by an app
-    initiatedBy: r.actorId
-      ? { user: { id: r.actorId, displayName: r.actorDisplayName, userPrincipalName: null, ipAddress: null }, app: null }
-      : { user: null, app: { appId: null, displayName: r.actorDisplayName ?? 'Latchkey', servicePrincipalId: null, servicePrincipalName: null } },
-    targetResources: [{
-      id: r.targetId,
-      displayName: r.targetDisplayName,
-      type: r.targetType,
-      userPrincipalName: null,
-      groupType: null,
-      modifiedProperties: props.map((p) => ({ displayName: p.displayName, oldValue: asJsonText(p.oldValue), newValue: asJsonText(p.newValue) })),
-    }],
-    additionalDetails: [],
-  };
-}
-
-export const directoryAuditSet: EntitySet<AuditEventRow, unknown> = {
-  entity: 'directoryAudit',
-  fields: {
-    id: { column: 'auditEvents.id', type: 'guid' },
-    category: { column: 'auditEvents.category', type: 'string' },
-    activityDisplayName: { column: 'auditEvents.activity', type: 'string' },
-    activityDateTime: { column: 'auditEvents.occurredAt', type: 'datetime' },
-    correlationId: { column: 'auditEvents.correlationId', type: 'string' },
-    result: { column: 'auditEvents.result', type: 'enum', values: AUDIT_RESULTS },
-    'initiatedBy/user/id': { column: 'auditEvents.actorId', type: 'guid' },
-    'initiatedBy/user/displayName': { column: 'auditEvents.actorDisplayName', type: 'string' },
-    'targetResources/id': { column: 'auditEvents.targetId', type: 'string' },
-    'targetResources/displayName': { column: 'auditEvents.targetDisplayName', type: 'string' },
-    'targetResources/type': { column: 'auditEvents.targetType', type: 'string' },
-  },
-  properties: [
-    'id', 'category', 'correlationId', 'result', 'resultReason', 'activityDisplayName', 'activityDateTime', 'loggedByService',
-    'operationType', 'initiatedBy', 'targetResources', 'additionalDetails',
-  ],
-  navigation: {},
-  // reached only through its own routes, which need audit.read
-  readable: () => 'all',
-  defaultOrder: 'activityDateTime',
-  idColumn: 'auditEvents.id',
-  toGraph: auditEventToGraph,
-};
+// the entity set moved to the read module; importers of this module still find it here
+export { AUDIT_RESULTS, auditEventToGraph, directoryAuditSet };
 
 /** Index of the ')' closing the '(' at `open`, skipping quoted text ('' is an escaped quote). */
 function closingParen(s: string, open: number): number {
@@ -146,18 +79,17 @@ export function registerAuditLogRoutes(parent: FastifyInstance, services: Servic
   const app = typed(parent);
   app.get(DIRECTORY_AUDITS, {
     config: { auth: { tenant: 'audit.read' } },
-    schema: { tags: ['auditLogs'], summary: 'List audit events, newest first', response: { 200: CollectionOf(DirectoryAuditSchema) } },
+    schema: { tags: ['auditLogs'], summary: 'List audit events, newest first', querystring: ODataQuery, response: { 200: CollectionOf(DirectoryAuditSchema) } },
   }, async (req) => {
-    const query = queryRecord(req.query);
-    if (typeof query.$filter === 'string') query.$filter = rewriteTargetResourceLambdas(query.$filter);
-    const opts = parseQueryOptions(query);
+    const { $filter } = req.query;
+    const opts = parseQueryOptions(typeof $filter === 'string' ? { ...req.query, $filter: rewriteTargetResourceLambdas($filter) } : req.query);
     // an audit log is read from the newest event backwards unless the client asks otherwise
     if (opts.orderby.length === 0) opts.orderby = [{ path: 'activityDateTime', desc: true }];
-    return listCollection(directoryAuditSet, db.selectFrom('auditEvents').selectAll('auditEvents'), req, undefined, opts);
+    return listCollection(directoryAuditSet, allAuditEvents(db), req, undefined, opts);
   });
 
   app.get(`${DIRECTORY_AUDITS}/:id`, {
     config: { auth: { tenant: 'audit.read' } },
-    schema: { tags: ['auditLogs'], summary: 'Get an audit event', params: IdParams, response: { 200: DirectoryAuditSchema } },
+    schema: { tags: ['auditLogs'], summary: 'Get an audit event', params: IdParams, querystring: ODataQuery, response: { 200: DirectoryAuditSchema } },
   }, async (req) => shapeOne(directoryAuditSet, await services.auditLog.get(req.params.id), req, undefined));
 }

@@ -1,58 +1,24 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { catalogsWhere, type Principal } from '../../domain/authorization.js';
 import { CATALOG_STATES, CATALOG_TYPES, DESCRIPTION_MAX, DISPLAY_NAME_MAX } from '../../domain/catalog.js';
-import type { CatalogRow } from '../../services/catalogs.js';
 import type { Services } from '../../services/index.js';
 import type { Db } from '../../store/db.js';
-import { listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
+import { listCollection, shapeOne } from '../odata/collection.js';
+import { ODataQuery } from '../odata/query-options.js';
 import { canonicalEnum } from '../odata/sql.js';
 import { checkIfMatch, setEtag } from '../etag.js';
 import { Body, CollectionOf, EnumString, GraphObjectSchema, IdParams, Nullable, Text } from '../schemas.js';
 import { callerOf } from '../security.js';
 import { pathParam, typed } from '../route-input.js';
-import { catalogRule } from '../read/catalogs.js';
+import { catalogSet, catalogsReadBy, catalogToGraph } from '../read/catalogs.js';
+import type { ReadCtx } from '../read/common.js';
 import { EM } from './paths.js';
-import { whereCatalogIn } from './scope.js';
 
-export interface GraphCtx {
-  db: Db;
-  principal: Principal;
-}
+/** What the read side needs of a request: the database and who asks (the read modules' ReadCtx). */
+export type GraphCtx = ReadCtx;
 
-export function catalogToGraph(r: CatalogRow): GraphObject {
-  return {
-    id: r.id,
-    displayName: r.displayName,
-    description: r.description,
-    catalogType: r.catalogType,
-    state: r.state,
-    isExternallyVisible: !!r.isExternallyVisible,
-    createdDateTime: r.createdAt,
-    modifiedDateTime: r.modifiedAt,
-  };
-}
-
-/** Navigation properties of catalogs are registered by the modules that own them (resources, packages). */
-export const catalogSet: EntitySet<CatalogRow, GraphCtx> = {
-  entity: 'accessPackageCatalog',
-  fields: {
-    id: { column: 'catalogs.id', type: 'guid' },
-    displayName: { column: 'catalogs.displayName', type: 'string' },
-    description: { column: 'catalogs.description', type: 'string' },
-    state: { column: 'catalogs.state', type: 'enum', values: CATALOG_STATES },
-    catalogType: { column: 'catalogs.catalogType', type: 'enum', values: CATALOG_TYPES },
-    isExternallyVisible: { column: 'catalogs.isExternallyVisible', type: 'boolean' },
-    createdDateTime: { column: 'catalogs.createdAt', type: 'datetime' },
-    modifiedDateTime: { column: 'catalogs.modifiedAt', type: 'datetime' },
-  },
-  properties: ['id', 'displayName', 'description', 'catalogType', 'state', 'isExternallyVisible', 'createdDateTime', 'modifiedDateTime'],
-  navigation: {},
-  defaultOrder: 'displayName',
-  idColumn: 'catalogs.id',
-  toGraph: catalogToGraph,
-  readable: catalogRule,
-};
+// the entity set moved to the read module; importers of this module still find it here
+export { catalogSet };
 
 const CatalogSchema = GraphObjectSchema('accessPackageCatalog', {
   displayName: Type.String(),
@@ -88,29 +54,23 @@ function catalogInput(b: CatalogBody) {
   };
 }
 
-/** Catalog ids a principal may read: all for administrators, else the catalogs it holds a role in. */
-export function readableCatalogs(p: Principal): 'all' | string[] {
-  return catalogsWhere(p, 'catalog.read');
-}
-
 export function registerCatalogRoutes(parent: FastifyInstance, services: Services, db: Db): void {
   const app = typed(parent);
   const catalogOfParam = async (req: { params: unknown }) => (await services.catalogs.get(pathParam(req, 'id'))).id;
 
   app.get(`${EM}/catalogs`, {
     config: { auth: { authenticated: true } },
-    schema: { tags: ['catalogs'], summary: 'List catalogs the caller may read', response: { 200: CollectionOf(CatalogSchema) } },
+    schema: { tags: ['catalogs'], summary: 'List catalogs the caller may read', querystring: ODataQuery, response: { 200: CollectionOf(CatalogSchema) } },
   }, async (req) => {
     const p = req.principal!;
-    const q = whereCatalogIn(db.selectFrom('catalogs').selectAll('catalogs'), 'catalogs.id', readableCatalogs(p));
-    return listCollection(catalogSet, q, req, { db, principal: p });
+    return listCollection(catalogSet, catalogsReadBy(db, p), req, { db, principal: p });
   });
 
   app.post(`${EM}/catalogs`, {
     config: { auth: { tenant: 'catalog.create' } },
     schema: { tags: ['catalogs'], summary: 'Create a catalog', body: CreateCatalog, response: { 201: CatalogSchema } },
   }, async (req, reply) => {
-    const row = await services.catalogs.create(callerOf(req), catalogInput(req.body) as { displayName: string });
+    const row = await services.catalogs.create(callerOf(req), { ...catalogInput(req.body), displayName: req.body.displayName });
     const obj = catalogToGraph(row);
     setEtag(reply, obj);
     return reply.status(201).header('Location', `${EM}/catalogs/${row.id}`).send(obj);
@@ -118,7 +78,7 @@ export function registerCatalogRoutes(parent: FastifyInstance, services: Service
 
   app.get(`${EM}/catalogs/:id`, {
     config: { auth: { catalog: 'catalog.read', of: catalogOfParam } },
-    schema: { tags: ['catalogs'], summary: 'Get a catalog', params: IdParams, response: { 200: CatalogSchema } },
+    schema: { tags: ['catalogs'], summary: 'Get a catalog', params: IdParams, querystring: ODataQuery, response: { 200: CatalogSchema } },
   }, async (req, reply) => {
     const row = await services.catalogs.get(req.params.id);
     setEtag(reply, catalogToGraph(row));

@@ -1,129 +1,28 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { typed } from '../route-input.js';
-import { canTenant, type Principal } from '../../domain/authorization.js';
-import { CONNECTED_ORGANIZATION_STATES, SPONSOR_KINDS, type ConnectedOrganizationState, type SponsorKind } from '../../domain/connected-organization.js';
+import { CONNECTED_ORGANIZATION_STATES, SPONSOR_KINDS, type ConnectedOrganizationState } from '../../domain/connected-organization.js';
 import { DESCRIPTION_MAX, DISPLAY_NAME_MAX } from '../../domain/catalog.js';
 import { ValidationError } from '../../domain/errors.js';
 import { isGuid } from '../../domain/ids.js';
-import { identitySourcesOf, type ConnectedOrganizationRow, type DirectoryObjectType } from '../../services/connected-organizations.js';
+import type { DirectoryObjectType } from '../../services/connected-organizations.js';
 import type { Services } from '../../services/index.js';
 import type { Db } from '../../store/db.js';
-import { listCollection, shapeOne, type EntitySet, type GraphObject, type NavigationLoader } from '../odata/collection.js';
+import { listCollection, shapeOne } from '../odata/collection.js';
+import { ODataQuery } from '../odata/query-options.js';
 import { canonicalEnum } from '../odata/sql.js';
 import { checkIfMatch, setEtag } from '../etag.js';
+import {
+  allConnectedOrganizations, connectedOrganizationSet, connectedOrganizationToGraph, sponsorRefsOf, sponsorSet, sponsorsOf,
+} from '../read/connected-organizations.js';
 import { Body, CollectionOf, EnumString, GraphObjectSchema, IdParams, Nullable, Text } from '../schemas.js';
 import { callerOf } from '../security.js';
-import { EM, V1, odataType } from './paths.js';
-
-interface Ctx {
-  db: Db;
-  principal: Principal;
-}
+import { EM, V1 } from './paths.js';
 
 const ORGS = `${EM}/connectedOrganizations`;
 
-export function connectedOrganizationToGraph(r: ConnectedOrganizationRow): GraphObject {
-  return {
-    id: r.id,
-    displayName: r.displayName,
-    description: r.description,
-    identitySources: identitySourcesOf(r),
-    state: r.state,
-    createdDateTime: r.createdAt,
-    modifiedDateTime: r.modifiedAt,
-  };
-}
-
-// ---- sponsors as directory objects
-
-interface SponsorRow {
-  connectedOrganizationId: string;
-  id: string;
-  objectType: string;
-  userDisplayName: string | null;
-  userPrincipalName: string | null;
-  userMail: string | null;
-  groupDisplayName: string | null;
-  groupMail: string | null;
-}
-
-function sponsorQuery(db: Db, kind: SponsorKind) {
-  return db
-    .selectFrom('connectedOrganizationSponsors')
-    .leftJoin('users', (j) => j.onRef('users.id', '=', 'connectedOrganizationSponsors.directoryObjectId').on('connectedOrganizationSponsors.objectType', '=', 'user'))
-    .leftJoin('groups', (j) => j.onRef('groups.id', '=', 'connectedOrganizationSponsors.directoryObjectId').on('connectedOrganizationSponsors.objectType', '=', 'group'))
-    .select([
-      'connectedOrganizationSponsors.connectedOrganizationId',
-      'connectedOrganizationSponsors.directoryObjectId as id',
-      'connectedOrganizationSponsors.objectType',
-      'users.displayName as userDisplayName',
-      'users.userPrincipalName',
-      'users.mail as userMail',
-      'groups.displayName as groupDisplayName',
-      'groups.mail as groupMail',
-    ])
-    .where('connectedOrganizationSponsors.kind', '=', kind);
-}
-
-/** A sponsor as Graph returns directory objects: typed, with the properties of its type. */
-function sponsorToGraph(r: SponsorRow): GraphObject {
-  if (r.objectType === 'group') {
-    return { '@odata.type': odataType('group'), id: r.id, displayName: r.groupDisplayName, mail: r.groupMail };
-  }
-  return { '@odata.type': odataType('user'), id: r.id, displayName: r.userDisplayName, userPrincipalName: r.userPrincipalName, mail: r.userMail };
-}
-
-const sponsorSet: EntitySet<SponsorRow, Ctx> = {
-  entity: 'directoryObject',
-  fields: {
-    id: { column: 'connectedOrganizationSponsors.directoryObjectId', type: 'guid' },
-  },
-  properties: ['id', 'displayName', 'userPrincipalName', 'mail'],
-  navigation: {},
-  defaultOrder: 'id',
-  readable: (ctx) => (canTenant(ctx.principal, 'connectedOrganization.read') ? 'all' : 'none'),
-  idColumn: 'connectedOrganizationSponsors.directoryObjectId',
-  toGraph: sponsorToGraph,
-};
-
-/** $expand=internalSponsors / externalSponsors: one query for the whole page. */
-function sponsorsLoader(kind: SponsorKind): NavigationLoader<Ctx> {
-  return async (items, item, ctx) => {
-    const rows = (await sponsorQuery(ctx.db, kind)
-      .where('connectedOrganizationSponsors.connectedOrganizationId', 'in', items.map((i) => i.id))
-      .orderBy('connectedOrganizationSponsors.directoryObjectId')
-      .execute()) as SponsorRow[];
-    for (const obj of items) {
-      obj[`${kind}Sponsors`] = rows
-        .filter((r) => r.connectedOrganizationId === obj.id)
-        .map((r) => {
-          const g = sponsorToGraph(r);
-          if (!item.select) return g;
-          const keep = new Set(['id', ...item.select]);
-          return Object.fromEntries(Object.entries(g).filter(([k]) => keep.has(k) || k.startsWith('@odata.')));
-        });
-    }
-  };
-}
-
-export const connectedOrganizationSet: EntitySet<ConnectedOrganizationRow, Ctx> = {
-  entity: 'connectedOrganization',
-  fields: {
-    id: { column: 'connectedOrganizations.id', type: 'guid' },
-    displayName: { column: 'connectedOrganizations.displayName', type: 'string' },
-    description: { column: 'connectedOrganizations.description', type: 'string' },
-    state: { column: 'connectedOrganizations.state', type: 'enum', values: CONNECTED_ORGANIZATION_STATES },
-    createdDateTime: { column: 'connectedOrganizations.createdAt', type: 'datetime' },
-    modifiedDateTime: { column: 'connectedOrganizations.modifiedAt', type: 'datetime' },
-  },
-  properties: ['id', 'displayName', 'description', 'identitySources', 'state', 'createdDateTime', 'modifiedDateTime'],
-  navigation: { internalSponsors: sponsorsLoader('internal'), externalSponsors: sponsorsLoader('external') },
-  defaultOrder: 'displayName',
-  idColumn: 'connectedOrganizations.id',
-  toGraph: connectedOrganizationToGraph,
-  readable: (ctx) => (canTenant(ctx.principal, 'connectedOrganization.read') ? 'all' : 'none'),
-};
+// the entity set moved to the read module; importers of this module still find it here
+export { connectedOrganizationSet, connectedOrganizationToGraph };
 
 const IdentitySourceSchema = Type.Object(
   { '@odata.type': Type.String({ description: 'e.g. #microsoft.graph.domainIdentitySource' }) },
@@ -203,14 +102,14 @@ export function registerConnectedOrganizationRoutes(parent: FastifyInstance, ser
 
   app.get(ORGS, {
     config: read,
-    schema: { tags: ['connectedOrganizations'], summary: 'List connected organizations', response: { 200: CollectionOf(OrgSchema) } },
-  }, async (req) => listCollection(connectedOrganizationSet, db.selectFrom('connectedOrganizations').selectAll('connectedOrganizations'), req, { db, principal: req.principal! }));
+    schema: { tags: ['connectedOrganizations'], summary: 'List connected organizations', querystring: ODataQuery, response: { 200: CollectionOf(OrgSchema) } },
+  }, async (req) => listCollection(connectedOrganizationSet, allConnectedOrganizations(db), req, { db, principal: req.principal! }));
 
   app.post(ORGS, {
     config: write,
     schema: { tags: ['connectedOrganizations'], summary: 'Create a connected organization', body: CreateOrg, response: { 201: OrgSchema } },
   }, async (req, reply) => {
-    const row = await orgs.create(callerOf(req), orgInput(req.body) as ReturnType<typeof orgInput> & { displayName: string });
+    const row = await orgs.create(callerOf(req), { ...orgInput(req.body), displayName: req.body.displayName });
     const obj = connectedOrganizationToGraph(row);
     setEtag(reply, obj);
     return reply.status(201).header('Location', `${ORGS}/${row.id}`).send(obj);
@@ -218,7 +117,7 @@ export function registerConnectedOrganizationRoutes(parent: FastifyInstance, ser
 
   app.get(`${ORGS}/:id`, {
     config: read,
-    schema: { tags: ['connectedOrganizations'], summary: 'Get a connected organization', params: IdParams, response: { 200: OrgSchema } },
+    schema: { tags: ['connectedOrganizations'], summary: 'Get a connected organization', params: IdParams, querystring: ODataQuery, response: { 200: OrgSchema } },
   }, async (req, reply) => {
     const row = await orgs.get(req.params.id);
     setEtag(reply, connectedOrganizationToGraph(row));
@@ -247,11 +146,10 @@ export function registerConnectedOrganizationRoutes(parent: FastifyInstance, ser
 
     app.get(`${ORGS}/:id/${nav}`, {
       config: read,
-      schema: { tags: ['connectedOrganizations'], summary: `List the ${kind} sponsors (users and groups)`, params: IdParams, response: { 200: CollectionOf(DirectoryObjectSchema) } },
+      schema: { tags: ['connectedOrganizations'], summary: `List the ${kind} sponsors (users and groups)`, params: IdParams, querystring: ODataQuery, response: { 200: CollectionOf(DirectoryObjectSchema) } },
     }, async (req) => {
       const org = await orgs.get(req.params.id);
-      const q = sponsorQuery(db, kind).where('connectedOrganizationSponsors.connectedOrganizationId', '=', org.id);
-      return listCollection(sponsorSet, q, req, { db, principal: req.principal! });
+      return listCollection(sponsorSet, sponsorsOf(db, org.id, kind), req, { db, principal: req.principal! });
     });
 
     app.get(`${ORGS}/:id/${nav}/$ref`, {
@@ -259,13 +157,7 @@ export function registerConnectedOrganizationRoutes(parent: FastifyInstance, ser
       schema: { tags: ['connectedOrganizations'], summary: `List references to the ${kind} sponsors`, params: IdParams },
     }, async (req) => {
       const org = await orgs.get(req.params.id);
-      const rows = await db
-        .selectFrom('connectedOrganizationSponsors')
-        .select(['directoryObjectId', 'objectType'])
-        .where('connectedOrganizationId', '=', org.id)
-        .where('kind', '=', kind)
-        .orderBy('directoryObjectId')
-        .execute();
+      const rows = await sponsorRefsOf(db, org.id, kind);
       const base = baseUrl(req);
       return { value: rows.map((r) => ({ '@odata.id': `${base}${V1}/${r.objectType === 'group' ? 'groups' : 'users'}/${r.directoryObjectId}` })) };
     });

@@ -2,11 +2,10 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { typed } from '../route-input.js';
 import type { Services } from '../../services/index.js';
-import { outboxStatus, type OutboxRow } from '../../services/notifications.js';
-import { TEMPLATE_NAMES } from '../../notifications/templates.js';
 import type { Db } from '../../store/db.js';
-import { listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
-import { parseQueryOptions } from '../odata/query-options.js';
+import { listCollection, shapeOne } from '../odata/collection.js';
+import { ODataQuery, parseQueryOptions } from '../odata/query-options.js';
+import { allOutboxEmails, outboxEmailToJson, outboxSet } from '../read/outbox.js';
 import { CollectionOf, GraphObjectSchema, IdParams, Nullable } from '../schemas.js';
 
 // GET /latchkey/v1/outbox: the emails Latchkey has queued, sent or failed to send. A Latchkey
@@ -21,42 +20,8 @@ import { CollectionOf, GraphObjectSchema, IdParams, Nullable } from '../schemas.
 export const LATCHKEY_V1 = '/latchkey/v1';
 export const OUTBOX = `${LATCHKEY_V1}/outbox`;
 
-export function outboxEmailToJson(r: OutboxRow): GraphObject {
-  return {
-    id: r.id,
-    recipient: r.recipient,
-    subject: r.subject,
-    body: r.body,
-    template: r.template,
-    status: outboxStatus(r),
-    attempts: r.attempts,
-    lastError: r.lastError,
-    createdDateTime: r.createdAt,
-    sentDateTime: r.sentAt,
-    nextAttemptDateTime: r.sentAt ? null : r.nextAttemptAt,
-  };
-}
-
-export const outboxSet: EntitySet<OutboxRow, undefined> = {
-  entity: 'outboxEmail',
-  fields: {
-    id: { column: 'outboxEmails.id', type: 'string' },
-    recipient: { column: 'outboxEmails.recipient', type: 'string' },
-    subject: { column: 'outboxEmails.subject', type: 'string', sortable: false },
-    template: { column: 'outboxEmails.template', type: 'enum', values: TEMPLATE_NAMES },
-    attempts: { column: 'outboxEmails.attempts', type: 'number' },
-    createdDateTime: { column: 'outboxEmails.createdAt', type: 'datetime' },
-    sentDateTime: { column: 'outboxEmails.sentAt', type: 'datetime' },
-    nextAttemptDateTime: { column: 'outboxEmails.nextAttemptAt', type: 'datetime' },
-  },
-  properties: ['id', 'recipient', 'subject', 'body', 'template', 'status', 'attempts', 'lastError', 'createdDateTime', 'sentDateTime', 'nextAttemptDateTime'],
-  navigation: {},
-  // reached only through its own routes, which are the administrator's
-  readable: () => 'all',
-  defaultOrder: 'createdDateTime',
-  idColumn: 'outboxEmails.id',
-  toGraph: outboxEmailToJson,
-};
+// the entity set moved to the read module; importers of this module still find it here
+export { outboxEmailToJson, outboxSet };
 
 const OutboxEmailSchema = GraphObjectSchema('outboxEmail (Latchkey extension)', {
   recipient: Type.String(),
@@ -78,17 +43,18 @@ export function registerOutboxRoutes(parent: FastifyInstance, services: Services
     schema: {
       tags: ['latchkey'],
       summary: 'List queued, sent and failed emails, newest first (Latchkey extension)',
+      querystring: ODataQuery,
       response: { 200: CollectionOf(OutboxEmailSchema) },
     },
   }, async (req) => {
     const opts = parseQueryOptions(req.query);
     // like a mailbox: newest first unless the client asks otherwise
     if (opts.orderby.length === 0) opts.orderby = [{ path: 'createdDateTime', desc: true }];
-    return listCollection(outboxSet, db.selectFrom('outboxEmails').selectAll('outboxEmails'), req, undefined, opts);
+    return listCollection(outboxSet, allOutboxEmails(db), req, undefined, opts);
   });
 
   app.get(`${OUTBOX}/:id`, {
     config: { auth: { tenant: 'audit.read' } },
-    schema: { tags: ['latchkey'], summary: 'Get one outbox email (Latchkey extension)', params: IdParams, response: { 200: OutboxEmailSchema } },
+    schema: { tags: ['latchkey'], summary: 'Get one outbox email (Latchkey extension)', params: IdParams, querystring: ODataQuery, response: { 200: OutboxEmailSchema } },
   }, async (req) => shapeOne(outboxSet, await services.notifications.get(req.params.id), req, undefined));
 }

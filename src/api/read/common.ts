@@ -1,6 +1,7 @@
-import { sql, type Expression, type SqlBool } from 'kysely';
+import { sql, type Expression, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import { catalogsWhere, type Principal } from '../../domain/authorization.js';
 import type { Db } from '../../store/db.js';
+import type { Database } from '../../store/schema.js';
 import type { AnyExpressionBuilder, ReadRule } from '../odata/collection.js';
 
 // Who may read what, one rule per entity of the entitlement management API. Each entity set's
@@ -51,3 +52,14 @@ export const personalRequests = (eb: AnyExpressionBuilder, me: string) => eb.sel
 
 /** The resources of catalogs in `ids` (a subquery). */
 export const resourcesIn = (eb: AnyExpressionBuilder, ids: string[]) => eb.selectFrom('resources').select('resources.id').where('resources.catalogId', 'in', ids);
+
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyQuery = SelectQueryBuilder<Database, any, any>;
+
+/** Narrows a list query to rows whose catalog column is in `allowed` ('all' leaves it as is; [] matches nothing). */
+export function whereCatalogIn<Q extends AnyQuery>(q: Q, column: string, allowed: 'all' | string[]): Q {
+  if (allowed === 'all') return q;
+  if (allowed.length === 0) return q.where(sql<SqlBool>`1 = 0`) as Q;
+  return q.where(sql.ref(column), 'in', allowed) as Q;
+}
