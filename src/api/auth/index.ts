@@ -5,6 +5,7 @@ import type { Clock } from '../../domain/clock.js';
 import { UnauthenticatedError } from '../../domain/errors.js';
 import { createSessionService, DEFAULT_SESSION_LIFETIMES, type SessionLifetimes, type SessionService } from '../../services/sessions.js';
 import type { Db } from '../../store/db.js';
+import { findUserById } from '../../store/users.js';
 import type { Authenticator } from '../security.js';
 import { clearCookie, registerCookies, OIDC_FLOW_COOKIE, OIDC_FLOW_COOKIE_PATH, readCookie, requireCsrfHeader, SESSION_COOKIE, setCookie, type CookieSecurity } from './cookies.js';
 import { registerDemoSignIn } from './demo.js';
@@ -93,7 +94,7 @@ export function createWebAuth(deps: { db: Db; clock: Clock; log: FastifyInstance
     server.get('/latchkey/v1/me', { config: { auth: { authenticated: true } }, schema: { hide: true } }, async (req) => {
       const p = req.principal;
       if (!p) throw new UnauthenticatedError();
-      const user = await db.selectFrom('users').select(['mail']).where('id', '=', p.userId).executeTakeFirst();
+      const user = await findUserById(db, p.userId);
       return {
         id: p.userId,
         displayName: p.displayName,
