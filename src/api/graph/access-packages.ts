@@ -14,7 +14,7 @@ import { pageIds as ids, attachOne, attachMany, listCollection, shapeOne, type E
 import { Body, CollectionOf, GraphObjectSchema, IdParams, Nullable, Ref } from '../schemas.js';
 import { callerOf } from '../security.js';
 import { catalogSet, type GraphCtx } from './catalogs.js';
-import { groupObjectSet, type GroupView } from './groups.js';
+import { groupObjectSet, type GroupView } from '../read/groups.js';
 import { EM, V1 } from './paths.js';
 import { whereCatalogIn } from './scope.js';
 import { resourceRoleSet, resourceScopeSet, resourceToGraph, roleToGraph, scopeToGraph } from './resources.js';
