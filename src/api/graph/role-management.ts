@@ -1,14 +1,14 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { typed } from '../route-input.js';
-import { findRoleDefinition, roleDefinitions } from '../../domain/authorization.js';
-import { ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.js';
+import { findRoleDefinition } from '../../domain/authorization.js';
+import { ForbiddenError, NotFoundError } from '../../domain/errors.js';
 import type { Services } from '../../services/index.js';
 import type { Db } from '../../store/db.js';
-import { applySelect, listCollection, shapeOne } from '../odata/collection.js';
-import { ODataQuery, parseQueryOptions } from '../odata/query-options.js';
+import { listCollection, shapeOne } from '../odata/collection.js';
+import { ODataQuery } from '../odata/query-options.js';
 import { roleAssignmentSet, roleAssignmentToGraph, visibleRoleAssignments } from '../read/role-assignments.js';
-import { listInMemory, ROLE_DEFINITION_FIELDS, ROLE_DEFINITION_PROPERTIES, roleDefinitionToGraph } from '../read/role-definitions.js';
+import { listRoleDefinitions, shapeRoleDefinition } from '../read/role-definitions.js';
 import { Body, CollectionOf, GraphObjectSchema, IdParams, Nullable } from '../schemas.js';
 import { callerOf } from '../security.js';
 import { ROLE_MGMT } from './paths.js';
@@ -47,7 +47,7 @@ export function registerRoleManagementRoutes(parent: FastifyInstance, services: 
   app.get(`${ROLE_MGMT}/roleDefinitions`, {
     config: { auth: { authenticated: true } },
     schema: { tags: ['roleManagement'], summary: 'List entitlement management role definitions', querystring: ODataQuery, response: { 200: CollectionOf(RoleDefinitionSchema) } },
-  }, async (req) => listInMemory(roleDefinitions.map(roleDefinitionToGraph), req, 'unifiedRoleDefinition', ROLE_DEFINITION_FIELDS, ROLE_DEFINITION_PROPERTIES));
+  }, async (req) => listRoleDefinitions(req));
 
   app.get(`${ROLE_MGMT}/roleDefinitions/:id`, {
     config: { auth: { authenticated: true } },
@@ -56,9 +56,7 @@ export function registerRoleManagementRoutes(parent: FastifyInstance, services: 
     const { id } = req.params;
     const def = findRoleDefinition(id);
     if (!def) throw new NotFoundError('Role definition', id);
-    const opts = parseQueryOptions(req.query, { filter: false });
-    if (opts.expand.length > 0) throw new ValidationError('unifiedRoleDefinition has no navigation properties that can be expanded.', '$expand');
-    return applySelect({ entity: 'unifiedRoleDefinition', properties: ROLE_DEFINITION_PROPERTIES }, roleDefinitionToGraph(def), opts.select, []);
+    return shapeRoleDefinition(def, req);
   });
 
   app.get(`${ROLE_MGMT}/roleAssignments`, {

@@ -13,7 +13,6 @@ export interface RoleCtx {
   principal: Principal;
 }
 
-
 export function roleAssignmentToGraph(r: RoleAssignmentRow): GraphObject {
   return {
     id: r.id,
