@@ -2,10 +2,9 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { sql } from 'kysely';
 import type { Clock } from '../domain/clock.js';
 import type { Config } from '../config.js';
-import type { Store } from '../store/db.js';
+import { pingStore, type Store } from '../store/db.js';
 import type { ResourceConnector } from '../connectors/types.js';
 import { createServices, type Services } from '../services/index.js';
 import { registerBodyParsers } from './bodies.js';
@@ -104,7 +103,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   server.get('/healthz', { config: { auth: { public: true } }, schema: { hide: true } }, async () => ({ status: 'ok' }));
   server.get('/readyz', { config: { auth: { public: true } }, schema: { hide: true } }, async (_req, reply) => {
     try {
-      await sql`select 1`.execute(opts.store.db);
+      await pingStore(opts.store.db);
       return { status: 'ready', store: opts.store.kind };
     } catch (e) {
       return reply.status(503).send({ status: 'unavailable', error: (e as Error).message });

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { sql } from 'kysely';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ConnectorCallObserver } from '../connectors/observe.js';
 import type { Clock } from '../domain/clock.js';
 import type { Db } from '../store/db.js';
+import { countUndeliveredGrants, countUnfinishedJobs, countUnsentEmails, oldestDueUnclaimedJob } from '../store/metrics.js';
 import type { WorkerObserver } from '../services/worker-tasks.js';
 
 // Prometheus metrics. One Registry per app (never prom-client's global one: tests build several apps
@@ -17,8 +17,7 @@ import type { WorkerObserver } from '../services/worker-tasks.js';
 // - gauges of the shared state, read from the database at scrape time (jobs waiting or leased per
 //   kind, how late the oldest due job is, unsent outbox mail, grants pending or failed). They are the
 //   same whichever process is scraped: aggregate them with max(), not sum(). Each is one indexed
-//   query (jobs_due_idx, outbox_emails_pending_idx, grants_pending_idx), so a scrape stays cheap at
-//   millions of assignments.
+//   query (store/metrics.ts), so a scrape stays cheap at millions of assignments.
 
 export interface LatchkeyMetrics {
   registry: Registry;
@@ -92,13 +91,8 @@ export function createMetrics(opts: MetricsOptions): LatchkeyMetrics {
     name: 'latchkey_jobs', help: 'Unfinished jobs in the database, all processes: due (waiting for a worker), claimed (leased by a worker), scheduled (due later)',
     labelNames: ['kind', 'state'] as const, registers,
     collect: () => collectInto(jobsGauge, async () => {
-      const now = clock.now().toISOString();
-      const r = await sql<{ kind: string; state: string; n: number | string }>`
-        select kind,
-          case when lease_expires_at is not null and lease_expires_at >= ${now} then 'claimed' when run_at <= ${now} then 'due' else 'scheduled' end as state,
-          count(*) as n
-        from jobs where done_at is null group by 1, 2`.execute(db);
-      return r.rows.map((x) => ({ labels: { kind: x.kind, state: x.state }, value: Number(x.n) }));
+      const rows = await countUnfinishedJobs(db, clock.now().toISOString());
+      return rows.map((x) => ({ labels: { kind: x.kind, state: x.state }, value: x.n }));
     })(),
   });
   const oldestDue: Gauge = new Gauge({
@@ -106,30 +100,23 @@ export function createMetrics(opts: MetricsOptions): LatchkeyMetrics {
     registers,
     collect: () => collectInto(oldestDue, async () => {
       const now = clock.now();
-      const iso = now.toISOString();
-      const r = await db.selectFrom('jobs').select((eb) => eb.fn.min('runAt').as('oldest')).where('doneAt', 'is', null).where('runAt', '<=', iso)
-        .where((eb) => eb.or([eb('leaseExpiresAt', 'is', null), eb('leaseExpiresAt', '<', iso)])).executeTakeFirst();
-      const oldest = r?.oldest ? Date.parse(String(r.oldest)) : NaN;
+      const due = await oldestDueUnclaimedJob(db, now.toISOString());
+      const oldest = due ? Date.parse(due) : NaN;
       return [{ labels: {}, value: Number.isNaN(oldest) ? 0 : Math.max(0, (now.getTime() - oldest) / 1000) }];
     })(),
   });
   const outbox: Gauge<'state'> = new Gauge({
     name: 'latchkey_outbox_emails', help: 'Unsent emails in the outbox: pending (will be sent or retried) or failed (given up)', labelNames: ['state'] as const, registers,
     collect: () => collectInto(outbox, async () => {
-      const r = await db.selectFrom('outboxEmails')
-        .select((eb) => [eb.fn.countAll().as('all'), eb.fn.count('nextAttemptAt').as('pending')])
-        .where('sentAt', 'is', null).executeTakeFirstOrThrow();
-      const all = Number(r.all);
-      const pending = Number(r.pending);
-      return [{ labels: { state: 'pending' }, value: pending }, { labels: { state: 'failed' }, value: all - pending }];
+      const { pending, failed } = await countUnsentEmails(db);
+      return [{ labels: { state: 'pending' }, value: pending }, { labels: { state: 'failed' }, value: failed }];
     })(),
   });
   const grants: Gauge<'state'> = new Gauge({
     name: 'latchkey_grants', help: 'Grants not (yet) in effect, all processes: pending delivery, or failed', labelNames: ['state'] as const, registers,
     collect: () => collectInto(grants, async () => {
-      const r = await db.selectFrom('grants').select((eb) => ['state', eb.fn.countAll().as('n')]).where('state', 'in', ['pending', 'failed']).groupBy('state').execute();
-      const by = new Map(r.map((x) => [x.state, Number(x.n)]));
-      return ['pending', 'failed'].map((state) => ({ labels: { state }, value: by.get(state) ?? 0 }));
+      const counts = await countUndeliveredGrants(db);
+      return (['pending', 'failed'] as const).map((state) => ({ labels: { state }, value: counts[state] }));
     })(),
   });
 

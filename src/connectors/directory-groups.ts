@@ -4,7 +4,7 @@ import { isoNow } from '../domain/clock.js';
 import { isGuid } from '../domain/ids.js';
 import { GROUP_ROLES, groupRoleOriginId, parseGroupRoleOriginId, type GroupRole } from '../domain/resources.js';
 import type { Db } from '../store/db.js';
-import { findGroup } from '../store/groups.js';
+import { findGroupById } from '../store/groups.js';
 import { addDirectMember, addOwner, isDirectMember, isOwner, removeDirectMember, removeOwner } from '../store/membership.js';
 import {
   ConnectorError,
@@ -38,7 +38,7 @@ export function createDirectoryGroupsConnector({ db, clock }: { db: Db; clock: C
     return parsed;
   };
 
-  const groupExists = async (groupId: string) => !!(await findGroup(db, groupId));
+  const groupExists = async (groupId: string) => !!(await findGroupById(db, groupId));
 
   return {
     originSystem: AAD_GROUP,
@@ -47,7 +47,7 @@ export function createDirectoryGroupsConnector({ db, clock }: { db: Db; clock: C
 
     async lookup(originId: string): Promise<ResourceDescriptor | undefined> {
       if (!isGuid(originId)) return undefined;
-      const g = await findGroup(db, originId.toLowerCase());
+      const g = await findGroupById(db, originId.toLowerCase());
       if (!g) return undefined;
       return { originId: g.id, displayName: g.displayName, description: g.description, resourceType: groupKind(g), addable: true };
     },

@@ -3,7 +3,8 @@ import { isoNow } from '../domain/clock.js';
 import { ConflictError, ValidationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { recordAudit } from '../store/audit.js';
-import { findUserByUpn, newUserRow } from '../store/users.js';
+import { insertRoleAssignment, listTenantAdministratorUsers } from '../store/role-assignments.js';
+import { findUserByUpn, insertUser, newUserRow } from '../store/users.js';
 import type { ServiceDeps } from './deps.js';
 
 export interface BootstrapResult {
@@ -22,13 +23,7 @@ export function createBootstrapService({ db, clock }: Pick<ServiceDeps, 'db' | '
       if (!/^[^\s@]+@[^\s@]+$/.test(userPrincipalName)) throw new ValidationError(`'${userPrincipalName}' is not a user principal name (name@domain).`, 'userPrincipalName');
       const at = isoNow(clock);
       return db.transaction().execute(async (tx) => {
-        const admins = await tx
-          .selectFrom('roleAssignments')
-          .innerJoin('users', 'users.id', 'roleAssignments.principalId')
-          .select(['users.id', 'users.userPrincipalName'])
-          .where('roleAssignments.roleDefinitionId', '=', RoleDefinitionIds.administrator)
-          .where('roleAssignments.appScopeId', '=', '/')
-          .execute();
+        const admins = await listTenantAdministratorUsers(tx);
         const other = admins.find((a) => a.userPrincipalName.toLowerCase() !== userPrincipalName.toLowerCase());
         if (other) throw new ConflictError(`An administrator already exists (${other.userPrincipalName}); bootstrap only sets up an empty installation.`);
         let user = await findUserByUpn(tx, userPrincipalName);
@@ -37,14 +32,14 @@ export function createBootstrapService({ db, clock }: Pick<ServiceDeps, 'db' | '
         if (!user) {
           const local = userPrincipalName.split('@')[0];
           user = newUserRow({ displayName: local, userPrincipalName, mail: userPrincipalName, mailNickname: local }, at);
-          await tx.insertInto('users').values(user).execute();
+          await insertUser(tx, user);
           await recordAudit(tx, ctx, { activity: 'Add user', category: 'UserManagement', targetType: 'user', targetId: user.id, targetDisplayName: userPrincipalName });
           createdUser = true;
         }
         const createdRole = admins.length === 0;
         if (createdRole) {
           const id = newId();
-          await tx.insertInto('roleAssignments').values({ id, principalId: user.id, roleDefinitionId: RoleDefinitionIds.administrator, appScopeId: '/', catalogId: null, createdAt: at }).execute();
+          await insertRoleAssignment(tx, { id, principalId: user.id, roleDefinitionId: RoleDefinitionIds.administrator, appScopeId: '/', catalogId: null, createdAt: at });
           await recordAudit(tx, ctx, {
             activity: 'Add role assignment', category: 'RoleManagement', targetType: 'unifiedRoleAssignment', targetId: id,
             targetDisplayName: `Administrator: ${userPrincipalName}`,

@@ -10,11 +10,25 @@ import { ConflictError, ValidationError } from '../domain/errors.js';
 import { isGuid, newId } from '../domain/ids.js';
 import { diffProperties, recordAudit, type AuditContext } from '../store/audit.js';
 import type { Db, Tx } from '../store/db.js';
-import type { GroupsTable } from '../store/schema.js';
+import {
+  deleteGroupAndReferences,
+  deleteGroupMember,
+  deleteGroupOwner,
+  findGroupById,
+  findGroupMember,
+  findGroupOwner,
+  insertGroup,
+  insertGroupMember,
+  insertGroupOwner,
+  listCatalogsOfferingGroup,
+  updateGroup,
+  type GroupRow,
+} from '../store/groups.js';
+import { findUserById } from '../store/users.js';
 import { auditContext, type Caller, type ServiceDeps } from './deps.js';
 import { isUniqueViolation } from '../store/constraints.js';
 
-export type GroupRow = GroupsTable;
+export type { GroupRow };
 
 export interface GroupInput {
   displayName?: string;
@@ -41,7 +55,7 @@ const ALREADY_EXISTS = (property: 'members' | 'owners') =>
   new ValidationError(`One or more added object references already exist for the following modified properties: '${property}'.`, property, 'Request_BadRequest');
 
 export async function findGroup(db: Db | Tx, id: string): Promise<GroupRow> {
-  const row = isGuid(id) ? await db.selectFrom('groups').selectAll().where('id', '=', id.toLowerCase()).executeTakeFirst() : undefined;
+  const row = isGuid(id) ? await findGroupById(db, id.toLowerCase()) : undefined;
   if (!row) throw directoryObjectNotFound(id);
   return row;
 }
@@ -55,11 +69,11 @@ interface ResolvedObject {
 /** Finds what a reference names; /directoryObjects/{id} may be either a user or a group. */
 async function resolveRef(db: Db | Tx, ref: DirectoryRef): Promise<ResolvedObject> {
   if (ref.kind !== 'groups') {
-    const u = await db.selectFrom('users').select(['id', 'userPrincipalName']).where('id', '=', ref.id).executeTakeFirst();
+    const u = await findUserById(db, ref.id);
     if (u) return { id: u.id, type: 'user', displayName: u.userPrincipalName };
   }
   if (ref.kind !== 'users') {
-    const g = await db.selectFrom('groups').select(['id', 'displayName']).where('id', '=', ref.id).executeTakeFirst();
+    const g = await findGroupById(db, ref.id);
     if (g) return { id: g.id, type: 'group', displayName: g.displayName };
   }
   throw directoryObjectNotFound(ref.id);
@@ -72,9 +86,8 @@ async function addMembers(tx: Tx, ctx: AuditContext, group: GroupRow, refs: Dire
     if (seen.has(ref.id)) throw ALREADY_EXISTS('members');
     seen.add(ref.id);
     const obj = await resolveRef(tx, ref);
-    const existing = await tx.selectFrom('groupMembers').select('memberId').where('groupId', '=', group.id).where('memberId', '=', obj.id).executeTakeFirst();
-    if (existing) throw ALREADY_EXISTS('members');
-    await tx.insertInto('groupMembers').values({ groupId: group.id, memberId: obj.id, memberType: obj.type, createdAt: ctx.at }).execute();
+    if (await findGroupMember(tx, group.id, obj.id)) throw ALREADY_EXISTS('members');
+    await insertGroupMember(tx, { groupId: group.id, memberId: obj.id, memberType: obj.type, createdAt: ctx.at });
     await recordAudit(tx, ctx, {
       activity: 'Add member to group', category: 'GroupManagement', targetType: 'group', targetId: group.id, targetDisplayName: group.displayName,
       modifiedProperties: [{ displayName: 'members', oldValue: null, newValue: { id: obj.id, type: obj.type, displayName: obj.displayName } }],
@@ -90,9 +103,8 @@ async function addOwners(tx: Tx, ctx: AuditContext, group: GroupRow, refs: Direc
     seen.add(ref.id);
     const obj = await resolveRef(tx, ref);
     if (obj.type !== 'user') throw new ValidationError('Group owners must be users.', 'owners');
-    const existing = await tx.selectFrom('groupOwners').select('userId').where('groupId', '=', group.id).where('userId', '=', obj.id).executeTakeFirst();
-    if (existing) throw ALREADY_EXISTS('owners');
-    await tx.insertInto('groupOwners').values({ groupId: group.id, userId: obj.id, createdAt: ctx.at }).execute();
+    if (await findGroupOwner(tx, group.id, obj.id)) throw ALREADY_EXISTS('owners');
+    await insertGroupOwner(tx, { groupId: group.id, userId: obj.id, createdAt: ctx.at });
     await recordAudit(tx, ctx, {
       activity: 'Add owner to group', category: 'GroupManagement', targetType: 'group', targetId: group.id, targetDisplayName: group.displayName,
       modifiedProperties: [{ displayName: 'owners', oldValue: null, newValue: { id: obj.id, displayName: obj.displayName } }],
@@ -134,7 +146,7 @@ export function createGroupService({ db, clock }: Pick<ServiceDeps, 'db' | 'cloc
         modifiedAt: at,
       };
       await write(binds.owners?.length ? 'owners' : 'members', async (tx) => {
-        await tx.insertInto('groups').values(row).execute();
+        await insertGroup(tx, row);
         const ctx = auditContext(caller, at);
         await recordAudit(tx, ctx, {
           activity: 'Add group', category: 'GroupManagement', targetType: 'group', targetId: id, targetDisplayName: row.displayName,
@@ -164,7 +176,7 @@ export function createGroupService({ db, clock }: Pick<ServiceDeps, 'db' | 'cloc
         const ctx = auditContext(caller, at);
         const changes = diffProperties(auditView(current), auditView(next), AUDITED);
         if (changes.length > 0) {
-          await tx.updateTable('groups').set(next).where('id', '=', current.id).execute();
+          await updateGroup(tx, next);
           await recordAudit(tx, ctx, {
             activity: 'Update group', category: 'GroupManagement', targetType: 'group', targetId: current.id, targetDisplayName: next.displayName,
             modifiedProperties: changes,
@@ -186,14 +198,7 @@ export function createGroupService({ db, clock }: Pick<ServiceDeps, 'db' | 'cloc
       await db.transaction().execute(async (tx) => {
         const current = await findGroup(tx, id);
         check?.(current);
-        const catalogs = await tx
-          .selectFrom('resources')
-          .innerJoin('catalogs', 'catalogs.id', 'resources.catalogId')
-          .select(['catalogs.id', 'catalogs.displayName'])
-          .where('resources.originSystem', '=', 'AadGroup')
-          .where('resources.originId', 'in', [current.id, current.id.toUpperCase()])
-          .orderBy('catalogs.displayName')
-          .execute();
+        const catalogs = await listCatalogsOfferingGroup(tx, current.id);
         if (catalogs.length > 0) {
           const names = catalogs.map((c) => `'${c.displayName}' (${c.id})`).join(', ');
           throw new ConflictError(
@@ -201,12 +206,7 @@ export function createGroupService({ db, clock }: Pick<ServiceDeps, 'db' | 'cloc
             'InvalidDeleteGroupIsCatalogResource',
           );
         }
-        await tx.deleteFrom('groupMembers').where((eb) => eb.or([eb('groupId', '=', current.id), eb('memberId', '=', current.id)])).execute();
-        await tx.deleteFrom('groupOwners').where('groupId', '=', current.id).execute();
-        await tx.deleteFrom('roleAssignments').where('principalId', '=', current.id).execute();
-        await tx.deleteFrom('connectedOrganizationSponsors').where('directoryObjectId', '=', current.id).execute();
-        await tx.deleteFrom('incompatibleGroups').where('groupId', '=', current.id).execute();
-        await tx.deleteFrom('groups').where('id', '=', current.id).execute();
+        await deleteGroupAndReferences(tx, current.id);
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Delete group', category: 'GroupManagement', targetType: 'group', targetId: current.id, targetDisplayName: current.displayName,
         });
@@ -222,11 +222,9 @@ export function createGroupService({ db, clock }: Pick<ServiceDeps, 'db' | 'cloc
       const at = isoNow(clock);
       await db.transaction().execute(async (tx) => {
         const group = await findGroup(tx, groupId);
-        const link = isGuid(memberId)
-          ? await tx.selectFrom('groupMembers').selectAll().where('groupId', '=', group.id).where('memberId', '=', memberId.toLowerCase()).executeTakeFirst()
-          : undefined;
+        const link = isGuid(memberId) ? await findGroupMember(tx, group.id, memberId.toLowerCase()) : undefined;
         if (!link) throw new DirectoryNotFoundError(`'${memberId}' is not a member of group '${group.displayName}'.`);
-        await tx.deleteFrom('groupMembers').where('groupId', '=', group.id).where('memberId', '=', link.memberId).execute();
+        await deleteGroupMember(tx, group.id, link.memberId);
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Remove member from group', category: 'GroupManagement', targetType: 'group', targetId: group.id, targetDisplayName: group.displayName,
           modifiedProperties: [{ displayName: 'members', oldValue: { id: link.memberId, type: link.memberType }, newValue: null }],
@@ -243,11 +241,9 @@ export function createGroupService({ db, clock }: Pick<ServiceDeps, 'db' | 'cloc
       const at = isoNow(clock);
       await db.transaction().execute(async (tx) => {
         const group = await findGroup(tx, groupId);
-        const link = isGuid(userId)
-          ? await tx.selectFrom('groupOwners').selectAll().where('groupId', '=', group.id).where('userId', '=', userId.toLowerCase()).executeTakeFirst()
-          : undefined;
+        const link = isGuid(userId) ? await findGroupOwner(tx, group.id, userId.toLowerCase()) : undefined;
         if (!link) throw new DirectoryNotFoundError(`'${userId}' is not an owner of group '${group.displayName}'.`);
-        await tx.deleteFrom('groupOwners').where('groupId', '=', group.id).where('userId', '=', link.userId).execute();
+        await deleteGroupOwner(tx, group.id, link.userId);
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Remove owner from group', category: 'GroupManagement', targetType: 'group', targetId: group.id, targetDisplayName: group.displayName,
           modifiedProperties: [{ displayName: 'owners', oldValue: { id: link.userId }, newValue: null }],

@@ -1,25 +1,19 @@
 import { RoleDefinitionIds, type Principal } from '../domain/authorization.js';
 import type { Db } from '../store/db.js';
 import { transitiveGroupIds } from '../store/membership.js';
+import { listRolesOfPrincipals } from '../store/role-assignments.js';
+import { findUserById } from '../store/users.js';
 
 /**
  * Builds a user's principal: the roles assigned to the user or to any group the user is in
  * (at any depth), split into tenant-wide roles and roles per catalog.
  */
 export async function loadPrincipal(db: Db, userId: string): Promise<Principal | undefined> {
-  const user = await db
-    .selectFrom('users')
-    .select(['id', 'displayName', 'userPrincipalName', 'userType', 'accountEnabled'])
-    .where('id', '=', userId)
-    .executeTakeFirst();
+  const user = await findUserById(db, userId);
   if (!user || !user.accountEnabled) return undefined;
   const groupIds = await transitiveGroupIds(db, user.id);
   const principalIds = [user.id, ...groupIds];
-  const rows = await db
-    .selectFrom('roleAssignments')
-    .select(['roleDefinitionId', 'catalogId'])
-    .where('principalId', 'in', principalIds)
-    .execute();
+  const rows = await listRolesOfPrincipals(db, principalIds);
   const tenantRoles = new Set<string>();
   const catalogRoles = new Map<string, Set<string>>();
   for (const r of rows) {

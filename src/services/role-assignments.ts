@@ -15,12 +15,23 @@ import { resolveRoleScope, TENANT_SCOPE } from '../domain/role-assignment.js';
 import { recordAudit } from '../store/audit.js';
 import type { Db, Tx } from '../store/db.js';
 import { transitiveGroupIds, transitiveMemberIds } from '../store/membership.js';
-import type { RoleAssignmentsTable } from '../store/schema.js';
+import {
+  anyEnabledUser,
+  deleteRoleAssignment,
+  findCatalogOfRoleScope,
+  findRoleAssignmentById,
+  findSameRoleAssignment,
+  insertRoleAssignment,
+  listGroupIdsAmong,
+  listTenantAdministratorPrincipals,
+  lockTenantAdministratorAssignments,
+  type RoleAssignmentRow,
+} from '../store/role-assignments.js';
 import { findDirectoryObject } from './connected-organizations.js';
 import { isUniqueViolation } from '../store/constraints.js';
 import { auditContext, type Caller, type ServiceDeps } from './deps.js';
 
-export type RoleAssignmentRow = RoleAssignmentsTable;
+export type { RoleAssignmentRow };
 
 export interface RoleAssignmentInput {
   principalId: string;
@@ -41,7 +52,7 @@ class ReferencedObjectNotFoundError extends DomainError {
 export type RoleAssignmentVisibility = 'all' | { catalogIds: string[]; principalIds: string[] };
 
 export async function findRoleAssignment(db: Db | Tx, id: string): Promise<RoleAssignmentRow> {
-  const row = isGuid(id) ? await db.selectFrom('roleAssignments').selectAll().where('id', '=', id.toLowerCase()).executeTakeFirst() : undefined;
+  const row = isGuid(id) ? await findRoleAssignmentById(db, id.toLowerCase()) : undefined;
   if (!row) throw new NotFoundError('Role assignment', id);
   return row;
 }
@@ -56,23 +67,12 @@ function roleOf(row: RoleAssignmentRow): RoleDefinition {
  * directly or through a group at any depth.
  */
 async function administratorRemains(tx: Tx, excludingId: string): Promise<boolean> {
-  const remaining = await tx
-    .selectFrom('roleAssignments')
-    .select('principalId')
-    .where('roleDefinitionId', '=', RoleDefinitionIds.administrator)
-    .where('appScopeId', '=', TENANT_SCOPE)
-    .where('id', '<>', excludingId)
-    .execute();
-  const ids = remaining.map((r) => r.principalId);
+  const ids = await listTenantAdministratorPrincipals(tx, excludingId);
   if (ids.length === 0) return false;
-  const direct = await tx.selectFrom('users').select('id').where('id', 'in', ids).where('accountEnabled', '=', 1).limit(1).executeTakeFirst();
-  if (direct) return true;
-  const groups = await tx.selectFrom('groups').select('id').where('id', 'in', ids).execute();
-  for (const g of groups) {
-    const userIds = (await transitiveMemberIds(tx, g.id)).filter((m) => m.type === 'user').map((m) => m.id);
-    if (userIds.length === 0) continue;
-    const member = await tx.selectFrom('users').select('id').where('id', 'in', userIds).where('accountEnabled', '=', 1).limit(1).executeTakeFirst();
-    if (member) return true;
+  if (await anyEnabledUser(tx, ids)) return true;
+  for (const groupId of await listGroupIdsAmong(tx, ids)) {
+    const userIds = (await transitiveMemberIds(tx, groupId)).filter((m) => m.type === 'user').map((m) => m.id);
+    if (await anyEnabledUser(tx, userIds)) return true;
   }
   return false;
 }
@@ -111,7 +111,7 @@ export function createRoleAssignmentService({ db, clock }: Pick<ServiceDeps, 'db
       return db.transaction().execute(async (tx) => {
         let catalogName: string | null = null;
         if (scope.catalogId) {
-          const catalog = await tx.selectFrom('catalogs').select(['id', 'displayName']).where('id', '=', scope.catalogId).executeTakeFirst();
+          const catalog = await findCatalogOfRoleScope(tx, scope.catalogId);
           if (!catalog) throw new ValidationError(`appScopeId '${scope.appScopeId}' names a catalog that does not exist.`, 'appScopeId');
           catalogName = catalog.displayName;
         }
@@ -121,16 +121,9 @@ export function createRoleAssignmentService({ db, clock }: Pick<ServiceDeps, 'db
           id: newId(), principalId: principal.id, roleDefinitionId: role.id, appScopeId: scope.appScopeId, catalogId: scope.catalogId, createdAt: at,
         };
         const duplicate = () => new ConflictError(`'${principal.displayName}' already has the role '${role.displayName}' at scope '${row.appScopeId}'.`, 'RoleAssignmentExists');
-        const existing = await tx
-          .selectFrom('roleAssignments')
-          .select('id')
-          .where('principalId', '=', row.principalId)
-          .where('roleDefinitionId', '=', row.roleDefinitionId)
-          .where('appScopeId', '=', row.appScopeId)
-          .executeTakeFirst();
-        if (existing) throw duplicate();
+        if (await findSameRoleAssignment(tx, row)) throw duplicate();
         try {
-          await tx.insertInto('roleAssignments').values(row).execute();
+          await insertRoleAssignment(tx, row);
         } catch (e) {
           if (isUniqueViolation(e)) throw duplicate();
           throw e;
@@ -162,12 +155,7 @@ export function createRoleAssignmentService({ db, clock }: Pick<ServiceDeps, 'db
           // Touch every administrator assignment first: a no-op update that takes their row locks on
           // PostgreSQL and the write lock on SQLite, so two administrators removing each other at the
           // same moment are serialized and the second one sees the first removal.
-          await tx
-            .updateTable('roleAssignments')
-            .set((eb) => ({ createdAt: eb.ref('createdAt') }))
-            .where('roleDefinitionId', '=', RoleDefinitionIds.administrator)
-            .where('appScopeId', '=', TENANT_SCOPE)
-            .execute();
+          await lockTenantAdministratorAssignments(tx);
           if (!(await administratorRemains(tx, row.id))) {
             throw new ConflictError(
               'This is the last administrator assignment held by an enabled user; assign the administrator role to someone else first, so that the installation keeps an administrator.',
@@ -175,8 +163,7 @@ export function createRoleAssignmentService({ db, clock }: Pick<ServiceDeps, 'db
             );
           }
         }
-        const r = await tx.deleteFrom('roleAssignments').where('id', '=', row.id).executeTakeFirst();
-        if (Number(r.numDeletedRows) === 0) throw new NotFoundError('Role assignment', id);
+        if ((await deleteRoleAssignment(tx, row.id)) === 0) throw new NotFoundError('Role assignment', id);
         const principal = await findDirectoryObject(tx, row.principalId);
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Remove role assignment', category: 'RoleManagement', targetType: 'unifiedRoleAssignment', targetId: row.id,

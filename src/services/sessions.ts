@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { newId } from '../domain/ids.js';
+import { deleteEndedSessions, findSessionByHash, insertSession, revokeSessionByHash, setSessionLastSeen } from '../store/sessions.js';
 import type { ServiceDeps } from './deps.js';
 import { hashToken } from './tokens.js';
 
@@ -30,32 +31,30 @@ export function createSessionService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
       const token = randomBytes(32).toString('base64url');
       const now = clock.now();
       const expiresAt = new Date(now.getTime() + lifetimes.absoluteMs);
-      await db.insertInto('sessions').values({
+      await insertSession(db, {
         id: newId(), tokenHash: hashToken(token), userId, via,
         createdAt: now.toISOString(), lastSeenAt: now.toISOString(), expiresAt: expiresAt.toISOString(), revokedAt: null,
-      }).execute();
+      });
       return { token, expiresAt };
     },
 
     /** The user behind a session cookie, or undefined when it is unknown, revoked, idle too long or past its end. */
     async resolve(token: string): Promise<string | undefined> {
       if (token.length === 0 || token.length > 100) return undefined;
-      const row = await db.selectFrom('sessions').select(['id', 'userId', 'lastSeenAt', 'expiresAt', 'revokedAt'])
-        .where('tokenHash', '=', hashToken(token)).executeTakeFirst();
+      const row = await findSessionByHash(db, hashToken(token));
       if (!row || row.revokedAt) return undefined;
       const now = clock.now().getTime();
       const lastSeen = new Date(row.lastSeenAt).getTime();
       if (now >= new Date(row.expiresAt).getTime() || now >= lastSeen + lifetimes.idleMs) return undefined;
       if (now - lastSeen > TOUCH_EVERY_MS) {
-        await db.updateTable('sessions').set({ lastSeenAt: new Date(now).toISOString() }).where('id', '=', row.id).execute();
+        await setSessionLastSeen(db, row.id, new Date(now).toISOString());
       }
       return row.userId;
     },
 
     /** Ends the session of this cookie value (sign-out); unknown values are ignored. */
     async revoke(token: string): Promise<void> {
-      await db.updateTable('sessions').set({ revokedAt: clock.now().toISOString() })
-        .where('tokenHash', '=', hashToken(token)).where('revokedAt', 'is', null).execute();
+      await revokeSessionByHash(db, hashToken(token), clock.now().toISOString());
     },
 
     /**
@@ -66,12 +65,7 @@ export function createSessionService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
       const dayAgo = clock.now().getTime() - 24 * 3600_000;
       const cutoff = new Date(dayAgo).toISOString();
       const idleCutoff = new Date(dayAgo - lifetimes.idleMs).toISOString();
-      const ended = db.selectFrom('sessions').select('id')
-        .where((eb) => eb.or([eb('expiresAt', '<', cutoff), eb('revokedAt', '<', cutoff), eb('lastSeenAt', '<', idleCutoff)]));
-      const r = await db.deleteFrom('sessions')
-        .where('id', 'in', ended.limit(limit))
-        .executeTakeFirst();
-      return Number(r.numDeletedRows);
+      return deleteEndedSessions(db, cutoff, idleCutoff, limit);
     },
   };
 }

@@ -2,6 +2,7 @@ import { isoNow } from '../domain/clock.js';
 import { parseDuration } from '../domain/duration.js';
 import { diffProperties, recordAudit } from '../store/audit.js';
 import type { Db, Tx } from '../store/db.js';
+import { findSettings, upsertSettings } from '../store/settings.js';
 import { auditContext, type Caller, type ServiceDeps } from './deps.js';
 
 // Tenant-wide entitlement management settings: what happens to external users whose last
@@ -33,7 +34,7 @@ const SETTINGS_ID = 1;
 const AUDITED = ['externalUserLifecycleAction', 'durationUntilExternalUserDeletedAfterBlocked'] as const;
 
 async function load(db: Db | Tx): Promise<EntitlementManagementSettings> {
-  const row = await db.selectFrom('settings').selectAll().where('id', '=', SETTINGS_ID).executeTakeFirst();
+  const row = await findSettings(db, SETTINGS_ID);
   if (!row) return { ...DEFAULT_SETTINGS };
   return {
     externalUserLifecycleAction: row.externalUserLifecycleAction as ExternalUserLifecycleAction,
@@ -69,13 +70,7 @@ export function createSettingsService({ db, clock }: Pick<ServiceDeps, 'db' | 'c
         };
         const changes = diffProperties(view(current), view(next), AUDITED);
         if (changes.length === 0) return current;
-        const values = { ...view(next), modifiedAt: at };
-        // insert-or-update in one statement, portable across SQLite and PostgreSQL
-        await tx
-          .insertInto('settings')
-          .values({ id: SETTINGS_ID, ...values })
-          .onConflict((oc) => oc.column('id').doUpdateSet(values))
-          .execute();
+        await upsertSettings(tx, { id: SETTINGS_ID, ...view(next), modifiedAt: at });
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Update entitlement management settings', targetType: 'entitlementManagementSettings', targetId: 'settings',
           targetDisplayName: 'Entitlement management settings', modifiedProperties: changes,

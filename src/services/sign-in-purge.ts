@@ -1,4 +1,5 @@
 import type { WorkerTasks } from './worker-tasks.js';
+import { deleteExpiredOidcFlows } from '../store/sign-ins.js';
 import type { ServiceDeps } from './deps.js';
 import { createSessionService, type SessionLifetimes } from './sessions.js';
 
@@ -26,11 +27,7 @@ export interface SignInPurgeOptions {
 
 /** Deletes OpenID Connect flows past their end (a browser that never came back); returns how many. */
 export async function purgeExpiredOidcFlows({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>, limit: number): Promise<number> {
-  const now = clock.now().toISOString();
-  const r = await db.deleteFrom('oidcFlows')
-    .where('id', 'in', db.selectFrom('oidcFlows').select('id').where('expiresAt', '<', now).orderBy('expiresAt').limit(limit))
-    .executeTakeFirst();
-  return Number(r.numDeletedRows);
+  return deleteExpiredOidcFlows(db, clock.now().toISOString(), limit);
 }
 
 export function createSignInPurge(deps: Pick<ServiceDeps, 'db' | 'clock'>, opts: SignInPurgeOptions): WorkerTasks['periodic'][number] {

@@ -5,35 +5,28 @@ import type { Principal } from '../domain/authorization.js';
 import type { SubjectFacts } from '../domain/policy/types.js';
 import type { Db, Tx } from '../store/db.js';
 import { transitiveGroupIds } from '../store/membership.js';
-import type { UsersTable } from '../store/schema.js';
+import { findConnectedOrganizationByDomain, findConnectedOrganizationState } from '../store/connected-organizations.js';
+import { findUserByEmail, findUserById, type UserRow } from '../store/users.js';
 
 // What the policy scope rules need to know about the person access is for, loaded in one place so
 // that requests, direct assignments and "what may I request" all judge a person the same way.
 
-/** The table added by migration 0002_orgs: which organization claims each domain or tenant. */
-type KeysTables = { connectedOrganizationKeys: { sourceKey: string; connectedOrganizationId: string } };
-
 async function organizationByEmail(db: Db | Tx, email: string | null): Promise<{ id: string; state: string } | undefined> {
   const domain = email ? emailDomain(email) : undefined;
   if (!domain) return undefined;
-  return db.withTables<KeysTables>()
-    .selectFrom('connectedOrganizationKeys')
-    .innerJoin('connectedOrganizations', 'connectedOrganizations.id', 'connectedOrganizationKeys.connectedOrganizationId')
-    .select(['connectedOrganizations.id', 'connectedOrganizations.state'])
-    .where('connectedOrganizationKeys.sourceKey', '=', `domain:${domain}`)
-    .executeTakeFirst();
+  return findConnectedOrganizationByDomain(db, domain);
 }
 
 const orgState = (s: string | undefined): 'configured' | 'proposed' | null => (s === 'configured' || s === 'proposed' ? s : null);
 
-async function factsOfUser(db: Db | Tx, user: UsersTable, knownGroupIds?: readonly string[]): Promise<SubjectFacts> {
+async function factsOfUser(db: Db | Tx, user: UserRow, knownGroupIds?: readonly string[]): Promise<SubjectFacts> {
   const userType = user.userType.toLowerCase() === 'guest' ? 'Guest' : 'Member';
   const email = user.mail ?? user.userPrincipalName;
   let org: { id: string; state: string } | undefined;
   // members belong to this tenant; only guests come from a connected organization
   if (userType === 'Guest') {
     org = user.connectedOrganizationId
-      ? await db.selectFrom('connectedOrganizations').select(['id', 'state']).where('id', '=', user.connectedOrganizationId).executeTakeFirst()
+      ? await findConnectedOrganizationState(db, user.connectedOrganizationId)
       : undefined;
     org ??= await organizationByEmail(db, email);
   }
@@ -54,15 +47,13 @@ async function factsOfUser(db: Db | Tx, user: UsersTable, knownGroupIds?: readon
  */
 export async function loadSubjectFacts(db: Db | Tx, who: { userId: string; groupIds?: readonly string[] } | { email: string }): Promise<SubjectFacts> {
   if ('userId' in who) {
-    const user = isGuid(who.userId) ? await db.selectFrom('users').selectAll().where('id', '=', who.userId.toLowerCase()).executeTakeFirst() : undefined;
+    const user = isGuid(who.userId) ? await findUserById(db, who.userId.toLowerCase()) : undefined;
     if (!user) throw new NotFoundError('User', who.userId);
     return factsOfUser(db, user, who.groupIds);
   }
   const email = who.email.trim();
   const key = email.toLowerCase();
-  const user = await db.selectFrom('users').selectAll()
-    .where((eb) => eb.or([eb('upnKey', '=', key), eb(eb.fn('lower', ['mail']), '=', key)]))
-    .orderBy('createdAt').executeTakeFirst();
+  const user = await findUserByEmail(db, key);
   if (user) return factsOfUser(db, user);
   const org = await organizationByEmail(db, email);
   return {

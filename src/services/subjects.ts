@@ -3,7 +3,7 @@ import { directoryObjectNotFound } from '../domain/directory.js';
 import { ValidationError } from '../domain/errors.js';
 import { isGuid } from '../domain/ids.js';
 import { diffProperties, recordAudit } from '../store/audit.js';
-import type { UserRow } from '../store/users.js';
+import { findUserById, setUserGoverned, type UserRow } from '../store/users.js';
 import { auditContext, type Caller, type ServiceDeps } from './deps.js';
 
 // accessPackageSubject's lifecycle marker (PATCH subjects(objectId='…')): whether entitlement
@@ -25,14 +25,14 @@ export function createSubjectService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
     async setLifecycle(caller: Caller, objectId: string, lifecycle: SubjectLifecycle): Promise<void> {
       const at = isoNow(clock);
       await db.transaction().execute(async (tx) => {
-        const user = isGuid(objectId) ? await tx.selectFrom('users').selectAll().where('id', '=', objectId.toLowerCase()).executeTakeFirst() : undefined;
+        const user = isGuid(objectId) ? await findUserById(tx, objectId.toLowerCase()) : undefined;
         if (!user) throw directoryObjectNotFound(objectId);
         if (user.userType.toLowerCase() !== 'guest') {
           throw new ValidationError(`subjectLifecycle applies to external users only; '${user.userPrincipalName}' is a member of the directory.`, 'subjectLifecycle');
         }
         const governed = lifecycle === 'governed' ? 1 : 0;
         if (governed === user.governed) return;
-        await tx.updateTable('users').set({ governed, modifiedAt: at }).where('id', '=', user.id).execute();
+        await setUserGoverned(tx, user.id, governed, at);
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Update user', category: 'UserManagement', targetType: 'user', targetId: user.id, targetDisplayName: user.userPrincipalName,
           modifiedProperties: diffProperties({ subjectLifecycle: subjectLifecycleOf(user) }, { subjectLifecycle: subjectLifecycleOf({ ...user, governed }) }, ['subjectLifecycle']),

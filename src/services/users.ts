@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { isoNow } from '../domain/clock.js';
 import {
   checkMail,
@@ -15,7 +14,19 @@ import { ConflictError, ValidationError } from '../domain/errors.js';
 import { isGuid, newId } from '../domain/ids.js';
 import { diffProperties, recordAudit } from '../store/audit.js';
 import type { Db, Tx } from '../store/db.js';
-import { newUserRow, type UserRow } from '../store/users.js';
+import {
+  countActiveAssignmentsOfUser,
+  deleteUserAndReferences,
+  findUserById,
+  findUserByUpn,
+  insertUser,
+  managerChain,
+  newUserRow,
+  setUserManager,
+  updateUser,
+  upnTaken,
+  type UserRow,
+} from '../store/users.js';
 import { auditContext, type Caller, type ServiceDeps } from './deps.js';
 import { isUniqueViolation } from '../store/constraints.js';
 
@@ -55,28 +66,15 @@ function duplicateUpn(upn: string): ConflictError {
 
 /** Loads a user by object id or by userPrincipalName (case-insensitive), as Graph's /users/{id-or-upn} does. */
 export async function findUser(db: Db | Tx, idOrUpn: string): Promise<UserRow> {
-  const q = db.selectFrom('users').selectAll();
   const key: string = idOrUpn.toLowerCase();
   const byId = isGuid(key as unknown); // widened: the guard would narrow key to never in the else branch
   const row = byId
-    ? await q.where('id', '=', key).executeTakeFirst()
+    ? await findUserById(db, key)
     : key.includes('@')
-      ? await q.where('upnKey', '=', key).executeTakeFirst()
+      ? await findUserByUpn(db, key)
       : undefined;
   if (!row) throw directoryObjectNotFound(idOrUpn);
   return row;
-}
-
-/** The chain of managers above a user (its manager, their manager, …). UNION stops on a cycle left by old data. */
-async function managerChain(db: Db | Tx, userId: string): Promise<string[]> {
-  const r = await sql<{ id: string }>`
-    with recursive up(id) as (
-      select manager_id from users where id = ${userId} and manager_id is not null
-      union
-      select u.manager_id from users u join up on u.id = up.id where u.manager_id is not null
-    )
-    select id from up`.execute(db);
-  return r.rows.map((x) => x.id);
 }
 
 export function createUserService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
@@ -95,9 +93,8 @@ export function createUserService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock
       }, at);
       try {
         await db.transaction().execute(async (tx) => {
-          const clash = await tx.selectFrom('users').select('id').where('upnKey', '=', row.upnKey).executeTakeFirst();
-          if (clash) throw duplicateUpn(upn);
-          await tx.insertInto('users').values(row).execute();
+          if (await upnTaken(tx, row.upnKey)) throw duplicateUpn(upn);
+          await insertUser(tx, row);
           await recordAudit(tx, auditContext(caller, at), {
             activity: 'Add user', category: 'UserManagement', targetType: 'user', targetId: row.id, targetDisplayName: row.userPrincipalName,
             modifiedProperties: diffProperties(null, auditView(row), AUDITED),
@@ -137,11 +134,8 @@ export function createUserService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock
           };
           const changes = diffProperties(auditView(current), auditView(next), AUDITED);
           if (changes.length === 0) return current;
-          if (next.upnKey !== current.upnKey) {
-            const clash = await tx.selectFrom('users').select('id').where('upnKey', '=', next.upnKey).executeTakeFirst();
-            if (clash) throw duplicateUpn(next.userPrincipalName);
-          }
-          await tx.updateTable('users').set(next).where('id', '=', current.id).execute();
+          if (next.upnKey !== current.upnKey && (await upnTaken(tx, next.upnKey))) throw duplicateUpn(next.userPrincipalName);
+          await updateUser(tx, next);
           await recordAudit(tx, auditContext(caller, at), {
             activity: 'Update user', category: 'UserManagement', targetType: 'user', targetId: current.id,
             targetDisplayName: next.userPrincipalName, modifiedProperties: changes,
@@ -164,26 +158,14 @@ export function createUserService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock
       await db.transaction().execute(async (tx) => {
         const current = await findUser(tx, idOrUpn);
         check?.(current);
-        const active = await tx
-          .selectFrom('assignments')
-          .select(({ fn }) => fn.countAll<number | string>().as('n'))
-          .where('targetId', '=', current.id)
-          .where('state', '<>', 'expired')
-          .executeTakeFirst();
-        const n = Number(active?.n ?? 0);
+        const n = await countActiveAssignmentsOfUser(tx, current.id);
         if (n > 0) {
           throw new ConflictError(
             `User '${current.userPrincipalName}' still holds ${n} active access package assignment${n === 1 ? '' : 's'}; remove them before deleting the user.`,
             'InvalidDeleteUserHasActiveAssignments',
           );
         }
-        await tx.deleteFrom('groupMembers').where('memberId', '=', current.id).execute();
-        await tx.deleteFrom('groupOwners').where('userId', '=', current.id).execute();
-        await tx.updateTable('users').set({ managerId: null, modifiedAt: at }).where('managerId', '=', current.id).execute();
-        await tx.deleteFrom('roleAssignments').where('principalId', '=', current.id).execute();
-        await tx.deleteFrom('connectedOrganizationSponsors').where('directoryObjectId', '=', current.id).execute();
-        await tx.updateTable('apiTokens').set({ revokedAt: at }).where('userId', '=', current.id).where('revokedAt', 'is', null).execute();
-        await tx.deleteFrom('users').where('id', '=', current.id).execute();
+        await deleteUserAndReferences(tx, current.id, at);
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Delete user', category: 'UserManagement', targetType: 'user', targetId: current.id, targetDisplayName: current.userPrincipalName,
         });
@@ -193,7 +175,7 @@ export function createUserService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock
     /** The user's manager; 404 (Request_ResourceNotFound) when the user has none, as Graph answers. */
     async getManager(idOrUpn: string): Promise<UserRow> {
       const user = await findUser(db, idOrUpn);
-      const manager = user.managerId ? await db.selectFrom('users').selectAll().where('id', '=', user.managerId).executeTakeFirst() : undefined;
+      const manager = user.managerId ? await findUserById(db, user.managerId) : undefined;
       if (!manager) throw new DirectoryNotFoundError("Resource 'manager' does not exist or one of its queried reference-property objects are not present.");
       return manager;
     },
@@ -203,11 +185,11 @@ export function createUserService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock
       const at = isoNow(clock);
       await db.transaction().execute(async (tx) => {
         const user = await findUser(tx, idOrUpn);
-        const manager = await tx.selectFrom('users').select(['id', 'userPrincipalName']).where('id', '=', ref.id).executeTakeFirst();
+        const manager = await findUserById(tx, ref.id);
         if (!manager) throw directoryObjectNotFound(ref.id);
         checkManagerAssignment(user.id, manager.id, await managerChain(tx, manager.id));
         if (user.managerId === manager.id) return;
-        await tx.updateTable('users').set({ managerId: manager.id, modifiedAt: at }).where('id', '=', user.id).execute();
+        await setUserManager(tx, user.id, manager.id, at);
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Set manager', category: 'UserManagement', targetType: 'user', targetId: user.id, targetDisplayName: user.userPrincipalName,
           modifiedProperties: [{ displayName: 'manager', oldValue: user.managerId, newValue: manager.id }],
@@ -220,7 +202,7 @@ export function createUserService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock
       await db.transaction().execute(async (tx) => {
         const user = await findUser(tx, idOrUpn);
         if (!user.managerId) throw new DirectoryNotFoundError("Resource 'manager' does not exist or one of its queried reference-property objects are not present.");
-        await tx.updateTable('users').set({ managerId: null, modifiedAt: at }).where('id', '=', user.id).execute();
+        await setUserManager(tx, user.id, null, at);
         await recordAudit(tx, auditContext(caller, at), {
           activity: 'Remove manager', category: 'UserManagement', targetType: 'user', targetId: user.id, targetDisplayName: user.userPrincipalName,
           modifiedProperties: [{ displayName: 'manager', oldValue: user.managerId, newValue: null }],

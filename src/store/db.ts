@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { CamelCasePlugin, CompiledQuery, Kysely, PostgresAdapter, type LogEvent, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type SqliteDialectConfig, type Transaction } from 'kysely';
+import { CamelCasePlugin, CompiledQuery, Kysely, PostgresAdapter, sql, type LogEvent, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type SqliteDialectConfig, type Transaction } from 'kysely';
 import pg from 'pg';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -153,4 +153,9 @@ export function openStore(url: string, options: { poolSize?: number } = {}): Sto
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins, log });
   return { kind: 'postgres', db, description: redact(loc.target), close: () => db.destroy() };
+}
+
+/** Whether the database answers a trivial query (the readiness probe); throws with the driver's reason when not. */
+export async function pingStore(db: Db): Promise<void> {
+  await sql`select 1`.execute(db);
 }

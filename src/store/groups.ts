@@ -1,9 +1,72 @@
 import type { Db, Tx } from './db.js';
-import type { GroupsTable } from './schema.js';
+import type { GroupMembersTable, GroupOwnersTable, GroupsTable } from './schema.js';
 
-// Groups of Latchkey's own directory: reads the built-in connector makes.
+export type GroupRow = GroupsTable;
 
-/** One group, if it exists. */
-export async function findGroup(db: Db | Tx, id: string): Promise<GroupsTable | undefined> {
+// ---- groups
+
+/** A group by object id (lower-cased by the caller). */
+export async function findGroupById(db: Db | Tx, id: string): Promise<GroupRow | undefined> {
   return db.selectFrom('groups').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function insertGroup(db: Db | Tx, row: GroupRow): Promise<void> {
+  await db.insertInto('groups').values(row).execute();
+}
+
+/** Writes every column of the group row. */
+export async function updateGroup(db: Db | Tx, row: GroupRow): Promise<void> {
+  await db.updateTable('groups').set(row).where('id', '=', row.id).execute();
+}
+
+/** The catalogs that offer the group as a resource (either case of its id), by name. */
+export async function listCatalogsOfferingGroup(db: Db | Tx, groupId: string): Promise<{ id: string; displayName: string }[]> {
+  return db.selectFrom('resources')
+    .innerJoin('catalogs', 'catalogs.id', 'resources.catalogId')
+    .select(['catalogs.id', 'catalogs.displayName'])
+    .where('resources.originSystem', '=', 'AadGroup')
+    .where('resources.originId', 'in', [groupId, groupId.toUpperCase()])
+    .orderBy('catalogs.displayName')
+    .execute();
+}
+
+/**
+ * Deletes a group with its memberships (as group and as member), ownerships and the references other
+ * objects hold to it: role assignments, sponsorships, incompatible-group links.
+ */
+export async function deleteGroupAndReferences(tx: Tx, groupId: string): Promise<void> {
+  await tx.deleteFrom('groupMembers').where((eb) => eb.or([eb('groupId', '=', groupId), eb('memberId', '=', groupId)])).execute();
+  await tx.deleteFrom('groupOwners').where('groupId', '=', groupId).execute();
+  await tx.deleteFrom('roleAssignments').where('principalId', '=', groupId).execute();
+  await tx.deleteFrom('connectedOrganizationSponsors').where('directoryObjectId', '=', groupId).execute();
+  await tx.deleteFrom('incompatibleGroups').where('groupId', '=', groupId).execute();
+  await tx.deleteFrom('groups').where('id', '=', groupId).execute();
+}
+
+// ---- members (direct links; nested membership is resolved in membership.ts)
+
+export async function findGroupMember(db: Db | Tx, groupId: string, memberId: string): Promise<GroupMembersTable | undefined> {
+  return db.selectFrom('groupMembers').selectAll().where('groupId', '=', groupId).where('memberId', '=', memberId).executeTakeFirst();
+}
+
+export async function insertGroupMember(db: Db | Tx, row: GroupMembersTable): Promise<void> {
+  await db.insertInto('groupMembers').values(row).execute();
+}
+
+export async function deleteGroupMember(db: Db | Tx, groupId: string, memberId: string): Promise<void> {
+  await db.deleteFrom('groupMembers').where('groupId', '=', groupId).where('memberId', '=', memberId).execute();
+}
+
+// ---- owners (users)
+
+export async function findGroupOwner(db: Db | Tx, groupId: string, userId: string): Promise<GroupOwnersTable | undefined> {
+  return db.selectFrom('groupOwners').selectAll().where('groupId', '=', groupId).where('userId', '=', userId).executeTakeFirst();
+}
+
+export async function insertGroupOwner(db: Db | Tx, row: GroupOwnersTable): Promise<void> {
+  await db.insertInto('groupOwners').values(row).execute();
+}
+
+export async function deleteGroupOwner(db: Db | Tx, groupId: string, userId: string): Promise<void> {
+  await db.deleteFrom('groupOwners').where('groupId', '=', groupId).where('userId', '=', userId).execute();
 }

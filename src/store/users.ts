@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { newId } from '../domain/ids.js';
 import type { Db, Tx } from './db.js';
 import type { UsersTable } from './schema.js';
@@ -48,7 +49,88 @@ export async function findUserByUpn(db: Db | Tx, upn: string): Promise<UserRow |
   return db.selectFrom('users').selectAll().where('upnKey', '=', upn.toLowerCase()).executeTakeFirst();
 }
 
-// Lifecycle reads and writes of users: mail contacts, managers, guests.
+// ---- lookups
+
+/** A user by object id (already lower-cased by the caller when it came from a client). */
+export async function findUserById(db: Db | Tx, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The oldest user whose sign-in name or mail is `key` (lower-cased): who an email address names. */
+export async function findUserByEmail(db: Db | Tx, key: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll()
+    .where((eb) => eb.or([eb('upnKey', '=', key), eb(eb.fn('lower', ['mail']), '=', key)]))
+    .orderBy('createdAt').executeTakeFirst();
+}
+
+/** Whether another user already signs in with this (lower-cased) name. */
+export async function upnTaken(db: Db | Tx, upnKey: string): Promise<boolean> {
+  return !!(await db.selectFrom('users').select('id').where('upnKey', '=', upnKey).executeTakeFirst());
+}
+
+/** Enabled users whose sign-in name ends in @domain, by display name: the demo sign-in's list. */
+export async function listEnabledUsersOfDomain(db: Db | Tx, domain: string) {
+  return db.selectFrom('users').select(['userPrincipalName', 'upnKey', 'displayName', 'jobTitle', 'department', 'userType'])
+    .where('accountEnabled', '=', 1).where('upnKey', 'like', `%@${domain}`).orderBy('displayName').orderBy('upnKey').execute();
+}
+
+/** The chain of managers above a user (its manager, their manager, …). UNION stops on a cycle left by old data. */
+export async function managerChain(db: Db | Tx, userId: string): Promise<string[]> {
+  const r = await sql<{ id: string }>`
+    with recursive up(id) as (
+      select manager_id from users where id = ${userId} and manager_id is not null
+      union
+      select u.manager_id from users u join up on u.id = up.id where u.manager_id is not null
+    )
+    select id from up`.execute(db);
+  return r.rows.map((x) => x.id);
+}
+
+/** How many of the user's assignments have not ended (expired). */
+export async function countActiveAssignmentsOfUser(db: Db | Tx, userId: string): Promise<number> {
+  const r = await db.selectFrom('assignments')
+    .select(({ fn }) => fn.countAll<number | string>().as('n'))
+    .where('targetId', '=', userId)
+    .where('state', '<>', 'expired')
+    .executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
+// ---- writes
+
+export async function insertUser(db: Db | Tx, row: UserRow): Promise<void> {
+  await db.insertInto('users').values(row).execute();
+}
+
+/** Writes every column of the user row. */
+export async function updateUser(db: Db | Tx, row: UserRow): Promise<void> {
+  await db.updateTable('users').set(row).where('id', '=', row.id).execute();
+}
+
+export async function setUserManager(db: Db | Tx, userId: string, managerId: string | null, at: string): Promise<void> {
+  await db.updateTable('users').set({ managerId, modifiedAt: at }).where('id', '=', userId).execute();
+}
+
+/** The subject lifecycle marker (1: entitlement management governs the external user). */
+export async function setUserGoverned(db: Db | Tx, userId: string, governed: number, at: string): Promise<void> {
+  await db.updateTable('users').set({ governed, modifiedAt: at }).where('id', '=', userId).execute();
+}
+
+/**
+ * Deletes a user with every reference to it: memberships, ownerships, manager links (cleared), role
+ * assignments, sponsorships; its API tokens are revoked (kept for the record).
+ */
+export async function deleteUserAndReferences(tx: Tx, userId: string, at: string): Promise<void> {
+  await tx.deleteFrom('groupMembers').where('memberId', '=', userId).execute();
+  await tx.deleteFrom('groupOwners').where('userId', '=', userId).execute();
+  await tx.updateTable('users').set({ managerId: null, modifiedAt: at }).where('managerId', '=', userId).execute();
+  await tx.deleteFrom('roleAssignments').where('principalId', '=', userId).execute();
+  await tx.deleteFrom('connectedOrganizationSponsors').where('directoryObjectId', '=', userId).execute();
+  await tx.updateTable('apiTokens').set({ revokedAt: at }).where('userId', '=', userId).where('revokedAt', 'is', null).execute();
+  await tx.deleteFrom('users').where('id', '=', userId).execute();
+}
+
+// ---- lifecycle reads and writes: mail contacts, managers, guests
 
 /** Where mail for a user goes: their mail address, else their sign-in name; and the name to greet. */
 export interface MailContact {
@@ -94,11 +176,6 @@ export async function findConnectedOrganizationOf(db: Db | Tx, userId: string): 
 export async function listEnabledUserIds(db: Db | Tx, ids: readonly string[]): Promise<string[]> {
   if (ids.length === 0) return [];
   return (await db.selectFrom('users').select('id').where('id', 'in', [...ids]).where('accountEnabled', '=', 1).execute()).map((u) => u.id);
-}
-
-/** Inserts a new user row. */
-export async function insertUser(tx: Tx, row: UserRow): Promise<void> {
-  await tx.insertInto('users').values(row).execute();
 }
 
 /** Of these users, the governed guests not yet blocked. */

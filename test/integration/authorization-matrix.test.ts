@@ -12,7 +12,7 @@ import { assignmentSet } from '../../src/api/graph/assignments.js';
 import { catalogSet } from '../../src/api/graph/catalogs.js';
 import { connectedOrganizationSet } from '../../src/api/graph/connected-organizations.js';
 import { resourceRequestSet, resourceRoleSet, resourceScopeSet, resourceSet } from '../../src/api/graph/resources.js';
-import { subjectSet } from '../../src/api/graph/subjects.js';
+import { subjectSet } from '../../src/api/read/subjects.js';
 
 // The authorization matrix: every mutating route × every kind of principal, with the outcome the
 // delegation model (reference §1.2) prescribes written out by hand. The expectations are NOT computed

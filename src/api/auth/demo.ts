@@ -4,6 +4,7 @@ import { ForbiddenError, NotFoundError } from '../../domain/errors.js';
 import { DEMO_PERSONAS, requestorDescription } from '../../demo/personas.js';
 import { DEMO_DOMAIN, isDemoUserPrincipalName } from '../../demo/seed.js';
 import type { Db } from '../../store/db.js';
+import { listEnabledUsersOfDomain } from '../../store/users.js';
 import { typed } from '../route-input.js';
 import { requireCsrfHeader } from './cookies.js';
 import type { SignInAs } from './session-start.js';
@@ -24,8 +25,7 @@ export function registerDemoSignIn(server: FastifyInstance, deps: DemoSignInDeps
   const { db, signInAs } = deps;
 
   server.get('/latchkey/v1/auth/demo/users', { config: { auth: { public: true } }, schema: { hide: true } }, async () => {
-    const users = await db.selectFrom('users').select(['userPrincipalName', 'upnKey', 'displayName', 'jobTitle', 'department', 'userType'])
-      .where('accountEnabled', '=', 1).where('upnKey', 'like', `%@${DEMO_DOMAIN}`).orderBy('displayName').orderBy('upnKey').execute();
+    const users = await listEnabledUsersOfDomain(db, DEMO_DOMAIN);
     const byUpn = new Map(users.map((u) => [u.upnKey, u]));
     const featured = DEMO_PERSONAS.flatMap((p) => {
       const u = byUpn.get(p.userPrincipalName.toLowerCase());

@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { OidcConfig } from '../../config.js';
 import { capabilitiesOf, rolesOf } from '../../domain/capabilities.js';
@@ -5,11 +6,12 @@ import type { Clock } from '../../domain/clock.js';
 import { UnauthenticatedError } from '../../domain/errors.js';
 import { createSessionService, DEFAULT_SESSION_LIFETIMES, type SessionLifetimes, type SessionService } from '../../services/sessions.js';
 import type { Db } from '../../store/db.js';
+import { findUserById } from '../../store/users.js';
+import { typed } from '../route-input.js';
 import type { Authenticator } from '../security.js';
 import { clearCookie, registerCookies, OIDC_FLOW_COOKIE, OIDC_FLOW_COOKIE_PATH, readCookie, requireCsrfHeader, SESSION_COOKIE, setCookie, type CookieSecurity } from './cookies.js';
 import { registerDemoSignIn } from './demo.js';
 import { createOidcSignIn, OIDC_CALLBACK_PATH, OIDC_FLOW_TTL_MS, OidcSignInError, type OidcFailure } from './oidc.js';
-import { queryRecord } from '../odata/query-options.js';
 import { sessionAuthenticator } from './session.js';
 import { createSignInAs } from './session-start.js';
 
@@ -31,6 +33,9 @@ export interface WebAuth {
 }
 
 const SIGNIN_PAGE = '/signin';
+
+/** The OIDC start's query: where to go afterwards. A repeated or odd value is let through to safeReturnTo, which sends it to the landing page. */
+const SigninQuery = Type.Object({ returnTo: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])) });
 
 const LANDING_PAGE = '/';
 const MAX_RETURN_TO = 2000;
@@ -93,7 +98,7 @@ export function createWebAuth(deps: { db: Db; clock: Clock; log: FastifyInstance
     server.get('/latchkey/v1/me', { config: { auth: { authenticated: true } }, schema: { hide: true } }, async (req) => {
       const p = req.principal;
       if (!p) throw new UnauthenticatedError();
-      const user = await db.selectFrom('users').select(['mail']).where('id', '=', p.userId).executeTakeFirst();
+      const user = await findUserById(db, p.userId);
       return {
         id: p.userId,
         displayName: p.displayName,
@@ -112,10 +117,10 @@ export function createWebAuth(deps: { db: Db; clock: Clock; log: FastifyInstance
 
     const failTo = (failure: OidcFailure) => `${SIGNIN_PAGE}?error=${encodeURIComponent(failure)}`;
 
-    server.get('/latchkey/v1/auth/oidc/signin', { config: { auth: { public: true } }, schema: { hide: true } }, async (req, reply) => {
+    typed(server).get('/latchkey/v1/auth/oidc/signin', { config: { auth: { public: true } }, schema: { hide: true, querystring: SigninQuery } }, async (req, reply) => {
       if (!oidc) return reply.redirect(failTo('provider_unavailable'), 302);
       try {
-        const flow = await oidc.start(baseUrl(req) + OIDC_CALLBACK_PATH, safeReturnTo(queryRecord(req.query).returnTo));
+        const flow = await oidc.start(baseUrl(req) + OIDC_CALLBACK_PATH, safeReturnTo(req.query.returnTo));
         setCookie(reply, req, cookies, OIDC_FLOW_COOKIE, flow.flowCookie, { path: OIDC_FLOW_COOKIE_PATH, maxAgeSeconds: OIDC_FLOW_TTL_MS / 1000 });
         return reply.redirect(flow.authorizationUrl.href, 302);
       } catch (e) {

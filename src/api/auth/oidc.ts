@@ -6,6 +6,7 @@ import type { Clock } from '../../domain/clock.js';
 import { newId } from '../../domain/ids.js';
 import { hashToken } from '../../services/tokens.js';
 import type { Db } from '../../store/db.js';
+import { insertOidcFlow, takeOidcFlow } from '../../store/sign-ins.js';
 
 // OpenID Connect sign-in (authorization code + PKCE, state and nonce) with openid-client. The provider
 // is discovered from its issuer URL on first use; a failed discovery is logged and tried again at the
@@ -94,10 +95,10 @@ export function createOidcSignIn(deps: { db: Db; clock: Clock; log: FastifyBaseL
       const nonce = oidc.randomNonce();
       const flowCookie = randomBytes(32).toString('base64url');
       const now = clock.now();
-      await db.insertInto('oidcFlows').values({
+      await insertOidcFlow(db, {
         id: newId(), cookieHash: hashToken(flowCookie), state, nonce, codeVerifier, returnTo,
         createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + OIDC_FLOW_TTL_MS).toISOString(),
-      }).execute();
+      });
       const authorizationUrl = oidc.buildAuthorizationUrl(c, {
         redirect_uri: redirectUri,
         scope: cfg.scopes,
@@ -116,7 +117,7 @@ export function createOidcSignIn(deps: { db: Db; clock: Clock; log: FastifyBaseL
      */
     async finish(flowCookie: string | undefined, callbackUrl: URL): Promise<{ claimValue: string; returnTo: string }> {
       if (!flowCookie) throw new OidcSignInError('sign_in_expired', 'No sign-in was started in this browser, or it took too long.');
-      const flow = await db.deleteFrom('oidcFlows').where('cookieHash', '=', hashToken(flowCookie)).returningAll().executeTakeFirst();
+      const flow = await takeOidcFlow(db, hashToken(flowCookie));
       if (!flow || clock.now().toISOString() >= flow.expiresAt) {
         throw new OidcSignInError('sign_in_expired', 'No sign-in was started in this browser, or it took too long.');
       }

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionService, SessionVia } from '../../services/sessions.js';
 import type { Db } from '../../store/db.js';
+import { findUserByUpn } from '../../store/users.js';
 import { readCookie, SESSION_COOKIE, setCookie, type CookieSecurity } from './cookies.js';
 
 // Where every web sign-in ends, however the person showed who they are (a demo pick, OpenID Connect):
@@ -15,7 +16,7 @@ export type SignInAs = (req: FastifyRequest, reply: FastifyReply, userPrincipalN
 export function createSignInAs(deps: { db: Db; sessions: SessionService; cookies: CookieSecurity }): SignInAs {
   const { db, sessions, cookies } = deps;
   return async (req, reply, userPrincipalName, via) => {
-    const user = await db.selectFrom('users').select(['id', 'accountEnabled']).where('upnKey', '=', userPrincipalName.toLowerCase()).executeTakeFirst();
+    const user = await findUserByUpn(db, userPrincipalName);
     if (!user) return { refused: 'unknown_user' };
     if (!user.accountEnabled) return { refused: 'account_disabled' };
     // a session this browser still had ends first: a sign-in always gets a fresh value (no fixation), and the old row does not linger

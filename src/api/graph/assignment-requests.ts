@@ -22,7 +22,7 @@ import { assignmentSet } from './assignments.js';
 import type { GraphCtx } from './catalogs.js';
 import { requestRule } from '../read/requests.js';
 import { EM } from './paths.js';
-import { subjectsFor } from './subjects.js';
+import { subjectsFor } from '../read/subjects.js';
 
 // accessPackageAssignmentRequest: the only door through which access changes. Submitting runs every
 // check before anything is stored; the state then moves as approvals, delivery and timers act.

@@ -23,7 +23,7 @@ import { assignmentPolicySet } from './assignment-policies.js';
 import type { GraphCtx } from './catalogs.js';
 import { assignmentRule } from '../read/assignments.js';
 import { EM } from './paths.js';
-import { subjectsFor } from './subjects.js';
+import { subjectsFor } from '../read/subjects.js';
 
 // accessPackageAssignment: read-only in Graph (changes go through requests). Latchkey adds a streamed
 // CSV export and an idempotent bulk removal under /latchkey/v1.

@@ -1,7 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { pathParam, typed } from '../route-input.js';
-import { sql, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import {
   DISPLAY_NAME_MAX,
   EXPANDED_MEMBERS_CAP,
@@ -11,232 +10,28 @@ import {
   type DirectoryRef,
 } from '../../domain/directory.js';
 import { ValidationError } from '../../domain/errors.js';
-import type { GroupBinds, GroupInput, GroupRow } from '../../services/groups.js';
+import type { GroupBinds, GroupInput } from '../../services/groups.js';
 import type { Services } from '../../services/index.js';
 import type { Db } from '../../store/db.js';
-import { transitiveGroupIds, transitiveMemberIds } from '../../store/membership.js';
-import type { Database } from '../../store/schema.js';
-import { applySelect, listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
-import type { ExpandItem } from '../odata/query-options.js';
-import type { FieldMap } from '../odata/sql.js';
+import { listCollection, shapeOne } from '../odata/collection.js';
+import { ODataQuery } from '../odata/query-options.js';
+import {
+  allGroups,
+  directoryObjectSet,
+  groupObjectSet,
+  groupSet,
+  groupsWithMember,
+  groupsWithMemberAtAnyDepth,
+  groupToGraph,
+  membersAtAnyDepthOf,
+  membersOf,
+} from '../read/groups.js';
+import { ownersOf, userObjectSet, type DirectoryCtx } from '../read/users.js';
 import { checkIfMatch, setEtag } from '../etag.js';
 import { Body, CollectionOf, GraphObjectSchema, IdParams, Nullable, Text } from '../schemas.js';
 import { callerOf } from '../security.js';
-import { odataType, V1 } from './paths.js';
-import {
-  RefBody,
-  USER_PROPERTIES,
-  userObjectSet,
-  userObjectToGraph,
-  userPathId,
-  UserSchema,
-  type DirectoryCtx,
-  type UserView,
-} from './users.js';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the runner accepts any select query shape
-type AnyQuery = SelectQueryBuilder<Database, any, any>;
-
-export const GROUP_PROPERTIES = ['id', 'displayName', 'description', 'mail', 'mailNickname', 'mailEnabled', 'securityEnabled', 'createdDateTime'] as const;
-
-export type GroupView = Pick<GroupRow, 'id' | 'displayName' | 'description' | 'mail' | 'mailNickname' | 'mailEnabled' | 'securityEnabled' | 'createdAt'>;
-
-export function groupToGraph(r: GroupView): GraphObject {
-  return {
-    id: r.id,
-    displayName: r.displayName,
-    description: r.description,
-    mail: r.mail,
-    mailNickname: r.mailNickname,
-    mailEnabled: !!r.mailEnabled,
-    securityEnabled: !!r.securityEnabled,
-    createdDateTime: r.createdAt,
-  };
-}
-
-export function groupObjectToGraph(r: GroupView): GraphObject {
-  return { '@odata.type': odataType('group'), ...groupToGraph(r) };
-}
-
-// ---- users and groups in one collection (members, transitiveMembers)
-//
-// Graph returns members as one list of directoryObjects. Both tables are projected onto the same
-// columns and combined with UNION ALL, so filtering, ordering, paging and $count run in the database
-// over the whole list, one query per page.
-
-/** One row of the union: user columns are null on group rows and the other way round. */
-interface DirectoryObjectRow {
-  kind: string;
-  id: string;
-  displayName: string;
-  userPrincipalName: string | null;
-  mail: string | null;
-  mailNickname: string | null;
-  givenName: string | null;
-  surname: string | null;
-  department: string | null;
-  jobTitle: string | null;
-  userType: string | null;
-  accountEnabled: number | null;
-  description: string | null;
-  mailEnabled: number | null;
-  securityEnabled: number | null;
-  createdAt: string;
-}
-
-/** Which ids to take from a table: a subquery, a list, or none. */
-type IdSource = AnyQuery | string[];
-
-function whereIdIn<Q extends AnyQuery>(q: Q, column: string, ids: IdSource): Q {
-  if (Array.isArray(ids)) {
-    if (ids.length === 0) return q.where(sql<SqlBool>`1 = 0`) as Q;
-    return q.where(sql.ref(column), 'in', ids) as Q;
-  }
-  return q.where(sql.ref(column), 'in', ids) as Q;
-}
-
-const col = <T>(ref: string) => sql<T>`${sql.ref(ref)}`;
-const none = <T>() => sql<T | null>`null`;
-
-function directoryObjects(db: Db, userIds: IdSource, groupIds: IdSource) {
-  const users = whereIdIn(
-    db.selectFrom('users').select([
-      sql<string>`'user'`.as('kind'),
-      col<string>('users.id').as('id'),
-      col<string>('users.displayName').as('displayName'),
-      col<string | null>('users.userPrincipalName').as('userPrincipalName'),
-      col<string | null>('users.mail').as('mail'),
-      col<string | null>('users.mailNickname').as('mailNickname'),
-      col<string | null>('users.givenName').as('givenName'),
-      col<string | null>('users.surname').as('surname'),
-      col<string | null>('users.department').as('department'),
-      col<string | null>('users.jobTitle').as('jobTitle'),
-      col<string | null>('users.userType').as('userType'),
-      col<number | null>('users.accountEnabled').as('accountEnabled'),
-      none<string>().as('description'),
-      none<number>().as('mailEnabled'),
-      none<number>().as('securityEnabled'),
-      col<string>('users.createdAt').as('createdAt'),
-    ]),
-    'users.id',
-    userIds,
-  );
-  const groups = whereIdIn(
-    db.selectFrom('groups').select([
-      sql<string>`'group'`.as('kind'),
-      col<string>('groups.id').as('id'),
-      col<string>('groups.displayName').as('displayName'),
-      none<string>().as('userPrincipalName'),
-      col<string | null>('groups.mail').as('mail'),
-      col<string | null>('groups.mailNickname').as('mailNickname'),
-      none<string>().as('givenName'),
-      none<string>().as('surname'),
-      none<string>().as('department'),
-      none<string>().as('jobTitle'),
-      none<string>().as('userType'),
-      none<number>().as('accountEnabled'),
-      col<string | null>('groups.description').as('description'),
-      col<number | null>('groups.mailEnabled').as('mailEnabled'),
-      col<number | null>('groups.securityEnabled').as('securityEnabled'),
-      col<string>('groups.createdAt').as('createdAt'),
-    ]),
-    'groups.id',
-    groupIds,
-  );
-  return users.unionAll(groups);
-}
-
-function directoryObjectToGraph(r: DirectoryObjectRow): GraphObject {
-  return r.kind === 'group' ? groupObjectToGraph(r as GroupView) : userObjectToGraph(r as UserView);
-}
-
-const memberFields: FieldMap = {
-  id: { column: 'm.id', type: 'guid' },
-  displayName: { column: 'm.displayName', type: 'string' },
-  userPrincipalName: { column: 'm.userPrincipalName', type: 'string' },
-  mail: { column: 'm.mail', type: 'string' },
-  mailNickname: { column: 'm.mailNickname', type: 'string' },
-  createdDateTime: { column: 'm.createdAt', type: 'datetime' },
-};
-
-const directoryObjectSet: EntitySet<DirectoryObjectRow, DirectoryCtx> = {
-  entity: 'directoryObject',
-  fields: memberFields,
-  properties: [...new Set([...USER_PROPERTIES, ...GROUP_PROPERTIES])],
-  navigation: {},
-  defaultOrder: 'displayName',
-  idColumn: 'm.id',
-  toGraph: directoryObjectToGraph,
-  // the routes that list directory objects check directory.read (or that it is the caller's own) first
-  readable: () => 'all',
-};
-
-function listDirectoryObjects(db: Db, req: FastifyRequest, ctx: DirectoryCtx, userIds: IdSource, groupIds: IdSource) {
-  return listCollection(directoryObjectSet, db.selectFrom(directoryObjects(db, userIds, groupIds).as('m')).selectAll('m'), req, ctx);
-}
-
-// ---- groups
-
-/**
- * $expand=members: the first EXPANDED_MEMBERS_CAP members of each group on the page (by displayName),
- * in one query; a window function numbers the members per group so that no group can flood the page.
- */
-async function expandMembers(items: GraphObject[], item: ExpandItem, ctx: DirectoryCtx): Promise<void> {
-  if (item.expand.length > 0) throw new ValidationError('$expand inside $expand=members is not supported.', '$expand');
-  const ids = items.map((i) => i.id);
-  const links = ctx.db.selectFrom('groupMembers').where('groupMembers.groupId', 'in', ids);
-  const inner = ctx.db
-    .selectFrom('groupMembers as gm')
-    .innerJoin(
-      directoryObjects(
-        ctx.db,
-        links.select('groupMembers.memberId').where('groupMembers.memberType', '=', 'user'),
-        links.select('groupMembers.memberId').where('groupMembers.memberType', '=', 'group'),
-      ).as('m'),
-      'm.id',
-      'gm.memberId',
-    )
-    .selectAll('m')
-    .select([
-      'gm.groupId as parentId',
-      sql<number>`row_number() over (partition by ${sql.ref('gm.groupId')} order by ${sql.ref('m.displayName')}, ${sql.ref('m.id')})`.as('rn'),
-    ])
-    .where('gm.groupId', 'in', ids);
-  const rows = await ctx.db.selectFrom(inner.as('x')).selectAll('x').where('x.rn', '<=', EXPANDED_MEMBERS_CAP).orderBy('x.parentId').orderBy('x.rn').execute();
-  const byGroup = new Map<string, GraphObject[]>();
-  for (const r of rows) {
-    const list = byGroup.get(r.parentId) ?? [];
-    list.push(applySelect(directoryObjectSet, directoryObjectToGraph(r), item.select, []));
-    byGroup.set(r.parentId, list);
-  }
-  for (const it of items) it.members = byGroup.get(it.id) ?? [];
-}
-
-const groupFields: FieldMap = {
-  id: { column: 'groups.id', type: 'guid' },
-  displayName: { column: 'groups.displayName', type: 'string' },
-  description: { column: 'groups.description', type: 'string' },
-  mail: { column: 'groups.mail', type: 'string' },
-  mailNickname: { column: 'groups.mailNickname', type: 'string' },
-  mailEnabled: { column: 'groups.mailEnabled', type: 'boolean' },
-  securityEnabled: { column: 'groups.securityEnabled', type: 'boolean' },
-  createdDateTime: { column: 'groups.createdAt', type: 'datetime' },
-};
-
-export const groupSet: EntitySet<GroupView, DirectoryCtx> = {
-  entity: 'group',
-  fields: groupFields,
-  properties: GROUP_PROPERTIES,
-  navigation: { members: expandMembers },
-  defaultOrder: 'displayName',
-  idColumn: 'groups.id',
-  toGraph: groupToGraph,
-  // directory routes are gated by directory.read; entitlement management reaches groups through its own rule
-  readable: () => 'all',
-};
-
-/** Groups where Graph returns directoryObjects (memberOf, transitiveMemberOf): typed with @odata.type. */
-export const groupObjectSet: EntitySet<GroupView, DirectoryCtx> = { ...groupSet, toGraph: groupObjectToGraph };
+import { V1 } from './paths.js';
+import { RefBody, userPathId, UserSchema } from './users.js';
 
 export const GroupSchema = GraphObjectSchema('group', {
   displayName: Type.String(),
@@ -299,8 +94,8 @@ export function registerGroupRoutes(parent: FastifyInstance, services: Services,
 
   app.get(`${V1}/groups`, {
     config: { auth: { tenant: 'directory.read' } },
-    schema: { tags, summary: `List groups ($expand=members returns at most ${EXPANDED_MEMBERS_CAP} members per group)`, response: { 200: CollectionOf(GroupSchema) } },
-  }, async (req) => listCollection(groupSet, db.selectFrom('groups').selectAll('groups'), req, ctx));
+    schema: { tags, summary: `List groups ($expand=members returns at most ${EXPANDED_MEMBERS_CAP} members per group)`, querystring: ODataQuery, response: { 200: CollectionOf(GroupSchema) } },
+  }, async (req) => listCollection(groupSet, allGroups(db), req, ctx));
 
   app.post(`${V1}/groups`, {
     config: { auth: { tenant: 'directory.write' } },
@@ -320,7 +115,7 @@ export function registerGroupRoutes(parent: FastifyInstance, services: Services,
 
   app.get(`${V1}/groups/:id`, {
     config: { auth: { tenant: 'directory.read' } },
-    schema: { tags, summary: `Get a group ($expand=members returns at most ${EXPANDED_MEMBERS_CAP} members)`, params: GroupIdParams, response: { 200: GroupSchema } },
+    schema: { tags, summary: `Get a group ($expand=members returns at most ${EXPANDED_MEMBERS_CAP} members)`, params: GroupIdParams, querystring: ODataQuery, response: { 200: GroupSchema } },
   }, async (req, reply) => {
     const row = await services.groups.get(groupId(req));
     setEtag(reply, groupToGraph(row));
@@ -346,13 +141,6 @@ export function registerGroupRoutes(parent: FastifyInstance, services: Services,
 
   // ---- members
 
-  const direct = (gid: string, type: 'user' | 'group') =>
-    db.selectFrom('groupMembers').select('groupMembers.memberId').where('groupMembers.groupId', '=', gid).where('groupMembers.memberType', '=', type);
-  const transitive = async (gid: string) => {
-    // a membership cycle (A in B in A) makes A its own transitive member; a group is not listed inside itself
-    const all = (await transitiveMemberIds(db, gid)).filter((m) => m.id !== gid);
-    return { users: all.filter((m) => m.type === 'user').map((m) => m.id), groups: all.filter((m) => m.type === 'group').map((m) => m.id) };
-  };
   const only = { all: [true, true], 'microsoft.graph.user': [true, false], 'microsoft.graph.group': [false, true] } as const;
 
   for (const [cast, [withUsers, withGroups]] of Object.entries(only)) {
@@ -360,19 +148,18 @@ export function registerGroupRoutes(parent: FastifyInstance, services: Services,
     const what = cast === 'all' ? 'users and groups' : cast === 'microsoft.graph.user' ? 'users' : 'groups';
     app.get(`${V1}/groups/:id/members${suffix}`, {
       config: { auth: { tenant: 'directory.read' } },
-      schema: { tags, summary: `Direct members of a group (${what})`, params: GroupIdParams, response: { 200: CollectionOf(DirectoryObjectSchema) } },
+      schema: { tags, summary: `Direct members of a group (${what})`, params: GroupIdParams, querystring: ODataQuery, response: { 200: CollectionOf(DirectoryObjectSchema) } },
     }, async (req) => {
       const g = await services.groups.get(groupId(req));
-      return listDirectoryObjects(db, req, ctx, withUsers ? direct(g.id, 'user') : [], withGroups ? direct(g.id, 'group') : []);
+      return listCollection(directoryObjectSet, membersOf(db, g.id, withUsers, withGroups), req, ctx);
     });
 
     app.get(`${V1}/groups/:id/transitiveMembers${suffix}`, {
       config: { auth: { tenant: 'directory.read' } },
-      schema: { tags, summary: `Members of a group at any depth (${what}); safe on membership cycles`, params: GroupIdParams, response: { 200: CollectionOf(DirectoryObjectSchema) } },
+      schema: { tags, summary: `Members of a group at any depth (${what}); safe on membership cycles`, params: GroupIdParams, querystring: ODataQuery, response: { 200: CollectionOf(DirectoryObjectSchema) } },
     }, async (req) => {
       const g = await services.groups.get(groupId(req));
-      const t = await transitive(g.id);
-      return listDirectoryObjects(db, req, ctx, withUsers ? t.users : [], withGroups ? t.groups : []);
+      return listCollection(directoryObjectSet, await membersAtAnyDepthOf(db, g.id, withUsers, withGroups), req, ctx);
     });
   }
 
@@ -397,11 +184,10 @@ export function registerGroupRoutes(parent: FastifyInstance, services: Services,
 
   app.get(`${V1}/groups/:id/owners`, {
     config: { auth: { tenant: 'directory.read' } },
-    schema: { tags, summary: 'Owners of a group (users)', params: GroupIdParams, response: { 200: CollectionOf(UserSchema) } },
+    schema: { tags, summary: 'Owners of a group (users)', params: GroupIdParams, querystring: ODataQuery, response: { 200: CollectionOf(UserSchema) } },
   }, async (req) => {
     const g = await services.groups.get(groupId(req));
-    const owners = db.selectFrom('groupOwners').select('groupOwners.userId').where('groupOwners.groupId', '=', g.id);
-    return listCollection(userObjectSet, db.selectFrom('users').selectAll('users').where('users.id', 'in', owners), req, ctx);
+    return listCollection(userObjectSet, ownersOf(db, g.id), req, ctx);
   });
 
   app.post(`${V1}/groups/:id/owners/$ref`, {
@@ -425,15 +211,14 @@ export function registerGroupRoutes(parent: FastifyInstance, services: Services,
 
   const memberOf = async (req: FastifyRequest) => {
     const user = await services.users.get(userPathId(req));
-    const groupIds = db.selectFrom('groupMembers').select('groupMembers.groupId').where('groupMembers.memberId', '=', user.id);
-    return listCollection(groupObjectSet, db.selectFrom('groups').selectAll('groups').where('groups.id', 'in', groupIds), req, ctx);
+    return listCollection(groupObjectSet, groupsWithMember(db, user.id), req, ctx);
   };
   const transitiveMemberOf = async (req: FastifyRequest) => {
     const user = await services.users.get(userPathId(req));
-    return listCollection(groupObjectSet, whereIdIn(db.selectFrom('groups').selectAll('groups'), 'groups.id', await transitiveGroupIds(db, user.id)), req, ctx);
+    return listCollection(groupObjectSet, await groupsWithMemberAtAnyDepth(db, user.id), req, ctx);
   };
   const listSchema = (summary: string, withParams: boolean) => ({
-    tags: ['users'], summary, ...(withParams ? { params: IdParams } : {}), response: { 200: CollectionOf(GroupSchema) },
+    tags: ['users'], summary, ...(withParams ? { params: IdParams } : {}), querystring: ODataQuery, response: { 200: CollectionOf(GroupSchema) },
   });
   const authenticated = { auth: { authenticated: true as const } };
   app.get(`${V1}/me/memberOf`, { config: authenticated, schema: listSchema('Groups the signed-in user is a direct member of', false) }, memberOf);

@@ -13,7 +13,7 @@ import { CollectionOf, GraphObjectSchema, IdParams } from '../schemas.js';
 import { callerOf } from '../security.js';
 import { PackageSchema } from './access-packages.js';
 import type { GraphCtx } from './catalogs.js';
-import { groupObjectSet } from './groups.js';
+import { groupObjectSet } from '../read/groups.js';
 import { EM, V1 } from './paths.js';
 
 // The incompatibility links of access packages (separation of duties): packages whose holders cannot

@@ -15,101 +15,15 @@ import {
 } from '../../domain/directory.js';
 import { ForbiddenError } from '../../domain/errors.js';
 import type { Services } from '../../services/index.js';
-import type { UserRow } from '../../services/users.js';
 import type { Db } from '../../store/db.js';
-import { applySelect, expandAll, listCollection, shapeOne, type EntitySet, type GraphObject } from '../odata/collection.js';
-import type { ExpandItem } from '../odata/query-options.js';
-import type { FieldMap } from '../odata/sql.js';
+import { listCollection, shapeOne } from '../odata/collection.js';
+import { ODataQuery } from '../odata/query-options.js';
 import { canonicalEnum } from '../odata/sql.js';
+import { allUsers, directReportsOf, userObjectSet, userSet, userToGraph, type DirectoryCtx } from '../read/users.js';
 import { checkIfMatch, setEtag } from '../etag.js';
 import { Body, CollectionOf, EnumString, GraphObjectSchema, IdParams, Nullable, Text } from '../schemas.js';
 import { callerOf } from '../security.js';
-import { odataType, V1 } from './paths.js';
-
-export interface DirectoryCtx {
-  db: Db;
-}
-
-/** The columns a user's Graph representation needs (also produced by the users-and-groups union in groups.ts). */
-export type UserView = Pick<
-  UserRow,
-  'id' | 'displayName' | 'userPrincipalName' | 'mail' | 'mailNickname' | 'givenName' | 'surname' | 'department' | 'jobTitle' | 'userType' | 'accountEnabled' | 'createdAt'
->;
-
-export const USER_PROPERTIES = [
-  'id', 'displayName', 'userPrincipalName', 'mail', 'mailNickname', 'givenName', 'surname', 'department', 'jobTitle', 'userType', 'accountEnabled', 'createdDateTime',
-] as const;
-
-export function userToGraph(r: UserView): GraphObject {
-  return {
-    id: r.id,
-    displayName: r.displayName,
-    userPrincipalName: r.userPrincipalName,
-    mail: r.mail,
-    mailNickname: r.mailNickname,
-    givenName: r.givenName,
-    surname: r.surname,
-    department: r.department,
-    jobTitle: r.jobTitle,
-    userType: r.userType,
-    accountEnabled: !!r.accountEnabled,
-    createdDateTime: r.createdAt,
-  };
-}
-
-/** A user where Graph returns directoryObjects (manager, directReports, members, owners): typed with @odata.type. */
-export function userObjectToGraph(r: UserView): GraphObject {
-  return { '@odata.type': odataType('user'), ...userToGraph(r) };
-}
-
-const userFields: FieldMap = {
-  id: { column: 'users.id', type: 'guid' },
-  displayName: { column: 'users.displayName', type: 'string' },
-  // sign-in names compare case-insensitively, as in Graph
-  userPrincipalName: { column: 'users.upnKey', type: 'string', lowercased: true },
-  mail: { column: 'users.mail', type: 'string' },
-  mailNickname: { column: 'users.mailNickname', type: 'string' },
-  givenName: { column: 'users.givenName', type: 'string' },
-  surname: { column: 'users.surname', type: 'string' },
-  department: { column: 'users.department', type: 'string' },
-  jobTitle: { column: 'users.jobTitle', type: 'string' },
-  userType: { column: 'users.userType', type: 'enum', values: USER_TYPES },
-  accountEnabled: { column: 'users.accountEnabled', type: 'boolean' },
-  createdDateTime: { column: 'users.createdAt', type: 'datetime' },
-};
-
-/** $expand=manager: the managers of a whole page in one query. */
-async function expandManager(items: GraphObject[], item: ExpandItem, ctx: DirectoryCtx): Promise<void> {
-  const rows = await ctx.db
-    .selectFrom('users as u')
-    .innerJoin('users as m', 'm.id', 'u.managerId')
-    .selectAll('m')
-    .select('u.id as subjectId')
-    .where('u.id', 'in', items.map((i) => i.id))
-    .execute();
-  const managers = rows.map((r) => ({ subjectId: r.subjectId, obj: userObjectToGraph(r) }));
-  await expandAll(userObjectSet, managers.map((m) => m.obj), item.expand, ctx);
-  const bySubject = new Map(managers.map((m) => [m.subjectId, applySelect(userObjectSet, m.obj, item.select, item.expand)]));
-  // Graph leaves the property out for a user without a manager
-  for (const it of items) {
-    const m = bySubject.get(it.id);
-    if (m) it.manager = m;
-  }
-}
-
-export const userSet: EntitySet<UserView, DirectoryCtx> = {
-  entity: 'user',
-  fields: userFields,
-  properties: USER_PROPERTIES,
-  navigation: { manager: expandManager },
-  defaultOrder: 'displayName',
-  idColumn: 'users.id',
-  toGraph: userToGraph,
-  // directory routes are gated by directory.read, or by the user being the caller
-  readable: () => 'all',
-};
-
-export const userObjectSet: EntitySet<UserView, DirectoryCtx> = { ...userSet, toGraph: userObjectToGraph };
+import { V1 } from './paths.js';
 
 export const UserSchema = GraphObjectSchema('user', {
   displayName: Type.String(),
@@ -191,8 +105,8 @@ export function registerUserRoutes(parent: FastifyInstance, services: Services, 
 
   app.get(`${V1}/users`, {
     config: { auth: { tenant: 'directory.read' } },
-    schema: { tags, summary: 'List users', response: { 200: CollectionOf(UserSchema) } },
-  }, async (req) => listCollection(userSet, db.selectFrom('users').selectAll('users'), req, ctx));
+    schema: { tags, summary: 'List users', querystring: ODataQuery, response: { 200: CollectionOf(UserSchema) } },
+  }, async (req) => listCollection(userSet, allUsers(db), req, ctx));
 
   app.post(`${V1}/users`, {
     config: { auth: { tenant: 'directory.write' } },
@@ -206,7 +120,7 @@ export function registerUserRoutes(parent: FastifyInstance, services: Services, 
 
   app.get(`${V1}/me`, {
     config: { auth: { authenticated: true } },
-    schema: { tags, summary: 'The signed-in user', response: { 200: UserSchema } },
+    schema: { tags, summary: 'The signed-in user', querystring: ODataQuery, response: { 200: UserSchema } },
   }, async (req, reply) => {
     const row = await services.users.get(req.principal!.userId);
     setEtag(reply, userToGraph(row));
@@ -215,7 +129,7 @@ export function registerUserRoutes(parent: FastifyInstance, services: Services, 
 
   app.get(`${V1}/users/:id`, {
     config: { auth: { authenticated: true } },
-    schema: { tags, summary: 'Get a user by id or userPrincipalName (yourself, or anyone with directory.read)', params: UserIdParams, response: { 200: UserSchema } },
+    schema: { tags, summary: 'Get a user by id or userPrincipalName (yourself, or anyone with directory.read)', params: UserIdParams, querystring: ODataQuery, response: { 200: UserSchema } },
   }, async (req, reply) => {
     const row = await services.users.get(userPathId(req));
     setEtag(reply, userToGraph(row));
@@ -244,7 +158,7 @@ export function registerUserRoutes(parent: FastifyInstance, services: Services, 
 
   const getManager = async (req: FastifyRequest) => shapeOne(userObjectSet, await services.users.getManager(userPathId(req)), req, ctx);
   const managerSchema = (summary: string, params?: typeof UserIdParams) => ({
-    tags, summary, ...(params ? { params } : {}), response: { 200: UserSchema },
+    tags, summary, ...(params ? { params } : {}), querystring: ODataQuery, response: { 200: UserSchema },
   });
   app.get(`${V1}/me/manager`, { config: { auth: { authenticated: true } }, schema: managerSchema("The signed-in user's manager") }, getManager);
   app.get(`${V1}/users/:id/manager`, {
@@ -271,9 +185,9 @@ export function registerUserRoutes(parent: FastifyInstance, services: Services, 
 
   app.get(`${V1}/users/:id/directReports`, {
     config: { auth: { tenant: 'directory.read' } },
-    schema: { tags, summary: 'Users whose manager is this user', params: UserIdParams, response: { 200: CollectionOf(UserSchema) } },
+    schema: { tags, summary: 'Users whose manager is this user', params: UserIdParams, querystring: ODataQuery, response: { 200: CollectionOf(UserSchema) } },
   }, async (req) => {
     const user = await services.users.get(req.params.id);
-    return listCollection(userObjectSet, db.selectFrom('users').selectAll('users').where('users.managerId', '=', user.id), req, ctx);
+    return listCollection(userObjectSet, directReportsOf(db, user.id), req, ctx);
   });
 }

@@ -8,7 +8,7 @@ import type { CatalogRow } from '../../services/catalogs.js';
 import { findCatalogById } from '../../store/catalogs.js';
 import type { Db } from '../../store/db.js';
 import { packageRequestableBy } from '../../store/policy-audience.js';
-import { groupObjectSet, type GroupView } from '../graph/groups.js';
+import { groupObjectSet, type GroupView } from './groups.js';
 import { attachMany, attachOne, pageIds as ids, type EntitySet, type GraphObject, type ReadRule } from '../odata/collection.js';
 import { catalogSet } from './catalogs.js';
 import { byCatalogs, packagesIn, personalRequests, readCatalogs, requestorCatalogs, whereCatalogIn, type ReadCtx } from './common.js';

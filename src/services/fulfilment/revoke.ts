@@ -12,7 +12,7 @@ import { sharedGrants } from './shared-grants.js';
 import { expireAssignments, hasActiveAssignment, listAssignments, setAssignmentState } from '../../store/assignments.js';
 import { listGrantStates, listGrantWork, listRevokingGrants, markGrantsRevoked, markGrantsRevoking, updateGrant } from '../../store/grants.js';
 import { listRemovalsDelivering, updateRequests } from '../../store/requests.js';
-import { findSettingsRow } from '../../store/settings.js';
+import { findSettings } from '../../store/settings.js';
 import { blockUser, findGuestState, listUnblockedGovernedGuests } from '../../store/users.js';
 
 // Revocation: ended assignments' grants are revoked in their systems by worker jobs, outside any transaction,
@@ -128,7 +128,7 @@ async function applyGuestLifecycle(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | '
   const user = await findGuestState(tx, userId);
   if (!user || user.userType !== 'Guest' || !user.governed || user.blockedAt) return;
   if (await hasActiveAssignment(tx, userId)) return;
-  const settings = await findSettingsRow(tx);
+  const settings = await findSettings(tx, 1);
   const action = settings?.externalUserLifecycleAction ?? 'blockSignInAndDelete';
   if (action === 'none') return;
   const at = isoNow(deps.clock);
