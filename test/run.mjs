@@ -10,15 +10,17 @@
 //   node test/run.mjs                      unit, web and integration tests
 //   node test/run.mjs test/e2e             another folder (browser tests run one file at a time), or files
 //   TEST_CONCURRENCY=1 node test/run.mjs   everything one after another
+//   node test/run.mjs --durations [...]    then each file's wall time and CPU, slowest first
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { Buffer } from 'node:buffer';
 import process from 'node:process';
 import { build } from 'esbuild';
 
 const BUILD = '.test-build';
+const started = Date.now();
 
 function walk(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -40,7 +42,10 @@ await Promise.all([
 mkdirSync(BUILD, { recursive: true });
 symlinkSync(resolve('dist'), join(BUILD, 'dist'));
 
-const folders = process.argv.length > 2 ? process.argv.slice(2) : ['test/unit', 'test/web', 'test/integration'];
+const args = process.argv.slice(2);
+const durations = args.includes('--durations') ? join(tmpdir(), `latchkey-test-durations-${process.pid}.jsonl`) : undefined;
+const named = args.filter((a) => a !== '--durations');
+const folders = named.length > 0 ? named : ['test/unit', 'test/web', 'test/integration'];
 // each argument is a folder of *.test.ts files or one such file
 const files = folders.flatMap((d) => (d.endsWith('.test.ts') ? [d] : readdirSync(d).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(d, f))));
 const compiled = (f) => join(BUILD, relative('.', f)).replace(/\.ts$/, '.js');
@@ -56,9 +61,10 @@ const concurrency = Number(process.env.TEST_CONCURRENCY ?? Math.max(2, available
 /** Runs the files; with `buffered`, their report is kept and handed back instead of printed as it comes. */
 function run(list, n, buffered = false) {
   if (list.length === 0) return Promise.resolve({ code: 0, output: '' });
-  const child = spawn(process.execPath, ['--enable-source-maps', '--test', `--test-concurrency=${n}`, ...list.map(compiled)], {
+  const report = durations ? ['--import', resolve('test/support/durations.mjs')] : [];
+  const child = spawn(process.execPath, ['--enable-source-maps', ...report, '--test', `--test-concurrency=${n}`, ...list.map(compiled)], {
     // test/support/processes.ts starts CLI children from the compiled tree too
-    env: { ...process.env, LATCHKEY_TEST_BUILD: resolve(BUILD) },
+    env: { ...process.env, LATCHKEY_TEST_BUILD: resolve(BUILD), ...(durations ? { LATCHKEY_TEST_DURATIONS: durations } : {}) },
     stdio: ['ignore', buffered ? 'pipe' : 'inherit', 'inherit'],
   });
   const chunks = [];
@@ -70,4 +76,21 @@ function run(list, n, buffered = false) {
 // time; their report is printed after the others' so that the two never interleave.
 const [main, apart] = await Promise.all([run(together, concurrency), run(alone, 1, together.length > 0)]);
 process.stdout.write(apart.output);
+if (durations) printDurations(durations);
 process.exit(main.code || apart.code);
+
+/** The --durations report: one line a file (wall time, CPU of the test process itself), slowest first. */
+function printDurations(path) {
+  let rows = [];
+  try {
+    rows = readFileSync(path, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  } catch {
+    // no file: no test process got as far as exiting
+  }
+  rmSync(path, { force: true });
+  rows.sort((a, b) => b.wallMs - a.wallMs);
+  const s = (ms) => `${(ms / 1000).toFixed(1)}s`.padStart(7);
+  const lines = rows.map((r) => `${s(r.wallMs)} ${s(r.cpuMs)}  ${relative(resolve(BUILD), r.file)}${ALONE.has(r.file.split('/').pop().replace(/\.js$/, '.ts')) ? '  (alone)' : ''}`);
+  const cpu = rows.reduce((n, r) => n + r.cpuMs, 0);
+  process.stdout.write(`\n   wall     cpu  file\n${lines.join('\n')}\n${s(Date.now() - started)} ${s(cpu)}  total (wall of the run; CPU of the test processes)\n`);
+}
