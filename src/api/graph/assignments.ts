@@ -8,7 +8,7 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../../domain/err
 import type { Services } from '../../services/index.js';
 import type { Db } from '../../store/db.js';
 import { assertReadable, listCollection, shapeOne } from '../odata/collection.js';
-import { ODataQuery, parseQueryOptions } from '../odata/query-options.js';
+import { ODataQuery, parseQueryOptions, type ODataQueryInput } from '../odata/query-options.js';
 import { filterToSql } from '../odata/sql.js';
 import {
   activeAssignmentIdsOfPackage, assignmentExportPages, assignmentSet, assignmentsAlsoHolding, assignmentsOfTarget, assignmentsRequestedBy,
@@ -115,7 +115,7 @@ export function registerAssignmentRoutes(parent: FastifyInstance, services: Serv
   });
 
   /** The separation-of-duties report: holders of a package who also hold the incompatible one. */
-  async function additionalAccess(req: FastifyRequest, args: Record<string, string>) {
+  async function additionalAccess(req: FastifyRequest & { query: ODataQueryInput }, args: Record<string, string>) {
     const p = req.principal!;
     const { accessPackageId, incompatibleAccessPackageId } = args;
     if (!accessPackageId || !incompatibleAccessPackageId) throw new ValidationError('additionalAccess needs accessPackageId and incompatibleAccessPackageId.', 'accessPackageId');

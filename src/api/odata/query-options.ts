@@ -139,6 +139,19 @@ export const ODataQuery = Type.Object({
 export type ODataQueryInput = Static<typeof ODataQuery>;
 
 /**
+ * What the OData layer reads of a request: the query string and, for @odata.nextLink, the URL. A route
+ * that declares `querystring: ODataQuery` hands over a `query` typed ODataQueryInput.
+ * Next step, once every route that lists or shapes an entity declares it: `query: ODataQueryInput`
+ * here and in parseQueryOptions, so that a route without the schema no longer compiles.
+ */
+export interface ODataRequest {
+  query: unknown;
+  url: string;
+  protocol: string;
+  host: string;
+}
+
+/**
  * A request's query string as a record. Routes declare no querystring schema (the OData options are
  * parsed here, not by the validator), so Fastify types `req.query` as unknown.
  */

@@ -1,6 +1,5 @@
 // Assignment requests on the read side: who may read them, their entity set ($filter fields, $expand),
 // and the read queries of the request routes (lists, lookups, the fulfilment errors shown on a request).
-import type { FastifyRequest } from 'fastify';
 import { catalogsWhere, type Principal } from '../../domain/authorization.js';
 import { NotFoundError } from '../../domain/errors.js';
 import { isGuid } from '../../domain/ids.js';
@@ -12,6 +11,7 @@ import type { Db } from '../../store/db.js';
 import { accessPackageSet } from '../graph/access-packages.js';
 import { subjectsFor } from '../graph/subjects.js';
 import { pageIds as ids, attachOne, listCollection, shapeOne, type EntitySet, type GraphObject, type Page, type ReadRule } from '../odata/collection.js';
+import type { ODataRequest } from '../odata/query-options.js';
 import { assignmentSet } from './assignments.js';
 import { assignmentCatalogs, packagesIn, type ReadCtx } from './common.js';
 
@@ -137,7 +137,7 @@ async function withFulfillmentErrors(db: Db, rows: RequestRow[], objects: GraphO
 }
 
 /** A collection of requests (narrowed by `base`) with the OData options of the request, and each one's fulfilment errors. */
-export async function listRequests(base: RequestQuery, req: FastifyRequest, ctx: ReadCtx): Promise<Page> {
+export async function listRequests(base: RequestQuery, req: ODataRequest, ctx: ReadCtx): Promise<Page> {
   const page = await listCollection(requestSet, base, req, ctx);
   const rows = await ctx.db.selectFrom('assignmentRequests').selectAll().where('id', 'in', page.value.length ? page.value.map((v) => v.id) : ['']).execute();
   await withFulfillmentErrors(ctx.db, rows, page.value);
@@ -145,7 +145,7 @@ export async function listRequests(base: RequestQuery, req: FastifyRequest, ctx:
 }
 
 /** One request as GET assignmentRequests/{id} answers it: 404 for an unknown id, 403 outside the read rule. */
-export async function readRequest(id: string, req: FastifyRequest, ctx: ReadCtx): Promise<GraphObject> {
+export async function readRequest(id: string, req: ODataRequest, ctx: ReadCtx): Promise<GraphObject> {
   const row = isGuid(id) ? await ctx.db.selectFrom('assignmentRequests').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
   if (!row) throw new NotFoundError('Request', id);
   // shapeOne applies the request read rule (requestor, target, approvers, assignment readers)
