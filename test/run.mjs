@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the suite: independent test files in parallel (each has its own SQLite file or PostgreSQL
-// database), and beside them the suites that start several latchkey processes of their own, one at a
-// time, since they time leases and wake-ups across processes and would fight each other for the cores.
+// database; the shorter integration files a few to a process, see GROUP), and beside them the suites
+// whose latchkey processes time leases and wake-ups across processes, one at a time (see ALONE).
 //
 // The sources are compiled once by esbuild into .test-build/ (same layout, inline source maps) and the
 // compiled files run on plain Node: loading the TypeScript through tsx costs ~1.1 s of CPU in every test
@@ -112,8 +112,8 @@ function run(list, n, buffered = false) {
   return new Promise((done) => child.on('close', (code) => done({ code: code ?? 1, output: Buffer.concat(chunks).toString() })));
 }
 
-// The process-starting suites mostly wait on their children, so they run beside the others, one at a
-// time; their report is printed after the others' so that the two never interleave.
+// The ALONE suites mostly wait on their children, so they run beside the others, one at a time; their
+// report is printed after the others' so that the two never interleave.
 const [main, apart] = await Promise.all([run(together, concurrency), run(alone, 1, together.length > 0)]);
 process.stdout.write(apart.output);
 if (durations) printDurations(durations);

@@ -152,8 +152,8 @@ export interface ODataRequest {
 }
 
 /**
- * A request's query string as a record. Routes declare no querystring schema (the OData options are
- * parsed here, not by the validator), so Fastify types `req.query` as unknown.
+ * A request's query string as a record, for a `req.query` that no querystring schema types (Fastify
+ * types it unknown): the OData options of routes that do not declare ODataQuery yet, and other parameters.
  */
 export function queryRecord(query: unknown): Record<string, unknown> {
   return query !== null && typeof query === 'object' ? Object.fromEntries(Object.entries(query)) : {};
