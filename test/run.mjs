@@ -76,7 +76,9 @@ const together = byLength(files.filter((f) => !alone.includes(f)));
 const GROUP = 5;
 /** The entries given to node --test: the compiled files, and for the grouped ones a file importing each of its group. */
 function entries(list) {
-  const shared = isolate ? [] : list.filter((f) => f.startsWith('test/integration/') && rank(f) === LONGEST.length);
+  const candidates = list.filter((f) => f.startsWith('test/integration/') && rank(f) === LONGEST.length);
+  // one file alone gains nothing from a group
+  const shared = isolate || candidates.length < 2 ? [] : candidates;
   const groups = [];
   for (let i = 0; i < shared.length; i += GROUP) groups.push(shared.slice(i, i + GROUP));
   const grouped = groups.map((g, i) => {
