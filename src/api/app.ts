@@ -76,7 +76,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     reply.header('client-request-id', req.id);
   });
   registerSecurityHeaders(server, { publicUrl: opts.config.publicUrl });
-  registerErrorHandling(server);
+  registerErrorHandling(server, opts.clock);
   registerInputStringChecks(server);
   registerMetrics(server, metrics, opts.config.metricsToken ?? null);
 

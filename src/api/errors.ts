@@ -1,16 +1,25 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isoNow, type Clock } from '../domain/clock.js';
 import { DomainError } from '../domain/errors.js';
 
 // One place maps every failure to HTTP and to Graph's error body:
 // {"error":{"code","message","target"?,"innerError":{"request-id","client-request-id","date"}}}.
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** the app's clock, which dates error bodies as it dates everything else (set by registerErrorHandling) */
+    clock: Clock;
+  }
+}
+
+/** Graph's error body; `req.server.clock` (the app's) dates it, so tests that move the clock see it move. */
 export function graphErrorBody(req: FastifyRequest, code: string, message: string, target?: string) {
   return {
     error: {
       code,
       message,
       ...(target ? { target } : {}),
-      innerError: { 'request-id': req.id, 'client-request-id': req.id, date: new Date().toISOString() },
+      innerError: { 'request-id': req.id, 'client-request-id': req.id, date: isoNow(req.server.clock) },
     },
   };
 }
@@ -50,7 +59,10 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message?: st
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'BadRequest', message: 'The Content-Length header does not match the body.' },
 };
 
-export function registerErrorHandling(app: FastifyInstance): void {
+/** Registers the error and not-found handlers on `app`, dating error bodies by `clock` (the app's). */
+export function registerErrorHandling(app: FastifyInstance, clock: Clock): void {
+  // decorated on the root instance before any route plugin, so every plugin's requests see it
+  app.decorate('clock', clock);
   app.setErrorHandler((err: FastifyError & { validation?: AjvIssue[]; validationContext?: string }, req, reply: FastifyReply) => {
     if (err instanceof DomainError) {
       return reply.status(err.status).send(graphErrorBody(req, err.code, err.message, err.target));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { openStore } from '../../src/store/db.js';
 import { newUserRow } from '../../src/store/users.js';
-import { killHard, latchkey, within, type CliProcess } from '../support/processes.js';
+import { childProcesses, within } from '../support/processes.js';
 import { scratchDatabase, testStore, type ScratchDatabase } from '../support/stores.js';
 
 // Demo sign-in cannot be switched on by accident: the real `latchkey serve` turns it on only for the
@@ -11,10 +11,10 @@ import { scratchDatabase, testStore, type ScratchDatabase } from '../support/sto
 // the server what its sign-in page should offer.
 
 describe('demo sign-in through the real CLI', () => {
-  const procs: CliProcess[] = [];
+  const procs = childProcesses();
   const scratches: ScratchDatabase[] = [];
+  // after the processes are killed (childProcesses' hook comes first)
   after(async () => {
-    for (const p of procs) await killHard(p);
     for (const s of scratches) await s.drop();
   });
 
@@ -23,19 +23,13 @@ describe('demo sign-in through the real CLI', () => {
     scratches.push(s);
     return s;
   }
-  async function serveOn(db: ScratchDatabase, args: string[], env: Record<string, string> = {}): Promise<{ url: string; p: CliProcess }> {
-    const p = latchkey(['serve', '--no-worker', '--port', '0', '--db', db.url, ...args], { RATE_LIMIT_PER_MINUTE: '0', ...env });
-    procs.push(p);
-    const m = await p.waitFor(/Latchkey is listening on (http:\/\/\S+)/, `server ${p.pid} to listen`);
-    return { url: m[1], p };
-  }
+  const serveOn = (db: ScratchDatabase, args: string[], env: Record<string, string> = {}) => procs.serve(db.url, env, args);
   async function serve(args: string[], env: Record<string, string> = {}): Promise<string> {
     return (await serveOn(await scratch(), args, env)).url;
   }
   /** runs a CLI command to its end; it must succeed */
   async function run(args: string[]): Promise<void> {
-    const p = latchkey(args);
-    procs.push(p);
+    const p = procs.start(args);
     const code = await within(p.exited, `latchkey ${args[0]} to finish`, 90_000);
     assert.equal(code, 0, `latchkey ${args.join(' ')} exits 0:\n${p.output()}`);
   }

@@ -5,13 +5,13 @@ import { newId } from '../../src/domain/ids.js';
 import { EM, type ApiClient } from '../support/client.js';
 import { mutatingRouteKeys, openApiMutatingKeys, routeKey, type MutatingMethod } from '../support/matrix.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { accessPackageSet, roleScopeSet } from '../../src/api/graph/access-packages.js';
-import { assignmentPolicySet } from '../../src/api/graph/assignment-policies.js';
-import { requestSet } from '../../src/api/graph/assignment-requests.js';
-import { assignmentSet } from '../../src/api/graph/assignments.js';
-import { catalogSet } from '../../src/api/graph/catalogs.js';
-import { connectedOrganizationSet } from '../../src/api/graph/connected-organizations.js';
-import { resourceRequestSet, resourceRoleSet, resourceScopeSet, resourceSet } from '../../src/api/graph/resources.js';
+import { accessPackageSet, roleScopeSet } from '../../src/api/read/access-packages.js';
+import { assignmentPolicySet } from '../../src/api/read/policies.js';
+import { requestSet } from '../../src/api/read/requests.js';
+import { assignmentSet } from '../../src/api/read/assignments.js';
+import { catalogSet } from '../../src/api/read/catalogs.js';
+import { connectedOrganizationSet } from '../../src/api/read/connected-organizations.js';
+import { resourceRequestSet, resourceRoleSet, resourceScopeSet, resourceSet } from '../../src/api/read/resources.js';
 import { subjectSet } from '../../src/api/read/subjects.js';
 
 // The authorization matrix: every mutating route × every kind of principal, with the outcome the

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ApiClient, ApiResponse } from '../support/client.js';
 import { ApiClient as Client, EM } from '../support/client.js';
 import { DAY, groupMemberIds, makePackage, makePolicy, stage, type PackageFixture } from '../support/lifecycle.js';
-import { databaseUrlOf, killHard, latchkey, type CliProcess } from '../support/processes.js';
+import { processSuite } from '../support/processes.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 // Races of the lifecycle engine: two people (or a person and the worker, or two server processes)
@@ -251,33 +251,25 @@ describe('lifecycle races: expiry and extension', () => {
 });
 
 describe('lifecycle races: two server processes on one database', () => {
-  let t: TestServer;
-  let second: CliProcess | undefined;
+  const s = processSuite();
   let secondUrl = '';
   before(async () => {
-    t = await startTestServer();
     // a second, separate `latchkey serve` process on the same database, without a worker: the
     // decisions race across processes, where no in-process serialisation can help
-    second = latchkey(['serve', '--no-worker', '--port', '0', '--db', await databaseUrlOf(t.store)], { RATE_LIMIT_PER_MINUTE: '0' });
-    const m = await second.waitFor(/Latchkey is listening on (http:\/\/\S+)/, 'the second server to listen');
-    secondUrl = m[1];
-  });
-  after(async () => {
-    if (second) await killHard(second);
-    await t.close();
+    secondUrl = (await s.serve(s.url)).url;
   });
 
   it(`approvers deciding the same stage through different processes: one decision (${ROUNDS} rounds)`, async () => {
-    const a1 = await t.user();
-    const a2 = await t.user();
+    const a1 = await s.t.user();
+    const a2 = await s.t.user();
     const a2OnSecond = new Client(secondUrl, a2.client.token);
-    const fx = await makePackage(t, 'Race two processes');
-    const policyId = await makePolicy(t, fx.packageId, { stages: [stage([a1.id, a2.id])] });
+    const fx = await makePackage(s.t, 'Race two processes');
+    const policyId = await makePolicy(s.t, fx.packageId, { stages: [stage([a1.id, a2.id])] });
     for (let i = 0; i < ROUNDS; i++) {
-      const { requestId, stageId } = await pendingRequest(t, fx, policyId, a1);
+      const { requestId, stageId } = await pendingRequest(s.t, fx, policyId, a1);
       const d2: 'Approve' | 'Deny' = i % 2 === 0 ? 'Deny' : 'Approve';
       const [r1, r2] = await Promise.all([decide(a1, requestId, stageId, 'Approve'), decide(a2OnSecond, requestId, stageId, d2)]);
-      await assertOneDecision(t, requestId, [{ id: a1.id, decision: 'Approve', res: r1 }, { id: a2.id, decision: d2, res: r2 }]);
+      await assertOneDecision(s.t, requestId, [{ id: a1.id, decision: 'Approve', res: r1 }, { id: a2.id, decision: d2, res: r2 }]);
     }
   });
 });

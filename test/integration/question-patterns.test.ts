@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { ApiClient, EM } from '../support/client.js';
 import { makePackage, makePolicy, userAdd, type PackageFixture } from '../support/lifecycle.js';
-import { databaseUrlOf, killHard, latchkey, within, type CliProcess } from '../support/processes.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { processSuite, within } from '../support/processes.js';
+import type { TestServer } from '../support/server.js';
 
 // A text question's regexPattern is run by a linear-time engine (RE2): a catastrophic pattern cannot hold
 // the event loop, patterns that engine cannot run are refused when the policy is saved, and a policy stored
@@ -13,17 +13,13 @@ const TEXT = '#microsoft.graph.accessPackageTextInputQuestion';
 const ans = (id: string, value: string) => ({ '@odata.type': '#microsoft.graph.accessPackageAnswerString', value, answeredQuestion: { id } });
 
 describe('question regexPattern: linear-time matching', () => {
+  const s = processSuite();
   let t: TestServer;
   let fx: PackageFixture;
-  const procs: CliProcess[] = [];
 
   before(async () => {
-    t = await startTestServer();
+    t = s.t;
     fx = await makePackage(t);
-  });
-  after(async () => {
-    for (const p of procs) await killHard(p).catch(() => undefined);
-    await t.close();
   });
 
   it('a catastrophic pattern with a 4,000-character answer is answered at once, and /healthz answers while it is checked', { timeout: 240_000 }, async () => {
@@ -33,9 +29,7 @@ describe('question regexPattern: linear-time matching', () => {
     const questionId = (await t.admin.get(`${EM}/assignmentPolicies/${policyId}?$expand=questions`)).body.questions[0].id as string;
     // the request goes to a server in another process, so that a blocked event loop shows as a /healthz
     // that does not answer (in this process it would block the test itself)
-    const p = latchkey(['serve', '--no-worker', '--port', '0', '--db', await databaseUrlOf(t.store)], { RATE_LIMIT_PER_MINUTE: '0' });
-    procs.push(p);
-    const url = (await p.waitFor(/Latchkey is listening on (http:\/\/\S+)/, 'the server to listen', 120_000))[1];
+    const { url } = await s.serve(s.url);
     const requestor = await t.user();
     const client = new ApiClient(url, requestor.client.token);
 

@@ -8,7 +8,7 @@ import { createServices } from '../../src/services/index.js';
 import { createWorker } from '../../src/worker/runner.js';
 import { ApiClient } from '../support/client.js';
 import { decide, makePackage, makePolicy, stage, userAdd, type PackageFixture } from '../support/lifecycle.js';
-import { databaseUrlOf, killHard, latchkey, until, within, type CliProcess } from '../support/processes.js';
+import { databaseUrlOf, latchkey, processSuite, until, within } from '../support/processes.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { scratchDatabase, testStore } from '../support/stores.js';
 
@@ -26,21 +26,6 @@ const PG = testStore === 'postgres';
 const USERS = 30;
 const PACKAGES = 2;
 
-/** Starts `latchkey serve --no-worker` on a free port and returns a client factory for it. */
-async function startServe(url: string, procs: CliProcess[], env: Record<string, string> = {}): Promise<string> {
-  const p = latchkey(['serve', '--no-worker', '--port', '0', '--db', url], { RATE_LIMIT_PER_MINUTE: '0', ...env });
-  procs.push(p);
-  const m = await p.waitFor(/Latchkey is listening on (http:\/\/\S+)/, `server ${p.pid} to listen`, 120_000);
-  return m[1];
-}
-
-async function startWorker(url: string, procs: CliProcess[], env: Record<string, string> = {}): Promise<CliProcess> {
-  const w = latchkey(['worker', '--db', url], { LOG_LEVEL: 'info', ...env });
-  procs.push(w);
-  await w.waitFor(/"msg":"worker started"/, `worker ${w.pid} to start`, 120_000);
-  return w;
-}
-
 /** The LISTEN sessions open on the test's database (PostgreSQL). */
 async function listeners(t: TestServer): Promise<number[]> {
   const r = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database() and application_name = ${LISTENER_APPLICATION_NAME}`.execute(t.store.db);
@@ -48,39 +33,28 @@ async function listeners(t: TestServer): Promise<number[]> {
 }
 
 describe(`scale-out: ${PG ? '2 serve + 2 worker processes on PostgreSQL' : '2 serve + 1 worker processes on SQLite'}`, () => {
-  let t: TestServer;
-  let url = '';
-  const procs: CliProcess[] = [];
-
-  before(async () => {
-    t = await startTestServer();
-    url = await databaseUrlOf(t.store);
-  });
-  after(async () => {
-    for (const p of procs) await killHard(p).catch(() => undefined);
-    await t.close();
-  });
+  const s = processSuite();
 
   it(`${USERS * PACKAGES} parallel userAdd requests through both servers: all delivered once, no job or request left behind`, { timeout: 300_000 }, async (ctx) => {
     const fixtures: { fx: PackageFixture; policyId: string }[] = [];
     for (let i = 0; i < PACKAGES; i++) {
-      const fx = await makePackage(t, `Scale-out ${i}`);
-      fixtures.push({ fx, policyId: await makePolicy(t, fx.packageId) });
+      const fx = await makePackage(s.t, `Scale-out ${i}`);
+      fixtures.push({ fx, policyId: await makePolicy(s.t, fx.packageId) });
     }
     const users = [];
-    for (let i = 0; i < USERS; i++) users.push(await t.user());
+    for (let i = 0; i < USERS; i++) users.push(await s.t.user());
 
     // all processes start at once on the same (already migrated) database
     const [serverA, serverB] = await Promise.all([
-      startServe(url, procs), startServe(url, procs),
-      startWorker(url, procs, PG ? {} : { WORKER_POLL_MS: '50' }),
-      ...(PG ? [startWorker(url, procs)] : []),
-    ]) as [string, string, ...unknown[]];
-    if (PG) await until(async () => (await listeners(t)).length === 2, 'both workers to LISTEN', 30_000);
+      s.serve(s.url), s.serve(s.url),
+      s.worker(s.url, PG ? {} : { WORKER_POLL_MS: '50' }),
+      ...(PG ? [s.worker(s.url)] : []),
+    ]) as [{ url: string }, { url: string }, ...unknown[]];
+    if (PG) await until(async () => (await listeners(s.t)).length === 2, 'both workers to LISTEN', 30_000);
 
     // every user asks for every package, all at once, alternating between the two servers
     const calls = users.flatMap((u, i) => fixtures.map(({ fx, policyId }, j) => async () => {
-      const client = new ApiClient((i + j) % 2 === 0 ? serverA : serverB, u.client.token);
+      const client = new ApiClient((i + j) % 2 === 0 ? serverA.url : serverB.url, u.client.token);
       const r = await userAdd(client, fx.packageId, policyId);
       assert.equal(r.status, 201, r.text);
       return r.body.id as string;
@@ -89,7 +63,7 @@ describe(`scale-out: ${PG ? '2 serve + 2 worker processes on PostgreSQL' : '2 se
     assert.equal(new Set(requestIds).size, USERS * PACKAGES, 'one request per submission');
 
     // wait (bounded) for delivery
-    const db = t.store.db;
+    const db = s.t.store.db;
     await until(async () => {
       const rows = await db.selectFrom('assignmentRequests').select('id').where('id', 'in', requestIds).where('state', '=', 'delivered').execute();
       return rows.length === requestIds.length;
@@ -128,7 +102,7 @@ describe(`scale-out: ${PG ? '2 serve + 2 worker processes on PostgreSQL' : '2 se
     assert.equal(fulfilled.length, USERS * PACKAGES, 'each delivery recorded once');
 
     // both servers answer health and readiness, and their metrics saw the requests
-    for (const base of [serverA, serverB]) {
+    for (const { url: base } of [serverA, serverB]) {
       assert.equal((await fetch(`${base}/healthz`)).status, 200);
       assert.equal((await fetch(`${base}/readyz`)).status, 200);
       const m = await (await fetch(`${base}/metrics`)).text();
@@ -138,58 +112,50 @@ describe(`scale-out: ${PG ? '2 serve + 2 worker processes on PostgreSQL' : '2 se
 });
 
 describe(`scale-out: a worker in another process is woken ${PG ? 'by NOTIFY (its poll is 10 minutes away)' : 'by its poll (SQLite has no NOTIFY)'}`, () => {
-  let t: TestServer;
-  let url = '';
+  const s = processSuite();
   let server = '';
-  const procs: CliProcess[] = [];
 
   before(async () => {
-    t = await startTestServer();
-    url = await databaseUrlOf(t.store);
-    const [s] = await Promise.all([startServe(url, procs), startWorker(url, procs, { WORKER_POLL_MS: PG ? '600000' : '200' })]);
-    server = s;
-  });
-  after(async () => {
-    for (const p of procs) await killHard(p).catch(() => undefined);
-    await t.close();
+    const [serve] = await Promise.all([s.serve(s.url), s.worker(s.url, { WORKER_POLL_MS: PG ? '600000' : '200' })]);
+    server = serve.url;
   });
 
   /** A userAdd through the serve process; resolves once the worker process delivered it (bounded well below the 10-minute poll). */
   async function deliveredThroughOtherProcesses(name: string): Promise<void> {
-    const fx = await makePackage(t, name);
-    const policyId = await makePolicy(t, fx.packageId);
-    const u = await t.user();
+    const fx = await makePackage(s.t, name);
+    const policyId = await makePolicy(s.t, fx.packageId);
+    const u = await s.t.user();
     const r = await userAdd(new ApiClient(server, u.client.token), fx.packageId, policyId);
     assert.equal(r.status, 201, r.text);
     await until(async () => {
-      const row = await t.store.db.selectFrom('assignmentRequests').select('state').where('id', '=', r.body.id).executeTakeFirst();
+      const row = await s.t.store.db.selectFrom('assignmentRequests').select('state').where('id', '=', r.body.id).executeTakeFirst();
       return row?.state === 'delivered';
     }, `request ${r.body.id} to be delivered by the worker process`, 30_000, 20);
-    const members = await t.store.db.selectFrom('groupMembers').select('memberId').where('groupId', '=', fx.groupId).execute();
+    const members = await s.t.store.db.selectFrom('groupMembers').select('memberId').where('groupId', '=', fx.groupId).execute();
     assert.deepEqual(members.map((m) => m.memberId), [u.id]);
   }
 
   it('delivers a request submitted to a serve process without a worker', { timeout: 90_000 }, async () => {
-    if (PG) await until(async () => (await listeners(t)).length === 1, 'the worker to LISTEN', 30_000);
+    if (PG) await until(async () => (await listeners(s.t)).length === 1, 'the worker to LISTEN', 30_000);
     // the worker's first tick has passed and found nothing: from here only a wake-up makes it look again
     await new Promise((r) => setTimeout(r, 300));
     await deliveredThroughOtherProcesses('Woken');
   });
 
   it('delivers an approved request: the approval, made through the serve process, wakes the worker', { timeout: 90_000 }, async () => {
-    const approver = await t.user();
-    const fx = await makePackage(t, 'Approved across processes');
-    const policyId = await makePolicy(t, fx.packageId, { stages: [stage([approver.id])] });
-    const u = await t.user();
+    const approver = await s.t.user();
+    const fx = await makePackage(s.t, 'Approved across processes');
+    const policyId = await makePolicy(s.t, fx.packageId, { stages: [stage([approver.id])] });
+    const u = await s.t.user();
     const r = await userAdd(new ApiClient(server, u.client.token), fx.packageId, policyId);
     assert.equal(r.status, 201, r.text);
-    const d = await decide(t, new ApiClient(server, approver.client.token), r.body.id, 'Approve');
+    const d = await decide(s.t, new ApiClient(server, approver.client.token), r.body.id, 'Approve');
     assert.ok(d.status < 300, `decision accepted: ${d.status} ${d.text}`);
     await until(async () => {
-      const row = await t.store.db.selectFrom('assignmentRequests').select('state').where('id', '=', r.body.id).executeTakeFirst();
+      const row = await s.t.store.db.selectFrom('assignmentRequests').select('state').where('id', '=', r.body.id).executeTakeFirst();
       return row?.state === 'delivered';
     }, `approved request ${r.body.id} to be delivered by the worker process`, 30_000, 20);
-    const members = await t.store.db.selectFrom('groupMembers').select('memberId').where('groupId', '=', fx.groupId).execute();
+    const members = await s.t.store.db.selectFrom('groupMembers').select('memberId').where('groupId', '=', fx.groupId).execute();
     assert.deepEqual(members.map((m) => m.memberId), [u.id]);
   });
 
@@ -199,11 +165,11 @@ describe(`scale-out: a worker in another process is woken ${PG ? 'by NOTIFY (its
       await deliveredThroughOtherProcesses('Still polling');
       return;
     }
-    const [before] = await listeners(t);
+    const [before] = await listeners(s.t);
     assert.ok(before, 'a LISTEN session is open');
-    await sql`select pg_terminate_backend(${before})`.execute(t.store.db);
+    await sql`select pg_terminate_backend(${before})`.execute(s.t.store.db);
     await until(async () => {
-      const now = await listeners(t);
+      const now = await listeners(s.t);
       return now.length === 1 && now[0] !== before;
     }, 'the worker to LISTEN again on a new connection', 30_000);
     await deliveredThroughOtherProcesses('Woken after reconnect');
@@ -212,13 +178,13 @@ describe(`scale-out: a worker in another process is woken ${PG ? 'by NOTIFY (its
   it('a worker ignores the NOTIFYs of the app it runs in (already kicked in-process), not those of others', { skip: PG ? false : 'NOTIFY exists only on PostgreSQL', timeout: 30_000 }, async () => {
     const log = pino({ level: 'silent' });
     const wakes: string[] = [];
-    const listener = listenForWork({ connectionString: url, log, ignoreOrigin: 'app-a', onWake: (reason) => wakes.push(reason) });
+    const listener = listenForWork({ connectionString: s.url, log, ignoreOrigin: 'app-a', onWake: (reason) => wakes.push(reason) });
     try {
       await until(async () => wakes.includes('listening'), 'the listener to LISTEN', 20_000);
       let sent = 0;
-      createWorkPublisher(t.store.db, log, () => sent++, 'app-a')();
+      createWorkPublisher(s.t.store.db, log, () => sent++, 'app-a')();
       await until(async () => sent === 1, 'the NOTIFY of app-a to be sent', 10_000);
-      createWorkPublisher(t.store.db, log, () => sent++, 'app-b')();
+      createWorkPublisher(s.t.store.db, log, () => sent++, 'app-b')();
       await until(async () => wakes.includes('notify'), 'the NOTIFY of app-b to wake the listener', 10_000);
       // notifications arrive in the order they were sent: had app-a's not been ignored, it would be here first
       assert.deepEqual(wakes, ['listening', 'notify'], 'woken once, by the other app');

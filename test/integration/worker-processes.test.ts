@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Job } from '../../src/store/jobs.js';
 import { EM } from '../support/client.js';
 import { makePackage, makePolicy, type PackageFixture } from '../support/lifecycle.js';
-import { databaseUrlOf, killHard, latchkey, runTs, until, type CliProcess } from '../support/processes.js';
+import { killHard, processSuite, runTs, until, type CliProcess } from '../support/processes.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 // Crash safety of the worker: jobs are leased, handlers idempotent, so killing a worker at any moment
@@ -21,18 +21,11 @@ async function adminAdd(t: TestServer, fx: PackageFixture, policyId: string, tar
 }
 
 describe('worker processes: SIGKILL mid-way and another takes over', () => {
-  let t: TestServer;
-  let url = '';
-  const procs: CliProcess[] = [];
+  const s = processSuite();
 
-  const startWorker = async (): Promise<CliProcess> => {
-    // WORKER_POLL_MS small: the processes poll often, so the kills land while they are busy
-    const w = latchkey(['worker', '--db', url], { WORKER_POLL_MS: '20', WORKER_LEASE_MS: String(LEASE_MS), LOG_LEVEL: 'info' });
-    procs.push(w);
-    await w.waitFor(/"msg":"worker started"/, `worker ${w.pid} to start`);
-    return w;
-  };
-  const heldBy = (w: CliProcess) => t.store.db.selectFrom('jobs').selectAll().where('leaseOwner', 'like', `%:${w.pid}:%`).where('doneAt', 'is', null).execute();
+  // WORKER_POLL_MS small: the processes poll often, so the kills land while they are busy
+  const startWorker = () => s.worker(s.url, { WORKER_POLL_MS: '20', WORKER_LEASE_MS: String(LEASE_MS) });
+  const heldBy = (w: CliProcess) => s.t.store.db.selectFrom('jobs').selectAll().where('leaseOwner', 'like', `%:${w.pid}:%`).where('doneAt', 'is', null).execute();
 
   /**
    * SIGKILLs a worker; its leased jobs stay leased to it until the lease (LEASE_MS) runs out, then the
@@ -46,28 +39,19 @@ describe('worker processes: SIGKILL mid-way and another takes over', () => {
     return (await heldBy(w)).length;
   };
 
-  before(async () => {
-    t = await startTestServer();
-    url = await databaseUrlOf(t.store);
-  });
-  after(async () => {
-    for (const p of procs) await killHard(p).catch(() => undefined);
-    await t.close();
-  });
-
   it(`${N} assignments delivered by worker processes, two of them SIGKILLed along the way: all delivered, each grant once, no job left`, { timeout: 180_000 }, async (ctx) => {
-    const fx = await makePackage(t, 'Crash safety');
-    const policyId = await makePolicy(t, fx.packageId, { scope: 'notSpecified' });
+    const fx = await makePackage(s.t, 'Crash safety');
+    const policyId = await makePolicy(s.t, fx.packageId, { scope: 'notSpecified' });
     const users: string[] = [];
-    for (let i = 0; i < N; i++) users.push((await t.user()).id);
+    for (let i = 0; i < N; i++) users.push((await s.t.user()).id);
 
-    const a = await startWorker();
-    const b = await startWorker();
+    // both start at once (no job exists yet): each CLI start is a second or two of CPU on a loaded machine
+    const [a, b] = await Promise.all([startWorker(), startWorker()]);
     const requestIds: string[] = [];
     const orphaned: number[] = [];
     // requests arrive in batches while the workers deliver; a worker is killed after each third
     for (let i = 0; i < N; i += 10) {
-      const batch = Promise.all(users.slice(i, i + 10).map((u) => adminAdd(t, fx, policyId, u)));
+      const batch = Promise.all(users.slice(i, i + 10).map((u) => adminAdd(s.t, fx, policyId, u)));
       const victim = i === N / 3 ? a : i === (2 * N) / 3 ? b : undefined;
       if (victim) {
         // the kill races the batch: it lands while the victim works on jobs of this batch
@@ -82,7 +66,7 @@ describe('worker processes: SIGKILL mid-way and another takes over', () => {
     ctx.diagnostic(`jobs leased by the killed workers at their death: ${orphaned.join(', ')}`);
     // (nothing gives the dead workers' jobs back by hand: their leases run out and the living workers take them)
 
-    const db = t.store.db;
+    const db = s.t.store.db;
     await until(async () => {
       const open = await db.selectFrom('jobs').select('id').where('doneAt', 'is', null).execute();
       const delivered = await db.selectFrom('assignments').select('id').where('accessPackageId', '=', fx.packageId).where('state', '=', 'delivered').execute();
@@ -117,33 +101,20 @@ describe('worker processes: SIGKILL mid-way and another takes over', () => {
 });
 
 describe('worker processes: a job held by a worker that is SIGKILLed mid-job', () => {
-  let t: TestServer;
-  let url = '';
-  const procs: CliProcess[] = [];
-  before(async () => {
-    t = await startTestServer();
-    url = await databaseUrlOf(t.store);
-  });
-  after(async () => {
-    for (const p of procs) await killHard(p).catch(() => undefined);
-    await t.close();
-  });
+  const s = processSuite();
 
   it('is kept by its live owner past its lease (renewed), and taken over by another worker once the owner is killed', { timeout: 180_000 }, async () => {
-    const fx = await makePackage(t, 'Lease takeover');
-    const policyId = await makePolicy(t, fx.packageId, { scope: 'notSpecified' });
-    const target = await t.user();
-    const worker = (program: string, env: Record<string, string> = {}) => {
-      const w = runTs(program, program === 'src/cli/main.ts' ? ['worker', '--db', url] : [], { DATABASE_URL: url, WORKER_POLL_MS: '20', WORKER_LEASE_MS: String(LEASE_MS), LOG_LEVEL: 'info', ...env });
-      procs.push(w);
-      return w;
-    };
+    const fx = await makePackage(s.t, 'Lease takeover');
+    const policyId = await makePolicy(s.t, fx.packageId, { scope: 'notSpecified' });
+    const target = await s.t.user();
+    const worker = (program: string, env: Record<string, string> = {}) => s.track(runTs(program, program === 'src/cli/main.ts' ? ['worker', '--db', s.url] : [],
+      { DATABASE_URL: s.url, WORKER_POLL_MS: '20', WORKER_LEASE_MS: String(LEASE_MS), LOG_LEVEL: 'info', ...env }));
     // the holder is the real worker whose fulfil handler never returns (support/holding-worker.ts)
     const holder = worker('test/support/holding-worker.ts', { HOLD_JOB_KINDS: 'fulfil' });
     await holder.waitFor(/"msg":"worker started"/, 'the holding worker to start');
-    const requestId = await adminAdd(t, fx, policyId, target.id);
+    const requestId = await adminAdd(s.t, fx, policyId, target.id);
     const [, jobId] = await holder.waitFor(/"msg":"holding job","jobId":"([^"]+)"/, 'the holding worker to be in the middle of the fulfil job');
-    const row = () => t.store.db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
+    const row = () => s.t.store.db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
     const first = await row();
     assert.match(first.leaseOwner ?? '', new RegExp(`:${holder.pid}:`), 'the holder owns the job');
     assert.equal(first.attempts, 1);
@@ -160,7 +131,7 @@ describe('worker processes: a job held by a worker that is SIGKILLed mid-job', (
     assert.equal(kept.leaseOwner, first.leaseOwner, 'still held by its live owner');
     assert.equal(kept.attempts, 1, 'nobody else claimed it');
     assert.equal(kept.doneAt, null);
-    const assignmentOf = () => t.store.db.selectFrom('assignments').select(['id', 'state']).where('requestId', '=', requestId).executeTakeFirstOrThrow();
+    const assignmentOf = () => s.t.store.db.selectFrom('assignments').select(['id', 'state']).where('requestId', '=', requestId).executeTakeFirstOrThrow();
     assert.notEqual((await assignmentOf()).state, 'delivered', 'the held job has not been run by anyone else');
 
     await killHard(holder);
@@ -171,9 +142,9 @@ describe('worker processes: a job held by a worker that is SIGKILLed mid-job', (
     assert.equal(done.lastError, null);
     const assignment = await assignmentOf();
     assert.equal(assignment.state, 'delivered');
-    const grants = await t.store.db.selectFrom('grants').select('state').where('assignmentId', '=', assignment.id).execute();
+    const grants = await s.t.store.db.selectFrom('grants').select('state').where('assignmentId', '=', assignment.id).execute();
     assert.deepEqual(grants.map((g) => g.state), ['delivered']);
-    const members = await t.store.db.selectFrom('groupMembers').select('memberId').where('groupId', '=', fx.groupId).execute();
+    const members = await s.t.store.db.selectFrom('groupMembers').select('memberId').where('groupId', '=', fx.groupId).execute();
     assert.deepEqual(members.map((m) => m.memberId), [target.id]);
   });
 });

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import pino from 'pino';
@@ -15,29 +14,13 @@ import { enqueue, type Job } from '../../src/store/jobs.js';
 import { createAppWorker } from '../../src/worker/index.js';
 import { createWorker, type Worker } from '../../src/worker/runner.js';
 import { scratchDatabase, sharedScratch, type ScratchDatabase, type SharedScratch } from '../support/stores.js';
-import { nodeArgs } from '../support/processes.js';
+import { childProcesses, until as pollUntil, within as waitWithin } from '../support/processes.js';
 
 const silent = pino({ level: 'silent' });
 
-/** Resolves when `p` does, fails the test (instead of hanging it) if that never happens. */
-async function within<T>(p: Promise<T>, what: string, ms = 20_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const guard = new Promise<never>((_r, reject) => { timer = setTimeout(() => reject(new Error(`gave up waiting for ${what}`)), ms); });
-  try {
-    return await Promise.race([p, guard]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Polls `cond` until it holds; fails (and stops polling) after `ms`, so a broken worker fails the test instead of hanging it. */
-async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** within() and until() of support/processes.ts with this file's bounds: 20 s, and a 10 ms poll for the in-process workers. */
+const within = <T>(p: Promise<T>, what: string, ms = 20_000) => waitWithin(p, what, ms);
+const until = (cond: () => boolean, what: string, ms = 20_000) => pollUntil(cond, what, ms, 10);
 
 function deferred<T = void>() {
   let resolve!: (v: T) => void;
@@ -252,33 +235,6 @@ describe('worker runtime', () => {
   });
 });
 
-/** Runs the real CLI from source and lets the test read its output as it comes. */
-function latchkey(args: string[], env: Record<string, string> = {}) {
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs('src/cli/main.ts'), ...args], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const listeners: (() => void)[] = [];
-  const onData = (d: Buffer) => { out += d.toString(); for (const l of listeners) l(); };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child,
-    output: () => out,
-    exited,
-    waitFor(re: RegExp, what: string): Promise<void> {
-      return within(new Promise<void>((resolve, reject) => {
-        const check = () => { if (re.test(out)) resolve(); };
-        listeners.push(check);
-        void exited.then((code) => reject(new Error(`exited with ${code} before ${what}:\n${out}`)));
-        check();
-      }), `${what}; output so far:\n${out}`, 60_000);
-    },
-  };
-}
-
 describe('job leases', () => {
   // real time here: leases run out only as time passes, and the heartbeat is a real timer
   let db: SharedScratch;
@@ -386,7 +342,9 @@ describe('latchkey worker command', () => {
   let smtp: SMTPServer;
   let smtpPort = 0;
   const received: { to: string[]; raw: string; user: string | undefined }[] = [];
-  const children: ChildProcess[] = [];
+  // the CLI children log at info (their log lines are what the tests wait for); killed before the hook below runs
+  const procs = childProcesses();
+  const latchkey = (args: string[], env: Record<string, string> = {}) => procs.start(args, { LOG_LEVEL: 'info', ...env });
 
   before(async () => {
     scratch = await scratchDatabase();
@@ -411,7 +369,6 @@ describe('latchkey worker command', () => {
     smtpPort = (smtp.server.address() as AddressInfo).port;
   });
   after(async () => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     await new Promise<void>((resolve) => smtp.close(() => resolve()));
     await scratch.drop();
   });
@@ -426,7 +383,6 @@ describe('latchkey worker command', () => {
       await store.close();
     }
     const w = latchkey(['worker', '--db', scratch.url], { SMTP_URL: `smtp://mailer:s3cr3t@127.0.0.1:${smtpPort}`, WORKER_POLL_MS: '200' });
-    children.push(w.child);
     await w.waitFor(/"msg":"worker started"/, 'the worker to start');
     await until(() => received.length > 0, 'the email to arrive', 60_000);
     assert.deepEqual(received[0].to, ['adele@contoso.test']);
@@ -451,7 +407,6 @@ describe('latchkey worker command', () => {
 
   it('serve runs an in-process worker by default, and none with --no-worker or WORKER=off', async () => {
     const withWorker = latchkey(['serve', '--port', '0', '--db', scratch.url]);
-    children.push(withWorker.child);
     await withWorker.waitFor(/Latchkey is listening/, 'serve to listen');
     await withWorker.waitFor(/"msg":"worker started"/, 'the in-process worker');
     withWorker.child.kill('SIGTERM');
@@ -460,7 +415,6 @@ describe('latchkey worker command', () => {
 
     for (const [args, env] of [[['--no-worker'], {}], [[], { WORKER: 'off' }]] as const) {
       const without = latchkey(['serve', '--port', '0', '--db', scratch.url, ...args], env);
-      children.push(without.child);
       await without.waitFor(/Latchkey is listening/, 'serve to listen');
       without.child.kill('SIGTERM');
       assert.equal(await within(without.exited, 'exit'), 0);

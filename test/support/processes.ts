@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { sql } from 'kysely';
 import type { Store } from '../../src/store/db.js';
+import { startTestServer, type TestServer } from './server.js';
 
 // Helpers for tests that run the real CLI in other processes against the test's own database
 // (races between servers, worker crash safety).
@@ -103,4 +105,84 @@ export async function killHard(p: CliProcess): Promise<void> {
   if (p.child.exitCode !== null || p.child.signalCode !== null) return;
   p.child.kill('SIGKILL');
   await within(p.exited, `process ${p.pid} to die`, 10_000);
+}
+
+/** The latchkey processes a suite starts; every one is SIGKILLed (and waited for) in the suite's `after` hook. */
+export interface ChildProcesses {
+  /** runs a `latchkey` command (see latchkey()), to be killed after the suite */
+  start(args: string[], env?: Record<string, string>): CliProcess;
+  /** a process started otherwise (e.g. runTs), to be killed after the suite */
+  track(p: CliProcess): CliProcess;
+  /** starts `latchkey serve --no-worker` on a free port on the database `dbUrl` and resolves to its URL once it listens */
+  serve(dbUrl: string, env?: Record<string, string>, args?: string[]): Promise<{ url: string; p: CliProcess }>;
+  /** starts `latchkey worker` on the database `dbUrl` (logging at info) and resolves once it has started */
+  worker(dbUrl: string, env?: Record<string, string>): Promise<CliProcess>;
+}
+
+/** How long a child may take to start: the suites that start them run while others load both cores. */
+const START_MS = 120_000;
+
+/**
+ * Registers, in the describe block that calls it, an `after` hook that kills every process started
+ * through the returned object; `after` hooks registered later in the block run after it.
+ */
+export function childProcesses(): ChildProcesses {
+  const procs: CliProcess[] = [];
+  after(async () => {
+    for (const p of procs) await killHard(p).catch(() => undefined);
+  });
+  const track = (p: CliProcess): CliProcess => {
+    procs.push(p);
+    return p;
+  };
+  return {
+    start: (args, env = {}) => track(latchkey(args, env)),
+    track,
+    async serve(dbUrl, env = {}, args = []) {
+      const p = track(latchkey(['serve', '--no-worker', '--port', '0', '--db', dbUrl, ...args], { RATE_LIMIT_PER_MINUTE: '0', ...env }));
+      const m = await p.waitFor(/Latchkey is listening on (http:\/\/\S+)/, `server ${p.pid} to listen`, START_MS);
+      return { url: m[1], p };
+    },
+    async worker(dbUrl, env = {}) {
+      const w = track(latchkey(['worker', '--db', dbUrl], { LOG_LEVEL: 'info', ...env }));
+      await w.waitFor(/"msg":"worker started"/, `worker ${w.pid} to start`, START_MS);
+      return w;
+    },
+  };
+}
+
+/** A test server in this process, and the latchkey processes a suite starts on its database. */
+export interface ProcessSuite extends ChildProcesses {
+  /** the in-process test server (set in `before`) */
+  readonly t: TestServer;
+  /** the URL another process opens to reach its database */
+  readonly url: string;
+}
+
+/**
+ * For a describe block whose tests start latchkey processes on the database of a test server:
+ * `before`, the test server starts; `after`, every process started through the suite is killed,
+ * then the server is closed (its database dropped). Hooks the block registers later run after these.
+ */
+export function processSuite(): ProcessSuite {
+  let server: TestServer | undefined;
+  let url = '';
+  before(async () => {
+    server = await startTestServer();
+    url = await databaseUrlOf(server.store);
+  });
+  const children = childProcesses();
+  after(async () => {
+    await server?.close();
+  });
+  return {
+    ...children,
+    get t() {
+      if (!server) throw new Error('the test server starts in the before hook');
+      return server;
+    },
+    get url() {
+      return url;
+    },
+  };
 }

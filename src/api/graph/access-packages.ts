@@ -20,8 +20,6 @@ import { EM } from './paths.js';
 
 // Access packages and their resource role scopes; the incompatibility links are in incompatible-packages.ts.
 
-// the entity sets moved to the read module; importers of this module still find them here
-export { accessPackageSet, accessPackageToGraph, roleScopeSet };
 
 export const PackageSchema = GraphObjectSchema('accessPackage', {
   displayName: Type.String(),

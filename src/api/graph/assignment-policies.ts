@@ -26,8 +26,6 @@ import { EM } from './paths.js';
 // Update verbs: PUT replaces the whole policy (Graph's documented verb) and PATCH replaces only the
 // properties sent; both answer 200 with the policy as stored, so a client sees defaults and question ids.
 
-// the entity set moved to the read module; importers of this module still find it here
-export { assignmentPolicySet };
 
 const PolicySchema = GraphObjectSchema('accessPackageAssignmentPolicy', {
   displayName: Type.String(),

@@ -6,7 +6,7 @@ import type { Services } from '../../services/index.js';
 import type { Db } from '../../store/db.js';
 import { listCollection, shapeOne } from '../odata/collection.js';
 import { ODataQuery, parseQueryOptions } from '../odata/query-options.js';
-import { allAuditEvents, AUDIT_RESULTS, auditEventToGraph, directoryAuditSet } from '../read/audit.js';
+import { allAuditEvents, directoryAuditSet } from '../read/audit.js';
 import { CollectionOf, GraphObjectSchema, IdParams, Nullable } from '../schemas.js';
 import { V1 } from './paths.js';
 
@@ -20,8 +20,6 @@ import { V1 } from './paths.js';
 
 const DIRECTORY_AUDITS = `${V1}/auditLogs/directoryAudits`;
 
-// the entity set moved to the read module; importers of this module still find it here
-export { AUDIT_RESULTS, auditEventToGraph, directoryAuditSet };
 
 /** Index of the ')' closing the '(' at `open`, skipping quoted text ('' is an escaped quote). */
 function closingParen(s: string, open: number): number {

@@ -17,8 +17,6 @@ import { EM } from './paths.js';
 /** What the read side needs of a request: the database and who asks (the read modules' ReadCtx). */
 export type GraphCtx = ReadCtx;
 
-// the entity set moved to the read module; importers of this module still find it here
-export { catalogSet };
 
 const CatalogSchema = GraphObjectSchema('accessPackageCatalog', {
   displayName: Type.String(),

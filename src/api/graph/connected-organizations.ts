@@ -21,8 +21,6 @@ import { EM, V1 } from './paths.js';
 
 const ORGS = `${EM}/connectedOrganizations`;
 
-// the entity set moved to the read module; importers of this module still find it here
-export { connectedOrganizationSet, connectedOrganizationToGraph };
 
 const IdentitySourceSchema = Type.Object(
   { '@odata.type': Type.String({ description: 'e.g. #microsoft.graph.domainIdentitySource' }) },

@@ -5,7 +5,7 @@ import type { Services } from '../../services/index.js';
 import type { Db } from '../../store/db.js';
 import { listCollection, shapeOne } from '../odata/collection.js';
 import { ODataQuery, parseQueryOptions } from '../odata/query-options.js';
-import { allOutboxEmails, outboxEmailToJson, outboxSet } from '../read/outbox.js';
+import { allOutboxEmails, outboxSet } from '../read/outbox.js';
 import { CollectionOf, GraphObjectSchema, IdParams, Nullable } from '../schemas.js';
 
 // GET /latchkey/v1/outbox: the emails Latchkey has queued, sent or failed to send. A Latchkey
@@ -20,8 +20,6 @@ import { CollectionOf, GraphObjectSchema, IdParams, Nullable } from '../schemas.
 export const LATCHKEY_V1 = '/latchkey/v1';
 export const OUTBOX = `${LATCHKEY_V1}/outbox`;
 
-// the entity set moved to the read module; importers of this module still find it here
-export { outboxEmailToJson, outboxSet };
 
 const OutboxEmailSchema = GraphObjectSchema('outboxEmail (Latchkey extension)', {
   recipient: Type.String(),

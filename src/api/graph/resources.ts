@@ -20,8 +20,6 @@ import { EM } from './paths.js';
 
 // Catalog resources, their roles and scopes, and the resource requests that add and remove them.
 
-// the entity sets moved to the read module; importers of this module still find them here
-export { resourceRequestSet, resourceRoleSet, resourceScopeSet, resourceSet, resourceToGraph, roleToGraph, scopeToGraph };
 
 const ResourceSchema = GraphObjectSchema('accessPackageResource', {
   displayName: Type.String(),

@@ -1,8 +1,7 @@
-import type { FastifyRequest } from 'fastify';
 import { sql, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import { ForbiddenError, ValidationError } from '../../domain/errors.js';
 import type { Database } from '../../store/schema.js';
-import { encodeSkipToken, parseQueryOptions, type ExpandItem, type QueryOptions } from './query-options.js';
+import { encodeSkipToken, parseQueryOptions, type ExpandItem, type ODataRequest, type QueryOptions } from './query-options.js';
 import { filterToSql, orderColumn, type FieldMap } from './sql.js';
 
 export type GraphObject = { id: string } & Record<string, unknown>;
@@ -117,7 +116,7 @@ export function applySelect(set: { entity: string; properties: readonly string[]
  * Shapes one object already loaded: $select and $expand as the request asks. Refuses (403) an object
  * the entity's read rule does not let the caller read, so every get-by-id route applies the rule.
  */
-export async function shapeOne<Row, C>(set: EntitySet<Row, C>, row: Row, req: FastifyRequest, ctx: C): Promise<GraphObject> {
+export async function shapeOne<Row, C>(set: EntitySet<Row, C>, row: Row, req: ODataRequest, ctx: C): Promise<GraphObject> {
   await assertReadable(set, row, ctx);
   const opts = parseQueryOptions(req.query, { filter: false });
   const obj = set.toGraph(row);
@@ -126,7 +125,7 @@ export async function shapeOne<Row, C>(set: EntitySet<Row, C>, row: Row, req: Fa
 }
 
 /** The absolute URL of the page starting at `offset`: the request's own URL with a skip token. */
-export function nextLink(req: FastifyRequest, offset: number): string {
+export function nextLink(req: Omit<ODataRequest, 'query'>, offset: number): string {
   const url = new URL(req.url, `${req.protocol}://${req.host}`);
   url.searchParams.delete('$skip');
   url.searchParams.set('$skiptoken', encodeSkipToken(offset));
@@ -147,7 +146,7 @@ export interface Page {
 export async function listCollection<Row, C>(
   set: EntitySet<Row, C>,
   base: AnyQuery,
-  req: FastifyRequest,
+  req: ODataRequest,
   ctx: C,
   options?: QueryOptions,
 ): Promise<Page> {

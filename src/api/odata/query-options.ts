@@ -139,8 +139,21 @@ export const ODataQuery = Type.Object({
 export type ODataQueryInput = Static<typeof ODataQuery>;
 
 /**
- * A request's query string as a record. Routes declare no querystring schema (the OData options are
- * parsed here, not by the validator), so Fastify types `req.query` as unknown.
+ * What the OData layer reads of a request: the query string and, for @odata.nextLink, the URL. A route
+ * that declares `querystring: ODataQuery` hands over a `query` typed ODataQueryInput.
+ * Next step, once every route that lists or shapes an entity declares it: `query: ODataQueryInput`
+ * here and in parseQueryOptions, so that a route without the schema no longer compiles.
+ */
+export interface ODataRequest {
+  query: unknown;
+  url: string;
+  protocol: string;
+  host: string;
+}
+
+/**
+ * A request's query string as a record, for a `req.query` that no querystring schema types (Fastify
+ * types it unknown): the OData options of routes that do not declare ODataQuery yet, and other parameters.
  */
 export function queryRecord(query: unknown): Record<string, unknown> {
   return query !== null && typeof query === 'object' ? Object.fromEntries(Object.entries(query)) : {};
