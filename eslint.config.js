@@ -20,7 +20,25 @@ export default tseslint.config(
   },
   { files: ['src/cli/**/*.ts', 'bench/**/*.ts', '.ci/**/*.js'], rules: { 'no-console': 'off' } },
   ...layerRules(),
+  sqlInStore(),
 );
+
+// All SQL lives in src/store (one repository per aggregate), apart from the API's read side: the OData
+// collection layer (src/api/odata) and the entity sets with their who-may-read rules (src/api/read).
+// Use cases, routes, the worker and the CLI call repositories; a query builder anywhere else fails the lint.
+function sqlInStore() {
+  const message = 'SQL lives in src/store repositories (or, for the API read side, src/api/read and src/api/odata)';
+  return {
+    files: ['src/**/*.{ts,tsx}'],
+    ignores: ['src/store/**', 'src/api/read/**', 'src/api/odata/**', 'src/web/**'],
+    rules: {
+      'no-restricted-syntax': ['error',
+        { selector: 'CallExpression[callee.property.name=/^(selectFrom|selectNoFrom|insertInto|replaceInto|updateTable|deleteFrom|mergeInto)$/]', message },
+        { selector: "TaggedTemplateExpression[tag.name='sql'], TaggedTemplateExpression[tag.object.name='sql'], CallExpression[callee.object.name='sql']", message },
+      ],
+    },
+  };
+}
 
 // Layers point down (the architecture's order): domain ← store ← connectors, notifications ← services ←
 // demo ← api; services ← worker; cli wires everything. config.ts is a leaf that imports nothing of

@@ -14,7 +14,7 @@ import type { GroupBinds, GroupInput } from '../../services/groups.js';
 import type { Services } from '../../services/index.js';
 import type { Db } from '../../store/db.js';
 import { listCollection, shapeOne } from '../odata/collection.js';
-import { ODataQuery } from '../odata/query-options.js';
+import { ODataQuery, type ODataRouteRequest } from '../odata/query-options.js';
 import {
   allGroups,
   directoryObjectSet,
@@ -209,11 +209,11 @@ export function registerGroupRoutes(parent: FastifyInstance, services: Services,
 
   // ---- a user's groups (here because they are lists of groups); readable for oneself or with directory.read
 
-  const memberOf = async (req: FastifyRequest) => {
+  const memberOf = async (req: ODataRouteRequest) => {
     const user = await services.users.get(userPathId(req));
     return listCollection(groupObjectSet, groupsWithMember(db, user.id), req, ctx);
   };
-  const transitiveMemberOf = async (req: FastifyRequest) => {
+  const transitiveMemberOf = async (req: ODataRouteRequest) => {
     const user = await services.users.get(userPathId(req));
     return listCollection(groupObjectSet, await groupsWithMemberAtAnyDepth(db, user.id), req, ctx);
   };

@@ -5,7 +5,7 @@ import { EXTERNAL_USER_LIFECYCLE_ACTIONS, type EntitlementManagementSettings, ty
 import type { Services } from '../../services/index.js';
 import type { Db } from '../../store/db.js';
 import { canonicalEnum } from '../odata/sql.js';
-import { parseQueryOptions } from '../odata/query-options.js';
+import { ODataQuery, parseQueryOptions } from '../odata/query-options.js';
 import { applySelect } from '../odata/collection.js';
 import { Body, EnumString, GraphObjectSchema } from '../schemas.js';
 import { callerOf } from '../security.js';
@@ -41,7 +41,7 @@ export function registerSettingsRoutes(parent: FastifyInstance, services: Servic
   const app = typed(parent);
   app.get(`${EM}/settings`, {
     config: { auth: { tenant: 'settings.read' } },
-    schema: { tags: ['settings'], summary: 'Get the tenant entitlement management settings', response: { 200: SettingsSchema } },
+    schema: { tags: ['settings'], summary: 'Get the tenant entitlement management settings', querystring: ODataQuery, response: { 200: SettingsSchema } },
   }, async (req) => {
     const opts = parseQueryOptions(req.query, { filter: false });
     const obj = settingsToGraph(await services.settings.get());

@@ -17,7 +17,7 @@ import { ForbiddenError } from '../../domain/errors.js';
 import type { Services } from '../../services/index.js';
 import type { Db } from '../../store/db.js';
 import { listCollection, shapeOne } from '../odata/collection.js';
-import { ODataQuery } from '../odata/query-options.js';
+import { ODataQuery, type ODataRouteRequest } from '../odata/query-options.js';
 import { canonicalEnum } from '../odata/sql.js';
 import { allUsers, directReportsOf, userObjectSet, userSet, userToGraph, type DirectoryCtx } from '../read/users.js';
 import { checkIfMatch, setEtag } from '../etag.js';
@@ -156,7 +156,7 @@ export function registerUserRoutes(parent: FastifyInstance, services: Services, 
 
   // ---- manager and direct reports
 
-  const getManager = async (req: FastifyRequest) => shapeOne(userObjectSet, await services.users.getManager(userPathId(req)), req, ctx);
+  const getManager = async (req: ODataRouteRequest) => shapeOne(userObjectSet, await services.users.getManager(userPathId(req)), req, ctx);
   const managerSchema = (summary: string, params?: typeof UserIdParams) => ({
     tags, summary, ...(params ? { params } : {}), querystring: ODataQuery, response: { 200: UserSchema },
   });

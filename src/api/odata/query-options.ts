@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import { ValidationError } from '../../domain/errors.js';
 import { FilterSyntaxError, parseFilter, type FilterExpr } from './filter-parser.js';
 
@@ -136,36 +137,29 @@ export const ODataQuery = Type.Object({
   $skiptoken: option('continuation token from @odata.nextLink'),
   $format: option('json (the only format)'),
 }, { additionalProperties: QueryValue });
-export type ODataQueryInput = Static<typeof ODataQuery>;
+// Any other parameter may come too (a misspelt $ option is refused by parseQueryOptions, by name).
+export type ODataQueryInput = Static<typeof ODataQuery> & Readonly<Record<string, string | string[] | undefined>>;
+/** A route handler's request where the route declares `querystring: ODataQuery`. */
+export type ODataRouteRequest = FastifyRequest<{ Querystring: ODataQueryInput }>;
 
 /**
  * What the OData layer reads of a request: the query string and, for @odata.nextLink, the URL. A route
- * that declares `querystring: ODataQuery` hands over a `query` typed ODataQueryInput.
- * Next step, once every route that lists or shapes an entity declares it: `query: ODataQueryInput`
- * here and in parseQueryOptions, so that a route without the schema no longer compiles.
+ * that declares `querystring: ODataQuery` hands over a `query` typed ODataQueryInput; a route without
+ * the schema (whose `query` is unknown) does not compile.
  */
 export interface ODataRequest {
-  query: unknown;
+  query: ODataQueryInput;
   url: string;
   protocol: string;
   host: string;
 }
 
 /**
- * A request's query string as a record, for a `req.query` that no querystring schema types (Fastify
- * types it unknown): the OData options of routes that do not declare ODataQuery yet, and other parameters.
- */
-export function queryRecord(query: unknown): Record<string, unknown> {
-  return query !== null && typeof query === 'object' ? Object.fromEntries(Object.entries(query)) : {};
-}
-
-/**
  * Parses the OData system query options of a request. Unknown `$` options are rejected rather than
  * silently ignored, so a typo such as `$fitler` does not return an unfiltered list.
  */
-export function parseQueryOptions(rawQuery: unknown, allow: { filter?: boolean } = {}): QueryOptions {
-  const query = queryRecord(rawQuery);
-  const get = (k: string): string | undefined => {
+export function parseQueryOptions(query: ODataQueryInput, allow: { filter?: boolean } = {}): QueryOptions {
+  const get = (k: keyof ODataQueryInput & `$${string}`): string | undefined => {
     const v = query[k];
     if (v === undefined) return undefined;
     if (Array.isArray(v)) throw new ValidationError(`Query option ${k} is given more than once.`, k);

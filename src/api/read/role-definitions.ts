@@ -1,11 +1,10 @@
 // Role definitions: a fixed list held in code (the product's documented role catalogue), so lists are
 // filtered, ordered and paged in memory, with the same $filter semantics as the SQL translation.
-import type { FastifyRequest } from 'fastify';
 import { roleDefinitions, type RoleDefinition } from '../../domain/authorization.js';
 import { ValidationError } from '../../domain/errors.js';
 import { applySelect, nextLink, type GraphObject, type Page } from '../odata/collection.js';
 import type { FilterExpr, Operand } from '../odata/filter-parser.js';
-import { parseQueryOptions } from '../odata/query-options.js';
+import { parseQueryOptions, type ODataRequest } from '../odata/query-options.js';
 
 export function roleDefinitionToGraph(r: RoleDefinition): GraphObject {
   return {
@@ -82,7 +81,7 @@ function matches(e: FilterExpr, obj: GraphObject, fields: Record<string, MemoryF
 }
 
 /** A Graph list over objects held in memory: $filter, $orderby, $top/$skip/$skiptoken, $count and $select. */
-function listInMemory(all: GraphObject[], req: FastifyRequest, entity: string, fields: Record<string, MemoryFieldType>, properties: string[]): Page {
+function listInMemory(all: GraphObject[], req: ODataRequest, entity: string, fields: Record<string, MemoryFieldType>, properties: string[]): Page {
   const opts = parseQueryOptions(req.query);
   if (opts.expand.length > 0) throw new ValidationError(`${entity} has no navigation properties that can be expanded.`, '$expand');
   let items = opts.filter ? all.filter((o) => matches(opts.filter!, o, fields, entity)) : [...all];
@@ -104,12 +103,12 @@ function listInMemory(all: GraphObject[], req: FastifyRequest, entity: string, f
 }
 
 /** GET roleDefinitions: the whole catalogue with the request's options. */
-export function listRoleDefinitions(req: FastifyRequest): Page {
+export function listRoleDefinitions(req: ODataRequest): Page {
   return listInMemory(roleDefinitions.map(roleDefinitionToGraph), req, 'unifiedRoleDefinition', ROLE_DEFINITION_FIELDS, ROLE_DEFINITION_PROPERTIES);
 }
 
 /** GET roleDefinitions/{id}: one definition with the request's $select (it has nothing to $expand). */
-export function shapeRoleDefinition(def: RoleDefinition, req: FastifyRequest): GraphObject {
+export function shapeRoleDefinition(def: RoleDefinition, req: ODataRequest): GraphObject {
   const opts = parseQueryOptions(req.query, { filter: false });
   if (opts.expand.length > 0) throw new ValidationError('unifiedRoleDefinition has no navigation properties that can be expanded.', '$expand');
   return applySelect({ entity: 'unifiedRoleDefinition', properties: ROLE_DEFINITION_PROPERTIES }, roleDefinitionToGraph(def), opts.select, []);
