@@ -95,7 +95,7 @@ program
       worker = createAppWorker({
         store: workerStore, clock: systemClock, log: server.log, config: { ...config, workerConcurrency }, observer: metrics.worker, workOrigin,
         // jobs run on the worker's pool; work created by this app's requests still kicks it at once
-        services: { lifecycleJobs: jobs.lifecycleJobs, onWork: (kick) => services.onWork(kick) },
+        services: { workerTasks: jobs.workerTasks, onWork: (kick) => services.onWork(kick) },
       });
       worker.start();
     }

@@ -66,7 +66,7 @@ export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) 
     notifications,
     lifecycle,
     // every worker task: the lifecycle engine's, and the sweep of ended sessions and expired sign-in flows
-    lifecycleJobs: withPeriodic(lifecycle.workerTasks(), createSignInPurge(deps, { lifetimes: options.sessions ?? DEFAULT_SESSION_LIFETIMES })),
+    workerTasks: withPeriodic(lifecycle.workerTasks(), createSignInPurge(deps, { lifetimes: options.sessions ?? DEFAULT_SESSION_LIFETIMES })),
     onWork(fn: () => void): void {
       kicks.push(fn);
     },

@@ -21,7 +21,7 @@ export interface AppWorkerOptions {
   clock: Clock;
   log: FastifyBaseLogger;
   /** onWork, when the services offer it, lets work created in this process start at once instead of at the next poll */
-  services: Pick<Services, 'lifecycleJobs'> & { onWork?: (kick: () => void) => void };
+  services: Pick<Services, 'workerTasks'> & { onWork?: (kick: () => void) => void };
   /** databaseUrl (PostgreSQL) turns on LISTEN for work enqueued by other processes */
   config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'workerPollMs'> & Partial<Pick<Config, 'databaseUrl' | 'workerConcurrency' | 'workerLeaseMs'>>;
   /** metrics hooks (api/metrics.ts) */
@@ -56,7 +56,7 @@ export interface AppWorker extends Worker {
 
 export function createAppWorker(opts: AppWorkerOptions): AppWorker {
   const mailer = opts.mailer ?? (opts.config.smtpUrl ? createMailer({ smtpUrl: opts.config.smtpUrl, mailFrom: opts.config.mailFrom }) : null);
-  const jobs = opts.services.lifecycleJobs;
+  const jobs = opts.services.workerTasks;
   const periodic = [...jobs.periodic];
   if (mailer) periodic.push(createOutboxDelivery({ db: opts.store.db, clock: opts.clock, mailer, log: opts.log }));
   opts.log.info({ smtp: mailer ? mailer.description : null }, mailer ? 'outbox delivery through SMTP' : 'no SMTP_URL: emails stay in the outbox');

@@ -67,7 +67,7 @@ describe('metrics', () => {
     assert.ok((sample(text, 'latchkey_jobs_oldest_due_seconds') ?? 0) >= 5, 'the oldest due job has waited 5 s (of the app clock)');
 
     // a worker reporting to the app's metrics, as `latchkey serve` wires it
-    const worker = createWorker({ store: t.store, clock: t.clock, log: t.app.server.log, tasks: t.app.services.lifecycleJobs, owner: 'metrics-worker', observer: t.app.metrics.worker });
+    const worker = createWorker({ store: t.store, clock: t.clock, log: t.app.server.log, tasks: t.app.services.workerTasks, owner: 'metrics-worker', observer: t.app.metrics.worker });
     await worker.drain();
     text = await scrape();
     assert.equal(sample(text, 'latchkey_jobs_claimed_total', { kind: 'fulfil' }), 3);
@@ -90,7 +90,7 @@ describe('metrics', () => {
     const u = await t.user();
     t.connector.failNext('metrics-res');
     assert.equal((await userAdd(u.client, fx.packageId, policyId)).status, 201);
-    const worker = createWorker({ store: t.store, clock: t.clock, log: t.app.server.log, tasks: t.app.services.lifecycleJobs, owner: 'metrics-worker-2', observer: t.app.metrics.worker });
+    const worker = createWorker({ store: t.store, clock: t.clock, log: t.app.server.log, tasks: t.app.services.workerTasks, owner: 'metrics-worker-2', observer: t.app.metrics.worker });
     await worker.drain();
     let text = await scrape();
     assert.equal(sample(text, 'latchkey_grant_operations_total', { system: 'TestSystem', operation: 'grant', outcome: 'failure' }), 1);

@@ -224,11 +224,11 @@ describe('scale-out: timers fire once when two workers on separate connections s
     try {
       const services = createServices({ db: other.db, clock: t.clock, log: t.app.server.log });
       // each timer scan run by both at the same instant: both read the same due rows before either acts
-      const task = (tasks: typeof services.lifecycleJobs, name: string) => tasks.periodic.find((p) => p.name === name)!.run();
-      for (const name of ['expireDue', 'deleteBlockedGuests']) await Promise.all([task(t.app.services.lifecycleJobs, name), task(services.lifecycleJobs, name)]);
+      const task = (tasks: typeof services.workerTasks, name: string) => tasks.periodic.find((p) => p.name === name)!.run();
+      for (const name of ['expireDue', 'deleteBlockedGuests']) await Promise.all([task(t.app.services.workerTasks, name), task(services.workerTasks, name)]);
       // then everything else (revocations) by two workers at once
-      const a = createWorker({ store: t.store, clock: t.clock, log: t.app.server.log, tasks: t.app.services.lifecycleJobs, owner: 'timer-a' });
-      const b = createWorker({ store: other, clock: t.clock, log: t.app.server.log, tasks: services.lifecycleJobs, owner: 'timer-b' });
+      const a = createWorker({ store: t.store, clock: t.clock, log: t.app.server.log, tasks: t.app.services.workerTasks, owner: 'timer-a' });
+      const b = createWorker({ store: other, clock: t.clock, log: t.app.server.log, tasks: services.workerTasks, owner: 'timer-b' });
       await Promise.all([a.drain(), b.drain()]);
     } finally {
       if (other !== t.store) await other.close();

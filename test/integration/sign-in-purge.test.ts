@@ -52,7 +52,7 @@ describe('sweeping ended sessions and expired OIDC flows in the worker', () => {
   const flowsLeft = async () => new Set((await t.store.db.selectFrom('oidcFlows').select('id').execute()).map((r) => r.id));
 
   it('is one of the worker\'s periodic tasks', () => {
-    assert.ok(t.app.services.lifecycleJobs.periodic.some((p) => p.name === 'purgeSignIns'), 'purgeSignIns is registered with the worker tasks');
+    assert.ok(t.app.services.workerTasks.periodic.some((p) => p.name === 'purgeSignIns'), 'purgeSignIns is registered with the worker tasks');
   });
 
   it('deletes sessions a day past their end and expired flows; keeps the rest; runs again only when due by the clock', async () => {
@@ -133,7 +133,7 @@ describe('sweeping ended sessions and expired OIDC flows in the worker', () => {
       const theirs = createSignInPurge({ db: other.db, clock: t.clock }, { lifetimes, batch: 8 });
       const log = t.app.server.log;
       // and a whole second worker's task list, as `latchkey worker` builds it
-      const third = createServices({ db: other.db, clock: t.clock, log }, { sessions: lifetimes }).lifecycleJobs.periodic.find((p) => p.name === 'purgeSignIns');
+      const third = createServices({ db: other.db, clock: t.clock, log }, { sessions: lifetimes }).workerTasks.periodic.find((p) => p.name === 'purgeSignIns');
       assert.ok(third, 'the purge is among the services\' worker tasks');
       let total = 0;
       for (;;) {

@@ -185,7 +185,7 @@ describe('job replay', () => {
     const target = await t.user();
     const requestId = await adminAdd(t, fx, policyId, target.id);
     const assignment = await t.store.db.selectFrom('assignments').selectAll().where('requestId', '=', requestId).executeTakeFirstOrThrow();
-    const handlers = t.app.services.lifecycleJobs.handlers;
+    const handlers = t.app.services.workerTasks.handlers;
 
     const fulfil = await jobFor('fulfil', assignment.id);
     await handlers[fulfil.kind](fulfil);

@@ -167,11 +167,11 @@ describe('worker runtime', () => {
 
   it('the app worker keeps mail in the outbox without SMTP_URL, and runs the lifecycle tasks', async () => {
     let scans = 0;
-    const lifecycleJobs: WorkerTasks = { handlers: {}, periodic: [{ name: 'scan', run: async () => { scans++; return 0; } }] };
+    const workerTasks: WorkerTasks = { handlers: {}, periodic: [{ name: 'scan', run: async () => { scans++; return 0; } }] };
     let kick: (() => void) | undefined;
     const w = createAppWorker({
       store, clock, log: silent, config: { smtpUrl: null, mailFrom: 'x@y.test', workerPollMs: 1000 },
-      services: { lifecycleJobs, onWork: (fn) => { kick = fn; } },
+      services: { workerTasks, onWork: (fn) => { kick = fn; } },
     });
     workers.push(w);
     assert.equal(w.mailer, null);
@@ -184,7 +184,7 @@ describe('worker runtime', () => {
     assert.equal(row.sentAt, null);
     assert.equal(row.attempts, 0, 'nobody tried to send it');
 
-    const withSmtp = createAppWorker({ store, clock, log: silent, config: { smtpUrl: 'smtp://u:pw@127.0.0.1:1', mailFrom: 'x@y.test', workerPollMs: 1000 }, services: { lifecycleJobs } });
+    const withSmtp = createAppWorker({ store, clock, log: silent, config: { smtpUrl: 'smtp://u:pw@127.0.0.1:1', mailFrom: 'x@y.test', workerPollMs: 1000 }, services: { workerTasks } });
     assert.equal(withSmtp.mailer?.description, 'smtp://u:***@127.0.0.1:1');
     await withSmtp.stop();
   });
@@ -264,11 +264,11 @@ describe('job leases', () => {
     assert.ok(config.workerLeaseMs > 0 && config.workerLeaseMs <= 60_000, `default lease ${config.workerLeaseMs} ms`);
     assert.equal(loadConfig({ WORKER_LEASE_MS: '2000' }).workerLeaseMs, 2000);
     const leases: number[] = [];
-    const lifecycleJobs: WorkerTasks = {
+    const workerTasks: WorkerTasks = {
       handlers: { probe: async (j) => { leases.push(Date.parse((await job(j.id)).leaseExpiresAt!) - clock.now().getTime()); } },
       periodic: [],
     };
-    const w = createAppWorker({ store, clock, log: silent, config, services: { lifecycleJobs } });
+    const w = createAppWorker({ store, clock, log: silent, config, services: { workerTasks } });
     workers.push(w);
     await enqueue(store.db, clock, 'probe', {});
     await w.drain();

@@ -17,7 +17,7 @@ const log = pino({ level: config.logLevel });
 const store = openStore(config.databaseUrl);
 const services = createServices({ db: store.db, clock: systemClock, log, publicUrl: config.publicUrl });
 const hold = new Set((process.env.HOLD_JOB_KINDS ?? '').split(',').filter(Boolean));
-const handlers = Object.fromEntries(Object.entries(services.lifecycleJobs.handlers).map(([kind, real]) => [
+const handlers = Object.fromEntries(Object.entries(services.workerTasks.handlers).map(([kind, real]) => [
   kind,
   hold.has(kind)
     ? async (job: Job) => {
@@ -26,7 +26,7 @@ const handlers = Object.fromEntries(Object.entries(services.lifecycleJobs.handle
     }
     : real,
 ]));
-const worker = createAppWorker({ store, clock: systemClock, log, services: { lifecycleJobs: { ...services.lifecycleJobs, handlers } }, config });
+const worker = createAppWorker({ store, clock: systemClock, log, services: { workerTasks: { ...services.workerTasks, handlers } }, config });
 // the held handler waits on nothing that keeps the process alive
 setInterval(() => {}, 1 << 30);
 worker.start();

@@ -57,7 +57,7 @@ export async function startTestServer(options: {
     auth: options.auth,
   });
   await app.services.catalogs.ensureGeneral();
-  const worker = createWorker({ store, clock, log: app.server.log, tasks: app.services.lifecycleJobs, owner: 'test-worker' });
+  const worker = createWorker({ store, clock, log: app.server.log, tasks: app.services.workerTasks, owner: 'test-worker' });
   await app.server.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.server.address() as AddressInfo).port;
   const url = options.https ? `https://localhost:${port}` : `http://127.0.0.1:${port}`;
