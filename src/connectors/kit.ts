@@ -1,0 +1,91 @@
+import type { TObject } from '@sinclair/typebox';
+import type { ConnectorRole, GrantOutcome, ResourceDescriptor } from './types.js';
+
+// The connector kit: what a kind of target system (LDAP, SCIM 2.0 application, PostgreSQL, signed
+// webhook) provides so that Latchkey can deliver access into it. A kind declares the schemas of its
+// connection settings and secrets; given one connection's settings and (decrypted) secrets it makes a
+// Target, the client of that one system. Targets are idempotent by contract: granting what is already
+// there, or revoking what is already gone, is success with `changed: false`. Failures are
+// ConnectorError (types.ts), `retryable` when trying later may help (the system is down, busy, slow).
+// Nothing here touches the database: connections are stored, encrypted and wired by the services.
+
+/** The person a grant is for, as Latchkey's directory knows them; accounts are matched on these. */
+export interface AccountSubject {
+  id: string;
+  userPrincipalName: string;
+  mail: string | null;
+  mailNickname: string | null;
+  displayName: string;
+  givenName: string | null;
+  surname: string | null;
+}
+
+/** The user properties a connection's account rule may match on. */
+export const ACCOUNT_SUBJECT_PROPERTIES = ['userPrincipalName', 'mail', 'mailNickname', 'id'] as const;
+export type AccountSubjectProperty = (typeof ACCOUNT_SUBJECT_PROPERTIES)[number];
+
+/** An account in the target system: its own id there (a DN, a SCIM id, a role name) and what to show. */
+export interface AccountRef {
+  id: string;
+  display: string;
+}
+
+/** What a connection test found: a line for the administrator, e.g. "bound as cn=admin; 12 groups". */
+export interface TestResult {
+  summary: string;
+}
+
+/** A role of a resource in the target, as the catalog stores it: the resource's id there and the role's. */
+export interface TargetRole {
+  resourceId: string;
+  roleId: string;
+}
+
+/** Outcome of a grant or revoke; `pending` when the target accepted it for later (a webhook's 202). */
+export interface TargetOutcome extends GrantOutcome {
+  pending?: boolean;
+}
+
+export interface Target {
+  /** Connects (and authenticates) and says what it found, or throws ConnectorError saying why not. */
+  test(): Promise<TestResult>;
+  /** Resources (groups, roles) whose name contains `search` (all when empty), at most `limit`, by name. */
+  searchResources(search: string, limit: number): Promise<ResourceDescriptor[]>;
+  /** One resource by its id in the target; undefined when it does not exist. */
+  lookupResource(resourceId: string): Promise<ResourceDescriptor | undefined>;
+  /** The roles a resource offers (Member; a PostgreSQL role also Admin; a webhook what its settings declare). */
+  rolesOf(resource: ResourceDescriptor): ConnectorRole[];
+  /** The subject's account by the connection's account rule; undefined when there is none. */
+  findAccount(subject: AccountSubject): Promise<AccountRef | undefined>;
+  /** Creates the subject's account where the target allows it and the connection says so (else absent). */
+  createAccount?(subject: AccountSubject): Promise<AccountRef>;
+  grant(account: AccountRef, role: TargetRole): Promise<TargetOutcome>;
+  revoke(account: AccountRef, role: TargetRole): Promise<TargetOutcome>;
+  /** Who holds the role now, as account ids (reconciliation compares them with the delivered grants). */
+  listHolders(role: TargetRole): Promise<AccountRef[]>;
+  /** Ends connections the target holds open. */
+  close(): Promise<void>;
+}
+
+/** The limits every connection has: a slow or dead target slows only its own work. */
+export interface TargetLimits {
+  /** each call to the target gives up after this long (a retryable ConnectorError) */
+  timeoutMs: number;
+  /** at most this many calls to the target at a time; the others wait their turn */
+  concurrency: number;
+}
+
+export interface ConnectorKind<Settings = unknown, Secrets = unknown> {
+  /** 'ldap' | 'scim' | 'postgresql' | 'webhook' */
+  readonly kind: string;
+  /** the Graph originSystem of its resources, e.g. 'LdapGroup', 'ScimGroup', 'PostgresRole', 'Webhook' */
+  readonly originSystem: string;
+  /** what to call a resource in messages, e.g. 'LDAP group' */
+  readonly resourceNoun: string;
+  /** validates the connection's settings (field named in errors); never holds secrets */
+  readonly settingsSchema: TObject;
+  /** validates the connection's secrets; stored encrypted, never shown */
+  readonly secretsSchema: TObject;
+  /** The client of one connection. */
+  createTarget(settings: Settings, secrets: Secrets, limits: TargetLimits): Target;
+}
