@@ -4,11 +4,12 @@ import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.
 import { OPEN_REQUEST_STATES } from '../domain/request-lifecycle.js';
 import { isGuid, newId } from '../domain/ids.js';
 import { roleScopeId, roleScopeMismatch } from '../domain/resources.js';
-import { diffProperties, recordAudit } from '../store/audit.js';
+import { diffProperties } from '../store/audit.js';
 import type { Db, Tx } from '../store/db.js';
 import type { AccessPackagesTable, ResourceRoleScopesTable } from '../store/schema.js';
 import { findCatalog } from './catalogs.js';
-import { auditContext, type Caller, type ServiceDeps } from './deps.js';
+import type { Caller, ServiceDeps } from './deps.js';
+import type { EventBus } from './events/index.js';
 import { isUniqueViolation } from '../store/constraints.js';
 import {
   deleteAccessPackage, deleteIncompatibleGroup, deleteIncompatiblePackage, deleteRoleScope, findAccessPackageById, findRoleScope,
@@ -116,7 +117,7 @@ async function findScope(tx: Tx, role: ResourceRoleRow, ref: RoleOrScopeRef): Pr
   return row;
 }
 
-export function createAccessPackageService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>, options: AccessPackageServiceOptions = {}) {
+export function createAccessPackageService({ db, clock, events }: Pick<ServiceDeps, 'db' | 'clock'> & { events: EventBus }, options: AccessPackageServiceOptions = {}) {
   return {
     get: (id: string) => findAccessPackage(db, id),
 
@@ -129,10 +130,7 @@ export function createAccessPackageService({ db, clock }: Pick<ServiceDeps, 'db'
       await db.transaction().execute(async (tx) => {
         await findCatalog(tx, input.catalogId);
         await insertAccessPackage(tx, row);
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: 'Create access package', targetType: 'accessPackage', targetId: row.id, targetDisplayName: row.displayName,
-          modifiedProperties: diffProperties(null, auditView(row), AUDITED),
-        });
+        await events.publish(tx, caller, { type: 'accessPackageCreated', accessPackageId: row.id, name: row.displayName, changes: diffProperties(null, auditView(row), AUDITED) }, { at });
       });
       return row;
     },
@@ -155,9 +153,7 @@ export function createAccessPackageService({ db, clock }: Pick<ServiceDeps, 'db'
         const changes = diffProperties(auditView(current), auditView(next), AUDITED);
         if (changes.length === 0) return current;
         await updateAccessPackage(tx, next);
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: 'Update access package', targetType: 'accessPackage', targetId: current.id, targetDisplayName: next.displayName, modifiedProperties: changes,
-        });
+        await events.publish(tx, caller, { type: 'accessPackageUpdated', accessPackageId: current.id, name: next.displayName, changes }, { at });
         return next;
       });
     },
@@ -176,10 +172,7 @@ export function createAccessPackageService({ db, clock }: Pick<ServiceDeps, 'db'
         }
         await refuseOpenRequests(tx, current);
         await deleteAccessPackage(tx, current.id);
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: 'Delete access package', targetType: 'accessPackage', targetId: current.id, targetDisplayName: current.displayName,
-          modifiedProperties: diffProperties(auditView(current), {}, AUDITED),
-        });
+        await events.publish(tx, caller, { type: 'accessPackageDeleted', accessPackageId: current.id, name: current.displayName, changes: diffProperties(auditView(current), {}, AUDITED) }, { at });
       });
     },
 
@@ -199,10 +192,9 @@ export function createAccessPackageService({ db, clock }: Pick<ServiceDeps, 'db'
           if (exists) throw duplicateRoleScope(role, resource);
           const roleScope: ResourceRoleScopeRow = { id, accessPackageId: pkg.id, roleId: role.id, scopeId: scope.id, createdAt: at };
           await insertRoleScope(tx, roleScope);
-          await recordAudit(tx, auditContext(caller, at), {
-            activity: 'Add resource role to access package', targetType: 'accessPackage', targetId: pkg.id, targetDisplayName: pkg.displayName,
-            modifiedProperties: [{ displayName: 'resourceRoleScopes', oldValue: null, newValue: `${resource.displayName}: ${role.displayName} (${id})` }],
-          });
+          await events.publish(tx, caller, {
+            type: 'resourceRoleAdded', accessPackageId: pkg.id, packageName: pkg.displayName, roleScopeId: id, resourceName: resource.displayName, roleName: role.displayName,
+          }, { at });
           const change: RoleScopeChange = { kind: 'added', accessPackageId: pkg.id, roleScopeId: id, roleId: role.id, scopeId: scope.id };
           await options.onRoleScopeChange?.(tx, change);
           const { catalogId: _c, ...roleRow } = role;
@@ -222,10 +214,9 @@ export function createAccessPackageService({ db, clock }: Pick<ServiceDeps, 'db'
         if (!rrs) throw new NotFoundError('Resource role scope', rrsId);
         const role = await findRoleNames(tx, rrs.roleId);
         await deleteRoleScope(tx, pkg.id, rrs.id);
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: 'Remove resource role from access package', targetType: 'accessPackage', targetId: pkg.id, targetDisplayName: pkg.displayName,
-          modifiedProperties: [{ displayName: 'resourceRoleScopes', oldValue: `${role?.resourceName ?? '?'}: ${role?.roleName ?? '?'} (${rrs.id})`, newValue: null }],
-        });
+        await events.publish(tx, caller, {
+          type: 'resourceRoleRemoved', accessPackageId: pkg.id, packageName: pkg.displayName, roleScopeId: rrs.id, resourceName: role?.resourceName ?? null, roleName: role?.roleName ?? null,
+        }, { at });
         const change: RoleScopeChange = { kind: 'removed', accessPackageId: pkg.id, roleScopeId: rrs.id, roleId: rrs.roleId, scopeId: rrs.scopeId };
         await options.onRoleScopeChange?.(tx, change);
         return change;
@@ -250,10 +241,7 @@ export function createAccessPackageService({ db, clock }: Pick<ServiceDeps, 'db'
         checkOther?.(other);
         if (await hasIncompatiblePackage(tx, pkg.id, other.id)) throw new ConflictError(`Access package '${other.displayName}' is already incompatible with '${pkg.displayName}'.`, 'Conflict');
         await insertIncompatiblePackage(tx, { accessPackageId: pkg.id, incompatibleAccessPackageId: other.id, createdAt: at });
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: 'Add incompatible access package', targetType: 'accessPackage', targetId: pkg.id, targetDisplayName: pkg.displayName,
-          modifiedProperties: [{ displayName: 'incompatibleAccessPackages', oldValue: null, newValue: other.id }],
-        });
+        await events.publish(tx, caller, { type: 'incompatiblePackageAdded', accessPackageId: pkg.id, packageName: pkg.displayName, otherPackageId: other.id }, { at });
       });
     },
 
@@ -262,10 +250,7 @@ export function createAccessPackageService({ db, clock }: Pick<ServiceDeps, 'db'
       await db.transaction().execute(async (tx) => {
         const pkg = await findAccessPackage(tx, packageId);
         if ((await deleteIncompatiblePackage(tx, pkg.id, otherId.toLowerCase())) === 0) throw new NotFoundError(`Incompatible access package of '${pkg.id}'`, otherId);
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: 'Remove incompatible access package', targetType: 'accessPackage', targetId: pkg.id, targetDisplayName: pkg.displayName,
-          modifiedProperties: [{ displayName: 'incompatibleAccessPackages', oldValue: otherId.toLowerCase(), newValue: null }],
-        });
+        await events.publish(tx, caller, { type: 'incompatiblePackageRemoved', accessPackageId: pkg.id, packageName: pkg.displayName, otherPackageId: otherId.toLowerCase() }, { at });
       });
     },
 
@@ -278,10 +263,7 @@ export function createAccessPackageService({ db, clock }: Pick<ServiceDeps, 'db'
         if (!group) throw new ValidationError(`No group with id '${groupId}' exists.`, '@odata.id');
         if (await hasIncompatibleGroup(tx, pkg.id, group.id)) throw new ConflictError(`Group '${group.displayName}' is already incompatible with '${pkg.displayName}'.`, 'Conflict');
         await insertIncompatibleGroup(tx, { accessPackageId: pkg.id, groupId: group.id, createdAt: at });
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: 'Add incompatible group', targetType: 'accessPackage', targetId: pkg.id, targetDisplayName: pkg.displayName,
-          modifiedProperties: [{ displayName: 'incompatibleGroups', oldValue: null, newValue: group.id }],
-        });
+        await events.publish(tx, caller, { type: 'incompatibleGroupAdded', accessPackageId: pkg.id, packageName: pkg.displayName, groupId: group.id }, { at });
       });
     },
 
@@ -290,10 +272,7 @@ export function createAccessPackageService({ db, clock }: Pick<ServiceDeps, 'db'
       await db.transaction().execute(async (tx) => {
         const pkg = await findAccessPackage(tx, packageId);
         if ((await deleteIncompatibleGroup(tx, pkg.id, groupId.toLowerCase())) === 0) throw new NotFoundError(`Incompatible group of '${pkg.id}'`, groupId);
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: 'Remove incompatible group', targetType: 'accessPackage', targetId: pkg.id, targetDisplayName: pkg.displayName,
-          modifiedProperties: [{ displayName: 'incompatibleGroups', oldValue: groupId.toLowerCase(), newValue: null }],
-        });
+        await events.publish(tx, caller, { type: 'incompatibleGroupRemoved', accessPackageId: pkg.id, packageName: pkg.displayName, groupId: groupId.toLowerCase() }, { at });
       });
     },
   };

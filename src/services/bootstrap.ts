@@ -2,10 +2,10 @@ import { RoleDefinitionIds } from '../domain/authorization.js';
 import { isoNow } from '../domain/clock.js';
 import { ConflictError, ValidationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import { recordAudit } from '../store/audit.js';
 import { insertRoleAssignment, listTenantAdministratorUsers } from '../store/role-assignments.js';
 import { findUserByUpn, insertUser, newUserRow } from '../store/users.js';
 import type { ServiceDeps } from './deps.js';
+import type { DomainEvent, EventBus } from './events/index.js';
 
 export interface BootstrapResult {
   userId: string;
@@ -17,7 +17,7 @@ export interface BootstrapResult {
  * Makes a fresh database usable from scripts: creates the named user (if missing) as the tenant-wide
  * administrator. Idempotent for the same user; refuses once anyone else is administrator.
  */
-export function createBootstrapService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+export function createBootstrapService({ db, clock, events }: Pick<ServiceDeps, 'db' | 'clock'> & { events: EventBus }) {
   return {
     async bootstrapAdmin(userPrincipalName: string): Promise<BootstrapResult> {
       if (!/^[^\s@]+@[^\s@]+$/.test(userPrincipalName)) throw new ValidationError(`'${userPrincipalName}' is not a user principal name (name@domain).`, 'userPrincipalName');
@@ -28,23 +28,21 @@ export function createBootstrapService({ db, clock }: Pick<ServiceDeps, 'db' | '
         if (other) throw new ConflictError(`An administrator already exists (${other.userPrincipalName}); bootstrap only sets up an empty installation.`);
         let user = await findUserByUpn(tx, userPrincipalName);
         let createdUser = false;
-        const ctx = { actor: { id: null, displayName: 'latchkey bootstrap' }, correlationId: null, at };
+        const happened: DomainEvent[] = [];
         if (!user) {
           const local = userPrincipalName.split('@')[0];
           user = newUserRow({ displayName: local, userPrincipalName, mail: userPrincipalName, mailNickname: local }, at);
           await insertUser(tx, user);
-          await recordAudit(tx, ctx, { activity: 'Add user', category: 'UserManagement', targetType: 'user', targetId: user.id, targetDisplayName: userPrincipalName });
+          happened.push({ type: 'userCreated', userId: user.id, userPrincipalName, changes: [] });
           createdUser = true;
         }
         const createdRole = admins.length === 0;
         if (createdRole) {
           const id = newId();
           await insertRoleAssignment(tx, { id, principalId: user.id, roleDefinitionId: RoleDefinitionIds.administrator, appScopeId: '/', catalogId: null, createdAt: at });
-          await recordAudit(tx, ctx, {
-            activity: 'Add role assignment', category: 'RoleManagement', targetType: 'unifiedRoleAssignment', targetId: id,
-            targetDisplayName: `Administrator: ${userPrincipalName}`,
-          });
+          happened.push({ type: 'firstAdministratorBootstrapped', roleAssignmentId: id, userPrincipalName });
         }
+        await events.publish(tx, null, happened, { at, by: 'latchkey bootstrap' });
         return { userId: user.id, createdUser, createdRole };
       });
     },

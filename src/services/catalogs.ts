@@ -3,7 +3,7 @@ import { CATALOG_STATES, EXTERNAL_TARGET_SCOPES, GENERAL_CATALOG_NAME, type Cata
 import { isoNow } from '../domain/clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { isGuid, newId } from '../domain/ids.js';
-import { diffProperties, recordAudit } from '../store/audit.js';
+import { diffProperties } from '../store/audit.js';
 import type { Db, Tx } from '../store/db.js';
 import { isUniqueViolation } from '../store/constraints.js';
 import { deleteCatalog, findCatalogById, findDefaultCatalog, insertCatalog, updateCatalog } from '../store/catalogs.js';
@@ -12,7 +12,8 @@ import { listPoliciesForExternalUsers } from '../store/policies.js';
 import { insertRoleAssignment } from '../store/role-assignments.js';
 import { lockRow } from '../store/locks.js';
 import type { CatalogsTable } from '../store/schema.js';
-import { auditContext, type Caller, type ServiceDeps } from './deps.js';
+import type { Caller, ServiceDeps } from './deps.js';
+import type { EventBus } from './events/index.js';
 
 export type CatalogRow = CatalogsTable;
 
@@ -50,7 +51,7 @@ async function refuseExternalPolicies(tx: Tx, catalog: CatalogRow): Promise<void
   );
 }
 
-export function createCatalogService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+export function createCatalogService({ db, clock, events }: Pick<ServiceDeps, 'db' | 'clock'> & { events: EventBus }) {
   return {
     get: (id: string) => findCatalog(db, id),
 
@@ -66,7 +67,7 @@ export function createCatalogService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
       try {
         await db.transaction().execute(async (tx) => {
           await insertCatalog(tx, row);
-          await recordAudit(tx, auditContext(null, at), { activity: 'Create catalog', targetType: 'accessPackageCatalog', targetId: row.id, targetDisplayName: row.displayName });
+          await events.publish(tx, null, { type: 'catalogCreated', catalogId: row.id, name: row.displayName, changes: [] }, { at });
         });
       } catch (e) {
         // another process starting at the same moment created it first (unique index, migration 0006)
@@ -93,22 +94,14 @@ export function createCatalogService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
       };
       await db.transaction().execute(async (tx) => {
         await insertCatalog(tx, row);
-        const ctx = auditContext(caller, at);
-        await recordAudit(tx, ctx, {
-          activity: 'Create catalog', targetType: 'accessPackageCatalog', targetId: row.id, targetDisplayName: row.displayName,
-          modifiedProperties: diffProperties(null, auditView(row), AUDITED),
-        });
+        await events.publish(tx, caller, { type: 'catalogCreated', catalogId: row.id, name: row.displayName, changes: diffProperties(null, auditView(row), AUDITED) }, { at });
         // a catalog creator becomes the first owner of what it creates; an administrator needs no role
         if (!isAdministrator(caller.principal)) {
           await insertRoleAssignment(tx, {
             id: newId(), principalId: caller.principal.userId, roleDefinitionId: RoleDefinitionIds.catalogOwner,
             appScopeId: `/AccessPackageCatalog/${row.id}`, catalogId: row.id, createdAt: at,
           });
-          await recordAudit(tx, ctx, {
-            activity: 'Add role assignment', category: 'RoleManagement', targetType: 'unifiedRoleAssignment', targetId: row.id,
-            targetDisplayName: `Catalog owner of ${row.displayName}`,
-            modifiedProperties: [{ displayName: 'principalId', oldValue: null, newValue: caller.principal.userId }],
-          });
+          await events.publish(tx, caller, { type: 'catalogCreatorMadeOwner', catalogId: row.id, catalogName: row.displayName, principalId: caller.principal.userId }, { at });
         }
       });
       return row;
@@ -134,9 +127,7 @@ export function createCatalogService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
         const changes = diffProperties(auditView(current), auditView(next), AUDITED);
         if (changes.length === 0) return current;
         await updateCatalog(tx, next);
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: 'Update catalog', targetType: 'accessPackageCatalog', targetId: id, targetDisplayName: next.displayName, modifiedProperties: changes,
-        });
+        await events.publish(tx, caller, { type: 'catalogUpdated', catalogId: id, name: next.displayName, changes }, { at });
         return next;
       });
     },
@@ -154,9 +145,7 @@ export function createCatalogService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
           );
         }
         await deleteCatalog(tx, id);
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: 'Delete catalog', targetType: 'accessPackageCatalog', targetId: id, targetDisplayName: current.displayName,
-        });
+        await events.publish(tx, caller, { type: 'catalogDeleted', catalogId: id, name: current.displayName }, { at });
       });
     },
   };

@@ -11,10 +11,11 @@ import {
 } from '../domain/connected-organization.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { isGuid, newId } from '../domain/ids.js';
-import { diffProperties, recordAudit } from '../store/audit.js';
+import { diffProperties } from '../store/audit.js';
 import type { Db, Tx } from '../store/db.js';
 import type { ConnectedOrganizationsTable } from '../store/schema.js';
-import { auditContext, type Caller, type ServiceDeps } from './deps.js';
+import type { Caller, ServiceDeps } from './deps.js';
+import type { EventBus } from './events/index.js';
 import { isUniqueViolation } from '../store/constraints.js';
 import {
   deleteConnectedOrganization, deleteOrganizationKeys, deleteSponsor, findClaimedKey, findConnectedOrganizationById, hasSponsor,
@@ -74,7 +75,7 @@ async function claimKeys(tx: Tx, orgId: string, sources: IdentitySource[]): Prom
   }
 }
 
-export function createConnectedOrganizationService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+export function createConnectedOrganizationService({ db, clock, events }: Pick<ServiceDeps, 'db' | 'clock'> & { events: EventBus }) {
   return {
     get: (id: string) => findConnectedOrganization(db, id),
 
@@ -95,10 +96,7 @@ export function createConnectedOrganizationService({ db, clock }: Pick<ServiceDe
       await db.transaction().execute(async (tx) => {
         await insertConnectedOrganization(tx, row);
         await claimKeys(tx, row.id, sources);
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: 'Create connected organization', targetType: 'connectedOrganization', targetId: row.id, targetDisplayName: row.displayName,
-          modifiedProperties: diffProperties(null, auditView(row), AUDITED),
-        });
+        await events.publish(tx, caller, { type: 'connectedOrganizationCreated', organizationId: row.id, name: row.displayName, changes: diffProperties(null, auditView(row), AUDITED) }, { at });
       });
       return row;
     },
@@ -121,10 +119,7 @@ export function createConnectedOrganizationService({ db, clock }: Pick<ServiceDe
         if (changes.length === 0) return current;
         if (sources) await claimKeys(tx, current.id, sources);
         await updateConnectedOrganization(tx, next);
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: 'Update connected organization', targetType: 'connectedOrganization', targetId: current.id, targetDisplayName: next.displayName,
-          modifiedProperties: changes,
-        });
+        await events.publish(tx, caller, { type: 'connectedOrganizationUpdated', organizationId: current.id, name: next.displayName, changes }, { at });
         return next;
       });
     },
@@ -144,10 +139,10 @@ export function createConnectedOrganizationService({ db, clock }: Pick<ServiceDe
           );
         }
         await deleteConnectedOrganization(tx, current.id);
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: 'Delete connected organization', targetType: 'connectedOrganization', targetId: current.id, targetDisplayName: current.displayName,
-          modifiedProperties: diffProperties(auditView(current), { displayName: null, description: null, state: null, identitySources: null }, AUDITED),
-        });
+        await events.publish(tx, caller, {
+          type: 'connectedOrganizationDeleted', organizationId: current.id, name: current.displayName,
+          changes: diffProperties(auditView(current), { displayName: null, description: null, state: null, identitySources: null }, AUDITED),
+        }, { at });
       });
     },
 
@@ -167,10 +162,7 @@ export function createConnectedOrganizationService({ db, clock }: Pick<ServiceDe
           if (isUniqueViolation(e)) throw duplicate();
           throw e;
         }
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: `Add ${kind} sponsor to connected organization`, targetType: 'connectedOrganization', targetId: org.id, targetDisplayName: org.displayName,
-          modifiedProperties: [{ displayName: `${kind}Sponsors`, oldValue: null, newValue: obj.id }],
-        });
+        await events.publish(tx, caller, { type: 'sponsorAdded', organizationId: org.id, organizationName: org.displayName, kind, directoryObjectId: obj.id }, { at });
         return obj;
       });
     },
@@ -181,10 +173,7 @@ export function createConnectedOrganizationService({ db, clock }: Pick<ServiceDe
         const org = await findConnectedOrganization(tx, orgId);
         const deleted = isGuid(objectId) ? await deleteSponsor(tx, { connectedOrganizationId: org.id, kind, directoryObjectId: objectId.toLowerCase() }) : 0;
         if (deleted === 0) throw new NotFoundError(`${kind === 'internal' ? 'Internal' : 'External'} sponsor of '${org.displayName}'`, objectId);
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: `Remove ${kind} sponsor from connected organization`, targetType: 'connectedOrganization', targetId: org.id, targetDisplayName: org.displayName,
-          modifiedProperties: [{ displayName: `${kind}Sponsors`, oldValue: objectId.toLowerCase(), newValue: null }],
-        });
+        await events.publish(tx, caller, { type: 'sponsorRemoved', organizationId: org.id, organizationName: org.displayName, kind, directoryObjectId: objectId.toLowerCase() }, { at });
       });
     },
 

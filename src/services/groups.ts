@@ -8,7 +8,7 @@ import {
 } from '../domain/directory.js';
 import { ConflictError, ValidationError } from '../domain/errors.js';
 import { isGuid, newId } from '../domain/ids.js';
-import { diffProperties, recordAudit, type AuditContext } from '../store/audit.js';
+import { diffProperties } from '../store/audit.js';
 import type { Db, Tx } from '../store/db.js';
 import {
   deleteGroupAndReferences,
@@ -25,7 +25,8 @@ import {
   type GroupRow,
 } from '../store/groups.js';
 import { findUserById } from '../store/users.js';
-import { auditContext, type Caller, type ServiceDeps } from './deps.js';
+import type { Caller, ServiceDeps } from './deps.js';
+import type { EventBus } from './events/index.js';
 import { isUniqueViolation } from '../store/constraints.js';
 
 export type { GroupRow };
@@ -79,7 +80,14 @@ async function resolveRef(db: Db | Tx, ref: DirectoryRef): Promise<ResolvedObjec
   throw directoryObjectNotFound(ref.id);
 }
 
-async function addMembers(tx: Tx, ctx: AuditContext, group: GroupRow, refs: DirectoryRef[]): Promise<void> {
+/** Who adds links, and when: the links' creation time and their events' caller. */
+interface Change {
+  events: EventBus;
+  caller: Caller;
+  at: string;
+}
+
+async function addMembers(tx: Tx, change: Change, group: GroupRow, refs: DirectoryRef[]): Promise<void> {
   const seen = new Set<string>();
   for (const ref of refs) {
     if (ref.id === group.id) throw new ValidationError('A group cannot be a member of itself.', 'members');
@@ -87,15 +95,14 @@ async function addMembers(tx: Tx, ctx: AuditContext, group: GroupRow, refs: Dire
     seen.add(ref.id);
     const obj = await resolveRef(tx, ref);
     if (await findGroupMember(tx, group.id, obj.id)) throw ALREADY_EXISTS('members');
-    await insertGroupMember(tx, { groupId: group.id, memberId: obj.id, memberType: obj.type, createdAt: ctx.at });
-    await recordAudit(tx, ctx, {
-      activity: 'Add member to group', category: 'GroupManagement', targetType: 'group', targetId: group.id, targetDisplayName: group.displayName,
-      modifiedProperties: [{ displayName: 'members', oldValue: null, newValue: { id: obj.id, type: obj.type, displayName: obj.displayName } }],
-    });
+    await insertGroupMember(tx, { groupId: group.id, memberId: obj.id, memberType: obj.type, createdAt: change.at });
+    await change.events.publish(tx, change.caller, {
+      type: 'groupMemberAdded', groupId: group.id, groupName: group.displayName, member: { id: obj.id, type: obj.type, displayName: obj.displayName },
+    }, { at: change.at });
   }
 }
 
-async function addOwners(tx: Tx, ctx: AuditContext, group: GroupRow, refs: DirectoryRef[]): Promise<void> {
+async function addOwners(tx: Tx, change: Change, group: GroupRow, refs: DirectoryRef[]): Promise<void> {
   const seen = new Set<string>();
   for (const ref of refs) {
     if (ref.kind === 'groups') throw new ValidationError('Group owners must be users.', 'owners');
@@ -104,15 +111,12 @@ async function addOwners(tx: Tx, ctx: AuditContext, group: GroupRow, refs: Direc
     const obj = await resolveRef(tx, ref);
     if (obj.type !== 'user') throw new ValidationError('Group owners must be users.', 'owners');
     if (await findGroupOwner(tx, group.id, obj.id)) throw ALREADY_EXISTS('owners');
-    await insertGroupOwner(tx, { groupId: group.id, userId: obj.id, createdAt: ctx.at });
-    await recordAudit(tx, ctx, {
-      activity: 'Add owner to group', category: 'GroupManagement', targetType: 'group', targetId: group.id, targetDisplayName: group.displayName,
-      modifiedProperties: [{ displayName: 'owners', oldValue: null, newValue: { id: obj.id, displayName: obj.displayName } }],
-    });
+    await insertGroupOwner(tx, { groupId: group.id, userId: obj.id, createdAt: change.at });
+    await change.events.publish(tx, change.caller, { type: 'groupOwnerAdded', groupId: group.id, groupName: group.displayName, owner: { id: obj.id, displayName: obj.displayName } }, { at: change.at });
   }
 }
 
-export function createGroupService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+export function createGroupService({ db, clock, events }: Pick<ServiceDeps, 'db' | 'clock'> & { events: EventBus }) {
   /** Runs a write; a unique index refusing a concurrent duplicate link becomes Graph's "already exist" 400. */
   const write = async <T>(property: 'members' | 'owners', fn: (tx: Tx) => Promise<T>): Promise<T> => {
     try {
@@ -147,13 +151,9 @@ export function createGroupService({ db, clock }: Pick<ServiceDeps, 'db' | 'cloc
       };
       await write(binds.owners?.length ? 'owners' : 'members', async (tx) => {
         await insertGroup(tx, row);
-        const ctx = auditContext(caller, at);
-        await recordAudit(tx, ctx, {
-          activity: 'Add group', category: 'GroupManagement', targetType: 'group', targetId: id, targetDisplayName: row.displayName,
-          modifiedProperties: diffProperties(null, auditView(row), AUDITED),
-        });
-        await addOwners(tx, ctx, row, binds.owners ?? []);
-        await addMembers(tx, ctx, row, binds.members ?? []);
+        await events.publish(tx, caller, { type: 'groupCreated', groupId: id, name: row.displayName, changes: diffProperties(null, auditView(row), AUDITED) }, { at });
+        await addOwners(tx, { events, caller, at }, row, binds.owners ?? []);
+        await addMembers(tx, { events, caller, at }, row, binds.members ?? []);
       });
       return row;
     },
@@ -173,17 +173,13 @@ export function createGroupService({ db, clock }: Pick<ServiceDeps, 'db' | 'cloc
           securityEnabled: patch.securityEnabled === undefined ? current.securityEnabled : patch.securityEnabled ? 1 : 0,
           modifiedAt: at,
         };
-        const ctx = auditContext(caller, at);
         const changes = diffProperties(auditView(current), auditView(next), AUDITED);
         if (changes.length > 0) {
           await updateGroup(tx, next);
-          await recordAudit(tx, ctx, {
-            activity: 'Update group', category: 'GroupManagement', targetType: 'group', targetId: current.id, targetDisplayName: next.displayName,
-            modifiedProperties: changes,
-          });
+          await events.publish(tx, caller, { type: 'groupUpdated', groupId: current.id, name: next.displayName, changes }, { at });
         }
-        await addOwners(tx, ctx, next, binds.owners ?? []);
-        await addMembers(tx, ctx, next, binds.members ?? []);
+        await addOwners(tx, { events, caller, at }, next, binds.owners ?? []);
+        await addMembers(tx, { events, caller, at }, next, binds.members ?? []);
         return changes.length > 0 ? next : current;
       });
     },
@@ -207,15 +203,13 @@ export function createGroupService({ db, clock }: Pick<ServiceDeps, 'db' | 'cloc
           );
         }
         await deleteGroupAndReferences(tx, current.id);
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: 'Delete group', category: 'GroupManagement', targetType: 'group', targetId: current.id, targetDisplayName: current.displayName,
-        });
+        await events.publish(tx, caller, { type: 'groupDeleted', groupId: current.id, name: current.displayName }, { at });
       });
     },
 
     async addMember(caller: Caller, groupId: string, ref: DirectoryRef): Promise<void> {
       const at = isoNow(clock);
-      await write('members', async (tx) => addMembers(tx, auditContext(caller, at), await findGroup(tx, groupId), [ref]));
+      await write('members', async (tx) => addMembers(tx, { events, caller, at }, await findGroup(tx, groupId), [ref]));
     },
 
     async removeMember(caller: Caller, groupId: string, memberId: string): Promise<void> {
@@ -225,16 +219,13 @@ export function createGroupService({ db, clock }: Pick<ServiceDeps, 'db' | 'cloc
         const link = isGuid(memberId) ? await findGroupMember(tx, group.id, memberId.toLowerCase()) : undefined;
         if (!link) throw new DirectoryNotFoundError(`'${memberId}' is not a member of group '${group.displayName}'.`);
         await deleteGroupMember(tx, group.id, link.memberId);
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: 'Remove member from group', category: 'GroupManagement', targetType: 'group', targetId: group.id, targetDisplayName: group.displayName,
-          modifiedProperties: [{ displayName: 'members', oldValue: { id: link.memberId, type: link.memberType }, newValue: null }],
-        });
+        await events.publish(tx, caller, { type: 'groupMemberRemoved', groupId: group.id, groupName: group.displayName, member: { id: link.memberId, type: link.memberType } }, { at });
       });
     },
 
     async addOwner(caller: Caller, groupId: string, ref: DirectoryRef): Promise<void> {
       const at = isoNow(clock);
-      await write('owners', async (tx) => addOwners(tx, auditContext(caller, at), await findGroup(tx, groupId), [ref]));
+      await write('owners', async (tx) => addOwners(tx, { events, caller, at }, await findGroup(tx, groupId), [ref]));
     },
 
     async removeOwner(caller: Caller, groupId: string, userId: string): Promise<void> {
@@ -244,10 +235,7 @@ export function createGroupService({ db, clock }: Pick<ServiceDeps, 'db' | 'cloc
         const link = isGuid(userId) ? await findGroupOwner(tx, group.id, userId.toLowerCase()) : undefined;
         if (!link) throw new DirectoryNotFoundError(`'${userId}' is not an owner of group '${group.displayName}'.`);
         await deleteGroupOwner(tx, group.id, link.userId);
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: 'Remove owner from group', category: 'GroupManagement', targetType: 'group', targetId: group.id, targetDisplayName: group.displayName,
-          modifiedProperties: [{ displayName: 'owners', oldValue: { id: link.userId }, newValue: null }],
-        });
+        await events.publish(tx, caller, { type: 'groupOwnerRemoved', groupId: group.id, groupName: group.displayName, ownerId: link.userId }, { at });
       });
     },
   };

@@ -18,7 +18,7 @@ import { createAuditLogService } from './audit-log.js';
 import { createPolicyService } from './policies.js';
 import { createNotificationService } from './notifications.js';
 import { createLifecycleEngine } from './lifecycle/engine.js';
-import { createLifecycleEvents } from './events/index.js';
+import { createEvents } from './events/index.js';
 import { DEFAULT_SESSION_LIFETIMES, type SessionLifetimes } from './sessions.js';
 import { createSignInPurge } from './sign-in-purge.js';
 
@@ -36,31 +36,33 @@ export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) 
   // one registry per app, shared by catalog resources and fulfilment
   const all = [...builtInConnectors(deps), ...(options.connectors ?? [])];
   const connectors = createConnectorRegistry(options.onConnectorCall ? all.map((c) => observeConnector(c, options.onConnectorCall!)) : all);
-  const policies = createPolicyService(deps);
   const notifications = createNotificationService(deps);
   // the worker of this process (if any) registers itself through onWork, so that work a request
   // creates starts at once instead of at the next poll; on PostgreSQL the app also registers a NOTIFY
   // that wakes the workers of other processes (store/notify.ts). The lifecycle's transactions kick
-  // after their commit when they enqueued work (events/bus.ts).
+  // after their commit when they enqueued work (events/bus.ts). The one event bus serves every service
+  // that records its changes (the lifecycle, the configuration, the directory).
   const kicks: (() => void)[] = [];
   const kick = (): void => {
     for (const k of kicks) k();
   };
-  const events = createLifecycleEvents({ db: deps.db, clock: deps.clock, kick, notifications });
+  const events = createEvents({ db: deps.db, clock: deps.clock, kick, notifications });
+  const withEvents = { db: deps.db, clock: deps.clock, events };
+  const policies = createPolicyService(withEvents);
   const lifecycle = createLifecycleEngine({ db: deps.db, clock: deps.clock, log: deps.log, connectors, events });
   return {
     connectors,
-    tokens: createTokenService(deps),
-    bootstrap: createBootstrapService(deps),
-    users: createUserService(deps),
-    subjects: createSubjectService(deps),
-    groups: createGroupService(deps),
-    catalogs: createCatalogService(deps),
-    resources: createResourceService(deps, connectors),
-    accessPackages: createAccessPackageService(deps, { onRoleScopeChange: lifecycle.onRoleScopeChange }),
-    connectedOrganizations: createConnectedOrganizationService(deps),
-    settings: createSettingsService(deps),
-    roleAssignments: createRoleAssignmentService(deps),
+    tokens: createTokenService(withEvents),
+    bootstrap: createBootstrapService(withEvents),
+    users: createUserService(withEvents),
+    subjects: createSubjectService(withEvents),
+    groups: createGroupService(withEvents),
+    catalogs: createCatalogService(withEvents),
+    resources: createResourceService(withEvents, connectors),
+    accessPackages: createAccessPackageService(withEvents, { onRoleScopeChange: lifecycle.onRoleScopeChange }),
+    connectedOrganizations: createConnectedOrganizationService(withEvents),
+    settings: createSettingsService(withEvents),
+    roleAssignments: createRoleAssignmentService(withEvents),
     auditLog: createAuditLogService(deps),
     policies,
     notifications,

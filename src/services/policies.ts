@@ -5,7 +5,7 @@ import { isGuid, newId } from '../domain/ids.js';
 import { policyToGraph } from '../domain/policy/graph.js';
 import type { Policy, PolicyReferences } from '../domain/policy/types.js';
 import { POLICY_PROPERTIES, validatePolicySettings } from '../domain/policy/validate.js';
-import { diffProperties, recordAudit } from '../store/audit.js';
+import { diffProperties } from '../store/audit.js';
 import { policyFromRow } from '../store/policy-rows.js';
 import { findExistingIds } from '../store/directory-objects.js';
 import { findCatalogById } from '../store/catalogs.js';
@@ -14,7 +14,8 @@ import { deletePolicy, findPolicyRow, insertPolicy, listPolicyRowsOfPackage, pol
 import type { Db, Tx } from '../store/db.js';
 import { lockRow } from '../store/locks.js';
 import { deletePolicyAudience, writePolicyAudience } from '../store/policy-audience.js';
-import { auditContext, type Caller, type ServiceDeps } from './deps.js';
+import type { Caller, ServiceDeps } from './deps.js';
+import type { EventBus } from './events/index.js';
 
 // Assignment policies: validated Graph bodies stored as JSON settings, with every referenced user,
 // group and connected organization checked inside the writing transaction.
@@ -61,7 +62,7 @@ function auditView(p: Policy): Record<string, unknown> {
   return Object.fromEntries(POLICY_PROPERTIES.map((k) => [k, g[k]]));
 }
 
-export function createPolicyService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+export function createPolicyService({ db, clock, events }: Pick<ServiceDeps, 'db' | 'clock'> & { events: EventBus }) {
   /** Validates, checks references, writes and audits a new version of a policy in one transaction. */
   async function write(caller: Caller, id: string, body: Record<string, unknown>, checkExpirationDate: boolean, check?: (current: Policy) => void): Promise<Policy> {
     const at = isoNow(clock);
@@ -77,10 +78,7 @@ export function createPolicyService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
       if (changes.length === 0) return current;
       await updatePolicy(tx, next);
       await writePolicyAudience(tx, next);
-      await recordAudit(tx, auditContext(caller, at), {
-        activity: 'Update access package assignment policy', targetType: 'accessPackageAssignmentPolicy', targetId: current.id,
-        targetDisplayName: next.displayName, modifiedProperties: changes,
-      });
+      await events.publish(tx, caller, { type: 'policyUpdated', policyId: current.id, name: next.displayName, changes }, { at });
       return next;
     });
   }
@@ -120,10 +118,7 @@ export function createPolicyService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
         const policy: Policy = { id: newId(), accessPackageId: pkg.id, ...settings, createdAt: at, modifiedAt: at };
         await insertPolicy(tx, policy);
         await writePolicyAudience(tx, policy);
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: 'Create access package assignment policy', targetType: 'accessPackageAssignmentPolicy', targetId: policy.id,
-          targetDisplayName: policy.displayName, modifiedProperties: diffProperties(null, auditView(policy), POLICY_PROPERTIES),
-        });
+        await events.publish(tx, caller, { type: 'policyCreated', policyId: policy.id, name: policy.displayName, changes: diffProperties(null, auditView(policy), POLICY_PROPERTIES) }, { at });
         return policy;
       });
     },
@@ -168,9 +163,7 @@ export function createPolicyService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
         }
         await deletePolicy(tx, current.id);
         await deletePolicyAudience(tx, { policyId: current.id });
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: 'Delete access package assignment policy', targetType: 'accessPackageAssignmentPolicy', targetId: current.id, targetDisplayName: current.displayName,
-        });
+        await events.publish(tx, caller, { type: 'policyDeleted', policyId: current.id, name: current.displayName }, { at });
       });
     },
   };

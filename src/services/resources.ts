@@ -4,11 +4,11 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { isGuid, newId } from '../domain/ids.js';
 import type { ResourceRequestType } from '../domain/resources.js';
 import { builtInConnectors, createConnectorRegistry, type ConnectorRegistry } from '../connectors/registry.js';
-import { recordAudit } from '../store/audit.js';
 import type { Db, Tx } from '../store/db.js';
 import type { ResourceRequestsTable, ResourceRolesTable, ResourceScopesTable, ResourcesTable } from '../store/schema.js';
 import { findCatalog } from './catalogs.js';
-import { auditContext, type Caller, type ServiceDeps } from './deps.js';
+import type { Caller, ServiceDeps } from './deps.js';
+import type { EventBus } from './events/index.js';
 import { isUniqueViolation } from '../store/constraints.js';
 import { findPackageUsingResource } from '../store/packages.js';
 import {
@@ -42,7 +42,7 @@ export async function findResourceInCatalog(db: Db | Tx, catalogId: string, reso
 }
 
 export function createResourceService(
-  { db, clock }: Pick<ServiceDeps, 'db' | 'clock'>,
+  { db, clock, events }: Pick<ServiceDeps, 'db' | 'clock'> & { events: EventBus },
   connectors: ConnectorRegistry = createConnectorRegistry(builtInConnectors({ db, clock })),
 ) {
   async function addResource(caller: Caller, input: ResourceRequestInput): Promise<ResourceRequestResult> {
@@ -96,14 +96,9 @@ export function createResourceService(
         if (await findResourceByOrigin(tx, input.catalogId, connector.originSystem, found.originId)) throw duplicate();
         await insertResource(tx, resource, roles, scopes);
         await insertResourceRequest(tx, request);
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: 'Add resource to catalog', targetType: 'accessPackageResource', targetId: resource.id, targetDisplayName: resource.displayName,
-          modifiedProperties: [
-            { displayName: 'catalogId', oldValue: null, newValue: input.catalogId },
-            { displayName: 'originSystem', oldValue: null, newValue: resource.originSystem },
-            { displayName: 'originId', oldValue: null, newValue: resource.originId },
-          ],
-        });
+        await events.publish(tx, caller, {
+          type: 'resourceAdded', resourceId: resource.id, name: resource.displayName, catalogId: input.catalogId, originSystem: resource.originSystem, originId: resource.originId,
+        }, { at });
       });
     } catch (e) {
       // two concurrent adds: the unique key on (catalog, originSystem, originId) lets one through
@@ -145,14 +140,9 @@ export function createResourceService(
         requestorId: caller.principal.userId, createdAt: at,
       };
       await insertResourceRequest(tx, request);
-      await recordAudit(tx, auditContext(caller, at), {
-        activity: 'Remove resource from catalog', targetType: 'accessPackageResource', targetId: id, targetDisplayName: resource.displayName,
-        modifiedProperties: [
-          { displayName: 'catalogId', oldValue: input.catalogId, newValue: null },
-          { displayName: 'originSystem', oldValue: resource.originSystem, newValue: null },
-          { displayName: 'originId', oldValue: resource.originId, newValue: null },
-        ],
-      });
+      await events.publish(tx, caller, {
+        type: 'resourceRemoved', resourceId: id, name: resource.displayName, catalogId: input.catalogId, originSystem: resource.originSystem, originId: resource.originId,
+      }, { at });
       return { request, resource, roles, scopes };
     });
   }

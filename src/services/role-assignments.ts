@@ -12,7 +12,6 @@ import { isoNow } from '../domain/clock.js';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { isGuid, newId } from '../domain/ids.js';
 import { resolveRoleScope, TENANT_SCOPE } from '../domain/role-assignment.js';
-import { recordAudit } from '../store/audit.js';
 import type { Db, Tx } from '../store/db.js';
 import { transitiveGroupIds, transitiveMemberIds } from '../store/membership.js';
 import {
@@ -29,7 +28,8 @@ import {
 } from '../store/role-assignments.js';
 import { findDirectoryObject } from './connected-organizations.js';
 import { isUniqueViolation } from '../store/constraints.js';
-import { auditContext, type Caller, type ServiceDeps } from './deps.js';
+import type { Caller, ServiceDeps } from './deps.js';
+import type { EventBus } from './events/index.js';
 
 export type { RoleAssignmentRow };
 
@@ -77,7 +77,7 @@ async function administratorRemains(tx: Tx, excludingId: string): Promise<boolea
   return false;
 }
 
-export function createRoleAssignmentService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+export function createRoleAssignmentService({ db, clock, events }: Pick<ServiceDeps, 'db' | 'clock'> & { events: EventBus }) {
   return {
     get: (id: string) => findRoleAssignment(db, id),
 
@@ -128,15 +128,10 @@ export function createRoleAssignmentService({ db, clock }: Pick<ServiceDeps, 'db
           if (isUniqueViolation(e)) throw duplicate();
           throw e;
         }
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: 'Add role assignment', category: 'RoleManagement', targetType: 'unifiedRoleAssignment', targetId: row.id,
-          targetDisplayName: `${role.displayName}${catalogName ? ` of '${catalogName}'` : ''}: ${principal.displayName}`,
-          modifiedProperties: [
-            { displayName: 'principalId', oldValue: null, newValue: row.principalId },
-            { displayName: 'roleDefinitionId', oldValue: null, newValue: row.roleDefinitionId },
-            { displayName: 'appScopeId', oldValue: null, newValue: row.appScopeId },
-          ],
-        });
+        await events.publish(tx, caller, {
+          type: 'roleAssigned', roleAssignmentId: row.id, name: `${role.displayName}${catalogName ? ` of '${catalogName}'` : ''}: ${principal.displayName}`,
+          principalId: row.principalId, roleDefinitionId: row.roleDefinitionId, appScopeId: row.appScopeId,
+        }, { at });
         return row;
       });
     },
@@ -165,15 +160,10 @@ export function createRoleAssignmentService({ db, clock }: Pick<ServiceDeps, 'db
         }
         if ((await deleteRoleAssignment(tx, row.id)) === 0) throw new NotFoundError('Role assignment', id);
         const principal = await findDirectoryObject(tx, row.principalId);
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: 'Remove role assignment', category: 'RoleManagement', targetType: 'unifiedRoleAssignment', targetId: row.id,
-          targetDisplayName: `${role.displayName}: ${principal?.displayName ?? row.principalId}`,
-          modifiedProperties: [
-            { displayName: 'principalId', oldValue: row.principalId, newValue: null },
-            { displayName: 'roleDefinitionId', oldValue: row.roleDefinitionId, newValue: null },
-            { displayName: 'appScopeId', oldValue: row.appScopeId, newValue: null },
-          ],
-        });
+        await events.publish(tx, caller, {
+          type: 'roleAssignmentRemoved', roleAssignmentId: row.id, name: `${role.displayName}: ${principal?.displayName ?? row.principalId}`,
+          principalId: row.principalId, roleDefinitionId: row.roleDefinitionId, appScopeId: row.appScopeId,
+        }, { at });
       });
     },
   };

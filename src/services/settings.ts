@@ -1,9 +1,10 @@
 import { isoNow } from '../domain/clock.js';
 import { parseDuration } from '../domain/duration.js';
-import { diffProperties, recordAudit } from '../store/audit.js';
+import { diffProperties } from '../store/audit.js';
 import type { Db, Tx } from '../store/db.js';
 import { findSettings, upsertSettings } from '../store/settings.js';
-import { auditContext, type Caller, type ServiceDeps } from './deps.js';
+import type { Caller, ServiceDeps } from './deps.js';
+import type { EventBus } from './events/index.js';
 
 // Tenant-wide entitlement management settings: what happens to external users whose last
 // assignment ends. One row (id 1), created on the first change; until then the reference's defaults apply.
@@ -48,7 +49,7 @@ const view = (s: EntitlementManagementSettings) => ({
   durationUntilExternalUserDeletedAfterBlocked: s.durationUntilExternalUserDeletedAfterBlocked,
 });
 
-export function createSettingsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+export function createSettingsService({ db, clock, events }: Pick<ServiceDeps, 'db' | 'clock'> & { events: EventBus }) {
   return {
     /** Reading never writes: a fresh installation answers with the defaults. */
     get: () => load(db),
@@ -71,10 +72,7 @@ export function createSettingsService({ db, clock }: Pick<ServiceDeps, 'db' | 'c
         const changes = diffProperties(view(current), view(next), AUDITED);
         if (changes.length === 0) return current;
         await upsertSettings(tx, { id: SETTINGS_ID, ...view(next), modifiedAt: at });
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: 'Update entitlement management settings', targetType: 'entitlementManagementSettings', targetId: 'settings',
-          targetDisplayName: 'Entitlement management settings', modifiedProperties: changes,
-        });
+        await events.publish(tx, caller, { type: 'settingsUpdated', changes }, { at });
         return next;
       });
     },

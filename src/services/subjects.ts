@@ -2,9 +2,9 @@ import { isoNow } from '../domain/clock.js';
 import { directoryObjectNotFound } from '../domain/directory.js';
 import { ValidationError } from '../domain/errors.js';
 import { isGuid } from '../domain/ids.js';
-import { diffProperties, recordAudit } from '../store/audit.js';
 import { findUserById, setUserGoverned, type UserRow } from '../store/users.js';
-import { auditContext, type Caller, type ServiceDeps } from './deps.js';
+import type { Caller, ServiceDeps } from './deps.js';
+import type { EventBus } from './events/index.js';
 
 // accessPackageSubject's lifecycle marker (PATCH subjects(objectId='…')): whether entitlement
 // management governs an external user, i.e. blocks and later deletes them when their last assignment
@@ -19,7 +19,7 @@ export function subjectLifecycleOf(u: Pick<UserRow, 'userType' | 'governed'>): S
   return u.governed ? 'governed' : 'notGoverned';
 }
 
-export function createSubjectService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+export function createSubjectService({ db, clock, events }: Pick<ServiceDeps, 'db' | 'clock'> & { events: EventBus }) {
   return {
     /** Marks an external user governed or not; one audit event when it changes. */
     async setLifecycle(caller: Caller, objectId: string, lifecycle: SubjectLifecycle): Promise<void> {
@@ -33,10 +33,10 @@ export function createSubjectService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
         const governed = lifecycle === 'governed' ? 1 : 0;
         if (governed === user.governed) return;
         await setUserGoverned(tx, user.id, governed, at);
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: 'Update user', category: 'UserManagement', targetType: 'user', targetId: user.id, targetDisplayName: user.userPrincipalName,
-          modifiedProperties: diffProperties({ subjectLifecycle: subjectLifecycleOf(user) }, { subjectLifecycle: subjectLifecycleOf({ ...user, governed }) }, ['subjectLifecycle']),
-        });
+        await events.publish(tx, caller, {
+          type: 'subjectLifecycleChanged', userId: user.id, userPrincipalName: user.userPrincipalName,
+          oldLifecycle: subjectLifecycleOf(user), newLifecycle: subjectLifecycleOf({ ...user, governed }),
+        }, { at });
       });
     },
   };

@@ -2,12 +2,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { isoNow } from '../domain/clock.js';
-import { recordAudit } from '../store/audit.js';
 import { findApiTokenByHash, findApiTokenById, insertApiToken, listApiTokens, setApiTokenLastUsed, setApiTokenRevoked, type ApiTokenListing } from '../store/tokens.js';
 import { findUserByUpn } from '../store/users.js';
 import type { ServiceDeps } from './deps.js';
+import type { EventBus } from './events/index.js';
 
 const PREFIX = 'lk_';
+/** who creates and revokes tokens, as the audit log names it */
+const CLI = 'latchkey CLI';
 
 /**
  * SHA-256 in hex: the stored form of every secret Latchkey hands out (API tokens, session cookies, OpenID
@@ -21,7 +23,7 @@ export type TokenInfo = ApiTokenListing;
 
 // Only the SHA-256 of a token is stored. Tokens carry 256 random bits, so a fast hash is enough:
 // there is nothing to guess, and a leaked table does not yield usable tokens.
-export function createTokenService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+export function createTokenService({ db, clock, events }: Pick<ServiceDeps, 'db' | 'clock'> & { events: EventBus }) {
   return {
     async create(userPrincipalName: string, name: string | null): Promise<{ id: string; token: string }> {
       const user = await findUserByUpn(db, userPrincipalName);
@@ -31,9 +33,7 @@ export function createTokenService({ db, clock }: Pick<ServiceDeps, 'db' | 'cloc
       const at = isoNow(clock);
       await db.transaction().execute(async (tx) => {
         await insertApiToken(tx, { id, userId: user.id, name, tokenHash: hashToken(token), createdAt: at, lastUsedAt: null, revokedAt: null });
-        await recordAudit(tx, { actor: { id: null, displayName: 'latchkey CLI' }, correlationId: null, at }, {
-          activity: 'Create API token', category: 'UserManagement', targetType: 'apiToken', targetId: id, targetDisplayName: name ?? userPrincipalName,
-        });
+        await events.publish(tx, null, { type: 'tokenCreated', tokenId: id, name: name ?? userPrincipalName }, { at, by: CLI });
       });
       return { id, token };
     },
@@ -47,9 +47,7 @@ export function createTokenService({ db, clock }: Pick<ServiceDeps, 'db' | 'cloc
         if (!row) throw new NotFoundError('Token', id);
         if (row.revokedAt) throw new ConflictError(`Token '${id}' is already revoked.`);
         await setApiTokenRevoked(tx, id, at);
-        await recordAudit(tx, { actor: { id: null, displayName: 'latchkey CLI' }, correlationId: null, at }, {
-          activity: 'Revoke API token', category: 'UserManagement', targetType: 'apiToken', targetId: id, targetDisplayName: row.name,
-        });
+        await events.publish(tx, null, { type: 'tokenRevoked', tokenId: id, name: row.name }, { at, by: CLI });
       });
     },
 

@@ -12,7 +12,7 @@ import {
 } from '../domain/directory.js';
 import { ConflictError, ValidationError } from '../domain/errors.js';
 import { isGuid, newId } from '../domain/ids.js';
-import { diffProperties, recordAudit } from '../store/audit.js';
+import { diffProperties } from '../store/audit.js';
 import type { Db, Tx } from '../store/db.js';
 import {
   countActiveAssignmentsOfUser,
@@ -27,7 +27,8 @@ import {
   upnTaken,
   type UserRow,
 } from '../store/users.js';
-import { auditContext, type Caller, type ServiceDeps } from './deps.js';
+import type { Caller, ServiceDeps } from './deps.js';
+import type { EventBus } from './events/index.js';
 import { isUniqueViolation } from '../store/constraints.js';
 
 export type { UserRow };
@@ -77,7 +78,7 @@ export async function findUser(db: Db | Tx, idOrUpn: string): Promise<UserRow> {
   return row;
 }
 
-export function createUserService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+export function createUserService({ db, clock, events }: Pick<ServiceDeps, 'db' | 'clock'> & { events: EventBus }) {
   return {
     get: (idOrUpn: string) => findUser(db, idOrUpn),
 
@@ -95,10 +96,7 @@ export function createUserService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock
         await db.transaction().execute(async (tx) => {
           if (await upnTaken(tx, row.upnKey)) throw duplicateUpn(upn);
           await insertUser(tx, row);
-          await recordAudit(tx, auditContext(caller, at), {
-            activity: 'Add user', category: 'UserManagement', targetType: 'user', targetId: row.id, targetDisplayName: row.userPrincipalName,
-            modifiedProperties: diffProperties(null, auditView(row), AUDITED),
-          });
+          await events.publish(tx, caller, { type: 'userCreated', userId: row.id, userPrincipalName: row.userPrincipalName, changes: diffProperties(null, auditView(row), AUDITED) }, { at });
         });
       } catch (e) {
         if (isUniqueViolation(e)) throw duplicateUpn(upn);
@@ -136,10 +134,7 @@ export function createUserService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock
           if (changes.length === 0) return current;
           if (next.upnKey !== current.upnKey && (await upnTaken(tx, next.upnKey))) throw duplicateUpn(next.userPrincipalName);
           await updateUser(tx, next);
-          await recordAudit(tx, auditContext(caller, at), {
-            activity: 'Update user', category: 'UserManagement', targetType: 'user', targetId: current.id,
-            targetDisplayName: next.userPrincipalName, modifiedProperties: changes,
-          });
+          await events.publish(tx, caller, { type: 'userUpdated', userId: current.id, userPrincipalName: next.userPrincipalName, changes }, { at });
           return next;
         });
       } catch (e) {
@@ -166,9 +161,7 @@ export function createUserService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock
           );
         }
         await deleteUserAndReferences(tx, current.id, at);
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: 'Delete user', category: 'UserManagement', targetType: 'user', targetId: current.id, targetDisplayName: current.userPrincipalName,
-        });
+        await events.publish(tx, caller, { type: 'userDeleted', userId: current.id, userPrincipalName: current.userPrincipalName }, { at });
       });
     },
 
@@ -190,10 +183,7 @@ export function createUserService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock
         checkManagerAssignment(user.id, manager.id, await managerChain(tx, manager.id));
         if (user.managerId === manager.id) return;
         await setUserManager(tx, user.id, manager.id, at);
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: 'Set manager', category: 'UserManagement', targetType: 'user', targetId: user.id, targetDisplayName: user.userPrincipalName,
-          modifiedProperties: [{ displayName: 'manager', oldValue: user.managerId, newValue: manager.id }],
-        });
+        await events.publish(tx, caller, { type: 'managerSet', userId: user.id, userPrincipalName: user.userPrincipalName, oldManagerId: user.managerId, managerId: manager.id }, { at });
       });
     },
 
@@ -203,10 +193,7 @@ export function createUserService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock
         const user = await findUser(tx, idOrUpn);
         if (!user.managerId) throw new DirectoryNotFoundError("Resource 'manager' does not exist or one of its queried reference-property objects are not present.");
         await setUserManager(tx, user.id, null, at);
-        await recordAudit(tx, auditContext(caller, at), {
-          activity: 'Remove manager', category: 'UserManagement', targetType: 'user', targetId: user.id, targetDisplayName: user.userPrincipalName,
-          modifiedProperties: [{ displayName: 'manager', oldValue: user.managerId, newValue: null }],
-        });
+        await events.publish(tx, caller, { type: 'managerRemoved', userId: user.id, userPrincipalName: user.userPrincipalName, oldManagerId: user.managerId }, { at });
       });
     },
   };

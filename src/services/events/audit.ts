@@ -1,15 +1,27 @@
 import { recordAudits, type AuditEntry } from '../../store/audit.js';
-import type { DomainEvent } from './types.js';
+import type { DomainEvent, LifecycleEvent } from './types.js';
 import type { Subscriber } from './bus.js';
+import { catalogAuditEntries } from './audit-catalog.js';
+import { isCatalogEvent } from './catalog-types.js';
+import { directoryAuditEntries } from './audit-directory.js';
+import { isDirectoryEvent } from './directory-types.js';
 
-// The audit trail of the lifecycle: each event becomes the audit record it has always been (activity
-// strings and properties as the reference's audit log names them). The actor and time are the publisher's.
+// The audit trail: each event becomes the audit record it has always been (activity strings and
+// properties as the reference's audit log names them); the lifecycle's here, the configuration's in
+// audit-catalog.ts, the directory's in audit-directory.ts. The actor and time are the publisher's.
 
 const REQUEST = 'accessPackageAssignmentRequest';
 const ASSIGNMENT = 'accessPackageAssignment';
 
 /** The audit records of one event (none for events that are not audited, such as reminders). */
 export function auditEntries(e: DomainEvent): AuditEntry[] {
+  if (isCatalogEvent(e)) return catalogAuditEntries(e);
+  if (isDirectoryEvent(e)) return directoryAuditEntries(e);
+  return lifecycleAuditEntries(e);
+}
+
+/** The audit records of one lifecycle event. */
+function lifecycleAuditEntries(e: LifecycleEvent): AuditEntry[] {
   switch (e.type) {
     case 'requestSubmitted':
       return [{

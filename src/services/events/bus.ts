@@ -5,9 +5,9 @@ import { enqueue, type EnqueueOptions } from '../../store/jobs.js';
 import { auditContext, type Caller } from '../deps.js';
 import type { DomainEvent } from './types.js';
 
-// The lifecycle's transactions, its events and its jobs in one place. publish runs every subscriber inside
-// the caller's transaction, so an audit record or a mail exists exactly when the change it tells of does
-// (a rolled-back approval leaves neither). enqueue stores a job in the transaction and notes that the
+// The services' events, and the lifecycle's transactions and jobs, in one place. publish runs every
+// subscriber inside the caller's transaction, so an audit record or a mail exists exactly when the change
+// it tells of does (a rolled-back approval leaves neither). enqueue stores a job in the transaction and notes that the
 // worker has something to do now; transaction kicks the worker once after the commit when it did, so
 // that work starts at once instead of at the next poll (the kick also sends the PostgreSQL NOTIFY that
 // wakes the workers of other processes, see services/index.ts and store/notify.ts).
@@ -22,9 +22,17 @@ export interface EventContext {
 /** Handles the events of one publish call, inside its transaction. */
 export type Subscriber = (tx: Tx, events: readonly DomainEvent[], ctx: EventContext) => Promise<void>;
 
+/** How a publish call differs from the default (now, by the caller or the system). */
+export interface PublishOptions {
+  /** the moment of the change, when the use case stamped its rows with it */
+  at?: string;
+  /** the tool acting when no caller does (the CLI, the bootstrap): the audit records' actor instead of the system */
+  by?: string;
+}
+
 export interface EventBus {
-  /** Runs the subscribers on the events, in the caller's transaction; `caller` null means the system (worker, timers). */
-  publish(tx: Tx, caller: Caller | null, events: DomainEvent | readonly DomainEvent[]): Promise<void>;
+  /** Runs the subscribers on the events, in the caller's transaction; `caller` null means the system (worker, timers) or `opts.by`. */
+  publish(tx: Tx, caller: Caller | null, events: DomainEvent | readonly DomainEvent[], opts?: PublishOptions): Promise<void>;
   /** Enqueues a job in the caller's transaction; a job due now makes the transaction kick the worker after its commit. */
   enqueue(tx: Tx, kind: string, payload: unknown, opts?: EnqueueOptions): Promise<string>;
   /** One transaction of a use case; kicks the worker once after the commit if the transaction enqueued work due now. */
@@ -35,11 +43,13 @@ export function createEventBus(deps: { db: Db; clock: Clock; kick: () => void },
   /** transactions in progress that enqueued work due now */
   const working = new WeakSet<Tx>();
   return {
-    async publish(tx, caller, events) {
+    async publish(tx, caller, events, opts = {}) {
       const list: readonly DomainEvent[] = Array.isArray(events) ? events : [events as DomainEvent];
       if (list.length === 0) return;
-      const at = isoNow(deps.clock);
-      const ctx: EventContext = { caller, at, audit: auditContext(caller, at) };
+      const at = opts.at ?? isoNow(deps.clock);
+      const audit = auditContext(caller, at);
+      if (!caller && opts.by) audit.actor = { id: null, displayName: opts.by };
+      const ctx: EventContext = { caller, at, audit };
       for (const s of subscribers) await s(tx, list, ctx);
     },
     async enqueue(tx, kind, payload, opts = {}) {

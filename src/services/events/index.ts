@@ -5,13 +5,13 @@ import { createEventBus, type EventBus } from './bus.js';
 import { mailSubscriber, type NotificationPort } from './mail.js';
 
 export type { DomainEvent } from './types.js';
-export type { EventBus, Subscriber } from './bus.js';
+export type { EventBus, PublishOptions, Subscriber } from './bus.js';
 
 /**
- * The lifecycle's event bus with its subscribers, in the order they run. A new consumer of lifecycle
- * events (webhooks, custom extensions) is one more line here.
+ * The services' event bus (lifecycle, configuration and directory) with its subscribers, in the order
+ * they run. A new consumer of events (webhooks, custom extensions) is one more line here.
  */
-export function createLifecycleEvents(deps: { db: Db; clock: Clock; kick: () => void; notifications: NotificationPort }): EventBus {
+export function createEvents(deps: { db: Db; clock: Clock; kick: () => void; notifications: NotificationPort }): EventBus {
   return createEventBus(deps, [
     auditSubscriber,
     mailSubscriber(deps),

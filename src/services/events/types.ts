@@ -1,8 +1,11 @@
 import type { Decision } from '../../domain/approval.js';
 import type { AssignmentRow } from '../../store/assignments.js';
 import type { RequestRow } from '../../store/requests.js';
+import type { CatalogEvent } from './catalog-types.js';
+import type { DirectoryEvent } from './directory-types.js';
 
-// What happened in the lifecycle, one event per state change. Use cases publish them inside the
+// What happened, one event per state change: in the lifecycle (below), in the entitlement configuration
+// (catalog-types.ts) and in the directory (directory-types.ts). Use cases publish them inside the
 // transaction of the change (see bus.ts); the subscribers (audit.ts, mail.ts, and later webhooks and
 // custom extensions) turn them into their records in the same transaction. An event carries what its
 // subscribers need that the database would no longer tell them afterwards (the state before, the
@@ -10,7 +13,10 @@ import type { RequestRow } from '../../store/requests.js';
 
 export type RemovalType = 'userRemove' | 'adminRemove' | 'systemRemove';
 
-export type DomainEvent =
+export type DomainEvent = LifecycleEvent | CatalogEvent | DirectoryEvent;
+
+/** What happened to a request or an assignment. */
+export type LifecycleEvent =
   /** an add request was stored (userAdd or adminAdd) */
   | { type: 'requestSubmitted'; request: RequestRow; admin: boolean; packageName: string }
   /** an add request needed no approval */
