@@ -108,6 +108,7 @@ describe('PostgreSQL connector (roles on the local server)', () => {
     await admin.query(`COMMENT ON ROLE ${q(READERS)} IS 'Reads the reports'`);
     await admin.query(`CREATE ROLE ${q(adaRole)} LOGIN`);
     await admin.query(`CREATE ROLE ${q(`${P}grp_only`)} NOLOGIN`);
+    await admin.query(`CREATE ROLE ${q(`${GROUPS}root`)} NOLOGIN SUPERUSER`);
     target = connect();
   });
 
@@ -149,7 +150,7 @@ describe('PostgreSQL connector (roles on the local server)', () => {
     const { summary } = await target.test();
     assert.match(summary, new RegExp(`as ${PG_URL.username}`));
     assert.match(summary, /PostgreSQL \d+/);
-    assert.match(summary, /3 roles to govern/, 'readers, writers and the odd one, not the login role nor the role outside the prefix');
+    assert.match(summary, /4 roles to govern/, 'readers, writers, the odd one and the superuser, not the login role nor the role outside the prefix');
   });
 
   it('searches and looks up roles within the managed prefix', async () => {
@@ -157,7 +158,7 @@ describe('PostgreSQL connector (roles on the local server)', () => {
     assert.deepEqual(found.map((r) => r.originId), [READERS]);
     assert.equal(found[0]!.description, 'Reads the reports');
     assert.equal(found[0]!.addable, true);
-    assert.deepEqual((await target.searchResources('', 10)).map((r) => r.originId), [READERS, WRITERS, EVIL].sort());
+    assert.deepEqual((await target.searchResources('', 10)).map((r) => r.originId), [READERS, WRITERS, EVIL, `${GROUPS}root`].sort());
     assert.equal((await target.searchResources('', 1)).length, 1);
     const wide = connect({ managedRolePrefix: P });
     try {
@@ -187,7 +188,10 @@ describe('PostgreSQL connector (roles on the local server)', () => {
 
   it('grants to an account that does not exist fail naming it', async () => {
     await assert.rejects(target.grant({ id: `${P}grace`, display: 'grace' }, { resourceId: READERS, roleId: 'member' }), isConnectorError(false, new RegExp(`role "${P}grace" does not exist`)));
-    await assert.rejects(target.grant({ id: adaRole, display: 'ada' }, { resourceId: `${GROUPS}missing`, roleId: 'member' }), isConnectorError(false, /does not exist/));
+    await assert.rejects(target.grant({ id: adaRole, display: 'ada' }, { resourceId: `${GROUPS}missing`, roleId: 'member' }), isConnectorError(false, new RegExp(`has no role "${GROUPS}missing"`)));
+    await assert.rejects(target.grant({ id: adaRole, display: 'ada' }, { resourceId: `${GROUPS}root`, roleId: 'member' }), isConnectorError(false, /is a superuser role/));
+    assert.equal((await target.lookupResource(`${GROUPS}root`))?.addable, false);
+    assert.deepEqual(await target.revoke({ id: adaRole, display: 'ada' }, { resourceId: `${GROUPS}missing`, roleId: 'member' }), { changed: false }, 'no role, no membership');
     await assert.rejects(target.grant({ id: adaRole, display: 'ada' }, { resourceId: OUTSIDE, roleId: 'member' }), isConnectorError(false, /only roles starting with/));
     assert.equal(await membership(OUTSIDE, adaRole), undefined);
     await assert.rejects(target.grant({ id: adaRole, display: 'ada' }, { resourceId: READERS, roleId: 'owner' }), isConnectorError(false, /not 'owner'/));

@@ -78,16 +78,17 @@ export function createPostgresTarget(settings: PostgresSettings, secrets: Postgr
     return { ...base, addable: true };
   };
 
-  /** The membership of `login` in `role` as pg_auth_members holds it (PostgreSQL 16 may hold a row per grantor). */
-  async function membership(role: string, login: string, doing: string): Promise<{ member: boolean; admin: boolean }> {
-    const rows = await query<{ admin: boolean }>(
+  /** The role and the membership of `login` in it as pg_auth_members holds it (PostgreSQL 16 may hold a row per grantor). */
+  async function membership(role: string, login: string, doing: string): Promise<{ exists: boolean; superuser: boolean; member: boolean; admin: boolean }> {
+    const rows = await query<{ superuser: boolean; admin: boolean | null }>(
       doing,
-      `SELECT m.admin_option AS admin FROM pg_auth_members m
-         JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member
-        WHERE r.rolname = $1 AND u.rolname = $2`,
+      `SELECT r.rolsuper AS superuser, m.admin_option AS admin FROM pg_roles r
+         LEFT JOIN pg_auth_members m ON m.roleid = r.oid AND m.member = (SELECT oid FROM pg_roles WHERE rolname = $2)
+        WHERE r.rolname = $1`,
       [role, login],
     );
-    return { member: rows.length > 0, admin: rows.some((r) => r.admin) };
+    const held = rows.filter((r) => r.admin !== null);
+    return { exists: rows.length > 0, superuser: rows[0]?.superuser ?? false, member: held.length > 0, admin: held.some((r) => r.admin) };
   }
 
   /** The role a grant or revoke is about, checked against the prefix and the roles offered. */
@@ -156,6 +157,8 @@ export function createPostgresTarget(settings: PostgresSettings, secrets: Postgr
       const doing = `granting role ${q(role.resourceId)}${role.roleId === ADMIN_ROLE ? ' WITH ADMIN OPTION' : ''} to ${q(login.id)}`;
       checkRole(role, doing);
       const now = await membership(role.resourceId, login.id, doing);
+      if (!now.exists) throw new ConnectorError(`Refused ${doing}: PostgreSQL at ${server} has no role ${q(role.resourceId)}.`, false);
+      if (now.superuser) throw new ConnectorError(`Refused ${doing}: ${q(role.resourceId)} is a superuser role, which is not granted through Latchkey.`, false);
       if (role.roleId === ADMIN_ROLE ? now.admin : now.member) return { changed: false };
       await query(doing, `GRANT ${q(role.resourceId)} TO ${q(login.id)}${role.roleId === ADMIN_ROLE ? ' WITH ADMIN OPTION' : ''}`);
       return { changed: true };
