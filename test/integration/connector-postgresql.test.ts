@@ -317,6 +317,7 @@ describe('PostgreSQL connector (roles on the local server)', () => {
     await other.connect();
     const slow = connect({ timeoutMs: 300 });
     try {
+      await slow.test(); // connected beforehand, so that only the statement meets the 300 ms
       await other.query('BEGIN');
       await other.query(`GRANT ${q(WRITERS)} TO ${q(adaRole)}`);
       await assert.rejects(slow.grant({ id: adaRole, display: adaRole }, { resourceId: WRITERS, roleId: 'member' }), isConnectorError(true, /did not answer within 300 ms/));

@@ -48,8 +48,11 @@ export function createPostgresTarget(settings: PostgresSettings, secrets: Postgr
     max: Math.max(1, limits.concurrency),
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: timeoutMs,
-    query_timeout: timeoutMs,
+    // the server cancels a slow statement (statement_timeout) and the connection stays usable; pg's own
+    // query_timeout, a little later, is for a server that stopped answering at all (it leaves the
+    // connection busy, so it must not be the one that usually fires)
     statement_timeout: timeoutMs,
+    query_timeout: timeoutMs + 1000,
     application_name: 'latchkey',
   });
   // an idle connection the server closed (restart, idle timeout) reports here; the next query reconnects
