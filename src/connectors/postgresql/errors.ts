@@ -35,7 +35,7 @@ export function pgFailure(error: unknown, server: string, doing: string, timeout
   }
   if (code === '42501') {
     return new ConnectorError(
-      `PostgreSQL at ${server} refused ${doing}: ${text} (the connecting role needs CREATEROLE or ADMIN OPTION on the role).`,
+      `PostgreSQL at ${server} refused ${doing}: ${text} (the connecting role needs ADMIN OPTION on the role, or CREATEROLE up to PostgreSQL 15).`,
       false,
     );
   }

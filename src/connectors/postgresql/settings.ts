@@ -22,7 +22,7 @@ export const PostgresSettingsSchema = Type.Object(
     user: Type.String({
       minLength: 1,
       description:
-        'Role Latchkey connects as. It needs CREATEROLE (or ADMIN OPTION on every role it grants), and CREATEROLE to create accounts.',
+        'Role Latchkey connects as. It needs ADMIN OPTION on every role it grants (up to PostgreSQL 15 CREATEROLE is enough), and CREATEROLE to create accounts.',
     }),
     ssl: Type.Union([Type.Literal('disable'), Type.Literal('require'), Type.Literal('verify-full')], {
       default: 'verify-full',

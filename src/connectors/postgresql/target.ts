@@ -116,7 +116,7 @@ export function createPostgresTarget(settings: PostgresSettings, secrets: Postgr
         `SELECT count(*)::int AS n FROM pg_roles WHERE ($1::text IS NULL OR left(rolname, length($1)) = $1) AND ($2 OR NOT rolcanlogin)`,
         [prefix ?? null, settings.includeLoginRoles],
       );
-      const rights = me!.superuser ? 'superuser' : me!.createrole ? 'CREATEROLE' : 'no CREATEROLE: grants only roles it holds WITH ADMIN OPTION';
+      const rights = me!.superuser ? 'superuser' : me!.createrole ? 'CREATEROLE' : 'no CREATEROLE: it grants only the roles it holds WITH ADMIN OPTION';
       return { summary: `Connected to ${settings.database} on ${server} as ${me!.user} (PostgreSQL ${me!.version}, ${rights}); ${count!.n} roles to govern.` };
     },
 
