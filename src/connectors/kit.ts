@@ -41,6 +41,15 @@ export interface TargetRole {
   roleId: string;
 }
 
+/**
+ * One delivery of a grant or revoke, the same across its retries (e.g. the lifecycle's grant id and
+ * attempt kind): targets that deduplicate messages (a webhook's webhook-id) key them on it, so that a
+ * retry is recognised while a later grant of the same role after a revoke is not taken for a replay.
+ */
+export interface Delivery {
+  idempotencyKey: string;
+}
+
 /** Outcome of a grant or revoke; `pending` when the target accepted it for later (a webhook's 202). */
 export interface TargetOutcome extends GrantOutcome {
   pending?: boolean;
@@ -59,8 +68,8 @@ export interface Target {
   findAccount(subject: AccountSubject): Promise<AccountRef | undefined>;
   /** Creates the subject's account where the target allows it and the connection says so (else absent). */
   createAccount?(subject: AccountSubject): Promise<AccountRef>;
-  grant(account: AccountRef, role: TargetRole): Promise<TargetOutcome>;
-  revoke(account: AccountRef, role: TargetRole): Promise<TargetOutcome>;
+  grant(account: AccountRef, role: TargetRole, delivery?: Delivery): Promise<TargetOutcome>;
+  revoke(account: AccountRef, role: TargetRole, delivery?: Delivery): Promise<TargetOutcome>;
   /** Who holds the role now, as account ids (reconciliation compares them with the delivered grants). */
   listHolders(role: TargetRole): Promise<AccountRef[]>;
   /** Ends connections the target holds open. */

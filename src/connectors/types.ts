@@ -56,11 +56,16 @@ export interface GrantOutcome {
   changed: boolean;
 }
 
-/** A failure the engine records on the grant. `retryable` says whether trying again later may help. */
+/**
+ * A failure the engine records on the grant. `retryable` says whether trying again later may help;
+ * `retryAfterMs`, when the target said how long to wait (an HTTP Retry-After), how long at least.
+ */
 export class ConnectorError extends Error {
-  constructor(message: string, readonly retryable: boolean) {
+  readonly retryAfterMs?: number;
+  constructor(message: string, readonly retryable: boolean, options: { retryAfterMs?: number } = {}) {
     super(message);
     this.name = 'ConnectorError';
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 }
 
