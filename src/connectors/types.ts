@@ -58,7 +58,12 @@ export interface GrantOutcome {
 
 /** A failure the engine records on the grant. `retryable` says whether trying again later may help. */
 export class ConnectorError extends Error {
-  constructor(message: string, readonly retryable: boolean) {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    /** how long the target asked to be left alone (a Retry-After header), when it said so */
+    readonly retryAfterMs?: number,
+  ) {
     super(message);
     this.name = 'ConnectorError';
   }
