@@ -47,7 +47,14 @@ export interface ScimServer {
   dispose(): Promise<void>;
 }
 
-export async function startScimServer(seed: { users?: ScimSeedUser[]; groups?: { displayName: string; members?: string[] }[] } = {}): Promise<ScimServer> {
+export interface ScimServerOptions {
+  users?: ScimSeedUser[];
+  groups?: { displayName: string; members?: string[] }[];
+  /** better-auth's own rate limit on one SCIM path (e.g. '/scim/v2/Users'): `max` requests per `window` seconds, then 429 */
+  rateLimit?: { path: string; window: number; max: number };
+}
+
+export async function startScimServer(seed: ScimServerOptions = {}): Promise<ScimServer> {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-scim-'));
   const db = new Database(join(dir, 'scim.db'));
   const token = `scim-${randomBytes(24).toString('hex')}`;
@@ -58,6 +65,9 @@ export async function startScimServer(seed: { users?: ScimSeedUser[]; groups?: {
     baseURL: 'http://127.0.0.1',
     logger: { disabled: true },
     telemetry: { enabled: false },
+    rateLimit: seed.rateLimit
+      ? { enabled: true, storage: 'memory', window: 60, max: 1_000_000, customRules: { [seed.rateLimit.path]: { window: seed.rateLimit.window, max: seed.rateLimit.max } } }
+      : { enabled: false },
     plugins: [scim({ connections: [{ id: 'latchkey-test', credentials: [{ type: 'bearer' as const, id: 'latchkey', token }] }] })],
   };
   const { runMigrations } = await getMigrations(options as never);
@@ -67,7 +77,11 @@ export async function startScimServer(seed: { users?: ScimSeedUser[]; groups?: {
   let server: Server | undefined;
 
   const listen = async (): Promise<void> => {
-    const s = createServer((req, res) => void handler(req, res));
+    const s = createServer((req, res) => {
+      // as a reverse proxy would: better-auth's rate limit keys on the client address from this header
+      req.headers['x-forwarded-for'] = req.socket.remoteAddress ?? '127.0.0.1';
+      void handler(req, res);
+    });
     await new Promise<void>((resolve, reject) => {
       s.once('error', reject);
       s.listen(port, '127.0.0.1', () => resolve());

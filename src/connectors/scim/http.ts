@@ -85,7 +85,8 @@ export function createScimHttp(baseUrl: string, bearerToken: string, timeoutMs: 
         throw new ConnectorError(`The ${where} refused the bearer token (${res.status}${said ? `: ${said}` : ''}); check the connection's token.`, false);
       }
       if (res.status === 429 || res.status === 503) {
-        const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+        // X-Retry-After (seconds) is what some servers send instead, better-auth's rate limit among them
+        const retryAfterMs = parseRetryAfter(res.headers.get('retry-after') ?? res.headers.get('x-retry-after'));
         const later = retryAfterMs === undefined ? '' : `; it asked to retry after ${Math.ceil(retryAfterMs / 1000)} s`;
         throw new ConnectorError(`The ${where} is busy (${res.status}) for ${what}${later}.`, true, retryAfterMs);
       }
