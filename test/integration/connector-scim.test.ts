@@ -152,6 +152,13 @@ describe('SCIM 2.0 connector against better-auth SCIM', () => {
     });
   });
 
+  it('an account the server does not know: the error says which account and which group', async () => {
+    await rejectsWith(target.grant({ id: 'no-such-user', display: 'ghost@example.org' }, role('Operations')), (e) => {
+      assert.equal(e.retryable, false);
+      assert.match(e.message, /^Adding ghost@example\.org to SCIM group "[^"]+": The SCIM service 127\.0\.0\.1:\d+ refused PATCH \/Groups\/\S+ \(4\d\d: /);
+    });
+  });
+
   it('a wrong token is a non-retryable error that does not show the token', async () => {
     const wrong = 'wrong-token-' + 'x'.repeat(20);
     const t = scimConnector.createTarget(settings, { bearerToken: wrong }, LIMITS);

@@ -25,6 +25,16 @@ interface ScimGroup {
   members?: { value: string; display?: string }[];
 }
 
+/** The failure with what was being done in front (which account, which group), retryability kept. */
+async function doing<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ConnectorError && !err.message.startsWith('The SCIM group')) throw new ConnectorError(`${what}: ${err.message}`, err.retryable, err.retryAfterMs);
+    throw err;
+  }
+}
+
 function descriptorOf(g: ScimGroup): ResourceDescriptor {
   return { originId: g.id, displayName: g.displayName ?? g.id, description: null, resourceType: 'SCIM group', addable: true };
 }
@@ -167,31 +177,16 @@ function scimTarget(settings: ScimSettings, http: ScimHttp): Target {
         }
       : {}),
 
-    async grant(account, role): Promise<TargetOutcome> {
-      if (await isMember(role, account.id)) return { changed: false };
-      await patchGroup(role, account, { op: 'add', path: 'members', value: [{ value: account.id }] });
-      return { changed: true };
+    grant(account, role) {
+      return doing(`Adding ${account.display} to SCIM group ${scimString(role.resourceId)}`, async (): Promise<TargetOutcome> => {
+        if (await isMember(role, account.id)) return { changed: false };
+        await patchGroup(role, account, { op: 'add', path: 'members', value: [{ value: account.id }] });
+        return { changed: true };
+      });
     },
 
-    async revoke(account, role): Promise<TargetOutcome> {
-      if (!(await isMember(role, account.id))) return { changed: false };
-      const form = settings.memberRemoval === 'auto' ? removalLearned : settings.memberRemoval;
-      if (form === 'valueList') await removeByValueList(role, account);
-      else if (form === 'path') await removeByPath(role, account);
-      else {
-        // servers differ: some refuse the filter path (400), some accept it and change nothing
-        const r = await removeByPath(role, account, [400]);
-        if (r.status !== 400 && !(await isMember(role, account.id))) {
-          removalLearned = 'path';
-          return { changed: true };
-        }
-        await removeByValueList(role, account);
-        if (await isMember(role, account.id)) {
-          throw new ConnectorError(`The ${where} accepted removing ${account.display} from SCIM group ${scimString(role.resourceId)} in both PATCH forms but kept the member.`, false);
-        }
-        removalLearned = 'valueList';
-      }
-      return { changed: true };
+    revoke(account, role) {
+      return doing(`Removing ${account.display} from SCIM group ${scimString(role.resourceId)}`, () => removeMember(account, role));
     },
 
     async listHolders(role) {
@@ -200,4 +195,26 @@ function scimTarget(settings: ScimSettings, http: ScimHttp): Target {
 
     async close() {},
   };
+
+  /** Removes the member in the connection's form; in auto, the first form that works here is remembered. */
+  async function removeMember(account: AccountRef, role: TargetRole): Promise<TargetOutcome> {
+    if (!(await isMember(role, account.id))) return { changed: false };
+    const form = settings.memberRemoval === 'auto' ? removalLearned : settings.memberRemoval;
+    if (form === 'valueList') await removeByValueList(role, account);
+    else if (form === 'path') await removeByPath(role, account);
+    else {
+      // servers differ: some refuse the filter path (400), some accept it and change nothing
+      const r = await removeByPath(role, account, [400]);
+      if (r.status !== 400 && !(await isMember(role, account.id))) {
+        removalLearned = 'path';
+        return { changed: true };
+      }
+      await removeByValueList(role, account);
+      if (await isMember(role, account.id)) {
+        throw new ConnectorError(`The ${where} accepted removing ${account.display} from SCIM group ${scimString(role.resourceId)} in both PATCH forms but kept the member.`, false);
+      }
+      removalLearned = 'valueList';
+    }
+    return { changed: true };
+  }
 }
