@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { betterAuth } from 'better-auth';
+import { betterAuth, type BetterAuthOptions } from 'better-auth';
 import { getMigrations } from 'better-auth/db/migration';
 import { toNodeHandler } from 'better-auth/node';
 import { scim } from '@better-auth/scim';
@@ -59,28 +59,15 @@ export async function startScimServer(seed: ScimServerOptions = {}): Promise<Sci
   const db = new Database(join(dir, 'scim.db'));
   const token = `scim-${randomBytes(24).toString('hex')}`;
   let port = 0;
-  const options = {
-    database: db,
-    secret: randomBytes(32).toString('hex'),
-    baseURL: 'http://127.0.0.1',
-    logger: { disabled: true },
-    telemetry: { enabled: false },
-    rateLimit: seed.rateLimit
-      ? { enabled: true, storage: 'memory', window: 60, max: 1_000_000, customRules: { [seed.rateLimit.path]: { window: seed.rateLimit.window, max: seed.rateLimit.max } } }
-      : { enabled: false },
-    plugins: [scim({ connections: [{ id: 'latchkey-test', credentials: [{ type: 'bearer' as const, id: 'latchkey', token }] }] })],
-  };
-  const { runMigrations } = await getMigrations(options as never);
-  await runMigrations();
-  const auth = betterAuth(options as never);
-  const handler = toNodeHandler(auth);
+  /** better-auth's handler, set once the server knows its port */
+  const app: { handler?: ReturnType<typeof toNodeHandler> } = {};
   let server: Server | undefined;
 
   const listen = async (): Promise<void> => {
     const s = createServer((req, res) => {
       // as a reverse proxy would: better-auth's rate limit keys on the client address from this header
       req.headers['x-forwarded-for'] = req.socket.remoteAddress ?? '127.0.0.1';
-      void handler(req, res);
+      void app.handler!(req, res);
     });
     await new Promise<void>((resolve, reject) => {
       s.once('error', reject);
@@ -89,6 +76,22 @@ export async function startScimServer(seed: ScimServerOptions = {}): Promise<Sci
     port = (s.address() as AddressInfo).port;
     server = s;
   };
+  // listening first, so that the resources' meta.location carry the real port
+  await listen();
+  const options: BetterAuthOptions = {
+    database: db,
+    secret: randomBytes(32).toString('hex'),
+    baseURL: `http://127.0.0.1:${port}`,
+    logger: { disabled: true },
+    telemetry: { enabled: false },
+    rateLimit: seed.rateLimit
+      ? { enabled: true, storage: 'memory' as const, window: 60, max: 1_000_000, customRules: { [seed.rateLimit.path]: { window: seed.rateLimit.window, max: seed.rateLimit.max } } }
+      : { enabled: false },
+    plugins: [scim({ connections: [{ id: 'latchkey-test', credentials: [{ type: 'bearer' as const, id: 'latchkey', token }] }] })],
+  };
+  const { runMigrations } = await getMigrations(options);
+  await runMigrations();
+  app.handler = toNodeHandler(betterAuth(options));
   const stop = async (): Promise<void> => {
     const s = server;
     server = undefined;
@@ -96,7 +99,6 @@ export async function startScimServer(seed: ScimServerOptions = {}): Promise<Sci
     s.closeAllConnections();
     await new Promise<void>((resolve) => s.close(() => resolve()));
   };
-  await listen();
   const baseUrl = `http://127.0.0.1:${port}${SCIM_BASE_PATH}`;
   const request = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: ScimJson }> => {
     const res = await fetch(baseUrl + path, {
