@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Value } from '@sinclair/typebox/value';
+import type { Target } from '../../src/connectors/kit.js';
+import { withLimits } from '../../src/connectors/limits.js';
+import { ConnectorError } from '../../src/connectors/types.js';
 import { parseRetryAfter } from '../../src/connectors/scim/http.js';
 import { resolveScimSettings, scimConnector, scimString } from '../../src/connectors/scim/index.js';
 
@@ -37,5 +40,38 @@ describe('SCIM connector pieces', () => {
     assert.ok(!Value.Check(scimConnector.secretsSchema, {}));
     assert.throws(() => resolveScimSettings({ baseUrl: 'https://user:pw@x/scim' }), /must not carry credentials/);
     assert.throws(() => resolveScimSettings({ baseUrl: 'ftp://x' }), /http\(s\) URL/);
+  });
+});
+
+describe('withLimits, as the SCIM target uses it', () => {
+  const slowTarget = (ms: number, seen: { inFlight: number; max: number }): Target => ({
+    test: async () => {
+      seen.inFlight++;
+      seen.max = Math.max(seen.max, seen.inFlight);
+      await new Promise((r) => setTimeout(r, ms));
+      seen.inFlight--;
+      return { summary: 'ok' };
+    },
+    searchResources: async () => [],
+    lookupResource: async () => undefined,
+    rolesOf: () => [],
+    findAccount: async () => undefined,
+    grant: async () => ({ changed: true }),
+    revoke: async () => ({ changed: true }),
+    listHolders: async () => [],
+    close: async () => {},
+  });
+
+  it('at most `concurrency` calls at a time', async () => {
+    const seen = { inFlight: 0, max: 0 };
+    const t = withLimits(slowTarget(20, seen), { timeoutMs: 1000, concurrency: 2 });
+    await Promise.all(Array.from({ length: 6 }, () => t.test()));
+    assert.equal(seen.max, 2);
+    assert.equal(t.createAccount, undefined, 'an absent createAccount stays absent');
+  });
+
+  it('a call past timeoutMs is a retryable ConnectorError naming the timeout', async () => {
+    const t = withLimits(slowTarget(300, { inFlight: 0, max: 0 }), { timeoutMs: 50, concurrency: 1 });
+    await assert.rejects(t.test(), (e: unknown) => e instanceof ConnectorError && e.retryable && /within 50 ms/.test(e.message));
   });
 });
