@@ -57,21 +57,32 @@ function scimTarget(settings: ScimSettings, http: ScimHttp): Target {
   /** which removal form worked here, once 'auto' found out */
   let removalLearned: 'path' | 'valueList' | undefined;
 
-  async function listPage(path: string, startIndex: number, extra: Record<string, string> = {}) {
-    const r = await http.request('GET', path, { query: { startIndex, count: settings.pageSize, ...extra } });
+  /** One page of groups; undefined when the server refuses the query (400, e.g. a filter operator it lacks). */
+  async function groupPage(startIndex: number, filter?: string) {
+    const query: Record<string, string | number> = { startIndex, count: settings.pageSize, attributes: 'displayName' };
+    if (filter) query.filter = filter;
+    const r = await http.request('GET', '/Groups', { query, accept: [400] });
+    if (r.status === 400) return undefined;
     const resources = (r.body?.Resources ?? []) as ScimGroup[];
     return { resources, total: Number(r.body?.totalResults ?? resources.length) };
   }
 
-  /** Groups whose displayName satisfies `keep`, paging through all of them; stops once `enough` are found. */
-  async function scanGroups(keep: (g: ScimGroup) => boolean, enough: number, extra: Record<string, string> = {}): Promise<ScimGroup[]> {
+  /**
+   * Every group whose displayName satisfies `keep`, page by page (startIndex/count): sorting by name
+   * needs them all, since few servers sort. Undefined when the server refuses the filter.
+   */
+  async function scanGroups(keep: (g: ScimGroup) => boolean, filter?: string): Promise<ScimGroup[] | undefined> {
     const found: ScimGroup[] = [];
     let startIndex = 1;
     for (;;) {
-      const { resources, total } = await listPage('/Groups', startIndex, { attributes: 'displayName', ...extra });
-      found.push(...resources.filter(keep));
-      startIndex += resources.length;
-      if (resources.length === 0 || startIndex > total || found.length >= enough) return found;
+      const page = await groupPage(startIndex, filter);
+      if (!page) {
+        if (filter) return undefined;
+        throw new ConnectorError(`The ${where} refused to list its groups (400).`, false);
+      }
+      found.push(...page.resources.filter(keep));
+      startIndex += page.resources.length;
+      if (page.resources.length === 0 || startIndex > page.total) return found;
     }
   }
 
@@ -109,18 +120,11 @@ function scimTarget(settings: ScimSettings, http: ScimHttp): Target {
 
     async searchResources(search, limit) {
       const needle = search.trim().toLowerCase();
-      let groups: ScimGroup[];
-      if (!needle) groups = await scanGroups(() => true, limit);
-      else {
-        const contains = (g: ScimGroup) => (g.displayName ?? '').toLowerCase().includes(needle);
-        // `co` is optional in SCIM (many servers filter only by eq): a refused filter means reading every page
-        try {
-          groups = await scanGroups(contains, limit, { filter: `displayName co ${scimString(search.trim())}` });
-        } catch (err) {
-          if (!(err instanceof ConnectorError) || err.retryable || !/\(400[:)]/.test(err.message)) throw err;
-          groups = await scanGroups(contains, Number.POSITIVE_INFINITY);
-        }
-      }
+      const contains = (g: ScimGroup) => (g.displayName ?? '').toLowerCase().includes(needle);
+      // `co` is optional in SCIM (many servers filter only by eq): a refused filter means reading every page
+      const groups = needle
+        ? ((await scanGroups(contains, `displayName co ${scimString(search.trim())}`)) ?? (await scanGroups(contains)))!
+        : (await scanGroups(() => true))!;
       return groups
         .map(descriptorOf)
         .sort((a, b) => a.displayName.localeCompare(b.displayName))
