@@ -46,7 +46,8 @@ export function createScimHttp(baseUrl: string, bearerToken: string, timeoutMs: 
       },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
-      redirect: 'error',
+      // the token is not sent on to wherever a redirect points
+      redirect: 'manual',
     });
 
   return {
@@ -81,6 +82,9 @@ export function createScimHttp(baseUrl: string, bearerToken: string, timeoutMs: 
 
       const detail = (body as { detail?: unknown } | undefined)?.detail;
       const said = scrub(typeof detail === 'string' && detail ? detail : text.slice(0, 200) || res.statusText);
+      if (res.status >= 300 && res.status < 400) {
+        throw new ConnectorError(`The ${where} redirected ${what} (${res.status}) to ${scrub(res.headers.get('location') ?? 'elsewhere')}; set baseUrl to the service's own address.`, false);
+      }
       if (res.status === 401 || res.status === 403) {
         throw new ConnectorError(`The ${where} refused the bearer token (${res.status}${said ? `: ${said}` : ''}); check the connection's token.`, false);
       }
