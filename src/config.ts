@@ -41,6 +41,12 @@ export interface Config {
   sessionMaxHours: number;
   /** OpenID Connect sign-in for the web portals; null when OIDC_ISSUER is unset */
   oidc: OidcConfig | null;
+  /** base64 of the 32-byte key that encrypts connection secrets (LATCHKEY_SECRET_KEY); store/secret-key.ts decodes it */
+  secretKey: string | null;
+  /** a file holding that key instead (LATCHKEY_SECRET_KEY_FILE); with neither, secret.key in the SQLite data folder */
+  secretKeyFile: string | null;
+  /** older keys a rotation still decrypts with (LATCHKEY_SECRET_KEY_OLD, comma-separated base64) */
+  secretKeyOld: string[];
 }
 
 export interface OidcConfig {
@@ -160,6 +166,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Config> = {}):
     sessionIdleMinutes: flags.sessionIdleMinutes ?? Math.max(1, int('SESSION_IDLE_MINUTES', 8 * 60)),
     sessionMaxHours: flags.sessionMaxHours ?? Math.max(1, int('SESSION_MAX_HOURS', 7 * 24)),
     oidc: flags.oidc !== undefined ? flags.oidc : oidcOf(env),
+    secretKey: flags.secretKey !== undefined ? flags.secretKey : env.LATCHKEY_SECRET_KEY?.trim() || null,
+    secretKeyFile: flags.secretKeyFile !== undefined ? flags.secretKeyFile : env.LATCHKEY_SECRET_KEY_FILE?.trim() || null,
+    secretKeyOld: flags.secretKeyOld ?? (env.LATCHKEY_SECRET_KEY_OLD ?? '').split(',').map((k) => k.trim()).filter(Boolean),
   };
 }
 
