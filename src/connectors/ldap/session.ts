@@ -21,14 +21,14 @@ export interface LdapSession {
   /** the connection's groupFilter and userFilter */
   readonly groups: Filter;
   readonly users: Filter;
-  /** the client, bound as the bind DN */
-  client(): Promise<Client>;
+  /** the client, bound as the bind DN; a failure to bind says `what` was being done */
+  client(what: string): Promise<Client>;
   /** a search; failures become ConnectorErrors saying `what` was being done */
   search(what: string, base: string, options: SearchOptions): Promise<Entry[]>;
   /** the entry at `dn` (matching `filter`); undefined when there is none or `dn` is not a DN */
   readEntry(what: string, dn: string, filter: Filter | undefined, attributes: string[]): Promise<Entry | undefined>;
   /** the group at `dn` when the connection governs it (under groupBaseDn, matching groupFilter, of a known kind) */
-  readGroup(dn: string, attributes: string[]): Promise<LdapGroup | undefined>;
+  readGroup(dn: string, attributes: string[], doing?: string): Promise<LdapGroup | undefined>;
   /** why `dn` is no group the connection governs, for messages */
   notGoverned(dn: string): Promise<string>;
   fail(e: unknown, what: string): never;
@@ -58,21 +58,21 @@ export function openLdapSession(settings: LdapSettings, secrets: LdapSecrets, li
     throw ldapFailure(e, what, s.url, s.timeoutMs);
   };
 
-  const client = async (): Promise<Client> => {
+  const client = async (what: string): Promise<Client> => {
     if (!ldap.isBound) {
       // concurrent operations share one bind
       binding ??= ldap.bind(s.bindDn, secrets.bindPassword).finally(() => { binding = undefined; });
       try {
         await binding;
       } catch (e) {
-        fail(e, `Binding to ${s.url} as ${s.bindDn}`);
+        fail(e, `${what} (binding as ${s.bindDn})`);
       }
     }
     return ldap;
   };
 
   const search = async (what: string, base: string, options: SearchOptions): Promise<Entry[]> => {
-    const c = await client();
+    const c = await client(what);
     try {
       return (await c.search(base, options)).searchEntries;
     } catch (e) {
@@ -82,7 +82,7 @@ export function openLdapSession(settings: LdapSettings, secrets: LdapSecrets, li
 
   /** the entry at `dn` matching `filter`; undefined when there is none (or the DN is not one) */
   const readEntry = async (what: string, dn: string, filter: Filter | undefined, attributes: string[]): Promise<Entry | undefined> => {
-    const c = await client();
+    const c = await client(what);
     try {
       const r = await c.search(dn, { scope: 'base', filter, attributes });
       return r.searchEntries[0];
@@ -101,9 +101,9 @@ export function openLdapSession(settings: LdapSettings, secrets: LdapSecrets, li
     search,
     readEntry,
     fail,
-    async readGroup(dn, attributes) {
+    async readGroup(dn, attributes, doing) {
       if (!isWithin(dn, s.groupBaseDn)) return undefined;
-      const entry = await readEntry(`Reading the LDAP group ${dn}`, dn, groups, [...GROUP_ATTRIBUTES, ...attributes]);
+      const entry = await readEntry(doing ?? `Reading the LDAP group ${dn}`, dn, groups, [...GROUP_ATTRIBUTES, ...attributes]);
       if (!entry) return undefined;
       const membership = membershipOf(values(entry, 'objectClass'));
       return membership ? { dn: entry.dn, entry, membership } : undefined;

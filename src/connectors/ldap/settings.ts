@@ -70,7 +70,7 @@ export const ldapSettingsSchema = Type.Object({
   timeoutMs: Type.Optional(Type.Integer({
     minimum: 100,
     maximum: 300_000,
-    description: 'How long one LDAP operation (and opening the connection) may take before it is abandoned (default: the connection\'s timeout).',
+    description: 'How long one LDAP operation (and opening the connection) may take before it is abandoned (default: four fifths of the connection\'s timeout, which bounds each call as a whole).',
   })),
 }, { additionalProperties: false });
 
@@ -119,6 +119,8 @@ export function resolveLdapSettings(s: LdapSettings, limits: TargetLimits): Reso
     memberUidAttribute: s.memberUidAttribute ?? 'uid',
     emptyGroupMember: s.emptyGroupMember === undefined ? s.bindDn : s.emptyGroupMember || undefined,
     tls: { rejectUnauthorized: s.tls?.rejectUnauthorized ?? true, ca: s.tls?.ca, servername: s.tls?.servername },
-    timeoutMs: s.timeoutMs ?? limits.timeoutMs,
+    // a little under the call's limit: an operation that hangs has closed its connection (ldapts drops
+    // the connection of an operation it gives up on) before the caller gives up and perhaps calls again
+    timeoutMs: s.timeoutMs ?? Math.max(100, Math.floor(limits.timeoutMs * 0.8)),
   };
 }

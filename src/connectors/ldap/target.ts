@@ -48,7 +48,7 @@ export function createLdapTarget(settings: LdapSettings, secrets: LdapSecrets, l
   };
 
   const requireGroup = async (role: TargetRole, doing: string): Promise<LdapGroup> => {
-    const group = await session.readGroup(role.resourceId, []);
+    const group = await session.readGroup(role.resourceId, [], doing);
     if (!group) throw new ConnectorError(`${doing}: ${await session.notGoverned(role.resourceId)}.`, false);
     return group;
   };
@@ -71,7 +71,7 @@ export function createLdapTarget(settings: LdapSettings, secrets: LdapSecrets, l
 
   /** Whether the group holds `value` now (asked when a server's answer is ambiguous, as Active Directory's are). */
   const holds = async (group: LdapGroup, value: string, doing: string): Promise<boolean> => {
-    const c = await session.client();
+    const c = await session.client(doing);
     try {
       return await c.compare(group.dn, group.membership.attribute, value);
     } catch (e) {
@@ -81,7 +81,7 @@ export function createLdapTarget(settings: LdapSettings, secrets: LdapSecrets, l
 
   /** One modify of the group; the result code when the server refused it with one of `expected`. */
   const modify = async (group: LdapGroup, changes: Change[], doing: string, expected: readonly number[]): Promise<number | undefined> => {
-    const c = await session.client();
+    const c = await session.client(doing);
     try {
       await c.modify(group.dn, changes);
       return undefined;
@@ -178,7 +178,7 @@ export function createLdapTarget(settings: LdapSettings, secrets: LdapSecrets, l
     async revoke(account, role): Promise<TargetOutcome> {
       requireMemberRole(role);
       const doing = `Removing ${account.id} from the LDAP group ${role.resourceId}`;
-      const group = await session.readGroup(role.resourceId, []);
+      const group = await session.readGroup(role.resourceId, [], doing);
       // a group that is gone holds nobody: the access is absent, which is what a revoke asks for
       if (!group) return { changed: false };
       const value = await memberValue(group, account, doing);
@@ -217,7 +217,7 @@ export function createLdapTarget(settings: LdapSettings, secrets: LdapSecrets, l
     async listHolders(role) {
       requireMemberRole(role);
       const doing = `Reading the members of the LDAP group ${role.resourceId}`;
-      const group = await session.readGroup(role.resourceId, MEMBER_ATTRIBUTES);
+      const group = await session.readGroup(role.resourceId, MEMBER_ATTRIBUTES, doing);
       if (!group) throw new ConnectorError(`${doing}: ${await session.notGoverned(role.resourceId)}.`, false);
       return listGroupHolders(session, group);
     },
