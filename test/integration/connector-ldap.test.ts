@@ -151,6 +151,19 @@ describe('LDAP connector against OpenLDAP', () => {
     });
   }
 
+  it('serves concurrent calls on one connection, binding once', async () => {
+    const fresh = open();
+    const people = ['alice', 'bob', 'carol', 'dave', 'erin'];
+    const accounts = await Promise.all(people.map((p) => fresh.findAccount(subject(`${p}@example.com`))));
+    const role = { resourceId: groupDn('auditors'), roleId: 'member' };
+    const granted = await Promise.all(accounts.map((a) => fresh.grant(a!, role)));
+    // bob was a member already
+    assert.deepEqual(granted.map((g) => g.changed), [true, false, true, true, true]);
+    assert.deepEqual((await fresh.listHolders(role)).map((h) => h.id), people.map(dnOf));
+    await Promise.all(accounts.filter((a) => a!.id !== dnOf('bob')).map((a) => fresh.revoke(a!, role)));
+    assert.deepEqual(await membersNow('auditors', 'uniqueMember'), [dnOf('bob')]);
+  });
+
   it('shows a groupOfNames membership in the user\'s memberOf', async () => {
     const alice = await account('alice@example.com');
     await target.grant(alice, { resourceId: groupDn('staff'), roleId: 'member' });
