@@ -179,6 +179,12 @@ describe('LDAP connector against OpenLDAP', () => {
     await rejects(target.grant(alice, { resourceId: `cn=printer,${GROUPS}`, roleId: 'member' }), false, /organizationalRole, not a group/);
     await rejects(target.grant(alice, { resourceId: `cn=admins,${SUFFIX}`, roleId: 'member' }), false, /outside the connection's groups/);
     await rejects(target.grant(alice, { resourceId: groupDn('staff'), roleId: 'owner' }), false, /only the role 'member'/);
+    const narrow = open({ groupFilter: '(&(objectClass=groupOfNames)(!(cn=staff)))' });
+    const staff = await narrow.lookupResource(groupDn('staff'));
+    assert.equal(staff?.addable, false);
+    assert.match(staff?.reason ?? '', /does not match the connection's groupFilter/);
+    assert.equal((await narrow.lookupResource(groupDn('lonely')))?.addable, true);
+    await rejects(narrow.grant(alice, { resourceId: groupDn('staff'), roleId: 'member' }), false, /does not match the connection's groupFilter/);
     // revoking from a group that is not there: the access is absent
     assert.deepEqual(await target.revoke(alice, { resourceId: groupDn('nope'), roleId: 'member' }), { changed: false });
   });

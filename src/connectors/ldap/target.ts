@@ -120,8 +120,15 @@ export function createLdapTarget(settings: LdapSettings, secrets: LdapSecrets, l
     },
 
     async lookupResource(resourceId) {
-      const entry = await session.readEntry(`Looking up the LDAP group ${resourceId}`, resourceId, undefined, [s.groupNameAttribute, 'description', 'objectClass']);
-      return entry ? describe(entry) : undefined;
+      const what = `Looking up the LDAP group ${resourceId}`;
+      const entry = await session.readEntry(what, resourceId, undefined, [s.groupNameAttribute, 'description', 'objectClass']);
+      if (!entry) return undefined;
+      const found = describe(entry);
+      // grant and revoke change only groups of the groupFilter: one outside it cannot be added either
+      if (found.addable && !(await session.readGroup(entry.dn, [], what))) {
+        return { ...found, addable: false, reason: `It does not match the connection's groupFilter ${s.groupFilter}.` };
+      }
+      return found;
     },
 
     rolesOf() {
