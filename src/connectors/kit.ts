@@ -66,6 +66,11 @@ export interface Target {
   rolesOf(resource: ResourceDescriptor): ConnectorRole[];
   /** The subject's account by the connection's account rule; undefined when there is none. */
   findAccount(subject: AccountSubject): Promise<AccountRef | undefined>;
+  /**
+   * What findAccount looks for, for the error when it finds nothing, e.g. "an account with
+   * mail=alice@example.com under ou=people,dc=example,dc=com on ldaps://ldap.example.com".
+   */
+  describeAccount?(subject: AccountSubject): string;
   /** Creates the subject's account where the target allows it and the connection says so (else absent). */
   createAccount?(subject: AccountSubject): Promise<AccountRef>;
   grant(account: AccountRef, role: TargetRole, delivery?: Delivery): Promise<TargetOutcome>;

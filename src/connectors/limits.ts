@@ -45,6 +45,8 @@ export function withLimits(target: Target, limits: TargetLimits): Target {
     close: () => target.close(),
   };
   if (target.createAccount) wrapped.createAccount = limited('createAccount', target.createAccount);
+  // synchronous, like rolesOf: nothing to queue or time
+  if (target.describeAccount) wrapped.describeAccount = (subject) => target.describeAccount!(subject);
   return wrapped;
 }
 
