@@ -6,7 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import type { AccountSubject, Target, TargetLimits } from '../../src/connectors/kit.js';
 import { ConnectorError } from '../../src/connectors/types.js';
 import { generateSigningSecret, readWebhookSettings, webhookConnector } from '../../src/connectors/webhook/index.js';
-import { parseRetryAfter } from '../../src/connectors/webhook/http.js';
+import { parseRetryAfter } from '../../src/connectors/retry-after.js';
 import { ValidationError } from '../../src/domain/errors.js';
 
 // A receiver in the test, as a ticketing system or a script would be: it verifies every signature

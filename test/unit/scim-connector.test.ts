@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Value } from '@sinclair/typebox/value';
-import { parseRetryAfter } from '../../src/connectors/scim/http.js';
+import { parseRetryAfter } from '../../src/connectors/retry-after.js';
 import { resolveScimSettings, scimConnector, scimString } from '../../src/connectors/scim/index.js';
 
 describe('SCIM connector pieces', () => {

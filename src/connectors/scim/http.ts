@@ -1,4 +1,5 @@
 import { ConnectorError } from '../types.js';
+import { parseRetryAfter } from '../retry-after.js';
 
 // HTTP to one SCIM service: the bearer token, a timeout per request, and every failure turned into a
 // ConnectorError an administrator can act on (what was asked, what the server said), retryable where
@@ -15,15 +16,6 @@ export interface ScimHttp {
   request(method: string, path: string, options?: { query?: Record<string, string | number>; body?: unknown; accept?: number[] }): Promise<ScimResponse>;
   /** where the service is, for messages */
   readonly where: string;
-}
-
-/** Retry-After in ms: seconds or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(header: string | null, now = Date.now()): number | undefined {
-  if (!header) return undefined;
-  const v = header.trim();
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** a kept-alive socket the server closed before our request went out: sending it again is safe */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { ConnectorError } from '../types.js';
+import { parseRetryAfter } from '../retry-after.js';
 
 // One signed request to the receiver and what its answer means. Signed as the Standard Webhooks
 // specification says: webhook-id (the same for every retry of one message, so the receiver can drop
@@ -112,15 +113,6 @@ function networkFailure(error: unknown, where: string, doing: string, timeoutMs:
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   const why = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
   return new ConnectorError(`The webhook receiver at ${where} cannot be reached (${why}) for ${doing}.`, true);
-}
-
-/** Retry-After in ms: delay-seconds or an HTTP-date; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 function parseJson(text: string): unknown {
