@@ -3,9 +3,10 @@ import type { Clock } from '../domain/clock.js';
 import { newId } from '../domain/ids.js';
 import { recordAudit } from '../store/audit.js';
 import type { Db } from '../store/db.js';
-import { directoryIsEmpty, hasDemoMarker, insertDemoGroup, insertDemoGroupMember, insertDemoGroupOwner, insertDemoMarker, insertDemoUser } from '../store/demo.js';
+import { directoryIsEmpty, hasDemoMarker, insertDemoMarker } from '../store/demo.js';
+import { insertGroup, insertGroupMember, insertGroupOwner } from '../store/groups.js';
 import { insertRoleAssignment } from '../store/role-assignments.js';
-import { newUserRow } from '../store/users.js';
+import { insertUser, newUserRow } from '../store/users.js';
 import type { Services } from '../services/index.js';
 import { systemPrincipal } from '../services/principals.js';
 
@@ -60,13 +61,13 @@ export async function seedDemo(services: Services, db: Db, clock: Clock): Promis
         displayName: `${first} ${last}`, givenName: first, surname: last, userPrincipalName: upn(first, last), mail: upn(first, last),
         mailNickname: `${first}.${last}`.toLowerCase(), ...fields,
       }, at);
-      await insertDemoUser(tx, row);
+      await insertUser(tx, row);
       ids.set(`${first} ${last}`, row.id);
       users++;
       return row.id;
     };
     const admin = newUserRow({ displayName: 'Avery Admin', givenName: 'Avery', surname: 'Admin', userPrincipalName: `admin@${DEMO_DOMAIN}`, mail: `admin@${DEMO_DOMAIN}`, department: 'IT', jobTitle: 'Identity Governance Administrator' }, at);
-    await insertDemoUser(tx, admin);
+    await insertUser(tx, admin);
     users++;
     await insertRoleAssignment(tx, { id: newId(), principalId: admin.id, roleDefinitionId: RoleDefinitionIds.administrator, appScopeId: '/', catalogId: null, createdAt: at });
     const ceo = await addUser('Satya', 'Founder', { department: 'Executive', jobTitle: 'Chief Executive Officer' });
@@ -79,12 +80,12 @@ export async function seedDemo(services: Services, db: Db, clock: Clock): Promis
     const addGroup = async (name: string, description: string) => {
       const id = newId();
       const nick = name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
-      await insertDemoGroup(tx, { id, displayName: name, description, mail: null, mailNickname: nick, mailEnabled: 0, securityEnabled: 1, createdAt: at, modifiedAt: at });
+      await insertGroup(tx, { id, displayName: name, description, mail: null, mailNickname: nick, mailEnabled: 0, securityEnabled: 1, createdAt: at, modifiedAt: at });
       groupIds.set(name, id);
       return id;
     };
     const member = async (groupId: string, memberId: string, memberType: 'user' | 'group') => {
-      await insertDemoGroupMember(tx, { groupId, memberId, memberType, createdAt: at });
+      await insertGroupMember(tx, { groupId, memberId, memberType, createdAt: at });
     };
     const all = await addGroup('All Employees', 'Everyone employed by Contoso (nested department groups).');
     for (const d of DEPARTMENTS) {
@@ -107,7 +108,7 @@ export async function seedDemo(services: Services, db: Db, clock: Clock): Promis
       ['Marketing Site Editors', 'Edit the public marketing site.', 'Mary Wells'],
     ] as const) {
       const g = await addGroup(name, desc);
-      await insertDemoGroupOwner(tx, { groupId: g, userId: ids.get(owner)!, createdAt: at });
+      await insertGroupOwner(tx, { groupId: g, userId: ids.get(owner)!, createdAt: at });
     }
     // in the same transaction as the people: demo users never exist without the marker, nor the marker without them
     await insertDemoMarker(tx, DEMO_DOMAIN, at);
