@@ -4,8 +4,7 @@ import { isoNow } from '../domain/clock.js';
 import { isGuid } from '../domain/ids.js';
 import { GROUP_ROLES, groupRoleOriginId, parseGroupRoleOriginId, type GroupRole } from '../domain/resources.js';
 import type { Db } from '../store/db.js';
-import { findGroupById } from '../store/groups.js';
-import { addDirectMember, addOwner, isDirectMember, isOwner, removeDirectMember, removeOwner } from '../store/membership.js';
+import { addDirectMember, addOwner, deleteGroupMember, deleteGroupOwner, findGroupById, findGroupMember, findGroupOwner } from '../store/groups.js';
 import {
   ConnectorError,
   type ConnectorRole,
@@ -62,7 +61,7 @@ export function createDirectoryGroupsConnector({ db, clock }: { db: Db; clock: C
 
     async canManage(principal: Principal, originId: string): Promise<boolean> {
       if (!isGuid(originId)) return false;
-      return isOwner(db, originId.toLowerCase(), principal.userId);
+      return !!(await findGroupOwner(db, originId.toLowerCase(), principal.userId));
     },
 
     async grant(target: GrantTarget, role: GrantRole, _scope: GrantScope): Promise<GrantOutcome> {
@@ -70,20 +69,20 @@ export function createDirectoryGroupsConnector({ db, clock }: { db: Db; clock: C
       // a group deleted since it was added to the catalog cannot come back by retrying
       if (!(await groupExists(groupId))) throw new ConnectorError(`Group '${groupId}' no longer exists.`, false);
       const at = isoNow(clock);
-      // a replayed grant is a no-op on both stores, even when two run at once (see store/membership.ts)
+      // a replayed grant is a no-op on both stores, even when two run at once (see store/groups.ts)
       const changed = kind === 'Member' ? await addDirectMember(db, groupId, target.objectId, at) : await addOwner(db, groupId, target.objectId, at);
       return { changed };
     },
 
     async revoke(target: GrantTarget, role: GrantRole, _scope: GrantScope): Promise<GrantOutcome> {
       const { role: kind, groupId } = parseRole(role);
-      const changed = kind === 'Member' ? await removeDirectMember(db, groupId, target.objectId) : await removeOwner(db, groupId, target.objectId);
+      const changed = kind === 'Member' ? await deleteGroupMember(db, groupId, target.objectId) : await deleteGroupOwner(db, groupId, target.objectId);
       return { changed };
     },
 
     async check(target: GrantTarget, role: GrantRole, _scope: GrantScope): Promise<boolean> {
       const { role: kind, groupId } = parseRole(role);
-      return kind === 'Member' ? isDirectMember(db, groupId, target.objectId) : isOwner(db, groupId, target.objectId);
+      return !!(kind === 'Member' ? await findGroupMember(db, groupId, target.objectId) : await findGroupOwner(db, groupId, target.objectId));
     },
   };
 }

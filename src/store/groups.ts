@@ -53,8 +53,19 @@ export async function insertGroupMember(db: Db | Tx, row: GroupMembersTable): Pr
   await db.insertInto('groupMembers').values(row).execute();
 }
 
-export async function deleteGroupMember(db: Db | Tx, groupId: string, memberId: string): Promise<void> {
-  await db.deleteFrom('groupMembers').where('groupId', '=', groupId).where('memberId', '=', memberId).execute();
+// The built-in connector's grants: ON CONFLICT DO NOTHING makes a replayed grant a no-op on both
+// stores, even when two run at once.
+/** Adds a user as a direct member; true when the membership is new. */
+export async function addDirectMember(db: Db | Tx, groupId: string, userId: string, at: string): Promise<boolean> {
+  const r = await db.insertInto('groupMembers').values({ groupId, memberId: userId, memberType: 'user', createdAt: at })
+    .onConflict((oc) => oc.columns(['groupId', 'memberId']).doNothing()).executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+/** Removes a direct membership; true when there was one. */
+export async function deleteGroupMember(db: Db | Tx, groupId: string, memberId: string): Promise<boolean> {
+  const r = await db.deleteFrom('groupMembers').where('groupId', '=', groupId).where('memberId', '=', memberId).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
 }
 
 // ---- owners (users)
@@ -67,6 +78,15 @@ export async function insertGroupOwner(db: Db | Tx, row: GroupOwnersTable): Prom
   await db.insertInto('groupOwners').values(row).execute();
 }
 
-export async function deleteGroupOwner(db: Db | Tx, groupId: string, userId: string): Promise<void> {
-  await db.deleteFrom('groupOwners').where('groupId', '=', groupId).where('userId', '=', userId).execute();
+/** Adds a user as an owner; true when the ownership is new. */
+export async function addOwner(db: Db | Tx, groupId: string, userId: string, at: string): Promise<boolean> {
+  const r = await db.insertInto('groupOwners').values({ groupId, userId, createdAt: at })
+    .onConflict((oc) => oc.columns(['groupId', 'userId']).doNothing()).executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+/** Removes an ownership; true when there was one. */
+export async function deleteGroupOwner(db: Db | Tx, groupId: string, userId: string): Promise<boolean> {
+  const r = await db.deleteFrom('groupOwners').where('groupId', '=', groupId).where('userId', '=', userId).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
 }
