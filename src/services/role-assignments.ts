@@ -13,15 +13,15 @@ import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationEr
 import { isGuid, newId } from '../domain/ids.js';
 import { resolveRoleScope, TENANT_SCOPE } from '../domain/role-assignment.js';
 import type { Db, Tx } from '../store/db.js';
+import { findCatalogById } from '../store/catalogs.js';
+import { listGroupIdsAmong } from '../store/groups.js';
 import { transitiveGroupIds, transitiveMemberIds } from '../store/membership.js';
+import { anyEnabledUser } from '../store/users.js';
 import {
-  anyEnabledUser,
   deleteRoleAssignment,
-  findCatalogOfRoleScope,
   findRoleAssignmentById,
   findSameRoleAssignment,
   insertRoleAssignment,
-  listGroupIdsAmong,
   listTenantAdministratorPrincipals,
   lockTenantAdministratorAssignments,
   type RoleAssignmentRow,
@@ -111,7 +111,7 @@ export function createRoleAssignmentService({ db, clock, events }: Pick<ServiceD
       return db.transaction().execute(async (tx) => {
         let catalogName: string | null = null;
         if (scope.catalogId) {
-          const catalog = await findCatalogOfRoleScope(tx, scope.catalogId);
+          const catalog = await findCatalogById(tx, scope.catalogId);
           if (!catalog) throw new ValidationError(`appScopeId '${scope.appScopeId}' names a catalog that does not exist.`, 'appScopeId');
           catalogName = catalog.displayName;
         }

@@ -19,6 +19,12 @@ export async function updateGroup(db: Db | Tx, row: GroupRow): Promise<void> {
   await db.updateTable('groups').set(row).where('id', '=', row.id).execute();
 }
 
+/** Which of these ids are groups. */
+export async function listGroupIdsAmong(db: Db | Tx, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  return (await db.selectFrom('groups').select('id').where('id', 'in', ids).execute()).map((g) => g.id);
+}
+
 /** The catalogs that offer the group as a resource (either case of its id), by name. */
 export async function listCatalogsOfferingGroup(db: Db | Tx, groupId: string): Promise<{ id: string; displayName: string }[]> {
   return db.selectFrom('resources')

@@ -47,23 +47,6 @@ export async function listTenantAdministratorUsers(db: Db | Tx): Promise<{ id: s
     .execute();
 }
 
-/** Whether any of these ids is an enabled user. */
-export async function anyEnabledUser(db: Db | Tx, ids: string[]): Promise<boolean> {
-  if (ids.length === 0) return false;
-  return !!(await db.selectFrom('users').select('id').where('id', 'in', ids).where('accountEnabled', '=', 1).limit(1).executeTakeFirst());
-}
-
-/** Which of these ids are groups. */
-export async function listGroupIdsAmong(db: Db | Tx, ids: string[]): Promise<string[]> {
-  if (ids.length === 0) return [];
-  return (await db.selectFrom('groups').select('id').where('id', 'in', ids).execute()).map((g) => g.id);
-}
-
-/** The catalog a catalog-scoped role names, with its name for the audit event. */
-export async function findCatalogOfRoleScope(db: Db | Tx, catalogId: string): Promise<{ id: string; displayName: string } | undefined> {
-  return db.selectFrom('catalogs').select(['id', 'displayName']).where('id', '=', catalogId).executeTakeFirst();
-}
-
 // ---- writes
 
 export async function insertRoleAssignment(db: Db | Tx, row: RoleAssignmentRow): Promise<void> {

@@ -178,6 +178,12 @@ export async function listEnabledUserIds(db: Db | Tx, ids: readonly string[]): P
   return (await db.selectFrom('users').select('id').where('id', 'in', [...ids]).where('accountEnabled', '=', 1).execute()).map((u) => u.id);
 }
 
+/** Whether any of these ids is an enabled user. */
+export async function anyEnabledUser(db: Db | Tx, ids: string[]): Promise<boolean> {
+  if (ids.length === 0) return false;
+  return !!(await db.selectFrom('users').select('id').where('id', 'in', ids).where('accountEnabled', '=', 1).limit(1).executeTakeFirst());
+}
+
 /** Of these users, the governed guests not yet blocked. */
 export async function listUnblockedGovernedGuests(db: Db | Tx, ids: readonly string[]): Promise<string[]> {
   if (ids.length === 0) return [];
