@@ -31,11 +31,11 @@ export interface SettingsPatch {
   durationUntilExternalUserDeletedAfterBlocked?: string;
 }
 
-const SETTINGS_ID = 1;
 const AUDITED = ['externalUserLifecycleAction', 'durationUntilExternalUserDeletedAfterBlocked'] as const;
 
-async function load(db: Db | Tx): Promise<EntitlementManagementSettings> {
-  const row = await findSettings(db, SETTINGS_ID);
+/** The tenant's settings, the defaults where nobody changed them. */
+export async function loadSettings(db: Db | Tx): Promise<EntitlementManagementSettings> {
+  const row = await findSettings(db);
   if (!row) return { ...DEFAULT_SETTINGS };
   return {
     externalUserLifecycleAction: row.externalUserLifecycleAction as ExternalUserLifecycleAction,
@@ -52,7 +52,7 @@ const view = (s: EntitlementManagementSettings) => ({
 export function createSettingsService({ db, clock, events }: Pick<ServiceDeps, 'db' | 'clock'> & { events: EventBus }) {
   return {
     /** Reading never writes: a fresh installation answers with the defaults. */
-    get: () => load(db),
+    get: () => loadSettings(db),
 
     async update(caller: Caller, patch: SettingsPatch): Promise<EntitlementManagementSettings> {
       let duration: string | undefined;
@@ -63,7 +63,7 @@ export function createSettingsService({ db, clock, events }: Pick<ServiceDeps, '
       }
       const at = isoNow(clock);
       return db.transaction().execute(async (tx) => {
-        const current = await load(tx);
+        const current = await loadSettings(tx);
         const next: EntitlementManagementSettings = {
           externalUserLifecycleAction: patch.externalUserLifecycleAction ?? current.externalUserLifecycleAction,
           durationUntilExternalUserDeletedAfterBlocked: duration ?? current.durationUntilExternalUserDeletedAfterBlocked,
@@ -71,7 +71,7 @@ export function createSettingsService({ db, clock, events }: Pick<ServiceDeps, '
         };
         const changes = diffProperties(view(current), view(next), AUDITED);
         if (changes.length === 0) return current;
-        await upsertSettings(tx, { id: SETTINGS_ID, ...view(next), modifiedAt: at });
+        await upsertSettings(tx, { ...view(next), modifiedAt: at });
         await events.publish(tx, caller, { type: 'settingsUpdated', changes }, { at });
         return next;
       });

@@ -12,7 +12,7 @@ import { sharedGrants } from './shared-grants.js';
 import { expireAssignments, hasActiveAssignment, listAssignments, setAssignmentState } from '../../store/assignments.js';
 import { listGrantStates, listGrantWork, listRevokingGrants, markGrantsRevoked, markGrantsRevoking, updateGrant } from '../../store/grants.js';
 import { listRemovalsDelivering, updateRequests } from '../../store/requests.js';
-import { findSettings } from '../../store/settings.js';
+import { loadSettings } from '../settings.js';
 import { blockUser, findGuestState, listUnblockedGovernedGuests } from '../../store/users.js';
 
 // Revocation: ended assignments' grants are revoked in their systems by worker jobs, outside any transaction,
@@ -128,12 +128,12 @@ async function applyGuestLifecycle(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | '
   const user = await findGuestState(tx, userId);
   if (!user || user.userType !== 'Guest' || !user.governed || user.blockedAt) return;
   if (await hasActiveAssignment(tx, userId)) return;
-  const settings = await findSettings(tx, 1);
-  const action = settings?.externalUserLifecycleAction ?? 'blockSignInAndDelete';
+  const settings = await loadSettings(tx);
+  const action = settings.externalUserLifecycleAction;
   if (action === 'none') return;
   const at = isoNow(deps.clock);
   const deleteAfter = action === 'blockSignInAndDelete'
-    ? addDuration(deps.clock.now(), parseDuration(settings?.durationUntilExternalUserDeletedAfterBlocked ?? 'P30D')).toISOString()
+    ? addDuration(deps.clock.now(), parseDuration(settings.durationUntilExternalUserDeletedAfterBlocked)).toISOString()
     : null;
   await blockUser(tx, userId, at, deleteAfter);
   await deps.events.publish(tx, null, { type: 'guestBlocked', userId, deleteAfter });
