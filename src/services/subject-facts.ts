@@ -5,7 +5,7 @@ import type { Principal } from '../domain/authorization.js';
 import type { SubjectFacts } from '../domain/policy/types.js';
 import type { Db, Tx } from '../store/db.js';
 import { transitiveGroupIds } from '../store/membership.js';
-import { findConnectedOrganizationByDomain, findConnectedOrganizationState } from '../store/connected-organizations.js';
+import { findConnectedOrganizationById, listOrganizationsByKey } from '../store/connected-organizations.js';
 import { findUserByEmail, findUserById, type UserRow } from '../store/users.js';
 
 // What the policy scope rules need to know about the person access is for, loaded in one place so
@@ -14,7 +14,8 @@ import { findUserByEmail, findUserById, type UserRow } from '../store/users.js';
 async function organizationByEmail(db: Db | Tx, email: string | null): Promise<{ id: string; state: string } | undefined> {
   const domain = email ? emailDomain(email) : undefined;
   if (!domain) return undefined;
-  return findConnectedOrganizationByDomain(db, domain);
+  // the key's primary key allows one organization per domain
+  return (await listOrganizationsByKey(db, `domain:${domain}`))[0];
 }
 
 const orgState = (s: string | undefined): 'configured' | 'proposed' | null => (s === 'configured' || s === 'proposed' ? s : null);
@@ -26,7 +27,7 @@ async function factsOfUser(db: Db | Tx, user: UserRow, knownGroupIds?: readonly 
   // members belong to this tenant; only guests come from a connected organization
   if (userType === 'Guest') {
     org = user.connectedOrganizationId
-      ? await findConnectedOrganizationState(db, user.connectedOrganizationId)
+      ? await findConnectedOrganizationById(db, user.connectedOrganizationId)
       : undefined;
     org ??= await organizationByEmail(db, email);
   }

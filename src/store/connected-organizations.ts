@@ -1,25 +1,7 @@
 import type { Db, Tx } from './db.js';
 import type { ConnectedOrganizationSponsorsTable, ConnectedOrganizationsTable } from './schema.js';
 
-
-
-/** A connected organization's state, by id. */
-export async function findConnectedOrganizationState(db: Db | Tx, id: string): Promise<{ id: string; state: string } | undefined> {
-  return db.selectFrom('connectedOrganizations').select(['id', 'state']).where('id', '=', id).executeTakeFirst();
-}
-
-/** The connected organization that claims an email domain (lower-case), with its state. */
-export async function findConnectedOrganizationByDomain(db: Db | Tx, domain: string): Promise<{ id: string; state: string } | undefined> {
-  return db.withTables<KeysTables>()
-    .selectFrom('connectedOrganizationKeys')
-    .innerJoin('connectedOrganizations', 'connectedOrganizations.id', 'connectedOrganizationKeys.connectedOrganizationId')
-    .select(['connectedOrganizations.id', 'connectedOrganizations.state'])
-    .where('connectedOrganizationKeys.sourceKey', '=', `domain:${domain}`)
-    .executeTakeFirst();
-}
-
-
-// ---- lifecycle reads (from the lifecycle branch)
+// Connected organizations: their rows, the domains and tenants they claim, and their sponsors.
 
 type ConnectedOrganizationRow = ConnectedOrganizationsTable;
 
@@ -110,8 +92,6 @@ export async function deleteSponsor(db: Db | Tx, s: SponsorKey): Promise<number>
     .executeTakeFirst();
   return Number(r.numDeletedRows);
 }
-
-// ---- lifecycle reads
 
 /** The internal or external sponsors (users or groups) of a connected organization. */
 export async function listSponsorsOf(db: Db | Tx, connectedOrganizationId: string, kind: 'internal' | 'external'): Promise<{ directoryObjectId: string; objectType: string }[]> {
