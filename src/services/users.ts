@@ -24,7 +24,6 @@ import {
   newUserRow,
   setUserManager,
   updateUser,
-  upnTaken,
   type UserRow,
 } from '../store/users.js';
 import type { Caller, ServiceDeps } from './deps.js';
@@ -94,7 +93,7 @@ export function createUserService({ db, clock, events }: Pick<ServiceDeps, 'db' 
       }, at);
       try {
         await db.transaction().execute(async (tx) => {
-          if (await upnTaken(tx, row.upnKey)) throw duplicateUpn(upn);
+          if (await findUserByUpn(tx, row.upnKey)) throw duplicateUpn(upn);
           await insertUser(tx, row);
           await events.publish(tx, caller, { type: 'userCreated', userId: row.id, userPrincipalName: row.userPrincipalName, changes: diffProperties(null, auditView(row), AUDITED) }, { at });
         });
@@ -132,7 +131,7 @@ export function createUserService({ db, clock, events }: Pick<ServiceDeps, 'db' 
           };
           const changes = diffProperties(auditView(current), auditView(next), AUDITED);
           if (changes.length === 0) return current;
-          if (next.upnKey !== current.upnKey && (await upnTaken(tx, next.upnKey))) throw duplicateUpn(next.userPrincipalName);
+          if (next.upnKey !== current.upnKey && (await findUserByUpn(tx, next.upnKey))) throw duplicateUpn(next.userPrincipalName);
           await updateUser(tx, next);
           await events.publish(tx, caller, { type: 'userUpdated', userId: current.id, userPrincipalName: next.userPrincipalName, changes }, { at });
           return next;

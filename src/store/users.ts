@@ -63,11 +63,6 @@ export async function findUserByEmail(db: Db | Tx, key: string): Promise<UserRow
     .orderBy('createdAt').executeTakeFirst();
 }
 
-/** Whether another user already signs in with this (lower-cased) name. */
-export async function upnTaken(db: Db | Tx, upnKey: string): Promise<boolean> {
-  return !!(await db.selectFrom('users').select('id').where('upnKey', '=', upnKey).executeTakeFirst());
-}
-
 /** Enabled users whose sign-in name ends in @domain, by display name: the demo sign-in's list. */
 export async function listEnabledUsersOfDomain(db: Db | Tx, domain: string) {
   return db.selectFrom('users').select(['userPrincipalName', 'upnKey', 'displayName', 'jobTitle', 'department', 'userType'])
@@ -149,11 +144,6 @@ export async function mailContactsById(db: Db | Tx, userIds: readonly (string | 
 /** One user's mail contact, or undefined (no id, or no such user). */
 export async function findMailContact(db: Db | Tx, userId: string | null): Promise<MailContact | undefined> {
   return userId ? (await mailContactsById(db, [userId])).get(userId) : undefined;
-}
-
-/** Whether a user with this id exists. */
-export async function userExists(db: Db | Tx, id: string): Promise<boolean> {
-  return !!(await db.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst());
 }
 
 /** The id of the user whose sign-in name or mail address is `email`, if any. */

@@ -20,7 +20,7 @@ import { findActiveAssignment, findActiveIncompatiblePackage } from '../../store
 import { listIncompatibleGroups } from '../../store/packages.js';
 import { listPoliciesOfPackage } from '../../store/policies.js';
 import { findOpenAddRequest, getRequest } from '../../store/requests.js';
-import { findManagerId, findUserIdByEmail, userExists } from '../../store/users.js';
+import { findManagerId, findUserById, findUserIdByEmail } from '../../store/users.js';
 
 // userAdd and adminAdd: who may ask, under which policy, for whom; then approval or access at once.
 
@@ -62,7 +62,7 @@ export async function submitAdd(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'eve
   if (admin) {
     if (input.targetId) {
       if (!isGuid(input.targetId)) throw new NotFoundError('User', input.targetId);
-      if (!(await userExists(tx, input.targetId))) throw new NotFoundError('User', input.targetId);
+      if (!(await findUserById(tx, input.targetId))) throw new NotFoundError('User', input.targetId);
       targetId = input.targetId;
     } else if (input.targetEmail) {
       const u = await findUserIdByEmail(tx, input.targetEmail);
