@@ -6,6 +6,7 @@ import type { Clock } from '../domain/clock.js';
 import type { Config } from '../config.js';
 import { pingStore, type Store } from '../store/db.js';
 import type { ResourceConnector } from '../connectors/types.js';
+import type { SecretBox } from '../store/secret-box.js';
 import { createServices, type Services } from '../services/index.js';
 import { registerBodyParsers } from './bodies.js';
 import { registerErrorHandling } from './errors.js';
@@ -34,6 +35,8 @@ export interface AppOptions {
   auth?: WebAuthOptions;
   /** serve HTTPS with this key and certificate (PEM) instead of plain HTTP */
   https?: { key: string | Buffer; cert: string | Buffer };
+  /** seals and opens connection secrets; the CLI builds it from LATCHKEY_SECRET_KEY or the key file (services/index.ts) */
+  secretBox?: SecretBox;
   /** folder of the built web app (default dist/web); false serves no web app */
   webRoot?: string | false;
 }
@@ -66,7 +69,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   }) as unknown as FastifyInstance;
   registerBodyParsers(server);
   const metrics = createMetrics({ db: opts.store.db, clock: opts.clock });
-  const services = createServices({ db: opts.store.db, clock: opts.clock, log: server.log, publicUrl: opts.config.publicUrl }, { connectors: opts.connectors, onConnectorCall: metrics.connectorCall, sessions: opts.auth?.sessions });
+  const services = createServices({ db: opts.store.db, clock: opts.clock, log: server.log, publicUrl: opts.config.publicUrl }, { connectors: opts.connectors, onConnectorCall: metrics.connectorCall, sessions: opts.auth?.sessions, secretBox: opts.secretBox });
   // on PostgreSQL, work created here also wakes the workers of other processes (LISTEN/NOTIFY, store/notify.ts)
   const workOrigin = randomUUID();
   if (opts.store.kind === 'postgres') services.onWork(createWorkPublisher(opts.store.db, server.log, metrics.notifySent, workOrigin));

@@ -12,6 +12,8 @@ import { isDemoCompany, seedDemo } from '../demo/seed.js';
 import { createAppWorker, defaultWorkerConcurrency, workerPoolSize, type AppWorker } from '../worker/index.js';
 import pino from 'pino';
 import { readFileSync } from 'node:fs';
+import { loadSecretKeys } from '../store/secret-key.js';
+import { createSecretBox, unavailableSecretBox, type SecretBox } from '../store/secret-box.js';
 
 // The `latchkey` command. Output meant for scripts (tokens, JSON) goes to stdout alone;
 // progress and hints go to stderr so that `$(latchkey token create …)` captures just the token.
@@ -33,6 +35,18 @@ async function withStore<T>(opts: DbOpts, fn: (store: Store, config: Config) => 
   } finally {
     await store.close();
   }
+}
+
+/** The box that seals connection secrets, with the key the configuration names (or the data folder's key file). */
+function secretBoxOf(config: Config, log?: { info: (o: object, m: string) => void }): SecretBox {
+  if (!config.secretKey && !config.secretKeyFile && parseDatabaseUrl(config.databaseUrl).kind === 'postgres') {
+    // PostgreSQL has no data folder to keep a generated key in: the server runs, connections wait for a key
+    return unavailableSecretBox('Connections keep their secrets encrypted, and on PostgreSQL the key must be given: set LATCHKEY_SECRET_KEY (base64 of 32 random bytes, e.g. `openssl rand -base64 32`) or LATCHKEY_SECRET_KEY_FILE and restart.');
+  }
+  const keys = loadSecretKeys(config);
+  const box = createSecretBox(keys.current, keys.old);
+  log?.info({ secretKey: keys.source, keyId: box.keyId }, 'connection secrets key loaded');
+  return box;
 }
 
 function quietServices(store: Store) {
@@ -78,7 +92,10 @@ program
     const demoSignIn = demoSignInOff === null;
     const sessions = sessionLifetimes(config);
     const auth = { demoSignIn, oidc: config.oidc, sessions };
-    const { server, services, metrics, workOrigin } = await buildApp({ store, clock: systemClock, config, https, auth });
+    const secretBox = secretBoxOf(config);
+    const { server, services, metrics, workOrigin } = await buildApp({ store, clock: systemClock, config, https, auth, secretBox });
+    if (secretBox.keyId === 'none') server.log.warn('no LATCHKEY_SECRET_KEY: connections to target systems cannot be added or used until one is set');
+    else server.log.info({ keyId: secretBox.keyId }, 'connection secrets key loaded');
     if (opts.demo && demoSignInOff) server.log.warn({ reason: demoSignInOff }, `--demo given but demo sign-in stays off: ${demoSignInOff}`);
     await services.catalogs.ensureGeneral();
     if (seeded) server.log.info({ users: seeded.users, packages: seeded.packages }, 'seeded demo data');
@@ -91,7 +108,7 @@ program
     const workerConcurrency = config.workerConcurrency ?? defaultWorkerConcurrency(store.kind, true);
     const workerStore = config.worker && store.kind === 'postgres' ? openStore(config.databaseUrl, { poolSize: workerPoolSize(workerConcurrency) }) : store;
     if (config.worker) {
-      const jobs = workerStore === store ? services : createServices({ db: workerStore.db, clock: systemClock, log: server.log, publicUrl: config.publicUrl }, { onConnectorCall: metrics.connectorCall, sessions });
+      const jobs = workerStore === store ? services : createServices({ db: workerStore.db, clock: systemClock, log: server.log, publicUrl: config.publicUrl }, { onConnectorCall: metrics.connectorCall, sessions, secretBox });
       worker = createAppWorker({
         store: workerStore, clock: systemClock, log: server.log, config: { ...config, workerConcurrency }, observer: metrics.worker, workOrigin,
         // jobs run on the worker's pool; work created by this app's requests still kicks it at once
@@ -134,7 +151,7 @@ program
     // publicUrl rides along for the notification service (links in emails the worker queues)
     const deps = { db: store.db, clock: systemClock, log, publicUrl: config.publicUrl };
     const metrics = createMetrics({ db: store.db, clock: systemClock });
-    const services = createServices(deps, { onConnectorCall: metrics.connectorCall, sessions: sessionLifetimes(config) });
+    const services = createServices(deps, { onConnectorCall: metrics.connectorCall, sessions: sessionLifetimes(config), secretBox: secretBoxOf(config, log) });
     const worker = createAppWorker({ store, clock: systemClock, log, services, config: { ...config, workerConcurrency }, observer: metrics.worker });
     // the worker has no API server: METRICS_PORT gives it one just for /metrics and /healthz
     const metricsServer = config.metricsPort !== null ? await serveWorkerMetrics(metrics, { port: config.metricsPort, host: config.host, token: config.metricsToken }) : null;

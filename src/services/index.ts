@@ -21,6 +21,9 @@ import { createLifecycleEngine } from './lifecycle/engine.js';
 import { createEvents } from './events/index.js';
 import { DEFAULT_SESSION_LIFETIMES, type SessionLifetimes } from './sessions.js';
 import { createSignInPurge } from './sign-in-purge.js';
+import { createConnectionTargets } from './connections/targets.js';
+import { createSecretBox, SECRET_KEY_BYTES, type SecretBox } from '../store/secret-box.js';
+import { randomBytes } from 'node:crypto';
 
 /** The object graph of use cases, built once per app from explicit dependencies (no module-level singletons). */
 export interface ServiceOptions {
@@ -30,6 +33,11 @@ export interface ServiceOptions {
   onConnectorCall?: ConnectorCallObserver;
   /** web session lifetimes (SESSION_IDLE_MINUTES, SESSION_MAX_HOURS): when the worker's sweep deletes ended sessions */
   sessions?: SessionLifetimes;
+  /**
+   * opens and seals connection secrets (store/secret-key.ts loads its key from LATCHKEY_SECRET_KEY or a key
+   * file); without one a random key lives as long as the process, which suits tests and in-memory databases only
+   */
+  secretBox?: SecretBox;
 }
 
 export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) {
@@ -37,6 +45,9 @@ export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) 
   const all = [...builtInConnectors(deps), ...(options.connectors ?? [])];
   const connectors = createConnectorRegistry(options.onConnectorCall ? all.map((c) => observeConnector(c, options.onConnectorCall!)) : all);
   const notifications = createNotificationService(deps);
+  const secretBox = options.secretBox ?? createSecretBox(randomBytes(SECRET_KEY_BYTES));
+  // one client per connection per process, shared by the connection API, fulfilment and reconciliation
+  const connectionTargets = createConnectionTargets({ db: deps.db, clock: deps.clock, secretBox, log: deps.log });
   // the worker of this process (if any) registers itself through onWork, so that work a request
   // creates starts at once instead of at the next poll; on PostgreSQL the app also registers a NOTIFY
   // that wakes the workers of other processes (store/notify.ts). The lifecycle's transactions kick
@@ -52,6 +63,8 @@ export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) 
   const lifecycle = createLifecycleEngine({ db: deps.db, clock: deps.clock, log: deps.log, connectors, events });
   return {
     connectors,
+    secretBox,
+    connectionTargets,
     tokens: createTokenService(withEvents),
     bootstrap: createBootstrapService(withEvents),
     users: createUserService(withEvents),

@@ -75,7 +75,7 @@ export function createResourceService(
       // the origin system's own name wins over the one in the request, which may be stale
       displayName: found.displayName || ref.displayName || found.originId,
       description: found.description ?? ref.description ?? null,
-      resourceType: found.resourceType, attributes: '[]', createdAt: at, modifiedAt: at,
+      resourceType: found.resourceType, attributes: '[]', createdAt: at, modifiedAt: at, connectionId: null, exclusive: 0,
     };
     const roles: ResourceRoleRow[] = connector.rolesOf(found).map((r) => ({
       id: newId(), resourceId: resource.id, originSystem: connector.originSystem, originId: r.originId, displayName: r.displayName, description: r.description,

@@ -7,6 +7,7 @@ import * as m0004sessions from './migrations/0004_sessions.js';
 import * as m0005performance from './migrations/0005_performance.js';
 import * as m0006oneGeneral from './migrations/0006_one_general_catalog.js';
 import * as m0007demoMarker from './migrations/0007_demo_marker.js';
+import * as m0008connections from './migrations/0008_connections.js';
 
 // Migrations are compiled into the program (not read from disk) so that the built CLI and the tests
 // apply exactly the same list. Add new ones here in order; never edit one that has shipped.
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0005_performance': m0005performance,
   '0006_one_general_catalog': m0006oneGeneral,
   '0007_demo_marker': m0007demoMarker,
+  '0008_connections': m0008connections,
 };
 
 class StaticProvider implements MigrationProvider {

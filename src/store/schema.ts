@@ -76,6 +76,10 @@ export interface ResourcesTable {
   attributes: string; // JSON array
   createdAt: string;
   modifiedAt: string;
+  /** the connection the resource lives in (migration 0008); null: Latchkey's own directory */
+  connectionId: string | null;
+  /** 1: holders Latchkey did not grant are removed by reconciliation; 0: only reported */
+  exclusive: number;
 }
 
 export interface ResourceRolesTable {
@@ -213,6 +217,70 @@ export interface OidcFlowsTable {
   expiresAt: string;
 }
 
+/** A target system Latchkey delivers access into (migration 0008). */
+export interface ConnectionsTable {
+  id: string;
+  /** ldap | scim | postgresql | webhook */
+  kind: string;
+  displayName: string;
+  description: string | null;
+  /** JSON object, the kind's settings schema */
+  settings: string;
+  /** the secrets object, sealed (store/secret-box.ts) with the connection id as context */
+  secrets: string;
+  timeoutMs: number;
+  concurrency: number;
+  /** ISO 8601 duration between reconciliations; null: only on demand */
+  reconcileInterval: string | null;
+  nextReconcileAt: string | null;
+  /** unknown | healthy | failing */
+  health: string;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  lastSuccessAt: string | null;
+  createdAt: string;
+  modifiedAt: string;
+}
+
+/** A Latchkey user's account in a connection's target system. */
+export interface ConnectionAccountsTable {
+  connectionId: string;
+  userId: string;
+  /** the account's id there: a DN, a SCIM id, a role name */
+  accountId: string;
+  display: string;
+  createdByLatchkey: number;
+  linkedAt: string;
+}
+
+/** One reconciliation run over a connection's governed roles. */
+export interface ReconciliationsTable {
+  id: string;
+  connectionId: string;
+  /** schedule | demand */
+  trigger: string;
+  /** running | succeeded | failed */
+  state: string;
+  startedAt: string;
+  finishedAt: string | null;
+  rolesChecked: number;
+  holdersChecked: number;
+  repaired: number;
+  unmanaged: number;
+  removed: number;
+  error: string | null;
+}
+
+/** A holder of a governed role that no delivered grant explains. */
+export interface UnmanagedAccessTable {
+  resourceRoleId: string;
+  accountId: string;
+  display: string;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  removedAt: string | null;
+}
+
 /** The demo company was seeded into this database (migration 0007): the condition for demo sign-in. */
 export interface DemoMarkersTable {
   domain: string;
@@ -315,6 +383,10 @@ export interface GrantsTable {
   createdAt: string;
   modifiedAt: string;
   requestId: string | null;
+  /** a delivery the target accepted for later (a webhook's 202) waits for its confirmation under this id */
+  deliveryId: string | null;
+  /** when an unconfirmed delivery counts as failed */
+  confirmationDueAt: string | null;
 }
 
 export interface ApprovalStagesTable {
@@ -414,4 +486,8 @@ export interface Database {
   sessions: SessionsTable;
   oidcFlows: OidcFlowsTable;
   demoMarkers: DemoMarkersTable;
+  connections: ConnectionsTable;
+  connectionAccounts: ConnectionAccountsTable;
+  reconciliations: ReconciliationsTable;
+  unmanagedAccess: UnmanagedAccessTable;
 }

@@ -113,3 +113,14 @@ export function createSecretBox(current: Buffer, old: readonly Buffer[] = []): S
   };
   return box;
 }
+
+/**
+ * A box without a key, for a server started without one where none can be generated (PostgreSQL without
+ * LATCHKEY_SECRET_KEY): everything else works, and whatever needs a secret fails with `reason`.
+ */
+export function unavailableSecretBox(reason: string): SecretBox {
+  const refuse = (): never => {
+    throw new SecretBoxError(reason);
+  };
+  return { keyId: 'none', seal: refuse, open: refuse, sealSecrets: refuse, openSecrets: refuse, needsReseal: refuse, reseal: refuse };
+}

@@ -261,7 +261,7 @@ describe('groups', () => {
     const resourceId = newId();
     await t.store.db.insertInto('resources').values({
       id: resourceId, catalogId: cat.body.id, originSystem: 'AadGroup', originId: g.id, displayName: g.displayName, description: null,
-      resourceType: 'Security Group', attributes: '[]', createdAt: at, modifiedAt: at,
+      resourceType: 'Security Group', attributes: '[]', createdAt: at, modifiedAt: at, connectionId: null, exclusive: 0,
     }).execute();
 
     const refused = await t.admin.delete(`${V1}/groups/${g.id}`);

@@ -26,7 +26,7 @@ export async function createGrants(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | '
   await insertGrants(tx, roleScopes.map((rs) => ({
     id: newId(), assignmentId: assignment.id, resourceRoleId: rs.roleId, resourceScopeId: rs.scopeId, targetId: assignment.targetId,
     state: 'pending', attempts: 0, lastError: null, nextAttemptAt: null, deliveredAt: null, revokedAt: null, createdAt: at, modifiedAt: at,
-    requestId: assignment.requestId,
+    requestId: assignment.requestId, deliveryId: null, confirmationDueAt: null,
   })));
   await deps.events.enqueue(tx, JOB_FULFIL, { assignmentId: assignment.id });
 }
@@ -107,6 +107,7 @@ export async function onRoleScopeChange(tx: Tx, deps: Pick<LifecycleDeps, 'clock
       await insertGrants(tx, [{
         id: newId(), assignmentId: a.id, resourceRoleId: change.roleId, resourceScopeId: change.scopeId, targetId: a.targetId, state: 'pending',
         attempts: 0, lastError: null, nextAttemptAt: null, deliveredAt: null, revokedAt: null, createdAt: at, modifiedAt: at, requestId: a.requestId,
+        deliveryId: null, confirmationDueAt: null,
       }]);
       await setAssignmentState(tx, a.id, 'delivering', at);
       await deps.events.enqueue(tx, JOB_FULFIL, { assignmentId: a.id });
