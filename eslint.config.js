@@ -18,7 +18,7 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'warn' },
   },
-  { files: ['src/cli/**/*.ts', 'bench/**/*.ts', '.ci/**/*.js'], rules: { 'no-console': 'off' } },
+  { files: ['src/cli/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', '.ci/**/*.js'], rules: { 'no-console': 'off' } },
   ...layerRules(),
   sqlInStore(),
 );

@@ -77,7 +77,8 @@ function run(cmd: string, args: string[], input?: string): Promise<string> {
     child.once('error', reject);
     child.once('close', (code) => {
       if (code === 0) resolve(out);
-      else reject(new Error(`${cmd} ${args.filter((a) => !a.startsWith('secret')).join(' ')} exited with ${code}:\n${out}`));
+      // the password follows -w: never in an error message
+      else reject(new Error(`${cmd} ${args.map((a, i) => (args[i - 1] === '-w' ? '***' : a)).join(' ')} exited with ${code}:\n${out}`));
     });
     child.stdin.end(input ?? '');
   });
@@ -117,10 +118,17 @@ function config(dir: string, adminDn: string, adminPassword: string): string {
 }
 
 /** Starts a fresh server with the base entries (the suffix, ou=people, ou=groups); stop() it in an after() hook. */
-export async function startSlapd(): Promise<Slapd> {
+export interface SlapdOptions {
+  /** the port to listen on (default: a free one) */
+  port?: number;
+  /** the admin's password (default: a random one) */
+  adminPassword?: string;
+}
+
+export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-slapd-'));
   const adminDn = `cn=admin,${SUFFIX}`;
-  const adminPassword = `secret-${Math.random().toString(36).slice(2)}`;
+  const adminPassword = options.adminPassword ?? `secret-${Math.random().toString(36).slice(2)}`;
   mkdirSync(join(dir, 'data'));
   mkdirSync(join(dir, 'slapd.d'));
   writeFileSync(join(dir, 'slapd.conf'), config(dir, adminDn, adminPassword), { mode: 0o600 });
@@ -135,7 +143,7 @@ export async function startSlapd(): Promise<Slapd> {
     throw e;
   }
 
-  let port = await freePort();
+  let port = options.port ?? await freePort();
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   let output = '';
@@ -186,7 +194,7 @@ export async function startSlapd(): Promise<Slapd> {
       break;
     } catch (e) {
       await kill();
-      if (attempt >= 2) {
+      if (attempt >= 2 || options.port !== undefined) {
         rmSync(dir, { recursive: true, force: true });
         throw e;
       }
