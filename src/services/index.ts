@@ -60,7 +60,7 @@ export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) 
   const events = createEvents({ db: deps.db, clock: deps.clock, kick, notifications });
   const withEvents = { db: deps.db, clock: deps.clock, events };
   const policies = createPolicyService(withEvents);
-  const lifecycle = createLifecycleEngine({ db: deps.db, clock: deps.clock, log: deps.log, connectors, events });
+  const lifecycle = createLifecycleEngine({ db: deps.db, clock: deps.clock, log: deps.log, connectors, connectionTargets, secretBox, events });
   return {
     connectors,
     secretBox,
