@@ -10,11 +10,20 @@ import { errorCodes, type FastifyInstance } from 'fastify';
 
 const isEmpty = (body: string | Buffer): boolean => body.toString().trim() === '';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** a JSON body's text as received (set by the JSON parser) */
+    rawBody?: string;
+  }
+}
+
 export function registerBodyParsers(server: FastifyInstance): void {
   // Fastify's own JSON parser for everything else (it refuses __proto__ and constructor keys)
   const parseJson = server.getDefaultJsonParser('error', 'error');
   server.removeContentTypeParser(['application/json', 'text/plain']);
   server.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    // kept as received for the routes that verify a signature over the bytes (webhook confirmations)
+    req.rawBody = body as string;
     if (isEmpty(body)) done(null, {});
     else parseJson(req, body as string, done);
   });

@@ -63,7 +63,7 @@ export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) 
   const withEvents = { db: deps.db, clock: deps.clock, events };
   const policies = createPolicyService(withEvents);
   const connectionDeps = { db: deps.db, clock: deps.clock, events, secretBox, connectionTargets };
-  const lifecycle = createLifecycleEngine({ db: deps.db, clock: deps.clock, log: deps.log, connectors, events });
+  const lifecycle = createLifecycleEngine({ db: deps.db, clock: deps.clock, log: deps.log, connectors, connectionTargets, secretBox, events });
   return {
     connectors,
     secretBox,

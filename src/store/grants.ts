@@ -23,12 +23,17 @@ export interface GrantWork {
   resourceRoleId: string;
   resourceScopeId: string;
   nextAttemptAt: string | null;
+  /** the connection the resource lives in; null: a built-in connector (the directory) */
+  connectionId: string | null;
+  /** set while a delivery the target accepted for later (a webhook's 202) waits for its confirmation */
+  confirmationDueAt: string | null;
 }
 
 /** A grant's holder as the target system knows it, for the shared-access check. */
 export interface GrantHolder {
   assignmentId: string;
   targetId: string;
+  connectionId: string | null;
   originSystem: string;
   resourceOriginId: string;
   roleOriginId: string;
@@ -51,7 +56,7 @@ export async function listGrantWork(db: Db | Tx, assignmentIds: readonly string[
     .select([
       'grants.id', 'grants.assignmentId', 'grants.targetId', 'grants.state', 'grants.attempts', 'grants.resourceRoleId', 'grants.resourceScopeId', 'grants.nextAttemptAt',
       'resourceRoles.originId as roleOriginId', 'resources.originId as resourceOriginId', 'resources.originSystem',
-      'resourceScopes.originId as scopeOriginId', 'resourceScopes.isRootScope',
+      'resourceScopes.originId as scopeOriginId', 'resourceScopes.isRootScope', 'resources.connectionId', 'grants.confirmationDueAt',
     ])
     .where('grants.assignmentId', 'in', [...assignmentIds]).where('grants.state', '=', state)
     .execute() as Promise<GrantWork[]>;
@@ -61,7 +66,7 @@ export async function listGrantWork(db: Db | Tx, assignmentIds: readonly string[
 export async function listActiveHolders(db: Db | Tx, targetIds: readonly string[], roleOriginIds: readonly string[]): Promise<GrantHolder[]> {
   return grantsWithRoles(db)
     .innerJoin('assignments', 'assignments.id', 'grants.assignmentId')
-    .select(['grants.assignmentId', 'grants.targetId', 'resources.originSystem', 'resources.originId as resourceOriginId', 'resourceRoles.originId as roleOriginId', 'resourceScopes.originId as scopeOriginId'])
+    .select(['grants.assignmentId', 'grants.targetId', 'resources.connectionId', 'resources.originSystem', 'resources.originId as resourceOriginId', 'resourceRoles.originId as roleOriginId', 'resourceScopes.originId as scopeOriginId'])
     .where('grants.targetId', 'in', [...targetIds])
     .where('resourceRoles.originId', 'in', [...roleOriginIds])
     .where('grants.state', 'in', ['pending', 'delivered'])
@@ -85,8 +90,8 @@ export async function listGrantStates(db: Db | Tx, assignmentId: string): Promis
 }
 
 /** The grants of these assignments still being revoked. */
-export async function listRevokingGrants(db: Db | Tx, assignmentIds: readonly string[]): Promise<Pick<GrantRow, 'assignmentId' | 'attempts'>[]> {
-  return db.selectFrom('grants').select(['assignmentId', 'attempts']).where('assignmentId', 'in', [...assignmentIds]).where('state', '=', 'revoking').execute();
+export async function listRevokingGrants(db: Db | Tx, assignmentIds: readonly string[]): Promise<Pick<GrantRow, 'assignmentId' | 'attempts' | 'confirmationDueAt'>[]> {
+  return db.selectFrom('grants').select(['assignmentId', 'attempts', 'confirmationDueAt']).where('assignmentId', 'in', [...assignmentIds]).where('state', '=', 'revoking').execute();
 }
 
 /** Writes changed columns of one grant. */
@@ -96,13 +101,14 @@ export async function updateGrant(db: Db | Tx, id: string, patch: Partial<Omit<G
 
 /** Marks the live grants (pending, delivered, failed) of ended assignments revoking. */
 export async function markGrantsRevoking(tx: Tx, assignmentIds: readonly string[], at: string): Promise<void> {
-  await tx.updateTable('grants').set({ state: 'revoking', nextAttemptAt: null, modifiedAt: at })
+  // a grant still awaiting its confirmation stops waiting: its revoke goes out (a late confirmation changes nothing)
+  await tx.updateTable('grants').set({ state: 'revoking', nextAttemptAt: null, confirmationDueAt: null, modifiedAt: at })
     .where('assignmentId', 'in', [...assignmentIds]).where('state', 'in', ['pending', 'delivered', 'failed']).execute();
 }
 
 /** Marks an assignment's live grants of one role and scope revoking; returns how many. */
 export async function markRoleGrantsRevoking(tx: Tx, assignmentId: string, roleId: string, scopeId: string, at: string): Promise<number> {
-  const n = await tx.updateTable('grants').set({ state: 'revoking', modifiedAt: at })
+  const n = await tx.updateTable('grants').set({ state: 'revoking', confirmationDueAt: null, modifiedAt: at })
     .where('assignmentId', '=', assignmentId).where('resourceRoleId', '=', roleId).where('resourceScopeId', '=', scopeId)
     .where('state', 'in', ['pending', 'delivered', 'failed']).executeTakeFirst();
   return Number(n.numUpdatedRows);
@@ -118,7 +124,24 @@ export async function markGrantsRevoked(tx: Tx, ids: readonly string[], at: stri
 
 /** Puts an assignment's grants in these states back to pending with fresh attempts; returns how many. */
 export async function resetGrants(tx: Tx, assignmentId: string, states: readonly string[], at: string): Promise<number> {
-  const r = await tx.updateTable('grants').set({ state: 'pending', attempts: 0, nextAttemptAt: null, modifiedAt: at })
+  const r = await tx.updateTable('grants').set({ state: 'pending', attempts: 0, nextAttemptAt: null, confirmationDueAt: null, modifiedAt: at })
     .where('assignmentId', '=', assignmentId).where('state', 'in', [...states]).executeTakeFirst();
   return Number(r.numUpdatedRows);
+}
+
+/** A grant with the connection of its resource (a confirmation names the grant; it must come from that connection). */
+export async function findGrantOfConnection(db: Db | Tx, id: string): Promise<(GrantRow & { connectionId: string | null }) | undefined> {
+  return db.selectFrom('grants')
+    .innerJoin('resourceRoles', 'resourceRoles.id', 'grants.resourceRoleId')
+    .innerJoin('resources', 'resources.id', 'resourceRoles.resourceId')
+    .selectAll('grants').select('resources.connectionId')
+    .where('grants.id', '=', id).executeTakeFirst();
+}
+
+/** Grants whose accepted-for-later delivery was not confirmed by its due time, oldest first. */
+export async function listOverdueConfirmations(db: Db | Tx, now: string, limit: number, grantId?: string): Promise<Pick<GrantRow, 'id' | 'assignmentId' | 'state' | 'attempts' | 'deliveryId' | 'confirmationDueAt'>[]> {
+  let q = db.selectFrom('grants').select(['id', 'assignmentId', 'state', 'attempts', 'deliveryId', 'confirmationDueAt'])
+    .where('confirmationDueAt', '<=', now).where('state', 'in', ['pending', 'revoking']);
+  if (grantId) q = q.where('id', '=', grantId);
+  return q.orderBy('confirmationDueAt').limit(limit).execute();
 }

@@ -56,6 +56,11 @@ export async function findUserById(db: Db | Tx, id: string): Promise<UserRow | u
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** The properties a connection matches a user's account on (connectors/kit.ts AccountSubject); undefined for a non-user. */
+export async function findAccountSubject(db: Db | Tx, id: string): Promise<Pick<UserRow, 'id' | 'userPrincipalName' | 'mail' | 'mailNickname' | 'displayName' | 'givenName' | 'surname'> | undefined> {
+  return db.selectFrom('users').select(['id', 'userPrincipalName', 'mail', 'mailNickname', 'displayName', 'givenName', 'surname']).where('id', '=', id).executeTakeFirst();
+}
+
 /** The oldest user whose sign-in name or mail is `key` (lower-cased): who an email address names. */
 export async function findUserByEmail(db: Db | Tx, key: string): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll()

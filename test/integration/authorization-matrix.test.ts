@@ -14,6 +14,9 @@ import { catalogSet } from '../../src/api/read/catalogs.js';
 import { connectedOrganizationSet } from '../../src/api/read/connected-organizations.js';
 import { resourceRequestSet, resourceRoleSet, resourceScopeSet, resourceSet } from '../../src/api/read/resources.js';
 import { subjectSet } from '../../src/api/read/subjects.js';
+import { Webhook } from 'standardwebhooks';
+import { addConnectedRole, makeCatalogAndPackage, makeConnection } from '../support/connections.js';
+import { adminAdd, directPolicy } from '../support/lifecycle.js';
 
 // The authorization matrix: every mutating route × every kind of principal, with the outcome the
 // delegation model (reference §1.2) prescribes written out by hand. The expectations are NOT computed
@@ -191,6 +194,37 @@ describe('authorization matrix', () => {
   const newRoleAssignment = (body: { principalId: string; roleDefinitionId: string; appScopeId: string }) =>
     created(t.admin.post(`${RM}/roleAssignments`, body), 'a role assignment');
 
+  /**
+   * A webhook receiver's confirmation, signed with the connection's secret, of a delivery that is not
+   * awaited (the receiver never answered 202): answered 200 without changing anything. The signature is
+   * the route's only authentication, so every principal's call is the same.
+   */
+  let confirmable: { connectionId: string; secret: string; deliveryId: string } | undefined;
+  const signedConfirmation = async (): Promise<Cell> => {
+    if (!confirmable) {
+      const secret = generateSigningSecret();
+      const connectionId = await makeConnection(t, {
+        kind: 'webhook', secrets: { signingSecret: secret },
+        // nothing listens on the discard port: deliveries fail and are retried, none awaits a confirmation
+        settings: { url: 'http://127.0.0.1:9/hooks', roles: [{ id: 'member', displayName: 'Member' }], resources: [{ id: 'desk', displayName: 'Desk' }] },
+      });
+      const { catalogId, packageId } = await makeCatalogAndPackage(t, `Matrix webhook ${newId().slice(0, 6)}`);
+      await addConnectedRole(t, { connectionId, catalogId, packageId, originId: 'desk', roleOriginId: 'member' });
+      const r = await adminAdd(t, packageId, await directPolicy(t, packageId), { targetId: await freshUser() });
+      assert.equal(r.status, 201, `setup: an assignment to the webhook's resource: ${r.text}`);
+      const grant = await t.store.db.selectFrom('grants').select('id').where('requestId', '=', r.body.id).executeTakeFirstOrThrow();
+      confirmable = { connectionId, secret, deliveryId: `${grant.id}:grant` };
+    }
+    const body = JSON.stringify({ deliveryId: confirmable.deliveryId, status: 'done' });
+    const id = `msg_${newId()}`;
+    const now = new Date();
+    return {
+      path: `/latchkey/v1/connections/${confirmable.connectionId}/confirmations`,
+      body,
+      headers: { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': new Webhook(confirmable.secret).sign(id, now, body) },
+    };
+  };
+
   const tenantRow = (method: MutatingMethod, route: string, ok: number, allowed: readonly Who[], prepare: MatrixRow['prepare'], variant?: string): MatrixRow =>
     ({ method, route, ok, allowed: { tenant: allowed }, prepare, variant });
   const catalogRow = (method: MutatingMethod, route: string, ok: number, A: readonly Who[], B: readonly Who[], prepare: MatrixRow['prepare'], variant?: string): MatrixRow =>
@@ -350,6 +384,8 @@ describe('authorization matrix', () => {
     // web sign-in: signing out is public (it ends the caller's own session, if any); the demo sign-in
     // route exists only in the embedded demo, which this server is not
     tenantRow('POST', '/latchkey/v1/auth/signout', 204, WHO, async () => ({ path: '/latchkey/v1/auth/signout', headers: { 'x-latchkey-request': '1' } })),
+    // a webhook receiver's confirmation: authenticated by its signature alone (a bad one is a 401, see delivery-webhook)
+    tenantRow('POST', '/latchkey/v1/connections/:id/confirmations', 200, WHO, signedConfirmation),
     // deciding is for the stage's approvers alone: no role, not even the administrator's, decides for them
     catalogRow('PATCH', `${EM}/accessPackageAssignmentApprovals/:id/stages/:stageId`, 204, [], [], async (catalogId) => {
       const id = await pendingRequest(catalogId);

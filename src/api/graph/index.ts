@@ -16,6 +16,7 @@ import { registerAssignmentRequestRoutes } from './assignment-requests.js';
 import { registerAssignmentRoutes } from './assignments.js';
 import { registerApprovalRoutes } from './approvals.js';
 import { registerSubjectRoutes } from './subjects.js';
+import { registerDeliveryRoutes } from '../latchkey/deliveries.js';
 
 /** All Graph-compatible routes. Each module registers the paths of one area of the API. */
 export function registerGraphRoutes(app: FastifyInstance, services: Services, db: Db): void {
@@ -34,4 +35,5 @@ export function registerGraphRoutes(app: FastifyInstance, services: Services, db
   registerAssignmentRoutes(app, services, db);
   registerApprovalRoutes(app, services, db);
   registerSubjectRoutes(app, services, db);
+  registerDeliveryRoutes(app, services, db);
 }

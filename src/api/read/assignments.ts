@@ -139,28 +139,37 @@ export async function activeAssignmentIdsOfPackage(db: Db, accessPackageId: stri
   return rows.map((a) => a.id);
 }
 
-/** Each resource role of an assignment with its grant: delivery state, attempts, last error, the scope. */
+/**
+ * Each resource role of an assignment with its grant: delivery state, attempts, last error, the scope,
+ * and for a resource in a connected system the account it went to. A grant the target accepted for
+ * later (a webhook's 202) shows as awaitingConfirmation until the receiver confirms it.
+ */
 export async function resourceRoleDeliveries(db: Db, assignmentId: string) {
   const grants = await db.selectFrom('grants')
     .innerJoin('resourceRoles', 'resourceRoles.id', 'grants.resourceRoleId')
     .innerJoin('resources', 'resources.id', 'resourceRoles.resourceId')
     .leftJoin('resourceScopes', 'resourceScopes.id', 'grants.resourceScopeId')
+    .leftJoin('connectionAccounts', (j) => j.onRef('connectionAccounts.connectionId', '=', 'resources.connectionId').onRef('connectionAccounts.userId', '=', 'grants.targetId'))
     .select(['grants.id', 'grants.state', 'grants.attempts', 'grants.lastError', 'grants.nextAttemptAt', 'grants.deliveredAt', 'grants.revokedAt', 'grants.createdAt',
+      'grants.confirmationDueAt', 'resources.connectionId',
       'resourceRoles.id as roleId', 'resourceRoles.displayName as roleName', 'resources.id as resourceId', 'resources.displayName as resourceName',
-      'resources.originSystem', 'resourceScopes.id as scopeId', 'resourceScopes.displayName as scopeName'])
+      'resources.originSystem', 'resourceScopes.id as scopeId', 'resourceScopes.displayName as scopeName',
+      'connectionAccounts.accountId', 'connectionAccounts.display as accountDisplay'])
     .where('grants.assignmentId', '=', assignmentId).orderBy('resources.displayName').orderBy('resourceRoles.displayName').orderBy('grants.id')
     .execute();
   return grants.map((g) => ({
     id: g.id,
     resourceRole: { id: g.roleId, displayName: g.roleName },
-    resource: { id: g.resourceId, displayName: g.resourceName, originSystem: g.originSystem },
+    resource: { id: g.resourceId, displayName: g.resourceName, originSystem: g.originSystem, connectionId: g.connectionId },
     // the left join types the scope's columns nullable; a grant with a scope has both (displayName is NOT NULL)
     scope: g.scopeId && g.scopeName !== null ? { id: g.scopeId, displayName: g.scopeName } : null,
-    state: g.state,
+    state: g.confirmationDueAt && (g.state === 'pending' || g.state === 'revoking') ? 'awaitingConfirmation' : g.state,
     attempts: g.attempts,
     lastError: g.lastError,
     // a pending or revoking grant is retried at nextAttemptAt; a failed one only on reprocess
-    willRetryAt: g.state === 'pending' || g.state === 'revoking' ? g.nextAttemptAt : null,
+    willRetryAt: (g.state === 'pending' || g.state === 'revoking') && !g.confirmationDueAt ? g.nextAttemptAt : null,
+    confirmationDueDateTime: g.confirmationDueAt,
+    account: g.accountId !== null && g.accountDisplay !== null ? { id: g.accountId, display: g.accountDisplay } : null,
     createdDateTime: g.createdAt,
     deliveredDateTime: g.deliveredAt,
     revokedDateTime: g.revokedAt,

@@ -202,6 +202,14 @@ export function createPostgresTarget(settings: PostgresSettings, secrets: Postgr
     },
   };
 
+  target.describeAccount = (subject: AccountSubject): string => {
+    try {
+      return `a login role ${q(accountNameFor(settings.accountRule, subject))} (the user's ${settings.accountRule.property}) on ${server}`;
+    } catch (e) {
+      return `a login role by the user's ${settings.accountRule.property} on ${server}, but ${(e as Error).message}`;
+    }
+  };
+
   if (settings.createAccounts) {
     target.createAccount = async (subject: AccountSubject): Promise<AccountRef> => {
       const name = accountNameFor(settings.accountRule, subject);

@@ -152,6 +152,12 @@ function scimTarget(settings: ScimSettings, http: ScimHttp): Target {
       return u ? { id: u.id, display: u.userName ?? u.displayName ?? u.id } : undefined;
     },
 
+    describeAccount(subject: AccountSubject): string {
+      const { value, phrase } = accountKeyOf(settings, subject);
+      if (!value) return `a SCIM user by the user's ${settings.accountProperty}, but ${subject.userPrincipalName} has none`;
+      return `a SCIM user with ${phrase(value)} at the ${where}`;
+    },
+
     ...(settings.createAccounts
       ? {
           async createAccount(subject: AccountSubject): Promise<AccountRef> {

@@ -1,3 +1,4 @@
+import { parseDuration } from '../../domain/duration.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { ConnectorKind } from '../kit.js';
 import { readSettings } from '../settings-schema.js';
@@ -24,6 +25,7 @@ export function readWebhookSettings(input: unknown): WebhookSettings {
   const settings = readSettings(WebhookSettingsSchema, input, 'settings');
   checkUrl(settings.url, 'settings.url', settings.allowInsecureHttp);
   if (settings.holdersUrl !== undefined) checkUrl(settings.holdersUrl, 'settings.holdersUrl', settings.allowInsecureHttp);
+  if (settings.confirmationWindow !== undefined) parseDuration(settings.confirmationWindow, 'settings.confirmationWindow');
   for (const list of ['roles', 'resources'] as const) {
     const seen = new Set<string>();
     settings[list].forEach((entry, i) => {
@@ -51,3 +53,4 @@ function checkUrl(value: string, field: string, allowInsecureHttp: boolean): voi
 
 export { generateSigningSecret } from './secret.js';
 export type { WebhookSecrets, WebhookSettings } from './settings.js';
+export { verifyReceiverMessage, type SignatureHeaders } from './verify.js';

@@ -62,6 +62,14 @@ export const WebhookSettingsSchema = Type.Object(
     timeoutMs: Type.Optional(
       Type.Integer({ minimum: 100, maximum: 600_000, description: "Time the receiver has to answer each request. Default: the connection's timeout." }),
     ),
+    confirmationWindow: Type.Optional(
+      Type.String({
+        minLength: 2,
+        maxLength: 40,
+        description:
+          'How long the receiver has to confirm a delivery it answered 202 (accepted for later) through the confirmations callback, as an ISO 8601 duration; an unconfirmed grant then fails. Default P7D.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

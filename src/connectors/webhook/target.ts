@@ -11,7 +11,7 @@ import type { WebhookSecrets, WebhookSettings } from './settings.js';
 //
 // Each grant and revoke is one signed POST (http.ts) of a Standard Webhooks payload:
 //   { "type": "access.granted" | "access.revoked", "timestamp": "…",
-//     "data": { "idempotencyKey": "msg_…", "resource": { "id", "displayName" },
+//     "data": { "idempotencyKey": "msg_…", "deliveryId": "<the caller's Delivery key>", "resource": { "id", "displayName" },
 //               "role": { "id", "displayName" }, "account": { "id", "display" } } }
 // The webhook-id (= data.idempotencyKey) is derived from the event, the resource, the role, the
 // account and the caller's Delivery key, so every retry of one delivery carries the same id and the
@@ -57,6 +57,8 @@ export function createWebhookTarget(settings: WebhookSettings, secrets: WebhookS
       timestamp: new Date().toISOString(),
       data: {
         idempotencyKey: messageId,
+        // what the receiver names in its confirmation of a delivery it answered 202 (Latchkey's callback)
+        ...(delivery ? { deliveryId: delivery.idempotencyKey } : {}),
         resource: { id: role.resourceId, displayName: resource?.displayName ?? role.resourceId },
         role: { id: role.roleId, displayName: declaredRole?.displayName ?? role.roleId },
         account: { id: account.id, display: account.display },

@@ -7,7 +7,8 @@ import {
 import type { Tx } from '../../store/db.js';
 import { lockRow } from '../../store/locks.js';
 import { backoffMs } from '../../domain/backoff.js';
-import { MAX_GRANT_ATTEMPTS, type LifecycleDeps } from '../lifecycle/common.js';
+import { MAX_CONNECTED_GRANT_ATTEMPTS, MAX_GRANT_ATTEMPTS, type LifecycleDeps } from '../lifecycle/common.js';
+import { deliverToConnection, deliveryKey } from './connected.js';
 import { JOB_FULFIL, JOB_REVOKE } from './jobs.js';
 import { getAssignment, listActiveAssignmentsOfPackage, setAssignmentState } from '../../store/assignments.js';
 import { findGrantProgress, insertGrants, listGrantStates, listGrantWork, markRoleGrantsRevoking, resetGrants, updateGrant, type GrantWork } from '../../store/grants.js';
@@ -15,9 +16,10 @@ import { listRoleScopesOfPackage } from '../../store/packages.js';
 import { listRequestsDelivering, updateRequest } from '../../store/requests.js';
 
 
-// Delivery: an assignment's grants are carried out through the connector of each resource, outside any
-// transaction (a connector may be a remote system), and their results recorded afterwards. Connectors are
-// idempotent, so a crash between the call and the record is repaired by simply running the job again.
+// Delivery: an assignment's grants are carried out through the connector of each resource (a built-in
+// one, or the connection the resource lives in: connected.ts), outside any transaction (a connector may
+// be a remote system), and their results recorded afterwards. Connectors are idempotent, so a crash
+// between the call and the record is repaired by simply running the job again.
 
 /** Creates one pending grant per resource role of the package and queues delivery, inside the caller's transaction. */
 export async function createGrants(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, assignment: { id: string; accessPackageId: string; targetId: string; requestId: string | null }): Promise<void> {
@@ -31,29 +33,38 @@ export async function createGrants(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | '
   await deps.events.enqueue(tx, JOB_FULFIL, { assignmentId: assignment.id });
 }
 
+type Result = { grant: GrantWork; error: string | null; retryable: boolean; retryAfterMs?: number; confirmationDueAt?: string | null };
+
 /** Worker: delivers the due pending grants of one assignment and records the outcome. */
-export async function fulfilAssignment(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'connectors' | 'events'>, assignmentId: string): Promise<void> {
+export async function fulfilAssignment(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'connectors' | 'connectionTargets' | 'events'>, assignmentId: string): Promise<void> {
   const { db, clock } = deps;
   const nowDate = clock.now();
   const pending = await listGrantWork(db, [assignmentId], 'pending');
-  // grants waiting out a retry backoff are left for the job queued at their retry time
-  const due = pending.filter((g) => !g.nextAttemptAt || g.nextAttemptAt <= nowDate.toISOString());
-  const results: { grant: GrantWork; error: string | null; retryable: boolean }[] = [];
+  // grants waiting out a retry backoff are left for the job queued at their retry time; those a target
+  // accepted for later wait for its confirmation (or its due time), not for another delivery
+  const due = pending.filter((g) => !g.confirmationDueAt && (!g.nextAttemptAt || g.nextAttemptAt <= nowDate.toISOString()));
+  const results: Result[] = [];
   for (const grant of due) {
     try {
+      if (grant.connectionId) {
+        const { confirmationDueAt } = await deliverToConnection(deps, { ...grant, connectionId: grant.connectionId }, 'grant');
+        results.push({ grant, error: null, retryable: false, confirmationDueAt });
+        continue;
+      }
       const connector = deps.connectors.get(grant.originSystem);
       await connector.grant({ objectId: grant.targetId }, { originId: grant.roleOriginId, resourceOriginId: grant.resourceOriginId },
         { originId: grant.scopeOriginId, isRootScope: !!grant.isRootScope });
       results.push({ grant, error: null, retryable: false });
     } catch (e) {
       const retryable = e instanceof ConnectorError ? e.retryable : true;
-      results.push({ grant, error: (e as Error).message || String(e), retryable });
+      const retryAfterMs = e instanceof ConnectorError ? e.retryAfterMs : undefined;
+      results.push({ grant, error: (e as Error).message || String(e), retryable, retryAfterMs });
     }
   }
   await recordDelivery(deps, assignmentId, results);
 }
 
-async function recordDelivery(deps: Pick<LifecycleDeps, 'clock' | 'events'>, assignmentId: string, results: { grant: GrantWork; error: string | null; retryable: boolean }[]): Promise<void> {
+async function recordDelivery(deps: Pick<LifecycleDeps, 'clock' | 'events'>, assignmentId: string, results: Result[]): Promise<void> {
   const { clock } = deps;
   await deps.events.transaction(async (tx) => {
     if (!(await lockRow(tx, 'assignments', assignmentId))) return;
@@ -65,10 +76,17 @@ async function recordDelivery(deps: Pick<LifecycleDeps, 'clock' | 'events'>, ass
       const current = await findGrantProgress(tx, r.grant.id);
       if (!current || current.state !== 'pending') continue;
       const attempts = current.attempts + 1;
-      if (r.error === null) {
+      const limit = r.grant.connectionId ? MAX_CONNECTED_GRANT_ATTEMPTS : MAX_GRANT_ATTEMPTS;
+      if (r.error === null && r.confirmationDueAt) {
+        // accepted for later: pending until the receiver confirms (confirm.ts) or the due time passes
+        await updateGrant(tx, r.grant.id, {
+          attempts, lastError: null, nextAttemptAt: null, deliveryId: deliveryKey(r.grant.id, 'grant'), confirmationDueAt: r.confirmationDueAt, modifiedAt: at,
+        });
+      } else if (r.error === null) {
         await updateGrant(tx, r.grant.id, { state: 'delivered', attempts, lastError: null, nextAttemptAt: null, deliveredAt: at, modifiedAt: at });
-      } else if (r.retryable && attempts < MAX_GRANT_ATTEMPTS) {
-        const retryAt = new Date(clock.now().getTime() + backoffMs(attempts)).toISOString();
+      } else if (r.retryable && attempts < limit) {
+        // a target that said how long to wait (Retry-After) is not asked sooner
+        const retryAt = new Date(clock.now().getTime() + Math.max(backoffMs(attempts), r.retryAfterMs ?? 0)).toISOString();
         retries.push(retryAt);
         await updateGrant(tx, r.grant.id, { attempts, lastError: r.error, nextAttemptAt: retryAt, modifiedAt: at });
       } else {
@@ -79,11 +97,16 @@ async function recordDelivery(deps: Pick<LifecycleDeps, 'clock' | 'events'>, ass
       const runAt = retries.sort()[0];
       await deps.events.enqueue(tx, JOB_FULFIL, { assignmentId }, { runAt, dedupeKey: `fulfil:${assignmentId}:${runAt}` });
     }
-    if (!ACTIVE_ASSIGNMENT_STATES.includes(assignment.state as never)) return;
-    const outcome = deliveryOutcome((await listGrantStates(tx, assignmentId)) as { state: GrantState }[]);
-    if (outcome !== assignment.state) await setAssignmentState(tx, assignmentId, outcome, at);
-    if (outcome !== 'delivering') await settleRequests(tx, deps, assignmentId, outcome);
+    await settleAssignment(tx, deps, assignment);
   });
+}
+
+/** An active assignment's state follows its grants; once delivery is over, so do the requests delivering it. The caller holds its row lock. */
+export async function settleAssignment(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, assignment: { id: string; state: string }): Promise<void> {
+  if (!ACTIVE_ASSIGNMENT_STATES.includes(assignment.state as never)) return;
+  const outcome = deliveryOutcome((await listGrantStates(tx, assignment.id)) as { state: GrantState }[]);
+  if (outcome !== assignment.state) await setAssignmentState(tx, assignment.id, outcome, isoNow(deps.clock));
+  if (outcome !== 'delivering') await settleRequests(tx, deps, assignment.id, outcome);
 }
 
 /** Moves the requests that are delivering this assignment to the delivery outcome (the requestFulfilled event tells the holder). */

@@ -9,6 +9,7 @@ import type { AssignmentRow, LifecycleDeps } from '../lifecycle/common.js';
 import { settleRequests } from './fulfil.js';
 import { JOB_REVOKE, REVOKE_JOB_SIZE, revokePayload } from './jobs.js';
 import { sharedGrants } from './shared-grants.js';
+import { deliverToConnection, deliveryKey } from './connected.js';
 import { expireAssignments, hasActiveAssignment, listAssignments, setAssignmentState } from '../../store/assignments.js';
 import { listGrantStates, listGrantWork, listRevokingGrants, markGrantsRevoked, markGrantsRevoking, updateGrant } from '../../store/grants.js';
 import { listRemovalsDelivering, updateRequests } from '../../store/requests.js';
@@ -37,7 +38,7 @@ export async function endAssignments(tx: Tx, deps: Pick<LifecycleDeps, 'clock' |
  * into one job per assignment, so the others complete and only the faulty one is retried and, in the end,
  * reported as a failed job; retrying the batch would hold all of them back with it.
  */
-export async function revokeJob(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'log' | 'connectors' | 'events'>, assignmentIds: readonly string[]): Promise<void> {
+export async function revokeJob(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'log' | 'connectors' | 'connectionTargets' | 'events'>, assignmentIds: readonly string[]): Promise<void> {
   if (assignmentIds.length <= 1) return revokeAssignments(deps, assignmentIds);
   try {
     await revokeAssignments(deps, assignmentIds);
@@ -55,16 +56,23 @@ export async function revokeJob(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'log'
  * records the outcome for the whole batch in one transaction. An assignment whose revocation failed
  * gets its own retry job; the others complete.
  */
-export async function revokeAssignments(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'connectors' | 'events'>, assignmentIds: readonly string[]): Promise<void> {
+export async function revokeAssignments(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'connectors' | 'connectionTargets' | 'events'>, assignmentIds: readonly string[]): Promise<void> {
   const { db, clock } = deps;
   const ids = [...new Set(assignmentIds)];
   if (ids.length === 0) return;
-  const work = await listGrantWork(db, ids, 'revoking');
+  // a revoke the target accepted for later waits for its confirmation (confirm.ts), not for another one
+  const work = (await listGrantWork(db, ids, 'revoking')).filter((g) => !g.confirmationDueAt);
   const shared = await sharedGrants(db, work);
   const done: string[] = [];
   for (const grant of work) {
     try {
-      if (!shared.has(grant.id)) {
+      if (!shared.has(grant.id) && grant.connectionId) {
+        const { confirmationDueAt } = await deliverToConnection(deps, { ...grant, connectionId: grant.connectionId }, 'revoke');
+        if (confirmationDueAt) {
+          await updateGrant(db, grant.id, { attempts: grant.attempts + 1, lastError: null, deliveryId: deliveryKey(grant.id, 'revoke'), confirmationDueAt, modifiedAt: isoNow(deps.clock) });
+          continue;
+        }
+      } else if (!shared.has(grant.id)) {
         await deps.connectors.get(grant.originSystem).revoke({ objectId: grant.targetId }, { originId: grant.roleOriginId, resourceOriginId: grant.resourceOriginId },
           { originId: grant.scopeOriginId, isRootScope: !!grant.isRootScope });
       }
@@ -80,13 +88,16 @@ export async function revokeAssignments(deps: Pick<LifecycleDeps, 'db' | 'clock'
     await markGrantsRevoked(tx, done, at);
     const left = await listRevokingGrants(tx, ids);
     const waiting = new Map<string, number>();
-    for (const g of left) waiting.set(g.assignmentId, Math.max(waiting.get(g.assignmentId) ?? 0, g.attempts));
+    // an assignment with a revoke awaiting its confirmation is not finished, and is not retried either:
+    // the confirmation (or its due time) queues the job that completes it
+    const confirming = new Set(left.filter((g) => g.confirmationDueAt).map((g) => g.assignmentId));
+    for (const g of left) if (!g.confirmationDueAt) waiting.set(g.assignmentId, Math.max(waiting.get(g.assignmentId) ?? 0, g.attempts));
     for (const [assignmentId, attempts] of waiting) {
       // a failing target system delays the removal but never forgets it
       const retryAt = new Date(clock.now().getTime() + backoffMs(attempts)).toISOString();
       await deps.events.enqueue(tx, JOB_REVOKE, revokePayload([assignmentId]), { runAt: retryAt, dedupeKey: `revoke:${assignmentId}:${retryAt}` });
     }
-    const finished = ids.filter((id) => !waiting.has(id));
+    const finished = ids.filter((id) => !waiting.has(id) && !confirming.has(id));
     const settled = await listAssignments(tx, finished);
     const ended: AssignmentRow[] = [];
     for (const assignment of settled) {

@@ -1,9 +1,13 @@
 import type { Db } from '../../store/db.js';
 import { listActiveHolders, type GrantWork } from '../../store/grants.js';
 
-/** Identity of a role in its target system, whichever catalog's copy of the resource grants it. */
-const roleKey = (g: Pick<GrantWork, 'targetId' | 'originSystem' | 'resourceOriginId' | 'roleOriginId' | 'scopeOriginId'>) =>
-  JSON.stringify([g.targetId, g.originSystem, g.resourceOriginId, g.roleOriginId, g.scopeOriginId]);
+/**
+ * Identity of a role in its target system, whichever catalog's copy of the resource grants it. The
+ * connection is part of it: two LDAP servers may both have a cn=admins, and holding one is not holding
+ * the other.
+ */
+const roleKey = (g: Pick<GrantWork, 'targetId' | 'connectionId' | 'originSystem' | 'resourceOriginId' | 'roleOriginId' | 'scopeOriginId'>) =>
+  JSON.stringify([g.targetId, g.connectionId, g.originSystem, g.resourceOriginId, g.roleOriginId, g.scopeOriginId]);
 
 /**
  * For each grant being revoked, whether another active assignment still gives the same person the same

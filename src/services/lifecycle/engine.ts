@@ -3,6 +3,10 @@ import type { Caller } from '../deps.js';
 import { fulfilAssignment, onRoleScopeChange } from '../fulfilment/fulfil.js';
 import { JOB_FULFIL, JOB_REVOKE, jobAssignmentIds } from '../fulfilment/jobs.js';
 import { revokeJob } from '../fulfilment/revoke.js';
+import { confirmDelivery, verifyConfirmation, type Confirmation } from '../fulfilment/confirm.js';
+import { failOverdueConfirmations } from '../fulfilment/confirmation-timeouts.js';
+import type { SignatureHeaders } from '../../connectors/webhook/index.js';
+import type { SecretBox } from '../../store/secret-box.js';
 import type { WorkerTasks } from '../worker-tasks.js';
 import { timeOutStages } from './approval-timeouts.js';
 import { cancel } from './cancel.js';
@@ -26,7 +30,7 @@ export type { SubmitInput } from './requests.js';
 // is its own module taking only the dependencies it uses; this binds them to one set of deps, the object
 // the API routes and the worker (through workerTasks) call.
 
-export function createLifecycleEngine(deps: LifecycleDeps) {
+export function createLifecycleEngine(deps: LifecycleDeps & { secretBox: SecretBox }) {
   return {
     /** isValidationOnly: every check of a real submission runs, then the transaction is rolled back. */
     validate: (caller: Caller, input: SubmitInput) => validate(deps, caller, input),
@@ -38,6 +42,11 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
     reprocessAssignment: (caller: Caller, assignmentId: string) => reprocessAssignment(deps, caller, assignmentId),
     deleteRequest: (caller: Caller, requestId: string) => deleteRequest(deps, caller, requestId),
     bulkRemove: (caller: Caller, assignmentIds: string[], justification: string | null) => bulkRemove(deps, caller, assignmentIds, justification),
+    /** A webhook receiver's signed confirmation of a delivery it accepted for later (401 unless the signature verifies). */
+    async confirmDelivery(connectionId: string, signed: { rawBody: string; headers: SignatureHeaders }, body: Confirmation) {
+      await verifyConfirmation(deps, connectionId, signed.rawBody, signed.headers);
+      return confirmDelivery(deps, connectionId, body);
+    },
     onRoleScopeChange: (tx: Tx, change: { kind: 'added' | 'removed'; accessPackageId: string; roleId: string; scopeId: string }) => onRoleScopeChange(tx, deps, change),
 
     /** What the worker runs: delivery and revocation jobs, and scans of due times. */
@@ -56,6 +65,7 @@ export function createLifecycleEngine(deps: LifecycleDeps) {
           { name: 'escalateApprovals', run: () => escalateStages(deps) },
           { name: 'remindExpiring', run: () => remindExpiring(deps) },
           { name: 'deleteBlockedGuests', run: () => deleteBlockedGuests(deps) },
+          { name: 'failOverdueConfirmations', run: () => failOverdueConfirmations(deps) },
         ],
       };
     },

@@ -1,0 +1,49 @@
+import type { AccountRef, Target } from '../../connectors/kit.js';
+import { ConnectorError } from '../../connectors/types.js';
+import type { Clock } from '../../domain/clock.js';
+import { isoNow } from '../../domain/clock.js';
+import type { Db } from '../../store/db.js';
+import { findAccountLink, insertAccountLink } from '../../store/connection-accounts.js';
+import { findAccountSubject } from '../../store/users.js';
+
+// Which account in a connection's target system a grant goes to. Once linked (connection_accounts),
+// always that account: a later change of the user's mail or of the connection's rule must not send a
+// revoke to someone else. The first time, the connection's account rule finds it (target.findAccount);
+// when it finds none and the connection creates accounts (SCIM createAccounts, PostgreSQL createAccounts:
+// the connector only offers createAccount then) Latchkey creates it. Otherwise delivery fails, not
+// retryably, saying what was looked for, so an administrator can create the account or fix the rule.
+// Called inside connectionTargets.call, outside any transaction: the target may be a remote system.
+
+export async function accountFor(deps: { db: Db; clock: Clock }, connectionId: string, target: Target, userId: string): Promise<AccountRef> {
+  const link = await findAccountLink(deps.db, connectionId, userId);
+  if (link) return { id: link.accountId, display: link.display };
+  const subject = await findAccountSubject(deps.db, userId);
+  if (!subject) throw new ConnectorError(`Only users have accounts in connected systems; ${userId} is not a user of this directory.`, false);
+  let account = await target.findAccount(subject);
+  let created = false;
+  if (!account && target.createAccount) {
+    account = await target.createAccount(subject);
+    created = true;
+  }
+  if (!account) {
+    const what = target.describeAccount?.(subject) ?? `an account for ${subject.userPrincipalName}`;
+    throw new ConnectorError(`No account found: looked for ${what}, and this connection does not create accounts.`, false);
+  }
+  // two deliveries of the same person racing: the first link stays, and both use it
+  const stored = await insertAccountLink(deps.db, {
+    connectionId, userId, accountId: account.id, display: account.display, createdByLatchkey: created ? 1 : 0, linkedAt: isoNow(deps.clock),
+  });
+  return { id: stored.accountId, display: stored.display };
+}
+
+/**
+ * The account a revoke goes to: the linked one, else (a link removed meanwhile) the one the rule finds
+ * now. Undefined when there is none: nothing was delivered there, so there is nothing to take away, and
+ * a removal must not wait forever for an account that does not exist. Never creates one.
+ */
+export async function accountToRevoke(deps: { db: Db }, connectionId: string, target: Target, userId: string): Promise<AccountRef | undefined> {
+  const link = await findAccountLink(deps.db, connectionId, userId);
+  if (link) return { id: link.accountId, display: link.display };
+  const subject = await findAccountSubject(deps.db, userId);
+  return subject ? target.findAccount(subject) : undefined;
+}
