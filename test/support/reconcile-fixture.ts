@@ -16,7 +16,7 @@ export interface GovernedResource {
 }
 
 export async function insertConnection(
-  t: TestServer, kind: string, settings: object, secrets: object, opts: { reconcileInterval?: string | null; nextReconcileAt?: string | null; concurrency?: number } = {},
+  t: TestServer, kind: string, settings: object, secrets: Record<string, string>, opts: { reconcileInterval?: string | null; nextReconcileAt?: string | null; concurrency?: number } = {},
 ): Promise<string> {
   const id = newId();
   const at = t.clock.now().toISOString();
