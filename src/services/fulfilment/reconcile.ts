@@ -1,6 +1,7 @@
 import { isoNow, type Clock } from '../../domain/clock.js';
 import type { AccountRef, TargetRole } from '../../connectors/kit.js';
 import type { Db } from '../../store/db.js';
+import { lockRow } from '../../store/locks.js';
 import {
   deleteUnmanaged, finishReconciliation, findReconciliation, listGovernedRoles, listRoleHoldings, listUnmanagedOfRoles, markUnmanagedRemoved,
   upsertUnmanaged, type GovernedRole, type ReconciliationRow,
@@ -74,7 +75,7 @@ export async function runReconciliation(deps: ReconcileDeps, reconciliationId: s
     return;
   }
   const outcome = await record(deps, run, findings);
-  deps.observer?.(outcome);
+  if (outcome) deps.observer?.(outcome);
 }
 
 async function compare(deps: ReconcileDeps, run: ReconciliationRow): Promise<Findings> {
@@ -162,7 +163,10 @@ async function record(deps: ReconcileDeps, run: ReconciliationRow, f: Findings) 
   const at = isoNow(deps.clock);
   const removed = f.unmanaged.filter((u) => u.removed).length;
   const state = f.failures.length === 0 ? 'succeeded' : 'failed';
-  await deps.events.transaction(async (tx) => {
+  const recorded = await deps.events.transaction(async (tx) => {
+    // a job that lost its lease may have been run twice: the first to get here records the run, the other nothing
+    await lockRow(tx, 'connections', run.connectionId);
+    if ((await findReconciliation(tx, run.id))?.state !== 'running') return false;
     const governedIds = (await listGovernedRoles(tx, run.connectionId)).map((r) => r.resourceRoleId);
     const known = new Map((await listUnmanagedOfRoles(tx, governedIds)).map((u) => [`${u.resourceRoleId}\n${u.accountId}`, u]));
     const events: ReconcileEvent[] = [];
@@ -206,7 +210,9 @@ async function record(deps: ReconcileDeps, run: ReconciliationRow, f: Findings) 
       state, finishedAt: at, rolesChecked: f.rolesChecked, holdersChecked: f.holdersChecked, repaired: f.repaired.length,
       unmanaged: f.unmanaged.length, removed, error: f.failures.length === 0 ? null : summarize(f.failures),
     });
+    return true;
   });
+  if (!recorded) return undefined;
   return { outcome: state, repaired: f.repaired.length, unmanaged: f.unmanaged.length, removed } as const;
 }
 
