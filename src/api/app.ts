@@ -14,6 +14,7 @@ import { registerInputStringChecks } from './input-strings.js';
 import { bearerAuthenticator, registerSecurity, type Authenticator } from './security.js';
 import { registerGraphRoutes } from './graph/index.js';
 import { registerLatchkeyRoutes } from './latchkey/index.js';
+import { registerReconciliationRoutes } from './latchkey/reconciliation.js';
 import { createMetrics, registerMetrics, type LatchkeyMetrics } from './metrics.js';
 import { createWorkPublisher } from '../store/notify.js';
 import { createWebAuth, type WebAuthOptions } from './auth/index.js';
@@ -70,7 +71,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   }) as unknown as FastifyInstance;
   registerBodyParsers(server);
   const metrics = createMetrics({ db: opts.store.db, clock: opts.clock });
-  const services = createServices({ db: opts.store.db, clock: opts.clock, log: server.log, publicUrl: opts.config.publicUrl }, { connectors: opts.connectors, onConnectorCall: metrics.connectorCall, sessions: opts.auth?.sessions, secretBox: opts.secretBox });
+  const services = createServices({ db: opts.store.db, clock: opts.clock, log: server.log, publicUrl: opts.config.publicUrl }, { connectors: opts.connectors, onConnectorCall: metrics.connectorCall, onReconciliation: metrics.reconciliation, sessions: opts.auth?.sessions, secretBox: opts.secretBox });
   // on PostgreSQL, work created here also wakes the workers of other processes (LISTEN/NOTIFY, store/notify.ts)
   const workOrigin = randomUUID();
   if (opts.store.kind === 'postgres') services.onWork(createWorkPublisher(opts.store.db, server.log, metrics.notifySent, workOrigin));
@@ -117,6 +118,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
 
   registerGraphRoutes(server, services, opts.store.db);
   registerLatchkeyRoutes(server, services);
+  registerReconciliationRoutes(server, services);
 
   await server.register(swaggerUi, { routePrefix: '/docs', ...DOCS_UI_OPTIONS });
   if (opts.webRoot !== false) await registerWebApp(server, opts.webRoot ?? DEFAULT_WEB_ROOT);

@@ -7,6 +7,7 @@ import type { Clock } from '../domain/clock.js';
 import type { Db } from '../store/db.js';
 import { countUndeliveredGrants, countUnfinishedJobs, countUnsentEmails, oldestDueUnclaimedJob } from '../store/metrics.js';
 import type { WorkerObserver } from '../services/worker-tasks.js';
+import type { ReconciliationObserver } from '../services/fulfilment/reconcile.js';
 
 // Prometheus metrics. One Registry per app (never prom-client's global one: tests build several apps
 // in one process, and each must count only its own).
@@ -25,6 +26,8 @@ export interface LatchkeyMetrics {
   worker: WorkerObserver & { woken(reason: 'notify' | 'listening'): void };
   /** hook for connectors (services option onConnectorCall) */
   connectorCall: ConnectorCallObserver;
+  /** hook for reconciliation runs (services option onReconciliation) */
+  reconciliation: ReconciliationObserver;
   /** a NOTIFY for new work was sent */
   notifySent(): void;
   /** HTTP request latency, observed by registerMetrics */
@@ -74,6 +77,15 @@ export function createMetrics(opts: MetricsOptions): LatchkeyMetrics {
     name: 'latchkey_work_notifications_total', help: 'Cross-process wake-ups on PostgreSQL: NOTIFYs sent for new work, and wake-ups received by this process\'s worker',
     labelNames: ['direction'] as const, registers,
   });
+  const reconcileRuns = new Counter({
+    name: 'latchkey_reconciliation_runs_total', help: 'Reconciliation runs this process finished, by outcome: succeeded, or failed (a role could not be read, a repair or removal failed)',
+    labelNames: ['outcome'] as const, registers,
+  });
+  const reconcileRepaired = new Counter({ name: 'latchkey_reconciliation_repaired_total', help: 'Delivered grants reconciliation found missing in their target and granted again', registers });
+  const reconcileUnmanaged = new Counter({
+    name: 'latchkey_reconciliation_unmanaged_total', help: 'Holders of governed roles that no delivered grant explains, as each run found them (a holder found by two runs counts twice)', registers,
+  });
+  const reconcileRemoved = new Counter({ name: 'latchkey_reconciliation_removed_total', help: 'Unmanaged holders of exclusively governed resources that reconciliation removed', registers });
   const listens = new Counter({ name: 'latchkey_work_listener_connects_total', help: 'Times the worker of this process opened (or reopened) its LISTEN session', registers });
 
   /** Runs a scrape-time query; a failing database leaves the gauge empty (and /readyz says why) rather than failing the scrape. */
@@ -143,6 +155,12 @@ export function createMetrics(opts: MetricsOptions): LatchkeyMetrics {
     connectorCall(call) {
       grantOps.inc({ system: call.system, operation: call.operation, outcome: call.ok ? 'success' : 'failure' });
       grantOpDuration.observe({ system: call.system, operation: call.operation }, call.seconds);
+    },
+    reconciliation(run) {
+      reconcileRuns.inc({ outcome: run.outcome });
+      reconcileRepaired.inc(run.repaired);
+      reconcileUnmanaged.inc(run.unmanaged);
+      reconcileRemoved.inc(run.removed);
     },
     notifySent() {
       notifications.inc({ direction: 'sent' });

@@ -108,7 +108,7 @@ program
     const workerConcurrency = config.workerConcurrency ?? defaultWorkerConcurrency(store.kind, true);
     const workerStore = config.worker && store.kind === 'postgres' ? openStore(config.databaseUrl, { poolSize: workerPoolSize(workerConcurrency) }) : store;
     if (config.worker) {
-      const jobs = workerStore === store ? services : createServices({ db: workerStore.db, clock: systemClock, log: server.log, publicUrl: config.publicUrl }, { onConnectorCall: metrics.connectorCall, sessions, secretBox });
+      const jobs = workerStore === store ? services : createServices({ db: workerStore.db, clock: systemClock, log: server.log, publicUrl: config.publicUrl }, { onConnectorCall: metrics.connectorCall, onReconciliation: metrics.reconciliation, sessions, secretBox });
       worker = createAppWorker({
         store: workerStore, clock: systemClock, log: server.log, config: { ...config, workerConcurrency }, observer: metrics.worker, workOrigin,
         // jobs run on the worker's pool; work created by this app's requests still kicks it at once
@@ -151,7 +151,7 @@ program
     // publicUrl rides along for the notification service (links in emails the worker queues)
     const deps = { db: store.db, clock: systemClock, log, publicUrl: config.publicUrl };
     const metrics = createMetrics({ db: store.db, clock: systemClock });
-    const services = createServices(deps, { onConnectorCall: metrics.connectorCall, sessions: sessionLifetimes(config), secretBox: secretBoxOf(config, log) });
+    const services = createServices(deps, { onConnectorCall: metrics.connectorCall, onReconciliation: metrics.reconciliation, sessions: sessionLifetimes(config), secretBox: secretBoxOf(config, log) });
     const worker = createAppWorker({ store, clock: systemClock, log, services, config: { ...config, workerConcurrency }, observer: metrics.worker });
     // the worker has no API server: METRICS_PORT gives it one just for /metrics and /healthz
     const metricsServer = config.metricsPort !== null ? await serveWorkerMetrics(metrics, { port: config.metricsPort, host: config.host, token: config.metricsToken }) : null;

@@ -106,6 +106,12 @@ export interface ConnectorKind<Settings = unknown, Secrets = unknown> {
    * What it returns is what the connection stores.
    */
   readSettings?(input: unknown): Settings;
+  /**
+   * The form in which two account ids of this kind compare equal, when the system itself compares them
+   * loosely (an LDAP DN: case and spaces around separators do not matter); absent: ids compare as they are.
+   * Reconciliation matches listHolders' ids with the linked accounts through it.
+   */
+  accountKey?(accountId: string): string;
   /** The client of one connection. */
   createTarget(settings: Settings, secrets: Secrets, limits: TargetLimits): Target;
 }

@@ -24,6 +24,8 @@ import { createSignInPurge } from './sign-in-purge.js';
 import { createConnectionTargets } from './connections/targets.js';
 import { createConnectionService } from './connections/index.js';
 import { resolveConnectedResource } from './connections/add-resource.js';
+import { createReconciliationService } from './fulfilment/reconcile-service.js';
+import type { ReconciliationObserver } from './fulfilment/reconcile.js';
 import { createSecretBox, SECRET_KEY_BYTES, type SecretBox } from '../store/secret-box.js';
 import { randomBytes } from 'node:crypto';
 
@@ -40,6 +42,8 @@ export interface ServiceOptions {
    * file); without one a random key lives as long as the process, which suits tests and in-memory databases only
    */
   secretBox?: SecretBox;
+  /** told of every reconciliation run's outcome (metrics) */
+  onReconciliation?: ReconciliationObserver;
 }
 
 export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) {
@@ -64,6 +68,7 @@ export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) 
   const policies = createPolicyService(withEvents);
   const connectionDeps = { db: deps.db, clock: deps.clock, events, secretBox, connectionTargets };
   const lifecycle = createLifecycleEngine({ db: deps.db, clock: deps.clock, log: deps.log, connectors, connectionTargets, secretBox, events });
+  const reconciliation = createReconciliationService({ db: deps.db, clock: deps.clock, events, connectionTargets, observer: options.onReconciliation });
   return {
     connectors,
     secretBox,
@@ -84,12 +89,20 @@ export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) 
     policies,
     notifications,
     lifecycle,
-    // every worker task: the lifecycle engine's, and the sweep of ended sessions and expired sign-in flows
-    workerTasks: withPeriodic(lifecycle.workerTasks(), createSignInPurge(deps, { lifetimes: options.sessions ?? DEFAULT_SESSION_LIFETIMES })),
+    reconciliation,
+    // every worker task: the lifecycle engine's, reconciliation's, and the sweep of ended sessions and expired sign-in flows
+    workerTasks: withPeriodic(
+      mergeTasks(lifecycle.workerTasks(), reconciliation.workerTasks()),
+      createSignInPurge(deps, { lifetimes: options.sessions ?? DEFAULT_SESSION_LIFETIMES }),
+    ),
     onWork(fn: () => void): void {
       kicks.push(fn);
     },
   };
+}
+
+function mergeTasks(...all: WorkerTasks[]): WorkerTasks {
+  return { handlers: Object.assign({}, ...all.map((t) => t.handlers)), periodic: all.flatMap((t) => t.periodic) };
 }
 
 function withPeriodic(tasks: WorkerTasks, ...more: WorkerTasks['periodic']): WorkerTasks {

@@ -8,7 +8,8 @@ import * as m0005performance from './migrations/0005_performance.js';
 import * as m0006oneGeneral from './migrations/0006_one_general_catalog.js';
 import * as m0007demoMarker from './migrations/0007_demo_marker.js';
 import * as m0008connections from './migrations/0008_connections.js';
-import * as m0009confirmations from './migrations/0009_h2_confirmations.js';
+import * as m0009confirmations from './migrations/0009_confirmation_due.js';
+import * as m0010reconcileIndex from './migrations/0010_reconcile_index.js';
 
 // Migrations are compiled into the program (not read from disk) so that the built CLI and the tests
 // apply exactly the same list. Add new ones here in order; never edit one that has shipped.
@@ -21,7 +22,8 @@ const migrations: Record<string, Migration> = {
   '0006_one_general_catalog': m0006oneGeneral,
   '0007_demo_marker': m0007demoMarker,
   '0008_connections': m0008connections,
-  '0009_h2_confirmations': m0009confirmations,
+  '0009_confirmation_due': m0009confirmations,
+  '0010_reconcile_index': m0010reconcileIndex,
 };
 
 class StaticProvider implements MigrationProvider {

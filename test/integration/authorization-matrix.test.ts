@@ -17,6 +17,7 @@ import { subjectSet } from '../../src/api/read/subjects.js';
 import { Webhook } from 'standardwebhooks';
 import { addConnectedRole, makeCatalogAndPackage, makeConnection } from '../support/connections.js';
 import { adminAdd, directPolicy } from '../support/lifecycle.js';
+import { insertConnection, insertGovernedResource } from '../support/reconcile-fixture.js';
 
 // The authorization matrix: every mutating route × every kind of principal, with the outcome the
 // delegation model (reference §1.2) prescribes written out by hand. The expectations are NOT computed
@@ -191,6 +192,10 @@ describe('authorization matrix', () => {
     assert.equal(a.state, 'deliveryFailed', 'setup: a failed delivery');
     return a;
   };
+  /** a connection to a directory nobody listens on: reconciliation rows need a connection, not a live one */
+  const newLdapConnection = () => insertConnection(t, 'ldap', { url: 'ldap://127.0.0.1:1', bindDn: 'cn=admin,dc=x', baseDn: 'dc=x' }, { bindPassword: 'matrix-secret' });
+  const newConnectedResource = async (catalogId: string) =>
+    (await insertGovernedResource(t, { catalogId, connectionId: await newLdapConnection(), originSystem: 'LdapGroup', originId: `cn=m${newId().slice(0, 8)},dc=x`, roles: ['member'] })).resourceId;
   const newRoleAssignment = (body: { principalId: string; roleDefinitionId: string; appScopeId: string }) =>
     created(t.admin.post(`${RM}/roleAssignments`, body), 'a role assignment');
 
@@ -380,6 +385,12 @@ describe('authorization matrix', () => {
     })),
     catalogRow('POST', '/latchkey/v1/assignments/bulkRemove', 200, ASSIGNERS, ADMIN, async (catalogId) => ({
       path: '/latchkey/v1/assignments/bulkRemove', body: { assignmentIds: [(await deliveredAssignment(catalogId)).assignmentId] },
+    })),
+    // reconciliation: runs of a connection are the administrator's (connections have no owners); how a
+    // catalog governs its connected resources (exclusive) is its owners'
+    tenantRow('POST', '/latchkey/v1/connections/:id/reconcile', 202, ADMIN, async () => ({ path: `/latchkey/v1/connections/${await newLdapConnection()}/reconcile` })),
+    catalogRow('PATCH', '/latchkey/v1/resources/:id', 200, CATALOG_OWNERS, ADMIN, async (catalogId) => ({
+      path: `/latchkey/v1/resources/${await newConnectedResource(catalogId)}`, body: { exclusive: true },
     })),
     // web sign-in: signing out is public (it ends the caller's own session, if any); the demo sign-in
     // route exists only in the embedded demo, which this server is not

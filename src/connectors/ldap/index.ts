@@ -1,5 +1,6 @@
 import type { ConnectorKind } from '../kit.js';
 import { withLimits } from '../limits.js';
+import { normalizeDn } from './dn.js';
 import { ldapSecretsSchema, ldapSettingsSchema, type LdapSecrets, type LdapSettings } from './settings.js';
 import { createLdapTarget } from './target.js';
 
@@ -13,6 +14,7 @@ export const ldapConnector: ConnectorKind<LdapSettings, LdapSecrets> = {
   resourceNoun: 'LDAP group',
   settingsSchema: ldapSettingsSchema,
   secretsSchema: ldapSecretsSchema,
+  accountKey: normalizeDn,
   createTarget: (settings, secrets, limits) => withLimits(createLdapTarget(settings, secrets, limits), limits),
 };
 

@@ -5,6 +5,8 @@ import { catalogAuditEntries } from './audit-catalog.js';
 import { isCatalogEvent } from './catalog-types.js';
 import { directoryAuditEntries } from './audit-directory.js';
 import { isDirectoryEvent } from './directory-types.js';
+import { reconcileAuditEntries } from './audit-reconcile.js';
+import { isReconcileEvent } from './reconcile-types.js';
 
 // The audit trail: each event becomes the audit record it has always been (activity strings and
 // properties as the reference's audit log names them); the lifecycle's here, the configuration's in
@@ -17,6 +19,7 @@ const ASSIGNMENT = 'accessPackageAssignment';
 export function auditEntries(e: DomainEvent): AuditEntry[] {
   if (isCatalogEvent(e)) return catalogAuditEntries(e);
   if (isDirectoryEvent(e)) return directoryAuditEntries(e);
+  if (isReconcileEvent(e)) return reconcileAuditEntries(e);
   return lifecycleAuditEntries(e);
 }
 

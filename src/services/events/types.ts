@@ -3,9 +3,10 @@ import type { AssignmentRow } from '../../store/assignments.js';
 import type { RequestRow } from '../../store/requests.js';
 import type { CatalogEvent } from './catalog-types.js';
 import type { DirectoryEvent } from './directory-types.js';
+import type { ReconcileEvent } from './reconcile-types.js';
 
 // What happened, one event per state change: in the lifecycle (below), in the entitlement configuration
-// (catalog-types.ts) and in the directory (directory-types.ts). Use cases publish them inside the
+// (catalog-types.ts), in the directory (directory-types.ts) and in reconciliation (reconcile-types.ts). Use cases publish them inside the
 // transaction of the change (see bus.ts); the subscribers (audit.ts, mail.ts, and later webhooks and
 // custom extensions) turn them into their records in the same transaction. An event carries what its
 // subscribers need that the database would no longer tell them afterwards (the state before, the
@@ -13,7 +14,7 @@ import type { DirectoryEvent } from './directory-types.js';
 
 export type RemovalType = 'userRemove' | 'adminRemove' | 'systemRemove';
 
-export type DomainEvent = LifecycleEvent | CatalogEvent | DirectoryEvent;
+export type DomainEvent = LifecycleEvent | CatalogEvent | DirectoryEvent | ReconcileEvent;
 
 /** What happened to a request or an assignment. */
 export type LifecycleEvent =

@@ -23,3 +23,12 @@ export function jobAssignmentIds(payload: string): string[] {
   if (Array.isArray(p.assignmentIds)) return p.assignmentIds.filter((id): id is string => typeof id === 'string');
   return typeof p.assignmentId === 'string' ? [p.assignmentId] : [];
 }
+
+/** One reconciliation run of a connection; the payload is `{ reconciliationId }`. */
+export const JOB_RECONCILE = 'reconcile';
+
+/** The run a reconcile job is about. */
+export function jobReconciliationId(payload: string): string | undefined {
+  const p = parseJsonOr<{ reconciliationId?: unknown }>(payload, {});
+  return typeof p.reconciliationId === 'string' ? p.reconciliationId : undefined;
+}

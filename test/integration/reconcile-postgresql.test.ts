@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { readPostgresSettings } from '../../src/connectors/postgresql/index.js';
+import { insertCatalog, insertConnection, insertGovernedResource, insertGrant, linkAccount, type GovernedResource } from '../support/reconcile-fixture.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+// Reconciliation of a PostgreSQL connection against the local server's roles: a membership REVOKEd
+// behind Latchkey's back is granted again, a member GRANTed by someone else is reported and, once the
+// resource is exclusive, revoked; the Admin role (WITH ADMIN OPTION) is its own role of the target.
+// Roles are cluster-wide: every one starts with a prefix random per run and all are dropped in after().
+
+const PG_URL = new URL(process.env.LATCHKEY_TEST_PG_URL ?? 'postgres://root@127.0.0.1:5432/test');
+const P = `lkr${randomBytes(4).toString('hex')}_`;
+const READERS = `${P}g_readers`;
+const role = (name: string) => `${P}${name}`;
+const q = pg.escapeIdentifier;
+const V1 = '/latchkey/v1';
+
+describe('reconciliation against PostgreSQL roles', () => {
+  let admin: pg.Client;
+  let t: TestServer;
+  let connectionId = '';
+  let readers: GovernedResource;
+  const users: Record<string, string> = {};
+
+  const holders = async (adminOption = false) => (await admin.query<{ rolname: string }>(
+    `SELECT u.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member
+      WHERE r.rolname = $1 AND ($2 = false OR m.admin_option) ORDER BY u.rolname`, [READERS, adminOption],
+  )).rows.map((r) => r.rolname);
+  const reconcile = async () => {
+    t.clock.advance(60_000);
+    const r = await t.admin.post(`${V1}/connections/${connectionId}/reconcile`);
+    assert.equal(r.status, 202, r.text);
+    await t.drain();
+    const run = (await t.admin.get(`${V1}/connections/${connectionId}/reconciliations`)).body.value[0];
+    assert.equal(run.id, r.body.id);
+    assert.equal(run.state, 'succeeded', run.error);
+    return run;
+  };
+  const unmanaged = async () => (await t.admin.get(`${V1}/resources/${readers.resourceId}/reconciliation`)).body.unmanaged as
+    { roleName: string; accountId: string; removedDateTime: string | null }[];
+
+  before(async () => {
+    admin = new pg.Client({ connectionString: PG_URL.toString() });
+    await admin.connect();
+    await admin.query(`CREATE ROLE ${q(READERS)} NOLOGIN`);
+    for (const n of ['ada', 'bob', 'cy']) await admin.query(`CREATE ROLE ${q(role(n))} LOGIN`);
+    await admin.query(`GRANT ${q(READERS)} TO ${q(role('ada'))} WITH ADMIN OPTION`);
+    await admin.query(`GRANT ${q(READERS)} TO ${q(role('bob'))}`);
+    t = await startTestServer();
+    const settings = readPostgresSettings({
+      host: PG_URL.hostname, port: Number(PG_URL.port || 5432), database: PG_URL.pathname.slice(1) || 'postgres', user: decodeURIComponent(PG_URL.username),
+      ssl: 'disable', accountRule: { property: 'mailNickname', template: `${P}{mailNickname}` }, managedRolePrefix: `${P}g_`,
+    });
+    connectionId = await insertConnection(t, 'postgresql', settings, { password: 'not-the-password-7e2d' });
+    readers = await insertGovernedResource(t, { catalogId: await insertCatalog(t), connectionId, originSystem: 'PostgresRole', originId: READERS, roles: ['member', 'admin'] });
+    for (const n of ['ada', 'bob', 'cy']) {
+      users[n] = (await t.user({ displayName: n, mailNickname: n })).id;
+      await linkAccount(t, connectionId, users[n], role(n), role(n));
+    }
+    await insertGrant(t, readers, users.ada, 'member');
+    await insertGrant(t, readers, users.ada, 'admin');
+    await insertGrant(t, readers, users.bob, 'member');
+  });
+
+  after(async () => {
+    await t?.close();
+    const { rows } = await admin.query<{ rolname: string }>('SELECT rolname FROM pg_roles WHERE left(rolname, length($1)) = $1', [P]);
+    for (const r of rows) await admin.query(`DROP ROLE ${q(r.rolname)}`);
+    await admin.end();
+  });
+
+  it('finds the roles as granted', async () => {
+    const run = await reconcile();
+    assert.equal(run.rolesChecked, 2, 'Member and Admin');
+    assert.equal(run.holdersChecked, 3, 'ada and bob are members, ada is also admin');
+    assert.deepEqual([run.repaired, run.unmanaged, run.removed], [0, 0, 0]);
+  });
+
+  it('grants again a membership revoked behind its back', async () => {
+    await admin.query(`REVOKE ${q(READERS)} FROM ${q(role('bob'))}`);
+    await admin.query(`REVOKE ADMIN OPTION FOR ${q(READERS)} FROM ${q(role('ada'))}`);
+    assert.deepEqual(await holders(), [role('ada')]);
+    const run = await reconcile();
+    assert.equal(run.repaired, 2);
+    assert.deepEqual(await holders(), [role('ada'), role('bob')]);
+    assert.deepEqual(await holders(true), [role('ada')], 'the admin option is back too');
+    const audit = await t.store.db.selectFrom('auditEvents').select('modifiedProperties').where('activity', '=', 'Reconciliation repaired missing access').execute();
+    assert.equal(audit.length, 2);
+    assert.ok(audit.some((a) => a.modifiedProperties.includes(role('bob'))));
+  });
+
+  it('reports a member granted by someone else, then revokes it once the resource is exclusive', async () => {
+    await admin.query(`GRANT ${q(READERS)} TO ${q(role('cy'))}`);
+    const run = await reconcile();
+    assert.equal(run.unmanaged, 1);
+    assert.equal(run.removed, 0);
+    assert.deepEqual((await unmanaged()).map((u) => [u.roleName, u.accountId]), [['Member', role('cy')]]);
+    assert.ok((await holders()).includes(role('cy')));
+
+    const patch = await t.admin.patch(`${V1}/resources/${readers.resourceId}`, { exclusive: true });
+    assert.equal(patch.status, 200, patch.text);
+    const removing = await reconcile();
+    assert.equal(removing.removed, 1);
+    assert.deepEqual(await holders(), [role('ada'), role('bob')], 'cy is no longer a member');
+    const rows = await unmanaged();
+    assert.equal(rows.length, 1);
+    assert.ok(rows[0].removedDateTime);
+    const audits = JSON.stringify(await t.store.db.selectFrom('auditEvents').selectAll().execute());
+    assert.ok(!audits.includes('not-the-password-7e2d'));
+  });
+
+  it('leaves a membership alone while its grant is being revoked', async () => {
+    const { grantId } = await insertGrant(t, readers, users.cy, 'member', { grantState: 'revoking' });
+    await admin.query(`GRANT ${q(READERS)} TO ${q(role('cy'))}`);
+    const run = await reconcile();
+    assert.deepEqual([run.unmanaged, run.removed, run.repaired], [0, 0, 0]);
+    assert.ok((await holders()).includes(role('cy')), 'the revocation is delivery\'s to do');
+    await t.store.db.updateTable('grants').set({ state: 'revoked' }).where('id', '=', grantId).execute();
+    assert.equal((await reconcile()).removed, 1, 'once revoked, the membership is unmanaged again');
+    assert.ok(!(await holders()).includes(role('cy')));
+  });
+});
