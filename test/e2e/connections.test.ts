@@ -1,0 +1,177 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { assertAccessible, launchBrowser, newContext, screenshot, signInAs } from './support/browser.js';
+import { startE2eServer, type E2eServer } from './support/server.js';
+import { slapdMissing, startSlapd, SUFFIX, type Slapd } from '../support/slapd.js';
+
+// The admin portal's connections against a real OpenLDAP (Debian's slapd in a temporary folder, seeded
+// with a group): an LDAP connection added through the form and tested, a wrong password's test showing
+// the server's refusal, one of the directory's groups added to a catalog through Add resource, the
+// connection then refusing deletion while the catalog uses it. No secret ever reaches the page.
+
+const PEOPLE = `ou=people,${SUFFIX}`;
+const GROUPS = `ou=groups,${SUFFIX}`;
+const SEED = [
+  `dn: uid=jo,${PEOPLE}`, 'objectClass: inetOrgPerson', 'uid: jo', 'cn: Jo', 'sn: Jo', 'mail: jo@example.com', '',
+  `dn: cn=vpn-users,${GROUPS}`, 'objectClass: groupOfNames', 'cn: vpn-users', 'description: Remote access', `member: uid=jo,${PEOPLE}`, '',
+  `dn: cn=wiki-editors,${GROUPS}`, 'objectClass: groupOfNames', 'cn: wiki-editors', `member: uid=jo,${PEOPLE}`, '',
+].join('\n');
+
+describe('admin portal: connections (LDAP against OpenLDAP)', { skip: slapdMissing() }, () => {
+  let slapd: Slapd;
+  let server: E2eServer;
+  let browser: Browser;
+  let ctx: BrowserContext;
+  let page: Page;
+  const wrongPassword = `wrong-${Math.random().toString(36).slice(2)}`;
+
+  before(async () => {
+    slapd = await startSlapd();
+    await slapd.ldapadd(SEED);
+    server = await startE2eServer();
+    browser = await launchBrowser();
+    ctx = await newContext(browser, server.url);
+    page = await ctx.newPage();
+    await signInAs(page, 'Avery Admin', '/admin/connections');
+  });
+  after(async () => {
+    await ctx?.close();
+    await browser?.close();
+    await server?.close();
+    await slapd?.stop();
+  });
+
+  const row = (name: string) => page.getByRole('row').filter({ hasText: name });
+  /** No secret typed into the portal is anywhere in the page, visible or not (input values included). */
+  const noSecretOnPage = async (what: string) => {
+    const html = await page.content();
+    const values = await page.locator('input').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+    for (const secret of [slapd.adminPassword, wrongPassword]) {
+      assert.ok(!html.includes(secret), `${what}: a secret is in the page`);
+      assert.ok(!values.includes(secret), `${what}: a secret is in an input`);
+    }
+  };
+
+  const addLdap = async (name: string, password: string) => {
+    await page.getByRole('button', { name: 'Add connection' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add connection' });
+    await dialog.getByRole('radio', { name: 'LDAP directory' }).check();
+    await dialog.getByLabel('Name', { exact: true }).fill(name);
+    await dialog.getByLabel('Server URL').fill(slapd.url);
+    await dialog.getByLabel('Bind DN').fill(slapd.adminDn);
+    await dialog.getByLabel('Base DN', { exact: true }).fill(SUFFIX);
+    await dialog.getByLabel('Group base DN').fill(GROUPS);
+    await dialog.getByLabel('User base DN').fill(PEOPLE);
+    await dialog.getByLabel('Bind password').fill(password);
+    return dialog;
+  };
+
+  it('adds an LDAP connection through the form, after it names the missing fields', async () => {
+    await page.getByRole('heading', { name: 'Connections', level: 1 }).waitFor();
+    await page.getByText('There are no connections yet.', { exact: false }).waitFor();
+    await page.getByRole('button', { name: 'Add connection' }).click();
+    const empty = page.getByRole('dialog', { name: 'Add connection' });
+    await empty.getByRole('button', { name: 'Add', exact: true }).click();
+    await empty.getByText('Enter a name.').waitFor();
+    await empty.getByText('Enter the server url.').waitFor();
+    await empty.getByText('Enter the bind password.').waitFor();
+    await empty.getByRole('button', { name: 'Cancel' }).click();
+
+    const dialog = await addLdap('Corporate LDAP', slapd.adminPassword);
+    await dialog.getByLabel('Description').fill('The company directory');
+    await assertAccessible(page, 'add connection dialog');
+    await screenshot(page, 'admin-connection-add');
+    await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByText('Corporate LDAP was added.', { exact: false }).waitFor();
+    const r = row('Corporate LDAP');
+    await r.waitFor();
+    assert.match(await r.innerText(), /LDAP directory/);
+    assert.match(await r.innerText(), /Not checked yet/, 'health is unknown until tested');
+    await noSecretOnPage('connection list');
+  });
+
+  it('tests the connection: the summary is shown and it turns healthy', async () => {
+    await page.getByRole('button', { name: 'Test Corporate LDAP' }).click();
+    const ok = page.getByRole('status').filter({ hasText: 'Test of Corporate LDAP succeeded' });
+    await ok.waitFor();
+    await row('Corporate LDAP').getByText('Healthy').waitFor();
+    await assertAccessible(page, 'connection list');
+    await screenshot(page, 'admin-connections');
+  });
+
+  it('shows the error when the password is wrong; the failing connection is deleted', async () => {
+    const dialog = await addLdap('Wrong LDAP', wrongPassword);
+    await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+    await row('Wrong LDAP').waitFor();
+    await page.getByRole('button', { name: 'Test Wrong LDAP' }).click();
+    const failed = page.getByRole('alert').filter({ hasText: 'Test of Wrong LDAP failed' });
+    await failed.waitFor();
+    assert.match(await failed.innerText(), /credentials|password|bind/i, 'the refusal says why');
+    const r = row('Wrong LDAP');
+    await r.getByText('Failing').waitFor();
+    assert.match(await r.innerText(), /credentials|password|bind/i, 'the last error is in the list');
+    await noSecretOnPage('a failed test');
+    await assertAccessible(page, 'failed test');
+    await screenshot(page, 'admin-connection-test-failed');
+
+    await page.getByRole('button', { name: 'Delete Wrong LDAP' }).click();
+    await page.getByRole('dialog', { name: 'Delete connection' }).getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('Wrong LDAP was deleted.').waitFor();
+    assert.equal(await row('Wrong LDAP').count(), 0);
+  });
+
+  it('edits the connection without retyping its password: the stored one is kept', async () => {
+    await page.getByRole('button', { name: 'Edit Corporate LDAP' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit connection' });
+    await dialog.getByText('Stored — leave empty to keep.', { exact: false }).waitFor();
+    assert.equal(await dialog.getByLabel('Bind password').inputValue(), '', 'a stored secret is never filled in');
+    assert.equal(await dialog.getByLabel('Server URL').inputValue(), slapd.url, 'the settings are');
+    await dialog.getByLabel('Description').fill('The company directory (OpenLDAP)');
+    await assertAccessible(page, 'edit connection dialog');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Corporate LDAP was saved.').waitFor();
+    await row('Corporate LDAP').getByText('The company directory (OpenLDAP)').waitFor();
+    await page.getByRole('button', { name: 'Test Corporate LDAP' }).click();
+    await page.getByRole('status').filter({ hasText: 'Test of Corporate LDAP succeeded' }).waitFor();
+  });
+
+  it('adds one of its groups to a catalog through Add resource, and the connection is then in use', async () => {
+    await page.getByRole('link', { name: 'Catalogs' }).click();
+    await page.getByRole('link', { name: 'Engineering' }).click();
+    await page.getByRole('heading', { name: 'Engineering', level: 1 }).waitFor();
+    await page.getByRole('link', { name: 'Resources' }).click();
+    await page.getByRole('button', { name: 'Add resource' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add resource to the catalog' });
+    await dialog.getByLabel('Source').selectOption({ label: 'Corporate LDAP (LDAP group)' });
+    await dialog.getByLabel('Search Corporate LDAP').fill('vpn');
+    await dialog.getByRole('button', { name: 'Add vpn-users' }).waitFor();
+    assert.equal(await dialog.getByRole('button', { name: 'Add wiki-editors' }).count(), 0, 'the search narrows the groups');
+    await assertAccessible(page, 'add resource from a connection');
+    await screenshot(page, 'admin-catalog-add-ldap-group');
+    await dialog.getByRole('button', { name: 'Add vpn-users' }).click();
+    await page.getByText('vpn-users from Corporate LDAP was added to the catalog.').waitFor();
+    assert.equal(await dialog.getByRole('button', { name: 'Add vpn-users' }).innerText(), 'Added');
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    const r = page.getByRole('row').filter({ hasText: 'vpn-users' });
+    await r.waitFor();
+    assert.match(await r.innerText(), /LDAP group/, 'the resource is shown as an LDAP group');
+    await assertAccessible(page, 'catalog resources with an LDAP group');
+    await screenshot(page, 'admin-catalog-resources-ldap');
+
+    await page.getByRole('link', { name: 'Connections' }).click();
+    const c = row('Corporate LDAP');
+    await c.waitFor();
+    assert.equal(await c.locator('td[data-label="Resources"]').innerText(), '1', 'the connection counts its resource');
+    await page.getByRole('button', { name: 'Delete Corporate LDAP' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete connection' });
+    await confirm.getByRole('button', { name: 'Delete' }).click();
+    const refused = confirm.getByRole('alert');
+    await refused.waitFor();
+    assert.match(await refused.innerText(), /vpn-users/, 'the refusal names the catalog resource that uses it');
+    await screenshot(page, 'admin-connection-in-use');
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await row('Corporate LDAP').waitFor();
+    await noSecretOnPage('after all of it');
+  });
+});
