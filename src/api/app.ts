@@ -13,6 +13,7 @@ import { registerErrorHandling } from './errors.js';
 import { registerInputStringChecks } from './input-strings.js';
 import { bearerAuthenticator, registerSecurity, type Authenticator } from './security.js';
 import { registerGraphRoutes } from './graph/index.js';
+import { registerLatchkeyRoutes } from './latchkey/index.js';
 import { createMetrics, registerMetrics, type LatchkeyMetrics } from './metrics.js';
 import { createWorkPublisher } from '../store/notify.js';
 import { createWebAuth, type WebAuthOptions } from './auth/index.js';
@@ -115,6 +116,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   server.get('/openapi.json', { config: { auth: { public: true } }, schema: { hide: true } }, async () => server.swagger());
 
   registerGraphRoutes(server, services, opts.store.db);
+  registerLatchkeyRoutes(server, services);
 
   await server.register(swaggerUi, { routePrefix: '/docs', ...DOCS_UI_OPTIONS });
   if (opts.webRoot !== false) await registerWebApp(server, opts.webRoot ?? DEFAULT_WEB_ROOT);

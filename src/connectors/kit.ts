@@ -100,6 +100,12 @@ export interface ConnectorKind<Settings = unknown, Secrets = unknown> {
   readonly settingsSchema: TObject;
   /** validates the connection's secrets; stored encrypted, never shown */
   readonly secretsSchema: TObject;
+  /**
+   * The settings with their defaults, checked beyond what the schema says (URLs, templates), or a
+   * ValidationError naming the field; absent: the schema alone (connectors/settings-schema.ts readSettings).
+   * What it returns is what the connection stores.
+   */
+  readSettings?(input: unknown): Settings;
   /** The client of one connection. */
   createTarget(settings: Settings, secrets: Secrets, limits: TargetLimits): Target;
 }

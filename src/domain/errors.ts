@@ -55,3 +55,11 @@ export class PreconditionFailedError extends DomainError {
     super('PreconditionFailed', message);
   }
 }
+
+/** Something the server needs is not set up (e.g. the key connection secrets are sealed with): not the caller's fault. */
+export class ServiceUnavailableError extends DomainError {
+  readonly status = 503;
+  constructor(message: string) {
+    super('ServiceUnavailable', message);
+  }
+}

@@ -22,6 +22,8 @@ import { createEvents } from './events/index.js';
 import { DEFAULT_SESSION_LIFETIMES, type SessionLifetimes } from './sessions.js';
 import { createSignInPurge } from './sign-in-purge.js';
 import { createConnectionTargets } from './connections/targets.js';
+import { createConnectionService } from './connections/index.js';
+import { resolveConnectedResource } from './connections/add-resource.js';
 import { createSecretBox, SECRET_KEY_BYTES, type SecretBox } from '../store/secret-box.js';
 import { randomBytes } from 'node:crypto';
 
@@ -60,6 +62,7 @@ export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) 
   const events = createEvents({ db: deps.db, clock: deps.clock, kick, notifications });
   const withEvents = { db: deps.db, clock: deps.clock, events };
   const policies = createPolicyService(withEvents);
+  const connectionDeps = { db: deps.db, clock: deps.clock, events, secretBox, connectionTargets };
   const lifecycle = createLifecycleEngine({ db: deps.db, clock: deps.clock, log: deps.log, connectors, events });
   return {
     connectors,
@@ -71,7 +74,8 @@ export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) 
     subjects: createSubjectService(withEvents),
     groups: createGroupService(withEvents),
     catalogs: createCatalogService(withEvents),
-    resources: createResourceService(withEvents, connectors),
+    resources: createResourceService(withEvents, connectors, (principal, kind, ref) => resolveConnectedResource(connectionDeps, principal, kind, ref)),
+    connections: createConnectionService(connectionDeps),
     accessPackages: createAccessPackageService(withEvents, { onRoleScopeChange: lifecycle.onRoleScopeChange }),
     connectedOrganizations: createConnectedOrganizationService(withEvents),
     settings: createSettingsService(withEvents),

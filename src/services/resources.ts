@@ -1,9 +1,13 @@
-import { isAdministrator } from '../domain/authorization.js';
+import { isAdministrator, type Principal } from '../domain/authorization.js';
 import { isoNow } from '../domain/clock.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { isGuid, newId } from '../domain/ids.js';
 import type { ResourceRequestType } from '../domain/resources.js';
+import type { ConnectorKind } from '../connectors/kit.js';
+import { connectorKindOfOrigin } from '../connectors/kinds.js';
 import { builtInConnectors, createConnectorRegistry, type ConnectorRegistry } from '../connectors/registry.js';
+import type { ConnectorRole, ConnectorScope, ResourceDescriptor } from '../connectors/types.js';
+import type { ConnectedResourceRef, ResolvedConnectedResource } from './connections/add-resource.js';
 import type { Db, Tx } from '../store/db.js';
 import type { ResourceRequestsTable, ResourceRolesTable, ResourceScopesTable, ResourcesTable } from '../store/schema.js';
 import { findCatalog } from './catalogs.js';
@@ -24,8 +28,25 @@ export type ResourceRequestRow = ResourceRequestsTable;
 export interface ResourceRequestInput {
   requestType: ResourceRequestType;
   catalogId: string;
-  resource: { id?: string; originId?: string; originSystem?: string; displayName?: string | null; description?: string | null };
+  resource: {
+    id?: string; originId?: string; originSystem?: string; displayName?: string | null; description?: string | null;
+    /** a connection's resource: the connection (Graph's accessPackageResourceEnvironment), optional when there is one of the kind */
+    environment?: { id?: string } | null;
+  };
 }
+
+/** Where a resource is found: its connector (the built-in directory, a test system) or a connection to a target system. */
+interface ResolvedResource {
+  originSystem: string;
+  resourceNoun: string;
+  found: ResourceDescriptor;
+  roles: ConnectorRole[];
+  scopes: ConnectorScope[];
+  connectionId: string | null;
+}
+
+/** Resolves resources of connections (services/connections/add-resource.ts), when the app has connections. */
+export type ConnectedResolver = (principal: Principal, kind: ConnectorKind, ref: ConnectedResourceRef) => Promise<ResolvedConnectedResource>;
 
 export interface ResourceRequestResult {
   request: ResourceRequestRow;
@@ -44,23 +65,20 @@ export async function findResourceInCatalog(db: Db | Tx, catalogId: string, reso
 export function createResourceService(
   { db, clock, events }: Pick<ServiceDeps, 'db' | 'clock'> & { events: EventBus },
   connectors: ConnectorRegistry = createConnectorRegistry(builtInConnectors({ db, clock })),
+  resolveConnected?: ConnectedResolver,
 ) {
-  async function addResource(caller: Caller, input: ResourceRequestInput): Promise<ResourceRequestResult> {
-    const { resource: ref } = input;
-    if (!ref.originSystem) throw new ValidationError("'resource.originSystem' is required to add a resource, e.g. 'AadGroup'.", 'resource.originSystem');
-    if (!ref.originId) throw new ValidationError("'resource.originId' is required to add a resource: the id of the resource in its origin system.", 'resource.originId');
-    const connector = connectors.get(ref.originSystem, 'resource.originSystem');
-    await findCatalog(db, input.catalogId);
-
+  /** A resource of a registered connector: looked up, checked addable and manageable by the caller. */
+  async function resolveByConnector(caller: Caller, originSystem: string, originId: string): Promise<ResolvedResource> {
+    const connector = connectors.get(originSystem, 'resource.originSystem');
     // the connector is asked outside the transaction: it may be a remote system
-    const found = await connector.lookup(ref.originId);
+    const found = await connector.lookup(originId);
     if (!found) {
       throw new ValidationError(
-        `No ${connector.resourceNoun} with originId '${ref.originId}' exists in ${connector.originSystem}.`, 'resource.originId', 'ResourceNotFound',
+        `No ${connector.resourceNoun} with originId '${originId}' exists in ${connector.originSystem}.`, 'resource.originId', 'ResourceNotFound',
       );
     }
     if (!found.addable) {
-      throw new ValidationError(`The ${connector.resourceNoun} '${ref.originId}' cannot be added to a catalog: ${found.reason ?? 'not supported'}.`, 'resource.originId');
+      throw new ValidationError(`The ${connector.resourceNoun} '${originId}' cannot be added to a catalog: ${found.reason ?? 'not supported'}.`, 'resource.originId');
     }
     // the reference requires rights on the resource itself as well as the catalog role
     if (!isAdministrator(caller.principal) && !(await connector.canManage(caller.principal, found.originId))) {
@@ -68,20 +86,40 @@ export function createResourceService(
         `Adding ${connector.resourceNoun} '${found.originId}' to a catalog needs ${connector.manageRequirement} as well as the catalog owner role.`,
       );
     }
+    return {
+      originSystem: connector.originSystem, resourceNoun: connector.resourceNoun, found, roles: connector.rolesOf(found), scopes: connector.scopesOf(found), connectionId: null,
+    };
+  }
+
+  async function addResource(caller: Caller, input: ResourceRequestInput): Promise<ResourceRequestResult> {
+    const { resource: ref } = input;
+    if (!ref.originSystem) throw new ValidationError("'resource.originSystem' is required to add a resource, e.g. 'AadGroup'.", 'resource.originSystem');
+    if (!ref.originId) throw new ValidationError("'resource.originId' is required to add a resource: the id of the resource in its origin system.", 'resource.originId');
+    const kind = resolveConnected ? connectorKindOfOrigin(ref.originSystem) : undefined;
+    if (!kind) connectors.get(ref.originSystem, 'resource.originSystem');
+    await findCatalog(db, input.catalogId);
+    let resolved: ResolvedResource;
+    if (kind && resolveConnected) {
+      const c = await resolveConnected(caller.principal, kind, { originSystem: ref.originSystem, originId: ref.originId, environment: ref.environment });
+      resolved = { originSystem: kind.originSystem, resourceNoun: kind.resourceNoun, found: c.found, roles: c.roles, scopes: c.scopes, connectionId: c.connection.id };
+    } else {
+      resolved = await resolveByConnector(caller, ref.originSystem, ref.originId);
+    }
+    const { found, originSystem } = resolved;
 
     const at = isoNow(clock);
     const resource: ResourceRow = {
-      id: newId(), catalogId: input.catalogId, originSystem: connector.originSystem, originId: found.originId,
+      id: newId(), catalogId: input.catalogId, originSystem, originId: found.originId,
       // the origin system's own name wins over the one in the request, which may be stale
       displayName: found.displayName || ref.displayName || found.originId,
       description: found.description ?? ref.description ?? null,
-      resourceType: found.resourceType, attributes: '[]', createdAt: at, modifiedAt: at, connectionId: null, exclusive: 0,
+      resourceType: found.resourceType, attributes: '[]', createdAt: at, modifiedAt: at, connectionId: resolved.connectionId, exclusive: 0,
     };
-    const roles: ResourceRoleRow[] = connector.rolesOf(found).map((r) => ({
-      id: newId(), resourceId: resource.id, originSystem: connector.originSystem, originId: r.originId, displayName: r.displayName, description: r.description,
+    const roles: ResourceRoleRow[] = resolved.roles.map((r) => ({
+      id: newId(), resourceId: resource.id, originSystem, originId: r.originId, displayName: r.displayName, description: r.description,
     }));
-    const scopes: ResourceScopeRow[] = connector.scopesOf(found).map((s) => ({
-      id: newId(), resourceId: resource.id, originSystem: connector.originSystem, originId: s.originId, displayName: s.displayName,
+    const scopes: ResourceScopeRow[] = resolved.scopes.map((s) => ({
+      id: newId(), resourceId: resource.id, originSystem, originId: s.originId, displayName: s.displayName,
       description: s.description, isRootScope: s.isRootScope ? 1 : 0,
     }));
     const request: ResourceRequestRow = {
@@ -89,11 +127,11 @@ export function createResourceService(
       requestorId: caller.principal.userId, createdAt: at,
     };
     const duplicate = () => new ConflictError(
-      `The ${connector.resourceNoun} '${found.originId}' is already a resource of catalog '${input.catalogId}'.`, 'ResourceAlreadyInCatalog',
+      `The ${resolved.resourceNoun} '${found.originId}' is already a resource of catalog '${input.catalogId}'.`, 'ResourceAlreadyInCatalog',
     );
     try {
       await db.transaction().execute(async (tx) => {
-        if (await findResourceByOrigin(tx, input.catalogId, connector.originSystem, found.originId)) throw duplicate();
+        if (await findResourceByOrigin(tx, input.catalogId, originSystem, found.originId)) throw duplicate();
         await insertResource(tx, resource, roles, scopes);
         await insertResourceRequest(tx, request);
         await events.publish(tx, caller, {
@@ -117,8 +155,8 @@ export function createResourceService(
       if (ref.id) {
         resource = await findResourceInCatalog(tx, input.catalogId, ref.id);
       } else if (ref.originId && ref.originSystem) {
-        const connector = connectors.find(ref.originSystem);
-        resource = await findResourceByOrigin(tx, input.catalogId, connector?.originSystem ?? ref.originSystem, ref.originId);
+        const canonical = connectors.find(ref.originSystem)?.originSystem ?? connectorKindOfOrigin(ref.originSystem)?.originSystem ?? ref.originSystem;
+        resource = await findResourceByOrigin(tx, input.catalogId, canonical, ref.originId);
         if (!resource) throw new NotFoundError(`Resource with originId '${ref.originId}' in catalog`, input.catalogId);
       } else {
         throw new ValidationError("Name the resource to remove with 'resource.id' (or 'resource.originId' and 'resource.originSystem').", 'resource.id');

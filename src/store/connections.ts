@@ -60,3 +60,25 @@ export async function findResourceOfConnection(db: Db | Tx, connectionId: string
 export async function listConnectionsDueForReconciliation(db: Db | Tx, at: string, limit: number): Promise<{ id: string }[]> {
   return db.selectFrom('connections').select('id').where('nextReconcileAt', '<=', at).orderBy('nextReconcileAt').limit(limit).execute();
 }
+
+/** How many catalog resources live in each of these connections (absent: none). */
+export async function countResourcesOfConnections(db: Db | Tx, connectionIds: readonly string[]): Promise<Map<string, number>> {
+  if (connectionIds.length === 0) return new Map();
+  const rows = await db.selectFrom('resources').select(['connectionId', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .where('connectionId', 'in', connectionIds).groupBy('connectionId').execute();
+  return new Map(rows.map((r) => [r.connectionId!, Number(r.n)]));
+}
+
+/** The sealed secrets of these connections, by id: only for telling which secrets are set, never for an answer. */
+export async function listSealedSecrets(db: Db | Tx, connectionIds: readonly string[]): Promise<Map<string, string>> {
+  if (connectionIds.length === 0) return new Map();
+  const rows = await db.selectFrom('connections').select(['id', 'secrets']).where('id', 'in', connectionIds).execute();
+  return new Map(rows.map((r) => [r.id, r.secrets]));
+}
+
+/** Deletes a connection with what only it used: its account links and its reconciliation runs. */
+export async function deleteConnectionWithRecords(db: Db | Tx, id: string): Promise<boolean> {
+  await db.deleteFrom('connectionAccounts').where('connectionId', '=', id).execute();
+  await db.deleteFrom('reconciliations').where('connectionId', '=', id).execute();
+  return deleteConnectionRow(db, id);
+}

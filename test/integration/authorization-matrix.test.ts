@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { RoleDefinitionIds as R } from '../../src/domain/authorization.js';
 import { newId } from '../../src/domain/ids.js';
+import { generateSigningSecret } from '../../src/connectors/webhook/index.js';
 import { EM, type ApiClient } from '../support/client.js';
 import { mutatingRouteKeys, openApiMutatingKeys, routeKey, type MutatingMethod } from '../support/matrix.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -24,6 +25,7 @@ const V1 = '/v1.0';
 const RM = `${V1}/roleManagement/entitlementManagement`;
 const ORGS = `${EM}/connectedOrganizations`;
 const GRAPH = 'https://graph.microsoft.com/v1.0';
+const CONNECTIONS = '/latchkey/v1/connections';
 
 /** The principals of the matrix. Catalog roles are held in catalog A only. */
 const WHO = [
@@ -109,6 +111,11 @@ describe('authorization matrix', () => {
       identitySources: [{ '@odata.type': '#microsoft.graph.domainIdentitySource', domainName: domain, displayName: domain }],
     }), 'a connected organization');
   };
+  const connectionBody = () => ({
+    kind: 'webhook', displayName: `matrix connection ${newId().slice(0, 8)}`,
+    settings: { url: 'http://127.0.0.1:9/hook', resources: [{ id: 'member-resource', displayName: 'Matrix resource' }] }, secrets: { signingSecret: generateSigningSecret() },
+  });
+  const newConnection = () => created(t.admin.post(CONNECTIONS, connectionBody()), 'a connection');
   const addResource = async (catalogId: string, groupId: string): Promise<string> => {
     const r = await t.admin.post(`${EM}/resourceRequests`, {
       requestType: 'adminAdd', resource: { originId: groupId, originSystem: 'AadGroup' }, catalog: { id: catalogId },
@@ -376,6 +383,13 @@ describe('authorization matrix', () => {
     // tenant settings: the administrator only
     tenantRow('PATCH', `${EM}/settings`, 204, ADMIN, async () => ({ path: `${EM}/settings`, body: { externalUserLifecycleAction: 'blockSignIn' } })),
 
+    // connections to target systems: the administrator only (they have no owners; their secrets open the target)
+    tenantRow('POST', CONNECTIONS, 201, ADMIN, async () => ({ path: CONNECTIONS, body: connectionBody() })),
+    tenantRow('PATCH', `${CONNECTIONS}/:id`, 200, ADMIN, async () => ({ path: `${CONNECTIONS}/${await newConnection()}`, body: { description: 'changed' } })),
+    tenantRow('DELETE', `${CONNECTIONS}/:id`, 204, ADMIN, async () => ({ path: `${CONNECTIONS}/${await newConnection()}` })),
+    // nothing listens on the webhook's port: the test answers 200 { ok: false }, which is still the route's success
+    tenantRow('POST', `${CONNECTIONS}/:id/test`, 200, ADMIN, async () => ({ path: `${CONNECTIONS}/${await newConnection()}/test` })),
+
     // role assignments: tenant roles by the administrator; catalog roles also by that catalog's owners
     tenantRow('POST', `${RM}/roleAssignments`, 201, ADMIN, async () => ({
       path: `${RM}/roleAssignments`, body: { principalId: await freshUser(), roleDefinitionId: R.catalogCreator, appScopeId: '/' },
@@ -514,13 +528,14 @@ describe('authorization matrix', () => {
   type Kind = 'catalog' | 'accessPackage' | 'roleScope' | 'resource' | 'role' | 'scope' | 'resourceRequest' | 'policy' | 'request' | 'assignment'
     | 'connectedOrganization' | 'subject';
   /** what a navigation holds: an entity kind, a group, a sponsor (user or group), or 'inline' (part of the owner's own row) */
-  type Target = Kind | 'group' | 'directoryObject' | 'inline';
+  type Target = Kind | 'group' | 'directoryObject' | 'environment' | 'inline';
   const SETS: Record<Kind, { navigation: Record<string, unknown> }> = {
     catalog: catalogSet, accessPackage: accessPackageSet, roleScope: roleScopeSet, resource: resourceSet, role: resourceRoleSet, scope: resourceScopeSet,
     resourceRequest: resourceRequestSet, policy: assignmentPolicySet, request: requestSet, assignment: assignmentSet,
     connectedOrganization: connectedOrganizationSet, subject: subjectSet,
   };
   const NAV_TARGET: Record<string, Target> = {
+    'resource.environment': 'environment',
     'catalog.accessPackages': 'accessPackage', 'catalog.resources': 'resource', 'catalog.resourceRoles': 'role', 'catalog.resourceScopes': 'scope',
     'accessPackage.catalog': 'catalog', 'accessPackage.resourceRoleScopes': 'roleScope', 'accessPackage.incompatibleAccessPackages': 'accessPackage',
     'accessPackage.accessPackagesIncompatibleWith': 'accessPackage', 'accessPackage.incompatibleGroups': 'group', 'accessPackage.assignmentPolicies': 'policy',
@@ -567,6 +582,16 @@ describe('authorization matrix', () => {
       await done(t.admin.post(`${EM}/accessPackages/${fx[where].pkg}/incompatibleAccessPackages/$ref`,
         { '@odata.id': `${EM}/accessPackages/${fx[where === 'A' ? 'B' : 'A'].hidden}` }), 'an incompatible package');
     }
+    // a resource of a connection in each catalog, for its environment
+    const connectionId = await newConnection();
+    const connected: string[] = [];
+    for (const where of ['A', 'B'] as const) {
+      const r = await t.admin.post(`${EM}/resourceRequests`, {
+        requestType: 'adminAdd', catalog: { id: catalogOf(where) }, resource: { originSystem: 'Webhook', originId: 'member-resource', environment: { id: connectionId } },
+      });
+      assert.equal(r.status, 201, `setup: adding a connected resource: ${r.text}`);
+      connected.push(r.body.resource.id as string);
+    }
     const org = await newOrg();
     await done(t.admin.post(`${ORGS}/${org}/internalSponsors/$ref`, ref('users', await freshUser())), 'a sponsor');
     await done(t.admin.post(`${ORGS}/${org}/externalSponsors/$ref`, ref('groups', resourceGroup.A.groupId)), 'a sponsor group');
@@ -582,7 +607,7 @@ describe('authorization matrix', () => {
       catalog: [`${EM}/catalogs/${catalogA}`, `${EM}/catalogs/${catalogB}`],
       accessPackage: [...both((x) => [`${EM}/accessPackages/${x.pkg}`, `${EM}/accessPackages/${x.hidden}`]), `${EM}/accessPackages/filterByCurrentUser(on='allowedRequestor')?$top=20`],
       roleScope: rsIds.map((r) => byId(`${EM}/resourceRoleScopes`, r.id)),
-      resource: [resourceGroup.A.resourceId, resourceGroup.B.resourceId].map((id) => byId(`${EM}/resources`, id)),
+      resource: [resourceGroup.A.resourceId, resourceGroup.B.resourceId, ...connected].map((id) => byId(`${EM}/resources`, id)),
       role: roles.flatMap((r) => [catalogA, catalogB].map((c) => byId(`${EM}/catalogs/${c}/resourceRoles`, r.id))),
       scope: scopes.flatMap((r) => [catalogA, catalogB].map((c) => byId(`${EM}/catalogs/${c}/resourceScopes`, r.id))),
       resourceRequest: resourceRequests.map((r) => `${EM}/resourceRequests/${r.id}`),
@@ -628,6 +653,7 @@ describe('authorization matrix', () => {
         }
         case 'subject': ok = obj.objectId === null || await found(`${EM}/subjects(objectId='${String(obj.objectId)}')`); break;
         case 'connectedOrganization': ok = await found(`${ORGS}/${id}`); break;
+        case 'environment': ok = await listed(`${EM}/resourceEnvironments`); break;
         case 'group': ok = await found(`${V1}/groups/${id}`); break;
         case 'directoryObject': ok = await found(`${V1}/${obj['@odata.type'] === '#microsoft.graph.group' ? 'groups' : 'users'}/${id}`); break;
         case 'inline': ok = true; break;

@@ -7,12 +7,13 @@ import { REQUEST_TYPES, RESOURCE_REQUEST_TYPES, type ResourceRequestType } from 
 import type { Services } from '../../services/index.js';
 import type { Db } from '../../store/db.js';
 import { listCollection, shapeOne } from '../odata/collection.js';
-import { ODataQuery, parseQueryOptions } from '../odata/query-options.js';
+import { ODataQuery } from '../odata/query-options.js';
 import { canonicalEnum } from '../odata/sql.js';
 import {
   allResources, resourceRequestSet, resourceRequestsReadBy, resourceRequestToGraph, resourceRoleSet, resourceScopeSet, resourceSet, resourcesOfCatalog,
   resourceToGraph, rolesOfCatalog, rolesOfResource, roleToGraph, scopesOfCatalog, scopesOfResource, scopeToGraph,
 } from '../read/resources.js';
+import { allEnvironments, environmentToGraph, resourceEnvironmentSet } from '../read/resource-environments.js';
 import { Body, CollectionOf, EnumString, GraphObjectSchema, IdParams, Nullable, Ref } from '../schemas.js';
 import { callerOf } from '../security.js';
 import type { GraphCtx } from './catalogs.js';
@@ -27,6 +28,16 @@ const ResourceSchema = GraphObjectSchema('accessPackageResource', {
   originId: Type.String(),
   originSystem: Type.String(),
   attributes: Type.Array(Type.Any()),
+  createdDateTime: Type.String(),
+  modifiedDateTime: Type.String(),
+});
+const EnvironmentSchema = GraphObjectSchema('accessPackageResourceEnvironment', {
+  originId: Type.String(),
+  originSystem: Type.String(),
+  displayName: Type.String(),
+  description: Nullable(Type.String()),
+  isDefaultEnvironment: Type.Boolean(),
+  connectionInfo: Type.Object({ url: Nullable(Type.String()) }),
   createdDateTime: Type.String(),
   modifiedDateTime: Type.String(),
 });
@@ -45,6 +56,10 @@ const ResourceRefBody = Type.Object(
     originSystem: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     displayName: Type.Optional(Nullable(Type.String({ maxLength: 256 }))),
     description: Type.Optional(Nullable(Type.String({ maxLength: 2048 }))),
+    environment: Type.Optional(Nullable(Type.Object(
+      { id: Type.Optional(Type.String({ maxLength: 200 })) },
+      { additionalProperties: true, description: 'The connection a LdapGroup, ScimGroup, PostgresRole or Webhook resource lives in; optional when there is one connection of that kind' },
+    ))),
   },
   // clients often send back a resource object they read earlier: extra read-only properties are ignored
   { additionalProperties: true },
@@ -88,6 +103,13 @@ export function registerResourceRoutes(parent: FastifyInstance, services: Servic
     throw new ValidationError("'catalog.id' is required: the catalog to add the resource to or remove it from.", 'catalog.id');
   };
 
+  /** A connected resource's environment, inline in the answer of its adminAdd (elsewhere $expand=environment). */
+  const environmentOf = async (connectionId: string | null) => {
+    if (!connectionId) return {};
+    const row = await allEnvironments(db).where('connections.id', '=', connectionId).executeTakeFirst();
+    return { environment: row ? environmentToGraph(row) : null };
+  };
+
   app.get(`${EM}/resourceRequests`, {
     config: { auth: { authenticated: true } },
     schema: { tags: ['resources'], summary: 'List resource requests of the catalogs the caller may read', querystring: ODataQuery, response: { 200: CollectionOf(RequestSchema) } },
@@ -117,7 +139,7 @@ export function registerResourceRoutes(parent: FastifyInstance, services: Servic
     const body = {
       ...resourceRequestToGraph(r.request),
       catalog: { id: catalogId },
-      resource: { ...resourceToGraph(r.resource), roles: r.roles.map(roleToGraph), scopes: r.scopes.map(scopeToGraph) },
+      resource: { ...resourceToGraph(r.resource), roles: r.roles.map(roleToGraph), scopes: r.scopes.map(scopeToGraph), ...(await environmentOf(r.resource.connectionId)) },
     };
     return reply.status(201).header('Location', `${EM}/resourceRequests/${r.request.id}`).send(body);
   });
@@ -168,16 +190,16 @@ export function registerResourceRoutes(parent: FastifyInstance, services: Servic
     schema: { tags: ['resources'], summary: "List the resources of the catalogs the caller may read (catalog.read; $expand=roles,scopes)", querystring: ODataQuery, response: { 200: CollectionOf(ResourceSchema) } },
   }, async (req) => listCollection(resourceSet, allResources(db), req, ctxOf(req)));
 
-  // Multi-Geo environments of SharePoint Online: Latchkey governs no such service, so there are none.
-  // Still a catalog permission: a caller who may read no catalog is refused, as for any catalog data.
+  // Latchkey's environments are its connections to target systems (LDAP, SCIM, PostgreSQL, webhooks), where
+  // connected resources live. Still a catalog permission: a caller who may read no catalog is refused,
+  // as for any catalog data.
   app.get(`${EM}/resourceEnvironments`, {
     config: { auth: { authenticated: true } },
-    schema: { tags: ['resources'], summary: 'List resource environments (catalog.read in some catalog; always empty: no Multi-Geo services are governed)', querystring: ODataQuery, response: { 200: CollectionOf(GraphObjectSchema('accessPackageResourceEnvironment')) } },
+    schema: { tags: ['resources'], summary: 'List resource environments: the connections to target systems (catalog.read in some catalog)', querystring: ODataQuery, response: { 200: CollectionOf(EnvironmentSchema) } },
   }, async (req) => {
     const readable = catalogsWhere(req.principal!, 'catalog.read');
     if (readable !== 'all' && readable.length === 0) throw new ForbiddenError("Listing resource environments needs the 'catalog.read' permission in a catalog.");
-    parseQueryOptions(req.query);
-    return { value: [] };
+    return listCollection(resourceEnvironmentSet, allEnvironments(db), req, ctxOf(req));
   });
 
   app.get(`${EM}/catalogs/:id/resourceRoles`, {

@@ -7,6 +7,7 @@ import type { ResourceRequestRow, ResourceRoleRow, ResourceRow, ResourceScopeRow
 import type { Db } from '../../store/db.js';
 import { attachMany, attachOne, pageIds as ids, type EntitySet, type GraphObject, type ReadRule } from '../odata/collection.js';
 import { catalogSet } from './catalogs.js';
+import { ENVIRONMENT_COLUMNS, resourceEnvironmentSet } from './resource-environments.js';
 import { byCatalogs, readCatalogs, resourcesIn, whereCatalogIn, type ReadCtx } from './common.js';
 
 export function resourceRule<Row>(ctx: ReadCtx): ReadRule<Row> {
@@ -65,6 +66,12 @@ export const resourceSet: EntitySet<ResourceRow, ReadCtx> = {
   },
   properties: ['id', 'displayName', 'description', 'originId', 'originSystem', 'attributes', 'createdDateTime', 'modifiedDateTime'],
   navigation: {
+    // the connection a resource lives in (null for the built-in directory's groups)
+    environment: async (items, item, ctx) => {
+      const rows = ctx.db.selectFrom('resources').innerJoin('connections', 'connections.id', 'resources.connectionId')
+        .select(ENVIRONMENT_COLUMNS).select('resources.id as ownerId').where('resources.id', 'in', ids(items));
+      await attachOne(items, item, ctx, resourceEnvironmentSet, rows);
+    },
     roles: async (items, item, ctx) => {
       const rows = ctx.db.selectFrom('resourceRoles').selectAll('resourceRoles').select('resourceRoles.resourceId as ownerId')
         .where('resourceRoles.resourceId', 'in', ids(items)).orderBy('resourceRoles.displayName').orderBy('resourceRoles.id');

@@ -14,6 +14,7 @@ export const postgresqlConnector: ConnectorKind<PostgresSettings, PostgresSecret
   resourceNoun: 'PostgreSQL role',
   settingsSchema: PostgresSettingsSchema,
   secretsSchema: PostgresSecretsSchema,
+  readSettings: (input) => readPostgresSettings(input),
   createTarget(settings, secrets, limits) {
     return createPostgresTarget(readPostgresSettings(settings), readSettings(PostgresSecretsSchema, secrets, 'secrets'), limits);
   },

@@ -13,6 +13,7 @@ export const webhookConnector: ConnectorKind<WebhookSettings, WebhookSecrets> = 
   resourceNoun: 'webhook resource',
   settingsSchema: WebhookSettingsSchema,
   secretsSchema: WebhookSecretsSchema,
+  readSettings: (input) => readWebhookSettings(input),
   createTarget(settings, secrets, limits) {
     return createWebhookTarget(readWebhookSettings(settings), readSettings(WebhookSecretsSchema, secrets, 'secrets'), limits);
   },

@@ -8,6 +8,7 @@ const CATALOG = 'accessPackageCatalog';
 const PACKAGE = 'accessPackage';
 const POLICY = 'accessPackageAssignmentPolicy';
 const ORGANIZATION = 'connectedOrganization';
+const CONNECTION = 'latchkeyConnection';
 
 /** The audit records of one configuration event. */
 export function catalogAuditEntries(e: CatalogEvent): AuditEntry[] {
@@ -95,6 +96,17 @@ export function catalogAuditEntries(e: CatalogEvent): AuditEntry[] {
       return [{
         activity: 'Update entitlement management settings', targetType: 'entitlementManagementSettings', targetId: 'settings',
         targetDisplayName: 'Entitlement management settings', modifiedProperties: e.changes,
+      }];
+    case 'connectionCreated':
+      return [{ activity: 'Create connection', targetType: CONNECTION, targetId: e.connectionId, targetDisplayName: e.name, modifiedProperties: e.changes }];
+    case 'connectionUpdated':
+      return [{ activity: 'Update connection', targetType: CONNECTION, targetId: e.connectionId, targetDisplayName: e.name, modifiedProperties: e.changes }];
+    case 'connectionDeleted':
+      return [{ activity: 'Delete connection', targetType: CONNECTION, targetId: e.connectionId, targetDisplayName: e.name }];
+    case 'connectionTested':
+      return [{
+        activity: 'Test connection', targetType: CONNECTION, targetId: e.connectionId, targetDisplayName: e.name, result: e.ok ? 'success' : 'failure',
+        modifiedProperties: [{ displayName: e.ok ? 'summary' : 'error', oldValue: null, newValue: e.outcome }],
       }];
   }
 }

@@ -33,7 +33,13 @@ export type CatalogEvent =
   | { type: 'connectedOrganizationDeleted'; organizationId: string; name: string; changes: ModifiedProperty[] }
   | { type: 'sponsorAdded'; organizationId: string; organizationName: string; kind: SponsorKind; directoryObjectId: string }
   | { type: 'sponsorRemoved'; organizationId: string; organizationName: string; kind: SponsorKind; directoryObjectId: string }
-  | { type: 'settingsUpdated'; changes: ModifiedProperty[] };
+  | { type: 'settingsUpdated'; changes: ModifiedProperty[] }
+  /** connections to target systems: `changes` never hold a secret's value, only that it was set or replaced */
+  | { type: 'connectionCreated'; connectionId: string; name: string; changes: ModifiedProperty[] }
+  | { type: 'connectionUpdated'; connectionId: string; name: string; changes: ModifiedProperty[] }
+  | { type: 'connectionDeleted'; connectionId: string; name: string }
+  /** an administrator tested a connection: what it found, or the error */
+  | { type: 'connectionTested'; connectionId: string; name: string; ok: boolean; outcome: string };
 
 /** Every configuration event's type, so a subscriber can tell them from the others (checked complete by the compiler). */
 const CATALOG_EVENT_TYPES: Record<CatalogEvent['type'], true> = {
@@ -61,6 +67,10 @@ const CATALOG_EVENT_TYPES: Record<CatalogEvent['type'], true> = {
   sponsorAdded: true,
   sponsorRemoved: true,
   settingsUpdated: true,
+  connectionCreated: true,
+  connectionUpdated: true,
+  connectionDeleted: true,
+  connectionTested: true,
 };
 
 export function isCatalogEvent(e: { type: string }): e is CatalogEvent {
