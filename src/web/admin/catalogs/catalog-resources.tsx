@@ -18,7 +18,7 @@ import { ConnectionResourcePicker, connectionResourceKey, type ConnectionResourc
 // connection's resource names the connection as its environment.
 export function CatalogResources({ catalog }: { catalog: Catalog }) {
   const me = useMe();
-  const paged = usePaged<Resource>(`${EM}/catalogs/${catalog.id}/resources${query({ $expand: 'roles', $top: 20, $count: true })}`);
+  const paged = usePaged<Resource>(`${EM}/catalogs/${catalog.id}/resources${query({ $expand: 'roles,environment', $top: 20, $count: true })}`);
   const [adding, setAdding] = useState(false);
   const [removing, setRemoving] = useState<Resource | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
