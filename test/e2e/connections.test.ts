@@ -78,6 +78,15 @@ describe('admin portal: connections (LDAP against OpenLDAP)', { skip: slapdMissi
     await empty.getByText('Enter the bind password.').waitFor();
     await empty.getByRole('button', { name: 'Cancel' }).click();
 
+    // the server's refusal names the setting, and the form shows it at that field
+    const bad = await addLdap('Bad URL', slapd.adminPassword);
+    await bad.getByLabel('Server URL').fill('ldap://127.0.0.1:389/dc=latchkey');
+    await bad.getByRole('button', { name: 'Add', exact: true }).click();
+    await bad.getByRole('alert').waitFor();
+    assert.equal(await bad.getByLabel('Server URL').getAttribute('aria-invalid'), 'true', 'the URL field is marked invalid');
+    assert.match(await bad.locator('.field-error').first().innerText(), /settings\.url/);
+    await bad.getByRole('button', { name: 'Cancel' }).click();
+
     const dialog = await addLdap('Corporate LDAP', slapd.adminPassword);
     await dialog.getByLabel('Description').fill('The company directory');
     await assertAccessible(page, 'add connection dialog');

@@ -71,7 +71,8 @@ export interface KindInfo {
   secrets: SecretField[];
 }
 
-const USER_PROPERTIES = ['userPrincipalName', 'mail', 'mailNickname', 'id', 'displayName', 'givenName', 'surname'].map((p) => ({ value: p, text: p }));
+// connectors/kit.ts ACCOUNT_SUBJECT_PROPERTIES
+const USER_PROPERTIES = ['userPrincipalName', 'mail', 'mailNickname', 'id'].map((p) => ({ value: p, text: p }));
 
 export const KINDS: KindInfo[] = [
   {
