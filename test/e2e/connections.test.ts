@@ -4,11 +4,18 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { assertAccessible, launchBrowser, newContext, screenshot, signInAs } from './support/browser.js';
 import { startE2eServer, type E2eServer } from './support/server.js';
 import { slapdMissing, startSlapd, SUFFIX, type Slapd } from '../support/slapd.js';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 
 // The admin portal's connections against a real OpenLDAP (Debian's slapd in a temporary folder, seeded
 // with a group): an LDAP connection added through the form and tested, a wrong password's test showing
 // the server's refusal, one of the directory's groups added to a catalog through Add resource, the
-// connection then refusing deletion while the catalog uses it. No secret ever reaches the page.
+// connection then refusing deletion while the catalog uses it; then a PostgreSQL connection to the local
+// cluster (a group role made for the test, dropped after it). No secret ever reaches the page.
+
+const PG_URL = new URL(process.env.LATCHKEY_TEST_PG_URL ?? 'postgres://root@127.0.0.1:5432/test');
+/** roles are cluster-wide: a prefix of this run's own */
+const PREFIX = `lk_e2e_${randomBytes(4).toString('hex')}_`;
 
 const PEOPLE = `ou=people,${SUFFIX}`;
 const GROUPS = `ou=groups,${SUFFIX}`;
@@ -18,15 +25,19 @@ const SEED = [
   `dn: cn=wiki-editors,${GROUPS}`, 'objectClass: groupOfNames', 'cn: wiki-editors', `member: uid=jo,${PEOPLE}`, '',
 ].join('\n');
 
-describe('admin portal: connections (LDAP against OpenLDAP)', { skip: slapdMissing() }, () => {
+describe('admin portal: connections (LDAP against OpenLDAP, PostgreSQL on the local cluster)', { skip: slapdMissing() }, () => {
   let slapd: Slapd;
   let server: E2eServer;
   let browser: Browser;
   let ctx: BrowserContext;
   let page: Page;
   const wrongPassword = `wrong-${Math.random().toString(36).slice(2)}`;
+  let admin: pg.Client | undefined;
 
   before(async () => {
+    admin = new pg.Client({ connectionString: PG_URL.toString() });
+    await admin.connect();
+    await admin.query(`CREATE ROLE ${PREFIX}reports NOLOGIN`);
     slapd = await startSlapd();
     await slapd.ldapadd(SEED);
     server = await startE2eServer();
@@ -40,6 +51,8 @@ describe('admin portal: connections (LDAP against OpenLDAP)', { skip: slapdMissi
     await browser?.close();
     await server?.close();
     await slapd?.stop();
+    await admin?.query(`DROP ROLE IF EXISTS ${PREFIX}reports`);
+    await admin?.end();
   });
 
   const row = (name: string) => page.getByRole('row').filter({ hasText: name });
@@ -186,5 +199,40 @@ describe('admin portal: connections (LDAP against OpenLDAP)', { skip: slapdMissi
     await confirm.getByRole('button', { name: 'Cancel' }).click();
     await row('Corporate LDAP').waitFor();
     await noSecretOnPage('after all of it');
+  });
+
+  it('adds a PostgreSQL connection to the local cluster, tests it and adds one of its roles', async () => {
+    await page.getByRole('button', { name: 'Add connection' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add connection' });
+    await dialog.getByRole('radio', { name: 'PostgreSQL cluster' }).check();
+    await dialog.getByLabel('Name', { exact: true }).fill('Reporting database');
+    await dialog.getByLabel('Host').fill(PG_URL.hostname);
+    await dialog.getByLabel('Port').fill(PG_URL.port || '5432');
+    await dialog.getByLabel('Database').fill(PG_URL.pathname.slice(1) || 'postgres');
+    await dialog.getByLabel('User', { exact: true }).fill(decodeURIComponent(PG_URL.username));
+    await dialog.getByLabel('TLS').selectOption('disable');
+    await dialog.getByLabel('Managed role prefix').fill(PREFIX);
+    await assertAccessible(page, 'PostgreSQL connection form');
+    await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+    await row('Reporting database').waitFor();
+    assert.match(await row('Reporting database').innerText(), /PostgreSQL cluster/);
+    await page.getByRole('button', { name: 'Test Reporting database' }).click();
+    await page.getByRole('status').filter({ hasText: 'Test of Reporting database succeeded' }).waitFor();
+    await row('Reporting database').getByText('Healthy').waitFor();
+
+    await page.getByRole('link', { name: 'Catalogs' }).click();
+    await page.getByRole('link', { name: 'Engineering' }).click();
+    await page.getByRole('link', { name: 'Resources' }).click();
+    await page.getByRole('button', { name: 'Add resource' }).click();
+    const add = page.getByRole('dialog', { name: 'Add resource to the catalog' });
+    await add.getByLabel('Source').selectOption({ label: 'Reporting database (PostgreSQL role)' });
+    await add.getByLabel('Search Reporting database').fill('reports');
+    await add.getByRole('button', { name: `Add ${PREFIX}reports` }).click();
+    await page.getByText(`${PREFIX}reports from Reporting database was added to the catalog.`).waitFor();
+    await add.getByRole('button', { name: 'Done' }).click();
+    const r = page.getByRole('row').filter({ hasText: `${PREFIX}reports` });
+    await r.waitFor();
+    assert.match(await r.innerText(), /PostgreSQL role/);
+    assert.match(await r.innerText(), /Reporting database/, 'with the connection it comes from');
   });
 });
