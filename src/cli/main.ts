@@ -249,6 +249,26 @@ token
     });
   });
 
+const secrets = program.command('secrets').description('the key connection secrets are sealed with');
+secrets
+  .command('rotate')
+  .description('seal every connection\'s secrets again with LATCHKEY_SECRET_KEY (after moving the previous key to LATCHKEY_SECRET_KEY_OLD); prints a JSON report')
+  .option('--db <url>', 'database URL (env DATABASE_URL)')
+  .action(async (opts: DbOpts) => {
+    await withStore(opts, async (store, config) => {
+      const secretBox = secretBoxOf(config);
+      const services = createServices({ db: store.db, clock: systemClock, log: pino({ level: 'warn' }) }, { secretBox });
+      const report = await services.connections.resealAll();
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      if (report.failed.length > 0) {
+        process.stderr.write(`${report.failed.length} connection(s) could not be opened with the current or old keys; they keep their old sealing\n`);
+        process.exitCode = 1;
+      } else {
+        process.stderr.write(`every connection is sealed with key ${report.keyId}; the old keys may now be removed from LATCHKEY_SECRET_KEY_OLD\n`);
+      }
+    });
+  });
+
 program.parseAsync(process.argv).catch((e: unknown) => {
   const err = e as Error & { status?: number };
   console.error(`latchkey: ${err.message}`);

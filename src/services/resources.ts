@@ -4,7 +4,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { isGuid, newId } from '../domain/ids.js';
 import type { ResourceRequestType } from '../domain/resources.js';
 import type { ConnectorKind } from '../connectors/kit.js';
-import { connectorKindOfOrigin } from '../connectors/kinds.js';
+import { CONNECTOR_KINDS, connectorKindOfOrigin } from '../connectors/kinds.js';
 import { builtInConnectors, createConnectorRegistry, type ConnectorRegistry } from '../connectors/registry.js';
 import type { ConnectorRole, ConnectorScope, ResourceDescriptor } from '../connectors/types.js';
 import type { ConnectedResourceRef, ResolvedConnectedResource } from './connections/add-resource.js';
@@ -96,7 +96,10 @@ export function createResourceService(
     if (!ref.originSystem) throw new ValidationError("'resource.originSystem' is required to add a resource, e.g. 'AadGroup'.", 'resource.originSystem');
     if (!ref.originId) throw new ValidationError("'resource.originId' is required to add a resource: the id of the resource in its origin system.", 'resource.originId');
     const kind = resolveConnected ? connectorKindOfOrigin(ref.originSystem) : undefined;
-    if (!kind) connectors.get(ref.originSystem, 'resource.originSystem');
+    if (!kind && !connectors.find(ref.originSystem)) {
+      const supported = [...connectors.supported(), ...(resolveConnected ? CONNECTOR_KINDS.map((k) => k.originSystem) : [])];
+      throw new ValidationError(`originSystem '${ref.originSystem}' is not supported; supported: ${supported.join(', ')}.`, 'resource.originSystem', 'UnsupportedOriginSystem');
+    }
     await findCatalog(db, input.catalogId);
     let resolved: ResolvedResource;
     if (kind && resolveConnected) {

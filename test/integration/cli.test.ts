@@ -8,6 +8,14 @@ import { systemClock } from '../../src/domain/clock.js';
 import { openStore } from '../../src/store/db.js';
 import { scratchDatabase, type ScratchDatabase } from '../support/stores.js';
 import { nodeArgs } from '../support/processes.js';
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { RoleDefinitionIds } from '../../src/domain/authorization.js';
+import { generateSigningSecret } from '../../src/connectors/webhook/index.js';
+import { createServices } from '../../src/services/index.js';
+import { connectionSecretsContext } from '../../src/services/connections/targets.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { createSecretBox } from '../../src/store/secret-box.js';
 
 const exec = promisify(execFile);
 
@@ -104,5 +112,56 @@ describe('latchkey CLI', () => {
     const bad = await latchkey(['migrate', '--db', 'mysql://x@y/z']);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /Unsupported database URL scheme/);
+  });
+
+  it('reseals every connection\'s secrets with the current key after a rotation, and says which it cannot open', async () => {
+    const [oldKey, newKey, strayKey] = [randomBytes(32), randomBytes(32), randomBytes(32)];
+    const signingSecret = generateSigningSecret();
+    const store = openStore(scratch.url);
+    let connectionId = '';
+    try {
+      await migrateToLatest(store.db);
+      const services = createServices({ db: store.db, clock: systemClock, log: pino({ level: 'silent' }) }, { secretBox: createSecretBox(oldKey) });
+      const caller = {
+        principal: { userId: 'cli-test', displayName: 'CLI test', userPrincipalName: 'cli@test', userType: 'Member', tenantRoles: new Set([RoleDefinitionIds.administrator]), catalogRoles: new Map() },
+        correlationId: null,
+      };
+      connectionId = (await services.connections.create(caller, {
+        kind: 'webhook', displayName: 'rotated', settings: { url: 'https://hooks.example.com/latchkey' }, secrets: { signingSecret },
+      })).id;
+    } finally {
+      await store.close();
+    }
+    const env = { LATCHKEY_SECRET_KEY: newKey.toString('base64'), LATCHKEY_SECRET_KEY_OLD: oldKey.toString('base64') };
+    const first = await latchkey(['secrets', 'rotate', '--db', scratch.url], env);
+    assert.equal(first.code, 0, first.stderr);
+    const report = JSON.parse(first.stdout);
+    assert.equal(report.resealed, 1, first.stdout);
+    assert.equal(report.unchanged, 0);
+    assert.deepEqual(report.failed, []);
+    assert.equal(report.keyId, createSecretBox(newKey).keyId);
+    assert.ok(!first.stdout.includes(signingSecret) && !first.stderr.includes(signingSecret), 'the secret is not printed');
+
+    // the new key alone now opens the secrets, unchanged; the old one no longer does
+    const check = openStore(scratch.url);
+    try {
+      const row = await check.db.selectFrom('connections').select('secrets').where('id', '=', connectionId).executeTakeFirstOrThrow();
+      assert.deepEqual(createSecretBox(newKey).openSecrets(row.secrets, connectionSecretsContext(connectionId)), { signingSecret });
+      assert.throws(() => createSecretBox(oldKey).openSecrets(row.secrets, connectionSecretsContext(connectionId)));
+    } finally {
+      await check.close();
+    }
+    const again = await latchkey(['secrets', 'rotate', '--db', scratch.url], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(JSON.parse(again.stdout).resealed, 0);
+    assert.equal(JSON.parse(again.stdout).unchanged, 1);
+
+    // a key that never sealed them, without the one that did: reported, the value left as it was
+    const lost = await latchkey(['secrets', 'rotate', '--db', scratch.url], { LATCHKEY_SECRET_KEY: strayKey.toString('base64'), LATCHKEY_SECRET_KEY_OLD: '' });
+    assert.equal(lost.code, 1, lost.stderr);
+    const failed = JSON.parse(lost.stdout).failed;
+    assert.deepEqual(failed.map((f: { id: string }) => f.id), [connectionId]);
+    assert.match(failed[0].error, /neither the current key/);
+    assert.match(lost.stderr, /could not be opened/);
   });
 });

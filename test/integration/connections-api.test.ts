@@ -204,6 +204,21 @@ describe('connections API', () => {
     assert.equal((await admin('DELETE', `${CONNECTIONS}/${c.id}`)).status, 204);
   });
 
+  it('lists the kinds with the schemas of their settings and secrets, for the portal\'s forms', async () => {
+    const r = await admin('GET', '/latchkey/v1/connectionKinds');
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.body.value.map((k: { kind: string; originSystem: string }) => `${k.kind}:${k.originSystem}`), ['ldap:LdapGroup', 'scim:ScimGroup', 'postgresql:PostgresRole', 'webhook:Webhook']);
+    const ldap = r.body.value[0];
+    assert.ok(ldap.settingsSchema.properties.bindDn.description);
+    assert.deepEqual(ldap.settingsSchema.required.sort(), ['baseDn', 'bindDn', 'url']);
+    assert.deepEqual(Object.keys(ldap.secretsSchema.properties), ['bindPassword']);
+    assert.equal(r.body.value[3].settingsSchema.properties.allowInsecureHttp.default, false);
+    assert.equal((await call((await t.user()).client, 'GET', '/latchkey/v1/connectionKinds')).status, 403);
+    const catalogId = await newCatalog();
+    const unknown = await admin('POST', `${EM}/resourceRequests`, { requestType: 'adminAdd', catalog: { id: catalogId }, resource: { originSystem: 'FtpFolder', originId: 'x' } });
+    expectError(unknown, 400, 'resource.originSystem', /supported: AadGroup, .*LdapGroup, ScimGroup, PostgresRole, Webhook/);
+  });
+
   it('lets only tenant administrators near connections', async () => {
     const c = (await admin('POST', CONNECTIONS, webhookBody())).body;
     const catalogId = await newCatalog();

@@ -65,6 +65,13 @@ const UpdateBody = Type.Object({
   ...common,
 }, { additionalProperties: false });
 
+const KindSchema = Type.Object({
+  kind: Type.String(),
+  originSystem: Type.String(),
+  resourceNoun: Type.String(),
+  settingsSchema: AnyObject('JSON schema of the settings'),
+  secretsSchema: AnyObject('JSON schema of the secrets'),
+});
 const TestAnswer = Type.Object({ ok: Type.Boolean(), summary: Type.Optional(Type.String()), error: Type.Optional(Type.String()) });
 const RoleSchema = Type.Object({ originId: Type.String(), displayName: Type.String(), description: Nullable(Type.String()) });
 const BrowsedSchema = Type.Object({
@@ -84,6 +91,17 @@ const BrowseQuery = Type.Object({
 export function registerConnectionRoutes(parent: FastifyInstance, services: Services): void {
   const app = typed(parent);
   const connections = services.connections;
+
+  // what the admin portal builds its forms from: each kind's settings and secrets schemas (with descriptions and defaults)
+  app.get('/latchkey/v1/connectionKinds', {
+    config: ADMIN_ONLY,
+    schema: {
+      tags: TAGS, summary: 'List the kinds of connection with the JSON schemas of their settings and secrets',
+      response: { 200: Type.Object({ value: Type.Array(KindSchema) }) },
+    },
+  }, async () => ({
+    value: CONNECTOR_KINDS.map((k) => ({ kind: k.kind, originSystem: k.originSystem, resourceNoun: k.resourceNoun, settingsSchema: k.settingsSchema, secretsSchema: k.secretsSchema })),
+  }));
 
   app.get(CONNECTIONS, {
     config: ADMIN_ONLY,

@@ -3,6 +3,7 @@ import type { Caller } from '../deps.js';
 import { createConnection, type CreateConnectionInput } from './create.js';
 import { deleteConnection } from './delete.js';
 import type { ConnectionDeps } from './deps.js';
+import { resealConnectionSecrets } from './reseal.js';
 import { searchConnectionResources } from './search-resources.js';
 import { testConnection } from './test-connection.js';
 import { updateConnectionUseCase, type UpdateConnectionInput } from './update.js';
@@ -18,6 +19,8 @@ export function createConnectionService(deps: ConnectionDeps) {
     test: (caller: Caller, id: string) => testConnection(deps, caller, id.toLowerCase()),
     searchResources: (id: string, search: string, top?: number) => searchConnectionResources(deps, id.toLowerCase(), search, top),
     list: () => listConnectionViews(deps.db, deps.secretBox),
+    /** seals every connection's secrets again with the current key (after a key rotation) */
+    resealAll: () => resealConnectionSecrets(deps),
     async get(id: string): Promise<ConnectionView> {
       const view = await loadConnectionView(deps.db, deps.secretBox, id.toLowerCase());
       if (!view) throw new NotFoundError('Connection', id);
