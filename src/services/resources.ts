@@ -15,6 +15,7 @@ import type { Caller, ServiceDeps } from './deps.js';
 import type { EventBus } from './events/index.js';
 import { isUniqueViolation } from '../store/constraints.js';
 import { findPackageUsingResource } from '../store/packages.js';
+import { findConnectionById } from '../store/connections.js';
 import {
   deleteResource, findCatalogResource, findResourceByOrigin, findResourceCatalogId, findResourceRequestById, insertResource, insertResourceRequest,
   listRolesOfResource, listScopesOfResource,
@@ -135,6 +136,10 @@ export function createResourceService(
     try {
       await db.transaction().execute(async (tx) => {
         if (await findResourceByOrigin(tx, input.catalogId, originSystem, found.originId)) throw duplicate();
+        // the connection was resolved before the transaction: a delete meanwhile must not leave the resource without one
+        if (resolved.connectionId && !(await findConnectionById(tx, resolved.connectionId))) {
+          throw new ValidationError("'resource.environment.id': the connection was deleted meanwhile.", 'resource.environment');
+        }
         await insertResource(tx, resource, roles, scopes);
         await insertResourceRequest(tx, request);
         await events.publish(tx, caller, {
