@@ -235,4 +235,25 @@ describe('admin portal: connections (LDAP against OpenLDAP, PostgreSQL on the lo
     assert.match(await r.innerText(), /PostgreSQL role/);
     assert.match(await r.innerText(), /Reporting database/, 'with the connection it comes from');
   });
+
+  it('fits a phone: the connections stack and nothing is wider than the column', async () => {
+    const phone = await newContext(browser, server.url, { phone: true });
+    try {
+      const p = await phone.newPage();
+      await signInAs(p, 'Avery Admin', '/admin/connections');
+      await p.getByRole('row').filter({ hasText: 'Reporting database' }).waitFor();
+      await assertAccessible(p, 'connections at phone width');
+      const wide = await p.evaluate(() => {
+        const column = document.querySelector('.area-content')!.getBoundingClientRect();
+        return Array.from(document.querySelectorAll('.area-content *'))
+          .filter((el) => el.getBoundingClientRect().right > column.right + 1 || (el.matches('.table-wrap') && el.scrollWidth > el.clientWidth + 1))
+          .map((el) => `${el.tagName.toLowerCase()}.${el.className}`)
+          .slice(0, 5);
+      });
+      assert.deepEqual(wide, [], 'elements wider than the content column at phone width');
+      await screenshot(p, 'admin-connections-phone');
+    } finally {
+      await phone.close();
+    }
+  });
 });

@@ -97,8 +97,10 @@ export function CatalogResources({ catalog }: { catalog: Catalog }) {
                     {r.description && <div className="muted">{r.description}</div>}
                   </td>
                   <td data-label="Type">
-                    {RESOURCE_TYPES[r.originSystem] ?? r.originSystem}
-                    {r.environment && <div className="muted">{r.environment.displayName}</div>}
+                    <div>
+                      {RESOURCE_TYPES[r.originSystem] ?? r.originSystem}
+                      {r.environment && <div className="muted">{r.environment.displayName}</div>}
+                    </div>
                   </td>
                   <td data-label="Roles">{r.roles?.map((x) => x.displayName).join(', ') || '—'}</td>
                   <td data-label="Added">{formatDate(r.createdDateTime)}</td>

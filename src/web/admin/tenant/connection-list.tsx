@@ -121,21 +121,26 @@ export function ConnectionList() {
             <tbody>
               {items.map((c) => (
                 <tr key={c.id}>
+                  {/* one child per cell: at phone width a cell is a flex row beside its label */}
                   <td data-label="Name">
-                    <strong>{c.displayName}</strong>
-                    {c.description && <div className="muted">{c.description}</div>}
+                    <div>
+                      <strong>{c.displayName}</strong>
+                      {c.description && <div className="muted">{c.description}</div>}
+                    </div>
                   </td>
                   <td data-label="Kind">{kindName(c.kind)}</td>
                   <td data-label="Health">
-                    <HealthBadge health={c.health} />
-                    {c.lastSuccessAt && <div className="muted">Last success {formatDate(c.lastSuccessAt)}</div>}
+                    <div>
+                      <HealthBadge health={c.health} />
+                      {c.lastSuccessAt && <div className="muted">Last success {formatDate(c.lastSuccessAt)}</div>}
+                    </div>
                   </td>
                   <td data-label="Last error">
                     {c.lastError ? (
-                      <>
+                      <div>
                         <span className="wrap-anywhere">{c.lastError}</span>
                         <div className="muted">{formatDate(c.lastErrorAt)}</div>
-                      </>
+                      </div>
                     ) : (
                       '—'
                     )}
