@@ -25,6 +25,8 @@ export interface Resource {
   originSystem: string;
   createdDateTime: string;
   roles?: ResourceRole[];
+  /** the connection a resource of another system than the directory comes from */
+  environment?: { id: string; displayName: string; originSystem: string } | null;
 }
 
 export interface AccessPackage {
@@ -43,5 +45,5 @@ export const CATALOG_ROLES = [
   { id: 'e2182095-804a-4656-ae11-64734e9b7ae5', name: 'Access package assignment manager', plural: 'Assignment managers', about: 'Assign and remove users; view requests and reprocess or cancel them.' },
 ] as const;
 
-/** Resource types the server has connectors for (src/connectors/registry.ts): directory groups. */
-export const RESOURCE_TYPES: Record<string, string> = { AadGroup: 'Group' };
+/** Resource types the server has connectors for: directory groups, and the originSystem of each kind of connection (src/connectors/kinds.ts). */
+export const RESOURCE_TYPES: Record<string, string> = { AadGroup: 'Group', LdapGroup: 'LDAP group', ScimGroup: 'SCIM group', PostgresRole: 'PostgreSQL role', Webhook: 'Webhook resource' };
