@@ -6,7 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import { generateSigningSecret } from '../../src/connectors/webhook/index.js';
 import { backoffMs } from '../../src/domain/backoff.js';
 import { addConnectedRole, makeCatalogAndPackage, makeConnection } from '../support/connections.js';
-import { DAY, HOUR, adminAdd, directPolicy, getRequest } from '../support/lifecycle.js';
+import { DAY, HOUR, adminAdd, directPolicy, getRequest, submit } from '../support/lifecycle.js';
 import { captureLog } from '../support/log-capture.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -232,6 +232,26 @@ describe('delivery through a signed webhook', () => {
     assert.equal(r.body.state, 'revoked');
     await t.drain();
     assert.equal(await removalState(), 'delivered');
+  });
+
+  it('removed while its grant awaits confirmation: the revoke goes out, and the late confirmation changes nothing', async () => {
+    rx.answer = 202;
+    const { requestId } = await fixture('Webhook removed early', { type: 'noExpiration' });
+    await t.drain();
+    const req = await getRequest(t, requestId, '?$expand=assignment');
+    const [grant] = await grantsOf(req.assignment.id);
+    assert.ok(grant.confirmationDueAt, 'awaiting');
+    rx.answer = 200;
+    const sent = rx.messages.length;
+    const rm = await submit(t.admin, { requestType: 'adminRemove', assignment: { id: req.assignment.id } });
+    assert.equal(rm.status, 201, rm.text);
+    await t.drain();
+    assert.deepEqual(rx.messages.slice(sent).map((m) => [m.type, m.data.deliveryId]), [['access.revoked', `${grant.id}:revoke`]], 'the revoke went out');
+    assert.equal((await getRequest(t, rm.body.id)).state, 'delivered', 'the removal completed');
+    const late = await confirm({ deliveryId: grant.deliveryId, status: 'done' });
+    assert.equal(late.status, 200, late.text);
+    assert.deepEqual(late.body, { deliveryId: grant.deliveryId, acted: false, state: 'revoked' });
+    assert.equal((await grantsOf(req.assignment.id))[0].state, 'revoked');
   });
 
   it('the signing secret is in no log line and no audit record', async () => {
