@@ -15,17 +15,19 @@ import { expireMany } from './scenarios/expiry.js';
 import { submitAndDeliver, USER_SLICE } from './scenarios/lifecycle.js';
 import { measureReads, READ_PATHS } from './scenarios/reads.js';
 import { scaleOut } from './scenarios/scaleout.js';
+import { CONNECTED_KINDS, CONNECTED_SECRET_KEY, connectedDelivery } from './scenarios/connected.js';
 import { EM } from './lib/context.js';
 
-// npm run bench [-- --store sqlite|postgres] [--scale small|large] [--only lifecycle,approval,reads,csv,expiry,idle,scaleout]
-//               [--connections 16] [--read-seconds 8] [--requests 3000] [--expiry-seconds 300] [--reuse] [--server build|dist|src]
+// npm run bench [-- --store sqlite|postgres] [--scale small|large] [--only lifecycle,approval,reads,csv,expiry,idle,scaleout,connected]
+//               [--connections 16] [--read-seconds 8] [--requests 3000] [--expiry-seconds 300] [--connected-requests 500] [--reuse] [--server build|dist|src]
+// (connected, the lifecycle into OpenLDAP, SCIM and PostgreSQL, runs only when --only names it)
 // Seeds its own database, measures the ceilings, starts the real server as separate processes, drives it
 // over HTTP, prints a table and writes bench/results/latest.json (and <store>-<scale>.json).
 
 /** --reuse after a full run: the seeded users already hold (or have requested) the packages these scenarios request */
 const REUSED = `only part of the requests were accepted: with --reuse after a run the users already hold these packages, so this row is not valid; seed afresh`;
 
-const SCENARIOS = ['idle', 'lifecycle', 'approval', 'reads', 'csv', 'expiry', 'scaleout'] as const;
+const SCENARIOS = ['idle', 'lifecycle', 'approval', 'reads', 'csv', 'expiry', 'scaleout', 'connected'] as const;
 
 const { values: args } = parseArgs({
   options: {
@@ -38,6 +40,7 @@ const { values: args } = parseArgs({
     reuse: { type: 'boolean', default: false },
     server: { type: 'string', default: 'build' },
     'expiry-seconds': { type: 'string', default: '300' },
+    'connected-requests': { type: 'string', default: '500' },
   },
 });
 
@@ -45,12 +48,14 @@ const kind = args.store as StoreKind;
 if (kind !== 'sqlite' && kind !== 'postgres') throw new Error('--store is sqlite or postgres');
 const scale = args.scale as 'small' | 'large';
 if (!(scale in SCALES)) throw new Error('--scale is small or large');
-const only = new Set(args.only ? args.only.split(',').map((s) => s.trim()) : SCENARIOS);
+// connected starts OpenLDAP, a SCIM service and uses the local PostgreSQL: only when asked for (--only connected)
+const only = new Set(args.only ? args.only.split(',').map((s) => s.trim()) : SCENARIOS.filter((s) => s !== 'connected'));
 for (const s of only) if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario '${s}': ${SCENARIOS.join(', ')}`);
 if (kind === 'sqlite') only.delete('scaleout');
 const connections = Number(args.connections);
 const lifecycleRequests = Number(args.requests ?? 3000);
 const approvalRequests = Math.min(1000, lifecycleRequests);
+const connectedRequests = Number(args['connected-requests']);
 
 /** PostgreSQL server of the bench (its own databases latchkey_bench_<scale> and latchkey_bench_pgbench are created there) */
 function pgUrl(): string {
@@ -103,10 +108,11 @@ async function main(): Promise<void> {
   const cpuRatio = (cpuMsPerOp: number) => (ceilings.httpCpuMs && cpuMsPerOp > 0 ? ceilings.httpCpuMs / cpuMsPerOp : undefined);
 
   let server: ServeProc | null = null;
-  const needsServer = ['idle', 'lifecycle', 'approval', 'reads', 'csv'].some((s) => only.has(s));
+  const needsServer = ['idle', 'lifecycle', 'approval', 'reads', 'csv', 'connected'].some((s) => only.has(s));
   try {
     if (needsServer) {
-      server = await startServe(cli.args, url, { worker: true });
+      // the key the connected scenario seals its connections' secrets with
+      server = await startServe(cli.args, url, { worker: true, env: { LATCHKEY_SECRET_KEY: CONNECTED_SECRET_KEY } });
       // warm-up: a few of each kind of call, then let the process settle
       for (let i = 0; i < 50; i++) {
         await call(server.url, { path: `${EM}/accessPackages/filterByCurrentUser(on='allowedRequestor')`, token: manifest.loadUsers[i].token });
@@ -132,6 +138,22 @@ async function main(): Promise<void> {
         cpuRatio: kind === 'sqlite' ? cpuRatio(cpuMs) : undefined,
       });
       rows.push(limitRow('lifecycle', 'submit→delivered p99', r.p99, 'ms', 1000, `p50 ${r.p50.toFixed(0)}, p95 ${r.p95.toFixed(0)}`));
+    }
+
+    if (only.has('connected')) {
+      // the load users after the lifecycle, approval and scale-out slices; each kind its own package
+      for (const k of CONNECTED_KINDS) {
+        log(`connected: ${connectedRequests} userAdd requests, the role in ${k}`);
+        const r = await connectedDelivery(ctx, server!.url, k, connectedRequests, 3 * USER_SLICE);
+        details[`connected-${k}`] = r;
+        if (r.skipped) {
+          rows.push({ scenario: `lifecycle into ${k}`, metric: 'submit→delivered p99', measured: 0, unit: 'ms', target: '≤ 1000 ms', holds: null, note: `not run: ${r.skipped}` });
+          continue;
+        }
+        rows.push({ scenario: `lifecycle into ${k}`, metric: 'requests delivered/s', measured: r.rate, unit: '/s', target: 'recorded', holds: null,
+          note: `${r.delivered}/${r.accepted} delivered in ${r.seconds.toFixed(1)} s; submitted at ${r.submitRps.toFixed(0)}/s` });
+        rows.push(limitRow(`lifecycle into ${k}`, 'submit→delivered p99', r.p99, 'ms', 1000, `p50 ${r.p50.toFixed(0)}, p95 ${r.p95.toFixed(0)}`));
+      }
     }
 
     let pending: Awaited<ReturnType<typeof submitPending>> | null = null;

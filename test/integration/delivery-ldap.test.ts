@@ -4,6 +4,7 @@ import { Client } from 'ldapts';
 import { backoffMs } from '../../src/domain/backoff.js';
 import { addConnectedRole, makeCatalogAndPackage, makeConnection } from '../support/connections.js';
 import { HOUR, addRole, decide, directPolicy, getRequest, groupMemberIds, makeGroup, makePolicy, stage, userAdd, adminAdd } from '../support/lifecycle.js';
+import { captureLog } from '../support/log-capture.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { slapdMissing, startSlapd, SUFFIX, type Slapd } from '../support/slapd.js';
 
@@ -27,6 +28,7 @@ describe('delivery into LDAP (OpenLDAP)', { skip: slapdMissing() }, () => {
   let t: TestServer;
   let reader: Client;
   let connectionId = '';
+  const log = captureLog('debug');
 
   const members = async (cn: string): Promise<string[]> => {
     if (!reader.isBound) await reader.bind(slapd.adminDn, slapd.adminPassword);
@@ -44,7 +46,7 @@ describe('delivery into LDAP (OpenLDAP)', { skip: slapdMissing() }, () => {
       `dn: ${groupDn('wiki')}`, 'objectClass: groupOfNames', 'cn: wiki', `member: ${slapd.adminDn}`, '',
     ].join('\n'));
     reader = new Client({ url: slapd.url, timeout: 5000 });
-    t = await startTestServer();
+    t = await startTestServer({ logger: log.logger });
     connectionId = await makeConnection(t, {
       kind: 'ldap',
       displayName: 'Corporate LDAP',
@@ -156,5 +158,13 @@ describe('delivery into LDAP (OpenLDAP)', { skip: slapdMissing() }, () => {
     const done = await t.store.db.selectFrom('assignmentRequests').select('state').where('targetId', '=', bob.id).where('requestType', '=', 'adminAdd').execute();
     assert.deepEqual(done.map((x) => x.state), ['delivered'], 'delivered once the server is back, without anyone reprocessing');
     assert.deepEqual(await members('wiki'), [dnOf('bob')]);
+  });
+
+  it('the bind password is in no log line and no audit record', async () => {
+    assert.ok(log.lines.length > 0, 'the server logged');
+    assert.ok(!log.text().includes(slapd.adminPassword), 'not in the log');
+    const audit = await t.store.db.selectFrom('auditEvents').selectAll().execute();
+    assert.ok(audit.length > 0);
+    assert.ok(!JSON.stringify(audit).includes(slapd.adminPassword), 'not in the audit records');
   });
 });

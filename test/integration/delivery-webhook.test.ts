@@ -6,7 +6,8 @@ import { Webhook } from 'standardwebhooks';
 import { generateSigningSecret } from '../../src/connectors/webhook/index.js';
 import { backoffMs } from '../../src/domain/backoff.js';
 import { addConnectedRole, makeCatalogAndPackage, makeConnection } from '../support/connections.js';
-import { DAY, HOUR, adminAdd, directPolicy, getRequest } from '../support/lifecycle.js';
+import { DAY, HOUR, adminAdd, directPolicy, getRequest, submit } from '../support/lifecycle.js';
+import { captureLog } from '../support/log-capture.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 // Delivery through a signed webhook to a receiver in the test that verifies every message with the
@@ -67,6 +68,7 @@ describe('delivery through a signed webhook', () => {
   const rx = receiver();
   let t: TestServer;
   let connectionId = '';
+  const log = captureLog('debug');
 
   /** The receiver's confirmation, signed as Standard Webhooks says (or with another secret). */
   const confirm = async (body: Record<string, unknown>, opts: { secret?: string; connection?: string } = {}) => {
@@ -97,7 +99,7 @@ describe('delivery through a signed webhook', () => {
 
   before(async () => {
     await rx.start();
-    t = await startTestServer();
+    t = await startTestServer({ logger: log.logger });
     connectionId = await makeConnection(t, {
       kind: 'webhook',
       displayName: 'Service desk',
@@ -230,5 +232,33 @@ describe('delivery through a signed webhook', () => {
     assert.equal(r.body.state, 'revoked');
     await t.drain();
     assert.equal(await removalState(), 'delivered');
+  });
+
+  it('removed while its grant awaits confirmation: the revoke goes out, and the late confirmation changes nothing', async () => {
+    rx.answer = 202;
+    const { requestId } = await fixture('Webhook removed early', { type: 'noExpiration' });
+    await t.drain();
+    const req = await getRequest(t, requestId, '?$expand=assignment');
+    const [grant] = await grantsOf(req.assignment.id);
+    assert.ok(grant.confirmationDueAt, 'awaiting');
+    rx.answer = 200;
+    const sent = rx.messages.length;
+    const rm = await submit(t.admin, { requestType: 'adminRemove', assignment: { id: req.assignment.id } });
+    assert.equal(rm.status, 201, rm.text);
+    await t.drain();
+    assert.deepEqual(rx.messages.slice(sent).map((m) => [m.type, m.data.deliveryId]), [['access.revoked', `${grant.id}:revoke`]], 'the revoke went out');
+    assert.equal((await getRequest(t, rm.body.id)).state, 'delivered', 'the removal completed');
+    const late = await confirm({ deliveryId: grant.deliveryId, status: 'done' });
+    assert.equal(late.status, 200, late.text);
+    assert.deepEqual(late.body, { deliveryId: grant.deliveryId, acted: false, state: 'revoked' });
+    assert.equal((await grantsOf(req.assignment.id))[0].state, 'revoked');
+  });
+
+  it('the signing secret is in no log line and no audit record', async () => {
+    assert.ok(log.lines.length > 0, 'the server logged');
+    const key = SECRET.slice('whsec_'.length);
+    assert.ok(!log.text().includes(key), 'not in the log');
+    const audit = await t.store.db.selectFrom('auditEvents').selectAll().execute();
+    assert.ok(!JSON.stringify(audit).includes(key), 'not in the audit records');
   });
 });
