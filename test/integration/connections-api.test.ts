@@ -269,6 +269,30 @@ describe('connections API', () => {
     assert.equal((await admin('DELETE', `${CONNECTIONS}/${c.id}`)).status, 204);
   });
 
+  it('shows a catalog reader only the environments of the resources of catalogs they read', async () => {
+    const mine = (await admin('POST', CONNECTIONS, webhookBody({ displayName: 'Env mine' }))).body;
+    const theirs = (await admin('POST', CONNECTIONS, webhookBody({ displayName: 'Env theirs' }))).body;
+    const unused = (await admin('POST', CONNECTIONS, webhookBody({ displayName: 'Env unused' }))).body;
+    const [myCatalog, otherCatalog] = [await newCatalog(), await newCatalog()];
+    for (const [catalogId, c] of [[myCatalog, mine], [otherCatalog, theirs]] as const) {
+      const add = await admin('POST', `${EM}/resourceRequests`, {
+        requestType: 'adminAdd', catalog: { id: catalogId }, resource: { originSystem: 'Webhook', originId: 'wiki', environment: { id: c.id } },
+      });
+      assert.equal(add.status, 201, add.text);
+    }
+    const reader = await t.user();
+    await t.grantRole(reader.id, R.catalogReader, myCatalog);
+    const ours = [mine.id, theirs.id, unused.id];
+    const seen = async (client: ApiClient) => {
+      const r = await call(client, 'GET', `${EM}/resourceEnvironments`);
+      assert.equal(r.status, 200, r.text);
+      return (r.body.value as { id: string }[]).map((e) => e.id).filter((id) => ours.includes(id)).sort();
+    };
+    // a role scoped to one catalog never reaches another: not the other catalog's connection, nor an unused one
+    assert.deepEqual(await seen(reader.client), [mine.id]);
+    assert.deepEqual(await seen(t.admin), [...ours].sort());
+  });
+
   it('says why a connection\'s secrets cannot be used when the server has no key, instead of crashing', async () => {
     const services = createServices({ db: t.store.db, clock: t.clock, log: t.app.server.log }, { secretBox: unavailableSecretBox('set LATCHKEY_SECRET_KEY and restart') });
     const caller = { principal: { userId: t.adminId, displayName: 'a', userPrincipalName: 'a', userType: 'Member', tenantRoles: new Set([R.administrator]), catalogRoles: new Map() }, correlationId: null };

@@ -1,13 +1,14 @@
 // Connections as Graph's accessPackageResourceEnvironment (GET resourceEnvironments, and a connected
 // resource's `environment`): the target system a catalog resource lives in. Read from the connections
-// table without its secrets column. Anyone who may read some catalog may see them, as they may see
-// the resources that name them; the settings and health stay behind /latchkey/v1/connections.
-import { catalogsWhere } from '../../domain/authorization.js';
+// table without its secrets column. A catalog reader sees the connections that resources of the
+// catalogs they read live in, and no other (a role scoped to one catalog never learns of another's
+// systems); those who read every catalog see every connection. The settings and health stay behind
+// /latchkey/v1/connections.
 import { findConnectorKind } from '../../connectors/kinds.js';
 import type { ConnectionListing } from '../../store/connections.js';
 import type { Db } from '../../store/db.js';
 import type { EntitySet, GraphObject } from '../odata/collection.js';
-import type { ReadCtx } from './common.js';
+import { byCatalogs, readCatalogs, type ReadCtx } from './common.js';
 
 /** The columns an environment is made of: never the sealed secrets. */
 export const ENVIRONMENT_COLUMNS = [
@@ -53,10 +54,8 @@ export const resourceEnvironmentSet: EntitySet<ConnectionListing, ReadCtx> = {
   defaultOrder: 'displayName',
   idColumn: 'connections.id',
   toGraph: environmentToGraph,
-  readable: (ctx) => {
-    const readable = catalogsWhere(ctx.principal, 'catalog.read');
-    return readable === 'all' || readable.length > 0 ? 'all' : 'none';
-  },
+  readable: (ctx) => byCatalogs(readCatalogs(ctx.principal), (ids) => (eb) => eb('connections.id', 'in',
+    eb.selectFrom('resources').select('resources.connectionId').where('resources.catalogId', 'in', ids).where('resources.connectionId', 'is not', null))),
 };
 
 /** GET resourceEnvironments: every connection. */
