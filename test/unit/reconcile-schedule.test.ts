@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { nextReconcileAt } from '../../src/services/fulfilment/reconcile-start.js';
+import { nextReconcileAt } from '../../src/domain/reconcile-schedule.js';
 import { ldapConnector } from '../../src/connectors/ldap/index.js';
 
 // When a connection's next scheduled reconciliation falls, and how LDAP account ids compare.

@@ -1,4 +1,4 @@
-import { addDuration, isZeroDuration, parseDuration } from '../../domain/duration.js';
+import { isZeroDuration, parseDuration } from '../../domain/duration.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { ModifiedProperty } from '../../store/audit.js';
 
@@ -34,10 +34,7 @@ export function checkReconcileInterval(value: string | null): string | null {
   return value.trim().toUpperCase();
 }
 
-/** When the next scheduled reconciliation is due, counted from `now`. */
-export function nextReconcileAt(interval: string | null, now: string): string | null {
-  return interval === null ? null : addDuration(now, parseDuration(interval, 'reconcileInterval')).toISOString();
-}
+export { nextReconcileAt } from '../../domain/reconcile-schedule.js';
 
 /** The audit lines of secrets set or replaced: their names, never their values. */
 export function secretChanges(names: readonly string[], replaced: boolean): ModifiedProperty[] {

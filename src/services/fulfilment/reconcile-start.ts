@@ -1,5 +1,5 @@
 import { isoNow } from '../../domain/clock.js';
-import { addDuration, tryParseDuration } from '../../domain/duration.js';
+import { nextReconcileAt } from '../../domain/reconcile-schedule.js';
 import { NotFoundError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import type { Tx } from '../../store/db.js';
@@ -20,8 +20,6 @@ import type { ReconcileDeps } from './reconcile.js';
 
 /** Connections started per scan of the schedule; the worker scans again at once while there were some. */
 const DUE_PER_SCAN = 20;
-/** The shortest time between two scheduled runs, whatever the interval says (PT0S would run without pause). */
-const MIN_INTERVAL_MS = 60_000;
 
 /** Starts a run of the connection, or returns the one already running. Inside the caller's transaction. */
 export async function startReconciliationIn(tx: Tx, deps: Pick<ReconcileDeps, 'clock' | 'events'>, connectionId: string, trigger: 'demand' | 'schedule'): Promise<{ run: ReconciliationRow; started: boolean }> {
@@ -50,14 +48,6 @@ export async function startReconciliationIn(tx: Tx, deps: Pick<ReconcileDeps, 'c
 /** On demand: starts a run (or finds the one running) in its own transaction. */
 export async function startReconciliation(deps: Pick<ReconcileDeps, 'clock' | 'events'>, connectionId: string): Promise<{ run: ReconciliationRow; started: boolean }> {
   return deps.events.transaction((tx) => startReconciliationIn(tx, deps, connectionId, 'demand'));
-}
-
-/** When the next scheduled run is due after `at` (null: the connection is reconciled on demand only). */
-export function nextReconcileAt(interval: string | null, at: string): string | null {
-  const d = interval ? tryParseDuration(interval) : undefined;
-  if (!d) return null;
-  const next = addDuration(at, d).getTime();
-  return new Date(Math.max(next, Date.parse(at) + MIN_INTERVAL_MS)).toISOString();
 }
 
 /**
