@@ -17,7 +17,7 @@ import { subjectSet } from '../../src/api/read/subjects.js';
 import { Webhook } from 'standardwebhooks';
 import { addConnectedRole, makeCatalogAndPackage, makeConnection } from '../support/connections.js';
 import { adminAdd, directPolicy } from '../support/lifecycle.js';
-import { insertConnection, insertGovernedResource } from '../support/reconcile-fixture.js';
+import { insertGovernedResource } from '../support/reconcile-fixture.js';
 
 // The authorization matrix: every mutating route × every kind of principal, with the outcome the
 // delegation model (reference §1.2) prescribes written out by hand. The expectations are NOT computed
@@ -193,7 +193,8 @@ describe('authorization matrix', () => {
     return a;
   };
   /** a connection to a directory nobody listens on: reconciliation rows need a connection, not a live one */
-  const newLdapConnection = () => insertConnection(t, 'ldap', { url: 'ldap://127.0.0.1:1', bindDn: 'cn=admin,dc=x', baseDn: 'dc=x' }, { bindPassword: 'matrix-secret' });
+  const newLdapConnection = () => makeConnection(t, { kind: 'ldap', settings: { url: 'ldap://127.0.0.1:1', bindDn: 'cn=admin,dc=x', baseDn: 'dc=x' }, secrets: { bindPassword: 'matrix-secret' } });
+  // written to the store: the API's adminAdd would look the group up in the (absent) directory and refuse it
   const newConnectedResource = async (catalogId: string) =>
     (await insertGovernedResource(t, { catalogId, connectionId: await newLdapConnection(), originSystem: 'LdapGroup', originId: `cn=m${newId().slice(0, 8)},dc=x`, roles: ['member'] })).resourceId;
   const newRoleAssignment = (body: { principalId: string; roleDefinitionId: string; appScopeId: string }) =>

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Attribute, Change, Client } from 'ldapts';
 import { RoleDefinitionIds as R } from '../../src/domain/authorization.js';
-import { insertCatalog, insertConnection, insertGovernedResource, insertGrant, linkAccount, type GovernedResource } from '../support/reconcile-fixture.js';
+import { makeConnection } from '../support/connections.js';
+import { insertCatalog, insertGovernedResource, insertGrant, linkAccount, type GovernedResource } from '../support/reconcile-fixture.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { slapdMissing, startSlapd, SUFFIX, type Slapd } from '../support/slapd.js';
 
@@ -69,8 +70,9 @@ describe('reconciliation against OpenLDAP', { skip: slapdMissing() }, () => {
     ldap = new Client({ url: slapd.url, timeout: 5000 });
     await ldap.bind(slapd.adminDn, slapd.adminPassword);
     t = await startTestServer();
-    connectionId = await insertConnection(t, 'ldap',
-      { url: slapd.url, bindDn: slapd.adminDn, baseDn: SUFFIX, groupBaseDn: GROUPS, userBaseDn: PEOPLE }, { bindPassword: slapd.adminPassword });
+    connectionId = await makeConnection(t, {
+      kind: 'ldap', settings: { url: slapd.url, bindDn: slapd.adminDn, baseDn: SUFFIX, groupBaseDn: GROUPS, userBaseDn: PEOPLE }, secrets: { bindPassword: slapd.adminPassword },
+    });
     const catalogA = await insertCatalog(t, 'Engineering');
     const catalogB = await insertCatalog(t, 'Projects');
     eng = await insertGovernedResource(t, { catalogId: catalogA, connectionId, originSystem: 'LdapGroup', originId: ENG, roles: ['member'] });

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { readPostgresSettings } from '../../src/connectors/postgresql/index.js';
-import { insertCatalog, insertConnection, insertGovernedResource, insertGrant, linkAccount, type GovernedResource } from '../support/reconcile-fixture.js';
+import { makeConnection } from '../support/connections.js';
+import { insertCatalog, insertGovernedResource, insertGrant, linkAccount, type GovernedResource } from '../support/reconcile-fixture.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 // Reconciliation of a PostgreSQL connection against the local server's roles: a membership REVOKEd
@@ -54,7 +55,7 @@ describe('reconciliation against PostgreSQL roles', () => {
       host: PG_URL.hostname, port: Number(PG_URL.port || 5432), database: PG_URL.pathname.slice(1) || 'postgres', user: decodeURIComponent(PG_URL.username),
       ssl: 'disable', accountRule: { property: 'mailNickname', template: `${P}{mailNickname}` }, managedRolePrefix: `${P}g_`,
     });
-    connectionId = await insertConnection(t, 'postgresql', settings, { password: 'not-the-password-7e2d' });
+    connectionId = await makeConnection(t, { kind: 'postgresql', settings, secrets: { password: 'not-the-password-7e2d' } });
     readers = await insertGovernedResource(t, { catalogId: await insertCatalog(t), connectionId, originSystem: 'PostgresRole', originId: READERS, roles: ['member', 'admin'] });
     for (const n of ['ada', 'bob', 'cy']) {
       users[n] = (await t.user({ displayName: n, mailNickname: n })).id;

@@ -1,10 +1,13 @@
 import { newId } from '../../src/domain/ids.js';
-import { connectionSecretsContext } from '../../src/services/connections/targets.js';
 import type { TestServer } from './server.js';
 
-// Connections, governed resources and delivered grants put straight into the store, for the
-// reconciliation suites: what the connections API (h1) and delivery into connections (h2) would have
-// left behind, without depending on either. Real memberships are put in the target by the suite.
+// Governed resources and delivered grants put straight into the store, for the reconciliation suites:
+// what delivery would have left behind, in states (revoking, failed, a grant with no delivery) that
+// only a run of the worker against a failing target reaches through the API. Connections are made
+// through the API (makeConnection in connections.ts). insertGovernedResource writes the resource
+// itself because the authorization matrix governs resources of a connection nobody listens on, which
+// the API's adminAdd refuses (it looks the resource up in the target). Real memberships are put in the
+// target by the suite.
 
 export interface GovernedResource {
   resourceId: string;
@@ -13,20 +16,6 @@ export interface GovernedResource {
   scopeId: string;
   /** resource role id by the role's id in the target (member, admin) */
   roles: Record<string, string>;
-}
-
-export async function insertConnection(
-  t: TestServer, kind: string, settings: object, secrets: Record<string, string>, opts: { reconcileInterval?: string | null; nextReconcileAt?: string | null; concurrency?: number } = {},
-): Promise<string> {
-  const id = newId();
-  const at = t.clock.now().toISOString();
-  await t.store.db.insertInto('connections').values({
-    id, kind, displayName: `${kind} ${id.slice(0, 8)}`, description: null, settings: JSON.stringify(settings),
-    secrets: t.app.services.secretBox.sealSecrets(secrets, connectionSecretsContext(id)),
-    timeoutMs: 10_000, concurrency: opts.concurrency ?? 4, reconcileInterval: opts.reconcileInterval ?? null, nextReconcileAt: opts.nextReconcileAt ?? null,
-    health: 'unknown', lastError: null, lastErrorAt: null, lastSuccessAt: null, createdAt: at, modifiedAt: at,
-  }).execute();
-  return id;
 }
 
 export async function insertCatalog(t: TestServer, name = `Catalog ${newId().slice(0, 8)}`): Promise<string> {
