@@ -209,4 +209,23 @@ describe('admin portal: reconciliation of an LDAP connection (OpenLDAP)', { skip
     await screenshot(page, 'admin-resource-removed');
     await noSecretOnPage('resource reconciliation');
   });
+  it('shows a delivery the receiver accepted but has not confirmed as Awaiting confirmation', async () => {
+    // the state a webhook receiver's 202 leaves a grant in (delivery-webhook.test.ts makes it for real): set on
+    // Ken's grant, which the worker then leaves alone until the receiver confirms or the time is up
+    const db = server.store.db;
+    const due = new Date(Date.now() + 24 * 3600_000).toISOString();
+    const grant = await db.selectFrom('grants').innerJoin('assignments', 'assignments.id', 'grants.assignmentId').select('grants.id')
+      .where('assignments.accessPackageId', '=', packageId).executeTakeFirstOrThrow();
+    await db.updateTable('grants').set({ state: 'pending', confirmationDueAt: due, deliveryId: `e2e-${grant.id}` }).where('id', '=', grant.id).execute();
+    await page.goto(`/admin/packages/${packageId}/assignments`);
+    await listShown(page);
+    await page.getByRole('button', { name: 'Ken Thompson' }).click();
+    const role = page.getByRole('complementary', { name: 'Assignment details' }).getByRole('list', { name: 'Resource roles of this assignment' })
+      .getByRole('listitem').filter({ hasText: 'Member of ops' });
+    await role.getByText('Awaiting confirmation', { exact: true }).waitFor();
+    assert.match(await role.innerText(), /has not confirmed it yet \(due /);
+    assert.doesNotMatch(await role.innerText(), /Next attempt/, 'no retry is planned while the receiver may still confirm');
+    await assertAccessible(page, 'awaiting confirmation');
+    await screenshot(page, 'admin-assignment-awaiting-confirmation');
+  });
 });
