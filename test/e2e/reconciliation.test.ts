@@ -189,7 +189,7 @@ describe('admin portal: reconciliation of an LDAP connection (OpenLDAP)', { skip
     await toggle.check();
     await confirm.getByRole('button', { name: 'Turn on' }).click();
     await panel.getByText('ops is now exclusively governed.').waitFor();
-    assert.equal(await toggle.isChecked(), true);
+    assert.equal(await toggle.isChecked(), true, 'on as soon as it is saved');
     await panel.locator('.dialog-actions').last().getByRole('button', { name: 'Close' }).click();
 
     const { dialog, cell } = await reconcileNow(2);

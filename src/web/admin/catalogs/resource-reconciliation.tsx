@@ -33,6 +33,8 @@ export function ResourceReconciliation({ resource, canWrite }: { resource: Resou
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  // the answer of the PATCH, shown at once: the view read again after it would flip the switch back meanwhile
+  const [saved, setSaved] = useState<boolean | null>(null);
   const explainId = useId();
 
   const setExclusive = async (exclusive: boolean) => {
@@ -40,7 +42,8 @@ export function ResourceReconciliation({ resource, canWrite }: { resource: Resou
     setError(null);
     setNotice(null);
     try {
-      await api(url, { method: 'PATCH', body: { exclusive } });
+      const r = await api<{ exclusive: boolean }>(url, { method: 'PATCH', body: { exclusive } });
+      setSaved(r.exclusive);
       setConfirming(false);
       setNotice(exclusive ? `${resource.displayName} is now exclusively governed.` : `${resource.displayName} is no longer exclusively governed.`);
       view.reload();
@@ -52,7 +55,8 @@ export function ResourceReconciliation({ resource, canWrite }: { resource: Resou
   };
 
   if (!view.data) return view.error ? <ErrorBanner error={view.error} /> : <Loading what="reconciliation" />;
-  const { lastRun, exclusive, unmanaged } = view.data;
+  const { lastRun, unmanaged } = view.data;
+  const exclusive = saved ?? view.data.exclusive;
   const present = unmanaged.filter((u) => !u.removedDateTime);
   const removed = unmanaged.filter((u) => u.removedDateTime);
 
