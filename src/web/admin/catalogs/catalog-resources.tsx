@@ -11,6 +11,7 @@ import { RESOURCE_TYPES, type Catalog, type Resource } from './types';
 import { useLoad } from '../../components/use-load';
 import { CONNECTIONS } from '../tenant/connection-list';
 import type { Connection } from '../tenant/connection-kinds';
+import { ResourceReconciliation } from './resource-reconciliation';
 import { ConnectionResourcePicker, connectionResourceKey, type ConnectionResource } from './connection-resource-picker';
 
 // The resources of a catalog (directory groups, and the groups and roles of connections), their roles,
@@ -21,6 +22,7 @@ export function CatalogResources({ catalog }: { catalog: Catalog }) {
   const paged = usePaged<Resource>(`${EM}/catalogs/${catalog.id}/resources${query({ $expand: 'roles,environment', $top: 20, $count: true })}`);
   const [adding, setAdding] = useState(false);
   const [removing, setRemoving] = useState<Resource | null>(null);
+  const [inspecting, setInspecting] = useState<Resource | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [added, setAdded] = useState<Set<string>>(new Set());
   // '' : directory groups; otherwise the id of the connection whose resources are browsed
@@ -105,9 +107,16 @@ export function CatalogResources({ catalog }: { catalog: Catalog }) {
                   <td data-label="Roles">{r.roles?.map((x) => x.displayName).join(', ') || '—'}</td>
                   <td data-label="Added">{formatDate(r.createdDateTime)}</td>
                   <td data-label="Actions">
-                    <ActionButton className="danger" onClick={() => setRemoving(r)} disabledReason={noWrite} aria-label={`Remove ${r.displayName}`}>
-                      Remove
-                    </ActionButton>
+                    <div className="row-actions">
+                      {r.environment && (
+                        <button type="button" onClick={() => setInspecting(r)} aria-label={`Reconciliation of ${r.displayName}`}>
+                          Reconciliation
+                        </button>
+                      )}
+                      <ActionButton className="danger" onClick={() => setRemoving(r)} disabledReason={noWrite} aria-label={`Remove ${r.displayName}`}>
+                        Remove
+                      </ActionButton>
+                    </div>
                   </td>
                 </tr>
               ))}
@@ -143,6 +152,14 @@ export function CatalogResources({ catalog }: { catalog: Catalog }) {
         <div className="dialog-actions">
           <button type="button" onClick={() => setAdding(false)}>
             Done
+          </button>
+        </div>
+      </Modal>
+      <Modal title={`Reconciliation of ${inspecting?.displayName ?? 'the resource'}`} open={!!inspecting} onClose={() => setInspecting(null)}>
+        {inspecting && <ResourceReconciliation resource={inspecting} canWrite={!noWrite} />}
+        <div className="dialog-actions">
+          <button type="button" onClick={() => setInspecting(null)}>
+            Close
           </button>
         </div>
       </Modal>

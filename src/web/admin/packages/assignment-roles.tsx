@@ -6,17 +6,23 @@ import { useLoad } from '../../components/use-load';
 export interface RoleDelivery {
   id: string;
   resourceRole: { id: string; displayName: string };
-  resource: { id: string; displayName: string; originSystem: string };
-  state: 'pending' | 'delivered' | 'failed' | 'revoking' | 'revoked' | string;
+  /** connectionId: the connected system the resource is in (null: the directory) */
+  resource: { id: string; displayName: string; originSystem: string; connectionId?: string | null };
+  /** awaitingConfirmation: a webhook receiver accepted the delivery for later and has not confirmed it */
+  state: 'pending' | 'delivered' | 'failed' | 'revoking' | 'revoked' | 'awaitingConfirmation' | string;
   attempts: number;
   lastError: string | null;
   willRetryAt: string | null;
+  /** until when the receiver may confirm (then the delivery counts as failed) */
+  confirmationDueDateTime?: string | null;
+  /** the person's account in the connected system */
+  account?: { id: string; display: string } | null;
   deliveredDateTime: string | null;
   revokedDateTime: string | null;
 }
 
 const STATE_TEXT: Record<string, string> = {
-  pending: 'Delivering', delivered: 'Delivered', failed: 'Delivery failed', revoking: 'Removing', revoked: 'Removed',
+  pending: 'Delivering', delivered: 'Delivered', failed: 'Delivery failed', revoking: 'Removing', revoked: 'Removed', awaitingConfirmation: 'Awaiting confirmation',
 };
 
 /**
@@ -35,7 +41,13 @@ export function AssignmentRoles({ assignmentId, reloadKey }: { assignmentId: str
         <li key={g.id}>
           <strong>{g.resourceRole.displayName}</strong> of <strong>{g.resource.displayName}</strong>{' '}
           <StatusBadge status={STATE_TEXT[g.state] ?? g.state} />
+          {g.account && (
+            <div className="small">
+              Account: <span className="wrap-anywhere">{g.account.display}</span>
+            </div>
+          )}
           <div className="muted small">
+            {g.state === 'awaitingConfirmation' && `The receiver accepted it and has not confirmed it yet${g.confirmationDueDateTime ? ` (due ${formatDate(g.confirmationDueDateTime)})` : ''}.`}
             {g.state === 'delivered' && g.deliveredDateTime && `Delivered ${formatDate(g.deliveredDateTime)}.`}
             {g.state === 'revoked' && g.revokedDateTime && `Removed ${formatDate(g.revokedDateTime)}.`}
             {g.attempts > 1 && ` ${g.attempts} attempts.`}

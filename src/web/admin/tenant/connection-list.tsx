@@ -6,6 +6,7 @@ import { ConfirmDialog } from '../../components/dialogs';
 import { Empty, ErrorBanner, Loading, Modal, Notice, PageHeader, formatDate } from '../../components/ui';
 import { useLoad } from '../../components/use-load';
 import { ConnectionForm } from './connection-form';
+import { ConnectionReconciliation } from './connection-reconciliation';
 import { kindName, type Connection, type ConnectionInput } from './connection-kinds';
 
 export const CONNECTIONS = '/latchkey/v1/connections';
@@ -29,6 +30,7 @@ export function ConnectionList() {
   const [creating, setCreating] = useState(false);
   const [editing, setEditing] = useState<Connection | null>(null);
   const [deleting, setDeleting] = useState<Connection | null>(null);
+  const [reconciling, setReconciling] = useState<Connection | null>(null);
   const [testing, setTesting] = useState<string | null>(null);
   const [result, setResult] = useState<TestResult | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -153,6 +155,9 @@ export function ConnectionList() {
                       </button>
                       {write && (
                         <>
+                          <button type="button" onClick={() => setReconciling(c)} aria-label={`Reconciliation of ${c.displayName}`}>
+                            Reconciliation
+                          </button>
                           <button type="button" onClick={() => setEditing(c)} aria-label={`Edit ${c.displayName}`}>
                             Edit
                           </button>
@@ -174,6 +179,14 @@ export function ConnectionList() {
       </Modal>
       <Modal title="Edit connection" open={!!editing} onClose={() => setEditing(null)}>
         {editing && <ConnectionForm initial={editing} submitText="Save" onSubmit={save} onCancel={() => setEditing(null)} />}
+      </Modal>
+      <Modal title={`Reconciliation of ${reconciling?.displayName ?? 'the connection'}`} open={!!reconciling} onClose={() => setReconciling(null)}>
+        {reconciling && <ConnectionReconciliation connection={reconciling} />}
+        <div className="dialog-actions">
+          <button type="button" onClick={() => setReconciling(null)}>
+            Close
+          </button>
+        </div>
       </Modal>
       <ConfirmDialog title="Delete connection" open={!!deleting} onClose={() => setDeleting(null)} onConfirm={remove} confirmText="Delete">
         <p>
