@@ -129,6 +129,35 @@ describe('SCIM 2.0 connector against better-auth SCIM', () => {
     assert.deepEqual(await target.revoke(bob, role('Operations')), { changed: false });
   });
 
+  it('a member added behind its back is granted with changed false; a non-member revoked among members likewise; neither reads the member list', async () => {
+    const alice = { id: scim.users.get('alice@example.org')!, display: 'alice@example.org' };
+    const bob = { id: scim.users.get('bob@example.org')!, display: 'bob@example.org' };
+    const group = scim.groups.get('Team 7')!;
+    const added = await scim.request('PATCH', `/Groups/${group}`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'add', path: 'members', value: [{ value: alice.id }] }],
+    });
+    assert.equal(added.status, 200);
+    const asked: string[] = [];
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = (input, init) => {
+      asked.push(`${init?.method ?? 'GET'} ${String(input)}`);
+      return realFetch(input, init);
+    };
+    try {
+      assert.deepEqual(await target.grant(alice, role('Team 7')), { changed: false }, 'already a member');
+      assert.deepEqual(await target.revoke(bob, role('Team 7')), { changed: false }, 'not a member');
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+    assert.deepEqual(await members('Team 7'), [alice.id], 'alice kept, nothing else changed');
+    assert.ok(asked.length > 0);
+    for (const a of asked) assert.ok(!/attributes=members/.test(a) || /excludedAttributes=members/.test(a), `no request asks for the member list: ${a}`);
+    assert.deepEqual(await target.grant(bob, role('Team 7')), { changed: true });
+    assert.deepEqual(await target.revoke(alice, role('Team 7')), { changed: true });
+    assert.deepEqual(await members('Team 7'), [bob.id]);
+  });
+
   for (const memberRemoval of ['path', 'valueList'] as const) {
     it(`removes a member with the ${memberRemoval === 'path' ? 'members[value eq "id"] path' : 'value list'} form, leaving the others`, async () => {
       const t = scimConnector.createTarget({ ...settings, memberRemoval }, { bearerToken: scim.token }, LIMITS);

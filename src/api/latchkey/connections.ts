@@ -46,7 +46,7 @@ const common = {
   description: Type.Optional(Nullable(Type.String({ maxLength: 2048 }))),
   timeoutMs: Type.Optional(Type.Integer({ description: 'Each call to the target gives up after this long (100 to 600000; default 10000).' })),
   concurrency: Type.Optional(Type.Integer({ description: 'At most this many calls to the target at a time (1 to 64; default 4).' })),
-  reconcileInterval: Type.Optional(Nullable(Type.String({ maxLength: 64, description: "ISO 8601 duration between reconciliations (default 'PT1H'); null: on demand only." }))),
+  reconcileInterval: Type.Optional(Nullable(Type.String({ maxLength: 64, description: "ISO 8601 duration between reconciliations (default 'PT1H', or null for a webhook without holdersUrl, which cannot be reconciled); null: on demand only." }))),
 };
 
 const CreateBody = Type.Object({

@@ -5,9 +5,11 @@ import { createScimHttp, type ScimHttp } from './http.js';
 import { resolveScimSettings, type ScimSecrets, type ScimSettings, type ScimSettingsInput } from './settings.js';
 
 // The client of one SCIM 2.0 application (RFC 7643/7644): its groups are the resources, Member their
-// one role; membership changes go through PATCH /Groups/{id}. Grant and revoke read the group's
-// members first, so "already a member" / "already gone" is success with changed:false whatever the
-// server answers to a redundant PATCH.
+// one role; membership changes go through PATCH /Groups/{id}. Grant and revoke never read the group's
+// member list (that made filling a group quadratic): they read the group's meta.lastModified without
+// members, PATCH, and a lastModified left as it was means the PATCH changed nothing ("already a
+// member" / "already gone": changed false). A 409 (uniqueness) to an add is "already a member" too.
+// Only a server that keeps no lastModified is asked for the member list.
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -22,6 +24,7 @@ export function scimString(value: string): string {
 interface ScimGroup {
   id: string;
   displayName?: string;
+  meta?: { lastModified?: string; version?: string };
   members?: { value: string; display?: string }[];
 }
 
@@ -97,8 +100,18 @@ function scimTarget(settings: ScimSettings, http: ScimHttp): Target {
     return g.members ?? [];
   }
 
+  /** The group's version stamp (meta.version, else meta.lastModified) read without its members; undefined when it keeps none. */
+  async function stampOf(role: TargetRole, account: AccountRef): Promise<string | undefined> {
+    const r = await http.request('GET', `/Groups/${encodeURIComponent(role.resourceId)}`, { query: { excludedAttributes: 'members' }, accept: [404] });
+    if (r.status === 404) throw new ConnectorError(`The SCIM group ${scimString(role.resourceId)} does not exist at the ${where} (changing ${account.display}).`, false);
+    return stamp(r.body as ScimGroup | undefined);
+  }
+  const stamp = (g: ScimGroup | undefined): string | undefined => g?.meta?.version ?? g?.meta?.lastModified;
+
   async function patchGroup(role: TargetRole, account: AccountRef, operation: Record<string, unknown>, accept: number[] = []) {
     const r = await http.request('PATCH', `/Groups/${encodeURIComponent(role.resourceId)}`, {
+      // the answer is the group: without its members, so that a PATCH costs the same in a full group
+      query: { excludedAttributes: 'members' },
       body: { schemas: [PATCH_OP], Operations: [operation] },
       accept: [404, ...accept],
     });
@@ -189,9 +202,11 @@ function scimTarget(settings: ScimSettings, http: ScimHttp): Target {
 
     grant(account, role) {
       return doing(`Adding ${account.display} to SCIM group ${scimString(role.resourceId)}`, async (): Promise<TargetOutcome> => {
-        if (await isMember(role, account.id)) return { changed: false };
-        await patchGroup(role, account, { op: 'add', path: 'members', value: [{ value: account.id }] });
-        return { changed: true };
+        const before = await stampOf(role, account);
+        if (before === undefined && (await isMember(role, account.id))) return { changed: false };
+        const r = await patchGroup(role, account, { op: 'add', path: 'members', value: [{ value: account.id }] }, [409]);
+        if (r.status === 409) return { changed: false };
+        return { changed: before === undefined || stamp(r.body) !== before };
       });
     },
 
@@ -208,6 +223,8 @@ function scimTarget(settings: ScimSettings, http: ScimHttp): Target {
 
   /** Removes the member in the connection's form; in auto, the first form that works here is remembered. */
   async function removeMember(account: AccountRef, role: TargetRole): Promise<TargetOutcome> {
+    const last = await stampOf(role, account);
+    if (last !== undefined) return removeByStamp(account, role, last);
     if (!(await isMember(role, account.id))) return { changed: false };
     const form = settings.memberRemoval === 'auto' ? removalLearned : settings.memberRemoval;
     if (form === 'valueList') await removeByValueList(role, account);
@@ -226,5 +243,24 @@ function scimTarget(settings: ScimSettings, http: ScimHttp): Target {
       removalLearned = 'valueList';
     }
     return { changed: true };
+  }
+
+  /**
+   * Removal judged by the group's version stamp: a PATCH that left it as it was changed nothing. In
+   * auto, a path form accepted without effect is either a non-member or a server ignoring that form,
+   * so the value list is tried too; a form is learned only once it changed something (or path got 400).
+   */
+  async function removeByStamp(account: AccountRef, role: TargetRole, before: string): Promise<TargetOutcome> {
+    const form = settings.memberRemoval === 'auto' ? removalLearned : settings.memberRemoval;
+    if (form === 'valueList') return { changed: stamp((await removeByValueList(role, account)).body) !== before };
+    if (form === 'path') return { changed: stamp((await removeByPath(role, account)).body) !== before };
+    const r = await removeByPath(role, account, [400]);
+    if (r.status !== 400 && stamp(r.body) !== before) {
+      removalLearned = 'path';
+      return { changed: true };
+    }
+    const changed = stamp((await removeByValueList(role, account)).body) !== before;
+    if (changed || r.status === 400) removalLearned = 'valueList';
+    return { changed };
   }
 }

@@ -6,7 +6,7 @@ import { insertConnection, type ConnectionRow } from '../../store/connections.js
 import type { Caller } from '../deps.js';
 import type { ConnectionDeps } from './deps.js';
 import {
-  checkDisplayName, checkInteger, checkReconcileInterval, DEFAULT_CONCURRENCY, DEFAULT_RECONCILE_INTERVAL, DEFAULT_TIMEOUT_MS, nextReconcileAt, secretChanges,
+  checkDisplayName, checkInteger, checkReconcileInterval, DEFAULT_CONCURRENCY, DEFAULT_RECONCILE_INTERVAL, DEFAULT_TIMEOUT_MS, nextReconcileAt, reconcileUnavailable, secretChanges,
 } from './fields.js';
 import { connectionSecretsContext } from './targets.js';
 import { connectionView, withSecretBox, type ConnectionView } from './view.js';
@@ -40,7 +40,9 @@ export async function createConnection(deps: ConnectionDeps, caller: Caller, inp
   const secrets = readConnectionSecrets(kind, input.secrets);
   const timeoutMs = checkInteger(input.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs');
   const concurrency = checkInteger(input.concurrency ?? DEFAULT_CONCURRENCY, 'concurrency');
-  const reconcileInterval = checkReconcileInterval(input.reconcileInterval === undefined ? DEFAULT_RECONCILE_INTERVAL : input.reconcileInterval);
+  // a connection that cannot be reconciled is scheduled only when asked for explicitly
+  const defaultInterval = reconcileUnavailable(kind.kind, settings) ? null : DEFAULT_RECONCILE_INTERVAL;
+  const reconcileInterval = checkReconcileInterval(input.reconcileInterval === undefined ? defaultInterval : input.reconcileInterval);
 
   const id = newId();
   const at = isoNow(deps.clock);

@@ -40,3 +40,15 @@ export { nextReconcileAt } from '../../domain/reconcile-schedule.js';
 export function secretChanges(names: readonly string[], replaced: boolean): ModifiedProperty[] {
   return names.map((name) => ({ displayName: `secrets.${name}`, oldValue: replaced ? '(set)' : null, newValue: '(set)' }));
 }
+
+/**
+ * Why a connection cannot be reconciled at all, or undefined when it can: a webhook cannot be asked who
+ * holds a role unless its settings name a holdersUrl. Such a connection gets no reconciliation schedule
+ * by default (its hourly runs would only fail), and a run asked for says this instead of failing per role.
+ */
+export function reconcileUnavailable(kind: string, settings: unknown): string | undefined {
+  if (kind !== 'webhook') return undefined;
+  const holdersUrl = (settings as { holdersUrl?: unknown } | null)?.holdersUrl;
+  if (typeof holdersUrl === 'string' && holdersUrl) return undefined;
+  return 'Reconciliation needs settings.holdersUrl: a webhook connection cannot be asked who holds its roles without one.';
+}

@@ -6,6 +6,7 @@ import {
   deleteUnmanaged, finishReconciliation, findReconciliation, listGovernedRoles, listRoleHoldings, listUnmanagedOfRoles, markUnmanagedRemoved,
   upsertUnmanaged, type GovernedRole, type ReconciliationRow,
 } from '../../store/reconciliations.js';
+import { reconcileUnavailable } from '../connections/fields.js';
 import type { ConnectionTargets } from '../connections/targets.js';
 import type { EventBus } from '../events/bus.js';
 import type { ReconcileEvent, ReconciledRole } from '../events/reconcile-types.js';
@@ -13,8 +14,8 @@ import type { ReconcileEvent, ReconciledRole } from '../events/reconcile-types.j
 // One reconciliation run over a connection: what Latchkey says should be (delivered grants of active
 // assignments, to the linked accounts) against what the target says is (listHolders of every governed
 // role). Missing holders are granted again; holders nobody granted are recorded as unmanaged access and,
-// where every catalog resource governing the role is exclusive, revoked. A grant still on its way in or
-// out (pending, revoking) is neither missing nor extra. The same role of the target governed by two
+// where every catalog resource governing the role is exclusive and no grant of the role awaits an account
+// link, revoked. A grant still on its way in or out (pending, revoking) is neither missing nor extra. The same role of the target governed by two
 // catalogs is read once: its holders are compared with the grants of both.
 //
 // Set-based: the roles and the grants are two queries whatever the size; the target calls go through
@@ -43,6 +44,11 @@ interface TargetRoleGroup {
   expected: Map<string, { grantId: string; userId: string; resourceRoleId: string; account: AccountRef }>;
   /** account keys with a grant on its way in or out: neither missing nor extra */
   busy: Set<string>;
+  /**
+   * grants on their way in to a user with no account link yet: the account they will reach cannot be
+   * told from the holders, so while there are any, no holder of the role is removed (reported only)
+   */
+  unlinkedPending: number;
 }
 
 interface Findings {
@@ -81,13 +87,19 @@ export async function runReconciliation(deps: ReconcileDeps, reconciliationId: s
 async function compare(deps: ReconcileDeps, run: ReconciliationRow): Promise<Findings> {
   const connectionId = run.connectionId;
   const client = await deps.connectionTargets.clientOf(connectionId);
+  const unavailable = reconcileUnavailable(client.connection.kind, JSON.parse(client.connection.settings));
+  if (unavailable) throw new Error(unavailable);
   const keyOf = client.kind.accountKey ?? ((id: string) => id);
   const groups = groupRoles(await listGovernedRoles(deps.db, connectionId));
   const byRoleId = new Map(groups.flatMap((g) => g.governed.map((r) => [r.resourceRoleId, g] as const)));
   for (const h of await listRoleHoldings(deps.db, connectionId)) {
     const group = byRoleId.get(h.resourceRoleId);
-    // a grant not yet linked to an account has not reached the target: nothing to compare
-    if (!group || h.accountId === null) continue;
+    if (!group) continue;
+    if (h.accountId === null) {
+      // not yet linked: nothing to compare, but the holder it is becoming may already be in the target
+      if (h.state === 'pending' && h.active) group.unlinkedPending++;
+      continue;
+    }
     const key = keyOf(h.accountId);
     if (h.state === 'delivered' && h.active) {
       if (!group.expected.has(key)) {
@@ -117,7 +129,7 @@ async function compare(deps: ReconcileDeps, run: ReconciliationRow): Promise<Fin
     const missing = [...group.expected].filter(([key]) => !present.has(key)).map(([, v]) => v);
     const extra = [...present].filter(([key]) => !group.expected.has(key) && !group.busy.has(key)).map(([, h]) => h);
     // removal needs every catalog that governs the role to say so: one catalog cannot take away access another only reports
-    const exclusive = group.governed.every((r) => r.exclusive === 1);
+    const exclusive = group.governed.every((r) => r.exclusive === 1) && group.unlinkedPending === 0;
     await pool(missing, runConcurrency(client.connection.concurrency), async (m) => {
       try {
         await call((c) => c.target.grant(m.account, group.role, { idempotencyKey: `${m.grantId}:repair:${run.id}` }));
@@ -150,7 +162,7 @@ function groupRoles(roles: readonly GovernedRole[]): TargetRoleGroup[] {
     const key = JSON.stringify([r.resourceOriginId, r.roleOriginId]);
     let g = groups.get(key);
     if (!g) {
-      g = { role: { resourceId: r.resourceOriginId, roleId: r.roleOriginId }, governed: [], expected: new Map(), busy: new Set() };
+      g = { role: { resourceId: r.resourceOriginId, roleId: r.roleOriginId }, governed: [], expected: new Map(), busy: new Set(), unlinkedPending: 0 };
       groups.set(key, g);
     }
     g.governed.push(r);
