@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { generateSigningSecret } from '../../src/connectors/webhook/index.js';
-import { insertCatalog, insertConnection, insertGovernedResource, insertGrant, linkAccount, type GovernedResource } from '../support/reconcile-fixture.js';
+import { makeConnection } from '../support/connections.js';
+import { insertCatalog, insertGovernedResource, insertGrant, linkAccount, type GovernedResource } from '../support/reconcile-fixture.js';
 import { startScimServer, type ScimServer } from '../support/scim-server.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -51,7 +52,7 @@ describe('reconciliation against a SCIM service', () => {
       groups: [{ displayName: 'Team', members: ['ada@example.org', 'bob@example.org'] }],
     });
     t = await startTestServer();
-    connectionId = await insertConnection(t, 'scim', { baseUrl: scim.baseUrl }, { bearerToken: scim.token });
+    connectionId = await makeConnection(t, { kind: 'scim', settings: { baseUrl: scim.baseUrl }, secrets: { bearerToken: scim.token } });
     team = await insertGovernedResource(t, { catalogId: await insertCatalog(t), connectionId, originSystem: 'ScimGroup', originId: groupId(), roles: ['Member'] });
     for (const n of ['ada', 'bob', 'cy', 'dee']) {
       users[n] = (await t.user({ displayName: n, userPrincipalName: `${n}@example.org` })).id;
