@@ -17,9 +17,6 @@ export async function insertAccountLink(db: Db | Tx, row: ConnectionAccountRow):
   return (await findAccountLink(db, row.connectionId, row.userId)) ?? row;
 }
 
-export async function deleteAccountLink(db: Db | Tx, connectionId: string, userId: string): Promise<void> {
-  await db.deleteFrom('connectionAccounts').where('connectionId', '=', connectionId).where('userId', '=', userId).execute();
-}
 
 /** A user's accounts in every connection, with the connection's name and kind (shown on the user). */
 export async function listAccountsOfUser(db: Db | Tx, userId: string): Promise<(ConnectionAccountRow & { connectionName: string; kind: string })[]> {
@@ -30,10 +27,4 @@ export async function listAccountsOfUser(db: Db | Tx, userId: string): Promise<(
     .where('connectionAccounts.userId', '=', userId)
     .orderBy('connections.displayName')
     .execute();
-}
-
-/** The users linked to these accounts of one connection (reconciliation maps holders back to people). */
-export async function listLinksByAccount(db: Db | Tx, connectionId: string, accountIds: readonly string[]): Promise<ConnectionAccountRow[]> {
-  if (accountIds.length === 0) return [];
-  return db.selectFrom('connectionAccounts').selectAll().where('connectionId', '=', connectionId).where('accountId', 'in', [...accountIds]).execute();
 }

@@ -39,11 +39,6 @@ export async function updateConnection(db: Db | Tx, id: string, patch: Partial<O
   await db.updateTable('connections').set(patch).where('id', '=', id).execute();
 }
 
-export async function deleteConnectionRow(db: Db | Tx, id: string): Promise<boolean> {
-  const r = await db.deleteFrom('connections').where('id', '=', id).executeTakeFirst();
-  return Number(r.numDeletedRows) > 0;
-}
-
 /** Records how the last call to the target went: healthy with the time, or failing with the error. */
 export async function recordConnectionHealth(db: Db | Tx, id: string, outcome: { ok: true; at: string } | { ok: false; at: string; error: string }): Promise<void> {
   await db.updateTable('connections')
@@ -80,5 +75,6 @@ export async function listSealedSecrets(db: Db | Tx, connectionIds: readonly str
 export async function deleteConnectionWithRecords(db: Db | Tx, id: string): Promise<boolean> {
   await db.deleteFrom('connectionAccounts').where('connectionId', '=', id).execute();
   await db.deleteFrom('reconciliations').where('connectionId', '=', id).execute();
-  return deleteConnectionRow(db, id);
+  const r = await db.deleteFrom('connections').where('id', '=', id).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
 }

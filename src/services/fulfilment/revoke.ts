@@ -1,17 +1,17 @@
 import { isoNow } from '../../domain/clock.js';
-import { ACTIVE_ASSIGNMENT_STATES, deliveryOutcome, transitionRequest, type GrantState } from '../../domain/request-lifecycle.js';
+import { ACTIVE_ASSIGNMENT_STATES, transitionRequest } from '../../domain/request-lifecycle.js';
 import { addDuration, parseDuration } from '../../domain/duration.js';
 import type { Tx } from '../../store/db.js';
 import { chunks } from '../../store/chunks.js';
 import { lockRows } from '../../store/locks.js';
 import { backoffMs } from '../../domain/backoff.js';
 import type { AssignmentRow, LifecycleDeps } from '../lifecycle/common.js';
-import { settleRequests } from './fulfil.js';
+import { settleAssignment } from './fulfil.js';
 import { JOB_REVOKE, REVOKE_JOB_SIZE, revokePayload } from './jobs.js';
 import { sharedGrants } from './shared-grants.js';
 import { deliverToConnection, deliveryKey } from './connected.js';
-import { expireAssignments, hasActiveAssignment, listAssignments, setAssignmentState } from '../../store/assignments.js';
-import { listGrantStates, listGrantWork, listRevokingGrants, markGrantsRevoked, markGrantsRevoking, updateGrant } from '../../store/grants.js';
+import { expireAssignments, hasActiveAssignment, listAssignments } from '../../store/assignments.js';
+import { listGrantWork, listRevokingGrants, markGrantsRevoked, markGrantsRevoking, updateGrant } from '../../store/grants.js';
 import { listRemovalsDelivering, updateRequests } from '../../store/requests.js';
 import { loadSettings } from '../settings.js';
 import { blockUser, findGuestState, listUnblockedGovernedGuests } from '../../store/users.js';
@@ -106,9 +106,7 @@ export async function revokeAssignments(deps: Pick<LifecycleDeps, 'db' | 'clock'
         continue;
       }
       // a role left the package while the assignment goes on: its state follows the grants that remain
-      const outcome = deliveryOutcome((await listGrantStates(tx, assignment.id)) as { state: GrantState }[]);
-      await setAssignmentState(tx, assignment.id, outcome, at);
-      if (outcome !== 'delivering') await settleRequests(tx, deps, assignment.id, outcome);
+      await settleAssignment(tx, deps, assignment);
     }
     await finishRemovals(tx, deps, ended);
   });
