@@ -10,7 +10,10 @@ export async function findGroupById(db: Db | Tx, id: string): Promise<GroupRow |
   return db.selectFrom('groups').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function insertGroup(db: Db | Tx, row: GroupRow): Promise<void> {
+/** A group row to insert: the identity source columns default to none (a group made through Latchkey's own API). */
+export type NewGroupRow = Omit<GroupRow, 'sourceId' | 'sourceKey' | 'externalId'> & Partial<Pick<GroupRow, 'sourceId' | 'sourceKey' | 'externalId'>>;
+
+export async function insertGroup(db: Db | Tx, row: NewGroupRow): Promise<void> {
   await db.insertInto('groups').values(row).execute();
 }
 

@@ -26,6 +26,17 @@ export interface UsersTable {
   blockedAt: string | null;
   deleteAfter: string | null;
   governed: Bool;
+  /** the identity source that owns the user (migration 0011); null: made through Latchkey's own API */
+  sourceId: string | null;
+  /** the user's stable id in that source (an LDAP entryUUID); null for SCIM, whose id is Latchkey's */
+  sourceKey: string | null;
+  /** the SCIM externalId the identity provider sent */
+  externalId: string | null;
+  /** the enterprise user extension: employeeNumber (Graph's employeeId), costCenter, division, organization */
+  employeeId: string | null;
+  costCenter: string | null;
+  division: string | null;
+  organization: string | null;
 }
 
 export interface GroupsTable {
@@ -38,6 +49,10 @@ export interface GroupsTable {
   securityEnabled: Bool;
   createdAt: string;
   modifiedAt: string;
+  /** as on users (migration 0011): the owning identity source, the group's id there, its SCIM externalId */
+  sourceId: string | null;
+  sourceKey: string | null;
+  externalId: string | null;
 }
 
 export interface GroupMembersTable {
@@ -238,6 +253,21 @@ export interface ConnectionsTable {
   lastError: string | null;
   lastErrorAt: string | null;
   lastSuccessAt: string | null;
+  createdAt: string;
+  modifiedAt: string;
+}
+
+/** Where people and groups come from (migration 0011): an identity provider pushing SCIM, or an LDAP directory synced. */
+export interface IdentitySourcesTable {
+  id: string;
+  /** scim | ldap */
+  kind: string;
+  displayName: string;
+  description: string | null;
+  /** the LDAP connection a directory sync reads through; null for SCIM */
+  connectionId: string | null;
+  /** JSON object, the kind's settings (never a secret) */
+  settings: string;
   createdAt: string;
   modifiedAt: string;
 }
@@ -490,4 +520,5 @@ export interface Database {
   connectionAccounts: ConnectionAccountsTable;
   reconciliations: ReconciliationsTable;
   unmanagedAccess: UnmanagedAccessTable;
+  identitySources: IdentitySourcesTable;
 }

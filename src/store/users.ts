@@ -42,6 +42,13 @@ export function newUserRow(u: NewUser, at: string): UserRow {
     blockedAt: null,
     deleteAfter: null,
     governed: 0,
+    sourceId: null,
+    sourceKey: null,
+    externalId: null,
+    employeeId: null,
+    costCenter: null,
+    division: null,
+    organization: null,
   };
 }
 

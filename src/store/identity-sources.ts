@@ -1,0 +1,35 @@
+import type { Db, Tx } from './db.js';
+import type { IdentitySourcesTable } from './schema.js';
+
+// Identity sources (migration 0011): where people and groups come from. A user or group a source owns
+// names it in source_id; what a source owns cannot be changed through Graph in the attributes it owns.
+
+export type IdentitySourceRow = IdentitySourcesTable;
+
+export async function insertIdentitySource(db: Db | Tx, row: IdentitySourceRow): Promise<void> {
+  await db.insertInto('identitySources').values(row).execute();
+}
+
+export async function findIdentitySource(db: Db | Tx, id: string): Promise<IdentitySourceRow | undefined> {
+  return db.selectFrom('identitySources').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Every identity source (of one kind), by name. */
+export async function listIdentitySources(db: Db | Tx, kind?: string): Promise<IdentitySourceRow[]> {
+  let q = db.selectFrom('identitySources').selectAll().orderBy('displayName').orderBy('id');
+  if (kind) q = q.where('kind', '=', kind);
+  return q.execute();
+}
+
+export async function updateIdentitySource(db: Db | Tx, id: string, patch: Partial<Omit<IdentitySourceRow, 'id' | 'kind' | 'createdAt'>>): Promise<void> {
+  await db.updateTable('identitySources').set(patch).where('id', '=', id).execute();
+}
+
+export async function deleteIdentitySource(db: Db | Tx, id: string): Promise<void> {
+  await db.deleteFrom('identitySources').where('id', '=', id).execute();
+}
+
+/** The identity sources that read through this connection: a connection a source uses cannot be deleted. */
+export async function findIdentitySourceOfConnection(db: Db | Tx, connectionId: string): Promise<Pick<IdentitySourceRow, 'id' | 'displayName'> | undefined> {
+  return db.selectFrom('identitySources').select(['id', 'displayName']).where('connectionId', '=', connectionId).executeTakeFirst();
+}
