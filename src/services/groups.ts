@@ -148,6 +148,9 @@ export function createGroupService({ db, clock, events }: Pick<ServiceDeps, 'db'
         securityEnabled: input.securityEnabled === false ? 0 : 1,
         createdAt: at,
         modifiedAt: at,
+        sourceId: null,
+        sourceKey: null,
+        externalId: null,
       };
       await write(binds.owners?.length ? 'owners' : 'members', async (tx) => {
         await insertGroup(tx, row);
