@@ -102,11 +102,15 @@ export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) 
 }
 
 function mergeTasks(...all: WorkerTasks[]): WorkerTasks {
-  return { handlers: Object.assign({}, ...all.map((t) => t.handlers)), periodic: all.flatMap((t) => t.periodic) };
+  return {
+    handlers: Object.assign({}, ...all.map((t) => t.handlers)),
+    batchHandlers: Object.assign({}, ...all.map((t) => t.batchHandlers ?? {})),
+    periodic: all.flatMap((t) => t.periodic),
+  };
 }
 
 function withPeriodic(tasks: WorkerTasks, ...more: WorkerTasks['periodic']): WorkerTasks {
-  return { handlers: tasks.handlers, periodic: [...tasks.periodic, ...more] };
+  return { ...tasks, periodic: [...tasks.periodic, ...more] };
 }
 
 export type Services = ReturnType<typeof createServices>;

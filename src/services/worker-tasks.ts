@@ -7,6 +7,12 @@ import type { Job } from '../store/jobs.js';
 /** Work the services give the worker: handlers per job kind, and periodic scans of due times. */
 export interface WorkerTasks {
   handlers: Record<string, (job: Job) => Promise<void>>;
+  /**
+   * Kinds whose claimed jobs of one round are better run together (one read, one transaction for all):
+   * the worker hands them over in one call. A kind listed here also has its handler, which the worker
+   * falls back to, job by job, when the batch fails, so that one bad job cannot hold back the others.
+   */
+  batchHandlers?: Record<string, (jobs: readonly Job[]) => Promise<void>>;
   /** each returns how many items it processed, so the worker knows whether to run again at once */
   periodic: { name: string; run: () => Promise<number> }[];
 }

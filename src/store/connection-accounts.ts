@@ -11,10 +11,20 @@ export async function findAccountLink(db: Db | Tx, connectionId: string, userId:
   return db.selectFrom('connectionAccounts').selectAll().where('connectionId', '=', connectionId).where('userId', '=', userId).executeTakeFirst();
 }
 
+/** The links of these users in these connections (a batch of deliveries reads them at once). */
+export async function listAccountLinks(db: Db | Tx, connectionIds: readonly string[], userIds: readonly string[]): Promise<ConnectionAccountRow[]> {
+  if (connectionIds.length === 0 || userIds.length === 0) return [];
+  return db.selectFrom('connectionAccounts').selectAll()
+    .where('connectionId', 'in', [...new Set(connectionIds)]).where('userId', 'in', [...new Set(userIds)])
+    .execute();
+}
+
 /** Stores the link; when two deliveries found the account at once, the first link stays and is returned. */
 export async function insertAccountLink(db: Db | Tx, row: ConnectionAccountRow): Promise<ConnectionAccountRow> {
-  await db.insertInto('connectionAccounts').values(row).onConflict((oc) => oc.columns(['connectionId', 'userId']).doNothing()).execute();
-  return (await findAccountLink(db, row.connectionId, row.userId)) ?? row;
+  const inserted = await db.insertInto('connectionAccounts').values(row)
+    .onConflict((oc) => oc.columns(['connectionId', 'userId']).doNothing())
+    .returningAll().executeTakeFirst();
+  return inserted ?? (await findAccountLink(db, row.connectionId, row.userId)) ?? row;
 }
 
 

@@ -91,6 +91,20 @@ export async function complete(db: Db | Tx, clock: Clock, job: Pick<Job, 'id'>, 
   return Number(r.numUpdatedRows) === 1;
 }
 
+/** complete() for many jobs in one statement: the ids of those this owner still held, now done. */
+export async function completeMany(db: Db | Tx, clock: Clock, ids: readonly string[], owner: string): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .updateTable('jobs')
+    .set({ doneAt: isoNow(clock), leaseOwner: null, leaseExpiresAt: null, lastError: null })
+    .where('id', 'in', [...ids])
+    .where('leaseOwner', '=', owner)
+    .where('doneAt', 'is', null)
+    .returning('id')
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}
+
 /** Gives a failed job back for another try at `retryAt`, or ends it when `retryAt` is null. */
 export async function fail(db: Db | Tx, clock: Clock, job: Pick<Job, 'id'>, owner: string, error: string, retryAt: string | null): Promise<void> {
   const now = isoNow(clock);

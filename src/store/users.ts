@@ -63,9 +63,18 @@ export async function findUserById(db: Db | Tx, id: string): Promise<UserRow | u
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+const SUBJECT_COLUMNS = ['id', 'userPrincipalName', 'mail', 'mailNickname', 'displayName', 'givenName', 'surname'] as const;
+export type AccountSubjectRow = Pick<UserRow, (typeof SUBJECT_COLUMNS)[number]>;
+
 /** The properties a connection matches a user's account on (connectors/kit.ts AccountSubject); undefined for a non-user. */
-export async function findAccountSubject(db: Db | Tx, id: string): Promise<Pick<UserRow, 'id' | 'userPrincipalName' | 'mail' | 'mailNickname' | 'displayName' | 'givenName' | 'surname'> | undefined> {
-  return db.selectFrom('users').select(['id', 'userPrincipalName', 'mail', 'mailNickname', 'displayName', 'givenName', 'surname']).where('id', '=', id).executeTakeFirst();
+export async function findAccountSubject(db: Db | Tx, id: string): Promise<AccountSubjectRow | undefined> {
+  return (await listAccountSubjects(db, [id]))[0];
+}
+
+/** The account subjects of these users, at once (a batch of deliveries); non-users are absent. */
+export async function listAccountSubjects(db: Db | Tx, ids: readonly string[]): Promise<AccountSubjectRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('users').select(SUBJECT_COLUMNS).where('id', 'in', [...new Set(ids)]).execute();
 }
 
 /** The oldest user whose sign-in name or mail is `key` (lower-cased): who an email address names. */

@@ -62,7 +62,7 @@ export function createAppWorker(opts: AppWorkerOptions): AppWorker {
   opts.log.info({ smtp: mailer ? mailer.description : null }, mailer ? 'outbox delivery through SMTP' : 'no SMTP_URL: emails stay in the outbox');
   const worker = createWorker({
     store: opts.store, clock: opts.clock, log: opts.log, owner: opts.owner, pollMs: opts.config.workerPollMs, leaseMs: opts.config.workerLeaseMs,
-    tasks: { handlers: jobs.handlers, periodic }, observer: opts.observer,
+    tasks: { handlers: jobs.handlers, batchHandlers: jobs.batchHandlers, periodic }, observer: opts.observer,
     concurrency: opts.config.workerConcurrency ?? defaultWorkerConcurrency(opts.store.kind, false),
   });
   opts.services.onWork?.(() => worker.kick());

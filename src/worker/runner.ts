@@ -6,7 +6,7 @@ import type { Clock } from '../domain/clock.js';
 import type { WorkerObserver, WorkerTasks } from '../services/worker-tasks.js';
 import type { Store } from '../store/db.js';
 import { backoffMs } from '../domain/backoff.js';
-import { claim, complete, fail, renew, type Job } from '../store/jobs.js';
+import { claim, complete, completeMany, fail, renew, type Job } from '../store/jobs.js';
 
 // The generic worker loop. Each tick it claims due jobs (leased, see store/jobs.ts) and runs each through
 // the handler for its kind, then runs every periodic task (timers, outbox delivery). While a tick
@@ -88,6 +88,8 @@ export function createWorker(opts: WorkerOptions): Worker {
   let current: Promise<unknown> = Promise.resolve();
   let busy = false;
   let kickedWhileBusy = false;
+  /** when the periodic tasks last ran (real time): while jobs keep coming they run once a poll interval, not every round */
+  let periodicAt = -Infinity;
 
   /** The jobs of the current round that this worker still holds, and those a renewal found taken over. */
   interface Holding { held: Map<string, Job>; lost: Set<string> }
@@ -154,6 +156,54 @@ export function createWorker(opts: WorkerOptions): Worker {
     return 'completed';
   }
 
+  /**
+   * Runs claimed jobs of one kind through its batch handler in one call. On success each is completed as
+   * a single job would be; when the batch fails, each runs again alone through its own handler (they are
+   * idempotent), so one job that keeps failing is retried and given up by itself.
+   */
+  async function runBatch(kind: string, batchHandler: (jobs: readonly Job[]) => Promise<void>, jobs: Job[], h: Holding): Promise<void> {
+    const live = jobs.filter((j) => !h.lost.has(j.id));
+    if (live.length === 0) return;
+    const t0 = performance.now();
+    try {
+      await batchHandler(live);
+    } catch (e) {
+      log.warn({ kind, jobs: live.length, err: e }, 'a batch of jobs failed; running them one by one');
+      for (const job of live) await runJob(job, h);
+      return;
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    for (const job of live) h.held.delete(job.id);
+    const completed = await completeMany(store.db, clock, live.filter((j) => !h.lost.has(j.id)).map((j) => j.id), owner);
+    for (const job of live) {
+      const recorded = completed.has(job.id);
+      if (!recorded) log.warn({ jobId: job.id, kind: job.kind }, 'job finished after its lease ran out; another worker owns it now');
+      observer.finished?.(job, recorded ? 'completed' : 'lost', seconds);
+    }
+  }
+
+  /** The round's work items: each job alone, except that jobs of a kind with a batch handler go together. */
+  function workItems(jobs: readonly Job[], h: Holding): { jobs: Job[]; run: () => Promise<void> }[] {
+    const items: { jobs: Job[]; run: () => Promise<void> }[] = [];
+    const batches = new Map<string, Job[]>();
+    for (const job of jobs) {
+      const batchHandler = tasks.batchHandlers && Object.hasOwn(tasks.batchHandlers, job.kind) ? tasks.batchHandlers[job.kind] : undefined;
+      if (!batchHandler) {
+        items.push({ jobs: [job], run: () => runJob(job, h) });
+        continue;
+      }
+      let batch = batches.get(job.kind);
+      if (!batch) {
+        const jobsOfKind: Job[] = [];
+        batch = jobsOfKind;
+        batches.set(job.kind, jobsOfKind);
+        items.push({ jobs: jobsOfKind, run: () => runBatch(job.kind, batchHandler, jobsOfKind, h) });
+      }
+      batch.push(job);
+    }
+    return items;
+  }
+
   /** One round: due jobs, then every periodic task. Returns how much work was done. */
   async function round(): Promise<number> {
     let work = 0;
@@ -162,21 +212,22 @@ export function createWorker(opts: WorkerOptions): Worker {
       if (jobs.length > 0) observer.claimed?.(jobs, clock.now());
       const h: Holding = { held: new Map(jobs.map((j) => [j.id, j])), lost: new Set() };
       const stopBeating = jobs.length > 0 ? heartbeat(h) : () => {};
+      const items = workItems(jobs, h);
       let next = 0;
       const lane = async (): Promise<void> => {
-        while (next < jobs.length) {
-          const job = jobs[next++];
+        while (next < items.length) {
+          const item = items[next++];
           try {
-            await runJob(job, h);
+            await item.run();
           } catch (e) {
-            // recording the outcome failed (database trouble): the lease runs out and the job comes back
-            h.held.delete(job.id);
-            log.error({ jobId: job.id, kind: job.kind, err: e }, 'could not record the outcome of a job');
+            // recording an outcome failed (database trouble): the leases run out and the jobs come back
+            for (const job of item.jobs) h.held.delete(job.id);
+            log.error({ jobIds: item.jobs.map((j) => j.id), kind: item.jobs[0]?.kind, err: e }, 'could not record the outcome of a job');
           }
         }
       };
       try {
-        await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, lane));
+        await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
       } finally {
         stopBeating();
       }
@@ -184,6 +235,11 @@ export function createWorker(opts: WorkerOptions): Worker {
     } catch (e) {
       log.error({ err: e }, 'could not claim jobs');
     }
+    // the scans of due times are a dozen queries; between rounds of a backlog they would be run for
+    // nothing every few milliseconds (each query waiting its turn for the database), so a round that
+    // had jobs runs them only when the last run is a poll interval old
+    if (work > 0 && performance.now() - periodicAt < pollMs) return work;
+    periodicAt = performance.now();
     for (const p of tasks.periodic) {
       try {
         work += await p.run();

@@ -26,7 +26,9 @@ const handlers = Object.fromEntries(Object.entries(services.workerTasks.handlers
     }
     : real,
 ]));
-const worker = createAppWorker({ store, clock: systemClock, log, services: { workerTasks: { ...services.workerTasks, handlers } }, config });
+// a held kind's batches are held too: its batch handler goes, so the worker runs its jobs one by one through the handler above
+const batchHandlers = Object.fromEntries(Object.entries(services.workerTasks.batchHandlers ?? {}).filter(([kind]) => !hold.has(kind)));
+const worker = createAppWorker({ store, clock: systemClock, log, services: { workerTasks: { ...services.workerTasks, handlers, batchHandlers } }, config });
 // the held handler waits on nothing that keeps the process alive
 setInterval(() => {}, 1 << 30);
 worker.start();

@@ -40,8 +40,15 @@ export interface ConnectionTargets {
 /** The AAD context a connection's secrets are sealed with: a sealed value cannot be moved to another connection. */
 export const connectionSecretsContext = (connectionId: string) => `connection:${connectionId}:secrets`;
 
+/**
+ * How long a client is used without reading its connection's row again (real time). Edits made in this
+ * process forget the client at once; one made by another process (PostgreSQL scale-out) is seen within
+ * this time. Without it every grant of a batch would read the row, each read queued for the database.
+ */
+const CLIENT_FRESHNESS_MS = 1000;
+
 export function createConnectionTargets(deps: { db: Db; clock: Clock; secretBox: SecretBox; log?: FastifyBaseLogger }): ConnectionTargets {
-  const clients = new Map<string, { modifiedAt: string; client: ConnectionClient }>();
+  const clients = new Map<string, { modifiedAt: string; checkedAt: number; client: ConnectionClient }>();
   // health is written when it changes, and a success at most once a minute: not one UPDATE per grant
   const written = new Map<string, { healthy: boolean; at: number }>();
   const record = async (connectionId: string, outcome: { ok: true } | { ok: false; error: string }) => {
@@ -61,17 +68,22 @@ export function createConnectionTargets(deps: { db: Db; clock: Clock; secretBox:
   };
 
   async function clientOf(connectionId: string): Promise<ConnectionClient> {
+    const fresh = clients.get(connectionId);
+    if (fresh && performance.now() - fresh.checkedAt < CLIENT_FRESHNESS_MS) return fresh.client;
     const row = await findConnectionWithSecrets(deps.db, connectionId);
     if (!row) throw new NotFoundError('Connection', connectionId);
     const cached = clients.get(connectionId);
-    if (cached && cached.modifiedAt === row.modifiedAt) return cached.client;
+    if (cached && cached.modifiedAt === row.modifiedAt) {
+      cached.checkedAt = performance.now();
+      return cached.client;
+    }
     if (cached) await close(cached.client);
     const kind = connectorKind(row.kind);
     const secrets = deps.secretBox.openSecrets(row.secrets, connectionSecretsContext(row.id));
     const { secrets: _sealed, ...connection } = row;
     const target = kind.createTarget(JSON.parse(row.settings), secrets, { timeoutMs: row.timeoutMs, concurrency: row.concurrency });
     const client = { connection, kind, target };
-    clients.set(connectionId, { modifiedAt: row.modifiedAt, client });
+    clients.set(connectionId, { modifiedAt: row.modifiedAt, checkedAt: performance.now(), client });
     return client;
   }
 

@@ -3,8 +3,8 @@ import { ConnectorError } from '../../connectors/types.js';
 import type { Clock } from '../../domain/clock.js';
 import { isoNow } from '../../domain/clock.js';
 import type { Db } from '../../store/db.js';
-import { findAccountLink, insertAccountLink } from '../../store/connection-accounts.js';
-import { findAccountSubject } from '../../store/users.js';
+import { findAccountLink, insertAccountLink, listAccountLinks } from '../../store/connection-accounts.js';
+import { findAccountSubject, listAccountSubjects, type AccountSubjectRow } from '../../store/users.js';
 
 // Which account in a connection's target system a grant goes to. Once linked (connection_accounts),
 // always that account: a later change of the user's mail or of the connection's rule must not send a
@@ -14,10 +14,30 @@ import { findAccountSubject } from '../../store/users.js';
 // retryably, saying what was looked for, so an administrator can create the account or fix the rule.
 // Called inside connectionTargets.call, outside any transaction: the target may be a remote system.
 
-export async function accountFor(deps: { db: Db; clock: Clock }, connectionId: string, target: Target, userId: string): Promise<AccountRef> {
-  const link = await findAccountLink(deps.db, connectionId, userId);
-  if (link) return { id: link.accountId, display: link.display };
-  const subject = await findAccountSubject(deps.db, userId);
+/**
+ * The links and account subjects a batch of deliveries needs, read in two queries before any target is
+ * called (each query a delivery makes on its own waits its turn for the database).
+ */
+export interface KnownAccounts {
+  links: Map<string, AccountRef>;
+  subjects: Map<string, AccountSubjectRow>;
+}
+
+const known = (connectionId: string, userId: string) => `${connectionId}\n${userId}`;
+
+export async function prefetchAccounts(db: Db, grants: readonly { connectionId: string | null; targetId: string }[]): Promise<KnownAccounts> {
+  const connected = grants.filter((g): g is { connectionId: string; targetId: string } => g.connectionId !== null);
+  const links = new Map((await listAccountLinks(db, connected.map((g) => g.connectionId), connected.map((g) => g.targetId)))
+    .map((l) => [known(l.connectionId, l.userId), { id: l.accountId, display: l.display }]));
+  const unlinked = connected.filter((g) => !links.has(known(g.connectionId, g.targetId))).map((g) => g.targetId);
+  const subjects = new Map((await listAccountSubjects(db, unlinked)).map((s) => [s.id, s]));
+  return { links, subjects };
+}
+
+export async function accountFor(deps: { db: Db; clock: Clock }, connectionId: string, target: Target, userId: string, prefetched?: KnownAccounts): Promise<AccountRef> {
+  const link = prefetched?.links.get(known(connectionId, userId)) ?? (await findAccountLink(deps.db, connectionId, userId).then((l) => l && { id: l.accountId, display: l.display }));
+  if (link) return link;
+  const subject = prefetched?.subjects.get(userId) ?? await findAccountSubject(deps.db, userId);
   if (!subject) throw new ConnectorError(`Only users have accounts in connected systems; ${userId} is not a user of this directory.`, false);
   let account = await target.findAccount(subject);
   let created = false;

@@ -3,7 +3,7 @@ import { addDuration, parseDuration } from '../../domain/duration.js';
 import { parseJsonOr } from '../../domain/json.js';
 import type { GrantWork } from '../../store/grants.js';
 import type { LifecycleDeps } from '../lifecycle/common.js';
-import { accountFor, accountToRevoke } from './accounts.js';
+import { accountFor, accountToRevoke, type KnownAccounts } from './accounts.js';
 
 // Delivery into a connected system (a resource with a connection: LDAP, SCIM, PostgreSQL, webhook):
 // through the connection's one client (connectionTargets, which applies its timeout and concurrency
@@ -26,13 +26,14 @@ export interface ConnectedOutcome {
   confirmationDueAt: string | null;
 }
 
-export async function deliverToConnection(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'connectionTargets'>, grant: GrantWork & { connectionId: string }, kind: 'grant' | 'revoke'): Promise<ConnectedOutcome> {
+/** `accounts`: what a batch of deliveries read beforehand (links, subjects); without it each is read here. */
+export async function deliverToConnection(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'connectionTargets'>, grant: GrantWork & { connectionId: string }, kind: 'grant' | 'revoke', accounts?: KnownAccounts): Promise<ConnectedOutcome> {
   const role: TargetRole = { resourceId: grant.resourceOriginId, roleId: grant.roleOriginId };
   return deps.connectionTargets.call(grant.connectionId, async ({ connection, target }) => {
     const delivery = { idempotencyKey: deliveryKey(grant.id, kind) };
     let outcome;
     if (kind === 'grant') {
-      outcome = await target.grant(await accountFor(deps, connection.id, target, grant.targetId), role, delivery);
+      outcome = await target.grant(await accountFor(deps, connection.id, target, grant.targetId, accounts), role, delivery);
     } else {
       const account = await accountToRevoke(deps, connection.id, target, grant.targetId);
       if (!account) return { confirmationDueAt: null };

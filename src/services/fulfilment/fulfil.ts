@@ -8,12 +8,14 @@ import type { Tx } from '../../store/db.js';
 import { lockRow } from '../../store/locks.js';
 import { backoffMs } from '../../domain/backoff.js';
 import { MAX_CONNECTED_GRANT_ATTEMPTS, MAX_GRANT_ATTEMPTS, type LifecycleDeps } from '../lifecycle/common.js';
+import { prefetchAccounts, type KnownAccounts } from './accounts.js';
 import { deliverToConnection, deliveryKey } from './connected.js';
 import { JOB_FULFIL, JOB_REVOKE } from './jobs.js';
 import { getAssignment, listActiveAssignmentsOfPackage, setAssignmentState } from '../../store/assignments.js';
 import { findGrantProgress, insertGrants, listGrantStates, listGrantWork, markRoleGrantsRevoking, resetGrants, updateGrant, type GrantWork } from '../../store/grants.js';
 import { listRoleScopesOfPackage } from '../../store/packages.js';
 import { listRequestsDelivering, updateRequest } from '../../store/requests.js';
+import { pool } from '../../domain/pool.js';
 
 
 // Delivery: an assignment's grants are carried out through the connector of each resource (a built-in
@@ -35,70 +37,90 @@ export async function createGrants(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | '
 
 type Result = { grant: GrantWork; error: string | null; retryable: boolean; retryAfterMs?: number; confirmationDueAt?: string | null };
 
-/** Worker: delivers the due pending grants of one assignment and records the outcome. */
-export async function fulfilAssignment(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'connectors' | 'connectionTargets' | 'events'>, assignmentId: string): Promise<void> {
-  const { db, clock } = deps;
-  const nowDate = clock.now();
-  const pending = await listGrantWork(db, [assignmentId], 'pending');
+/**
+ * Assignments whose deliveries run at once in one fulfilment batch. Each assignment's grants still go
+ * one after the other; a connection's own concurrency limit queues what exceeds it.
+ */
+const FULFIL_PARALLEL = 16;
+
+/**
+ * Worker: delivers the due pending grants of these assignments and records the outcomes in one
+ * transaction. One batch rather than one job at a time because the database waits are what a delivery
+ * into a fast target costs most (on SQLite every statement queues behind the API's transactions on the
+ * one connection): one read of the grants, the target calls side by side, one write of the results.
+ */
+export async function fulfilAssignments(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'connectors' | 'connectionTargets' | 'events'>, assignmentIds: readonly string[]): Promise<void> {
+  const ids = [...new Set(assignmentIds)].sort();
+  if (ids.length === 0) return;
+  const now = deps.clock.now().toISOString();
   // grants waiting out a retry backoff are left for the job queued at their retry time; those a target
   // accepted for later wait for its confirmation (or its due time), not for another delivery
-  const due = pending.filter((g) => !g.confirmationDueAt && (!g.nextAttemptAt || g.nextAttemptAt <= nowDate.toISOString()));
-  const results: Result[] = [];
-  for (const grant of due) {
-    try {
-      if (grant.connectionId) {
-        const { confirmationDueAt } = await deliverToConnection(deps, { ...grant, connectionId: grant.connectionId }, 'grant');
-        results.push({ grant, error: null, retryable: false, confirmationDueAt });
-        continue;
-      }
-      const connector = deps.connectors.get(grant.originSystem);
-      await connector.grant({ objectId: grant.targetId }, { originId: grant.roleOriginId, resourceOriginId: grant.resourceOriginId },
-        { originId: grant.scopeOriginId, isRootScope: !!grant.isRootScope });
-      results.push({ grant, error: null, retryable: false });
-    } catch (e) {
-      const retryable = e instanceof ConnectorError ? e.retryable : true;
-      const retryAfterMs = e instanceof ConnectorError ? e.retryAfterMs : undefined;
-      results.push({ grant, error: (e as Error).message || String(e), retryable, retryAfterMs });
-    }
-  }
-  await recordDelivery(deps, assignmentId, results);
+  const due = (await listGrantWork(deps.db, ids, 'pending')).filter((g) => !g.confirmationDueAt && (!g.nextAttemptAt || g.nextAttemptAt <= now));
+  const byAssignment = new Map<string, GrantWork[]>();
+  for (const g of due) byAssignment.set(g.assignmentId, [...(byAssignment.get(g.assignmentId) ?? []), g]);
+  const accounts = await prefetchAccounts(deps.db, due);
+  const results = new Map<string, Result[]>();
+  await pool([...byAssignment], FULFIL_PARALLEL, async ([assignmentId, grants]) => {
+    const done: Result[] = [];
+    for (const grant of grants) done.push(await deliver(deps, grant, accounts));
+    results.set(assignmentId, done);
+  });
+  await deps.events.transaction(async (tx) => {
+    for (const id of ids) await recordDelivery(tx, deps, id, results.get(id) ?? []);
+  });
 }
 
-async function recordDelivery(deps: Pick<LifecycleDeps, 'clock' | 'events'>, assignmentId: string, results: Result[]): Promise<void> {
+async function deliver(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'connectors' | 'connectionTargets'>, grant: GrantWork, accounts: KnownAccounts): Promise<Result> {
+  try {
+    if (grant.connectionId) {
+      const { confirmationDueAt } = await deliverToConnection(deps, { ...grant, connectionId: grant.connectionId }, 'grant', accounts);
+      return { grant, error: null, retryable: false, confirmationDueAt };
+    }
+    const connector = deps.connectors.get(grant.originSystem);
+    await connector.grant({ objectId: grant.targetId }, { originId: grant.roleOriginId, resourceOriginId: grant.resourceOriginId },
+      { originId: grant.scopeOriginId, isRootScope: !!grant.isRootScope });
+    return { grant, error: null, retryable: false };
+  } catch (e) {
+    const retryable = e instanceof ConnectorError ? e.retryable : true;
+    const retryAfterMs = e instanceof ConnectorError ? e.retryAfterMs : undefined;
+    return { grant, error: (e as Error).message || String(e), retryable, retryAfterMs };
+  }
+}
+
+/** Records one assignment's delivery results inside the batch's transaction and settles the assignment. */
+async function recordDelivery(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, assignmentId: string, results: Result[]): Promise<void> {
   const { clock } = deps;
-  await deps.events.transaction(async (tx) => {
-    if (!(await lockRow(tx, 'assignments', assignmentId))) return;
-    const assignment = await getAssignment(tx, assignmentId);
-    const at = isoNow(deps.clock);
-    const retries: string[] = [];
-    for (const r of results) {
-      // the assignment may have ended while the connector was called: its grants are being revoked now
-      const current = await findGrantProgress(tx, r.grant.id);
-      if (!current || current.state !== 'pending') continue;
-      const attempts = current.attempts + 1;
-      const limit = r.grant.connectionId ? MAX_CONNECTED_GRANT_ATTEMPTS : MAX_GRANT_ATTEMPTS;
-      if (r.error === null && r.confirmationDueAt) {
-        // accepted for later: pending until the receiver confirms (confirm.ts) or the due time passes
-        await updateGrant(tx, r.grant.id, {
-          attempts, lastError: null, nextAttemptAt: null, deliveryId: deliveryKey(r.grant.id, 'grant'), confirmationDueAt: r.confirmationDueAt, modifiedAt: at,
-        });
-      } else if (r.error === null) {
-        await updateGrant(tx, r.grant.id, { state: 'delivered', attempts, lastError: null, nextAttemptAt: null, deliveredAt: at, modifiedAt: at });
-      } else if (r.retryable && attempts < limit) {
-        // a target that said how long to wait (Retry-After) is not asked sooner
-        const retryAt = new Date(clock.now().getTime() + Math.max(backoffMs(attempts), r.retryAfterMs ?? 0)).toISOString();
-        retries.push(retryAt);
-        await updateGrant(tx, r.grant.id, { attempts, lastError: r.error, nextAttemptAt: retryAt, modifiedAt: at });
-      } else {
-        await updateGrant(tx, r.grant.id, { state: 'failed', attempts, lastError: r.error, nextAttemptAt: null, modifiedAt: at });
-      }
+  if (!(await lockRow(tx, 'assignments', assignmentId))) return;
+  const assignment = await getAssignment(tx, assignmentId);
+  const at = isoNow(deps.clock);
+  const retries: string[] = [];
+  for (const r of results) {
+    // the assignment may have ended while the connector was called: its grants are being revoked now
+    const current = await findGrantProgress(tx, r.grant.id);
+    if (!current || current.state !== 'pending') continue;
+    const attempts = current.attempts + 1;
+    const limit = r.grant.connectionId ? MAX_CONNECTED_GRANT_ATTEMPTS : MAX_GRANT_ATTEMPTS;
+    if (r.error === null && r.confirmationDueAt) {
+      // accepted for later: pending until the receiver confirms (confirm.ts) or the due time passes
+      await updateGrant(tx, r.grant.id, {
+        attempts, lastError: null, nextAttemptAt: null, deliveryId: deliveryKey(r.grant.id, 'grant'), confirmationDueAt: r.confirmationDueAt, modifiedAt: at,
+      });
+    } else if (r.error === null) {
+      await updateGrant(tx, r.grant.id, { state: 'delivered', attempts, lastError: null, nextAttemptAt: null, deliveredAt: at, modifiedAt: at });
+    } else if (r.retryable && attempts < limit) {
+      // a target that said how long to wait (Retry-After) is not asked sooner
+      const retryAt = new Date(clock.now().getTime() + Math.max(backoffMs(attempts), r.retryAfterMs ?? 0)).toISOString();
+      retries.push(retryAt);
+      await updateGrant(tx, r.grant.id, { attempts, lastError: r.error, nextAttemptAt: retryAt, modifiedAt: at });
+    } else {
+      await updateGrant(tx, r.grant.id, { state: 'failed', attempts, lastError: r.error, nextAttemptAt: null, modifiedAt: at });
     }
-    if (retries.length > 0) {
-      const runAt = retries.sort()[0];
-      await deps.events.enqueue(tx, JOB_FULFIL, { assignmentId }, { runAt, dedupeKey: `fulfil:${assignmentId}:${runAt}` });
-    }
-    await settleAssignment(tx, deps, assignment);
-  });
+  }
+  if (retries.length > 0) {
+    const runAt = retries.sort()[0];
+    await deps.events.enqueue(tx, JOB_FULFIL, { assignmentId }, { runAt, dedupeKey: `fulfil:${assignmentId}:${runAt}` });
+  }
+  await settleAssignment(tx, deps, assignment);
 }
 
 /** An active assignment's state follows its grants; once delivery is over, so do the requests delivering it. The caller holds its row lock. */

@@ -1,4 +1,5 @@
 import { isoNow, type Clock } from '../../domain/clock.js';
+import { pool } from '../../domain/pool.js';
 import type { AccountRef, TargetRole } from '../../connectors/kit.js';
 import type { Db } from '../../store/db.js';
 import { lockRow } from '../../store/locks.js';
@@ -232,13 +233,4 @@ async function record(deps: ReconcileDeps, run: ReconciliationRow, f: Findings) 
 function summarize(failures: readonly string[]): string {
   const shown = failures.slice(0, 3).join('; ');
   return failures.length > 3 ? `${failures.length} failures, the first: ${shown}` : shown;
-}
-
-/** Runs `fn` over `items`, at most `n` at a time. */
-async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await fn(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, lane));
 }

@@ -1,6 +1,6 @@
 import type { Tx } from '../../store/db.js';
 import type { Caller } from '../deps.js';
-import { fulfilAssignment, onRoleScopeChange } from '../fulfilment/fulfil.js';
+import { fulfilAssignments, onRoleScopeChange } from '../fulfilment/fulfil.js';
 import { JOB_FULFIL, JOB_REVOKE, jobAssignmentIds } from '../fulfilment/jobs.js';
 import { revokeJob } from '../fulfilment/revoke.js';
 import { confirmDelivery, verifyConfirmation, type Confirmation } from '../fulfilment/confirm.js';
@@ -53,10 +53,12 @@ export function createLifecycleEngine(deps: LifecycleDeps & { secretBox: SecretB
     workerTasks(): WorkerTasks {
       return {
         handlers: {
-          [JOB_FULFIL]: async (job) => {
-            for (const id of jobAssignmentIds(job.payload)) await fulfilAssignment(deps, id);
-          },
+          [JOB_FULFIL]: (job) => fulfilAssignments(deps, jobAssignmentIds(job.payload)),
           [JOB_REVOKE]: (job) => revokeJob(deps, jobAssignmentIds(job.payload)),
+        },
+        batchHandlers: {
+          // the fulfil jobs of one round as one delivery batch (fulfil.ts says why)
+          [JOB_FULFIL]: (jobs) => fulfilAssignments(deps, jobs.flatMap((job) => jobAssignmentIds(job.payload))),
         },
         periodic: [
           { name: 'startScheduled', run: () => startScheduled(deps) },
