@@ -15,11 +15,11 @@ import { expireMany } from './scenarios/expiry.js';
 import { submitAndDeliver, USER_SLICE } from './scenarios/lifecycle.js';
 import { measureReads, READ_PATHS } from './scenarios/reads.js';
 import { scaleOut } from './scenarios/scaleout.js';
-import { CONNECTED_KINDS, CONNECTED_SECRET_KEY, connectedDelivery } from './scenarios/connected.js';
+import { CONNECTED_KINDS, CONNECTED_SECRET_KEY, connectedDelivery, type ConnectedKind } from './scenarios/connected.js';
 import { EM } from './lib/context.js';
 
 // npm run bench [-- --store sqlite|postgres] [--scale small|large] [--only lifecycle,approval,reads,csv,expiry,idle,scaleout,connected]
-//               [--connections 16] [--read-seconds 8] [--requests 3000] [--expiry-seconds 300] [--connected-requests 500] [--reuse] [--server build|dist|src]
+//               [--connections 16] [--read-seconds 8] [--requests 3000] [--expiry-seconds 300] [--connected-requests 500] [--connected-kinds ldap,scim,postgresql] [--reuse] [--server build|dist|src]
 // (connected, the lifecycle into OpenLDAP, SCIM and PostgreSQL, runs only when --only names it)
 // Seeds its own database, measures the ceilings, starts the real server as separate processes, drives it
 // over HTTP, prints a table and writes bench/results/latest.json (and <store>-<scale>.json).
@@ -41,6 +41,7 @@ const { values: args } = parseArgs({
     server: { type: 'string', default: 'build' },
     'expiry-seconds': { type: 'string', default: '300' },
     'connected-requests': { type: 'string', default: '500' },
+    'connected-kinds': { type: 'string', default: CONNECTED_KINDS.join(',') },
   },
 });
 
@@ -56,6 +57,8 @@ const connections = Number(args.connections);
 const lifecycleRequests = Number(args.requests ?? 3000);
 const approvalRequests = Math.min(1000, lifecycleRequests);
 const connectedRequests = Number(args['connected-requests']);
+const connectedKinds = args['connected-kinds'].split(',').map((k) => k.trim()) as ConnectedKind[];
+for (const k of connectedKinds) if (!(CONNECTED_KINDS as readonly string[]).includes(k)) throw new Error(`unknown connected kind '${k}': ${CONNECTED_KINDS.join(', ')}`);
 
 /** PostgreSQL server of the bench (its own databases latchkey_bench_<scale> and latchkey_bench_pgbench are created there) */
 function pgUrl(): string {
@@ -142,7 +145,7 @@ async function main(): Promise<void> {
 
     if (only.has('connected')) {
       // the load users after the lifecycle, approval and scale-out slices; each kind its own package
-      for (const k of CONNECTED_KINDS) {
+      for (const k of connectedKinds) {
         log(`connected: ${connectedRequests} userAdd requests, the role in ${k}`);
         const r = await connectedDelivery(ctx, server!.url, k, connectedRequests, 3 * USER_SLICE);
         details[`connected-${k}`] = r;
