@@ -1,4 +1,5 @@
 import { ACTIVE_ASSIGNMENT_STATES } from '../domain/request-lifecycle.js';
+import { sql } from 'kysely';
 import { chunks, IDS_PER_STATEMENT } from './chunks.js';
 import type { Db, Tx } from './db.js';
 import type { GrantsTable } from './schema.js';
@@ -27,6 +28,8 @@ export interface GrantWork {
   connectionId: string | null;
   /** set while a delivery the target accepted for later (a webhook's 202) waits for its confirmation */
   confirmationDueAt: string | null;
+  /** the key chosen for this grant's delivery when it was scheduled again (null: the first one's) */
+  deliveryId: string | null;
 }
 
 /** A grant's holder as the target system knows it, for the shared-access check. */
@@ -56,7 +59,7 @@ export async function listGrantWork(db: Db | Tx, assignmentIds: readonly string[
     .select([
       'grants.id', 'grants.assignmentId', 'grants.targetId', 'grants.state', 'grants.attempts', 'grants.resourceRoleId', 'grants.resourceScopeId', 'grants.nextAttemptAt',
       'resourceRoles.originId as roleOriginId', 'resources.originId as resourceOriginId', 'resources.originSystem',
-      'resourceScopes.originId as scopeOriginId', 'resourceScopes.isRootScope', 'resources.connectionId', 'grants.confirmationDueAt',
+      'resourceScopes.originId as scopeOriginId', 'resourceScopes.isRootScope', 'resources.connectionId', 'grants.confirmationDueAt', 'grants.deliveryId',
     ])
     .where('grants.assignmentId', 'in', [...assignmentIds]).where('grants.state', '=', state)
     .execute() as Promise<GrantWork[]>;
@@ -122,9 +125,13 @@ export async function markGrantsRevoked(tx: Tx, ids: readonly string[], at: stri
   }
 }
 
-/** Puts an assignment's grants in these states back to pending with fresh attempts; returns how many. */
-export async function resetGrants(tx: Tx, assignmentId: string, states: readonly string[], at: string): Promise<number> {
-  const r = await tx.updateTable('grants').set({ state: 'pending', attempts: 0, nextAttemptAt: null, confirmationDueAt: null, modifiedAt: at })
+/**
+ * Puts an assignment's grants in these states back to pending with fresh attempts, each with the delivery
+ * id `<grant id><deliverySuffix>` for the delivery this schedules (its retries keep it); returns how many.
+ */
+export async function resetGrants(tx: Tx, assignmentId: string, states: readonly string[], at: string, deliverySuffix: string): Promise<number> {
+  const r = await tx.updateTable('grants')
+    .set({ state: 'pending', attempts: 0, nextAttemptAt: null, confirmationDueAt: null, modifiedAt: at, deliveryId: sql<string>`${sql.ref('id')} || ${deliverySuffix}` })
     .where('assignmentId', '=', assignmentId).where('state', 'in', [...states]).executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
