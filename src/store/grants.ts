@@ -136,13 +136,40 @@ export async function resetGrants(tx: Tx, assignmentId: string, states: readonly
   return Number(r.numUpdatedRows);
 }
 
-/** A grant with the connection of its resource (a confirmation names the grant; it must come from that connection). */
-export async function findGrantOfConnection(db: Db | Tx, id: string): Promise<(GrantRow & { connectionId: string | null }) | undefined> {
+/**
+ * Records reconciliation's repair of a delivered grant: awaiting the receiver's confirmation of this
+ * delivery id until its due time, or done (null), which clears the error of an earlier repair that
+ * failed. A grant no longer delivered (being revoked, applied again) is left as it is.
+ */
+export async function recordRepair(tx: Tx, grantId: string, awaiting: { deliveryId: string; confirmationDueAt: string } | null, at: string): Promise<void> {
+  await tx.updateTable('grants')
+    .set(awaiting ? { ...awaiting, modifiedAt: at } : { lastError: null, confirmationDueAt: null, modifiedAt: at })
+    .where('id', '=', grantId).where('state', '=', 'delivered').execute();
+}
+
+/**
+ * A grant with the connection of its resource (a confirmation names the grant; it must come from that
+ * connection), the resource and role it gives and the account it went to (the audit of a repair's confirmation).
+ */
+export async function findGrantOfConnection(db: Db | Tx, id: string): Promise<(GrantRow & GrantPlace) | undefined> {
   return db.selectFrom('grants')
     .innerJoin('resourceRoles', 'resourceRoles.id', 'grants.resourceRoleId')
     .innerJoin('resources', 'resources.id', 'resourceRoles.resourceId')
-    .selectAll('grants').select('resources.connectionId')
+    .leftJoin('connectionAccounts', (j) => j.onRef('connectionAccounts.connectionId', '=', 'resources.connectionId').onRef('connectionAccounts.userId', '=', 'grants.targetId'))
+    .selectAll('grants')
+    .select(['resources.connectionId', 'resources.displayName as resourceName', 'resourceRoles.displayName as roleName', 'resourceRoles.resourceId',
+      'connectionAccounts.accountId', 'connectionAccounts.display as accountDisplay'])
     .where('grants.id', '=', id).executeTakeFirst();
+}
+
+export interface GrantPlace {
+  connectionId: string | null;
+  resourceId: string;
+  resourceName: string;
+  roleName: string;
+  /** the linked account in the connection (null: none) */
+  accountId: string | null;
+  accountDisplay: string | null;
 }
 
 /** Grants whose accepted-for-later delivery was not confirmed by its due time, oldest first. */
