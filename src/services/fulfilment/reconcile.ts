@@ -16,10 +16,9 @@ import { confirmationDueFrom, repairKey } from './connected.js';
 // One reconciliation run over a connection: what Latchkey says should be (delivered grants of active
 // assignments, to the linked accounts) against what the target says is (listHolders of every governed
 // role). Missing holders are granted again (a repair a webhook receiver accepts for later, its 202, counts
-// as repaired; its grant awaits the receiver's confirmation, confirm.ts, and until then, or its due time, no run sends it
-// again); holders nobody granted are recorded as unmanaged access and,
-// where every catalog resource governing the role is exclusive and no grant of the role awaits an account
-// link, revoked. A grant still on its way in or out (pending, revoking) is neither missing nor extra. The same role of the target governed by two
+// as repaired; its grant then awaits the receiver's confirmation, confirm.ts, and no run sends it again
+// before that or its due time); holders nobody granted are recorded as unmanaged access and, where every
+// catalog resource governing the role is exclusive and no grant of the role awaits an account link, revoked. A grant still on its way in or out (pending, revoking) is neither missing nor extra. The same role of the target governed by two
 // catalogs is read once: its holders are compared with the grants of both.
 //
 // Set-based: the roles and the grants are two queries whatever the size; the target calls go through
