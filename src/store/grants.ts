@@ -1,4 +1,5 @@
 import { ACTIVE_ASSIGNMENT_STATES } from '../domain/request-lifecycle.js';
+import { sql } from 'kysely';
 import { chunks, IDS_PER_STATEMENT } from './chunks.js';
 import type { Db, Tx } from './db.js';
 import type { GrantsTable } from './schema.js';
@@ -27,6 +28,8 @@ export interface GrantWork {
   connectionId: string | null;
   /** set while a delivery the target accepted for later (a webhook's 202) waits for its confirmation */
   confirmationDueAt: string | null;
+  /** the key chosen for this grant's delivery when it was scheduled again (null: the first one's) */
+  deliveryId: string | null;
 }
 
 /** A grant's holder as the target system knows it, for the shared-access check. */
@@ -56,7 +59,7 @@ export async function listGrantWork(db: Db | Tx, assignmentIds: readonly string[
     .select([
       'grants.id', 'grants.assignmentId', 'grants.targetId', 'grants.state', 'grants.attempts', 'grants.resourceRoleId', 'grants.resourceScopeId', 'grants.nextAttemptAt',
       'resourceRoles.originId as roleOriginId', 'resources.originId as resourceOriginId', 'resources.originSystem',
-      'resourceScopes.originId as scopeOriginId', 'resourceScopes.isRootScope', 'resources.connectionId', 'grants.confirmationDueAt',
+      'resourceScopes.originId as scopeOriginId', 'resourceScopes.isRootScope', 'resources.connectionId', 'grants.confirmationDueAt', 'grants.deliveryId',
     ])
     .where('grants.assignmentId', 'in', [...assignmentIds]).where('grants.state', '=', state)
     .execute() as Promise<GrantWork[]>;
@@ -122,20 +125,51 @@ export async function markGrantsRevoked(tx: Tx, ids: readonly string[], at: stri
   }
 }
 
-/** Puts an assignment's grants in these states back to pending with fresh attempts; returns how many. */
-export async function resetGrants(tx: Tx, assignmentId: string, states: readonly string[], at: string): Promise<number> {
-  const r = await tx.updateTable('grants').set({ state: 'pending', attempts: 0, nextAttemptAt: null, confirmationDueAt: null, modifiedAt: at })
+/**
+ * Puts an assignment's grants in these states back to pending with fresh attempts, each with the delivery
+ * id `<grant id><deliverySuffix>` for the delivery this schedules (its retries keep it); returns how many.
+ */
+export async function resetGrants(tx: Tx, assignmentId: string, states: readonly string[], at: string, deliverySuffix: string): Promise<number> {
+  const r = await tx.updateTable('grants')
+    .set({ state: 'pending', attempts: 0, nextAttemptAt: null, confirmationDueAt: null, modifiedAt: at, deliveryId: sql<string>`${sql.ref('id')} || ${deliverySuffix}` })
     .where('assignmentId', '=', assignmentId).where('state', 'in', [...states]).executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
 
-/** A grant with the connection of its resource (a confirmation names the grant; it must come from that connection). */
-export async function findGrantOfConnection(db: Db | Tx, id: string): Promise<(GrantRow & { connectionId: string | null }) | undefined> {
+/**
+ * Records reconciliation's repair of a delivered grant: awaiting the receiver's confirmation of this
+ * delivery id until its due time, or done (null), which clears the error of an earlier repair that
+ * failed. A grant no longer delivered (being revoked, applied again) is left as it is.
+ */
+export async function recordRepair(tx: Tx, grantId: string, awaiting: { deliveryId: string; confirmationDueAt: string } | null, at: string): Promise<void> {
+  await tx.updateTable('grants')
+    .set(awaiting ? { ...awaiting, modifiedAt: at } : { lastError: null, confirmationDueAt: null, modifiedAt: at })
+    .where('id', '=', grantId).where('state', '=', 'delivered').execute();
+}
+
+/**
+ * A grant with the connection of its resource (a confirmation names the grant; it must come from that
+ * connection), the resource and role it gives and the account it went to (the audit of a repair's confirmation).
+ */
+export async function findGrantOfConnection(db: Db | Tx, id: string): Promise<(GrantRow & GrantPlace) | undefined> {
   return db.selectFrom('grants')
     .innerJoin('resourceRoles', 'resourceRoles.id', 'grants.resourceRoleId')
     .innerJoin('resources', 'resources.id', 'resourceRoles.resourceId')
-    .selectAll('grants').select('resources.connectionId')
+    .leftJoin('connectionAccounts', (j) => j.onRef('connectionAccounts.connectionId', '=', 'resources.connectionId').onRef('connectionAccounts.userId', '=', 'grants.targetId'))
+    .selectAll('grants')
+    .select(['resources.connectionId', 'resources.displayName as resourceName', 'resourceRoles.displayName as roleName', 'resourceRoles.resourceId',
+      'connectionAccounts.accountId', 'connectionAccounts.display as accountDisplay'])
     .where('grants.id', '=', id).executeTakeFirst();
+}
+
+export interface GrantPlace {
+  connectionId: string | null;
+  resourceId: string;
+  resourceName: string;
+  roleName: string;
+  /** the linked account in the connection (null: none) */
+  accountId: string | null;
+  accountDisplay: string | null;
 }
 
 /** Grants whose accepted-for-later delivery was not confirmed by its due time, oldest first. */

@@ -80,6 +80,8 @@ export interface RoleHolding {
   active: number;
   accountId: string | null;
   display: string | null;
+  /** a delivered grant: set while reconciliation's repair of it awaits the receiver's confirmation */
+  confirmationDueAt: string | null;
 }
 
 /**
@@ -96,7 +98,7 @@ export async function listRoleHoldings(db: Db | Tx, connectionId: string): Promi
     .select([
       'grants.id as grantId', 'grants.resourceRoleId', 'grants.targetId as userId', 'grants.state',
       sql<number>`case when ${sql.ref('assignments.state')} in (${sql.join([...active])}) then 1 else 0 end`.as('active'),
-      'connectionAccounts.accountId', 'connectionAccounts.display',
+      'connectionAccounts.accountId', 'connectionAccounts.display', 'grants.confirmationDueAt',
     ])
     .where('resources.connectionId', '=', connectionId)
     .where('grants.state', 'in', ['pending', 'delivered', 'revoking'])

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { generateSigningSecret } from '../../src/connectors/webhook/index.js';
 import { backoffMs } from '../../src/domain/backoff.js';
+import { EM } from '../support/client.js';
 import { addConnectedRole, makeCatalogAndPackage, makeConnection } from '../support/connections.js';
 import { DAY, HOUR, adminAdd, directPolicy, getRequest, submit } from '../support/lifecycle.js';
 import { captureLog } from '../support/log-capture.js';
@@ -15,11 +16,15 @@ import { startTestServer, type TestServer } from '../support/server.js';
 // receiver's confirmation, which comes back signed with the same secret to Latchkey's callback: done
 // delivers, failed fails with the receiver's reason, a bad signature is a 401, a repeated confirmation
 // changes nothing, and one that never comes fails the grant at its due time. A revoke answered 202
-// completes its removal only once confirmed.
+// completes its removal only once confirmed. Reprocessing a delivered assignment sends its grant again
+// as a new delivery (a new delivery id and webhook-id, kept across that delivery's retries), so a
+// receiver that drops repeated webhook-ids still applies it, and a confirmation of the old one does nothing.
 
 const SECRET = generateSigningSecret();
 
 interface Message {
+  /** the webhook-id header it came with */
+  webhookId: string;
   type: string;
   data: { deliveryId?: string; idempotencyKey: string; resource: { id: string }; role: { id: string }; account: { id: string; display: string } };
 }
@@ -46,7 +51,7 @@ function receiver() {
         req.on('end', () => {
           try {
             const headers = { 'webhook-id': String(req.headers['webhook-id']), 'webhook-timestamp': String(req.headers['webhook-timestamp']), 'webhook-signature': String(req.headers['webhook-signature']) };
-            messages.push(verifier.verify(raw, headers) as Message);
+            messages.push({ ...(verifier.verify(raw, headers) as Omit<Message, 'webhookId'>), webhookId: headers['webhook-id'] });
           } catch {
             res.writeHead(401).end('signature does not verify');
             return;
@@ -252,6 +257,56 @@ describe('delivery through a signed webhook', () => {
     assert.equal(late.status, 200, late.text);
     assert.deepEqual(late.body, { deliveryId: grant.deliveryId, acted: false, state: 'revoked' });
     assert.equal((await grantsOf(req.assignment.id))[0].state, 'revoked');
+  });
+
+  it('reprocess re-applies a delivered grant with a new webhook-id, the same across its retries; the old delivery id no longer confirms', async () => {
+    rx.answer = 202;
+    const sent = rx.messages.length;
+    const { requestId } = await fixture('Webhook again', { type: 'noExpiration' });
+    await t.drain();
+    const req = await getRequest(t, requestId, '?$expand=assignment');
+    const [grant] = await grantsOf(req.assignment.id);
+    const [first] = rx.messages.slice(sent);
+    assert.equal(first.data.deliveryId, grant.deliveryId);
+    assert.equal((await confirm({ deliveryId: grant.deliveryId, status: 'done' })).body.state, 'delivered');
+
+    const reprocess = async () => {
+      const r = await t.admin.post(`${EM}/assignments/${req.assignment.id}/reprocess`);
+      assert.equal(r.status, 202, r.text);
+      await t.drain();
+    };
+    const before = rx.messages.length;
+    await reprocess();
+    const [second] = rx.messages.slice(before);
+    assert.equal(rx.messages.length, before + 1);
+    assert.equal(second.type, 'access.granted');
+    assert.notEqual(second.webhookId, first.webhookId, 'a new webhook-id: a receiver that deduplicates still applies it');
+    assert.notEqual(second.data.deliveryId, first.data.deliveryId);
+    assert.equal(second.data.idempotencyKey, second.webhookId);
+    const [awaiting] = await grantsOf(req.assignment.id);
+    assert.equal(awaiting.deliveryId, second.data.deliveryId, 'the confirmation awaited is the new delivery\'s');
+
+    const old = await confirm({ deliveryId: first.data.deliveryId, status: 'failed', error: 'stale' });
+    assert.equal(old.status, 200, old.text);
+    assert.deepEqual(old.body, { deliveryId: first.data.deliveryId, acted: false, state: 'pending' }, 'the old delivery id does not act');
+    const ok = await confirm({ deliveryId: second.data.deliveryId, status: 'done' });
+    assert.deepEqual(ok.body, { deliveryId: second.data.deliveryId, acted: true, state: 'delivered' });
+    assert.equal((await getRequest(t, requestId)).state, 'delivered');
+
+    // the next re-application fails for a while: its retries carry one webhook-id, a new one again
+    rx.answer = 503;
+    const third = rx.messages.length;
+    await reprocess();
+    t.clock.advance(backoffMs(1) + 1000);
+    await t.drain();
+    rx.answer = 200;
+    t.clock.advance(backoffMs(2) + 1000);
+    await t.drain();
+    const retries = rx.messages.slice(third);
+    assert.ok(retries.length >= 3, `tried, retried, delivered (${retries.length})`);
+    assert.deepEqual(new Set(retries.map((m) => m.webhookId)).size, 1, 'one webhook-id across the retries of one delivery');
+    assert.ok(![first.webhookId, second.webhookId].includes(retries[0].webhookId));
+    assert.equal((await grantsOf(req.assignment.id))[0].state, 'delivered');
   });
 
   it('the signing secret is in no log line and no audit record', async () => {

@@ -14,7 +14,14 @@ import { Body, IdParams } from '../schemas.js';
 // - the accounts a user is linked to in connected systems (the user themselves, or whoever may read users).
 
 const ConfirmationBody = Body({
-  deliveryId: Type.String({ minLength: 1, maxLength: 200, description: "The data.deliveryId of the message being confirmed ('<grant id>:grant' or '<grant id>:revoke')." }),
+  deliveryId: Type.String({
+    minLength: 1,
+    maxLength: 200,
+    description: "The data.deliveryId of the message being confirmed: '<grant id>:grant' (a grant's first delivery), '<grant id>:grant:<generation>' "
+      + "(the grant applied again by a reprocess: a new id each time, so only the latest is awaited), '<grant id>:revoke', or "
+      + "'<grant id>:repair:<reconciliation run id>' (a reconciliation run granting a delivered grant again; the grant stays delivered, "
+      + 'and a failure is recorded as its lastError and audited).',
+  }),
   status: Type.Union([Type.Literal('done'), Type.Literal('failed')], { description: 'done: the access was given (or taken away); failed: it could not be.' }),
   error: Type.Optional(Type.String({ maxLength: 2000, description: 'Why it failed, shown to administrators on the request.' })),
 }, { readOnly: [] });
@@ -22,7 +29,7 @@ const ConfirmationBody = Body({
 const ConfirmationAnswer = Type.Object({
   deliveryId: Type.String(),
   acted: Type.Boolean({ description: 'false when the delivery was already confirmed or is no longer awaited (a repeated confirmation changes nothing)' }),
-  state: Type.String({ description: "the grant's state now: pending | delivered | failed | revoking | revoked" }),
+  state: Type.String({ description: "the grant's state now: pending | delivered | failed | revoking | revoked (a repair's: the grant's, unchanged)" }),
 });
 
 const LinkedAccount = Type.Object({

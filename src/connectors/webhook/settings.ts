@@ -67,7 +67,7 @@ export const WebhookSettingsSchema = Type.Object(
         minLength: 2,
         maxLength: 40,
         description:
-          'How long the receiver has to confirm a delivery it answered 202 (accepted for later) through the confirmations callback, as an ISO 8601 duration; an unconfirmed grant then fails. Default P7D.',
+          'How long the receiver has to confirm a delivery it answered 202 (accepted for later) through the confirmations callback, as an ISO 8601 duration; an unconfirmed grant then fails (an unconfirmed reconciliation repair is sent again by the next run). Default P7D.',
       }),
     ),
   },

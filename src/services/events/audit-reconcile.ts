@@ -1,7 +1,8 @@
 import type { AuditEntry } from '../../store/audit.js';
 import type { ReconcileEvent, ReconciledRole } from './reconcile-types.js';
 
-// The audit trail of reconciliation: drift repaired, unmanaged access found and removed, each on the
+// The audit trail of reconciliation: drift repaired (and, for a repair the receiver accepted for later, its
+// confirmation: done or failed), unmanaged access found and removed, each on the
 // catalog resource whose role it concerns, with the role, the account and the run; and a resource's
 // exclusive governance switched on or off.
 
@@ -21,7 +22,21 @@ export function reconcileAuditEntries(e: ReconcileEvent): AuditEntry[] {
     case 'driftRepaired':
       return [{
         activity: 'Reconciliation repaired missing access', targetType: RESOURCE, targetId: e.resourceId, targetDisplayName: e.resourceName,
-        modifiedProperties: [...about(e), { displayName: 'grantId', oldValue: null, newValue: e.grantId }, { displayName: 'userId', oldValue: null, newValue: e.userId }],
+        modifiedProperties: [
+          ...about(e), { displayName: 'grantId', oldValue: null, newValue: e.grantId }, { displayName: 'userId', oldValue: null, newValue: e.userId },
+          { displayName: 'deliveryId', oldValue: null, newValue: e.deliveryId },
+          { displayName: 'awaitingConfirmation', oldValue: null, newValue: e.confirmationDueAt !== null },
+          { displayName: 'confirmationDueDateTime', oldValue: null, newValue: e.confirmationDueAt },
+        ],
+      }];
+    case 'driftRepairConfirmed':
+      return [{
+        activity: e.outcome === 'done' ? 'Reconciliation repair confirmed' : 'Reconciliation repair failed',
+        targetType: RESOURCE, targetId: e.resourceId, targetDisplayName: e.resourceName,
+        modifiedProperties: [
+          ...about(e), { displayName: 'grantId', oldValue: null, newValue: e.grantId }, { displayName: 'userId', oldValue: null, newValue: e.userId },
+          { displayName: 'deliveryId', oldValue: null, newValue: e.deliveryId }, { displayName: 'error', oldValue: null, newValue: e.error },
+        ],
       }];
     case 'unmanagedAccessFound':
       return [{ activity: 'Reconciliation found unmanaged access', targetType: RESOURCE, targetId: e.resourceId, targetDisplayName: e.resourceName, modifiedProperties: about(e) }];

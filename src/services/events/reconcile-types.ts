@@ -15,8 +15,13 @@ export interface ReconciledRole {
 }
 
 export type ReconcileEvent =
-  /** a delivered grant was missing in the target and was granted again */
-  | ({ type: 'driftRepaired'; grantId: string; userId: string } & ReconciledRole)
+  /**
+   * a delivered grant was missing in the target and was granted again under deliveryId; confirmationDueAt
+   * set: the target accepted it for later (a webhook's 202) and is to confirm it by then
+   */
+  | ({ type: 'driftRepaired'; grantId: string; userId: string; deliveryId: string; confirmationDueAt: string | null } & ReconciledRole)
+  /** the receiver's confirmation of a repair it had accepted for later: done, or failed with its reason */
+  | ({ type: 'driftRepairConfirmed'; grantId: string; userId: string; deliveryId: string; outcome: 'done' | 'failed'; error: string | null } & ReconciledRole)
   /** a holder of a governed role that no delivered grant explains, seen for the first time */
   | ({ type: 'unmanagedAccessFound' } & ReconciledRole)
   /** such a holder removed from the target, its resource being exclusively governed */
@@ -26,6 +31,7 @@ export type ReconcileEvent =
 /** Every reconciliation event's type (checked complete by the compiler). */
 const RECONCILE_EVENT_TYPES: Record<ReconcileEvent['type'], true> = {
   driftRepaired: true,
+  driftRepairConfirmed: true,
   unmanagedAccessFound: true,
   unmanagedAccessRemoved: true,
   resourceExclusiveChanged: true,

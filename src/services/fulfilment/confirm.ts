@@ -4,7 +4,7 @@ import { isoNow } from '../../domain/clock.js';
 import { NotFoundError, UnauthenticatedError, ValidationError } from '../../domain/errors.js';
 import type { Tx } from '../../store/db.js';
 import { findConnectionWithSecrets } from '../../store/connections.js';
-import { findGrantOfConnection, markGrantsRevoked, updateGrant, type GrantRow } from '../../store/grants.js';
+import { findGrantOfConnection, markGrantsRevoked, updateGrant, type GrantPlace, type GrantRow } from '../../store/grants.js';
 import { getAssignment } from '../../store/assignments.js';
 import { lockRow } from '../../store/locks.js';
 import type { SecretBox } from '../../store/secret-box.js';
@@ -19,7 +19,9 @@ import { JOB_REVOKE, revokePayload } from './jobs.js';
 // { deliveryId, status: 'done' | 'failed', error? }. The signature is the only authentication. A grant
 // confirmed done is delivered, failed is failed with the receiver's error; a revoke confirmed done is
 // revoked (and its removal completes), failed is tried again later: access must not outlive its
-// assignment. Replay-safe: only a delivery still awaiting its confirmation is acted on; repeating a
+// assignment. Reconciliation's repair of a delivered grant (`<grant id>:repair:<run id>`) confirmed done
+// leaves it delivered; failed, it stays delivered with the receiver's error as its last error, audited
+// (the next run sends another repair). Replay-safe: only a delivery still awaiting its confirmation is acted on; repeating a
 // confirmation (or confirming what was since revoked) answers the grant's state and changes nothing.
 
 export interface Confirmation {
@@ -56,10 +58,14 @@ export async function confirmDelivery(deps: Pick<LifecycleDeps, 'clock' | 'event
     if (!first || first.connectionId !== connectionId) throw new NotFoundError('Delivery', c.deliveryId);
     if (!(await lockRow(tx, 'assignments', first.assignmentId))) throw new NotFoundError('Delivery', c.deliveryId);
     const grant = (await findGrantOfConnection(tx, key.grantId))!;
-    const awaited = grant.deliveryId === c.deliveryId && grant.confirmationDueAt !== null && grant.state === (key.kind === 'grant' ? 'pending' : 'revoking');
+    const awaitedState = { grant: 'pending', revoke: 'revoking', repair: 'delivered' }[key.kind];
+    const awaited = grant.deliveryId === c.deliveryId && grant.confirmationDueAt !== null && grant.state === awaitedState;
     if (!awaited) return { deliveryId: c.deliveryId, acted: false, state: grant.state };
     const error = c.status === 'failed' ? `The receiver reported that the ${key.kind} failed: ${c.error?.trim() || 'no reason given'}` : null;
-    const state = key.kind === 'grant' ? await confirmGrant(tx, deps, grant, error) : await confirmRevoke(tx, deps, grant, error);
+    let state: string;
+    if (key.kind === 'repair') state = await confirmRepair(tx, deps, { ...grant, connectionId }, key.reconciliationId!, error);
+    else if (key.kind === 'grant') state = await confirmGrant(tx, deps, grant, error);
+    else state = await confirmRevoke(tx, deps, grant, error);
     return { deliveryId: c.deliveryId, acted: true, state };
   });
 }
@@ -70,6 +76,22 @@ async function confirmGrant(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'
   await updateGrant(tx, grant.id, { state, lastError: error, confirmationDueAt: null, nextAttemptAt: null, deliveredAt: error === null ? at : null, modifiedAt: at });
   await settleAssignment(tx, deps, await getAssignment(tx, grant.assignmentId));
   return state;
+}
+
+/**
+ * Reconciliation's repair of a delivered grant confirmed: the grant stays delivered either way (what
+ * should be has not changed); failed, it keeps the receiver's reason as its last error, and the next run
+ * finds the access still missing and sends another repair. Audited both ways.
+ */
+async function confirmRepair(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, grant: GrantRow & GrantPlace & { connectionId: string }, reconciliationId: string, error: string | null): Promise<string> {
+  const at = isoNow(deps.clock);
+  await updateGrant(tx, grant.id, { confirmationDueAt: null, lastError: error, modifiedAt: at });
+  await deps.events.publish(tx, null, {
+    type: 'driftRepairConfirmed', grantId: grant.id, userId: grant.targetId, deliveryId: grant.deliveryId!, outcome: error === null ? 'done' : 'failed', error,
+    reconciliationId, connectionId: grant.connectionId, resourceId: grant.resourceId, resourceName: grant.resourceName, resourceRoleId: grant.resourceRoleId,
+    roleName: grant.roleName, accountId: grant.accountId ?? grant.targetId, display: grant.accountDisplay ?? grant.accountId ?? grant.targetId,
+  }, { at });
+  return grant.state;
 }
 
 /** A revoke confirmed: revoked, and the revocation job finishes the removal; failed: the revoke goes out again after a backoff. */

@@ -9,7 +9,7 @@ import { lockRow } from '../../store/locks.js';
 import { backoffMs } from '../../domain/backoff.js';
 import { MAX_CONNECTED_GRANT_ATTEMPTS, MAX_GRANT_ATTEMPTS, type LifecycleDeps } from '../lifecycle/common.js';
 import { prefetchAccounts, type KnownAccounts } from './accounts.js';
-import { deliverToConnection, deliveryKey } from './connected.js';
+import { deliverToConnection, grantDeliveryKey, regrantSuffix } from './connected.js';
 import { JOB_FULFIL, JOB_REVOKE } from './jobs.js';
 import { getAssignment, listActiveAssignmentsOfPackage, setAssignmentState } from '../../store/assignments.js';
 import { findGrantProgress, insertGrants, listGrantStates, listGrantWork, markRoleGrantsRevoking, resetGrants, updateGrant, type GrantWork } from '../../store/grants.js';
@@ -103,7 +103,7 @@ async function recordDelivery(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'event
     if (r.error === null && r.confirmationDueAt) {
       // accepted for later: pending until the receiver confirms (confirm.ts) or the due time passes
       await updateGrant(tx, r.grant.id, {
-        attempts, lastError: null, nextAttemptAt: null, deliveryId: deliveryKey(r.grant.id, 'grant'), confirmationDueAt: r.confirmationDueAt, modifiedAt: at,
+        attempts, lastError: null, nextAttemptAt: null, deliveryId: grantDeliveryKey(r.grant), confirmationDueAt: r.confirmationDueAt, modifiedAt: at,
       });
     } else if (r.error === null) {
       await updateGrant(tx, r.grant.id, { state: 'delivered', attempts, lastError: null, nextAttemptAt: null, deliveredAt: at, modifiedAt: at });
@@ -162,10 +162,14 @@ export async function onRoleScopeChange(tx: Tx, deps: Pick<LifecycleDeps, 'clock
   }
 }
 
-/** Tries failed (and stuck) grants of an assignment again. */
+/**
+ * Tries failed (and stuck) grants of an assignment again, or re-applies delivered ones. Each is a new
+ * delivery with a new delivery key: a receiver that drops repeated webhook-ids (as Standard Webhooks
+ * recommends) still applies it, and a late confirmation of the earlier delivery no longer acts.
+ */
 export async function retryGrants(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, assignmentId: string, states: ('failed' | 'delivered')[]): Promise<number> {
   const at = isoNow(deps.clock);
-  const n = await resetGrants(tx, assignmentId, states, at);
+  const n = await resetGrants(tx, assignmentId, states, at, regrantSuffix(newId()));
   await setAssignmentState(tx, assignmentId, 'delivering', at);
   await deps.events.enqueue(tx, JOB_FULFIL, { assignmentId });
   return n;

@@ -2,6 +2,7 @@ import { isoNow, type Clock } from '../../domain/clock.js';
 import { pool } from '../../domain/pool.js';
 import type { AccountRef, TargetRole } from '../../connectors/kit.js';
 import type { Db } from '../../store/db.js';
+import { recordRepair } from '../../store/grants.js';
 import { lockRow } from '../../store/locks.js';
 import {
   deleteUnmanaged, finishReconciliation, findReconciliation, listGovernedRoles, listRoleHoldings, listUnmanagedOfRoles, markUnmanagedRemoved,
@@ -11,12 +12,14 @@ import { reconcileUnavailable } from '../connections/fields.js';
 import type { ConnectionTargets } from '../connections/targets.js';
 import type { EventBus } from '../events/bus.js';
 import type { ReconcileEvent, ReconciledRole } from '../events/reconcile-types.js';
+import { confirmationDueFrom, repairKey } from './connected.js';
 
 // One reconciliation run over a connection: what Latchkey says should be (delivered grants of active
 // assignments, to the linked accounts) against what the target says is (listHolders of every governed
-// role). Missing holders are granted again; holders nobody granted are recorded as unmanaged access and,
-// where every catalog resource governing the role is exclusive and no grant of the role awaits an account
-// link, revoked. A grant still on its way in or out (pending, revoking) is neither missing nor extra. The same role of the target governed by two
+// role). Missing holders are granted again (a repair a webhook receiver accepts for later, its 202, counts
+// as repaired; its grant then awaits the receiver's confirmation, confirm.ts, and no run sends it again
+// before that or its due time); holders nobody granted are recorded as unmanaged access and, where every
+// catalog resource governing the role is exclusive and no grant of the role awaits an account link, revoked. A grant still on its way in or out (pending, revoking) is neither missing nor extra. The same role of the target governed by two
 // catalogs is read once: its holders are compared with the grants of both.
 //
 // Set-based: the roles and the grants are two queries whatever the size; the target calls go through
@@ -45,6 +48,8 @@ interface TargetRoleGroup {
   expected: Map<string, { grantId: string; userId: string; resourceRoleId: string; account: AccountRef }>;
   /** account keys with a grant on its way in or out: neither missing nor extra */
   busy: Set<string>;
+  /** account keys whose repair (by an earlier run) awaits the receiver's confirmation: not sent again meanwhile */
+  awaitingRepair: Set<string>;
   /**
    * grants on their way in to a user with no account link yet: the account they will reach cannot be
    * told from the holders, so while there are any, no holder of the role is removed (reported only)
@@ -55,7 +60,8 @@ interface TargetRoleGroup {
 interface Findings {
   rolesChecked: number;
   holdersChecked: number;
-  repaired: { group: TargetRoleGroup; grantId: string; userId: string; resourceRoleId: string; account: AccountRef }[];
+  /** confirmationDueAt: the receiver accepted the repair for later (a webhook's 202) and confirms it by then */
+  repaired: { group: TargetRoleGroup; grantId: string; userId: string; resourceRoleId: string; account: AccountRef; deliveryId: string; confirmationDueAt: string | null }[];
   unmanaged: { group: TargetRoleGroup; account: AccountRef; removed: boolean }[];
   failures: string[];
   /** the resource roles whose holders were read */
@@ -93,6 +99,7 @@ async function compare(deps: ReconcileDeps, run: ReconciliationRow): Promise<Fin
   const keyOf = client.kind.accountKey ?? ((id: string) => id);
   const groups = groupRoles(await listGovernedRoles(deps.db, connectionId));
   const byRoleId = new Map(groups.flatMap((g) => g.governed.map((r) => [r.resourceRoleId, g] as const)));
+  const now = isoNow(deps.clock);
   for (const h of await listRoleHoldings(deps.db, connectionId)) {
     const group = byRoleId.get(h.resourceRoleId);
     if (!group) continue;
@@ -106,6 +113,8 @@ async function compare(deps: ReconcileDeps, run: ReconciliationRow): Promise<Fin
       if (!group.expected.has(key)) {
         group.expected.set(key, { grantId: h.grantId, userId: h.userId, resourceRoleId: h.resourceRoleId, account: { id: h.accountId, display: h.display ?? h.accountId } });
       }
+      // a repair the receiver accepted for later is on its way in until its due time; past it, the next run sends another
+      if (h.confirmationDueAt !== null && h.confirmationDueAt > now) group.awaitingRepair.add(key);
     } else {
       // pending, revoking, or delivered for an assignment that just ended (its revocation is queued)
       group.busy.add(key);
@@ -127,14 +136,16 @@ async function compare(deps: ReconcileDeps, run: ReconciliationRow): Promise<Fin
     for (const r of group.governed) f.readRoleIds.add(r.resourceRoleId);
     f.holdersChecked += holders.length;
     const present = new Map(holders.map((h) => [keyOf(h.id), h]));
-    const missing = [...group.expected].filter(([key]) => !present.has(key)).map(([, v]) => v);
+    const missing = [...group.expected].filter(([key]) => !present.has(key) && !group.awaitingRepair.has(key)).map(([, v]) => v);
     const extra = [...present].filter(([key]) => !group.expected.has(key) && !group.busy.has(key)).map(([, h]) => h);
     // removal needs every catalog that governs the role to say so: one catalog cannot take away access another only reports
     const exclusive = group.governed.every((r) => r.exclusive === 1) && group.unlinkedPending === 0;
     await pool(missing, runConcurrency(client.connection.concurrency), async (m) => {
       try {
-        await call((c) => c.target.grant(m.account, group.role, { idempotencyKey: `${m.grantId}:repair:${run.id}` }));
-        f.repaired.push({ group, ...m });
+        const deliveryId = repairKey(m.grantId, run.id);
+        const outcome = await call((c) => c.target.grant(m.account, group.role, { idempotencyKey: deliveryId }));
+        const confirmationDueAt = outcome.pending ? confirmationDueFrom(client.connection.settings, deps.clock.now()) : null;
+        f.repaired.push({ group, ...m, deliveryId, confirmationDueAt });
       } catch (e) {
         f.failures.push(`granting ${describe(group)} again to ${m.account.display}: ${(e as Error).message}`);
       }
@@ -163,7 +174,7 @@ function groupRoles(roles: readonly GovernedRole[]): TargetRoleGroup[] {
     const key = JSON.stringify([r.resourceOriginId, r.roleOriginId]);
     let g = groups.get(key);
     if (!g) {
-      g = { role: { resourceId: r.resourceOriginId, roleId: r.roleOriginId }, governed: [], expected: new Map(), busy: new Set(), unlinkedPending: 0 };
+      g = { role: { resourceId: r.resourceOriginId, roleId: r.roleOriginId }, governed: [], expected: new Map(), busy: new Set(), awaitingRepair: new Set(), unlinkedPending: 0 };
       groups.set(key, g);
     }
     g.governed.push(r);
@@ -189,7 +200,9 @@ async function record(deps: ReconcileDeps, run: ReconciliationRow, f: Findings) 
     });
     for (const m of f.repaired) {
       const r = m.group.governed.find((x) => x.resourceRoleId === m.resourceRoleId) ?? m.group.governed[0];
-      events.push({ type: 'driftRepaired', grantId: m.grantId, userId: m.userId, ...about(r, m.account) });
+      // a repair accepted for later counts as repaired; its grant and its audit event say it awaits the receiver
+      await recordRepair(tx, m.grantId, m.confirmationDueAt ? { deliveryId: m.deliveryId, confirmationDueAt: m.confirmationDueAt } : null, at);
+      events.push({ type: 'driftRepaired', grantId: m.grantId, userId: m.userId, deliveryId: m.deliveryId, confirmationDueAt: m.confirmationDueAt, ...about(r, m.account) });
     }
     const seen = new Set<string>();
     const rows: { resourceRoleId: string; accountId: string; display: string }[] = [];
