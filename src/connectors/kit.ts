@@ -112,6 +112,37 @@ export interface ConnectorKind<Settings = unknown, Secrets = unknown> {
    * Reconciliation matches listHolders' ids with the linked accounts through it.
    */
   accountKey?(accountId: string): string;
+  /**
+   * Roles of a resource that holding another role of the same resource gives, by role id: PostgreSQL's
+   * Admin (WITH ADMIN OPTION) is a membership too, so `{ admin: ['member'] }`, and the target lists its
+   * holder under both roles. Reconciliation takes a holder of an implied role as explained by a grant
+   * (delivered, or on its way) of a role implying it to the same account; revocation keeps an implied
+   * role while a live grant still gives a role implying it (revoking PostgreSQL's Member ends the
+   * membership, admin option included). Absent: no role implies another. See rolesImplying.
+   */
+  readonly impliedRoles?: Readonly<Record<string, readonly string[]>>;
   /** The client of one connection. */
   createTarget(settings: Settings, secrets: Secrets, limits: TargetLimits): Target;
+}
+
+/**
+ * The roles whose holders also hold `roleId` by the kind's impliedRoles, directly or through another
+ * role (not `roleId` itself); none for a kind that declares no implications.
+ */
+export function rolesImplying(kind: Pick<ConnectorKind, 'impliedRoles'> | undefined, roleId: string): string[] {
+  const implied = kind?.impliedRoles;
+  if (!implied) return [];
+  const found = new Set<string>();
+  let frontier = [roleId];
+  while (frontier.length > 0) {
+    const next: string[] = [];
+    for (const [role, gives] of Object.entries(implied)) {
+      if (role !== roleId && !found.has(role) && gives.some((g) => frontier.includes(g))) {
+        found.add(role);
+        next.push(role);
+      }
+    }
+    frontier = next;
+  }
+  return [...found];
 }

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { Attribute, Change, Client } from 'ldapts';
 import { RoleDefinitionIds as R } from '../../src/domain/authorization.js';
 import { makeConnection } from '../support/connections.js';
-import { insertCatalog, insertGovernedResource, insertGrant, linkAccount, type GovernedResource } from '../support/reconcile-fixture.js';
+import { governResource, grantPackage, setGrantState, type GovernedResource, type GoverningPackage } from '../support/reconcile-fixture.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { slapdMissing, startSlapd, SUFFIX, type Slapd } from '../support/slapd.js';
 
@@ -11,7 +11,8 @@ import { slapdMissing, startSlapd, SUFFIX, type Slapd } from '../support/slapd.j
 // is put back (audited), a member nobody granted is reported and, once every catalog governing the group
 // says the resource is exclusive, removed from the directory; a grant still on its way in or out is
 // neither; DNs compare as LDAP compares them; runs are one at a time per connection, on demand and on
-// schedule; a directory that is down fails the run, saying why.
+// schedule; a directory that is down fails the run, saying why. The group is added to the catalogs, and
+// the access granted and delivered, through the API.
 
 const PEOPLE = `ou=people,${SUFFIX}`;
 const GROUPS = `ou=groups,${SUFFIX}`;
@@ -27,8 +28,8 @@ describe('reconciliation against OpenLDAP', { skip: slapdMissing() }, () => {
   let t: TestServer;
   let ldap: Client;
   let connectionId = '';
-  let eng: GovernedResource;
-  let engInB: GovernedResource;
+  let eng: GovernedResource & GoverningPackage;
+  let engInB: GovernedResource & GoverningPackage;
   const users: Record<string, string> = {};
   let owner: Awaited<ReturnType<TestServer['user']>>;
   let ownerOfB: Awaited<ReturnType<TestServer['user']>>;
@@ -65,7 +66,7 @@ describe('reconciliation against OpenLDAP', { skip: slapdMissing() }, () => {
     slapd = await startSlapd();
     await slapd.ldapadd([
       ...PEOPLE_UIDS.map(person),
-      `dn: ${ENG}`, 'objectClass: groupOfNames', 'cn: eng', `member: ${dnOf('alice')}`, `member: ${dnOf('bob')}`, `member: ${dnOf('dave')}`, '',
+      `dn: ${ENG}`, 'objectClass: groupOfNames', 'cn: eng', `member: ${dnOf('alice')}`, '',
     ].join('\n'));
     ldap = new Client({ url: slapd.url, timeout: 5000 });
     await ldap.bind(slapd.adminDn, slapd.adminPassword);
@@ -73,24 +74,30 @@ describe('reconciliation against OpenLDAP', { skip: slapdMissing() }, () => {
     connectionId = await makeConnection(t, {
       kind: 'ldap', settings: { url: slapd.url, bindDn: slapd.adminDn, baseDn: SUFFIX, groupBaseDn: GROUPS, userBaseDn: PEOPLE }, secrets: { bindPassword: slapd.adminPassword },
     });
-    const catalogA = await insertCatalog(t, 'Engineering');
-    const catalogB = await insertCatalog(t, 'Projects');
-    eng = await insertGovernedResource(t, { catalogId: catalogA, connectionId, originSystem: 'LdapGroup', originId: ENG, roles: ['member'] });
+    eng = await governResource(t, { connectionId, originId: ENG, catalogName: 'Engineering' });
     // the same group governed by a second catalog: one role of the target, read once
-    engInB = await insertGovernedResource(t, { catalogId: catalogB, connectionId, originSystem: 'LdapGroup', originId: ENG, roles: ['member'] });
+    engInB = await governResource(t, { connectionId, originId: ENG, catalogName: 'Projects' });
     for (const uid of PEOPLE_UIDS) users[uid] = (await t.user({ displayName: uid, mail: `${uid}@example.com` })).id;
-    // alice's link is spelt as a directory may return it (case, spaces): it is still her entry
-    await linkAccount(t, connectionId, users.alice, `UID=Alice, ou=People,${SUFFIX}`, 'alice');
-    for (const uid of ['bob', 'dave', 'erin']) await linkAccount(t, connectionId, users[uid], dnOf(uid), uid);
-    await insertGrant(t, eng, users.alice, 'member');
-    await insertGrant(t, engInB, users.bob, 'member');
-    // dave's grant is on its way in, erin's on its way out: neither is compared
-    await insertGrant(t, eng, users.dave, 'member', { grantState: 'pending', assignmentState: 'delivering' });
-    await insertGrant(t, eng, users.erin, 'member', { grantState: 'revoking' });
+    // delivered by the worker: bob, dave and erin put in the group, alice (already there) linked
+    await grantPackage(t, eng, users.alice);
+    await grantPackage(t, engInB, users.bob);
+    const dave = await grantPackage(t, eng, users.dave);
+    const erin = await grantPackage(t, eng, users.erin);
+    assert.deepEqual(await members(), ['alice', 'bob', 'dave', 'erin'].map((u) => dnOf(u).toLowerCase()));
+    // alice's link spelt as a directory may return it (case, spaces): still her entry. Delivery links the
+    // DN the directory answered, spelt as the member values are, so the API cannot make this one
+    const linked = await t.store.db.updateTable('connectionAccounts').set({ accountId: `UID=Alice, ou=People,${SUFFIX}` })
+      .where('connectionId', '=', connectionId).where('userId', '=', users.alice).executeTakeFirst();
+    assert.equal(Number(linked.numUpdatedRows), 1);
+    // dave's grant is on its way in, erin's on its way out (the directory already changed, the worker has
+    // not recorded it): neither is compared. A run's worker would finish either job, so the store holds them
+    await setGrantState(t, dave.grants[eng.roles.member], 'pending');
+    await setGrantState(t, erin.grants[eng.roles.member], 'revoking');
+    await modify('delete', 'erin');
     owner = await t.user({ displayName: 'Owner of Engineering' });
-    await t.grantRole(owner.id, R.catalogOwner, catalogA);
+    await t.grantRole(owner.id, R.catalogOwner, eng.catalogId);
     ownerOfB = await t.user({ displayName: 'Owner of Projects' });
-    await t.grantRole(ownerOfB.id, R.catalogOwner, catalogB);
+    await t.grantRole(ownerOfB.id, R.catalogOwner, engInB.catalogId);
   });
 
   after(async () => {
@@ -236,18 +243,23 @@ describe('reconciliation against OpenLDAP', { skip: slapdMissing() }, () => {
 
   it('reconciles on schedule and sets the next time from the interval', async () => {
     tick();
-    const now = t.clock.now();
-    await t.store.db.updateTable('connections').set({ reconcileInterval: 'PT1H', nextReconcileAt: now.toISOString() }).where('id', '=', connectionId).execute();
+    const set = await t.admin.patch(`${V1}/connections/${connectionId}`, { reconcileInterval: 'PT1H' });
+    assert.equal(set.status, 200, set.text);
+    const due = new Date(t.clock.now().getTime() + 3_600_000);
+    assert.equal(set.body.nextReconcileAt, due.toISOString(), 'first due an interval from now');
+    await t.drain();
+    const before = (await t.admin.get(`${V1}/connections/${connectionId}/reconciliations`)).body.value.length;
+    t.clock.advance(3_600_000);
     await t.drain();
     const runs = (await t.admin.get(`${V1}/connections/${connectionId}/reconciliations`)).body.value;
+    assert.equal(runs.length, before + 1, 'one run, when due');
     assert.equal(runs[0].trigger, 'schedule');
     assert.equal(runs[0].state, 'succeeded', runs[0].error);
-    const row = await t.store.db.selectFrom('connections').select('nextReconcileAt').where('id', '=', connectionId).executeTakeFirstOrThrow();
-    assert.equal(row.nextReconcileAt, new Date(now.getTime() + 3_600_000).toISOString());
-    const count = runs.length;
+    const connection = await t.admin.get(`${V1}/connections/${connectionId}`);
+    assert.equal(connection.body.nextReconcileAt, new Date(due.getTime() + 3_600_000).toISOString());
     await t.drain();
-    assert.equal((await t.admin.get(`${V1}/connections/${connectionId}/reconciliations`)).body.value.length, count, 'not due again yet');
-    await t.store.db.updateTable('connections').set({ reconcileInterval: null, nextReconcileAt: null }).where('id', '=', connectionId).execute();
+    assert.equal((await t.admin.get(`${V1}/connections/${connectionId}/reconciliations`)).body.value.length, runs.length, 'not due again yet');
+    assert.equal((await t.admin.patch(`${V1}/connections/${connectionId}`, { reconcileInterval: null })).status, 200);
   });
 
   it('is for tenant administrators, counts in the metrics, and never shows the bind password', async () => {
@@ -274,8 +286,8 @@ describe('reconciliation against OpenLDAP', { skip: slapdMissing() }, () => {
       assert.match(run.error, /eng/);
       assert.equal(run.rolesChecked, 0);
       assert.ok(!run.error.includes(slapd.adminPassword));
-      const c = await t.store.db.selectFrom('connections').select(['health']).where('id', '=', connectionId).executeTakeFirstOrThrow();
-      assert.equal(c.health, 'failing');
+      const c = await t.admin.get(`${V1}/connections/${connectionId}`);
+      assert.equal(c.body.health, 'failing', c.text);
       assert.match(await t.app.metrics.registry.metrics(), /latchkey_reconciliation_runs_total\{outcome="failed"\} 1\b/);
     } finally {
       await slapd.start();

@@ -1,40 +1,119 @@
+import assert from 'node:assert/strict';
 import { newId } from '../../src/domain/ids.js';
+import { EM } from './client.js';
+import { addConnectedResource } from './connections.js';
+import { adminAdd, directPolicy, getRequest, submit } from './lifecycle.js';
 import type { TestServer } from './server.js';
 
-// Governed resources and delivered grants put straight into the store, for the reconciliation suites:
-// what delivery would have left behind, in states (revoking, failed, a grant with no delivery) that
-// only a run of the worker against a failing target reaches through the API. Connections are made
-// through the API (makeConnection in connections.ts). insertGovernedResource writes the resource
-// itself because the authorization matrix governs resources of a connection nobody listens on, which
-// the API's adminAdd refuses (it looks the resource up in the target). Real memberships are put in the
-// target by the suite.
+// What the reconciliation suites compare with the target, made as the product makes it: the resource
+// added to a catalog by an adminAdd resource request naming the connection as its environment,
+// packages of its roles with an admin-only policy, and the access granted by adminAdd assignment
+// requests that the worker delivers (finding and linking the person's account, granting the role in
+// the target). The connection itself comes from makeConnection (connections.ts).
+//
+// A few states only a worker caught in the middle of a job reaches (a grant on its way in or out across
+// a reconciliation run) cannot be made through the API: setGrantState writes them to the store, and each
+// suite says why where it calls it. insertGovernedResource is for the authorization matrix, whose
+// resources live in a connection nobody listens on (the API's adminAdd looks the resource up there).
 
 export interface GovernedResource {
   resourceId: string;
   catalogId: string;
-  accessPackageId: string;
   scopeId: string;
   /** resource role id by the role's id in the target (member, admin) */
   roles: Record<string, string>;
 }
 
-export async function insertCatalog(t: TestServer, name = `Catalog ${newId().slice(0, 8)}`): Promise<string> {
-  const id = newId();
-  const at = t.clock.now().toISOString();
-  await t.store.db.insertInto('catalogs').values({
-    id, displayName: name, description: null, state: 'published', isExternallyVisible: 1, catalogType: 'userManaged', createdAt: at, modifiedAt: at,
-  }).execute();
-  return id;
+export interface GoverningPackage {
+  packageId: string;
+  policyId: string;
 }
 
-/** A catalog resource in the connection with the given roles and a root scope, and a package giving them. */
+/**
+ * The target's resource `originId` added through the API to a new catalog (or the one given), with a
+ * package giving `roles` of it (all of them when absent).
+ */
+export async function governResource(
+  t: TestServer, o: { connectionId: string; originId: string; catalogName?: string; catalogId?: string; roles?: string[] },
+): Promise<GovernedResource & GoverningPackage> {
+  const name = o.catalogName ?? `Catalog ${newId().slice(0, 8)}`;
+  let catalogId = o.catalogId;
+  if (!catalogId) {
+    const c = await t.admin.post(`${EM}/catalogs`, { displayName: name });
+    assert.equal(c.status, 201, c.text);
+    catalogId = c.body.id as string;
+  }
+  const added = await addConnectedResource(t, { connectionId: o.connectionId, catalogId, originId: o.originId });
+  const scope = added.scopes.find((s) => s.isRootScope);
+  assert.ok(scope, `${o.originId} has a root scope`);
+  const resource: GovernedResource = { resourceId: added.id, catalogId, scopeId: scope.id, roles: Object.fromEntries(added.roles.map((r) => [r.originId, r.id])) };
+  return { ...resource, ...(await governingPackage(t, resource, o.roles ?? Object.keys(resource.roles))) };
+}
+
+/** A package of the resource's catalog giving these of its roles (by their ids in the target), with an admin-only policy. */
+export async function governingPackage(t: TestServer, r: GovernedResource, roles: string[], name = `Package ${newId().slice(0, 8)}`): Promise<GoverningPackage> {
+  const p = await t.admin.post(`${EM}/accessPackages`, { displayName: name, catalog: { id: r.catalogId } });
+  assert.equal(p.status, 201, p.text);
+  for (const role of roles) {
+    assert.ok(r.roles[role], `the resource offers ${role} (it offers ${Object.keys(r.roles).join(', ')})`);
+    const rs = await t.admin.post(`${EM}/accessPackages/${p.body.id}/resourceRoleScopes`, { role: { id: r.roles[role] }, scope: { id: r.scopeId } });
+    assert.equal(rs.status, 201, rs.text);
+  }
+  return { packageId: p.body.id, policyId: await directPolicy(t, p.body.id) };
+}
+
+export interface Granted {
+  requestId: string;
+  assignmentId: string;
+  /** the assignment's grants by resource role id */
+  grants: Record<string, string>;
+}
+
+/**
+ * The package given to the user by an administrator's adminAdd, and the worker run: the request ends
+ * in `state` (delivered unless told) and the grants are returned.
+ */
+export async function grantPackage(t: TestServer, p: GoverningPackage, userId: string, state = 'delivered'): Promise<Granted> {
+  const r = await adminAdd(t, p.packageId, p.policyId, { targetId: userId });
+  assert.equal(r.status, 201, r.text);
+  await t.drain();
+  const request = await getRequest(t, r.body.id, '?$expand=assignment');
+  assert.equal(request.state, state, JSON.stringify(request.fulfillmentErrors ?? request));
+  const assignmentId = request.assignment.id as string;
+  const rows = await t.store.db.selectFrom('grants').select(['id', 'resourceRoleId']).where('assignmentId', '=', assignmentId).execute();
+  return { requestId: r.body.id, assignmentId, grants: Object.fromEntries(rows.map((g) => [g.resourceRoleId, g.id])) };
+}
+
+/** The assignment removed by an administrator's adminRemove, and the worker run (the target revoked). */
+export async function removeAssignment(t: TestServer, assignmentId: string): Promise<void> {
+  const r = await submit(t.admin, { requestType: 'adminRemove', assignment: { id: assignmentId } });
+  assert.equal(r.status, 201, r.text);
+  await t.drain();
+  assert.equal((await getRequest(t, r.body.id)).state, 'delivered', 'the removal completed');
+}
+
+/**
+ * A grant (and its assignment) put in a state a worker leaves it in mid-job: on its way in (pending,
+ * the assignment delivering), on its way out (revoking, the assignment ended), done revoking, or back
+ * to where delivery had left it. Only for states the API cannot hold across a reconciliation run,
+ * whose worker would finish the job.
+ */
+export async function setGrantState(t: TestServer, grantId: string, state: 'pending' | 'revoking' | 'revoked' | 'failed' | 'delivered'): Promise<void> {
+  const at = t.clock.now().toISOString();
+  const grant = await t.store.db.selectFrom('grants').select('assignmentId').where('id', '=', grantId).executeTakeFirstOrThrow();
+  await t.store.db.updateTable('grants').set({ state, modifiedAt: at, revokedAt: state === 'revoked' ? at : null }).where('id', '=', grantId).execute();
+  // the assignment's state as that grant (its only one in these suites) makes it
+  const assignmentState = { pending: 'delivering', revoking: 'expired', revoked: 'expired', failed: 'deliveryFailed', delivered: 'delivered' }[state];
+  await t.store.db.updateTable('assignments').set({ state: assignmentState, modifiedAt: at }).where('id', '=', grant.assignmentId).execute();
+}
+
+/** A catalog resource in the connection with the given roles and a root scope, written to the store (see above: the authorization matrix only). */
 export async function insertGovernedResource(
   t: TestServer, o: { catalogId: string; connectionId: string; originSystem: string; originId: string; roles: string[]; exclusive?: boolean },
 ): Promise<GovernedResource> {
   const at = t.clock.now().toISOString();
   const resourceId = newId();
   const scopeId = newId();
-  const accessPackageId = newId();
   const roles: Record<string, string> = {};
   await t.store.db.insertInto('resources').values({
     id: resourceId, catalogId: o.catalogId, originSystem: o.originSystem, originId: o.originId, displayName: o.originId, description: null,
@@ -49,37 +128,5 @@ export async function insertGovernedResource(
   await t.store.db.insertInto('resourceScopes').values({
     id: scopeId, resourceId, originSystem: o.originSystem, originId: o.originId, displayName: 'Root', description: null, isRootScope: 1,
   }).execute();
-  await t.store.db.insertInto('accessPackages').values({
-    id: accessPackageId, catalogId: o.catalogId, displayName: `Package of ${o.originId}`, description: null, isHidden: 0, createdAt: at, modifiedAt: at,
-  }).execute();
-  return { resourceId, catalogId: o.catalogId, accessPackageId, scopeId, roles };
-}
-
-/** Links a user to their account in the connection (what delivery records when it finds or creates it). */
-export async function linkAccount(t: TestServer, connectionId: string, userId: string, accountId: string, display = accountId): Promise<void> {
-  await t.store.db.insertInto('connectionAccounts').values({
-    connectionId, userId, accountId, display, createdByLatchkey: 0, linkedAt: t.clock.now().toISOString(),
-  }).execute();
-}
-
-/** An assignment of the resource's package with one grant of `role` in the given state. */
-export async function insertGrant(
-  t: TestServer, r: GovernedResource, userId: string, role: string,
-  o: { grantState?: 'pending' | 'delivered' | 'revoking' | 'failed' | 'revoked'; assignmentState?: string } = {},
-): Promise<{ assignmentId: string; grantId: string }> {
-  const at = t.clock.now().toISOString();
-  const assignmentId = newId();
-  const grantId = newId();
-  const grantState = o.grantState ?? 'delivered';
-  await t.store.db.insertInto('assignments').values({
-    id: assignmentId, accessPackageId: r.accessPackageId, policyId: null, targetId: userId, state: o.assignmentState ?? (grantState === 'revoking' ? 'expired' : 'delivered'),
-    status: 'Delivered', startAt: at, endAt: null, expiredAt: null, createdAt: at, modifiedAt: at, requestId: null, justification: null, answers: '[]',
-    reminded14At: null, reminded1At: null,
-  }).execute();
-  await t.store.db.insertInto('grants').values({
-    id: grantId, assignmentId, resourceRoleId: r.roles[role], resourceScopeId: r.scopeId, targetId: userId, state: grantState, attempts: 1,
-    lastError: null, nextAttemptAt: null, deliveredAt: grantState === 'delivered' ? at : null, revokedAt: null, createdAt: at, modifiedAt: at,
-    requestId: null, deliveryId: null, confirmationDueAt: null,
-  }).execute();
-  return { assignmentId, grantId };
+  return { resourceId, catalogId: o.catalogId, scopeId, roles };
 }

@@ -2,7 +2,7 @@ import { ValidationError } from '../../domain/errors.js';
 import type { ConnectorKind } from '../kit.js';
 import { readSettings } from '../settings-schema.js';
 import { templateMatchesProperty } from './account-name.js';
-import { PostgresSecretsSchema, PostgresSettingsSchema, type PostgresSecrets, type PostgresSettings } from './settings.js';
+import { ADMIN_ROLE, MEMBER_ROLE, PostgresSecretsSchema, PostgresSettingsSchema, type PostgresSecrets, type PostgresSettings } from './settings.js';
 import { createPostgresTarget } from './target.js';
 
 // PostgreSQL roles as resources: Member and Admin (WITH ADMIN OPTION) of a role, granted to the
@@ -15,6 +15,8 @@ export const postgresqlConnector: ConnectorKind<PostgresSettings, PostgresSecret
   settingsSchema: PostgresSettingsSchema,
   secretsSchema: PostgresSecretsSchema,
   readSettings: (input) => readPostgresSettings(input),
+  // GRANT … WITH ADMIN OPTION makes a member too: pg_auth_members has one row, admin_option set
+  impliedRoles: { [ADMIN_ROLE]: [MEMBER_ROLE] },
   createTarget(settings, secrets, limits) {
     return createPostgresTarget(readPostgresSettings(settings), readSettings(PostgresSecretsSchema, secrets, 'secrets'), limits);
   },

@@ -15,7 +15,9 @@ import { ADMIN_ROLE, MEMBER_ROLE, type PostgresSecrets, type PostgresSettings } 
 // from PostgreSQL 16 a REVOKE only removes the grants the connecting role made and merely warns about
 // the others, and access that stays after its revoke reported success would be a security hole.
 // Member and Admin are one membership in PostgreSQL: revoking Member ends the membership, ADMIN
-// OPTION included; revoking Admin keeps the membership (REVOKE ADMIN OPTION FOR).
+// OPTION included; revoking Admin keeps the membership (REVOKE ADMIN OPTION FOR). The kind declares
+// that Admin implies Member (index.ts), so revocation keeps a Member another grant's Admin still needs,
+// and reconciliation does not take an Admin holder for an unmanaged Member.
 
 const ROLES: ConnectorRole[] = [
   { originId: MEMBER_ROLE, displayName: 'Member', description: 'Member of the role: has its privileges.' },

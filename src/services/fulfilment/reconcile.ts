@@ -1,6 +1,6 @@
 import { isoNow, type Clock } from '../../domain/clock.js';
 import { pool } from '../../domain/pool.js';
-import type { AccountRef, TargetRole } from '../../connectors/kit.js';
+import { rolesImplying, type AccountRef, type ConnectorKind, type TargetRole } from '../../connectors/kit.js';
 import type { Db } from '../../store/db.js';
 import { recordRepair } from '../../store/grants.js';
 import { lockRow } from '../../store/locks.js';
@@ -19,8 +19,11 @@ import { confirmationDueFrom, repairKey } from './connected.js';
 // role). Missing holders are granted again (a repair a webhook receiver accepts for later, its 202, counts
 // as repaired; its grant then awaits the receiver's confirmation, confirm.ts, and no run sends it again
 // before that or its due time); holders nobody granted are recorded as unmanaged access and, where every
-// catalog resource governing the role is exclusive and no grant of the role awaits an account link, revoked. A grant still on its way in or out (pending, revoking) is neither missing nor extra. The same role of the target governed by two
-// catalogs is read once: its holders are compared with the grants of both.
+// catalog resource governing the role is exclusive and no grant of the role awaits an account link,
+// revoked. A grant still on its way in or out (pending, revoking) is neither missing nor extra. The same
+// role of the target governed by two catalogs is read once: its holders are compared with the grants of
+// both. A holder of a role that a grant of another role of the same resource gives too (the kind's
+// impliedRoles: PostgreSQL's Admin is a membership) is explained by that grant.
 //
 // Set-based: the roles and the grants are two queries whatever the size; the target calls go through
 // the connection's client (its concurrency limit, its timeout, its health), outside any transaction; the
@@ -50,6 +53,8 @@ interface TargetRoleGroup {
   busy: Set<string>;
   /** account keys whose repair (by an earlier run) awaits the receiver's confirmation: not sent again meanwhile */
   awaitingRepair: Set<string>;
+  /** account keys holding, by a delivered or busy grant, a role of the same resource that implies this one: not extra */
+  implied: Set<string>;
   /**
    * grants on their way in to a user with no account link yet: the account they will reach cannot be
    * told from the holders, so while there are any, no holder of the role is removed (reported only)
@@ -120,6 +125,7 @@ async function compare(deps: ReconcileDeps, run: ReconciliationRow): Promise<Fin
       group.busy.add(key);
     }
   }
+  explainImplied(groups, client.kind);
 
   const f: Findings = { rolesChecked: 0, holdersChecked: 0, repaired: [], unmanaged: [], failures: [], readRoleIds: new Set() };
   const call = <T>(fn: (c: typeof client) => Promise<T>) => deps.connectionTargets.call(connectionId, fn);
@@ -137,7 +143,7 @@ async function compare(deps: ReconcileDeps, run: ReconciliationRow): Promise<Fin
     f.holdersChecked += holders.length;
     const present = new Map(holders.map((h) => [keyOf(h.id), h]));
     const missing = [...group.expected].filter(([key]) => !present.has(key) && !group.awaitingRepair.has(key)).map(([, v]) => v);
-    const extra = [...present].filter(([key]) => !group.expected.has(key) && !group.busy.has(key)).map(([, h]) => h);
+    const extra = [...present].filter(([key]) => !group.expected.has(key) && !group.busy.has(key) && !group.implied.has(key)).map(([, h]) => h);
     // removal needs every catalog that governs the role to say so: one catalog cannot take away access another only reports
     const exclusive = group.governed.every((r) => r.exclusive === 1) && group.unlinkedPending === 0;
     await pool(missing, runConcurrency(client.connection.concurrency), async (m) => {
@@ -174,12 +180,30 @@ function groupRoles(roles: readonly GovernedRole[]): TargetRoleGroup[] {
     const key = JSON.stringify([r.resourceOriginId, r.roleOriginId]);
     let g = groups.get(key);
     if (!g) {
-      g = { role: { resourceId: r.resourceOriginId, roleId: r.roleOriginId }, governed: [], expected: new Map(), busy: new Set(), awaitingRepair: new Set(), unlinkedPending: 0 };
+      g = { role: { resourceId: r.resourceOriginId, roleId: r.roleOriginId }, governed: [], expected: new Map(), busy: new Set(), awaitingRepair: new Set(), implied: new Set(), unlinkedPending: 0 };
       groups.set(key, g);
     }
     g.governed.push(r);
   }
   return [...groups.values()];
+}
+
+/**
+ * Fills each group's `implied`: the accounts that a grant (delivered or busy) of a role implying the
+ * group's role, of the same resource, puts among its holders. Not among the expected: a missing holder
+ * is granted again by its own role's grant (granting the implying role again puts it back).
+ */
+function explainImplied(groups: readonly TargetRoleGroup[], kind: Pick<ConnectorKind, 'impliedRoles'>): void {
+  if (!kind.impliedRoles) return;
+  const byRole = new Map(groups.map((g) => [JSON.stringify([g.role.resourceId, g.role.roleId]), g]));
+  for (const g of groups) {
+    for (const roleId of rolesImplying(kind, g.role.roleId)) {
+      const by = byRole.get(JSON.stringify([g.role.resourceId, roleId]));
+      if (!by) continue;
+      for (const key of by.expected.keys()) g.implied.add(key);
+      for (const key of by.busy) g.implied.add(key);
+    }
+  }
 }
 
 /** Writes what the run found and did, with its audit events, and finishes the run. */

@@ -1,3 +1,5 @@
+import { connectorKindOfOrigin } from '../../connectors/kinds.js';
+import { rolesImplying } from '../../connectors/kit.js';
 import type { Db } from '../../store/db.js';
 import { listActiveHolders, type GrantWork } from '../../store/grants.js';
 
@@ -11,12 +13,16 @@ const roleKey = (g: Pick<GrantWork, 'targetId' | 'connectionId' | 'originSystem'
 
 /**
  * For each grant being revoked, whether another active assignment still gives the same person the same
- * role (a group added to two catalogs has a resource, role and scope row in each): such access is shared
- * and must stay. One query for the whole batch.
+ * role (a group added to two catalogs has a resource, role and scope row in each), or any active
+ * assignment a role of the same resource that implies it (the connection kind's impliedRoles: revoking
+ * PostgreSQL's Member ends the membership, the admin option an Admin grant gave with it): such access
+ * is shared and must stay. One query for the whole batch.
  */
 export async function sharedGrants(db: Db, work: readonly GrantWork[]): Promise<Set<string>> {
   if (work.length === 0) return new Set();
-  const holders = await listActiveHolders(db, [...new Set(work.map((g) => g.targetId))], [...new Set(work.map((g) => g.roleOriginId))]);
+  const implying = new Map(work.map((g) => [g.id, g.connectionId === null ? [] : rolesImplying(connectorKindOfOrigin(g.originSystem), g.roleOriginId)]));
+  const roleIds = new Set(work.flatMap((g) => [g.roleOriginId, ...implying.get(g.id)!]));
+  const holders = await listActiveHolders(db, [...new Set(work.map((g) => g.targetId))], [...roleIds]);
   const byRole = new Map<string, Set<string>>();
   for (const h of holders) {
     const k = roleKey(h);
@@ -27,6 +33,8 @@ export async function sharedGrants(db: Db, work: readonly GrantWork[]): Promise<
   for (const g of work) {
     const others = byRole.get(roleKey(g));
     if (others && [...others].some((a) => a !== g.assignmentId)) shared.add(g.id);
+    // an implying role counts even from the same assignment: it stays when only this role leaves the package
+    else if (implying.get(g.id)!.some((roleOriginId) => byRole.has(roleKey({ ...g, roleOriginId })))) shared.add(g.id);
   }
   return shared;
 }
