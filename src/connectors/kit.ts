@@ -48,6 +48,13 @@ export interface TargetRole {
  */
 export interface Delivery {
   idempotencyKey: string;
+  /**
+   * On a revoke: also take away the roles this one implies (the kind's impliedRoles), because no live
+   * grant of the person gives them: a PostgreSQL Admin grant made the person a member, and its end must
+   * end the membership too. Absent or false: only this role goes (reconciliation removes each role's
+   * unmanaged holders by themselves).
+   */
+  revokeImplied?: boolean;
 }
 
 /** Outcome of a grant or revoke; `pending` when the target accepted it for later (a webhook's 202). */
@@ -123,6 +130,20 @@ export interface ConnectorKind<Settings = unknown, Secrets = unknown> {
   readonly impliedRoles?: Readonly<Record<string, readonly string[]>>;
   /** The client of one connection. */
   createTarget(settings: Settings, secrets: Secrets, limits: TargetLimits): Target;
+}
+
+/** The roles holding `roleId` gives by the kind's impliedRoles, directly or through another role (not `roleId` itself). */
+export function rolesImpliedBy(kind: Pick<ConnectorKind, 'impliedRoles'> | undefined, roleId: string): string[] {
+  const implied = kind?.impliedRoles;
+  if (!implied) return [];
+  const found = new Set<string>();
+  let frontier = [roleId];
+  while (frontier.length > 0) {
+    const next = frontier.flatMap((r) => implied[r] ?? []).filter((r) => r !== roleId && !found.has(r));
+    for (const r of next) found.add(r);
+    frontier = next;
+  }
+  return [...found];
 }
 
 /**

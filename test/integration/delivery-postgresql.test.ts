@@ -101,7 +101,25 @@ describe('delivery into PostgreSQL roles', () => {
 
     t.clock.advance(8 * HOUR + 1000);
     await t.drain();
-    assert.deepEqual(await membership(BILLING, `${P}bea`), { admin: false }, 'revoking Admin takes the admin option away (the PostgreSQL connector keeps the membership, see its target)');
+    // the membership came with the Admin grant: access must not outlive the assignment that gave it
+    assert.equal(await membership(BILLING, `${P}bea`), undefined, 'revoking Admin, with no Member grant left, ends the membership');
+  });
+
+  it('Admin ending while a Member grant goes on: only the admin option goes', async () => {
+    const member = await makeCatalogAndPackage(t, 'Billing member');
+    await addConnectedRole(t, { connectionId: creating, ...member, originId: BILLING, roleOriginId: 'member' });
+    const memberPolicy = await directPolicy(t, member.packageId);
+    const adm = await makeCatalogAndPackage(t, 'Billing admin for a day');
+    await addConnectedRole(t, { connectionId: creating, ...adm, originId: BILLING, roleOriginId: 'admin' });
+    const adminPolicy = await directPolicy(t, adm.packageId, { expiration: { type: 'afterDuration', duration: 'PT8H' } });
+    const dot = await t.user({ displayName: 'Dot', mailNickname: 'dot' });
+    assert.equal((await adminAdd(t, member.packageId, memberPolicy, { targetId: dot.id })).status, 201);
+    assert.equal((await adminAdd(t, adm.packageId, adminPolicy, { targetId: dot.id })).status, 201);
+    await t.drain();
+    assert.deepEqual(await membership(BILLING, `${P}dot`), { admin: true });
+    t.clock.advance(8 * HOUR + 1000);
+    await t.drain();
+    assert.deepEqual(await membership(BILLING, `${P}dot`), { admin: false }, 'the Member assignment still gives the membership');
   });
 
   it('no login role and a connection that does not create them: failed, naming the role looked for', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { rolesImplying } from '../../src/connectors/kit.js';
+import { rolesImpliedBy, rolesImplying } from '../../src/connectors/kit.js';
 import { CONNECTOR_KINDS } from '../../src/connectors/kinds.js';
 import { postgresqlConnector } from '../../src/connectors/postgresql/index.js';
 
@@ -17,6 +17,14 @@ describe('implied roles', () => {
     assert.deepEqual(rolesImplying(kind, 'member').sort(), ['admin', 'owner']);
     assert.deepEqual(rolesImplying(kind, 'admin'), ['owner']);
     assert.deepEqual(rolesImplying(kind, 'a'), ['b']);
+  });
+  it('the other way: what holding a role gives, through a chain, a cycle ending', () => {
+    assert.deepEqual(rolesImpliedBy(postgresqlConnector, 'admin'), ['member']);
+    assert.deepEqual(rolesImpliedBy(postgresqlConnector, 'member'), []);
+    const kind = { impliedRoles: { owner: ['admin'], admin: ['member'], member: [], a: ['b'], b: ['a'] } };
+    assert.deepEqual(rolesImpliedBy(kind, 'owner'), ['admin', 'member']);
+    assert.deepEqual(rolesImpliedBy(kind, 'a'), ['b']);
+    assert.deepEqual(rolesImpliedBy(undefined, 'admin'), []);
   });
   it('is nothing for a kind that declares none', () => {
     for (const kind of CONNECTOR_KINDS.filter((k) => k.kind !== 'postgresql')) assert.deepEqual(rolesImplying(kind, 'member'), [], kind.kind);

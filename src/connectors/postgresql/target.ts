@@ -15,9 +15,11 @@ import { ADMIN_ROLE, MEMBER_ROLE, type PostgresSecrets, type PostgresSettings } 
 // from PostgreSQL 16 a REVOKE only removes the grants the connecting role made and merely warns about
 // the others, and access that stays after its revoke reported success would be a security hole.
 // Member and Admin are one membership in PostgreSQL: revoking Member ends the membership, ADMIN
-// OPTION included; revoking Admin keeps the membership (REVOKE ADMIN OPTION FOR). The kind declares
-// that Admin implies Member (index.ts), so revocation keeps a Member another grant's Admin still needs,
-// and reconciliation does not take an Admin holder for an unmanaged Member.
+// OPTION included; revoking Admin takes only the admin option (REVOKE ADMIN OPTION FOR) unless the
+// revoke says revokeImplied: then no live grant gives the person Member, and the membership the Admin
+// grant made goes with it (REVOKE role), since access must not outlive the assignment that gave it. The
+// kind declares that Admin implies Member (index.ts), so revocation keeps a Member another grant's Admin
+// still needs, and reconciliation does not take an Admin holder for an unmanaged Member.
 
 const ROLES: ConnectorRole[] = [
   { originId: MEMBER_ROLE, displayName: 'Member', description: 'Member of the role: has its privileges.' },
@@ -169,15 +171,17 @@ export function createPostgresTarget(settings: PostgresSettings, secrets: Postgr
       return { changed: true };
     },
 
-    async revoke(login, role) {
-      const admin = role.roleId === ADMIN_ROLE;
-      const doing = `revoking ${admin ? 'ADMIN OPTION for ' : ''}role ${q(role.resourceId)} from ${q(login.id)}`;
+    async revoke(login, role, delivery) {
+      // Admin alone: only the admin option goes, the membership stays (another grant, or reconciliation of
+      // the Member role, answers for it); Admin with revokeImplied: the membership the Admin grant gave goes too
+      const optionOnly = role.roleId === ADMIN_ROLE && !delivery?.revokeImplied;
+      const doing = `revoking ${optionOnly ? 'ADMIN OPTION for ' : ''}role ${q(role.resourceId)} from ${q(login.id)}`;
       checkRole(role, doing);
       const before = await membership(role.resourceId, login.id, doing);
-      if (admin ? !before.admin : !before.member) return { changed: false };
-      await query(doing, admin ? `REVOKE ADMIN OPTION FOR ${q(role.resourceId)} FROM ${q(login.id)}` : `REVOKE ${q(role.resourceId)} FROM ${q(login.id)}`);
+      if (optionOnly ? !before.admin : !before.member) return { changed: false };
+      await query(doing, optionOnly ? `REVOKE ADMIN OPTION FOR ${q(role.resourceId)} FROM ${q(login.id)}` : `REVOKE ${q(role.resourceId)} FROM ${q(login.id)}`);
       const after = await membership(role.resourceId, login.id, doing);
-      if (admin ? after.admin : after.member) {
+      if (optionOnly ? after.admin : after.member) {
         throw new ConnectorError(
           `PostgreSQL at ${server} kept the membership after ${doing}: it was granted by another role than ${settings.user}, which must revoke it (or REVOKE … GRANTED BY).`,
           false,

@@ -1,4 +1,4 @@
-import type { TargetRole } from '../../connectors/kit.js';
+import type { Delivery, TargetRole } from '../../connectors/kit.js';
 import { addDuration, parseDuration } from '../../domain/duration.js';
 import { parseJsonOr } from '../../domain/json.js';
 import type { GrantWork } from '../../store/grants.js';
@@ -62,10 +62,13 @@ export interface ConnectedOutcome {
 }
 
 /** `accounts`: what a batch of deliveries read beforehand (links, subjects); without it each is read here. */
-export async function deliverToConnection(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'connectionTargets'>, grant: GrantWork & { connectionId: string }, kind: 'grant' | 'revoke', accounts?: KnownAccounts): Promise<ConnectedOutcome> {
+export async function deliverToConnection(
+  deps: Pick<LifecycleDeps, 'db' | 'clock' | 'connectionTargets'>, grant: GrantWork & { connectionId: string }, kind: 'grant' | 'revoke', accounts?: KnownAccounts,
+  revoking: { revokeImplied?: boolean } = {},
+): Promise<ConnectedOutcome> {
   const role: TargetRole = { resourceId: grant.resourceOriginId, roleId: grant.roleOriginId };
   return deps.connectionTargets.call(grant.connectionId, async ({ connection, target }) => {
-    const delivery = { idempotencyKey: kind === 'grant' ? grantDeliveryKey(grant) : deliveryKey(grant.id, 'revoke') };
+    const delivery: Delivery = kind === 'grant' ? { idempotencyKey: grantDeliveryKey(grant) } : { idempotencyKey: deliveryKey(grant.id, 'revoke'), ...revoking };
     let outcome;
     if (kind === 'grant') {
       outcome = await target.grant(await accountFor(deps, connection.id, target, grant.targetId, accounts), role, delivery);

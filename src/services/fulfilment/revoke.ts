@@ -62,12 +62,12 @@ export async function revokeAssignments(deps: Pick<LifecycleDeps, 'db' | 'clock'
   if (ids.length === 0) return;
   // a revoke the target accepted for later waits for its confirmation (confirm.ts), not for another one
   const work = (await listGrantWork(db, ids, 'revoking')).filter((g) => !g.confirmationDueAt);
-  const shared = await sharedGrants(db, work);
+  const { shared, revokeImplied } = await sharedGrants(db, work);
   const done: string[] = [];
   for (const grant of work) {
     try {
       if (!shared.has(grant.id) && grant.connectionId) {
-        const { confirmationDueAt } = await deliverToConnection(deps, { ...grant, connectionId: grant.connectionId }, 'revoke');
+        const { confirmationDueAt } = await deliverToConnection(deps, { ...grant, connectionId: grant.connectionId }, 'revoke', undefined, { revokeImplied: revokeImplied.has(grant.id) });
         if (confirmationDueAt) {
           await updateGrant(db, grant.id, { attempts: grant.attempts + 1, lastError: null, deliveryId: deliveryKey(grant.id, 'revoke'), confirmationDueAt, modifiedAt: isoNow(deps.clock) });
           continue;
