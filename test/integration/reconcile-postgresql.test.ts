@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { readPostgresSettings } from '../../src/connectors/postgresql/index.js';
 import { makeConnection } from '../support/connections.js';
-import { governResource, governingPackage, grantPackage, removeAssignment, setGrantState, type GovernedResource, type GoverningPackage } from '../support/reconcile-fixture.js';
+import { governResource, governingPackage, grantPackage, removeAssignment, setGrantState, type GovernedResource, type GoverningPackage, reconcileNow } from '../support/reconcile-fixture.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 // Reconciliation of a PostgreSQL connection against the local server's roles: a membership REVOKEd
@@ -34,16 +34,7 @@ describe('reconciliation against PostgreSQL roles', () => {
     `SELECT u.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member
       WHERE r.rolname = $1 AND ($2 = false OR m.admin_option) ORDER BY u.rolname`, [of, adminOption],
   )).rows.map((r) => r.rolname);
-  const reconcile = async () => {
-    t.clock.advance(60_000);
-    const r = await t.admin.post(`${V1}/connections/${connectionId}/reconcile`);
-    assert.equal(r.status, 202, r.text);
-    await t.drain();
-    const run = (await t.admin.get(`${V1}/connections/${connectionId}/reconciliations`)).body.value[0];
-    assert.equal(run.id, r.body.id);
-    assert.equal(run.state, 'succeeded', run.error);
-    return run;
-  };
+  const reconcile = () => reconcileNow(t, connectionId);
   const unmanaged = async (of = readers) => (await t.admin.get(`${V1}/resources/${of.resourceId}/reconciliation`)).body.unmanaged as
     { roleName: string; accountId: string; removedDateTime: string | null }[];
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { generateSigningSecret } from '../../src/connectors/webhook/index.js';
 import { makeConnection } from '../support/connections.js';
-import { governResource, grantPackage, setGrantState, type GovernedResource, type GoverningPackage } from '../support/reconcile-fixture.js';
+import { governResource, grantPackage, setGrantState, type GovernedResource, type GoverningPackage, reconcileNow } from '../support/reconcile-fixture.js';
 import { startScimServer, type ScimServer } from '../support/scim-server.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -34,16 +34,7 @@ describe('reconciliation against a SCIM service', () => {
     const r = await scim.request('PATCH', `/Groups/${groupId()}`, { schemas: [PATCH_OP], Operations: [{ op, path: 'members', value: [{ value: account(n) }] }] });
     assert.equal(r.status, 200, JSON.stringify(r.body));
   };
-  const reconcile = async () => {
-    t.clock.advance(60_000);
-    const r = await t.admin.post(`${V1}/connections/${connectionId}/reconcile`);
-    assert.equal(r.status, 202, r.text);
-    await t.drain();
-    const run = (await t.admin.get(`${V1}/connections/${connectionId}/reconciliations`)).body.value[0];
-    assert.equal(run.id, r.body.id);
-    assert.equal(run.state, 'succeeded', run.error);
-    return run;
-  };
+  const reconcile = () => reconcileNow(t, connectionId);
   const unmanaged = async () => (await t.admin.get(`${V1}/resources/${team.resourceId}/reconciliation`)).body.unmanaged as
     { accountId: string; removedDateTime: string | null }[];
 

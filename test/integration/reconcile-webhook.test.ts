@@ -6,6 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import { generateSigningSecret } from '../../src/connectors/webhook/index.js';
 import { addConnectedRole, makeCatalogAndPackage, makeConnection } from '../support/connections.js';
 import { adminAdd, directPolicy, getRequest } from '../support/lifecycle.js';
+import { reconcileNow } from '../support/reconcile-fixture.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 // Reconciliation of a webhook connection with a holdersUrl, end to end. The receiver in the test keeps
@@ -109,16 +110,7 @@ describe('reconciliation of a webhook with holdersUrl', () => {
   let grantId = '';
   const held = () => rx.holders('wiki', 'editor');
 
-  const reconcile = async () => {
-    t.clock.advance(60_000);
-    const r = await t.admin.post(`${V1}/connections/${connectionId}/reconcile`);
-    assert.equal(r.status, 202, r.text);
-    await t.drain();
-    const run = (await t.admin.get(`${V1}/connections/${connectionId}/reconciliations`)).body.value[0];
-    assert.equal(run.id, r.body.id);
-    assert.equal(run.state, 'succeeded', run.error);
-    return run;
-  };
+  const reconcile = () => reconcileNow(t, connectionId);
   const view = async () => {
     const r = await t.admin.get(`${V1}/resources/${resourceId}/reconciliation`);
     assert.equal(r.status, 200, r.text);

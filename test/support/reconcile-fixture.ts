@@ -5,6 +5,8 @@ import { addConnectedResource } from './connections.js';
 import { adminAdd, directPolicy, getRequest, submit } from './lifecycle.js';
 import type { TestServer } from './server.js';
 
+const V1 = '/latchkey/v1';
+
 // What the reconciliation suites compare with the target, made as the product makes it: the resource
 // added to a catalog by an adminAdd resource request naming the connection as its environment,
 // packages of its roles with an admin-only policy, and the access granted by adminAdd assignment
@@ -82,6 +84,34 @@ export async function grantPackage(t: TestServer, p: GoverningPackage, userId: s
   const assignmentId = request.assignment.id as string;
   const rows = await t.store.db.selectFrom('grants').select(['id', 'resourceRoleId']).where('assignmentId', '=', assignmentId).execute();
   return { requestId: r.body.id, assignmentId, grants: Object.fromEntries(rows.map((g) => [g.resourceRoleId, g.id])) };
+}
+
+/** A run as GET …/connections/{id}/reconciliations answers it. */
+export interface ReconciliationRun {
+  id: string;
+  state: string;
+  error: string | null;
+  rolesChecked: number;
+  holdersChecked: number;
+  repaired: number;
+  unmanaged: number;
+  removed: number;
+  [property: string]: unknown;
+}
+
+/**
+ * A reconciliation run started on demand and carried out by the worker (the clock a minute on, so the
+ * run's times differ from the grants'), as the connection's list of runs shows it; it must have succeeded.
+ */
+export async function reconcileNow(t: TestServer, connectionId: string): Promise<ReconciliationRun> {
+  t.clock.advance(60_000);
+  const r = await t.admin.post(`${V1}/connections/${connectionId}/reconcile`);
+  assert.equal(r.status, 202, r.text);
+  await t.drain();
+  const run = (await t.admin.get(`${V1}/connections/${connectionId}/reconciliations`)).body.value[0];
+  assert.equal(run.id, r.body.id);
+  assert.equal(run.state, 'succeeded', run.error ?? undefined);
+  return run;
 }
 
 /** The assignment removed by an administrator's adminRemove, and the worker run (the target revoked). */
