@@ -315,7 +315,7 @@ describe('policy storage and Graph shape', () => {
     const bare = policyFromRow({
       id: 'x', accessPackageId: 'pkg', displayName: 'old', description: null, allowedTargetScope: 'allMemberUsers', specificAllowedTargets: '[]',
       expiration: 'garbage', requestorSettings: '{"enableTargetsToSelfAddAccess":true}', requestApprovalSettings: '{}', reviewSettings: null,
-      notificationSettings: null, automaticRequestSettings: null, questions: '[]', createdAt: 'c', modifiedAt: 'm',
+      notificationSettings: null, automaticRequestSettings: null, scopeLossSettings: null, questions: '[]', createdAt: 'c', modifiedAt: 'm',
     });
     assert.equal(bare.requestorSettings.acceptRequests, true);
     assert.equal(bare.requestorSettings.enableTargetsToSelfAddAccess, true);
