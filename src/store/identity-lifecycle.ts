@@ -87,3 +87,19 @@ export async function findSourceNameOfUser(db: Db | Tx, userId: string): Promise
     .where('users.id', '=', userId).executeTakeFirst();
   return r?.displayName ?? null;
 }
+
+/** When the named periodic evaluation is next due, if it was ever planned. */
+export async function findEvaluationDue(db: Db | Tx, id: string): Promise<string | undefined> {
+  return (await db.selectFrom('identityEvaluations').select('nextRunAt').where('id', '=', id).executeTakeFirst())?.nextRunAt;
+}
+
+/** Plans the evaluation for the first time (another process doing the same at once changes nothing). */
+export async function planEvaluation(db: Db | Tx, id: string, nextRunAt: string): Promise<void> {
+  await db.insertInto('identityEvaluations').values({ id, nextRunAt, lastRunAt: null }).onConflict((oc) => oc.column('id').doNothing()).execute();
+}
+
+/** Moves a due evaluation to its next time, if it is still due at `dueAt`: true for the one process that did. */
+export async function claimEvaluation(tx: Tx, id: string, dueAt: string, nextRunAt: string, now: string): Promise<boolean> {
+  const r = await tx.updateTable('identityEvaluations').set({ nextRunAt, lastRunAt: now }).where('id', '=', id).where('nextRunAt', '=', dueAt).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}

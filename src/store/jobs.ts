@@ -101,8 +101,3 @@ export async function fail(db: Db | Tx, clock: Clock, job: Pick<Job, 'id'>, owne
     .where('leaseOwner', '=', owner)
     .execute();
 }
-
-/** Whether a job with this dedupe key exists (done or not): timers ask before enqueueing, to write nothing when it does. */
-export async function hasJobWithKey(db: Db | Tx, dedupeKey: string): Promise<boolean> {
-  return !!(await db.selectFrom('jobs').select('id').where('dedupeKey', '=', dedupeKey).executeTakeFirst());
-}

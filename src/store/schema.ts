@@ -462,6 +462,13 @@ export interface ApprovalDecisionsTable {
   decidedAt: string;
 }
 
+/** When a periodic evaluation of joiner/mover/leaver is next due (migration 0014; one row, id 'nightly'). */
+export interface IdentityEvaluationsTable {
+  id: string;
+  nextRunAt: string;
+  lastRunAt: string | null;
+}
+
 export interface JobsTable {
   id: string;
   kind: string;
@@ -527,4 +534,5 @@ export interface Database {
   reconciliations: ReconciliationsTable;
   unmanagedAccess: UnmanagedAccessTable;
   identitySources: IdentitySourcesTable;
+  identityEvaluations: IdentityEvaluationsTable;
 }

@@ -158,10 +158,13 @@ describe('auto-assignment policies', () => {
     await t.store.db.updateTable('users').set({ division: 'North' }).where('id', '=', u.id).execute();
     await t.drain();
     assert.deepEqual(await holders(packageId), [], 'nothing told of it yet');
-    const next = await t.store.db.selectFrom('jobs').select(['runAt', 'dedupeKey']).where('kind', '=', 'evaluateAll').where('doneAt', 'is', null).where('dedupeKey', 'is not', null).executeTakeFirstOrThrow();
-    assert.equal(new Date(next.runAt).getUTCHours(), 2, 'due at 02:00 UTC');
-    t.clock.set(new Date(new Date(next.runAt).getTime() + 1000));
+    const next = await t.store.db.selectFrom('identityEvaluations').select('nextRunAt').where('id', '=', 'nightly').executeTakeFirstOrThrow();
+    assert.equal(new Date(next.nextRunAt).getUTCHours(), 2, 'due at 02:00 UTC');
+    assert.ok(new Date(next.nextRunAt).getTime() > t.clock.now().getTime());
+    t.clock.set(new Date(new Date(next.nextRunAt).getTime() + 1000));
     await t.drain();
     assert.deepEqual(await holders(packageId), [u.id]);
+    const after = await t.store.db.selectFrom('identityEvaluations').select('nextRunAt').where('id', '=', 'nightly').executeTakeFirstOrThrow();
+    assert.equal(new Date(after.nextRunAt).getTime(), new Date(next.nextRunAt).getTime() + DAY, 'the next night is planned');
   });
 });

@@ -1,7 +1,8 @@
 import { isInScope } from '../../domain/policy/scope.js';
 import { isAutoAssignmentPolicy, type Policy } from '../../domain/policy/types.js';
-import { listAutoAssignmentPolicies, listHolderIdsOfPolicy, lockActiveAssignmentsOfUser, pageEnabledUserIds } from '../../store/identity-lifecycle.js';
-import { hasJobWithKey } from '../../store/jobs.js';
+import {
+  claimEvaluation, findEvaluationDue, listAutoAssignmentPolicies, listHolderIdsOfPolicy, lockActiveAssignmentsOfUser, pageEnabledUserIds, planEvaluation,
+} from '../../store/identity-lifecycle.js';
 import { transitiveMemberIds } from '../../store/membership.js';
 import { findPolicyRow, policiesById } from '../../store/policies.js';
 import { policyFromRow } from '../../store/policy-rows.js';
@@ -75,17 +76,29 @@ export async function evaluateAll(deps: Deps, policyId?: string): Promise<void> 
 /** The nightly full evaluation runs at this hour (UTC). */
 export const NIGHTLY_HOUR_UTC = 2;
 
-/**
- * Worker: makes sure the next nightly full evaluation is a job, due at 02:00 UTC; its key (the night's date)
- * lets any number of workers ask and one job exist. A plain read first, so an idle worker writes nothing.
- */
-export async function scheduleNightlyEvaluation(deps: Deps): Promise<number> {
-  const now = deps.clock.now();
+/** The first 02:00 UTC after `now`. */
+export function nextNight(now: Date): string {
   const next = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), NIGHTLY_HOUR_UTC));
   if (next.getTime() <= now.getTime()) next.setUTCDate(next.getUTCDate() + 1);
-  const key = `${JOB_EVALUATE_ALL}:${next.toISOString().slice(0, 10)}`;
-  if (await hasJobWithKey(deps.db, key)) return 0;
-  await deps.events.transaction((tx) => deps.events.enqueue(tx, JOB_EVALUATE_ALL, {}, { runAt: next.toISOString(), dedupeKey: key }));
-  // not counted as work done: the worker need not run its scans again at once for this
-  return 0;
+  return next.toISOString();
+}
+
+/**
+ * Worker: the nightly full evaluation. Its due time is a row (identity_evaluations); when it has come, the worker
+ * that moves it to the next night (compare-and-set: one of several wins) enqueues the evaluation job in the same
+ * transaction. A plain read first, so an idle worker writes nothing.
+ */
+export async function runNightlyEvaluation(deps: Deps): Promise<number> {
+  const now = deps.clock.now();
+  const due = await findEvaluationDue(deps.db, 'nightly');
+  if (due === undefined) {
+    await planEvaluation(deps.db, 'nightly', nextNight(now));
+    return 0;
+  }
+  if (due > now.toISOString()) return 0;
+  return deps.events.transaction(async (tx) => {
+    if (!(await claimEvaluation(tx, 'nightly', due, nextNight(now), now.toISOString()))) return 0;
+    await deps.events.enqueue(tx, JOB_EVALUATE_ALL, {});
+    return 1;
+  });
 }

@@ -1,6 +1,6 @@
 import type { WorkerTasks } from '../worker-tasks.js';
 import type { LifecycleDeps } from '../lifecycle/common.js';
-import { evaluateAll, evaluateMembers, evaluateUser, scheduleNightlyEvaluation } from './evaluate.js';
+import { evaluateAll, evaluateMembers, evaluateUser, runNightlyEvaluation } from './evaluate.js';
 import { JOB_EVALUATE_ALL, JOB_EVALUATE_MEMBERS, JOB_EVALUATE_USER, JOB_LEAVER, jobPayload } from './jobs.js';
 import { runLeaver } from './leaver.js';
 import { removeOutOfScope } from './mover.js';
@@ -29,7 +29,7 @@ export function identityWorkerTasks(deps: Pick<LifecycleDeps, 'db' | 'clock' | '
     },
     periodic: [
       { name: 'removeOutOfScope', run: () => removeOutOfScope(deps) },
-      { name: 'scheduleNightlyEvaluation', run: () => scheduleNightlyEvaluation(deps) },
+      { name: 'nightlyEvaluation', run: () => runNightlyEvaluation(deps) },
     ],
   };
 }

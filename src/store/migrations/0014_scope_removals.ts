@@ -14,10 +14,17 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('assignments').addColumn('removal_reason', 'text').execute();
   await db.schema.createIndex('assignments_removal_due_idx').on('assignments').column('removal_due_at').execute();
   await db.schema.alterTable('assignment_policies').addColumn('scope_loss_settings', 'text').execute();
+  await db.schema
+    .createTable('identity_evaluations')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('next_run_at', 'text', (c) => c.notNull())
+    .addColumn('last_run_at', 'text')
+    .execute();
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable('identity_evaluations').ifExists().execute();
   await db.schema.alterTable('assignment_policies').dropColumn('scope_loss_settings').execute();
   await db.schema.dropIndex('assignments_removal_due_idx').ifExists().execute();
   await db.schema.alterTable('assignments').dropColumn('removal_reason').execute();
