@@ -1,6 +1,7 @@
 import { externalScopeProblem, isExternalTargetScope } from '../domain/catalog.js';
 import { isoNow } from '../domain/clock.js';
-import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { isAdministrator } from '../domain/authorization.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { isGuid, newId } from '../domain/ids.js';
 import { policyToGraph } from '../domain/policy/graph.js';
 import type { Policy, PolicyReferences } from '../domain/policy/types.js';
@@ -58,6 +59,16 @@ async function refuseExternalScope(tx: Tx, accessPackageId: string, scope: strin
   if (problem) throw new ValidationError(problem, 'allowedTargetScope');
 }
 
+/**
+ * An auto-assignment policy gives access to whoever its rule matches across the whole directory, so, as in
+ * the reference (Global and Identity Governance Administrators only), only administrators create or change one.
+ */
+function requireAdministratorForAuto(caller: Caller, ...policies: Pick<Policy, 'automaticRequestSettings'>[]): void {
+  if (policies.some((p) => p.automaticRequestSettings?.requestAccessForAllowedTargets) && !isAdministrator(caller.principal)) {
+    throw new ForbiddenError('Only administrators may create or change auto-assignment policies.');
+  }
+}
+
 /** One auto-assignment policy per package, as the reference says (more than one "causes processing issues"). */
 async function refuseSecondAutoPolicy(tx: Tx, accessPackageId: string, policyId: string, settings: Pick<Policy, 'automaticRequestSettings'>): Promise<void> {
   if (!settings.automaticRequestSettings?.requestAccessForAllowedTargets) return;
@@ -80,6 +91,7 @@ export function createPolicyService({ db, clock, events }: Pick<ServiceDeps, 'db
     return events.transaction(async (tx) => {
       const current = await findPolicy(tx, id);
       check?.(current);
+      requireAdministratorForAuto(caller, current, settings);
       await refuseExternalScope(tx, current.accessPackageId, settings.allowedTargetScope);
       await refuseSecondAutoPolicy(tx, current.accessPackageId, current.id, settings);
       await checkReferences(tx, refs);
@@ -120,6 +132,7 @@ export function createPolicyService({ db, clock, events }: Pick<ServiceDeps, 'db
       const accessPackageId = packageIdOf(body);
       if (!accessPackageId) throw new ValidationError("'accessPackage' is required: { \"accessPackage\": { \"id\": \"…\" } } names the package the policy belongs to.", 'accessPackage.id');
       const { settings, refs } = validatePolicySettings(body, clock.now());
+      requireAdministratorForAuto(caller, settings);
       return events.transaction(async (tx) => {
         const pkg = isGuid(accessPackageId) ? await findAccessPackageById(tx, accessPackageId) : undefined;
         if (!pkg) throw new NotFoundError('Access package', accessPackageId);

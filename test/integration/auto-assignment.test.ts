@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { RoleDefinitionIds } from '../../src/domain/authorization.js';
 import { newId } from '../../src/domain/ids.js';
 import { EM } from '../support/client.js';
 import { DAY, HOUR, V1, auditActivities, groupMemberIds, makePackage, outbox } from '../support/lifecycle.js';
@@ -70,6 +71,18 @@ describe('auto-assignment policies', () => {
     assert.match(second.body.error.message, /already has an auto-assignment policy/);
     const got = await t.admin.get(`${EM}/assignmentPolicies/${first.body.id}`);
     assert.equal(got.body.automaticRequestSettings.requestAccessForAllowedTargets, true);
+  });
+
+  it('only administrators create or change auto-assignment policies (a catalog owner may not)', async () => {
+    const { catalogId, packageId } = await makePackage(t, 'Auto by owner');
+    const owner = await t.user({ displayName: 'Catalog owner' });
+    await t.grantRole(owner.id, RoleDefinitionIds.catalogOwner, catalogId);
+    const r = await owner.client.post(`${EM}/assignmentPolicies`, autoPolicy(packageId, 'user.department -eq "Sales"'));
+    assert.equal(r.status, 403, r.text);
+    const byAdmin = await t.admin.post(`${EM}/assignmentPolicies`, autoPolicy(packageId, 'user.department -eq "Sales"'));
+    assert.equal(byAdmin.status, 201, byAdmin.text);
+    const patch = await owner.client.patch(`${EM}/assignmentPolicies/${byAdmin.body.id}`, { description: 'changed' });
+    assert.equal(patch.status, 403, patch.text);
   });
 
   it('saving the policy assigns everyone the rule matches; a joiner gets it at once; a mover loses it after the grace period', async () => {
