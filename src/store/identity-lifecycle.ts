@@ -39,10 +39,10 @@ export async function removeStageApprover(tx: Tx, stageId: string, approverId: s
   await tx.deleteFrom('approvalStageApprovers').where('stageId', '=', stageId).where('approverId', '=', approverId).execute();
 }
 
-/** Every auto-assignment policy (few: one per package at most). */
+/** Every enabled auto-assignment policy (few: one per package at most); one disabled (acceptRequests false) gives nothing. */
 export async function listAutoAssignmentPolicies(db: Db | Tx): Promise<Policy[]> {
   const rows = await db.selectFrom('assignmentPolicies').selectAll().where('automaticRequestSettings', 'is not', null).execute();
-  return rows.map(policyFromRow).filter((p) => p.automaticRequestSettings?.requestAccessForAllowedTargets);
+  return rows.map(policyFromRow).filter((p) => p.automaticRequestSettings?.requestAccessForAllowedTargets && p.requestorSettings.acceptRequests);
 }
 
 /** Auto-assignment policies of one package (to refuse a second one). */

@@ -162,6 +162,20 @@ describe('auto-assignment policies', () => {
     assert.deepEqual(await holders(kept.packageId), [u], 'the policy keeps access');
   });
 
+  it('a disabled auto-assignment policy gives nothing; enabling it evaluates everyone', async () => {
+    const { packageId } = await makePackage(t, 'Disabled auto');
+    const body = { ...autoPolicy(packageId, 'user.department -eq "Legal"'), requestorSettings: { acceptRequests: false } };
+    const p = await t.admin.post(`${EM}/assignmentPolicies`, body);
+    assert.equal(p.status, 201, p.text);
+    const u = await createUser(`legal-${newId().slice(0, 4)}`, 'Legal');
+    await t.drain();
+    assert.deepEqual(await holders(packageId), [], 'nothing while disabled');
+    const on = await t.admin.patch(`${EM}/assignmentPolicies/${p.body.id}`, { requestorSettings: { acceptRequests: true } });
+    assert.equal(on.status, 200, on.text);
+    await t.drain();
+    assert.deepEqual(await holders(packageId), [u], 'enabling evaluated everyone');
+  });
+
   it('the nightly full evaluation assigns a person no event told of', async () => {
     const { packageId } = await makePackage(t, 'Nightly');
     assert.equal((await t.admin.post(`${EM}/assignmentPolicies`, autoPolicy(packageId, 'user.division -eq "North"'))).status, 201);

@@ -48,7 +48,8 @@ export async function evaluateMembers(deps: Deps, groupId: string): Promise<void
 const PAGE = 500;
 
 /**
- * A policy saved: an auto-assignment policy evaluates everyone (enabled) once, any other policy its holders.
+ * A policy saved: an enabled auto-assignment policy evaluates everyone (enabled) once, any other policy (or a
+ * disabled one, acceptRequests false, which gives nothing) its holders.
  * Without a policy (the nightly run): everyone against every rule, and every holder against their policies.
  */
 export async function evaluateAll(deps: Deps, policyId?: string): Promise<void> {
@@ -57,7 +58,7 @@ export async function evaluateAll(deps: Deps, policyId?: string): Promise<void> 
     const row = await findPolicyRow(deps.db, policyId);
     if (!row) return;
     const policy = policyFromRow(row);
-    if (!isAutoAssignmentPolicy(policy)) {
+    if (!isAutoAssignmentPolicy(policy) || !policy.requestorSettings.acceptRequests) {
       for (const id of await listHolderIdsOfPolicy(deps.db, policyId)) await evaluateUser(deps, id, []);
       return;
     }
