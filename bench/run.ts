@@ -16,18 +16,21 @@ import { submitAndDeliver, USER_SLICE } from './scenarios/lifecycle.js';
 import { measureReads, READ_PATHS } from './scenarios/reads.js';
 import { scaleOut } from './scenarios/scaleout.js';
 import { CONNECTED_KINDS, CONNECTED_SECRET_KEY, connectedDelivery, type ConnectedKind } from './scenarios/connected.js';
+import { leaverLatency } from './scenarios/leaver.js';
 import { EM } from './lib/context.js';
 
-// npm run bench [-- --store sqlite|postgres] [--scale small|large] [--only lifecycle,approval,reads,csv,expiry,idle,scaleout,connected]
-//               [--connections 16] [--read-seconds 8] [--requests 3000] [--expiry-seconds 300] [--connected-requests 500] [--connected-kinds ldap,scim,postgresql] [--reuse] [--server build|dist|src]
-// (connected, the lifecycle into OpenLDAP, SCIM and PostgreSQL, runs only when --only names it)
+// npm run bench [-- --store sqlite|postgres] [--scale small|large] [--only lifecycle,approval,reads,csv,expiry,idle,scaleout,connected,leaver]
+//               [--connections 16] [--read-seconds 8] [--requests 3000] [--expiry-seconds 300] [--connected-requests 500] [--connected-kinds ldap,scim,postgresql]
+//               [--leavers 200] [--reuse] [--server build|dist|src]
+// (connected, the lifecycle into OpenLDAP, SCIM and PostgreSQL, and leaver, disabled people out of
+// OpenLDAP, run only when --only names them)
 // Seeds its own database, measures the ceilings, starts the real server as separate processes, drives it
 // over HTTP, prints a table and writes bench/results/latest.json (and <store>-<scale>.json).
 
 /** --reuse after a full run: the seeded users already hold (or have requested) the packages these scenarios request */
 const REUSED = `only part of the requests were accepted: with --reuse after a run the users already hold these packages, so this row is not valid; seed afresh`;
 
-const SCENARIOS = ['idle', 'lifecycle', 'approval', 'reads', 'csv', 'expiry', 'scaleout', 'connected'] as const;
+const SCENARIOS = ['idle', 'lifecycle', 'approval', 'reads', 'csv', 'expiry', 'scaleout', 'connected', 'leaver'] as const;
 
 const { values: args } = parseArgs({
   options: {
@@ -42,6 +45,7 @@ const { values: args } = parseArgs({
     'expiry-seconds': { type: 'string', default: '300' },
     'connected-requests': { type: 'string', default: '500' },
     'connected-kinds': { type: 'string', default: CONNECTED_KINDS.join(',') },
+    leavers: { type: 'string', default: '200' },
   },
 });
 
@@ -50,7 +54,8 @@ if (kind !== 'sqlite' && kind !== 'postgres') throw new Error('--store is sqlite
 const scale = args.scale as 'small' | 'large';
 if (!(scale in SCALES)) throw new Error('--scale is small or large');
 // connected starts OpenLDAP, a SCIM service and uses the local PostgreSQL: only when asked for (--only connected)
-const only = new Set(args.only ? args.only.split(',').map((s) => s.trim()) : SCENARIOS.filter((s) => s !== 'connected'));
+// leaver starts OpenLDAP too, and disables load users: also only when asked for (--only leaver)
+const only = new Set(args.only ? args.only.split(',').map((s) => s.trim()) : SCENARIOS.filter((s) => s !== 'connected' && s !== 'leaver'));
 for (const s of only) if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario '${s}': ${SCENARIOS.join(', ')}`);
 if (kind === 'sqlite') only.delete('scaleout');
 const connections = Number(args.connections);
@@ -59,6 +64,7 @@ const approvalRequests = Math.min(1000, lifecycleRequests);
 const connectedRequests = Number(args['connected-requests']);
 const connectedKinds = args['connected-kinds'].split(',').map((k) => k.trim()) as ConnectedKind[];
 for (const k of connectedKinds) if (!(CONNECTED_KINDS as readonly string[]).includes(k)) throw new Error(`unknown connected kind '${k}': ${CONNECTED_KINDS.join(', ')}`);
+const leavers = Number(args.leavers);
 
 /** PostgreSQL server of the bench (its own databases latchkey_bench_<scale> and latchkey_bench_pgbench are created there) */
 function pgUrl(): string {
@@ -111,7 +117,7 @@ async function main(): Promise<void> {
   const cpuRatio = (cpuMsPerOp: number) => (ceilings.httpCpuMs && cpuMsPerOp > 0 ? ceilings.httpCpuMs / cpuMsPerOp : undefined);
 
   let server: ServeProc | null = null;
-  const needsServer = ['idle', 'lifecycle', 'approval', 'reads', 'csv', 'connected'].some((s) => only.has(s));
+  const needsServer = ['idle', 'lifecycle', 'approval', 'reads', 'csv', 'connected', 'leaver'].some((s) => only.has(s));
   try {
     if (needsServer) {
       // the key the connected scenario seals its connections' secrets with
@@ -160,6 +166,15 @@ async function main(): Promise<void> {
         rows.push(limitRow(`lifecycle into ${k}`, `paced at ${r.paced.rps.toFixed(0)}/s: submit→delivered p99`, r.paced.p99, 'ms', 1000,
           `p50 ${r.paced.p50.toFixed(0)}, p95 ${r.paced.p95.toFixed(0)}; ${r.paced.delivered}/${r.paced.accepted} delivered`));
       }
+    }
+
+    if (only.has('leaver')) {
+      // load users after the connected scenario's: the leavers are disabled for good
+      log(`leaver: ${leavers} people disabled one by one, their role in OpenLDAP`);
+      const r = await leaverLatency(ctx, server!.url, leavers, 3 * USER_SLICE + connectedRequests);
+      details.leaver = r;
+      if (r.skipped) rows.push({ scenario: 'leaver', metric: 'disabled→out of LDAP p99', measured: 0, unit: 'ms', target: '≤ 2000 ms', holds: null, note: `not run: ${r.skipped}` });
+      else rows.push(limitRow('leaver', 'disabled→out of LDAP p99', r.p99, 'ms', 2000, `${r.removed}/${r.leavers} removed; p50 ${r.p50.toFixed(0)}, p95 ${r.p95.toFixed(0)}, max ${r.max.toFixed(0)}`));
     }
 
     let pending: Awaited<ReturnType<typeof submitPending>> | null = null;

@@ -2,7 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { RoleDefinitionIds } from '../src/domain/authorization.js';
 import { selfAddAudience } from '../src/domain/policy/scope.js';
-import type { Policy, SubjectSet } from '../src/domain/policy/types.js';
+import { DEFAULT_SCOPE_LOSS, type Policy, type SubjectSet } from '../src/domain/policy/types.js';
 import { policyToRow } from '../src/store/policy-rows.js';
 import { groupRoleOriginId, roleScopeId } from '../src/domain/resources.js';
 import { openStore, parseDatabaseUrl } from '../src/store/db.js';
@@ -68,6 +68,7 @@ function noApprovalPolicy(id: string, accessPackageId: string, at: string, scope
     },
     requestApprovalSettings: { isApprovalRequiredForAdd: false, isApprovalRequiredForUpdate: false, isRequestorJustificationRequired: false, stages: [] },
     questions: [], notificationSettings: { isAssignmentNotificationDisabled: false }, reviewSettings: null, createdAt: at, modifiedAt: at,
+    automaticRequestSettings: null, scopeLossSettings: { ...DEFAULT_SCOPE_LOSS },
   };
 }
 

@@ -54,7 +54,7 @@ export interface ConnectedRun {
 
 const PG_URL = new URL(process.env.LATCHKEY_TEST_PG_URL ?? 'postgres://root@127.0.0.1:5432/postgres');
 
-interface Target {
+export interface Target {
   connection: { kind: ConnectedKind; settings: Record<string, unknown>; secrets: Record<string, string> };
   originSystem: string;
   resource: { originId: string; displayName: string; roleOriginId: string };
@@ -80,7 +80,7 @@ async function measureFloor(target: Target): Promise<number> {
   return FLOOR_GRANTS / ((performance.now() - t0) / 1000);
 }
 
-async function ldapTarget(users: { id: string; mail: string }[]): Promise<Target> {
+export async function ldapTarget(users: { id: string; mail: string }[]): Promise<Target> {
   const slapd: Slapd = await startSlapd();
   const people = `ou=people,${SUFFIX}`;
   const groups = `ou=groups,${SUFFIX}`;
@@ -164,7 +164,7 @@ async function postgresTarget(): Promise<Target> {
 }
 
 /** The connection, its resource in a new catalog, a package with its role and a no-approval policy for everyone. */
-async function offer(ctx: BenchContext, url: string, target: Target): Promise<string> {
+export async function offer(ctx: BenchContext, url: string, target: Target): Promise<string> {
   const db = ctx.store.db;
   const box = createSecretBox(Buffer.from(CONNECTED_SECRET_KEY, 'base64'));
   const at = new Date().toISOString();

@@ -19,11 +19,12 @@ export type TemplateName =
   | 'expiresIn14Days'
   | 'expiresIn1Day'
   | 'accessEnded'
+  | 'accessRemovalScheduled'
   | 'stageCompleted';
 
 export const TEMPLATE_NAMES: readonly TemplateName[] = [
   'approvalRequired', 'approvalEscalated', 'requestApproved', 'requestDenied', 'requestTimedOut',
-  'accessDelivered', 'expiresIn14Days', 'expiresIn1Day', 'accessEnded', 'stageCompleted',
+  'accessDelivered', 'expiresIn14Days', 'expiresIn1Day', 'accessEnded', 'accessRemovalScheduled', 'stageCompleted',
 ];
 
 export interface Rendered {
@@ -91,7 +92,7 @@ export function myAccessLink(publicUrl: string | undefined, kind: 'request' | 'a
 }
 
 const APPROVER_TEMPLATES: ReadonlySet<TemplateName> = new Set(['approvalRequired', 'approvalEscalated', 'stageCompleted']);
-const ASSIGNMENT_TEMPLATES: ReadonlySet<TemplateName> = new Set(['expiresIn14Days', 'expiresIn1Day', 'accessEnded', 'accessDelivered']);
+const ASSIGNMENT_TEMPLATES: ReadonlySet<TemplateName> = new Set(['expiresIn14Days', 'expiresIn1Day', 'accessEnded', 'accessDelivered', 'accessRemovalScheduled']);
 
 /** The link an email carries: the given one (absolute, or a path under the public URL), else one built from the ids in `data`. */
 export function linkFor(name: TemplateName, data: TemplateData, publicUrl?: string): string {
@@ -268,6 +269,16 @@ export function render(name: TemplateName, data: TemplateData, options: RenderOp
       ];
       break;
     }
+    case 'accessRemovalScheduled':
+      subject = `Your access to ${d.pkg} will be removed${d.end ? ` on ${d.end}` : ''}`;
+      text = [
+        `Your access to ${d.pkg} will be removed${d.end ? ` on ${d.end}` : ''}: you no longer meet the requirements of the policy it was given under.`,
+        '',
+        ...line('Reason', d.reason),
+        'If this is a mistake, ask for your group, department or organisation to be corrected before then; access stays if you meet the requirements again in time.',
+        `Details: ${link}`,
+      ];
+      break;
     case 'accessEnded':
       subject = `Access has ended for ${d.pkg}`;
       text = [

@@ -120,7 +120,7 @@ export function createGroupService({ db, clock, events }: Pick<ServiceDeps, 'db'
   /** Runs a write; a unique index refusing a concurrent duplicate link becomes Graph's "already exist" 400. */
   const write = async <T>(property: 'members' | 'owners', fn: (tx: Tx) => Promise<T>): Promise<T> => {
     try {
-      return await db.transaction().execute(fn);
+      return await events.transaction(fn);
     } catch (e) {
       if (isUniqueViolation(e)) throw ALREADY_EXISTS(property);
       throw e;
@@ -194,7 +194,7 @@ export function createGroupService({ db, clock, events }: Pick<ServiceDeps, 'db'
      */
     async delete(caller: Caller, id: string, check?: (current: GroupRow) => void): Promise<void> {
       const at = isoNow(clock);
-      await db.transaction().execute(async (tx) => {
+      await events.transaction(async (tx) => {
         const current = await findGroup(tx, id);
         check?.(current);
         const catalogs = await listCatalogsOfferingGroup(tx, current.id);
@@ -217,7 +217,7 @@ export function createGroupService({ db, clock, events }: Pick<ServiceDeps, 'db'
 
     async removeMember(caller: Caller, groupId: string, memberId: string): Promise<void> {
       const at = isoNow(clock);
-      await db.transaction().execute(async (tx) => {
+      await events.transaction(async (tx) => {
         const group = await findGroup(tx, groupId);
         const link = isGuid(memberId) ? await findGroupMember(tx, group.id, memberId.toLowerCase()) : undefined;
         if (!link) throw new DirectoryNotFoundError(`'${memberId}' is not a member of group '${group.displayName}'.`);
@@ -233,7 +233,7 @@ export function createGroupService({ db, clock, events }: Pick<ServiceDeps, 'db'
 
     async removeOwner(caller: Caller, groupId: string, userId: string): Promise<void> {
       const at = isoNow(clock);
-      await db.transaction().execute(async (tx) => {
+      await events.transaction(async (tx) => {
         const group = await findGroup(tx, groupId);
         const link = isGuid(userId) ? await findGroupOwner(tx, group.id, userId.toLowerCase()) : undefined;
         if (!link) throw new DirectoryNotFoundError(`'${userId}' is not an owner of group '${group.displayName}'.`);

@@ -18,6 +18,7 @@ import { createAuditLogService } from './audit-log.js';
 import { createPolicyService } from './policies.js';
 import { createNotificationService } from './notifications.js';
 import { createLifecycleEngine } from './lifecycle/engine.js';
+import { identityWorkerTasks } from './identity/index.js';
 import { createEvents } from './events/index.js';
 import { DEFAULT_SESSION_LIFETIMES, type SessionLifetimes } from './sessions.js';
 import { createSignInPurge } from './sign-in-purge.js';
@@ -92,7 +93,7 @@ export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) 
     reconciliation,
     // every worker task: the lifecycle engine's, reconciliation's, and the sweep of ended sessions and expired sign-in flows
     workerTasks: withPeriodic(
-      mergeTasks(lifecycle.workerTasks(), reconciliation.workerTasks()),
+      mergeTasks(lifecycle.workerTasks(), reconciliation.workerTasks(), identityWorkerTasks({ db: deps.db, clock: deps.clock, events })),
       createSignInPurge(deps, { lifetimes: options.sessions ?? DEFAULT_SESSION_LIFETIMES }),
     ),
     onWork(fn: () => void): void {

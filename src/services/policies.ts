@@ -1,6 +1,7 @@
 import { externalScopeProblem, isExternalTargetScope } from '../domain/catalog.js';
 import { isoNow } from '../domain/clock.js';
-import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { isAdministrator } from '../domain/authorization.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { isGuid, newId } from '../domain/ids.js';
 import { policyToGraph } from '../domain/policy/graph.js';
 import type { Policy, PolicyReferences } from '../domain/policy/types.js';
@@ -13,6 +14,7 @@ import { findAccessPackageById } from '../store/packages.js';
 import { deletePolicy, findPolicyRow, insertPolicy, listPolicyRowsOfPackage, policyHasLiveAssignment, policyHasRequestIn, updatePolicy } from '../store/policies.js';
 import type { Db, Tx } from '../store/db.js';
 import { lockRow } from '../store/locks.js';
+import { listAutoAssignmentPolicyIdsOfPackage } from '../store/identity-lifecycle.js';
 import { deletePolicyAudience, writePolicyAudience } from '../store/policy-audience.js';
 import type { Caller, ServiceDeps } from './deps.js';
 import type { EventBus } from './events/index.js';
@@ -57,6 +59,24 @@ async function refuseExternalScope(tx: Tx, accessPackageId: string, scope: strin
   if (problem) throw new ValidationError(problem, 'allowedTargetScope');
 }
 
+/**
+ * An auto-assignment policy gives access to whoever its rule matches across the whole directory, so, as in
+ * the reference (Global and Identity Governance Administrators only), only administrators create or change one.
+ */
+function requireAdministratorForAuto(caller: Caller, ...policies: Pick<Policy, 'automaticRequestSettings'>[]): void {
+  if (policies.some((p) => p.automaticRequestSettings?.requestAccessForAllowedTargets) && !isAdministrator(caller.principal)) {
+    throw new ForbiddenError('Only administrators may create or change auto-assignment policies.');
+  }
+}
+
+/** One auto-assignment policy per package, as the reference says (more than one "causes processing issues"). */
+async function refuseSecondAutoPolicy(tx: Tx, accessPackageId: string, policyId: string, settings: Pick<Policy, 'automaticRequestSettings'>): Promise<void> {
+  if (!settings.automaticRequestSettings?.requestAccessForAllowedTargets) return;
+  await lockRow(tx, 'accessPackages', accessPackageId);
+  const others = (await listAutoAssignmentPolicyIdsOfPackage(tx, accessPackageId)).filter((id) => id !== policyId);
+  if (others.length > 0) throw new ValidationError(`The access package already has an auto-assignment policy (${others[0]}); a package has at most one.`, 'automaticRequestSettings.requestAccessForAllowedTargets');
+}
+
 function auditView(p: Policy): Record<string, unknown> {
   const g = policyToGraph(p);
   return Object.fromEntries(POLICY_PROPERTIES.map((k) => [k, g[k]]));
@@ -68,10 +88,12 @@ export function createPolicyService({ db, clock, events }: Pick<ServiceDeps, 'db
     const at = isoNow(clock);
     // validate before opening the transaction: a bad body touches nothing
     const { settings, refs } = validatePolicySettings(body, clock.now(), checkExpirationDate);
-    return db.transaction().execute(async (tx) => {
+    return events.transaction(async (tx) => {
       const current = await findPolicy(tx, id);
       check?.(current);
+      requireAdministratorForAuto(caller, current, settings);
       await refuseExternalScope(tx, current.accessPackageId, settings.allowedTargetScope);
+      await refuseSecondAutoPolicy(tx, current.accessPackageId, current.id, settings);
       await checkReferences(tx, refs);
       const next: Policy = { ...current, ...settings, modifiedAt: at };
       const changes = diffProperties(auditView(current), auditView(next), POLICY_PROPERTIES);
@@ -110,12 +132,15 @@ export function createPolicyService({ db, clock, events }: Pick<ServiceDeps, 'db
       const accessPackageId = packageIdOf(body);
       if (!accessPackageId) throw new ValidationError("'accessPackage' is required: { \"accessPackage\": { \"id\": \"…\" } } names the package the policy belongs to.", 'accessPackage.id');
       const { settings, refs } = validatePolicySettings(body, clock.now());
-      return db.transaction().execute(async (tx) => {
+      requireAdministratorForAuto(caller, settings);
+      return events.transaction(async (tx) => {
         const pkg = isGuid(accessPackageId) ? await findAccessPackageById(tx, accessPackageId) : undefined;
         if (!pkg) throw new NotFoundError('Access package', accessPackageId);
         await refuseExternalScope(tx, pkg.id, settings.allowedTargetScope);
+        const id = newId();
+        await refuseSecondAutoPolicy(tx, pkg.id, id, settings);
         await checkReferences(tx, refs);
-        const policy: Policy = { id: newId(), accessPackageId: pkg.id, ...settings, createdAt: at, modifiedAt: at };
+        const policy: Policy = { id, accessPackageId: pkg.id, ...settings, createdAt: at, modifiedAt: at };
         await insertPolicy(tx, policy);
         await writePolicyAudience(tx, policy);
         await events.publish(tx, caller, { type: 'policyCreated', policyId: policy.id, name: policy.displayName, changes: diffProperties(null, auditView(policy), POLICY_PROPERTIES) }, { at });
@@ -138,7 +163,7 @@ export function createPolicyService({ db, clock, events }: Pick<ServiceDeps, 'db
       const named = packageIdOf(patch);
       if (named && named !== current.accessPackageId) throw new ValidationError('A policy cannot be moved to another access package.', 'accessPackage.id');
       const merged: Record<string, unknown> = { ...policyToGraph(current) };
-      for (const k of ['id', 'createdDateTime', 'modifiedDateTime', 'automaticRequestSettings']) delete merged[k];
+      for (const k of ['id', 'createdDateTime', 'modifiedDateTime']) delete merged[k];
       for (const [k, v] of Object.entries(patch)) {
         if (k === 'accessPackage' || k === 'accessPackageId' || k === 'catalog' || k.startsWith('@odata.')) continue;
         merged[k] = v;
@@ -152,7 +177,7 @@ export function createPolicyService({ db, clock, events }: Pick<ServiceDeps, 'db
 
     async delete(caller: Caller, id: string, check?: (current: Policy) => void): Promise<void> {
       const at = isoNow(clock);
-      await db.transaction().execute(async (tx) => {
+      await events.transaction(async (tx) => {
         const current = await findPolicy(tx, id);
         check?.(current);
         if (await policyHasLiveAssignment(tx, current.id)) {

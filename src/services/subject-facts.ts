@@ -2,6 +2,7 @@ import { emailDomain } from '../domain/connected-organization.js';
 import { NotFoundError } from '../domain/errors.js';
 import { isGuid } from '../domain/ids.js';
 import type { Principal } from '../domain/authorization.js';
+import type { RuleSubject } from '../domain/membership-rule.js';
 import type { SubjectFacts } from '../domain/policy/types.js';
 import type { Db, Tx } from '../store/db.js';
 import { transitiveGroupIds } from '../store/membership.js';
@@ -38,6 +39,16 @@ async function factsOfUser(db: Db | Tx, user: UserRow, knownGroupIds?: readonly 
     groupIds: new Set((knownGroupIds ?? (await transitiveGroupIds(db, user.id))).map((g) => g.toLowerCase())),
     connectedOrganizationId: org?.id ?? null,
     connectedOrganizationState: orgState(org?.state),
+    attributes: ruleSubjectOf(user),
+  };
+}
+
+/** A user's attributes as membership rules name them (domain/membership-rule.ts). */
+export function ruleSubjectOf(user: UserRow): RuleSubject {
+  return {
+    accountEnabled: !!user.accountEnabled, department: user.department, displayName: user.displayName, employeeId: user.employeeId,
+    givenName: user.givenName, jobTitle: user.jobTitle, mail: user.mail, mailNickname: user.mailNickname, surname: user.surname,
+    userPrincipalName: user.userPrincipalName, userType: user.userType, costCenter: user.costCenter, division: user.division, organization: user.organization,
   };
 }
 

@@ -92,7 +92,7 @@ export function createUserService({ db, clock, events }: Pick<ServiceDeps, 'db' 
         accountEnabled: input.accountEnabled ?? true,
       }, at);
       try {
-        await db.transaction().execute(async (tx) => {
+        await events.transaction(async (tx) => {
           if (await findUserByUpn(tx, row.upnKey)) throw duplicateUpn(upn);
           await insertUser(tx, row);
           await events.publish(tx, caller, { type: 'userCreated', userId: row.id, userPrincipalName: row.userPrincipalName, changes: diffProperties(null, auditView(row), AUDITED) }, { at });
@@ -110,7 +110,7 @@ export function createUserService({ db, clock, events }: Pick<ServiceDeps, 'db' 
       const mail = checkMail(patch.mail);
       const nick = checkMailNickname(patch.mailNickname);
       try {
-        return await db.transaction().execute(async (tx) => {
+        return await events.transaction(async (tx) => {
           const current = await findUser(tx, idOrUpn);
           check?.(current);
           const pick = <T>(v: T | undefined, old: T): T => (v === undefined ? old : v);
@@ -149,7 +149,7 @@ export function createUserService({ db, clock, events }: Pick<ServiceDeps, 'db' 
      */
     async delete(caller: Caller, idOrUpn: string, check?: (current: UserRow) => void): Promise<void> {
       const at = isoNow(clock);
-      await db.transaction().execute(async (tx) => {
+      await events.transaction(async (tx) => {
         const current = await findUser(tx, idOrUpn);
         check?.(current);
         const n = await countActiveAssignmentsOfUser(tx, current.id);
@@ -175,7 +175,7 @@ export function createUserService({ db, clock, events }: Pick<ServiceDeps, 'db' 
     async setManager(caller: Caller, idOrUpn: string, ref: DirectoryRef): Promise<void> {
       if (ref.kind === 'groups') throw new ValidationError('A manager must be a user, not a group.', '@odata.id');
       const at = isoNow(clock);
-      await db.transaction().execute(async (tx) => {
+      await events.transaction(async (tx) => {
         const user = await findUser(tx, idOrUpn);
         const manager = await findUserById(tx, ref.id);
         if (!manager) throw directoryObjectNotFound(ref.id);
@@ -188,7 +188,7 @@ export function createUserService({ db, clock, events }: Pick<ServiceDeps, 'db' 
 
     async removeManager(caller: Caller, idOrUpn: string): Promise<void> {
       const at = isoNow(clock);
-      await db.transaction().execute(async (tx) => {
+      await events.transaction(async (tx) => {
         const user = await findUser(tx, idOrUpn);
         if (!user.managerId) throw new DirectoryNotFoundError("Resource 'manager' does not exist or one of its queried reference-property objects are not present.");
         await setUserManager(tx, user.id, null, at);

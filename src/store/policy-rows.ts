@@ -1,6 +1,6 @@
 import {
-  ALLOWED_TARGET_SCOPES, DEFAULT_EXPIRATION, DEFAULT_REQUESTOR, EXPIRATION_TYPES,
-  type AllowedTargetScope, type ApprovalSettings, type ExpirationPattern, type Policy, type Question, type RequestorSettings, type SubjectSet,
+  ALLOWED_TARGET_SCOPES, DEFAULT_EXPIRATION, DEFAULT_REQUESTOR, DEFAULT_SCOPE_LOSS, EXPIRATION_TYPES,
+  type AllowedTargetScope, type AutomaticRequestSettings, type ScopeLossSettings, type ApprovalSettings, type ExpirationPattern, type Policy, type Question, type RequestorSettings, type SubjectSet,
 } from '../domain/policy/types.js';
 import { isObj, parseJsonOr } from '../domain/json.js';
 import type { AssignmentPoliciesTable } from './schema.js';
@@ -20,6 +20,21 @@ export function policyFromRow(row: AssignmentPoliciesTable): Policy {
   const ap = parseJson(row.requestApprovalSettings);
   const ex = parseJson(row.expiration);
   const ns = parseJson(row.notificationSettings);
+  const ars = parseJson(row.automaticRequestSettings);
+  const sl = parseJson(row.scopeLossSettings);
+  const automaticRequestSettings: AutomaticRequestSettings | null = isObj(ars) && ars.requestAccessForAllowedTargets === true
+    ? {
+      requestAccessForAllowedTargets: true,
+      removeAccessWhenTargetLeavesAllowedTargets: asBool(ars.removeAccessWhenTargetLeavesAllowedTargets, true),
+      gracePeriodBeforeAccessRemoval: typeof ars.gracePeriodBeforeAccessRemoval === 'string' ? ars.gracePeriodBeforeAccessRemoval : null,
+    }
+    : null;
+  const scopeLossSettings: ScopeLossSettings = isObj(sl)
+    ? {
+      removeAccess: asBool(sl.removeAccess, DEFAULT_SCOPE_LOSS.removeAccess),
+      gracePeriodBeforeAccessRemoval: typeof sl.gracePeriodBeforeAccessRemoval === 'string' ? sl.gracePeriodBeforeAccessRemoval : DEFAULT_SCOPE_LOSS.gracePeriodBeforeAccessRemoval,
+    }
+    : { ...DEFAULT_SCOPE_LOSS };
   const scope = (ALLOWED_TARGET_SCOPES as readonly string[]).includes(row.allowedTargetScope) ? (row.allowedTargetScope as AllowedTargetScope) : 'notSpecified';
   const requestorSettings: RequestorSettings = { ...DEFAULT_REQUESTOR };
   if (isObj(rs)) {
@@ -62,6 +77,8 @@ export function policyFromRow(row: AssignmentPoliciesTable): Policy {
     questions: asArray<Question>(parseJson(row.questions)).slice().sort((a, b) => a.sequence - b.sequence),
     notificationSettings: { isAssignmentNotificationDisabled: isObj(ns) ? asBool(ns.isAssignmentNotificationDisabled, false) : false },
     reviewSettings: parseJson(row.reviewSettings) ?? null,
+    automaticRequestSettings,
+    scopeLossSettings,
     createdAt: row.createdAt,
     modifiedAt: row.modifiedAt,
   };
@@ -81,7 +98,8 @@ export function policyToRow(p: Policy): AssignmentPoliciesTable {
     requestApprovalSettings: JSON.stringify(p.requestApprovalSettings),
     reviewSettings: p.reviewSettings === null || p.reviewSettings === undefined ? null : JSON.stringify(p.reviewSettings),
     notificationSettings: JSON.stringify(p.notificationSettings),
-    automaticRequestSettings: null,
+    automaticRequestSettings: p.automaticRequestSettings ? JSON.stringify(p.automaticRequestSettings) : null,
+    scopeLossSettings: JSON.stringify(p.scopeLossSettings),
     questions: JSON.stringify(p.questions),
     createdAt: p.createdAt,
     modifiedAt: p.modifiedAt,

@@ -348,6 +348,8 @@ export interface AssignmentPoliciesTable {
   reviewSettings: string | null;
   notificationSettings: string | null;
   automaticRequestSettings: string | null;
+  /** JSON: Latchkey's scopeLossSettings (migration 0014); null: the default */
+  scopeLossSettings: string | null;
   questions: string;
   createdAt: string;
   modifiedAt: string;
@@ -395,6 +397,10 @@ export interface AssignmentsTable {
   answers: string; // JSON
   reminded14At: string | null;
   reminded1At: string | null;
+  /** when the holder, out of the policy's scope, loses it (migration 0014); null: nothing pending */
+  removalDueAt: string | null;
+  /** why it is to be removed (the removal request's justification) */
+  removalReason: string | null;
 }
 
 export interface GrantsTable {
@@ -454,6 +460,13 @@ export interface ApprovalDecisionsTable {
   reviewResult: string;
   justification: string | null;
   decidedAt: string;
+}
+
+/** When a periodic evaluation of joiner/mover/leaver is next due (migration 0014; one row, id 'nightly'). */
+export interface IdentityEvaluationsTable {
+  id: string;
+  nextRunAt: string;
+  lastRunAt: string | null;
 }
 
 export interface JobsTable {
@@ -521,4 +534,5 @@ export interface Database {
   reconciliations: ReconciliationsTable;
   unmanagedAccess: UnmanagedAccessTable;
   identitySources: IdentitySourcesTable;
+  identityEvaluations: IdentityEvaluationsTable;
 }

@@ -104,10 +104,14 @@ describe('policy validation', () => {
     rejects({ allowedTargetScope: 'specificConnectedOrganizationUsers', specificAllowedTargets: [single(U1)] }, 'specificAllowedTargets[0].@odata.type');
     rejects({ allowedTargetScope: 'allMemberUsers', specificAllowedTargets: [single(U1)] }, 'specificAllowedTargets', /must be empty/);
     rejects({ allowedTargetScope: 'specificDirectoryUsers', specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.attributeRuleMembers', membershipRule: '(user.department -eq "Sales")' }] },
-      'specificAllowedTargets[0].@odata.type', /not supported/);
+      'automaticRequestSettings.requestAccessForAllowedTargets', /is an auto-assignment policy/);
+    rejects({ allowedTargetScope: 'specificDirectoryUsers', specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.attributeRuleMembers', membershipRule: 'user.department -eq' }], automaticRequestSettings: { requestAccessForAllowedTargets: true } },
+      'specificAllowedTargets[0].membershipRule', /at position 20/);
+    rejects({ allowedTargetScope: 'allMemberUsers', specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.attributeRuleMembers', membershipRule: 'user.department -eq "x"' }] },
+      'specificAllowedTargets[0].@odata.type', /needs allowedTargetScope 'specificDirectoryUsers'/);
     rejects({ allowedTargetScope: 'allDirectoryServicePrincipals' }, 'allowedTargetScope', /not supported/);
     rejects({ allowedTargetScope: 'specificDirectoryUsers', specificAllowedTargets: [single('not-a-guid')] }, 'specificAllowedTargets[0].userId');
-    rejects({ allowedTargetScope: 'allMemberUsers', automaticRequestSettings: { requestAccessForAllowedTargets: true } }, 'automaticRequestSettings.requestAccessForAllowedTargets');
+    rejects({ allowedTargetScope: 'allMemberUsers', automaticRequestSettings: { requestAccessForAllowedTargets: true } }, 'specificAllowedTargets', /exactly one/);
     rejects({ allowedTargetScope: 'specificDirectoryUsers', specificAllowedTargets: [single(U1), single(U1)] }, 'specificAllowedTargets[1]', /repeats/);
     rejects({ requestorSettings: { enableTargetsToSelfAddAccess: true } }, 'requestorSettings.enableTargetsToSelfAddAccess', /notSpecified/);
     rejects({ requestorSettings: { enableTargetToSelfAddAccess: true } }, 'requestorSettings.enableTargetToSelfAddAccess', /not a known property/);
@@ -242,7 +246,7 @@ describe('policy validation: booleans and whole numbers written as strings', () 
     rejects({ questions: [{ text: 'q', sequence: ' 1' }] }, 'questions[0].sequence');
     rejects({ questions: [{ text: 'q', isRequired: 1 }] }, 'questions[0].isRequired');
     rejects({ allowedTargetScope: 'notSpecified', requestorSettings: { enableTargetsToSelfAddAccess: 'true' } }, 'requestorSettings.enableTargetsToSelfAddAccess');
-    rejects({ automaticRequestSettings: { requestAccessForAllowedTargets: 'true' } }, 'automaticRequestSettings.requestAccessForAllowedTargets', /Auto-assignment/);
+    rejects({ automaticRequestSettings: { requestAccessForAllowedTargets: 'true' } }, 'specificAllowedTargets', /auto-assignment policy/);
     rejects({ reviewSettings: { isEnabled: 'maybe' } }, 'reviewSettings.isEnabled');
   });
 });
@@ -315,7 +319,7 @@ describe('policy storage and Graph shape', () => {
     const bare = policyFromRow({
       id: 'x', accessPackageId: 'pkg', displayName: 'old', description: null, allowedTargetScope: 'allMemberUsers', specificAllowedTargets: '[]',
       expiration: 'garbage', requestorSettings: '{"enableTargetsToSelfAddAccess":true}', requestApprovalSettings: '{}', reviewSettings: null,
-      notificationSettings: null, automaticRequestSettings: null, questions: '[]', createdAt: 'c', modifiedAt: 'm',
+      notificationSettings: null, automaticRequestSettings: null, scopeLossSettings: null, questions: '[]', createdAt: 'c', modifiedAt: 'm',
     });
     assert.equal(bare.requestorSettings.acceptRequests, true);
     assert.equal(bare.requestorSettings.enableTargetsToSelfAddAccess, true);

@@ -58,7 +58,7 @@ export function odataKind(v: unknown, field: string, kinds: readonly string[]): 
   const found = kinds.find((k) => k.toLowerCase() === name.toLowerCase());
   if (!found) {
     if (name.toLowerCase() === 'attributerulemembers') {
-      fail(`${field}.@odata.type`, 'Auto-assignment policies (attributeRuleMembers) are not supported by Latchkey.');
+      fail(`${field}.@odata.type`, `An attributeRuleMembers rule belongs only in the 'specificAllowedTargets' of an auto-assignment policy, not in '${field}'.`);
     }
     fail(`${field}.@odata.type`, `'${raw}' is not allowed in '${field}'; expected one of: ${kinds.map((k) => T + k).join(', ')}.`);
   }

@@ -34,7 +34,9 @@ export function policyToGraph(policy: Policy): Record<string, unknown> {
     requestApprovalSettings: policy.requestApprovalSettings,
     notificationSettings: policy.notificationSettings,
     reviewSettings: policy.reviewSettings ?? null,
-    automaticRequestSettings: null,
+    automaticRequestSettings: policy.automaticRequestSettings,
+    /** Latchkey: what happens to access when its holder leaves the policy's scope (types.ts ScopeLossSettings) */
+    scopeLossSettings: policy.scopeLossSettings,
     createdDateTime: policy.createdAt,
     modifiedDateTime: policy.modifiedAt,
     questions: questionsToGraph(policy.questions),

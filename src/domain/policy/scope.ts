@@ -1,6 +1,7 @@
 // Who may request under a policy: the scope rule, the self-add audience an index holds, and the
 // reference's precedence among policies a subject matches.
 
+import { matchesRule } from '../membership-rule.js';
 import { T, type AllowedTargetScope, type Policy, type SubjectFacts } from './types.js';
 
 /** Whether a subject is inside a policy's "who can request". notSpecified (administrators only) admits no one. */
@@ -12,7 +13,8 @@ export function isInScope(policy: Policy, subject: SubjectFacts): boolean {
       if (!subject.userId || subject.userType === null) return false;
       return policy.specificAllowedTargets.some((t) =>
         (t['@odata.type'] === `${T}singleUser` && t.userId.toLowerCase() === subject.userId!.toLowerCase())
-        || (t['@odata.type'] === `${T}groupMembers` && subject.groupIds.has(t.groupId.toLowerCase())));
+        || (t['@odata.type'] === `${T}groupMembers` && subject.groupIds.has(t.groupId.toLowerCase()))
+        || (t['@odata.type'] === `${T}attributeRuleMembers` && !!subject.attributes && matchesRule(t.membershipRule, subject.attributes)));
     case 'allMemberUsers':
       return subject.userType === 'Member';
     case 'allDirectoryUsers':

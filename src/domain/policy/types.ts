@@ -2,6 +2,8 @@
 // expiration, as Latchkey holds them. The rules live beside: graph.ts (Graph output), scope.ts (who
 // may request), validate.ts (the Graph body); the stored shape is store/policy-rows.ts, beside the table.
 
+import type { RuleSubject } from '../membership-rule.js';
+
 export const ALLOWED_TARGET_SCOPES = [
   'notSpecified',
   'specificDirectoryUsers',
@@ -27,9 +29,12 @@ export type SubjectSet =
   | { '@odata.type': '#microsoft.graph.requestorManager'; managerLevel: 1 | 2 }
   | { '@odata.type': '#microsoft.graph.internalSponsors' }
   | { '@odata.type': '#microsoft.graph.externalSponsors' }
-  | { '@odata.type': '#microsoft.graph.targetUserSponsors' };
+  | { '@odata.type': '#microsoft.graph.targetUserSponsors' }
+  /** an auto-assignment policy's rule (membership-rule.ts); only in specificAllowedTargets, alone */
+  | { '@odata.type': '#microsoft.graph.attributeRuleMembers'; membershipRule: string; description?: string | null };
 
-export type SubjectKind = 'singleUser' | 'groupMembers' | 'connectedOrganizationMembers' | 'requestorManager' | 'internalSponsors' | 'externalSponsors' | 'targetUserSponsors';
+export type SubjectKind = 'singleUser' | 'groupMembers' | 'connectedOrganizationMembers' | 'requestorManager' | 'internalSponsors' | 'externalSponsors' | 'targetUserSponsors'
+  | 'attributeRuleMembers';
 export const SUBJECT_KINDS: readonly SubjectKind[] = ['singleUser', 'groupMembers', 'connectedOrganizationMembers', 'requestorManager', 'internalSponsors', 'externalSponsors', 'targetUserSponsors'];
 
 export interface ExpirationPattern {
@@ -88,6 +93,28 @@ export type Question = {
   isMultipleSelectionAllowed?: boolean;
 };
 
+/** An auto-assignment policy's settings (Graph's accessPackageAutomaticRequestSettings). */
+export interface AutomaticRequestSettings {
+  /** people matching the rule get the package without asking */
+  requestAccessForAllowedTargets: boolean;
+  /** people who stop matching lose it, after gracePeriodBeforeAccessRemoval */
+  removeAccessWhenTargetLeavesAllowedTargets: boolean;
+  /** ISO-8601 duration; null or zero: at the worker's next cycle */
+  gracePeriodBeforeAccessRemoval: string | null;
+}
+
+/**
+ * Latchkey's setting (beyond the reference) for access requested or assigned under a policy whose holder
+ * leaves its scope (left the group, the connected organization): removed after the grace period, with an
+ * email at its start, or kept. Auto-assignment policies follow automaticRequestSettings instead.
+ */
+export interface ScopeLossSettings {
+  removeAccess: boolean;
+  /** ISO-8601 duration */
+  gracePeriodBeforeAccessRemoval: string;
+}
+export const DEFAULT_SCOPE_LOSS: ScopeLossSettings = { removeAccess: true, gracePeriodBeforeAccessRemoval: 'P7D' };
+
 export interface Policy {
   id: string;
   accessPackageId: string;
@@ -101,6 +128,9 @@ export interface Policy {
   questions: Question[];
   notificationSettings: { isAssignmentNotificationDisabled: boolean };
   reviewSettings: unknown | null;
+  /** null: not an auto-assignment policy */
+  automaticRequestSettings: AutomaticRequestSettings | null;
+  scopeLossSettings: ScopeLossSettings;
   createdAt: string;
   modifiedAt: string;
 }
@@ -113,6 +143,13 @@ export interface SubjectFacts {
   groupIds: ReadonlySet<string>;
   connectedOrganizationId: string | null;
   connectedOrganizationState: 'configured' | 'proposed' | null;
+  /** the user's attributes, for attributeRuleMembers rules; without them no rule matches */
+  attributes?: RuleSubject;
+}
+
+/** Whether the policy gives its package automatically to the people its rule matches. */
+export function isAutoAssignmentPolicy(p: Pick<Policy, 'automaticRequestSettings'>): boolean {
+  return !!p.automaticRequestSettings?.requestAccessForAllowedTargets;
 }
 
 // ---------------------------------------------------------------- defaults

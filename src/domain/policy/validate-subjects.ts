@@ -1,6 +1,7 @@
 // Subject sets in a policy body (who can request, on-behalf requestors, approvers), collecting the
 // ids they name for the service to check.
 
+import { MAX_RULE_LENGTH, membershipRuleError } from '../membership-rule.js';
 import { arrayAt, fail, guidAt, objectAt, odataKind, stringAt } from './fields.js';
 import { MAX_APPROVERS_PER_LIST } from './limits.js';
 import { T, type PolicyReferences, type SubjectKind, type SubjectSet } from './types.js';
@@ -34,6 +35,13 @@ export function subjectSet(v: unknown, field: string, kinds: readonly SubjectKin
       const level = o.managerLevel ?? 1;
       if (level !== 1 && level !== 2) fail(`${field}.managerLevel`, `'${field}.managerLevel' must be 1 or 2.`);
       return { '@odata.type': type as '#microsoft.graph.requestorManager', managerLevel: level };
+    }
+    case 'attributeRuleMembers': {
+      objectAt(o, field, ['membershipRule', 'description']);
+      const membershipRule = stringAt(o.membershipRule, `${field}.membershipRule`, { required: true, max: MAX_RULE_LENGTH })!;
+      const error = membershipRuleError(membershipRule);
+      if (error) fail(`${field}.membershipRule`, `'${field}.membershipRule' is not a valid rule: ${error.message}.`);
+      return { '@odata.type': type as '#microsoft.graph.attributeRuleMembers', membershipRule, description: desc() };
     }
     default:
       objectAt(o, field, ['isBackup', 'description']);

@@ -6,8 +6,9 @@ import { coerceScalars, type ScalarShape } from '../scalars.js';
 import { arrayAt, boolAt, dateTimeAt, durationAt, fail, isObj, objectAt, stringAt } from './fields.js';
 import { MAX_CONNECTED_ORGANIZATIONS, MAX_EXPIRATION_DAYS, MAX_STAGES, MAX_USERS_AND_GROUPS } from './limits.js';
 import {
-  ALLOWED_TARGET_SCOPES, DEFAULT_EXPIRATION, DEFAULT_REQUESTOR, EXPIRATION_TYPES, SUBJECT_KINDS,
-  type AllowedTargetScope, type ApprovalSettings, type ExpirationPattern, type PolicyReferences, type PolicySettings, type RequestorSettings, type SubjectKind,
+  ALLOWED_TARGET_SCOPES, DEFAULT_EXPIRATION, DEFAULT_REQUESTOR, DEFAULT_SCOPE_LOSS, EXPIRATION_TYPES, SUBJECT_KINDS, T,
+  type AllowedTargetScope, type ApprovalSettings, type AutomaticRequestSettings, type ExpirationPattern, type PolicyReferences, type PolicySettings,
+  type RequestorSettings, type ScopeLossSettings, type SubjectKind,
 } from './types.js';
 import { questionsAt } from './validate-questions.js';
 import { stageAt } from './validate-stages.js';
@@ -19,7 +20,7 @@ const UNSUPPORTED_SCOPES: ReadonlySet<AllowedTargetScope> = new Set(['specificDi
 /** The writable top-level properties of a policy body. */
 export const POLICY_PROPERTIES = [
   'displayName', 'description', 'allowedTargetScope', 'specificAllowedTargets', 'expiration', 'requestorSettings',
-  'requestApprovalSettings', 'questions', 'notificationSettings', 'reviewSettings',
+  'requestApprovalSettings', 'questions', 'notificationSettings', 'reviewSettings', 'automaticRequestSettings', 'scopeLossSettings',
 ] as const;
 
 function expirationAt(v: unknown, field: string, now: Date, checkFuture: boolean): ExpirationPattern {
@@ -69,12 +70,56 @@ const POLICY_SCALARS: ScalarShape = {
   questions: [{ sequence: 'integer', isRequired: 'boolean', isAnswerEditable: 'boolean', isMultipleSelectionAllowed: 'boolean', isSingleLineQuestion: 'boolean' }],
   notificationSettings: { isAssignmentNotificationDisabled: 'boolean' },
   automaticRequestSettings: { requestAccessForAllowedTargets: 'boolean', removeAccessWhenTargetLeavesAllowedTargets: 'boolean' },
+  scopeLossSettings: { removeAccess: 'boolean' },
   reviewSettings: {
     isEnabled: 'boolean', isRecommendationEnabled: 'boolean', isReviewerJustificationRequired: 'boolean', isSelfReview: 'boolean',
     schedule: { recurrence: { pattern: { interval: 'integer', month: 'integer', dayOfMonth: 'integer' }, range: { numberOfOccurrences: 'integer' } } },
     primaryReviewers: SUBJECT_SCALARS, fallbackReviewers: SUBJECT_SCALARS,
   },
 };
+
+/** automaticRequestSettings: stored only for an auto-assignment policy (requestAccessForAllowedTargets true). */
+function automaticAt(v: unknown): AutomaticRequestSettings | null {
+  if (v === undefined || v === null) return null;
+  const field = 'automaticRequestSettings';
+  const o = objectAt(v, field, ['requestAccessForAllowedTargets', 'removeAccessWhenTargetLeavesAllowedTargets', 'gracePeriodBeforeAccessRemoval']);
+  const settings: AutomaticRequestSettings = {
+    requestAccessForAllowedTargets: boolAt(o, 'requestAccessForAllowedTargets', field, false),
+    removeAccessWhenTargetLeavesAllowedTargets: boolAt(o, 'removeAccessWhenTargetLeavesAllowedTargets', field, true),
+    gracePeriodBeforeAccessRemoval: durationAt(o.gracePeriodBeforeAccessRemoval, `${field}.gracePeriodBeforeAccessRemoval`, '') || null,
+  };
+  return settings.requestAccessForAllowedTargets ? settings : null;
+}
+
+/** Latchkey's scopeLossSettings (types.ts), defaults filled in. */
+function scopeLossAt(v: unknown): ScopeLossSettings {
+  if (v === undefined || v === null) return { ...DEFAULT_SCOPE_LOSS };
+  const field = 'scopeLossSettings';
+  const o = objectAt(v, field, ['removeAccess', 'gracePeriodBeforeAccessRemoval']);
+  return {
+    removeAccess: boolAt(o, 'removeAccess', field, DEFAULT_SCOPE_LOSS.removeAccess),
+    gracePeriodBeforeAccessRemoval: durationAt(o.gracePeriodBeforeAccessRemoval, `${field}.gracePeriodBeforeAccessRemoval`, DEFAULT_SCOPE_LOSS.gracePeriodBeforeAccessRemoval),
+  };
+}
+
+/**
+ * An auto-assignment policy, as the reference has it: allowedTargetScope specificDirectoryUsers with exactly
+ * one attributeRuleMembers rule, nobody requesting under it and nothing to approve; and a rule only there.
+ */
+function checkAutoAssignment(scope: AllowedTargetScope, targetTypes: string[], auto: AutomaticRequestSettings | null, rs: RequestorSettings, approval: ApprovalSettings): void {
+  const rules = targetTypes.filter((t) => t === `${T}attributeRuleMembers`).length;
+  if (!auto) {
+    if (rules > 0) fail('automaticRequestSettings.requestAccessForAllowedTargets', "A policy with an attributeRuleMembers rule is an auto-assignment policy: set 'automaticRequestSettings.requestAccessForAllowedTargets' to true.");
+    return;
+  }
+  if (scope !== 'specificDirectoryUsers' || rules !== 1 || targetTypes.length !== 1) {
+    fail('specificAllowedTargets', "An auto-assignment policy has allowedTargetScope 'specificDirectoryUsers' and exactly one '#microsoft.graph.attributeRuleMembers' entry in 'specificAllowedTargets'.");
+  }
+  if (rs.enableTargetsToSelfAddAccess || rs.enableOnBehalfRequestorsToAddAccess) {
+    fail('requestorSettings.enableTargetsToSelfAddAccess', 'Nobody requests under an auto-assignment policy: the people its rule matches get the access package without asking.');
+  }
+  if (approval.isApprovalRequiredForAdd) fail('requestApprovalSettings.isApprovalRequiredForAdd', 'An auto-assignment policy has no approval.');
+}
 
 /**
  * Validates a whole policy body (create or PUT; a PATCH merges its properties over the current policy
@@ -93,13 +138,13 @@ export function validatePolicySettings(sent: Record<string, unknown>, now: Date,
   if (!scope) fail('allowedTargetScope', `Invalid value '${rawScope}' for 'allowedTargetScope'; expected one of: ${ALLOWED_TARGET_SCOPES.join(', ')}.`);
   if (UNSUPPORTED_SCOPES.has(scope)) fail('allowedTargetScope', `'${scope}' is not supported by Latchkey: there are no service principal subjects.`);
 
-  const targetKinds: readonly SubjectKind[] = scope === 'specificDirectoryUsers' ? ['singleUser', 'groupMembers']
+  const targetKinds: readonly SubjectKind[] = scope === 'specificDirectoryUsers' ? ['singleUser', 'groupMembers', 'attributeRuleMembers']
     : scope === 'specificConnectedOrganizationUsers' ? ['connectedOrganizationMembers'] : [];
   const rawTargets = arrayAt(body.specificAllowedTargets, 'specificAllowedTargets');
   if (targetKinds.length === 0 && rawTargets.length > 0) {
     // still say so when it is the unsupported auto-assignment rule
     if (isObj(rawTargets[0]) && /attributerulemembers$/i.test(String(rawTargets[0]['@odata.type'] ?? ''))) {
-      fail('specificAllowedTargets[0].@odata.type', 'Auto-assignment policies (attributeRuleMembers) are not supported by Latchkey.');
+      fail('specificAllowedTargets[0].@odata.type', "An attributeRuleMembers rule needs allowedTargetScope 'specificDirectoryUsers'.");
     }
     fail('specificAllowedTargets', `'specificAllowedTargets' must be empty when allowedTargetScope is '${scope}'.`);
   }
@@ -113,11 +158,8 @@ export function validatePolicySettings(sent: Record<string, unknown>, now: Date,
     if (specificAllowedTargets.length > MAX_CONNECTED_ORGANIZATIONS) fail('specificAllowedTargets', `A policy may name at most ${MAX_CONNECTED_ORGANIZATIONS} connected organizations.`);
   }
 
-  const ars = body.automaticRequestSettings;
-  if (ars !== undefined && ars !== null) {
-    const o = objectAt(ars, 'automaticRequestSettings', ['requestAccessForAllowedTargets', 'removeAccessWhenTargetLeavesAllowedTargets', 'gracePeriodBeforeAccessRemoval']);
-    if (o.requestAccessForAllowedTargets === true) fail('automaticRequestSettings.requestAccessForAllowedTargets', 'Auto-assignment policies are not supported by Latchkey.');
-  }
+  const automaticRequestSettings = automaticAt(body.automaticRequestSettings);
+  const scopeLossSettings = scopeLossAt(body.scopeLossSettings);
   const cess = body.customExtensionStageSettings;
   if (cess !== undefined && cess !== null && (!Array.isArray(cess) || cess.length > 0)) {
     fail('customExtensionStageSettings', 'Custom extensions are not supported by Latchkey; send an empty array or leave the property out.');
@@ -156,6 +198,8 @@ export function validatePolicySettings(sent: Record<string, unknown>, now: Date,
   if (rv !== undefined && rv !== null && !isObj(rv)) fail('reviewSettings', "'reviewSettings' must be an object or null.");
   if (rv !== undefined && rv !== null && JSON.stringify(rv).length > 64 * 1024) fail('reviewSettings', "'reviewSettings' is too large.");
 
+  checkAutoAssignment(scope, specificAllowedTargets.map((t) => t['@odata.type']), automaticRequestSettings, requestorSettings, approval);
+
   const settings: PolicySettings = {
     displayName,
     description,
@@ -167,6 +211,8 @@ export function validatePolicySettings(sent: Record<string, unknown>, now: Date,
     questions: questionsAt(body.questions, 'questions'),
     notificationSettings: { isAssignmentNotificationDisabled: boolAt(ns, 'isAssignmentNotificationDisabled', 'notificationSettings', false) },
     reviewSettings: rv ?? null,
+    automaticRequestSettings,
+    scopeLossSettings,
   };
   return { settings, refs };
 }

@@ -35,6 +35,34 @@ function lifecycleAuditEntries(e: LifecycleEvent): AuditEntry[] {
           { displayName: 'targetId', oldValue: null, newValue: e.request.targetId ?? e.request.targetEmail },
         ],
       }];
+    case 'autoAssignmentRequested':
+      return [{
+        activity: 'Auto-assignment policy assigns user to access package', targetType: REQUEST, targetId: e.request.id, targetDisplayName: e.packageName,
+        modifiedProperties: [
+          { displayName: 'accessPackageId', oldValue: null, newValue: e.request.accessPackageId },
+          { displayName: 'targetId', oldValue: null, newValue: e.request.targetId },
+          { displayName: 'policy', oldValue: null, newValue: e.policyName },
+        ],
+      }];
+    case 'assignmentRemovalScheduled':
+      return [{
+        activity: 'Schedule access package assignment removal (holder out of policy scope)', targetType: ASSIGNMENT, targetId: e.assignment.id,
+        modifiedProperties: [{ displayName: 'removalDueDateTime', oldValue: null, newValue: e.dueAt }, { displayName: 'reason', oldValue: null, newValue: e.reason }],
+      }];
+    case 'assignmentRemovalCanceled':
+      return [{
+        activity: 'Cancel scheduled access package assignment removal (holder back in policy scope)', targetType: ASSIGNMENT, targetId: e.assignmentId,
+        modifiedProperties: [{ displayName: 'removalDueDateTime', oldValue: e.oldDueAt, newValue: null }],
+      }];
+    case 'approverReplaced':
+      return [{
+        activity: 'Add approver to request approval', targetType: REQUEST, targetId: e.request.id,
+        modifiedProperties: [
+          { displayName: 'stage', oldValue: null, newValue: e.stageIndex + 1 },
+          { displayName: 'removedApprover', oldValue: e.leaverId, newValue: null },
+          { displayName: 'fallbackApprovers', oldValue: null, newValue: e.approvers },
+        ],
+      }];
     case 'requestAutoApproved':
       return [{ activity: 'Auto approve access package assignment request', targetType: REQUEST, targetId: e.requestId }];
     case 'extensionRequested':
@@ -94,8 +122,14 @@ function lifecycleAuditEntries(e: LifecycleEvent): AuditEntry[] {
       }];
     case 'assignmentEnded':
       return [{
-        activity: e.requestType === 'systemRemove' ? 'Access package assignment expired' : 'Remove access package assignment request',
-        targetType: ASSIGNMENT, targetId: e.assignmentId, modifiedProperties: [{ displayName: 'requestType', oldValue: null, newValue: e.requestType }],
+        // a system removal with a justification is joiner/mover/leaver's (services/identity/), without one an expiry
+        activity: e.requestType !== 'systemRemove' ? 'Remove access package assignment request'
+          : e.justification ? 'System removes access package assignment' : 'Access package assignment expired',
+        targetType: ASSIGNMENT, targetId: e.assignmentId,
+        modifiedProperties: [
+          { displayName: 'requestType', oldValue: null, newValue: e.requestType },
+          ...(e.requestType === 'systemRemove' && e.justification ? [{ displayName: 'justification', oldValue: null, newValue: e.justification }] : []),
+        ],
       }];
     case 'assignmentRemoved':
       return [{

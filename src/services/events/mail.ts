@@ -55,6 +55,10 @@ async function mailOne(tx: Tx, deps: Deps, e: DomainEvent): Promise<void> {
       return mailApprovers(tx, deps, e.request, e.approvers, 'approvalRequired', e.dueAt);
     case 'approvalEscalated':
       return mailApprovers(tx, deps, e.request, e.approvers, 'approvalEscalated', e.dueAt);
+    case 'approverReplaced':
+      return mailApprovers(tx, deps, e.request, e.approvers, 'approvalRequired', e.dueAt);
+    case 'assignmentRemovalScheduled':
+      return mailRemovalScheduled(tx, deps, e.assignment, e.dueAt, e.reason);
     case 'requestDenied':
     case 'requestApproved': {
       const requestor = await findMailContact(tx, e.request.requestorId);
@@ -137,6 +141,19 @@ function extendFrom(deps: Pick<Deps, 'clock'>, policy: Policy | undefined, a: As
   if (!policy || !a.endAt) return undefined;
   const offer = extensionOffer(policy.expiration, { startAt: a.startAt ?? a.createdAt, endAt: a.endAt }, deps.clock.now());
   return !offer.canExtend && offer.why === 'notYet' ? offer.opensAt ?? undefined : undefined;
+}
+
+/** The holder who left a policy's scope is told when their access goes, unless the policy turns mail off or it goes at once. */
+async function mailRemovalScheduled(tx: Tx, deps: Deps, a: AssignmentRow, dueAt: string, reason: string): Promise<void> {
+  if (dueAt <= deps.clock.now().toISOString()) return;
+  const policy = a.policyId ? await findPolicy(tx, a.policyId).catch(() => undefined) : undefined;
+  if (policy?.notificationSettings.isAssignmentNotificationDisabled) return;
+  const target = await findMailContact(tx, a.targetId);
+  if (!target) return;
+  await deps.notifications.queue(tx, {
+    to: target.email, template: 'accessRemovalScheduled',
+    data: { packageName: await packageNameOf(tx, a.accessPackageId), targetName: target.name, endDateTime: dueAt, reason, assignmentId: a.id },
+  });
 }
 
 /** Each holder of a completed removal is told their access ended (set-based: one query per lookup for the batch). */

@@ -20,6 +20,8 @@ export type DomainEvent = LifecycleEvent | CatalogEvent | DirectoryEvent | Recon
 export type LifecycleEvent =
   /** an add request was stored (userAdd or adminAdd) */
   | { type: 'requestSubmitted'; request: RequestRow; admin: boolean; packageName: string }
+  /** an auto-assignment policy gave the package to a person its rule matches (a systemAdd request) */
+  | { type: 'autoAssignmentRequested'; request: RequestRow; policyName: string; packageName: string }
   /** an add request needed no approval */
   | { type: 'requestAutoApproved'; requestId: string }
   /** an extension request was stored (userUpdate or adminUpdate with a schedule) */
@@ -49,7 +51,13 @@ export type LifecycleEvent =
   | { type: 'assignmentStarted'; assignment: AssignmentRow }
   | { type: 'extensionApplied'; assignmentId: string; oldEndAt: string | null; newEndAt: string | null }
   /** an assignment ended (removed, given up, expired): its grants are being revoked */
-  | { type: 'assignmentEnded'; assignmentId: string; requestType: RemovalType }
+  | { type: 'assignmentEnded'; assignmentId: string; requestType: RemovalType; justification?: string | null }
+  /** the holder left the policy's scope: the assignment is removed at `dueAt` unless they come back before */
+  | { type: 'assignmentRemovalScheduled'; assignment: AssignmentRow; dueAt: string; reason: string }
+  /** the holder came back into the policy's scope before the removal was due */
+  | { type: 'assignmentRemovalCanceled'; assignmentId: string; oldDueAt: string }
+  /** an approver left (disabled or deleted): the stage passed to its fallback approvers */
+  | { type: 'approverReplaced'; request: RequestRow; stageIndex: number; leaverId: string; approvers: string[]; dueAt: string | null }
   /** every grant of an ended assignment is revoked: its removal is complete */
   | { type: 'assignmentRemoved'; assignment: AssignmentRow }
   /** a request's delivery settled: delivered, or partially delivered or failed */

@@ -48,7 +48,7 @@ export async function startAssignment(tx: Tx, deps: Pick<LifecycleDeps, 'clock' 
   const assignment: AssignmentRow = {
     id: newId(), accessPackageId: request.accessPackageId, policyId: request.policyId, targetId, state: 'delivering', status: assignmentStatus('delivering'),
     startAt: request.startAt ?? at, endAt: request.endAt, expiredAt: null, createdAt: at, modifiedAt: at, requestId: request.id,
-    justification: request.justification, answers: request.answers, ...reminderMarks(request.endAt, request.startAt ?? at),
+    justification: request.justification, answers: request.answers, removalDueAt: null, removalReason: null, ...reminderMarks(request.endAt, request.startAt ?? at),
   };
   await insertAssignment(tx, assignment);
   await setRequest(tx, deps, request, 'start', { assignmentId: assignment.id, targetId, startAt: assignment.startAt, endAt: assignment.endAt });

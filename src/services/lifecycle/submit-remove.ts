@@ -41,7 +41,7 @@ export async function removeAssignments(tx: Tx, deps: Pick<LifecycleDeps, 'clock
   }));
   await insertRequests(tx, requests);
   await endAssignments(tx, deps, assignments.map((a) => a.id));
-  await deps.events.publish(tx, caller, assignments.map((a) => ({ type: 'assignmentEnded' as const, assignmentId: a.id, requestType })));
+  await deps.events.publish(tx, caller, assignments.map((a) => ({ type: 'assignmentEnded' as const, assignmentId: a.id, requestType, justification })));
   return requests;
 }
 
