@@ -33,3 +33,9 @@ export async function deleteIdentitySource(db: Db | Tx, id: string): Promise<voi
 export async function findIdentitySourceOfConnection(db: Db | Tx, connectionId: string): Promise<Pick<IdentitySourceRow, 'id' | 'displayName'> | undefined> {
   return db.selectFrom('identitySources').select(['id', 'displayName']).where('connectionId', '=', connectionId).executeTakeFirst();
 }
+
+/** The identity source of this kind with this name (exact), the oldest if several. */
+export async function findIdentitySourceByName(db: Db | Tx, kind: string, displayName: string): Promise<IdentitySourceRow | undefined> {
+  return db.selectFrom('identitySources').selectAll().where('kind', '=', kind).where('displayName', '=', displayName)
+    .orderBy('createdAt').orderBy('id').executeTakeFirst();
+}
