@@ -24,7 +24,8 @@ export function registerScimErrors(app: FastifyInstance): void {
       const scimType = err.status === 400 ? 'invalidValue' : err.status === 409 ? 'uniqueness' : undefined;
       return send(reply, err.status, err.message, scimType);
     }
-    if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return send(reply, 400, `The request body is not valid JSON: ${err.message}`, 'invalidSyntax');
+    // a body that is not JSON (Fastify's parser fails with a 400 of its own)
+    if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (err.statusCode === 400 && !err.code?.startsWith('FST_ERR_CTP_BODY'))) return send(reply, 400, `The request body is not valid JSON: ${err.message}`, 'invalidSyntax');
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return send(reply, 415, 'Send the request body as application/scim+json or application/json.');
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, 413, 'The request body is too large.');
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return send(reply, err.statusCode, err.message);
