@@ -57,12 +57,27 @@ export function applyPatch<T extends Record<string, unknown>>(resource: T, ops: 
       const name = (e as Error).constructor?.name ?? '';
       // removing what is not there leaves nothing to do (a replayed PATCH changes nothing the second time)
       if (op.op === 'remove' && (name === 'FilterOnEmptyArray' || name === 'NoTarget')) continue;
+      // Entra removes a manager with the value it had ([{"$ref":null,"value":"…"}]): a single-valued attribute goes whatever it held
+      if (op.op === 'remove' && name === 'RemoveValueNotArray') {
+        doc = scimPatch(doc, [{ op: 'remove', path: op.path! }], { mutateDocument: false });
+        continue;
+      }
       if (name === 'NoTarget') throw noTarget((e as Error).message);
       if (name === 'InvalidScimPatchRequest' || name === 'InvalidScimPatchOp') throw invalidValue((e as Error).message);
       throw invalidPath((e as Error).message);
     }
   }
   return doc as unknown as T;
+}
+
+const ENTERPRISE_ATTRIBUTES = ['manager', 'department', 'employeenumber', 'costcenter', 'division', 'organization'];
+
+/** A User PATCH path naming an enterprise attribute without its schema (`manager`, as some Entra versions send) gets the schema URN. */
+export function qualifyEnterprisePaths(ops: Operation[], enterpriseUrn: string): Operation[] {
+  return ops.map((op) => {
+    const head = op.path?.split(/[.[]/)[0].toLowerCase();
+    return head && ENTERPRISE_ATTRIBUTES.includes(head) ? { ...op, path: `${enterpriseUrn}:${op.path}` } : op;
+  });
 }
 
 // ---- groups

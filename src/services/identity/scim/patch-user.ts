@@ -1,4 +1,5 @@
-import { applyPatch, readPatchBody } from '../../../domain/scim/patch.js';
+import { applyPatch, qualifyEnterprisePaths, readPatchBody } from '../../../domain/scim/patch.js';
+import { ENTERPRISE_USER } from '../../../domain/scim/schemas.js';
 import { readScimUser } from '../../../domain/scim/users.js';
 import { ownedUser, scimChange, scimWrite, type ScimContext, type ScimDeps } from './context.js';
 import { renderUsers } from './render.js';
@@ -9,7 +10,7 @@ import { writeUserFields } from './user-fields.js';
  * written as a PUT would. Replaying a PATCH changes nothing the second time, and publishes nothing.
  */
 export async function patchScimUser(deps: ScimDeps, ctx: ScimContext, id: string, body: unknown) {
-  const ops = readPatchBody(body);
+  const ops = qualifyEnterprisePaths(readPatchBody(body), ENTERPRISE_USER);
   const change = scimChange(deps, ctx);
   const row = await scimWrite(deps, async (tx) => {
     const current = await ownedUser(tx, ctx, id);
