@@ -25,7 +25,8 @@ import {
   type GroupRow,
 } from '../store/groups.js';
 import { findUserById } from '../store/users.js';
-import type { DirectoryChange } from './users.js';
+import { ownerOf, type DirectoryChange } from './users.js';
+import { checkNotOwned } from '../domain/identity-source.js';
 import type { Caller, ServiceDeps } from './deps.js';
 import type { EventBus } from './events/index.js';
 import { isUniqueViolation } from '../store/constraints.js';
@@ -215,6 +216,11 @@ export function createGroupService({ db, clock, events }: Pick<ServiceDeps, 'db'
       return write('members', async (tx) => {
         const current = await findGroup(tx, id);
         check?.(current);
+        const touched = [
+          ...(patch.displayName !== undefined && patch.displayName !== current.displayName ? ['displayName'] : []),
+          ...(binds.members?.length ? ['members'] : []),
+        ];
+        checkNotOwned(await ownerOf(tx, current.sourceId), 'group', touched);
         const next = await updateGroupIn(tx, { events, caller, at }, current, patch);
         await addOwners(tx, { events, caller, at }, next, binds.owners ?? []);
         await addMembers(tx, { events, caller, at }, next, binds.members ?? []);
@@ -240,13 +246,18 @@ export function createGroupService({ db, clock, events }: Pick<ServiceDeps, 'db'
 
     async addMember(caller: Caller, groupId: string, ref: DirectoryRef): Promise<void> {
       const at = isoNow(clock);
-      await write('members', async (tx) => addMembers(tx, { events, caller, at }, await findGroup(tx, groupId), [ref]));
+      await write('members', async (tx) => {
+        const group = await findGroup(tx, groupId);
+        checkNotOwned(await ownerOf(tx, group.sourceId), 'group', ['members']);
+        await addMembers(tx, { events, caller, at }, group, [ref]);
+      });
     },
 
     async removeMember(caller: Caller, groupId: string, memberId: string): Promise<void> {
       const at = isoNow(clock);
       await db.transaction().execute(async (tx) => {
         const group = await findGroup(tx, groupId);
+        checkNotOwned(await ownerOf(tx, group.sourceId), 'group', ['members']);
         if (!(await removeMemberIn(tx, { events, caller, at }, group, memberId))) throw new DirectoryNotFoundError(`'${memberId}' is not a member of group '${group.displayName}'.`);
       });
     },

@@ -29,6 +29,8 @@ import {
 import type { Caller, ServiceDeps } from './deps.js';
 import type { EventBus } from './events/index.js';
 import { isUniqueViolation } from '../store/constraints.js';
+import { findIdentitySource } from '../store/identity-sources.js';
+import { checkNotOwned } from '../domain/identity-source.js';
 
 export type { UserRow };
 
@@ -168,6 +170,17 @@ export async function setManagerIn(tx: Tx, change: DirectoryChange, user: UserRo
   await change.events.publish(tx, change.caller, { type: 'managerSet', userId: user.id, userPrincipalName: user.userPrincipalName, oldManagerId: user.managerId, managerId: manager.id }, publishOpts(change));
 }
 
+/** The identity source that owns a user or group, if any (its name and kind, for checkNotOwned). */
+export async function ownerOf(tx: Db | Tx, sourceId: string | null): Promise<{ displayName: string; kind: string } | undefined> {
+  return sourceId ? findIdentitySource(tx, sourceId) : undefined;
+}
+
+/** The Graph properties a patch would change on a user (a value sent back unchanged is no change). */
+function changedProperties(current: UserRow, patch: UserInput): string[] {
+  const now: Record<string, unknown> = { ...auditView(current) };
+  return Object.entries(patch).filter(([k, v]) => v !== undefined && k in now && (k === 'userPrincipalName' ? String(v).toLowerCase() !== current.upnKey : v !== now[k])).map(([k]) => k);
+}
+
 /** How many of the user's access package assignments have not ended: a user holding any cannot be deleted. */
 export const activeAssignmentsOf = (tx: Tx, userId: string) => countActiveAssignmentsOfUser(tx, userId);
 
@@ -214,6 +227,8 @@ export function createUserService({ db, clock, events }: Pick<ServiceDeps, 'db' 
         return await db.transaction().execute(async (tx) => {
           const current = await findUser(tx, idOrUpn);
           check?.(current);
+          // what an identity source brings changes at the source, not here
+          checkNotOwned(await ownerOf(tx, current.sourceId), 'user', changedProperties(current, patch));
           return updateUserIn(tx, { events, caller, at }, current, patch);
         });
       } catch (e) {
@@ -256,6 +271,7 @@ export function createUserService({ db, clock, events }: Pick<ServiceDeps, 'db' 
       const at = isoNow(clock);
       await db.transaction().execute(async (tx) => {
         const user = await findUser(tx, idOrUpn);
+        checkNotOwned(await ownerOf(tx, user.sourceId), 'user', ['manager']);
         const manager = await findUserById(tx, ref.id);
         if (!manager) throw directoryObjectNotFound(ref.id);
         checkManagerAssignment(user.id, manager.id, await managerChain(tx, manager.id));
@@ -269,6 +285,7 @@ export function createUserService({ db, clock, events }: Pick<ServiceDeps, 'db' 
       const at = isoNow(clock);
       await db.transaction().execute(async (tx) => {
         const user = await findUser(tx, idOrUpn);
+        checkNotOwned(await ownerOf(tx, user.sourceId), 'user', ['manager']);
         if (!user.managerId) throw new DirectoryNotFoundError("Resource 'manager' does not exist or one of its queried reference-property objects are not present.");
         await setUserManager(tx, user.id, null, at);
         await events.publish(tx, caller, { type: 'managerRemoved', userId: user.id, userPrincipalName: user.userPrincipalName, oldManagerId: user.managerId }, { at });

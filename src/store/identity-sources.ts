@@ -39,3 +39,9 @@ export async function findIdentitySourceByName(db: Db | Tx, kind: string, displa
   return db.selectFrom('identitySources').selectAll().where('kind', '=', kind).where('displayName', '=', displayName)
     .orderBy('createdAt').orderBy('id').executeTakeFirst();
 }
+
+/** The names and kinds of these identity sources (Graph shows them on the objects they own). */
+export async function listIdentitySourcesByIds(db: Db | Tx, ids: readonly string[]): Promise<Pick<IdentitySourceRow, 'id' | 'displayName' | 'kind'>[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('identitySources').select(['id', 'displayName', 'kind']).where('id', 'in', [...new Set(ids)]).execute();
+}

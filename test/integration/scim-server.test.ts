@@ -412,4 +412,48 @@ describe('SCIM 2.0 service provider (/scim/v2)', () => {
     assert.equal((await idp.get(`/Groups/${id}`)).status, 404);
     assert.equal((await t.admin.get(`/v1.0/groups/${id}`)).status, 404);
   });
+
+  it('shows the owning source in Graph, read-only, and refuses Graph changes to the attributes the source owns', async () => {
+    const u = await newUser({ displayName: 'Owned Person' });
+    const source = { id: idp.sourceId, displayName: 'Conformance IdP', kind: 'scim' };
+    const g = await t.admin.get(`/v1.0/users/${u.id}`);
+    assert.deepEqual(g.body.identitySource, source);
+    const selected = await t.admin.get(`/v1.0/users/${u.id}?$select=id,identitySource`);
+    assert.deepEqual(selected.body, { id: u.id, identitySource: source });
+    const listed = await t.admin.get(`/v1.0/users?$filter=${encodeURIComponent(`userPrincipalName eq '${u.userName}'`)}&$select=displayName,identitySource`);
+    assert.deepEqual(listed.body.value, [{ id: u.id, displayName: 'Owned Person', identitySource: source }]);
+    assert.equal((await t.admin.get(`/v1.0/users/${t.adminId}`)).body.identitySource, null, "Latchkey's own users have none");
+
+    const refused = await t.admin.patch(`/v1.0/users/${u.id}`, { displayName: 'Changed in Graph' });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.error.target, 'displayName');
+    assert.match(refused.body.error.message, /identity source 'Conformance IdP' \(scim\)/);
+    const disable = await t.admin.patch(`/v1.0/users/${u.id}`, { accountEnabled: false });
+    assert.equal(disable.status, 400);
+    assert.equal(disable.body.error.target, 'accountEnabled');
+    // a value echoed back unchanged, and what the source does not own, are fine
+    const echo = await t.admin.patch(`/v1.0/users/${u.id}`, { displayName: 'Owned Person', mailNickname: 'owned.nick', identitySource: source });
+    assert.equal(echo.status, 204, echo.text);
+    const boss = await newUser();
+    const manager = await t.admin.request('PUT', `/v1.0/users/${u.id}/manager/$ref`, { '@odata.id': `https://graph.microsoft.com/v1.0/users/${boss.id}` });
+    assert.equal(manager.status, 400);
+    assert.equal(manager.body.error.target, 'manager');
+    assert.equal((await idp.get(`/Users/${u.id}`)).body.displayName, 'Owned Person');
+
+    const group = await idp.post('/Groups', { schemas: [CORE_GROUP], displayName: 'Owned group', members: [{ value: u.id }] });
+    const gg = await t.admin.get(`/v1.0/groups/${group.body.id}?$select=identitySource`);
+    assert.deepEqual(gg.body.identitySource, source);
+    const members = await t.admin.get(`/v1.0/groups/${group.body.id}/members`);
+    assert.deepEqual(members.body.value[0].identitySource, source);
+    const rename = await t.admin.patch(`/v1.0/groups/${group.body.id}`, { displayName: 'Renamed in Graph' });
+    assert.equal(rename.status, 400);
+    assert.equal(rename.body.error.target, 'displayName');
+    const add = await t.admin.post(`/v1.0/groups/${group.body.id}/members/$ref`, { '@odata.id': `https://graph.microsoft.com/v1.0/users/${boss.id}` });
+    assert.equal(add.status, 400);
+    assert.equal(add.body.error.target, 'members');
+    const remove = await t.admin.delete(`/v1.0/groups/${group.body.id}/members/${u.id}/$ref`);
+    assert.equal(remove.status, 400);
+    const describe = await t.admin.patch(`/v1.0/groups/${group.body.id}`, { description: 'Latchkey keeps this one' });
+    assert.equal(describe.status, 204, describe.text);
+  });
 });
