@@ -15,10 +15,11 @@ import { expireMany } from './scenarios/expiry.js';
 import { submitAndDeliver, USER_SLICE } from './scenarios/lifecycle.js';
 import { measureReads, READ_PATHS } from './scenarios/reads.js';
 import { scaleOut } from './scenarios/scaleout.js';
+import { scimProvisioning } from './scenarios/scim.js';
 import { CONNECTED_KINDS, CONNECTED_SECRET_KEY, connectedDelivery } from './scenarios/connected.js';
 import { EM } from './lib/context.js';
 
-// npm run bench [-- --store sqlite|postgres] [--scale small|large] [--only lifecycle,approval,reads,csv,expiry,idle,scaleout,connected]
+// npm run bench [-- --store sqlite|postgres] [--scale small|large] [--only lifecycle,approval,reads,csv,expiry,idle,scaleout,connected,scim]
 //               [--connections 16] [--read-seconds 8] [--requests 3000] [--expiry-seconds 300] [--connected-requests 500] [--reuse] [--server build|dist|src]
 // (connected, the lifecycle into OpenLDAP, SCIM and PostgreSQL, runs only when --only names it)
 // Seeds its own database, measures the ceilings, starts the real server as separate processes, drives it
@@ -27,7 +28,7 @@ import { EM } from './lib/context.js';
 /** --reuse after a full run: the seeded users already hold (or have requested) the packages these scenarios request */
 const REUSED = `only part of the requests were accepted: with --reuse after a run the users already hold these packages, so this row is not valid; seed afresh`;
 
-const SCENARIOS = ['idle', 'lifecycle', 'approval', 'reads', 'csv', 'expiry', 'scaleout', 'connected'] as const;
+const SCENARIOS = ['idle', 'lifecycle', 'approval', 'reads', 'csv', 'expiry', 'scaleout', 'connected', 'scim'] as const;
 
 const { values: args } = parseArgs({
   options: {
@@ -41,6 +42,7 @@ const { values: args } = parseArgs({
     server: { type: 'string', default: 'build' },
     'expiry-seconds': { type: 'string', default: '300' },
     'connected-requests': { type: 'string', default: '500' },
+    'scim-users': { type: 'string', default: '2000' },
   },
 });
 
@@ -108,7 +110,7 @@ async function main(): Promise<void> {
   const cpuRatio = (cpuMsPerOp: number) => (ceilings.httpCpuMs && cpuMsPerOp > 0 ? ceilings.httpCpuMs / cpuMsPerOp : undefined);
 
   let server: ServeProc | null = null;
-  const needsServer = ['idle', 'lifecycle', 'approval', 'reads', 'csv', 'connected'].some((s) => only.has(s));
+  const needsServer = ['idle', 'lifecycle', 'approval', 'reads', 'csv', 'connected', 'scim'].some((s) => only.has(s));
   try {
     if (needsServer) {
       // the key the connected scenario seals its connections' secrets with
@@ -153,6 +155,20 @@ async function main(): Promise<void> {
         rows.push({ scenario: `lifecycle into ${k}`, metric: 'requests delivered/s', measured: r.rate, unit: '/s', target: 'recorded', holds: null,
           note: `${r.delivered}/${r.accepted} delivered in ${r.seconds.toFixed(1)} s; submitted at ${r.submitRps.toFixed(0)}/s` });
         rows.push(limitRow(`lifecycle into ${k}`, 'submit→delivered p99', r.p99, 'ms', 1000, `p50 ${r.p50.toFixed(0)}, p95 ${r.p95.toFixed(0)}`));
+      }
+    }
+
+    if (only.has('scim')) {
+      const n = Number(args['scim-users']);
+      log(`scim: ${n} POST /Users, then ${n} PATCH /Users/{id}`);
+      const r = await scimProvisioning(ctx, server!, n);
+      details.scim = r;
+      for (const [metric, m] of [['POST /Users/s', r.creates], ['PATCH /Users/s', r.patches]] as const) {
+        rows.push({
+          scenario: 'scim', metric, measured: m.rps, unit: '/s', ceiling: ceilings.http ? { name: 'HTTP ceiling', value: ceilings.http } : undefined,
+          ratio: ceilings.http ? m.rps / ceilings.http : undefined, cpuRatio: cpuRatio(m.cpuMs), target: 'recorded', holds: null,
+          note: `${m.statuses['201'] ?? m.statuses['200'] ?? 0}/${m.requests} ok; p50 ${m.p50.toFixed(1)} ms, p95 ${m.p95.toFixed(1)} ms; ${m.cpuMs.toFixed(2)} ms server CPU each`,
+        });
       }
     }
 

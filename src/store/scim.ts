@@ -82,10 +82,15 @@ export interface ListPage {
   limit: number;
 }
 
+/** A source's users matching the filter (none: all): the query a list runs (exported for its query-plan test). */
+export function sourceUsersQuery(db: Db | Tx, sourceId: string, filter: Condition | undefined) {
+  const where = filter ? compile(filter, USER_COLUMNS, 'groups.id') : sql`(1 = 1)`;
+  return db.selectFrom('users').where('users.sourceId', '=', sourceId).where(sql<SqlBool>`${where}`);
+}
+
 /** A page of a source's users matching the filter (none: all), by creation, and how many match in all. */
 export async function listSourceUsers(db: Db | Tx, sourceId: string, filter: Condition | undefined, page: ListPage): Promise<{ rows: UserRow[]; total: number }> {
-  const where = filter ? compile(filter, USER_COLUMNS, 'groups.id') : sql`(1 = 1)`;
-  const base = db.selectFrom('users').where('users.sourceId', '=', sourceId).where(sql<SqlBool>`${where}`);
+  const base = sourceUsersQuery(db, sourceId, filter);
   const [rows, count] = await Promise.all([
     page.limit > 0 ? base.selectAll('users').orderBy('users.createdAt').orderBy('users.id').offset(page.offset).limit(page.limit).execute() : Promise.resolve([]),
     base.select(({ fn }) => fn.countAll<number | string>().as('n')).executeTakeFirst(),
