@@ -17,11 +17,12 @@ import { measureReads, READ_PATHS } from './scenarios/reads.js';
 import { scaleOut } from './scenarios/scaleout.js';
 import { CONNECTED_KINDS, CONNECTED_SECRET_KEY, connectedDelivery, type ConnectedKind } from './scenarios/connected.js';
 import { leaverLatency } from './scenarios/leaver.js';
+import { scimProvisioning } from './scenarios/scim.js';
 import { EM } from './lib/context.js';
 
-// npm run bench [-- --store sqlite|postgres] [--scale small|large] [--only lifecycle,approval,reads,csv,expiry,idle,scaleout,connected,leaver]
+// npm run bench [-- --store sqlite|postgres] [--scale small|large] [--only lifecycle,approval,reads,csv,expiry,idle,scaleout,connected,leaver,scim]
 //               [--connections 16] [--read-seconds 8] [--requests 3000] [--expiry-seconds 300] [--connected-requests 500] [--connected-kinds ldap,scim,postgresql]
-//               [--leavers 200] [--reuse] [--server build|dist|src]
+//               [--leavers 200] [--scim-users 2000] [--reuse] [--server build|dist|src]
 // (connected, the lifecycle into OpenLDAP, SCIM and PostgreSQL, and leaver, disabled people out of
 // OpenLDAP, run only when --only names them)
 // Seeds its own database, measures the ceilings, starts the real server as separate processes, drives it
@@ -30,7 +31,7 @@ import { EM } from './lib/context.js';
 /** --reuse after a full run: the seeded users already hold (or have requested) the packages these scenarios request */
 const REUSED = `only part of the requests were accepted: with --reuse after a run the users already hold these packages, so this row is not valid; seed afresh`;
 
-const SCENARIOS = ['idle', 'lifecycle', 'approval', 'reads', 'csv', 'expiry', 'scaleout', 'connected', 'leaver'] as const;
+const SCENARIOS = ['idle', 'lifecycle', 'approval', 'reads', 'csv', 'expiry', 'scaleout', 'connected', 'leaver', 'scim'] as const;
 
 const { values: args } = parseArgs({
   options: {
@@ -46,6 +47,7 @@ const { values: args } = parseArgs({
     'connected-requests': { type: 'string', default: '500' },
     'connected-kinds': { type: 'string', default: CONNECTED_KINDS.join(',') },
     leavers: { type: 'string', default: '200' },
+    'scim-users': { type: 'string', default: '2000' },
   },
 });
 
@@ -117,7 +119,7 @@ async function main(): Promise<void> {
   const cpuRatio = (cpuMsPerOp: number) => (ceilings.httpCpuMs && cpuMsPerOp > 0 ? ceilings.httpCpuMs / cpuMsPerOp : undefined);
 
   let server: ServeProc | null = null;
-  const needsServer = ['idle', 'lifecycle', 'approval', 'reads', 'csv', 'connected', 'leaver'].some((s) => only.has(s));
+  const needsServer = ['idle', 'lifecycle', 'approval', 'reads', 'csv', 'connected', 'leaver', 'scim'].some((s) => only.has(s));
   try {
     if (needsServer) {
       // the key the connected scenario seals its connections' secrets with
@@ -175,6 +177,20 @@ async function main(): Promise<void> {
       details.leaver = r;
       if (r.skipped) rows.push({ scenario: 'leaver', metric: 'disabled→out of LDAP p99', measured: 0, unit: 'ms', target: '≤ 2000 ms', holds: null, note: `not run: ${r.skipped}` });
       else rows.push(limitRow('leaver', 'disabled→out of LDAP p99', r.p99, 'ms', 2000, `${r.removed}/${r.leavers} removed; p50 ${r.p50.toFixed(0)}, p95 ${r.p95.toFixed(0)}, max ${r.max.toFixed(0)}`));
+    }
+
+    if (only.has('scim')) {
+      const n = Number(args['scim-users']);
+      log(`scim: ${n} POST /Users, then ${n} PATCH /Users/{id}`);
+      const r = await scimProvisioning(ctx, server!, n);
+      details.scim = r;
+      for (const [metric, m] of [['POST /Users/s', r.creates], ['PATCH /Users/s', r.patches]] as const) {
+        rows.push({
+          scenario: 'scim', metric, measured: m.rps, unit: '/s', ceiling: ceilings.http ? { name: 'HTTP ceiling', value: ceilings.http } : undefined,
+          ratio: ceilings.http ? m.rps / ceilings.http : undefined, cpuRatio: cpuRatio(m.cpuMs), target: 'recorded', holds: null,
+          note: `${m.statuses['201'] ?? m.statuses['200'] ?? 0}/${m.requests} ok; p50 ${m.p50.toFixed(1)} ms, p95 ${m.p95.toFixed(1)} ms; ${m.cpuMs.toFixed(2)} ms server CPU each`,
+        });
+      }
     }
 
     let pending: Awaited<ReturnType<typeof submitPending>> | null = null;

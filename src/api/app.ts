@@ -15,6 +15,7 @@ import { bearerAuthenticator, registerSecurity, type Authenticator } from './sec
 import { registerGraphRoutes } from './graph/index.js';
 import { registerLatchkeyRoutes } from './latchkey/index.js';
 import { registerReconciliationRoutes } from './latchkey/reconciliation.js';
+import { registerScimRoutes } from './scim/index.js';
 import { createMetrics, registerMetrics, type LatchkeyMetrics } from './metrics.js';
 import { createWorkPublisher } from '../store/notify.js';
 import { createWebAuth, type WebAuthOptions } from './auth/index.js';
@@ -91,7 +92,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       info: {
         title: 'Latchkey API',
         version: '1.0',
-        description: 'Entitlement management compatible with Microsoft Graph v1.0 (identityGovernance/entitlementManagement, users, groups, roleManagement).',
+        description: 'Entitlement management compatible with Microsoft Graph v1.0 (identityGovernance/entitlementManagement, users, groups, roleManagement). Identity providers provision people and groups through SCIM 2.0 at /scim/v2 (described by its own /scim/v2/ServiceProviderConfig, /Schemas and /ResourceTypes; not listed here), with a provisioning token from `latchkey token create --scim`.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
@@ -119,6 +120,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   registerGraphRoutes(server, services, opts.store.db);
   registerLatchkeyRoutes(server, services);
   registerReconciliationRoutes(server, services);
+  registerScimRoutes(server, services, { publicUrl: opts.config.publicUrl });
 
   await server.register(swaggerUi, { routePrefix: '/docs', ...DOCS_UI_OPTIONS });
   if (opts.webRoot !== false) await registerWebApp(server, opts.webRoot ?? DEFAULT_WEB_ROOT);

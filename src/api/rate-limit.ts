@@ -53,7 +53,7 @@ export async function registerRateLimits(server: FastifyInstance, limits: RateLi
     timeWindow: WINDOW_MS,
     // preParsing: after every onRequest hook, so req.principal is known (and before a limited request's body is read)
     hook: 'preParsing',
-    keyGenerator: (req) => (req.principal ? `user:${req.principal.userId}` : addressKey(req)),
+    keyGenerator: (req) => (req.principal ? `user:${req.principal.userId}` : req.provisioner ? `source:${req.provisioner.sourceId}` : addressKey(req)),
     errorResponseBuilder: (req, ctx) => ({
       statusCode: 429,
       ...graphErrorBody(req, 'TooManyRequests', `Too many requests: at most ${ctx.max} a minute. Retry after ${Math.ceil(ctx.ttl / 1000)} seconds.`),

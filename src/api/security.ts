@@ -10,7 +10,7 @@ import { ForbiddenError, UnauthenticatedError } from '../domain/errors.js';
 import type { Db } from '../store/db.js';
 import { loadPrincipal } from '../services/principals.js';
 import type { Caller } from '../services/deps.js';
-import type { TokenService } from '../services/tokens.js';
+import { isProvisioningToken, type Provisioner, type TokenService } from '../services/tokens.js';
 
 /**
  * Every route states what it needs. A route registered without a rule makes the server refuse to
@@ -24,11 +24,15 @@ export type AuthRule =
   | { public: true }
   | { authenticated: true }
   | { tenant: TenantAction }
+  /** an identity provider with a provisioning token (/scim/v2 only; api/scim signs it in, people cannot) */
+  | { provisioning: true }
   | { catalog: CatalogAction; of: (req: FastifyRequest) => Promise<string> };
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
+    /** the identity source a provisioning token speaks for (routes with the provisioning rule) */
+    provisioner?: Provisioner;
   }
   interface FastifyContextConfig {
     auth?: AuthRule;
@@ -47,6 +51,8 @@ export function bearerAuthenticator(tokens: TokenService): Authenticator {
       if (!header) return undefined;
       const m = /^Bearer\s+(\S+)$/i.exec(header);
       if (!m) throw new UnauthenticatedError('The Authorization header must be "Bearer <token>".');
+      // an identity provider's token opens /scim/v2 and nothing else
+      if (isProvisioningToken(m[1])) throw new UnauthenticatedError('A provisioning token is accepted only under /scim/v2.');
       const userId = await tokens.resolve(m[1]);
       if (!userId) throw new UnauthenticatedError();
       return userId;
@@ -68,7 +74,7 @@ export function registerSecurity(app: FastifyInstance, db: Db, authenticators: A
 
   app.addHook('onRequest', async (req) => {
     const rule = req.routeOptions.config?.auth;
-    if (req.is404 || !rule || 'public' in rule) return;
+    if (req.is404 || !rule || 'public' in rule || 'provisioning' in rule) return;
     let userId: string | undefined;
     for (const a of authenticators) {
       userId = await a.authenticate(req);
@@ -86,6 +92,11 @@ export function registerSecurity(app: FastifyInstance, db: Db, authenticators: A
     const rule = req.routeOptions.config?.auth;
     if (!rule) throw new ForbiddenError();
     if ('public' in rule || 'authenticated' in rule) return;
+    if ('provisioning' in rule) {
+      // signed in by api/scim's own hook; checked again here so that a route cannot forget it
+      if (!req.provisioner) throw new UnauthenticatedError();
+      return;
+    }
     const p = req.principal;
     if (!p) throw new UnauthenticatedError();
     if ('tenant' in rule) {

@@ -213,28 +213,43 @@ program
     });
   });
 
-const token = program.command('token').description('API tokens (stored hashed)');
+const token = program.command('token').description('API tokens and provisioning tokens (stored hashed)');
 token
   .command('create')
-  .description('print a new bearer token for a user on stdout')
-  .requiredOption('--user <userPrincipalName>', 'whose token')
+  .description('print a new bearer token on stdout: a user\'s API token (--user), or with --scim a provisioning token accepted only under /scim/v2')
+  .option('--user <userPrincipalName>', 'whose token')
+  .option('--scim', 'a provisioning token for an identity provider (SCIM 2.0 at /scim/v2); needs --name')
+  .option('--source <id or name>', 'with --scim: the SCIM identity source it belongs to (default: the one named after --name, made if missing)')
   .option('--name <label>', 'a label to recognise it by')
   .option('--db <url>', 'database URL (env DATABASE_URL)')
-  .action(async (opts: DbOpts & { user: string; name?: string }) => {
+  .action(async (opts: DbOpts & { user?: string; name?: string; scim?: boolean; source?: string }) => {
+    if (opts.scim ? opts.user || !opts.name : !opts.user || opts.source) {
+      throw new Error(opts.scim ? 'token create --scim needs --name <label> and takes no --user' : 'token create needs --user <userPrincipalName>, or --scim --name <label>');
+    }
     await withStore(opts, async (store) => {
-      const { token: t } = await quietServices(store).tokens.create(opts.user, opts.name ?? null);
+      const services = quietServices(store);
+      if (opts.scim) {
+        const made = await services.tokens.createProvisioning(opts.name!, opts.source);
+        process.stderr.write(`provisioning token for identity source '${made.identitySource.displayName}' (${made.identitySource.id}${made.identitySource.created ? ', created' : ''}); SCIM endpoint: <your server>/scim/v2\n`);
+        process.stdout.write(`${made.token}\n`);
+        return;
+      }
+      const { token: t } = await services.tokens.create(opts.user!, opts.name ?? null);
       process.stdout.write(`${t}\n`);
     });
   });
 token
   .command('list')
-  .description('list tokens (never the secrets)')
+  .description('list tokens (never the secrets); provisioning tokens name their identity source')
   .option('--user <userPrincipalName>', 'only this user’s tokens')
+  .option('--scim', 'only provisioning tokens')
   .option('--db <url>', 'database URL (env DATABASE_URL)')
-  .action(async (opts: DbOpts & { user?: string }) => {
+  .action(async (opts: DbOpts & { user?: string; scim?: boolean }) => {
     await withStore(opts, async (store) => {
-      const rows = await quietServices(store).tokens.list(opts.user);
-      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      const services = quietServices(store);
+      const people = opts.scim ? [] : (await services.tokens.list(opts.user)).map((t) => ({ kind: 'api', ...t }));
+      const provisioning = opts.user ? [] : (await services.tokens.listProvisioning()).map((t) => ({ kind: 'scim', ...t }));
+      process.stdout.write(`${JSON.stringify([...people, ...provisioning], null, 2)}\n`);
     });
   });
 token

@@ -25,6 +25,8 @@ import {
   type GroupRow,
 } from '../store/groups.js';
 import { findUserById } from '../store/users.js';
+import { ownerOf, type DirectoryChange } from './users.js';
+import { checkNotOwned } from '../domain/identity-source.js';
 import type { Caller, ServiceDeps } from './deps.js';
 import type { EventBus } from './events/index.js';
 import { isUniqueViolation } from '../store/constraints.js';
@@ -80,14 +82,13 @@ async function resolveRef(db: Db | Tx, ref: DirectoryRef): Promise<ResolvedObjec
   throw directoryObjectNotFound(ref.id);
 }
 
-/** Who adds links, and when: the links' creation time and their events' caller. */
-interface Change {
-  events: EventBus;
-  caller: Caller;
-  at: string;
-}
+/** Who adds links, and when: the links' creation time and their events' caller (users.ts's DirectoryChange). */
+type Change = DirectoryChange;
 
-async function addMembers(tx: Tx, change: Change, group: GroupRow, refs: DirectoryRef[]): Promise<void> {
+const publishOpts = (c: Change) => ({ at: c.at, ...(c.by ? { by: c.by } : {}) });
+
+/** Adds direct members (users or groups) and publishes groupMemberAdded for each; 400 when one is already a member. */
+export async function addMembers(tx: Tx, change: Change, group: GroupRow, refs: DirectoryRef[]): Promise<void> {
   const seen = new Set<string>();
   for (const ref of refs) {
     if (ref.id === group.id) throw new ValidationError('A group cannot be a member of itself.', 'members');
@@ -98,7 +99,7 @@ async function addMembers(tx: Tx, change: Change, group: GroupRow, refs: Directo
     await insertGroupMember(tx, { groupId: group.id, memberId: obj.id, memberType: obj.type, createdAt: change.at });
     await change.events.publish(tx, change.caller, {
       type: 'groupMemberAdded', groupId: group.id, groupName: group.displayName, member: { id: obj.id, type: obj.type, displayName: obj.displayName },
-    }, { at: change.at });
+    }, publishOpts(change));
   }
 }
 
@@ -112,8 +113,73 @@ async function addOwners(tx: Tx, change: Change, group: GroupRow, refs: Director
     if (obj.type !== 'user') throw new ValidationError('Group owners must be users.', 'owners');
     if (await findGroupOwner(tx, group.id, obj.id)) throw ALREADY_EXISTS('owners');
     await insertGroupOwner(tx, { groupId: group.id, userId: obj.id, createdAt: change.at });
-    await change.events.publish(tx, change.caller, { type: 'groupOwnerAdded', groupId: group.id, groupName: group.displayName, owner: { id: obj.id, displayName: obj.displayName } }, { at: change.at });
+    await change.events.publish(tx, change.caller, { type: 'groupOwnerAdded', groupId: group.id, groupName: group.displayName, owner: { id: obj.id, displayName: obj.displayName } }, publishOpts(change));
   }
+}
+
+/** Removes a direct member and publishes groupMemberRemoved; false when it was no member. */
+export async function removeMemberIn(tx: Tx, change: Change, group: GroupRow, memberId: string): Promise<boolean> {
+  const link = isGuid(memberId) ? await findGroupMember(tx, group.id, memberId.toLowerCase()) : undefined;
+  if (!link) return false;
+  await deleteGroupMember(tx, group.id, link.memberId);
+  await change.events.publish(tx, change.caller, { type: 'groupMemberRemoved', groupId: group.id, groupName: group.displayName, member: { id: link.memberId, type: link.memberType } }, publishOpts(change));
+  return true;
+}
+
+/** Inserts a group and publishes groupCreated (a security group, not mail-enabled, unless said otherwise). */
+export async function createGroupIn(tx: Tx, change: Change, input: GroupInput & { displayName: string }, source: { sourceId: string | null; sourceKey?: string | null; externalId?: string | null } = { sourceId: null }): Promise<GroupRow> {
+  const id = newId();
+  const row: GroupRow = {
+    id,
+    displayName: input.displayName,
+    description: input.description ?? null,
+    mail: null,
+    mailNickname: checkMailNickname(input.mailNickname) ?? deriveMailNickname(input.displayName, `group-${id.slice(0, 8)}`),
+    mailEnabled: input.mailEnabled ? 1 : 0,
+    securityEnabled: input.securityEnabled === false ? 0 : 1,
+    createdAt: change.at,
+    modifiedAt: change.at,
+    sourceId: source.sourceId,
+    sourceKey: source.sourceKey ?? null,
+    externalId: source.externalId ?? null,
+  };
+  await insertGroup(tx, row);
+  await change.events.publish(tx, change.caller, { type: 'groupCreated', groupId: id, name: row.displayName, changes: diffProperties(null, auditView(row), AUDITED) }, publishOpts(change));
+  return row;
+}
+
+/** Writes a patch onto a group and publishes groupUpdated with the properties that differ. */
+export async function updateGroupIn(tx: Tx, change: Change, current: GroupRow, patch: GroupInput & { externalId?: string | null }): Promise<GroupRow> {
+  const nick = checkMailNickname(patch.mailNickname);
+  const next: GroupRow = {
+    ...current,
+    displayName: patch.displayName ?? current.displayName,
+    description: patch.description !== undefined ? patch.description : current.description,
+    mailNickname: nick ?? current.mailNickname,
+    mailEnabled: patch.mailEnabled === undefined ? current.mailEnabled : patch.mailEnabled ? 1 : 0,
+    securityEnabled: patch.securityEnabled === undefined ? current.securityEnabled : patch.securityEnabled ? 1 : 0,
+    externalId: patch.externalId !== undefined ? patch.externalId : current.externalId,
+    modifiedAt: change.at,
+  };
+  const changes = diffProperties(auditView(current), auditView(next), AUDITED);
+  if (changes.length === 0 && next.externalId === current.externalId) return current;
+  await updateGroup(tx, next);
+  if (changes.length > 0) await change.events.publish(tx, change.caller, { type: 'groupUpdated', groupId: current.id, name: next.displayName, changes }, publishOpts(change));
+  return next;
+}
+
+/** The catalogs offering a group as a resource, as the sentence a refused deletion gives; null when none does. */
+export async function groupDeletionRefusal(tx: Tx, group: GroupRow): Promise<string | null> {
+  const catalogs = await listCatalogsOfferingGroup(tx, group.id);
+  if (catalogs.length === 0) return null;
+  const names = catalogs.map((c) => `'${c.displayName}' (${c.id})`).join(', ');
+  return `Group '${group.displayName}' is a resource in catalog${catalogs.length === 1 ? '' : 's'} ${names}; remove it from ${catalogs.length === 1 ? 'that catalog' : 'those catalogs'} before deleting the group.`;
+}
+
+/** Deletes a group with its links and publishes groupDeleted (the caller has checked no catalog offers it). */
+export async function deleteGroupIn(tx: Tx, change: Change, group: GroupRow): Promise<void> {
+  await deleteGroupAndReferences(tx, group.id);
+  await change.events.publish(tx, change.caller, { type: 'groupDeleted', groupId: group.id, name: group.displayName }, publishOpts(change));
 }
 
 export function createGroupService({ db, clock, events }: Pick<ServiceDeps, 'db' | 'clock'> & { events: EventBus }) {
@@ -137,53 +203,28 @@ export function createGroupService({ db, clock, events }: Pick<ServiceDeps, 'db'
      */
     async create(caller: Caller, input: GroupInput & { displayName: string }, binds: GroupBinds = {}): Promise<GroupRow> {
       const at = isoNow(clock);
-      const id = newId();
-      const row: GroupRow = {
-        id,
-        displayName: input.displayName,
-        description: input.description ?? null,
-        mail: null,
-        mailNickname: checkMailNickname(input.mailNickname) ?? deriveMailNickname(input.displayName, `group-${id.slice(0, 8)}`),
-        mailEnabled: input.mailEnabled ? 1 : 0,
-        securityEnabled: input.securityEnabled === false ? 0 : 1,
-        createdAt: at,
-        modifiedAt: at,
-        sourceId: null,
-        sourceKey: null,
-        externalId: null,
-      };
-      await write(binds.owners?.length ? 'owners' : 'members', async (tx) => {
-        await insertGroup(tx, row);
-        await events.publish(tx, caller, { type: 'groupCreated', groupId: id, name: row.displayName, changes: diffProperties(null, auditView(row), AUDITED) }, { at });
+      return write(binds.owners?.length ? 'owners' : 'members', async (tx) => {
+        const row = await createGroupIn(tx, { events, caller, at }, input);
         await addOwners(tx, { events, caller, at }, row, binds.owners ?? []);
         await addMembers(tx, { events, caller, at }, row, binds.members ?? []);
+        return row;
       });
-      return row;
     },
 
     async update(caller: Caller, id: string, patch: GroupInput, binds: GroupBinds = {}, check?: (current: GroupRow) => void): Promise<GroupRow> {
       const at = isoNow(clock);
-      const nick = checkMailNickname(patch.mailNickname);
       return write('members', async (tx) => {
         const current = await findGroup(tx, id);
         check?.(current);
-        const next: GroupRow = {
-          ...current,
-          displayName: patch.displayName ?? current.displayName,
-          description: patch.description !== undefined ? patch.description : current.description,
-          mailNickname: nick ?? current.mailNickname,
-          mailEnabled: patch.mailEnabled === undefined ? current.mailEnabled : patch.mailEnabled ? 1 : 0,
-          securityEnabled: patch.securityEnabled === undefined ? current.securityEnabled : patch.securityEnabled ? 1 : 0,
-          modifiedAt: at,
-        };
-        const changes = diffProperties(auditView(current), auditView(next), AUDITED);
-        if (changes.length > 0) {
-          await updateGroup(tx, next);
-          await events.publish(tx, caller, { type: 'groupUpdated', groupId: current.id, name: next.displayName, changes }, { at });
-        }
+        const touched = [
+          ...(patch.displayName !== undefined && patch.displayName !== current.displayName ? ['displayName'] : []),
+          ...(binds.members?.length ? ['members'] : []),
+        ];
+        checkNotOwned(await ownerOf(tx, current.sourceId), 'group', touched);
+        const next = await updateGroupIn(tx, { events, caller, at }, current, patch);
         await addOwners(tx, { events, caller, at }, next, binds.owners ?? []);
         await addMembers(tx, { events, caller, at }, next, binds.members ?? []);
-        return changes.length > 0 ? next : current;
+        return next;
       });
     },
 
@@ -197,32 +238,27 @@ export function createGroupService({ db, clock, events }: Pick<ServiceDeps, 'db'
       await events.transaction(async (tx) => {
         const current = await findGroup(tx, id);
         check?.(current);
-        const catalogs = await listCatalogsOfferingGroup(tx, current.id);
-        if (catalogs.length > 0) {
-          const names = catalogs.map((c) => `'${c.displayName}' (${c.id})`).join(', ');
-          throw new ConflictError(
-            `Group '${current.displayName}' is a resource in catalog${catalogs.length === 1 ? '' : 's'} ${names}; remove it from ${catalogs.length === 1 ? 'that catalog' : 'those catalogs'} before deleting the group.`,
-            'InvalidDeleteGroupIsCatalogResource',
-          );
-        }
-        await deleteGroupAndReferences(tx, current.id);
-        await events.publish(tx, caller, { type: 'groupDeleted', groupId: current.id, name: current.displayName }, { at });
+        const refusal = await groupDeletionRefusal(tx, current);
+        if (refusal) throw new ConflictError(refusal, 'InvalidDeleteGroupIsCatalogResource');
+        await deleteGroupIn(tx, { events, caller, at }, current);
       });
     },
 
     async addMember(caller: Caller, groupId: string, ref: DirectoryRef): Promise<void> {
       const at = isoNow(clock);
-      await write('members', async (tx) => addMembers(tx, { events, caller, at }, await findGroup(tx, groupId), [ref]));
+      await write('members', async (tx) => {
+        const group = await findGroup(tx, groupId);
+        checkNotOwned(await ownerOf(tx, group.sourceId), 'group', ['members']);
+        await addMembers(tx, { events, caller, at }, group, [ref]);
+      });
     },
 
     async removeMember(caller: Caller, groupId: string, memberId: string): Promise<void> {
       const at = isoNow(clock);
       await events.transaction(async (tx) => {
         const group = await findGroup(tx, groupId);
-        const link = isGuid(memberId) ? await findGroupMember(tx, group.id, memberId.toLowerCase()) : undefined;
-        if (!link) throw new DirectoryNotFoundError(`'${memberId}' is not a member of group '${group.displayName}'.`);
-        await deleteGroupMember(tx, group.id, link.memberId);
-        await events.publish(tx, caller, { type: 'groupMemberRemoved', groupId: group.id, groupName: group.displayName, member: { id: link.memberId, type: link.memberType } }, { at });
+        checkNotOwned(await ownerOf(tx, group.sourceId), 'group', ['members']);
+        if (!(await removeMemberIn(tx, { events, caller, at }, group, memberId))) throw new DirectoryNotFoundError(`'${memberId}' is not a member of group '${group.displayName}'.`);
       });
     },
 

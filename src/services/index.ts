@@ -4,6 +4,7 @@ import { builtInConnectors, createConnectorRegistry } from '../connectors/regist
 import type { ResourceConnector } from '../connectors/types.js';
 import { observeConnector, type ConnectorCallObserver } from '../connectors/observe.js';
 import { createTokenService } from './tokens.js';
+import { createScimService } from './identity/scim/index.js';
 import { createCatalogService } from './catalogs.js';
 import { createBootstrapService } from './bootstrap.js';
 import { createUserService } from './users.js';
@@ -75,6 +76,7 @@ export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) 
     secretBox,
     connectionTargets,
     tokens: createTokenService(withEvents),
+    scim: createScimService(withEvents),
     bootstrap: createBootstrapService(withEvents),
     users: createUserService(withEvents),
     subjects: createSubjectService(withEvents),

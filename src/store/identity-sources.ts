@@ -33,3 +33,15 @@ export async function deleteIdentitySource(db: Db | Tx, id: string): Promise<voi
 export async function findIdentitySourceOfConnection(db: Db | Tx, connectionId: string): Promise<Pick<IdentitySourceRow, 'id' | 'displayName'> | undefined> {
   return db.selectFrom('identitySources').select(['id', 'displayName']).where('connectionId', '=', connectionId).executeTakeFirst();
 }
+
+/** The identity source of this kind with this name (exact), the oldest if several. */
+export async function findIdentitySourceByName(db: Db | Tx, kind: string, displayName: string): Promise<IdentitySourceRow | undefined> {
+  return db.selectFrom('identitySources').selectAll().where('kind', '=', kind).where('displayName', '=', displayName)
+    .orderBy('createdAt').orderBy('id').executeTakeFirst();
+}
+
+/** The names and kinds of these identity sources (Graph shows them on the objects they own). */
+export async function listIdentitySourcesByIds(db: Db | Tx, ids: readonly string[]): Promise<Pick<IdentitySourceRow, 'id' | 'displayName' | 'kind'>[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('identitySources').select(['id', 'displayName', 'kind']).where('id', 'in', [...new Set(ids)]).execute();
+}

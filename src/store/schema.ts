@@ -258,6 +258,18 @@ export interface ConnectionsTable {
 }
 
 /** Where people and groups come from (migration 0011): an identity provider pushing SCIM, or an LDAP directory synced. */
+/** A token an identity provider presents under /scim/v2 (migration 0012): one identity source's, stored hashed. */
+export interface ProvisioningTokensTable {
+  id: string;
+  identitySourceId: string;
+  name: string;
+  /** SHA-256 of the token */
+  tokenHash: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
 export interface IdentitySourcesTable {
   id: string;
   /** scim | ldap */
@@ -516,6 +528,7 @@ export interface Database {
   settings: SettingsTable;
   roleAssignments: RoleAssignmentsTable;
   apiTokens: ApiTokensTable;
+  provisioningTokens: ProvisioningTokensTable;
   auditEvents: AuditEventsTable;
   assignmentPolicies: AssignmentPoliciesTable;
   assignmentRequests: AssignmentRequestsTable;

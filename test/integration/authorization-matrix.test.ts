@@ -69,6 +69,8 @@ interface MatrixRow {
   allowed: { tenant: readonly Who[] } | { A: readonly Who[]; B: readonly Who[] };
   /** makes the objects the call needs (fresh ones when the call changes or destroys its target) */
   prepare: (catalogId: string, where: Where) => Promise<Cell>;
+  /** the status of a refused call: 403, or 401 where a person's credentials are no credentials at all (/scim/v2) */
+  refusedStatus?: number;
 }
 
 type Outcome = 'allowed' | 'refused' | string;
@@ -396,6 +398,16 @@ describe('authorization matrix', () => {
     // web sign-in: signing out is public (it ends the caller's own session, if any); the demo sign-in
     // route exists only in the embedded demo, which this server is not
     tenantRow('POST', '/latchkey/v1/auth/signout', 204, WHO, async () => ({ path: '/latchkey/v1/auth/signout', headers: { 'x-latchkey-request': '1' } })),
+    // SCIM provisioning: identity providers with a provisioning token only; every person is refused, the administrator too (scim-server.test.ts)
+    ...(['POST /scim/v2/Users', 'PUT /scim/v2/Users/:id', 'PATCH /scim/v2/Users/:id', 'DELETE /scim/v2/Users/:id',
+      'POST /scim/v2/Groups', 'PUT /scim/v2/Groups/:id', 'PATCH /scim/v2/Groups/:id', 'DELETE /scim/v2/Groups/:id'] as const).map((key) => {
+      const [method, route] = key.split(' ') as [MutatingMethod, string];
+      const row = tenantRow(method, route, method === 'POST' ? 201 : method === 'PUT' || method === 'PATCH' ? 200 : 204, [], async () => ({
+        path: route.replace(':id', newId()),
+        body: method === 'DELETE' ? undefined : { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] },
+      }));
+      return { ...row, refusedStatus: 401 };
+    }),
     // a webhook receiver's confirmation: authenticated by its signature alone (a bad one is a 401, see delivery-webhook)
     tenantRow('POST', '/latchkey/v1/connections/:id/confirmations', 200, WHO, signedConfirmation),
     // deciding is for the stage's approvers alone: no role, not even the administrator's, decides for them
@@ -487,7 +499,7 @@ describe('authorization matrix', () => {
     const cell = await row.prepare(catalogOf(where), where);
     const r = await clients.get(who)!.request(row.method, cell.path, cell.body, cell.headers);
     if (r.status === row.ok) return 'allowed';
-    if (r.status === 403) return 'refused';
+    if (r.status === (row.refusedStatus ?? 403)) return 'refused';
     return `status ${r.status}: ${r.text.slice(0, 200)}`;
   }
 

@@ -105,6 +105,43 @@ describe('latchkey CLI', () => {
     assert.match(twice.stderr, /already revoked/);
   });
 
+  it('issues provisioning tokens for /scim/v2 with --scim, each of an identity source, listed with it and revocable', async () => {
+    const made = await latchkey(['token', 'create', '--scim', '--name', 'Entra', '--db', scratch.url]);
+    assert.equal(made.code, 0, made.stderr);
+    const token = made.stdout.trim();
+    assert.match(token, /^lkp_[\w-]{40,}$/);
+    assert.match(made.stderr, /identity source 'Entra' \(.*created\)/);
+    const second = await latchkey(['token', 'create', '--scim', '--name', 'Entra rotation', '--source', 'Entra', '--db', scratch.url]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.doesNotMatch(second.stderr, /created/, 'the named source is reused');
+    const missing = await latchkey(['token', 'create', '--scim', '--name', 'x', '--source', 'No such source', '--db', scratch.url]);
+    assert.equal(missing.code, 2);
+    const noName = await latchkey(['token', 'create', '--scim', '--db', scratch.url]);
+    assert.notEqual(noName.code, 0);
+    assert.match(noName.stderr, /--name/);
+
+    const list = await latchkey(['token', 'list', '--scim', '--db', scratch.url]);
+    const listed = JSON.parse(list.stdout) as { id: string; kind: string; name: string; identitySource: { id: string; displayName: string; kind: string } }[];
+    assert.deepEqual(listed.map((x) => [x.kind, x.name, x.identitySource.displayName, x.identitySource.kind]), [['scim', 'Entra', 'Entra', 'scim'], ['scim', 'Entra rotation', 'Entra', 'scim']]);
+    assert.ok(!list.stdout.includes(token));
+
+    const serverStore = openStore(scratch.url);
+    const { server } = await buildApp({ store: serverStore, clock: systemClock, config: { bodyLimit: 1 << 20, rateLimitPerMinute: 0, logLevel: 'silent' }, logger: false });
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
+    const status = async (path: string) => (await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } })).status;
+    try {
+      assert.equal(await status('/scim/v2/Users'), 200);
+      assert.equal(await status('/v1.0/users'), 401, 'a provisioning token opens nothing but /scim/v2');
+      const revoke = await latchkey(['token', 'revoke', listed[0].id, '--db', scratch.url]);
+      assert.equal(revoke.code, 0, revoke.stderr);
+      assert.equal(await status('/scim/v2/Users'), 401);
+    } finally {
+      await server.close();
+      await serverStore.close();
+    }
+  });
+
   it('explains unknown users and bad database URLs', async () => {
     const r = await latchkey(['token', 'create', '--user', 'nobody@example.com', '--db', scratch.url]);
     assert.equal(r.code, 2);

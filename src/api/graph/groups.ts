@@ -41,6 +41,9 @@ export const GroupSchema = GraphObjectSchema('group', {
   mailEnabled: Type.Boolean(),
   securityEnabled: Type.Boolean(),
   createdDateTime: Type.String(),
+  identitySource: Nullable(Type.Object({ id: Type.String(), displayName: Nullable(Type.String()), kind: Nullable(Type.String()) }, {
+    description: 'read-only: the identity source (SCIM provisioning, LDAP sync) that owns the object; null when it was made in Latchkey. The attributes a source owns cannot be changed here.',
+  })),
 });
 
 const DirectoryObjectSchema = GraphObjectSchema('directoryObject: a user or a group, told apart by @odata.type', {
@@ -65,9 +68,9 @@ const GroupFields = {
 const CreateGroup = Body(
   { ...GroupFields, displayName: Type.String({ minLength: 1, maxLength: DISPLAY_NAME_MAX }), 'owners@odata.bind': Binds('Owners (users)') },
   // mail is read-only in Graph (assigned to mail-enabled groups); a client echoing it back is not an error
-  { readOnly: ['id', 'createdDateTime', 'mail'] },
+  { readOnly: ['id', 'createdDateTime', 'mail', 'identitySource'] },
 );
-const UpdateGroup = Body(GroupFields, { readOnly: ['id', 'createdDateTime', 'mail'] });
+const UpdateGroup = Body(GroupFields, { readOnly: ['id', 'createdDateTime', 'mail', 'identitySource'] });
 
 /** A create or an update body (an update has no owners@odata.bind). */
 type GroupBody = Partial<Static<typeof CreateGroup>>;

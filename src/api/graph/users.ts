@@ -37,6 +37,9 @@ export const UserSchema = GraphObjectSchema('user', {
   userType: Type.String(),
   accountEnabled: Type.Boolean(),
   createdDateTime: Type.String(),
+  identitySource: Nullable(Type.Object({ id: Type.String(), displayName: Nullable(Type.String()), kind: Nullable(Type.String()) }, {
+    description: 'read-only: the identity source (SCIM provisioning, LDAP sync) that owns the object; null when it was made in Latchkey. The attributes a source owns cannot be changed here.',
+  })),
 });
 
 const PasswordProfile = Type.Object(
@@ -68,14 +71,16 @@ const CreateUser = Body({
   ...UserFields,
   displayName: Type.String({ minLength: 1, maxLength: DISPLAY_NAME_MAX }),
   userPrincipalName: Type.String({ minLength: 1, maxLength: UPN_MAX, description: 'name@domain; unique, compared case-insensitively' }),
-});
-const UpdateUser = Body(UserFields);
+}, { readOnly: ['id', 'createdDateTime', 'modifiedDateTime', 'identitySource'] });
+const UpdateUser = Body(UserFields, { readOnly: ['id', 'createdDateTime', 'modifiedDateTime', 'identitySource'] });
 
 type UserBody = Static<typeof UpdateUser>;
 
 /** Maps a request body to service input. passwordProfile stops here: it is never passed on. */
 function userInput<B extends UserBody>(b: B) {
-  const { passwordProfile: _discarded, userType, ...rest } = b;
+  const { passwordProfile: _discarded, userType, ...all } = b;
+  // read-only properties a client echoes back are ignored
+  const { id: _id, createdDateTime: _created, modifiedDateTime: _modified, identitySource: _source, ...rest } = all as typeof all & Record<'id' | 'createdDateTime' | 'modifiedDateTime' | 'identitySource', unknown>;
   return { ...rest, userType: userType === undefined ? undefined : (canonicalEnum(USER_TYPES, userType, 'userType') as UserType) };
 }
 

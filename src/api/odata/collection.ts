@@ -35,6 +35,8 @@ export interface EntitySet<Row, C> {
   /** unique column that breaks ties so that paging is stable; its table is the entity's table */
   idColumn: string;
   toGraph(row: Row): GraphObject;
+  /** completes a page of objects from other tables in one query (e.g. the identity source's name), before $expand and $select */
+  decorate?: (items: GraphObject[], ctx: C) => Promise<void>;
   /**
    * The one read rule of the entity: the direct routes (list and get by id) and every $expand that
    * reaches the entity apply it, so an expansion never shows what the entity's own route refuses.
@@ -83,6 +85,8 @@ export async function canRead<Row extends { id: string }, C>(set: EntitySet<Row,
 
 export async function expandAll<C>(set: EntitySet<unknown, C>, items: GraphObject[], expand: ExpandItem[], ctx: C): Promise<void> {
   if (items.length === 0) return;
+  // every path that turns rows into objects (lists, get by id, expansions) passes here once per page
+  if (set.decorate) await set.decorate(items, ctx);
   for (const item of expand) {
     const loader = set.navigation[item.name];
     if (!loader) {

@@ -11,14 +11,14 @@ import { applySelect, type EntitySet, type GraphObject } from '../odata/collecti
 import type { ExpandItem } from '../odata/query-options.js';
 import type { FieldMap } from '../odata/sql.js';
 import { odataType } from '../graph/paths.js';
-import { USER_PROPERTIES, userObjectToGraph, type DirectoryCtx, type UserView } from './users.js';
+import { fillIdentitySources, identitySourceOf, USER_PROPERTIES, userObjectToGraph, type DirectoryCtx, type UserView } from './users.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the runner accepts any select query shape
 type AnyQuery = SelectQueryBuilder<Database, any, any>;
 
-export const GROUP_PROPERTIES = ['id', 'displayName', 'description', 'mail', 'mailNickname', 'mailEnabled', 'securityEnabled', 'createdDateTime'] as const;
+export const GROUP_PROPERTIES = ['id', 'displayName', 'description', 'mail', 'mailNickname', 'mailEnabled', 'securityEnabled', 'createdDateTime', 'identitySource'] as const;
 
-export type GroupView = Pick<GroupRow, 'id' | 'displayName' | 'description' | 'mail' | 'mailNickname' | 'mailEnabled' | 'securityEnabled' | 'createdAt'>;
+export type GroupView = Pick<GroupRow, 'id' | 'displayName' | 'description' | 'mail' | 'mailNickname' | 'mailEnabled' | 'securityEnabled' | 'createdAt'> & Partial<Pick<GroupRow, 'sourceId'>>;
 
 export function groupToGraph(r: GroupView): GraphObject {
   return {
@@ -30,6 +30,7 @@ export function groupToGraph(r: GroupView): GraphObject {
     mailEnabled: !!r.mailEnabled,
     securityEnabled: !!r.securityEnabled,
     createdDateTime: r.createdAt,
+    identitySource: identitySourceOf(r.sourceId),
   };
 }
 
@@ -61,6 +62,7 @@ interface DirectoryObjectRow {
   mailEnabled: number | null;
   securityEnabled: number | null;
   createdAt: string;
+  sourceId: string | null;
 }
 
 /** Which ids to take from a table: a subquery, a list, or none. */
@@ -96,6 +98,7 @@ export function directoryObjects(db: Db, userIds: IdSource, groupIds: IdSource) 
       none<number>().as('mailEnabled'),
       none<number>().as('securityEnabled'),
       col<string>('users.createdAt').as('createdAt'),
+      col<string | null>('users.sourceId').as('sourceId'),
     ]),
     'users.id',
     userIds,
@@ -118,6 +121,7 @@ export function directoryObjects(db: Db, userIds: IdSource, groupIds: IdSource) 
       col<number | null>('groups.mailEnabled').as('mailEnabled'),
       col<number | null>('groups.securityEnabled').as('securityEnabled'),
       col<string>('groups.createdAt').as('createdAt'),
+      col<string | null>('groups.sourceId').as('sourceId'),
     ]),
     'groups.id',
     groupIds,
@@ -146,6 +150,7 @@ export const directoryObjectSet: EntitySet<DirectoryObjectRow, DirectoryCtx> = {
   defaultOrder: 'displayName',
   idColumn: 'm.id',
   toGraph: directoryObjectToGraph,
+  decorate: fillIdentitySources,
   // the routes that list directory objects check directory.read (or that it is the caller's own) first
   readable: () => 'all',
 };
@@ -206,6 +211,7 @@ export const groupSet: EntitySet<GroupView, DirectoryCtx> = {
   defaultOrder: 'displayName',
   idColumn: 'groups.id',
   toGraph: groupToGraph,
+  decorate: fillIdentitySources,
   // directory routes are gated by directory.read; entitlement management reaches groups through its own rule
   readable: () => 'all',
 };

@@ -2,6 +2,7 @@
 import { USER_TYPES } from '../../domain/directory.js';
 import type { Db } from '../../store/db.js';
 import type { UserRow } from '../../store/users.js';
+import { listIdentitySourcesByIds } from '../../store/identity-sources.js';
 import { applySelect, expandAll, type EntitySet, type GraphObject } from '../odata/collection.js';
 import type { ExpandItem } from '../odata/query-options.js';
 import type { FieldMap } from '../odata/sql.js';
@@ -15,11 +16,30 @@ export interface DirectoryCtx {
 export type UserView = Pick<
   UserRow,
   'id' | 'displayName' | 'userPrincipalName' | 'mail' | 'mailNickname' | 'givenName' | 'surname' | 'department' | 'jobTitle' | 'userType' | 'accountEnabled' | 'createdAt'
->;
+> & Partial<Pick<UserRow, 'sourceId'>>;
 
 export const USER_PROPERTIES = [
   'id', 'displayName', 'userPrincipalName', 'mail', 'mailNickname', 'givenName', 'surname', 'department', 'jobTitle', 'userType', 'accountEnabled', 'createdDateTime',
+  'identitySource',
 ] as const;
+
+/**
+ * The identity source that owns an object (SCIM provisioning, LDAP sync), read-only: `{ id }` from the
+ * row, its name and kind filled in for the page by fillIdentitySources; null for objects made in Latchkey.
+ */
+export const identitySourceOf = (sourceId: string | null | undefined) => (sourceId ? { id: sourceId, displayName: null as string | null, kind: null as string | null } : null);
+
+/** Names the identity sources of a page of users or groups, in one query. */
+export async function fillIdentitySources(items: GraphObject[], ctx: DirectoryCtx): Promise<void> {
+  const owned = items.filter((i) => i.identitySource);
+  if (owned.length === 0) return;
+  const sources = new Map((await listIdentitySourcesByIds(ctx.db, owned.map((i) => (i.identitySource as { id: string }).id))).map((s) => [s.id, s]));
+  for (const i of owned) {
+    const ref = i.identitySource as { id: string; displayName: string | null; kind: string | null };
+    const s = sources.get(ref.id);
+    if (s) i.identitySource = { id: s.id, displayName: s.displayName, kind: s.kind };
+  }
+}
 
 export function userToGraph(r: UserView): GraphObject {
   return {
@@ -35,6 +55,7 @@ export function userToGraph(r: UserView): GraphObject {
     userType: r.userType,
     accountEnabled: !!r.accountEnabled,
     createdDateTime: r.createdAt,
+    identitySource: identitySourceOf(r.sourceId),
   };
 }
 
@@ -86,6 +107,7 @@ export const userSet: EntitySet<UserView, DirectoryCtx> = {
   defaultOrder: 'displayName',
   idColumn: 'users.id',
   toGraph: userToGraph,
+  decorate: fillIdentitySources,
   // directory routes are gated by directory.read, or by the user being the caller
   readable: () => 'all',
 };
