@@ -1,5 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'ldapts';
+import pino from 'pino';
+import { systemClock } from '../../src/domain/clock.js';
+import { newId } from '../../src/domain/ids.js';
+import { createServices } from '../../src/services/index.js';
 import { slapdMissing } from '../../test/support/slapd.js';
 import { call } from '../lib/load.js';
 import { EM, type BenchContext } from '../lib/context.js';
@@ -7,11 +11,13 @@ import { log, percentile } from '../lib/log.js';
 import { ldapTarget, offer } from './connected.js';
 import { waitForRequests } from './lifecycle.js';
 
-// Leaver latency (issue 13): people holding a package whose role is a group of a real OpenLDAP (slapd,
-// started here) are disabled one after another through PATCH /v1.0/users/{id} {accountEnabled: false}, at a
-// steady pace (leavers arrive one by one, not in a burst); each one's time runs from sending the PATCH to
-// the moment their entry is read gone from the LDAP group's members (polled every 20 ms). That covers the
-// leaver job, the systemRemove request, the revocation job and the LDAP modify.
+// Leaver latency (issue 13): people provisioned by an identity provider through /scim/v2 (with a
+// provisioning token, as `latchkey token create --scim` makes) and holding a package whose role is a group
+// of a real OpenLDAP (slapd, started here; their accounts there matched by mail) are deactivated one after
+// another as Entra does it (SCIM PATCH, replace active with "False"), at a steady pace (leavers arrive one by
+// one, not in a burst); each one's time runs from sending the PATCH to the moment their entry is read gone
+// from the LDAP group's members (polled every 20 ms). That covers the SCIM write, the leaver job, the
+// systemRemove request, the revocation job and the LDAP modify.
 
 export interface LeaverRun {
   leavers: number;
@@ -24,25 +30,42 @@ export interface LeaverRun {
   skipped?: string;
 }
 
-export async function leaverLatency(ctx: BenchContext, url: string, total: number, userOffset: number, paceMs = 100): Promise<LeaverRun> {
+export async function leaverLatency(ctx: BenchContext, url: string, total: number, paceMs = 100): Promise<LeaverRun> {
   const empty = { leavers: 0, removed: 0, p50: 0, p95: 0, p99: 0, max: 0 };
   const missing = slapdMissing();
   if (missing) return { ...empty, skipped: missing };
-  const loadUsers = ctx.manifest.loadUsers.slice(userOffset, userOffset + total);
-  if (loadUsers.length < total) throw new Error(`bench: ${total} leavers need ${total} load users from ${userOffset}; there are ${ctx.manifest.loadUsers.length}`);
-  const rows = await ctx.store.db.selectFrom('users').select(['id', 'userPrincipalName', 'mail']).where('id', 'in', loadUsers.map((u) => u.id)).execute();
+  const services = createServices({ db: ctx.store.db, clock: systemClock, log: pino({ level: 'silent' }) });
+  const run = newId().slice(0, 8);
+  const { token: scimToken } = await services.tokens.createProvisioning(`Bench leavers ${run}`);
+  const scim = async (method: 'POST' | 'PATCH', path: string, body: unknown) =>
+    call(url, { method, path: `/scim/v2${path}`, token: scimToken, body });
+  const rows: { id: string; mail: string }[] = [];
+  for (let i = 0; i < total; i++) {
+    const mail = `leaver.${run}.${i}@bench.test`;
+    const r = await scim('POST', '/Users', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: mail, active: true, displayName: `Leaver ${i}`, emails: [{ primary: true, type: 'work', value: mail }],
+    });
+    if (r.status !== 201) throw new Error(`bench: SCIM POST /Users ${r.status} ${r.body}`);
+    rows.push({ id: (JSON.parse(r.body) as { id: string }).id, mail });
+  }
   const byId = new Map(rows.map((r, i) => [r.id, i]));
-  const target = await ldapTarget(rows.map((r) => ({ id: r.id, mail: r.mail ?? r.userPrincipalName })));
+  const target = await ldapTarget(rows);
   const settings = target.connection.settings as { url: string; bindDn: string };
   const reader = new Client({ url: settings.url, timeout: 5000 });
   try {
     await reader.bind(settings.bindDn, target.connection.secrets.bindPassword);
     const packageId = await offer(ctx, url, target);
-    // everyone gets the package first (userAdd, no approval), and it reaches LDAP
+    const policies = await call(url, { path: `${EM}/assignmentPolicies?$filter=accessPackage/id eq '${packageId}'`, token: ctx.manifest.adminToken });
+    const policyId = (JSON.parse(policies.body) as { value: { id: string }[] }).value[0].id;
+    // everyone gets the package first (an administrator's adminAdd), and it reaches LDAP
     const ids: string[] = [];
-    for (const u of loadUsers) {
-      const r = await call(url, { method: 'POST', path: `${EM}/assignmentRequests`, token: u.token, body: { requestType: 'userAdd', assignment: { accessPackageId: packageId } } });
+    for (const u of rows) {
+      const r = await call(url, {
+        method: 'POST', path: `${EM}/assignmentRequests`, token: ctx.manifest.adminToken,
+        body: { requestType: 'adminAdd', assignment: { accessPackageId: packageId, assignmentPolicyId: policyId, targetId: u.id } },
+      });
       if (r.status === 201) ids.push((JSON.parse(r.body) as { id: string }).id);
+      else log(`  ! adminAdd ${u.id}: ${r.status} ${r.body}`);
     }
     const done = await waitForRequests(ctx, ids, 300_000);
     log(`  leaver: ${done.filter((d) => d.state === 'delivered').length}/${total} hold the LDAP group`);
@@ -65,10 +88,10 @@ export async function leaverLatency(ctx: BenchContext, url: string, total: numbe
         await sleep(20);
       }
     })();
-    for (const u of loadUsers) {
+    for (const u of rows) {
       sentAt.set(u.id, Date.now());
-      const r = await call(url, { method: 'PATCH', path: `/v1.0/users/${u.id}`, token: ctx.manifest.adminToken, body: { accountEnabled: false } });
-      if (r.status !== 204) log(`  ! disable ${u.id}: ${r.status} ${r.body}`);
+      const r = await scim('PATCH', `/Users/${u.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] });
+      if (r.status !== 200 && r.status !== 204) log(`  ! deactivate ${u.id}: ${r.status} ${r.body}`);
       await sleep(paceMs);
     }
     sending = false;
