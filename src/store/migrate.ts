@@ -11,6 +11,7 @@ import * as m0008connections from './migrations/0008_connections.js';
 import * as m0009confirmations from './migrations/0009_confirmation_due.js';
 import * as m0010reconcileIndex from './migrations/0010_reconcile_index.js';
 import * as m0011identitySources from './migrations/0011_identity_sources.js';
+import * as m0013identitySyncRuns from './migrations/0013_identity_sync_runs.js';
 
 // Migrations are compiled into the program (not read from disk) so that the built CLI and the tests
 // apply exactly the same list. Add new ones here in order; never edit one that has shipped.
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0009_confirmation_due': m0009confirmations,
   '0010_reconcile_index': m0010reconcileIndex,
   '0011_identity_sources': m0011identitySources,
+  '0013_identity_sync_runs': m0013identitySyncRuns,
 };
 
 class StaticProvider implements MigrationProvider {
