@@ -135,8 +135,21 @@ export async function deleteMembers(tx: Tx, groupId: string, memberIds: readonly
   for (const chunk of chunks(memberIds, IDS_PER_STATEMENT)) await tx.deleteFrom('groupMembers').where('groupId', '=', groupId).where('memberId', 'in', chunk).execute();
 }
 
+// One UPDATE per user cost a round trip each: a full run sets thousands of managers (bench: 18 s of a
+// PostgreSQL full run of 10,000 people). A CASE over a chunk of ids is one statement on both stores.
+const MANAGERS_PER_STATEMENT = 500;
+
 export async function setUserManagers(tx: Tx, changes: readonly { userId: string; managerId: string | null }[], at: string): Promise<void> {
-  for (const c of changes) await tx.updateTable('users').set({ managerId: c.managerId, modifiedAt: at }).where('id', '=', c.userId).execute();
+  for (const chunk of chunks(changes, MANAGERS_PER_STATEMENT)) {
+    await tx.updateTable('users')
+      .set((eb) => {
+        let when = eb.case().when('id', '=', chunk[0].userId).then(chunk[0].managerId);
+        for (const x of chunk.slice(1)) when = when.when('id', '=', x.userId).then(x.managerId);
+        return { managerId: when.else(eb.ref('managerId')).end(), modifiedAt: at };
+      })
+      .where('id', 'in', chunk.map((x) => x.userId))
+      .execute();
+  }
 }
 
 export async function disableUsers(tx: Tx, ids: readonly string[], at: string): Promise<void> {
