@@ -20,7 +20,7 @@ import { readLdapSourceSettings, resolveSourceSettings } from './settings.js';
 // earlier batches wrote stays (it was true), and the next run carries on from there.
 //
 // An incremental run of a source that never had a full one runs as a full one: there is nothing to
-// start from. A successful real run moves the cursor (the newest modification read) and, for a full
+// start from, and its row says so. A successful real run moves the cursor (the newest modification read) and, for a full
 // run, starts or moves the schedule on (the schedule starts with the first real full run, so that a
 // dry run can come first).
 
@@ -53,6 +53,8 @@ export async function runSync(deps: IdentitySyncDeps, runId: string): Promise<vo
   try {
     const stored = readLdapSourceSettings(parseJsonOr(source.settings, {}));
     const mode: SyncMode = run.mode === 'incremental' && !source.syncCursor ? 'full' : (run.mode as SyncMode);
+    // the run says what it does: an incremental one with nothing to start from is a full one
+    if (mode !== run.mode) await updateSyncRun(deps.db, run.id, { mode });
     const { settings: connection, directory } = await openSourceDirectory(deps, source.connectionId);
     const s = resolveSourceSettings(stored, connection);
     let read;

@@ -35,10 +35,12 @@ export function IdentitySourceList() {
   const [refresh, setRefresh] = useState(0);
   const [running, setRunning] = useState(false);
   const items = list.data?.value ?? [];
-  const onRunning = useCallback((r: boolean) => {
-    setRunning(r);
-    if (!r) list.reload();
-  }, [list.reload]); // eslint-disable-line react-hooks/exhaustive-deps
+  const onRunning = useCallback((r: boolean) => setRunning(r), []);
+  // the list's counts and last run are read again once the runs dialog closes
+  const closeRuns = () => {
+    setViewing(null);
+    list.reload();
+  };
 
   const create = async (input: LdapSourceInput) => {
     const created = await api<IdentitySource>(IDENTITY_SOURCES, { method: 'POST', body: input });
@@ -47,20 +49,12 @@ export function IdentitySourceList() {
     list.reload();
     setViewing(created);
   };
-  const sync = async (s: IdentitySource, dryRun: boolean) => {
+  // incremental: the server runs a full sync instead when the source has never had one
+  const sync = async (s: IdentitySource, mode: 'incremental' | 'full', dryRun: boolean) => {
     setError(null);
     setNotice(null);
     try {
-      await api(`${IDENTITY_SOURCES}/${s.id}/sync`, { method: 'POST', body: { mode: s.lastRun ? 'incremental' : 'full', dryRun } });
-      setRefresh((n) => n + 1);
-    } catch (e) {
-      setError(errorMessage(e));
-    }
-  };
-  const full = async (s: IdentitySource) => {
-    setError(null);
-    try {
-      await api(`${IDENTITY_SOURCES}/${s.id}/sync`, { method: 'POST', body: { mode: 'full' } });
+      await api(`${IDENTITY_SOURCES}/${s.id}/sync`, { method: 'POST', body: { mode, dryRun } });
       setRefresh((n) => n + 1);
     } catch (e) {
       setError(errorMessage(e));
@@ -153,7 +147,7 @@ export function IdentitySourceList() {
           <Loading what="connections" />
         )}
       </Modal>
-      <Modal title={`Sync of ${viewing?.displayName ?? 'the source'}`} open={!!viewing} onClose={() => setViewing(null)}>
+      <Modal title={`Sync of ${viewing?.displayName ?? 'the source'}`} open={!!viewing} onClose={closeRuns}>
         {viewing && (
           <div>
             <p className="muted">
@@ -161,13 +155,13 @@ export function IdentitySourceList() {
               deleted), an incremental one only what changed since. A dry run only says what would change.
             </p>
             <div className="toolbar">
-              <button type="button" onClick={() => void sync(viewing, true)} disabled={running}>
+              <button type="button" onClick={() => void sync(viewing, 'incremental', true)} disabled={running}>
                 Dry run
               </button>
-              <button type="button" className="primary" onClick={() => void sync(viewing, false)} disabled={running}>
+              <button type="button" className="primary" onClick={() => void sync(viewing, 'incremental', false)} disabled={running}>
                 {running ? 'Syncing…' : 'Sync now'}
               </button>
-              <button type="button" onClick={() => void full(viewing)} disabled={running}>
+              <button type="button" onClick={() => void sync(viewing, 'full', false)} disabled={running}>
                 Full sync
               </button>
             </div>
@@ -176,7 +170,7 @@ export function IdentitySourceList() {
           </div>
         )}
         <div className="dialog-actions">
-          <button type="button" onClick={() => setViewing(null)}>
+          <button type="button" onClick={closeRuns}>
             Close
           </button>
         </div>
