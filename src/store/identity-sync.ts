@@ -91,6 +91,15 @@ export async function listDirectMembersOf(db: Db | Tx, groupIds: readonly string
   return out;
 }
 
+/** The groups these objects are direct members of. */
+export async function listMembershipsOf(db: Db | Tx, memberIds: readonly string[]): Promise<Pick<GroupMembersTable, 'groupId' | 'memberId'>[]> {
+  const out: Pick<GroupMembersTable, 'groupId' | 'memberId'>[] = [];
+  for (const chunk of chunks(memberIds, IDS_PER_STATEMENT)) {
+    out.push(...await db.selectFrom('groupMembers').select(['groupId', 'memberId']).where('memberId', 'in', chunk).execute());
+  }
+  return out;
+}
+
 /** Display names of users and groups by id, for messages and samples. */
 export async function namesOf(db: Db | Tx, ids: readonly string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();

@@ -35,6 +35,8 @@ describe('LDAP directory sync against OpenLDAP', { skip: slapdMissing() }, () =>
   let daveId = '';
 
   const sync = async (mode: string, dryRun = false) => {
+    // runs are listed newest first by their start: each starts a second after the last
+    t.clock.advance(1000);
     const r = await t.admin.post(`${SOURCES}/${sourceId}/sync`, { mode, dryRun });
     assert.equal(r.status, 202, r.text);
     assert.equal(r.body.state, 'running');
@@ -66,6 +68,7 @@ describe('LDAP directory sync against OpenLDAP', { skip: slapdMissing() }, () =>
       [`dn: ${groupDn('eng')}`, 'objectClass: groupOfNames', 'cn: eng', 'description: Engineers', `member: ${dnOf('alice')}`, `member: ${dnOf('bob')}`, ''].join('\n'),
       [`dn: ${groupDn('staff')}`, 'objectClass: groupOfNames', 'cn: staff', `member: ${groupDn('eng')}`, `member: ${dnOf('boss')}`, ''].join('\n'),
       [`dn: ${groupDn('alumni')}`, 'objectClass: groupOfNames', 'cn: alumni', `member: ${dnOf('dave')}`, ''].join('\n'),
+      [`dn: ${groupDn('everyone')}`, 'objectClass: groupOfNames', 'cn: everyone', `member: ${groupDn('alumni')}`, `member: ${dnOf('boss')}`, ''].join('\n'),
     ].join('\n'));
     t = await startTestServer();
     connectionId = await makeConnection(t, {
@@ -139,9 +142,9 @@ describe('LDAP directory sync against OpenLDAP', { skip: slapdMissing() }, () =>
     assert.equal(run.usersCreated, 4, 'boss, alice, bob, carol (created disabled: she is disabled in the directory)');
     assert.equal(run.usersUpdated, 1, 'dave, adopted');
     assert.equal(run.usersDisabled, 0, 'nobody who was enabled');
-    assert.equal(run.groupsCreated, 3);
-    assert.equal(run.membersAdded, 5);
-    assert.equal(run.entriesRead, 9, '6 people and 3 groups read');
+    assert.equal(run.groupsCreated, 4);
+    assert.equal(run.membersAdded, 7);
+    assert.equal(run.entriesRead, 10, '6 people and 4 groups read');
     assert.equal(run.entriesWritten, 0);
     assert.ok(run.errors.some((e: string) => e.includes('uid=nomail')), run.errors.join('\n'));
     assert.ok(run.sample.some((c: { action: string; target: string }) => c.action === 'createUser' && c.target === 'alice@example.com'), JSON.stringify(run.sample));
@@ -157,7 +160,7 @@ describe('LDAP directory sync against OpenLDAP', { skip: slapdMissing() }, () =>
     const run = await sync('full');
     assert.deepEqual(
       [run.usersCreated, run.usersUpdated, run.usersDisabled, run.groupsCreated, run.membersAdded],
-      [4, 1, 0, 3, 5],
+      [4, 1, 0, 4, 7],
     );
     assert.ok(run.entriesWritten > 0);
     const alice = (await userByUpn('alice@example.com'))!;
@@ -200,12 +203,12 @@ describe('LDAP directory sync against OpenLDAP', { skip: slapdMissing() }, () =>
     assert.ok(JSON.parse(disabledCarol.modifiedProperties).some((p: { displayName: string; newValue: unknown }) => p.displayName === 'accountEnabled' && p.newValue === false));
     assert.ok((await audits('Update user')).some((a) => a.targetId === dave.id), 'the adoption of dave');
     assert.equal((await audits('Set manager')).filter((a) => a.actorDisplayName === 'Identity source Corporate directory').length, 3, 'alice and carol (boss), bob (alice)');
-    assert.equal((await audits('Add member to group')).length, 5);
-    assert.equal((await audits('Add group')).length, 3);
+    assert.equal((await audits('Add member to group')).length, 7);
+    assert.equal((await audits('Add group')).length, 4);
 
     const source = await t.admin.get(`${SOURCES}/${sourceId}`);
     assert.equal(source.body.userCount, 5);
-    assert.equal(source.body.groupCount, 3);
+    assert.equal(source.body.groupCount, 4);
     assert.ok(source.body.nextSyncDateTime, 'the schedule started with the first real full run');
     assert.ok(source.body.nextFullSyncDateTime > source.body.nextSyncDateTime, 'the next incremental run comes before the next full one');
     assert.equal(source.body.lastRun.id, run.id);
@@ -269,14 +272,19 @@ describe('LDAP directory sync against OpenLDAP', { skip: slapdMissing() }, () =>
     assert.ok(await userByUpn('bob@example.com'));
   });
 
-  it('a full run finds a deleted group and deletes it, telling of its memberships', async () => {
+  it('a compare finds a deleted group and deletes it, telling of its members and of the group it was nested in', async () => {
     const alumni = (await groupByName('alumni'))!;
+    const everyone = (await groupByName('everyone'))!;
+    const dave = (await userByUpn('dave@example.com'))!;
     await slapd.ldapmodify([`dn: ${groupDn('alumni')}`, 'changetype: delete', ''].join('\n'));
-    const run = await sync('full');
+    const run = await sync('compare');
     assert.equal(run.groupsDeleted, 1);
     assert.equal(await groupByName('alumni'), undefined);
+    assert.ok(!(await membersOf(everyone.id)).includes(`group:${alumni.id}`));
     assert.ok((await audits('Delete group')).some((a) => a.targetId === alumni.id));
-    assert.ok((await audits('Remove member from group')).some((a) => a.targetId === alumni.id));
+    const removed = await audits('Remove member from group');
+    assert.ok(removed.some((a) => a.targetId === alumni.id && a.modifiedProperties.includes(dave.id)), 'dave left alumni');
+    assert.ok(removed.some((a) => a.targetId === everyone.id && a.modifiedProperties.includes(alumni.id)), 'alumni left everyone');
   });
 
   it('runs on schedule once started: incremental at the next due time', async () => {

@@ -6,7 +6,7 @@ import { chunks } from '../../../store/chunks.js';
 import type { Tx } from '../../../store/db.js';
 import { deleteGroupAndReferences, listCatalogsOfferingGroup } from '../../../store/groups.js';
 import {
-  deleteMembers, disableUsers, insertGroups, insertMembers, insertUsers, listDirectMembersOf, patchGroup, patchUser, setUserManagers,
+  deleteMembers, disableUsers, insertGroups, insertMembers, insertUsers, listDirectMembersOf, listMembershipsOf, patchGroup, patchUser, setUserManagers,
 } from '../../../store/identity-sync.js';
 import { newUserRow } from '../../../store/users.js';
 import type { DirectoryEvent } from '../../events/directory-types.js';
@@ -128,11 +128,13 @@ export async function applyPlan(deps: Pick<IdentitySyncDeps, 'db' | 'clock' | 'e
     return chunk.map((m) => ({ type: 'groupMemberRemoved', groupId: m.groupId, groupName: name(m.groupId), member: { id: m.memberId, type: m.type } }));
   });
 
-  // a group gone from the directory goes, with its memberships (each told); one a catalog offers as a
+  // a group gone from the directory goes, with its memberships and its place in other groups (each
+  // told); one a catalog offers as a
   // resource stays, emptied, so that the catalog's packages are not left pointing at nothing
   await batch(plan.groupDeletes, async (tx, chunk) => {
     const events: DirectoryEvent[] = [];
     const members = await listDirectMembersOf(tx, chunk.map((g) => g.id));
+    const parents = await listMembershipsOf(tx, chunk.map((g) => g.id));
     for (const g of chunk) {
       for (const m of members.filter((x) => x.groupId === g.id)) {
         events.push({ type: 'groupMemberRemoved', groupId: g.id, groupName: g.displayName, member: { id: m.memberId, type: m.memberType } });
@@ -142,6 +144,10 @@ export async function applyPlan(deps: Pick<IdentitySyncDeps, 'db' | 'clock' | 'e
         await deleteMembers(tx, g.id, members.filter((x) => x.groupId === g.id).map((x) => x.memberId));
         errors.push(`Group '${g.displayName}' is gone from the directory, but catalog '${catalogs[0].displayName}' offers it: it was emptied, not deleted.`);
         continue;
+      }
+      // the group leaves the groups it was nested in, too
+      for (const p of parents.filter((x) => x.memberId === g.id)) {
+        events.push({ type: 'groupMemberRemoved', groupId: p.groupId, groupName: name(p.groupId), member: { id: g.id, type: 'group' } });
       }
       await deleteGroupAndReferences(tx, g.id);
       events.push({ type: 'groupDeleted', groupId: g.id, name: g.displayName });
