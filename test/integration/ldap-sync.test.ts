@@ -299,6 +299,17 @@ describe('LDAP directory sync against OpenLDAP', { skip: slapdMissing() }, () =>
     assert.ok(after.nextSyncDateTime > source.nextSyncDateTime, 'the schedule moved on');
   });
 
+  it('a changed schedule counts from the change; none stops it', async () => {
+    const settings = (await t.admin.get(`${SOURCES}/${sourceId}`)).body.settings;
+    const off = await t.admin.patch(`${SOURCES}/${sourceId}`, { settings: { ...settings, schedule: { incremental: null, full: null } } });
+    assert.equal(off.status, 200, off.text);
+    assert.equal(off.body.nextSyncDateTime, null);
+    const hourly = await t.admin.patch(`${SOURCES}/${sourceId}`, { settings: { ...settings, schedule: { incremental: 'PT1H', full: 'P7D' } } });
+    assert.equal(hourly.body.nextSyncDateTime, new Date(t.clock.now().getTime() + 3_600_000).toISOString());
+    assert.equal(hourly.body.nextFullSyncDateTime, new Date(t.clock.now().getTime() + 7 * 86_400_000).toISOString());
+    assert.ok((await audits('Update identity source')).length >= 2);
+  });
+
   it('a failing directory fails the run, saying why', async () => {
     slapd.pause();
     try {
