@@ -27,6 +27,7 @@ import { createConnectionTargets } from './connections/targets.js';
 import { createConnectionService } from './connections/index.js';
 import { resolveConnectedResource } from './connections/add-resource.js';
 import { createReconciliationService } from './fulfilment/reconcile-service.js';
+import { createIdentitySourceService } from './identity/sources.js';
 import type { ReconciliationObserver } from './fulfilment/reconcile.js';
 import { createSecretBox, SECRET_KEY_BYTES, type SecretBox } from '../store/secret-box.js';
 import { randomBytes } from 'node:crypto';
@@ -71,6 +72,7 @@ export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) 
   const connectionDeps = { db: deps.db, clock: deps.clock, events, secretBox, connectionTargets };
   const lifecycle = createLifecycleEngine({ db: deps.db, clock: deps.clock, log: deps.log, connectors, connectionTargets, secretBox, events });
   const reconciliation = createReconciliationService({ db: deps.db, clock: deps.clock, events, connectionTargets, observer: options.onReconciliation });
+  const identitySources = createIdentitySourceService({ db: deps.db, clock: deps.clock, events, secretBox });
   return {
     connectors,
     secretBox,
@@ -93,9 +95,10 @@ export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) 
     notifications,
     lifecycle,
     reconciliation,
+    identitySources,
     // every worker task: the lifecycle engine's, reconciliation's, and the sweep of ended sessions and expired sign-in flows
     workerTasks: withPeriodic(
-      mergeTasks(lifecycle.workerTasks(), reconciliation.workerTasks(), identityWorkerTasks({ db: deps.db, clock: deps.clock, events })),
+      mergeTasks(lifecycle.workerTasks(), reconciliation.workerTasks(), identityWorkerTasks({ db: deps.db, clock: deps.clock, events }), identitySources.workerTasks()),
       createSignInPurge(deps, { lifetimes: options.sessions ?? DEFAULT_SESSION_LIFETIMES }),
     ),
     onWork(fn: () => void): void {

@@ -6,8 +6,11 @@ import type { IdentitySourcesTable } from './schema.js';
 
 export type IdentitySourceRow = IdentitySourcesTable;
 
-export async function insertIdentitySource(db: Db | Tx, row: IdentitySourceRow): Promise<void> {
-  await db.insertInto('identitySources').values(row).execute();
+/** A source row to insert: the sync schedule's columns (migration 0013) default to none. */
+export type NewIdentitySourceRow = Omit<IdentitySourceRow, 'nextSyncAt' | 'nextFullAt' | 'syncCursor'> & Partial<Pick<IdentitySourceRow, 'nextSyncAt' | 'nextFullAt' | 'syncCursor'>>;
+
+export async function insertIdentitySource(db: Db | Tx, row: NewIdentitySourceRow): Promise<void> {
+  await db.insertInto('identitySources').values({ nextSyncAt: null, nextFullAt: null, syncCursor: null, ...row }).execute();
 }
 
 export async function findIdentitySource(db: Db | Tx, id: string): Promise<IdentitySourceRow | undefined> {

@@ -1,6 +1,6 @@
 import { isPostgres, type Tx } from './db.js';
 
-type LockableTable = 'assignmentRequests' | 'assignments' | 'approvalStages' | 'accessPackages' | 'catalogs' | 'connections';
+type LockableTable = 'assignmentRequests' | 'assignments' | 'approvalStages' | 'accessPackages' | 'catalogs' | 'connections' | 'identitySources';
 
 /**
  * Takes the write lock on one row before the transaction reads it, on both stores: a no-op UPDATE is a

@@ -12,6 +12,7 @@ import * as m0009confirmations from './migrations/0009_confirmation_due.js';
 import * as m0010reconcileIndex from './migrations/0010_reconcile_index.js';
 import * as m0011identitySources from './migrations/0011_identity_sources.js';
 import * as m0012provisioningTokens from './migrations/0012_provisioning_tokens.js';
+import * as m0013identitySyncRuns from './migrations/0013_identity_sync_runs.js';
 import * as m0014scopeRemovals from './migrations/0014_scope_removals.js';
 
 // Migrations are compiled into the program (not read from disk) so that the built CLI and the tests
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '0010_reconcile_index': m0010reconcileIndex,
   '0011_identity_sources': m0011identitySources,
   '0012_provisioning_tokens': m0012provisioningTokens,
+  '0013_identity_sync_runs': m0013identitySyncRuns,
   '0014_scope_removals': m0014scopeRemovals,
 };
 

@@ -282,6 +282,41 @@ export interface IdentitySourcesTable {
   settings: string;
   createdAt: string;
   modifiedAt: string;
+  /** the schedule (migration 0013): next incremental and full sync, null: never */
+  nextSyncAt: string | null;
+  nextFullAt: string | null;
+  /** the directory's modifyTimestamp of the newest entry the last successful sync read */
+  syncCursor: string | null;
+}
+
+/** One sync of an identity source (migration 0013). */
+export interface IdentitySyncRunsTable {
+  id: string;
+  sourceId: string;
+  /** full | incremental | compare */
+  mode: string;
+  dryRun: Bool;
+  /** demand | schedule */
+  trigger: string;
+  /** running | succeeded | failed */
+  state: string;
+  startedAt: string;
+  finishedAt: string | null;
+  entriesRead: number;
+  entriesWritten: number;
+  usersCreated: number;
+  usersUpdated: number;
+  usersDisabled: number;
+  groupsCreated: number;
+  groupsUpdated: number;
+  groupsDeleted: number;
+  membersAdded: number;
+  membersRemoved: number;
+  /** JSON array of strings */
+  errors: string;
+  /** JSON array of sample changes (dry runs) */
+  sample: string;
+  error: string | null;
 }
 
 /** A Latchkey user's account in a connection's target system. */
@@ -548,4 +583,5 @@ export interface Database {
   unmanagedAccess: UnmanagedAccessTable;
   identitySources: IdentitySourcesTable;
   identityEvaluations: IdentityEvaluationsTable;
+  identitySyncRuns: IdentitySyncRunsTable;
 }

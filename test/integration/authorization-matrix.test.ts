@@ -197,6 +197,8 @@ describe('authorization matrix', () => {
   /** a connection to a directory nobody listens on: reconciliation rows need a connection, not a live one */
   const newLdapConnection = () => makeConnection(t, { kind: 'ldap', settings: { url: 'ldap://127.0.0.1:1', bindDn: 'cn=admin,dc=x', baseDn: 'dc=x' }, secrets: { bindPassword: 'matrix-secret' } });
   // written to the store: the API's adminAdd would look the group up in the (absent) directory and refuse it
+  const SOURCES = '/latchkey/v1/identitySources';
+  const newLdapSource = async () => created(t.admin.post(SOURCES, { kind: 'ldap', displayName: `matrix source ${newId().slice(0, 8)}`, connectionId: await newLdapConnection() }), 'an identity source');
   const newConnectedResource = async (catalogId: string) =>
     (await insertGovernedResource(t, { catalogId, connectionId: await newLdapConnection(), originSystem: 'LdapGroup', originId: `cn=m${newId().slice(0, 8)},dc=x`, roles: ['member'] })).resourceId;
   const newRoleAssignment = (body: { principalId: string; roleDefinitionId: string; appScopeId: string }) =>
@@ -449,6 +451,12 @@ describe('authorization matrix', () => {
     tenantRow('DELETE', `${CONNECTIONS}/:id`, 204, ADMIN, async () => ({ path: `${CONNECTIONS}/${await newConnection()}` })),
     // nothing listens on the webhook's port: the test answers 200 { ok: false }, which is still the route's success
     tenantRow('POST', `${CONNECTIONS}/:id/test`, 200, ADMIN, async () => ({ path: `${CONNECTIONS}/${await newConnection()}/test` })),
+    // identity sources decide who exists at all: the administrator only, like the connections they read through
+    tenantRow('POST', '/latchkey/v1/identitySources', 201, ADMIN, async () => ({ path: '/latchkey/v1/identitySources', body: { kind: 'ldap', displayName: 'matrix', connectionId: await newLdapConnection() } })),
+    tenantRow('PATCH', '/latchkey/v1/identitySources/:id', 200, ADMIN, async () => ({ path: `/latchkey/v1/identitySources/${await newLdapSource()}`, body: { description: 'changed' } })),
+    tenantRow('DELETE', '/latchkey/v1/identitySources/:id', 204, ADMIN, async () => ({ path: `/latchkey/v1/identitySources/${await newLdapSource()}` })),
+    // the run starts (202); its job would fail, nothing listens on the connection's port
+    tenantRow('POST', '/latchkey/v1/identitySources/:id/sync', 202, ADMIN, async () => ({ path: `/latchkey/v1/identitySources/${await newLdapSource()}/sync`, body: { mode: 'full', dryRun: true } })),
 
     // role assignments: tenant roles by the administrator; catalog roles also by that catalog's owners
     tenantRow('POST', `${RM}/roleAssignments`, 201, ADMIN, async () => ({

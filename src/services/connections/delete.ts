@@ -1,11 +1,13 @@
 import { isoNow } from '../../domain/clock.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import { deleteConnectionWithRecords, findConnectionById, findResourceOfConnection } from '../../store/connections.js';
+import { findIdentitySourceOfConnection } from '../../store/identity-sources.js';
 import type { Caller } from '../deps.js';
 import type { ConnectionDeps } from './deps.js';
 
 // Deleting a connection: refused while a catalog resource lives in it (its grants would have nowhere
-// to be revoked); remove the resource from its catalog first. Its account links and reconciliation
+// to be revoked); remove the resource from its catalog first. Refused too while an identity source
+// reads its directory through it. Its account links and reconciliation
 // runs go with it.
 
 export async function deleteConnection(deps: ConnectionDeps, caller: Caller, id: string): Promise<void> {
@@ -17,6 +19,13 @@ export async function deleteConnection(deps: ConnectionDeps, caller: Caller, id:
     if (used) {
       throw new ConflictError(
         `Connection '${row.displayName}' is used by resource '${used.displayName}' (${used.id}) of catalog '${used.catalogId}'; remove the resource from its catalog first.`,
+        'ConnectionInUse',
+      );
+    }
+    const source = await findIdentitySourceOfConnection(tx, id);
+    if (source) {
+      throw new ConflictError(
+        `Connection '${row.displayName}' is used by identity source '${source.displayName}' (${source.id}), which reads its directory through it; delete the identity source or give it another connection first.`,
         'ConnectionInUse',
       );
     }

@@ -8,6 +8,7 @@ const CATALOG = 'accessPackageCatalog';
 const PACKAGE = 'accessPackage';
 const POLICY = 'accessPackageAssignmentPolicy';
 const ORGANIZATION = 'connectedOrganization';
+const IDENTITY_SOURCE = 'identitySource';
 const CONNECTION = 'latchkeyConnection';
 
 /** The audit records of one configuration event. */
@@ -107,6 +108,15 @@ export function catalogAuditEntries(e: CatalogEvent): AuditEntry[] {
       return [{
         activity: 'Test connection', targetType: CONNECTION, targetId: e.connectionId, targetDisplayName: e.name, result: e.ok ? 'success' : 'failure',
         modifiedProperties: [{ displayName: e.ok ? 'summary' : 'error', oldValue: null, newValue: e.outcome }],
+      }];
+    case 'identitySourceCreated':
+      return [{ activity: 'Create identity source', targetType: IDENTITY_SOURCE, targetId: e.sourceId, targetDisplayName: e.name, modifiedProperties: e.changes }];
+    case 'identitySourceUpdated':
+      return [{ activity: 'Update identity source', targetType: IDENTITY_SOURCE, targetId: e.sourceId, targetDisplayName: e.name, modifiedProperties: e.changes }];
+    case 'identitySourceDeleted':
+      return [{
+        activity: 'Delete identity source', targetType: IDENTITY_SOURCE, targetId: e.sourceId, targetDisplayName: e.name,
+        modifiedProperties: [{ displayName: 'released', oldValue: null, newValue: e.released }],
       }];
   }
 }

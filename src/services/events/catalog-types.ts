@@ -39,7 +39,12 @@ export type CatalogEvent =
   | { type: 'connectionUpdated'; connectionId: string; name: string; changes: ModifiedProperty[] }
   | { type: 'connectionDeleted'; connectionId: string; name: string }
   /** an administrator tested a connection: what it found, or the error */
-  | { type: 'connectionTested'; connectionId: string; name: string; ok: boolean; outcome: string };
+  | { type: 'connectionTested'; connectionId: string; name: string; ok: boolean; outcome: string }
+  /** identity sources (SCIM, LDAP sync): `changes` of their settings (never a secret: those stay on the connection) */
+  | { type: 'identitySourceCreated'; sourceId: string; name: string; changes: ModifiedProperty[] }
+  | { type: 'identitySourceUpdated'; sourceId: string; name: string; changes: ModifiedProperty[] }
+  /** `released`: the users and groups it owned, kept and owned by nobody from now on */
+  | { type: 'identitySourceDeleted'; sourceId: string; name: string; released: { users: number; groups: number } };
 
 /** Every configuration event's type, so a subscriber can tell them from the others (checked complete by the compiler). */
 const CATALOG_EVENT_TYPES: Record<CatalogEvent['type'], true> = {
@@ -71,6 +76,9 @@ const CATALOG_EVENT_TYPES: Record<CatalogEvent['type'], true> = {
   connectionUpdated: true,
   connectionDeleted: true,
   connectionTested: true,
+  identitySourceCreated: true,
+  identitySourceUpdated: true,
+  identitySourceDeleted: true,
 };
 
 export function isCatalogEvent(e: { type: string }): e is CatalogEvent {

@@ -23,6 +23,7 @@ export function AdminArea() {
     { to: '/admin/packages', text: 'Access packages' },
     ...(canTenant(me, 'connectedOrganization.read') ? [{ to: '/admin/connected-organizations', text: 'Connected organizations' }] : []),
     ...(canTenant(me, 'settings.write') ? [{ to: '/admin/connections', text: 'Connections' }] : []),
+    ...(canTenant(me, 'settings.write') ? [{ to: '/admin/identity-sources', text: 'Identity sources' }] : []),
     ...(canTenant(me, 'settings.read') ? [{ to: '/admin/settings', text: 'Settings' }] : []),
     ...(canTenant(me, 'audit.read') ? [{ to: '/admin/audit', text: 'Audit log' }] : []),
   ];

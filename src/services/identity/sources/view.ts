@@ -1,0 +1,23 @@
+import { parseJsonOr } from '../../../domain/json.js';
+import type { Db } from '../../../store/db.js';
+import type { IdentitySourceRow } from '../../../store/identity-sources.js';
+import { countOwnedBySource, listSyncRuns, type SyncRunRow } from '../../../store/identity-sync.js';
+
+// An identity source as the API shows it: its settings (never a secret: an LDAP source's bind password
+// is its connection's), its schedule, how many users and groups it owns, and its latest run.
+
+export interface IdentitySourceView {
+  source: IdentitySourceRow;
+  settings: Record<string, unknown>;
+  owned: { users: number; groups: number };
+  lastRun: SyncRunRow | null;
+}
+
+export async function identitySourceView(db: Db, source: IdentitySourceRow): Promise<IdentitySourceView> {
+  return {
+    source,
+    settings: parseJsonOr<Record<string, unknown>>(source.settings, {}),
+    owned: await countOwnedBySource(db, source.id),
+    lastRun: (await listSyncRuns(db, source.id, 1))[0] ?? null,
+  };
+}
