@@ -4,7 +4,7 @@ import { newId } from '../domain/ids.js';
 import { isoNow } from '../domain/clock.js';
 import { findApiTokenByHash, findApiTokenById, insertApiToken, listApiTokens, setApiTokenLastUsed, setApiTokenRevoked, type ApiTokenListing } from '../store/tokens.js';
 import { findUserByUpn } from '../store/users.js';
-import { findIdentitySource, findIdentitySourceByName, insertIdentitySource } from '../store/identity-sources.js';
+import { findIdentitySource, findIdentitySourceByName, insertIdentitySource, type IdentitySourceRow } from '../store/identity-sources.js';
 import {
   findProvisioningTokenByHash,
   findProvisioningTokenById,
@@ -74,13 +74,16 @@ export function createTokenService({ db, clock, events }: Pick<ServiceDeps, 'db'
       const id = newId();
       const at = isoNow(clock);
       return db.transaction().execute(async (tx) => {
-        let row = source ? (await findIdentitySource(tx, source.toLowerCase())) ?? (await findIdentitySourceByName(tx, 'scim', source)) : await findIdentitySourceByName(tx, 'scim', name);
+        let row: Pick<IdentitySourceRow, 'id' | 'kind' | 'displayName'> | undefined = source
+          ? (await findIdentitySource(tx, source.toLowerCase())) ?? (await findIdentitySourceByName(tx, 'scim', source))
+          : await findIdentitySourceByName(tx, 'scim', name);
         if (source && !row) throw new NotFoundError('Identity source', source);
         if (row && row.kind !== 'scim') throw new ValidationError(`Identity source '${row.displayName}' is of kind '${row.kind}'; provisioning tokens belong to SCIM sources.`, 'source');
         let created = false;
         if (!row) {
-          row = { id: newId(), kind: 'scim', displayName: name, description: null, connectionId: null, settings: '{}', createdAt: at, modifiedAt: at };
-          await insertIdentitySource(tx, row);
+          const made = { id: newId(), kind: 'scim', displayName: name, description: null, connectionId: null, settings: '{}', createdAt: at, modifiedAt: at };
+          await insertIdentitySource(tx, made);
+          row = made;
           created = true;
         }
         await insertProvisioningToken(tx, { id, identitySourceId: row.id, name, tokenHash: hashToken(token), createdAt: at, lastUsedAt: null, revokedAt: null });
