@@ -27,14 +27,15 @@ export async function findProvisioningTokenById(db: Db | Tx, id: string): Promis
   return db.selectFrom('provisioningTokens').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** Every provisioning token, oldest first. */
-export async function listProvisioningTokens(db: Db | Tx): Promise<ProvisioningTokenListing[]> {
-  const rows = await db.selectFrom('provisioningTokens')
+/** Every provisioning token (of one identity source), oldest first. */
+export async function listProvisioningTokens(db: Db | Tx, identitySourceId?: string): Promise<ProvisioningTokenListing[]> {
+  let q = db.selectFrom('provisioningTokens')
     .innerJoin('identitySources', 'identitySources.id', 'provisioningTokens.identitySourceId')
     .select(['provisioningTokens.id', 'provisioningTokens.name', 'provisioningTokens.createdAt', 'provisioningTokens.lastUsedAt', 'provisioningTokens.revokedAt',
       'identitySources.id as sourceId', 'identitySources.displayName as sourceName', 'identitySources.kind as sourceKind'])
-    .orderBy('provisioningTokens.createdAt').orderBy('provisioningTokens.id')
-    .execute();
+    .orderBy('provisioningTokens.createdAt').orderBy('provisioningTokens.id');
+  if (identitySourceId) q = q.where('provisioningTokens.identitySourceId', '=', identitySourceId);
+  const rows = await q.execute();
   return rows.map((r) => ({
     id: r.id, name: r.name, identitySource: { id: r.sourceId, displayName: r.sourceName, kind: r.sourceKind },
     createdAt: r.createdAt, lastUsedAt: r.lastUsedAt, revokedAt: r.revokedAt,

@@ -105,4 +105,14 @@ describe('admin portal: identity sources (LDAP sync from OpenLDAP)', { skip: sla
     await assertAccessible(page, 'identity sources list');
     await noSecretOnPage('identity sources');
   });
+
+  it("a SCIM source shows its provisioning tokens by name, never the token", async () => {
+    const made = await server.app.services.tokens.createProvisioning('Okta provisioning');
+    await page.reload();
+    const row = page.getByRole('row').filter({ hasText: 'Okta provisioning' });
+    await row.waitFor();
+    assert.match(await row.locator('td[data-label="Kind"]').innerText(), /SCIM provisioning/);
+    assert.match(await row.innerText(), /Tokens: Okta provisioning \(never used\)/);
+    assert.ok(!(await page.content()).includes(made.token), 'the token is not in the page');
+  });
 });

@@ -78,8 +78,14 @@ describe('SCIM 2.0 service provider (/scim/v2)', () => {
     assert.ok(!JSON.stringify(listed).includes(other.token), 'a listing never holds the token');
     const stored = await t.store.db.selectFrom('provisioningTokens').selectAll().where('id', '=', mine.id).executeTakeFirstOrThrow();
     assert.notEqual(stored.tokenHash, other.token);
+    const source = await t.admin.get(`/latchkey/v1/identitySources/${other.sourceId}`);
+    assert.equal(source.status, 200, source.text);
+    assert.deepEqual(source.body.provisioningTokens.map((x: { id: string; name: string }) => [x.id, x.name]), [[mine.id, 'Short-lived IdP']], 'the source lists its tokens');
+    assert.ok(source.body.provisioningTokens[0].lastUsedDateTime, 'with when each was last used');
+    assert.ok(!source.text.includes(other.token), 'never the token');
     await t.app.services.tokens.revoke(mine.id);
     assert.equal((await other.get('/Users')).status, 401, 'a revoked token is refused');
+    assert.ok((await t.admin.get(`/latchkey/v1/identitySources/${other.sourceId}`)).body.provisioningTokens[0].revokedDateTime);
   });
 
   it('creates a user with the enterprise extension and a manager, and publishes userCreated and managerSet as the source', async () => {

@@ -60,6 +60,13 @@ const SourceSchema = Type.Object({
   userCount: Type.Integer({ description: 'users the source owns' }),
   groupCount: Type.Integer({ description: 'groups the source owns' }),
   lastRun: Nullable(RunSchema),
+  provisioningTokens: Type.Array(Type.Object({
+    id: Type.String(),
+    name: Type.String(),
+    createdDateTime: Type.String(),
+    lastUsedDateTime: Nullable(Type.String()),
+    revokedDateTime: Nullable(Type.String()),
+  }), { description: "a scim source's tokens for /scim/v2 (`latchkey token create --scim`), never the token itself; empty for ldap" }),
   createdDateTime: Type.String(),
   modifiedDateTime: Type.String(),
 }, { description: 'Where people and groups come from' });
@@ -101,7 +108,9 @@ function sourceToApi(v: IdentitySourceView) {
   return {
     id: s.id, kind: s.kind, displayName: s.displayName, description: s.description, connectionId: s.connectionId, settings: v.settings,
     nextSyncDateTime: s.nextSyncAt, nextFullSyncDateTime: s.nextFullAt, userCount: v.owned.users, groupCount: v.owned.groups,
-    lastRun: v.lastRun ? syncRunToApi(v.lastRun) : null, createdDateTime: s.createdAt, modifiedDateTime: s.modifiedAt,
+    lastRun: v.lastRun ? syncRunToApi(v.lastRun) : null,
+    provisioningTokens: v.tokens.map((t) => ({ id: t.id, name: t.name, createdDateTime: t.createdAt, lastUsedDateTime: t.lastUsedAt, revokedDateTime: t.revokedAt })),
+    createdDateTime: s.createdAt, modifiedDateTime: s.modifiedAt,
   };
 }
 

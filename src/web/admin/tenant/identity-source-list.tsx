@@ -18,6 +18,15 @@ interface IdentitySource {
   userCount: number;
   groupCount: number;
   lastRun: SyncRun | null;
+  provisioningTokens: { id: string; name: string; createdDateTime: string; lastUsedDateTime: string | null; revokedDateTime: string | null }[];
+}
+
+/** A SCIM source's tokens in a line: their names, and when each was last used or revoked. */
+function tokenSummary(s: IdentitySource): string {
+  if (s.provisioningTokens.length === 0) return 'No provisioning token: make one with latchkey token create --scim';
+  return s.provisioningTokens
+    .map((t) => `${t.name} (${t.revokedDateTime ? 'revoked' : t.lastUsedDateTime ? `last used ${formatDate(t.lastUsedDateTime)}` : 'never used'})`)
+    .join(', ');
 }
 
 const CONNECTIONS = '/latchkey/v1/connections';
@@ -108,6 +117,7 @@ export function IdentitySourceList() {
                     <div>
                       <strong>{s.displayName}</strong>
                       {s.kind === 'ldap' && <div className="muted">{`Through ${connectionName(s.connectionId)}`}</div>}
+                      {s.kind === 'scim' && <div className="muted">{`Tokens: ${tokenSummary(s)}`}</div>}
                     </div>
                   </td>
                   <td data-label="Kind">{s.kind === 'ldap' ? 'LDAP directory' : 'SCIM provisioning'}</td>
