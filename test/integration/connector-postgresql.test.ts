@@ -244,6 +244,31 @@ describe('PostgreSQL connector (roles on the local server)', () => {
     assert.equal(await membership(WRITERS, adaRole), undefined);
   });
 
+  it('grants Member and Admin of one role to one login at the same moment: both succeed (PostgreSQL refuses the second insert of the membership)', async () => {
+    // two packages giving one person Member and Admin, delivered side by side; a fresh login each round
+    const wide = connect({}, { timeoutMs: 5000, concurrency: 8 });
+    try {
+      for (let i = 0; i < 12; i++) {
+        const login = `${P}race${i}`;
+        await admin.query(`CREATE ROLE ${q(login)} LOGIN`);
+        const account = { id: login, display: login };
+        const outcomes = await Promise.all([
+          wide.grant(account, { resourceId: WRITERS, roleId: 'member' }),
+          wide.grant(account, { resourceId: WRITERS, roleId: 'admin' }),
+          wide.grant(account, { resourceId: READERS, roleId: 'member' }),
+          wide.grant(account, { resourceId: READERS, roleId: 'member' }),
+        ]);
+        assert.equal(outcomes.length, 4);
+        assert.deepEqual(await membership(WRITERS, login), { admin_option: true }, `round ${i}: the Admin grant holds`);
+        assert.deepEqual(await membership(READERS, login), { admin_option: false }, `round ${i}: Member once`);
+        await Promise.all([wide.revoke(account, { resourceId: READERS, roleId: 'member' }), wide.revoke(account, { resourceId: READERS, roleId: 'member' })]);
+        assert.equal(await membership(READERS, login), undefined, `round ${i}: revoked, twice at once`);
+      }
+    } finally {
+      await wide.close();
+    }
+  });
+
   it('quotes a role name with a double quote and a semicolon instead of running it', async () => {
     const account = { id: adaRole, display: adaRole };
     assert.equal((await target.lookupResource(EVIL))?.originId, EVIL);

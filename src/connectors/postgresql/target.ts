@@ -72,6 +72,24 @@ export function createPostgresTarget(settings: PostgresSettings, secrets: Postgr
     }
   }
 
+  /**
+   * A GRANT or REVOKE that may meet another one of the same membership at the same moment (two packages
+   * giving one person Member and Admin of a role, delivered side by side, or two workers): PostgreSQL then
+   * refuses the second change of pg_auth_members (a unique violation, or "tuple concurrently updated"),
+   * which is no failure of the grant. The membership is read again and the statement sent once more only
+   * if `stillNeeded` says the other one did not already do what this one asks.
+   */
+  async function raceSafe(doing: string, text: string, stillNeeded: () => Promise<boolean>): Promise<void> {
+    try {
+      await pool.query(text);
+    } catch (error) {
+      const e = error as { code?: string; message?: string };
+      const raced = e.code === '23505' || (e.code === 'XX000' && /concurrently (updated|deleted)/.test(e.message ?? ''));
+      if (!raced) throw pgFailure(error, server, doing, timeoutMs);
+      if (await stillNeeded()) await query(doing, text);
+    }
+  }
+
   const managed = (name: string) => prefix === undefined || name.startsWith(prefix);
   const describe = (row: RoleRow): ResourceDescriptor => {
     const base = {
@@ -166,8 +184,10 @@ export function createPostgresTarget(settings: PostgresSettings, secrets: Postgr
       const now = await membership(role.resourceId, login.id, doing);
       if (!now.exists) throw new ConnectorError(`Refused ${doing}: PostgreSQL at ${server} has no role ${q(role.resourceId)}.`, false);
       if (now.superuser) throw new ConnectorError(`Refused ${doing}: ${q(role.resourceId)} is a superuser role, which is not granted through Latchkey.`, false);
-      if (role.roleId === ADMIN_ROLE ? now.admin : now.member) return { changed: false };
-      await query(doing, `GRANT ${q(role.resourceId)} TO ${q(login.id)}${role.roleId === ADMIN_ROLE ? ' WITH ADMIN OPTION' : ''}`);
+      const held = (m: { member: boolean; admin: boolean }) => (role.roleId === ADMIN_ROLE ? m.admin : m.member);
+      if (held(now)) return { changed: false };
+      await raceSafe(doing, `GRANT ${q(role.resourceId)} TO ${q(login.id)}${role.roleId === ADMIN_ROLE ? ' WITH ADMIN OPTION' : ''}`,
+        async () => !held(await membership(role.resourceId, login.id, doing)));
       return { changed: true };
     },
 
@@ -179,7 +199,8 @@ export function createPostgresTarget(settings: PostgresSettings, secrets: Postgr
       checkRole(role, doing);
       const before = await membership(role.resourceId, login.id, doing);
       if (optionOnly ? !before.admin : !before.member) return { changed: false };
-      await query(doing, optionOnly ? `REVOKE ADMIN OPTION FOR ${q(role.resourceId)} FROM ${q(login.id)}` : `REVOKE ${q(role.resourceId)} FROM ${q(login.id)}`);
+      await raceSafe(doing, optionOnly ? `REVOKE ADMIN OPTION FOR ${q(role.resourceId)} FROM ${q(login.id)}` : `REVOKE ${q(role.resourceId)} FROM ${q(login.id)}`,
+        async () => { const m = await membership(role.resourceId, login.id, doing); return optionOnly ? m.admin : m.member; });
       const after = await membership(role.resourceId, login.id, doing);
       if (optionOnly ? after.admin : after.member) {
         throw new ConnectorError(
