@@ -8,6 +8,7 @@ import { NO_PACKAGE_WRITE, usePackage } from './package-context';
 import { durationDays, durationHours, SCOPE_CHOICES } from './policy-form';
 import { RowMenu } from './row-menu';
 import type { Policy } from './types';
+import { isAutoPolicy, ruleOf } from './auto-policy-editor';
 
 export function scopeText(scope: string): string {
   return SCOPE_CHOICES.find((c) => c.value === scope)?.label ?? scope;
@@ -75,7 +76,7 @@ export function PoliciesTab() {
                       {p.description && <div className="muted small">{p.description}</div>}
                     </div>
                   </td>
-                  <td data-label="Who can request">{scopeText(p.allowedTargetScope)}</td>
+                  <td data-label="Who can request">{isAutoPolicy(p) ? `Assigned automatically: ${ruleOf(p)}` : scopeText(p.allowedTargetScope)}</td>
                   <td data-label="Approval">{approvalText(p)}</td>
                   <td data-label="Expiration">{expirationText(p.expiration)}</td>
                   <td data-label="Enabled">{p.requestorSettings.acceptRequests ? 'Yes' : 'No'}</td>

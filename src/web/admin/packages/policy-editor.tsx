@@ -14,6 +14,7 @@ import { QuestionsEditor } from './questions-editor';
 import { SubjectPicker } from './subject-picker';
 import { YesNo } from './yes-no';
 import type { Policy } from './types';
+import { AutoPolicyEditor, isAutoPolicy } from './auto-policy-editor';
 
 interface Organization {
   id: string;
@@ -62,10 +63,13 @@ export function PolicyEditorPage() {
     const orgsLoad = getAll<Organization>(`${EM}/connectedOrganizations?$select=id,displayName,state`, signal).catch((): Organization[] => []);
     const policy = policyId ? await api<Policy>(`${EM}/assignmentPolicies/${encodeURIComponent(policyId)}`, { signal }) : null;
     const orgs = await orgsLoad;
-    return { orgs, form: policy ? await withNames(formFromPolicy(policy), orgs, signal) : emptyPolicyForm() };
+    // an auto-assignment policy has its own editor: nobody requests it, a rule says who is assigned
+    if (policy && isAutoPolicy(policy)) return { orgs, auto: policy, form: emptyPolicyForm() };
+    return { orgs, auto: null, form: policy ? await withNames(formFromPolicy(policy), orgs, signal) : emptyPolicyForm() };
   });
   if (loaded.error) return <ErrorBanner error={loaded.error} />;
   if (!loaded.data) return <Loading what="the policy" />;
+  if (loaded.data.auto) return <AutoPolicyEditor key={policyId} policy={loaded.data.auto} />;
   // a fresh form for another policy: the edits of the last one stay behind
   return <PolicyEditor key={policyId ?? 'new'} policyId={policyId} initial={loaded.data.form} orgs={loaded.data.orgs} />;
 }
