@@ -1,4 +1,5 @@
 import { isoNow } from '../domain/clock.js';
+import { listDirectMembersOf, listMembershipsOf } from '../store/identity-sync.js';
 import {
   checkMailNickname,
   DirectoryNotFoundError,
@@ -176,8 +177,19 @@ export async function groupDeletionRefusal(tx: Tx, group: GroupRow): Promise<str
   return `Group '${group.displayName}' is a resource in catalog${catalogs.length === 1 ? '' : 's'} ${names}; remove it from ${catalogs.length === 1 ? 'that catalog' : 'those catalogs'} before deleting the group.`;
 }
 
-/** Deletes a group with its links and publishes groupDeleted (the caller has checked no catalog offers it). */
+/**
+ * Deletes a group with its links and publishes groupDeleted (the caller has checked no catalog offers it),
+ * after a groupMemberRemoved for each of its direct members and for its place in each group it was nested
+ * in: whoever follows membership (the mover, auto-assignment) learns of the people who left that way.
+ */
 export async function deleteGroupIn(tx: Tx, change: Change, group: GroupRow): Promise<void> {
+  const members = await listDirectMembersOf(tx, [group.id]);
+  const parents = await listMembershipsOf(tx, [group.id]);
+  const names = new Map((await Promise.all(parents.map((p) => findGroupById(tx, p.groupId)))).filter((g) => g !== undefined).map((g) => [g.id, g.displayName]));
+  await change.events.publish(tx, change.caller, [
+    ...members.map((m) => ({ type: 'groupMemberRemoved' as const, groupId: group.id, groupName: group.displayName, member: { id: m.memberId, type: m.memberType } })),
+    ...parents.map((p) => ({ type: 'groupMemberRemoved' as const, groupId: p.groupId, groupName: names.get(p.groupId) ?? p.groupId, member: { id: group.id, type: 'group' } })),
+  ], publishOpts(change));
   await deleteGroupAndReferences(tx, group.id);
   await change.events.publish(tx, change.caller, { type: 'groupDeleted', groupId: group.id, name: group.displayName }, publishOpts(change));
 }

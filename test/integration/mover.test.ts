@@ -104,6 +104,22 @@ describe('mover on requested access', () => {
     assert.equal(await assignmentOf(pkg.packageId, u.id), undefined);
   });
 
+  it('a nested group deleted (Graph or SCIM DELETE) takes its members out of scope too', async () => {
+    const pkg = await makePackage(t, 'Nested, deleted');
+    const outer = await makeGroup(t, 'Outer of a deleted group');
+    const inner = await makeGroup(t, 'Deleted inner');
+    await addMember(outer, inner);
+    const policyId = await makePolicy(t, pkg.packageId, { groupId: outer, expiration: noExpiry, extra: { scopeLossSettings: { gracePeriodBeforeAccessRemoval: 'PT1H' } } });
+    const u = await holder(inner, pkg.packageId, policyId, 'Dee Deleted-group');
+    const r = await t.admin.delete(`${V1}/groups/${inner}`);
+    assert.equal(r.status, 204, r.text);
+    await t.drain();
+    assert.ok((await assignmentOf(pkg.packageId, u.id))?.removalDueAt, 'scheduled at once, not at the nightly evaluation');
+    t.clock.advance(HOUR + 1000);
+    await t.drain();
+    assert.equal(await assignmentOf(pkg.packageId, u.id), undefined);
+  });
+
   it('the policy keeps access when scopeLossSettings.removeAccess is false; a changed policy scope moves its holders out', async () => {
     const pkg = await makePackage(t, 'Kept access');
     const team = await makeGroup(t, 'Keep team');
