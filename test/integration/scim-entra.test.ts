@@ -147,6 +147,29 @@ describe('SCIM: Microsoft Entra provisioning, as recorded', () => {
     assert.equal(on.body.active, true);
   });
 
+  it('an update as an Entra tenant sent it (Microsoft Q&A 1684621): a custom extension on create, then Add on a filtered single-valued path', async () => {
+    // the create carries meta and an extension schema Latchkey does not know: both are ignored, not refused
+    const created = await entra.post('/Users', {
+      schemas: [CORE_USER, ENTERPRISE], userName: 'joe.tester@testaccount.onmicrosoft.com', active: true,
+      emails: [{ primary: true, type: 'work', value: 'joe@joe.example' }], meta: { resourceType: 'User' },
+      name: { familyName: 'TestLastName1', givenName: 'joe' }, title: 'scim tester',
+      'urn:ietf:params:scim:schemas:extension:custom:2.0:User': { employeeNumber: '99887766', worksiteId: '180' },
+    });
+    assert.equal(created.status, 201, created.text);
+    const id = created.body.id;
+    // Entra sends Add (not Replace) for a changed work email, on the filtered path of its value
+    const r = await entra.patch(`/Users/${id}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'Replace', path: 'title', value: 'tester' }, { op: 'Add', path: 'emails[type eq "work"].value', value: 'joe.new@joe.example' }],
+    });
+    assert.ok(r.status === 200 || r.status === 204, r.text);
+    const user = await t.admin.get(`/v1.0/users/${id}?$select=mail,jobTitle`);
+    assert.equal(user.body.mail, 'joe.new@joe.example', 'the Add replaced the one work email');
+    assert.equal(user.body.jobTitle, 'tester');
+    const got = await entra.get(`/Users/${id}`);
+    assert.deepEqual(got.body.emails.filter((e: { type?: string }) => e.type === 'work').map((e: { value: string }) => e.value), ['joe.new@joe.example'], 'one work email, not two');
+  });
+
   it('Group operations: create, get and query without members, rename, add and remove a member, delete', async () => {
     const member = await entra.post('/Users', { schemas: [CORE_USER], userName: 'member.one@contoso.test', active: true });
     const created = await entra.post('/Groups', {
