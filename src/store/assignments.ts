@@ -29,9 +29,12 @@ export async function listAssignments(db: Db | Tx, ids: readonly string[]): Prom
 }
 
 /** The person's active assignment of the package, if any. */
+/** The duplicate check's query (answered by assignments_target_package_idx, migration 0015; a test reads its plan). */
+export const activeAssignmentQuery = (db: Db | Tx, accessPackageId: string, targetId: string) =>
+  db.selectFrom('assignments').select('id').where('accessPackageId', '=', accessPackageId).where('targetId', '=', targetId).where('state', 'in', ACTIVE);
+
 export async function findActiveAssignment(db: Db | Tx, accessPackageId: string, targetId: string): Promise<Pick<AssignmentRow, 'id'> | undefined> {
-  return db.selectFrom('assignments').select('id').where('accessPackageId', '=', accessPackageId).where('targetId', '=', targetId)
-    .where('state', 'in', ACTIVE).executeTakeFirst();
+  return activeAssignmentQuery(db, accessPackageId, targetId).executeTakeFirst();
 }
 
 /** Whether the person holds any active assignment. */

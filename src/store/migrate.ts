@@ -14,6 +14,7 @@ import * as m0011identitySources from './migrations/0011_identity_sources.js';
 import * as m0012provisioningTokens from './migrations/0012_provisioning_tokens.js';
 import * as m0013identitySyncRuns from './migrations/0013_identity_sync_runs.js';
 import * as m0014scopeRemovals from './migrations/0014_scope_removals.js';
+import * as m0015duplicateCheckIndex from './migrations/0015_duplicate_check_index.js';
 
 // Migrations are compiled into the program (not read from disk) so that the built CLI and the tests
 // apply exactly the same list. Add new ones here in order; never edit one that has shipped.
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '0012_provisioning_tokens': m0012provisioningTokens,
   '0013_identity_sync_runs': m0013identitySyncRuns,
   '0014_scope_removals': m0014scopeRemovals,
+  '0015_duplicate_check_index': m0015duplicateCheckIndex,
 };
 
 class StaticProvider implements MigrationProvider {
