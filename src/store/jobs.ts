@@ -79,19 +79,7 @@ export async function renew(db: Db, clock: Clock, ids: readonly string[], owner:
   return new Set(rows.map((r) => r.id));
 }
 
-/** Marks a claimed job done. Returns false when the lease was lost (another worker took the job over). */
-export async function complete(db: Db | Tx, clock: Clock, job: Pick<Job, 'id'>, owner: string): Promise<boolean> {
-  const r = await db
-    .updateTable('jobs')
-    .set({ doneAt: isoNow(clock), leaseOwner: null, leaseExpiresAt: null, lastError: null })
-    .where('id', '=', job.id)
-    .where('leaseOwner', '=', owner)
-    .where('doneAt', 'is', null)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
-}
-
-/** complete() for many jobs in one statement: the ids of those this owner still held, now done. */
+/** Marks claimed jobs done in one statement: the ids of those this owner still held (a lost lease: another worker took the job over). */
 export async function completeMany(db: Db | Tx, clock: Clock, ids: readonly string[], owner: string): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const rows = await db
@@ -103,6 +91,11 @@ export async function completeMany(db: Db | Tx, clock: Clock, ids: readonly stri
     .returning('id')
     .execute();
   return new Set(rows.map((r) => r.id));
+}
+
+/** Marks a claimed job done. Returns false when the lease was lost (another worker took the job over). */
+export async function complete(db: Db | Tx, clock: Clock, job: Pick<Job, 'id'>, owner: string): Promise<boolean> {
+  return (await completeMany(db, clock, [job.id], owner)).has(job.id);
 }
 
 /** Gives a failed job back for another try at `retryAt`, or ends it when `retryAt` is null. */

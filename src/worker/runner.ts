@@ -190,16 +190,13 @@ export function createWorker(opts: WorkerOptions): Worker {
       const batchHandler = tasks.batchHandlers && Object.hasOwn(tasks.batchHandlers, job.kind) ? tasks.batchHandlers[job.kind] : undefined;
       if (!batchHandler) {
         items.push({ jobs: [job], run: () => runJob(job, h) });
-        continue;
+      } else if (batches.has(job.kind)) {
+        batches.get(job.kind)!.push(job);
+      } else {
+        const batch = [job];
+        batches.set(job.kind, batch);
+        items.push({ jobs: batch, run: () => runBatch(job.kind, batchHandler, batch, h) });
       }
-      let batch = batches.get(job.kind);
-      if (!batch) {
-        const jobsOfKind: Job[] = [];
-        batch = jobsOfKind;
-        batches.set(job.kind, jobsOfKind);
-        items.push({ jobs: jobsOfKind, run: () => runBatch(job.kind, batchHandler, jobsOfKind, h) });
-      }
-      batch.push(job);
     }
     return items;
   }
