@@ -24,19 +24,22 @@ export interface KnownAccounts {
 }
 
 const known = (connectionId: string, userId: string) => `${connectionId}\n${userId}`;
+const linkedAccount = (link: { accountId: string; display: string }): AccountRef => ({ id: link.accountId, display: link.display });
 
 export async function prefetchAccounts(db: Db, grants: readonly { connectionId: string | null; targetId: string }[]): Promise<KnownAccounts> {
   const connected = grants.filter((g): g is { connectionId: string; targetId: string } => g.connectionId !== null);
   const links = new Map((await listAccountLinks(db, connected.map((g) => g.connectionId), connected.map((g) => g.targetId)))
-    .map((l) => [known(l.connectionId, l.userId), { id: l.accountId, display: l.display }]));
+    .map((l) => [known(l.connectionId, l.userId), linkedAccount(l)]));
   const unlinked = connected.filter((g) => !links.has(known(g.connectionId, g.targetId))).map((g) => g.targetId);
   const subjects = new Map((await listAccountSubjects(db, unlinked)).map((s) => [s.id, s]));
   return { links, subjects };
 }
 
 export async function accountFor(deps: { db: Db; clock: Clock }, connectionId: string, target: Target, userId: string, prefetched?: KnownAccounts): Promise<AccountRef> {
-  const link = prefetched?.links.get(known(connectionId, userId)) ?? (await findAccountLink(deps.db, connectionId, userId).then((l) => l && { id: l.accountId, display: l.display }));
-  if (link) return link;
+  const prefetchedLink = prefetched?.links.get(known(connectionId, userId));
+  if (prefetchedLink) return prefetchedLink;
+  const link = await findAccountLink(deps.db, connectionId, userId);
+  if (link) return linkedAccount(link);
   const subject = prefetched?.subjects.get(userId) ?? await findAccountSubject(deps.db, userId);
   if (!subject) throw new ConnectorError(`Only users have accounts in connected systems; ${userId} is not a user of this directory.`, false);
   let account = await target.findAccount(subject);
@@ -53,7 +56,7 @@ export async function accountFor(deps: { db: Db; clock: Clock }, connectionId: s
   const stored = await insertAccountLink(deps.db, {
     connectionId, userId, accountId: account.id, display: account.display, createdByLatchkey: created ? 1 : 0, linkedAt: isoNow(deps.clock),
   });
-  return { id: stored.accountId, display: stored.display };
+  return linkedAccount(stored);
 }
 
 /**
@@ -63,7 +66,7 @@ export async function accountFor(deps: { db: Db; clock: Clock }, connectionId: s
  */
 export async function accountToRevoke(deps: { db: Db }, connectionId: string, target: Target, userId: string): Promise<AccountRef | undefined> {
   const link = await findAccountLink(deps.db, connectionId, userId);
-  if (link) return { id: link.accountId, display: link.display };
+  if (link) return linkedAccount(link);
   const subject = await findAccountSubject(deps.db, userId);
   return subject ? target.findAccount(subject) : undefined;
 }

@@ -57,7 +57,11 @@ export async function fulfilAssignments(deps: Pick<LifecycleDeps, 'db' | 'clock'
   // accepted for later wait for its confirmation (or its due time), not for another delivery
   const due = (await listGrantWork(deps.db, ids, 'pending')).filter((g) => !g.confirmationDueAt && (!g.nextAttemptAt || g.nextAttemptAt <= now));
   const byAssignment = new Map<string, GrantWork[]>();
-  for (const g of due) byAssignment.set(g.assignmentId, [...(byAssignment.get(g.assignmentId) ?? []), g]);
+  for (const g of due) {
+    const grants = byAssignment.get(g.assignmentId);
+    if (grants) grants.push(g);
+    else byAssignment.set(g.assignmentId, [g]);
+  }
   const accounts = await prefetchAccounts(deps.db, due);
   const results = new Map<string, Result[]>();
   await pool([...byAssignment], FULFIL_PARALLEL, async ([assignmentId, grants]) => {
