@@ -1,5 +1,5 @@
 import { isoNow } from '../domain/clock.js';
-import { listDirectMembersOf, listMembershipsOf } from '../store/identity-sync.js';
+import { listDirectMembersOf, listMembershipsOf, namesOf } from '../store/identity-sync.js';
 import {
   checkMailNickname,
   DirectoryNotFoundError,
@@ -185,7 +185,7 @@ export async function groupDeletionRefusal(tx: Tx, group: GroupRow): Promise<str
 export async function deleteGroupIn(tx: Tx, change: Change, group: GroupRow): Promise<void> {
   const members = await listDirectMembersOf(tx, [group.id]);
   const parents = await listMembershipsOf(tx, [group.id]);
-  const names = new Map((await Promise.all(parents.map((p) => findGroupById(tx, p.groupId)))).filter((g) => g !== undefined).map((g) => [g.id, g.displayName]));
+  const names = await namesOf(tx, parents.map((p) => p.groupId));
   await change.events.publish(tx, change.caller, [
     ...members.map((m) => ({ type: 'groupMemberRemoved' as const, groupId: group.id, groupName: group.displayName, member: { id: m.memberId, type: m.memberType } })),
     ...parents.map((p) => ({ type: 'groupMemberRemoved' as const, groupId: p.groupId, groupName: names.get(p.groupId) ?? p.groupId, member: { id: group.id, type: 'group' } })),
