@@ -135,15 +135,7 @@ export interface ConnectorKind<Settings = unknown, Secrets = unknown> {
 /** The roles holding `roleId` gives by the kind's impliedRoles, directly or through another role (not `roleId` itself). */
 export function rolesImpliedBy(kind: Pick<ConnectorKind, 'impliedRoles'> | undefined, roleId: string): string[] {
   const implied = kind?.impliedRoles;
-  if (!implied) return [];
-  const found = new Set<string>();
-  let frontier = [roleId];
-  while (frontier.length > 0) {
-    const next = frontier.flatMap((r) => implied[r] ?? []).filter((r) => r !== roleId && !found.has(r));
-    for (const r of next) found.add(r);
-    frontier = next;
-  }
-  return [...found];
+  return implied ? reachable(roleId, (role) => implied[role] ?? []) : [];
 }
 
 /**
@@ -152,17 +144,16 @@ export function rolesImpliedBy(kind: Pick<ConnectorKind, 'impliedRoles'> | undef
  */
 export function rolesImplying(kind: Pick<ConnectorKind, 'impliedRoles'> | undefined, roleId: string): string[] {
   const implied = kind?.impliedRoles;
-  if (!implied) return [];
+  return implied ? reachable(roleId, (role) => Object.keys(implied).filter((r) => implied[r].includes(role))) : [];
+}
+
+/** Every role reached from `roleId` by repeated `step`s, `roleId` itself left out; a cycle ends. */
+function reachable(roleId: string, step: (role: string) => readonly string[]): string[] {
   const found = new Set<string>();
   let frontier = [roleId];
   while (frontier.length > 0) {
-    const next: string[] = [];
-    for (const [role, gives] of Object.entries(implied)) {
-      if (role !== roleId && !found.has(role) && gives.some((g) => frontier.includes(g))) {
-        found.add(role);
-        next.push(role);
-      }
-    }
+    const next = [...new Set(frontier.flatMap(step))].filter((r) => r !== roleId && !found.has(r));
+    for (const r of next) found.add(r);
     frontier = next;
   }
   return [...found];
