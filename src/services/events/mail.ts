@@ -52,11 +52,10 @@ export function mailSubscriber(deps: Deps): Subscriber {
 async function mailOne(tx: Tx, deps: Deps, e: DomainEvent): Promise<void> {
   switch (e.type) {
     case 'approvalStageOpened':
+    case 'approverReplaced':
       return mailApprovers(tx, deps, e.request, e.approvers, 'approvalRequired', e.dueAt);
     case 'approvalEscalated':
       return mailApprovers(tx, deps, e.request, e.approvers, 'approvalEscalated', e.dueAt);
-    case 'approverReplaced':
-      return mailApprovers(tx, deps, e.request, e.approvers, 'approvalRequired', e.dueAt);
     case 'assignmentRemovalScheduled':
       return mailRemovalScheduled(tx, deps, e.assignment, e.dueAt, e.reason);
     case 'requestDenied':

@@ -123,7 +123,11 @@ export async function applyPlan(deps: Pick<IdentitySyncDeps, 'db' | 'clock' | 'e
 
   await batch(plan.memberRemoves, async (tx, chunk) => {
     const byGroup = new Map<string, string[]>();
-    for (const m of chunk) byGroup.set(m.groupId, [...(byGroup.get(m.groupId) ?? []), m.memberId]);
+    for (const m of chunk) {
+      const ids = byGroup.get(m.groupId);
+      if (ids) ids.push(m.memberId);
+      else byGroup.set(m.groupId, [m.memberId]);
+    }
     for (const [groupId, ids] of byGroup) await deleteMembers(tx, groupId, ids);
     return chunk.map((m) => ({ type: 'groupMemberRemoved', groupId: m.groupId, groupName: name(m.groupId), member: { id: m.memberId, type: m.type } }));
   });
