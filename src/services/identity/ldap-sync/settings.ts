@@ -120,9 +120,14 @@ export function resolveSourceSettings(s: LdapSourceSettings, connection: Pick<Ld
     syncGroups: s.syncGroups ?? true,
     mapping: resolveMapping(preset, { user: s.userAttributes, group: s.groupAttributes }),
     disabled: s.disabled === undefined ? defaults.disabled : s.disabled,
-    schedule: {
-      incremental: s.schedule?.incremental === undefined ? DEFAULT_SCHEDULE.incremental : s.schedule.incremental,
-      full: s.schedule?.full === undefined ? DEFAULT_SCHEDULE.full : s.schedule.full,
-    },
+    schedule: scheduleOf(s),
+  };
+}
+
+/** A source's schedule with its defaults filled in: all the worker's timers need of its settings. */
+export function scheduleOf(s: LdapSourceSettings): ResolvedSourceSettings['schedule'] {
+  return {
+    incremental: s.schedule?.incremental === undefined ? DEFAULT_SCHEDULE.incremental : s.schedule.incremental,
+    full: s.schedule?.full === undefined ? DEFAULT_SCHEDULE.full : s.schedule.full,
   };
 }

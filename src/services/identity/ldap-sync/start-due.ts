@@ -5,7 +5,7 @@ import { findIdentitySource } from '../../../store/identity-sources.js';
 import { claimScheduledSync, listSourcesDueForSync } from '../../../store/identity-sync.js';
 import { lockRow } from '../../../store/locks.js';
 import type { IdentitySyncDeps } from './deps.js';
-import { readLdapSourceSettings, resolveSourceSettings } from './settings.js';
+import { readLdapSourceSettings, scheduleOf } from './settings.js';
 import { startSyncIn } from './start-run.js';
 
 // The worker's periodic task: starts a run of every LDAP source whose next_sync_at is due (full when
@@ -25,7 +25,7 @@ export async function startDueSyncs(deps: Pick<IdentitySyncDeps, 'db' | 'clock' 
       if (!source?.nextSyncAt || source.nextSyncAt > at) return false;
       const mode = scheduledMode(source, at);
       // the base DNs do not matter to the schedule: only the durations are read here
-      const { schedule } = resolveSourceSettings(readLdapSourceSettings(parseJsonOr(source.settings, {})), { baseDn: '' });
+      const schedule = scheduleOf(readLdapSourceSettings(parseJsonOr(source.settings, {})));
       if (!(await claimScheduledSync(tx, id, source.nextSyncAt, nextSchedule(schedule, at, mode === 'full', source.nextFullAt)))) return false;
       await startSyncIn(tx, deps, id, mode, false, 'schedule');
       return true;

@@ -6,7 +6,7 @@ import { findIdentitySource, updateIdentitySource } from '../../../store/identit
 import { lockRow } from '../../../store/locks.js';
 import type { Caller } from '../../deps.js';
 import type { IdentitySyncDeps } from '../ldap-sync/deps.js';
-import { readLdapSourceSettings, resolveSourceSettings } from '../ldap-sync/settings.js';
+import { readLdapSourceSettings, scheduleOf } from '../ldap-sync/settings.js';
 import { AUDITED, auditedView, checkSourceConnection, checkSourceKind, checkSourceName, readSourceSettings } from './fields.js';
 
 // Editing an identity source: settings are replaced as a whole and read again. The users and groups it
@@ -36,7 +36,7 @@ export async function updateIdentitySourceUseCase(deps: Pick<IdentitySyncDeps, '
     if (changes.length === 0) return;
     // a schedule already started follows the new one from now (one not started yet starts with the first real full run)
     const schedule = kind === 'ldap' && row.syncCursor && next.settings !== row.settings
-      ? nextSchedule(resolveSourceSettings(readLdapSourceSettings(JSON.parse(next.settings)), { baseDn: '' }).schedule, at, true, null)
+      ? nextSchedule(scheduleOf(readLdapSourceSettings(JSON.parse(next.settings))), at, true, null)
       : {};
     await updateIdentitySource(tx, id, { displayName: next.displayName, description: next.description, connectionId: next.connectionId, settings: next.settings, modifiedAt: at, ...schedule });
     await deps.events.publish(tx, caller, { type: 'identitySourceUpdated', sourceId: id, name: next.displayName, changes }, { at });
