@@ -17,14 +17,20 @@ export type ScopePlan =
 export function scopePlan(policy: Policy | undefined, inScope: boolean, removalPending: boolean, now: Date): ScopePlan {
   if (!policy || policy.allowedTargetScope === 'notSpecified') return { action: 'none' };
   if (inScope) return removalPending ? { action: 'cancel' } : { action: 'none' };
-  if (removalPending) return { action: 'none' };
+  if (removalPending || !removesOnScopeLoss(policy)) return { action: 'none' };
   if (isAutoAssignmentPolicy(policy)) {
-    const s = policy.automaticRequestSettings!;
-    if (!s.removeAccessWhenTargetLeavesAllowedTargets) return { action: 'none' };
-    return { action: 'schedule', dueAt: dueAfter(now, s.gracePeriodBeforeAccessRemoval), reason: `the person no longer matches the rule of the auto-assignment policy '${policy.displayName}'` };
+    return {
+      action: 'schedule', dueAt: dueAfter(now, policy.automaticRequestSettings!.gracePeriodBeforeAccessRemoval),
+      reason: `the person no longer matches the rule of the auto-assignment policy '${policy.displayName}'`,
+    };
   }
-  if (!policy.scopeLossSettings.removeAccess) return { action: 'none' };
   return { action: 'schedule', dueAt: dueAfter(now, policy.scopeLossSettings.gracePeriodBeforeAccessRemoval), reason: `the person is no longer in the scope of the policy '${policy.displayName}'` };
+}
+
+/** Whether the policy takes access away from a holder who leaves its scope (an auto-assignment rule, or the requestor scope). */
+export function removesOnScopeLoss(policy: Policy): boolean {
+  if (policy.allowedTargetScope === 'notSpecified') return false;
+  return isAutoAssignmentPolicy(policy) ? policy.automaticRequestSettings!.removeAccessWhenTargetLeavesAllowedTargets : policy.scopeLossSettings.removeAccess;
 }
 
 /** now plus the grace period; none (or zero) means now, that is, at the worker's next cycle. */

@@ -61,16 +61,6 @@ export async function pageEnabledUserIds(db: Db | Tx, after: string, limit: numb
   return (await db.selectFrom('users').select('id').where('accountEnabled', '=', 1).where('id', '>', after).orderBy('id').limit(limit).execute()).map((r) => r.id);
 }
 
-/** Sets when an assignment is to be removed, and why. */
-export async function scheduleRemoval(tx: Tx, assignmentId: string, dueAt: string, reason: string): Promise<void> {
-  await tx.updateTable('assignments').set({ removalDueAt: dueAt, removalReason: reason }).where('id', '=', assignmentId).execute();
-}
-
-/** Clears a pending removal (the holder is back in scope). */
-export async function clearRemoval(tx: Tx, assignmentId: string): Promise<void> {
-  await tx.updateTable('assignments').set({ removalDueAt: null, removalReason: null }).where('id', '=', assignmentId).execute();
-}
-
 /** Whether any active assignment's removal is due (a plain read, without taking a lock). */
 export async function anyRemovalDue(db: Db | Tx, now: string): Promise<boolean> {
   return !!(await db.selectFrom('assignments').select('id').where('removalDueAt', 'is not', null).where('removalDueAt', '<=', now).where('state', 'in', ACTIVE).limit(1).executeTakeFirst());

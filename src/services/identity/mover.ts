@@ -1,10 +1,10 @@
 import { isoNow } from '../../domain/clock.js';
 import { isInScope } from '../../domain/policy/scope.js';
 import type { Policy, SubjectFacts } from '../../domain/policy/types.js';
-import { scopePlan } from '../../domain/scope-loss.js';
-import type { AssignmentRow } from '../../store/assignments.js';
+import { removesOnScopeLoss, scopePlan } from '../../domain/scope-loss.js';
+import { updateAssignment, type AssignmentRow } from '../../store/assignments.js';
 import type { Tx } from '../../store/db.js';
-import { anyRemovalDue, clearRemoval, lockRemovalsDue, scheduleRemoval } from '../../store/identity-lifecycle.js';
+import { anyRemovalDue, lockRemovalsDue } from '../../store/identity-lifecycle.js';
 import { policiesById } from '../../store/policies.js';
 import { findUserById } from '../../store/users.js';
 import type { LifecycleDeps } from '../lifecycle/common.js';
@@ -24,10 +24,10 @@ export async function judgeAssignments(tx: Tx, deps: Pick<Deps, 'clock' | 'event
     const policy = a.policyId ? policies.get(a.policyId) : undefined;
     const plan = scopePlan(policy, !!policy && isInScope(policy, facts), a.removalDueAt !== null, deps.clock.now());
     if (plan.action === 'cancel') {
-      await clearRemoval(tx, a.id);
+      await updateAssignment(tx, a.id, { removalDueAt: null, removalReason: null });
       await deps.events.publish(tx, null, { type: 'assignmentRemovalCanceled', assignmentId: a.id, oldDueAt: a.removalDueAt! });
     } else if (plan.action === 'schedule') {
-      await scheduleRemoval(tx, a.id, plan.dueAt, plan.reason);
+      await updateAssignment(tx, a.id, { removalDueAt: plan.dueAt, removalReason: plan.reason });
       await deps.events.publish(tx, null, { type: 'assignmentRemovalScheduled', assignment: { ...a, removalDueAt: plan.dueAt, removalReason: plan.reason }, dueAt: plan.dueAt, reason: plan.reason });
     }
   }
@@ -50,8 +50,8 @@ export async function removeOutOfScope(deps: Deps, limit = REMOVAL_BATCH): Promi
       const user = await findUserById(tx, a.targetId);
       const back = !!policy && !!user && !!user.accountEnabled && isInScope(policy, await loadSubjectFacts(tx, { userId: a.targetId }));
       // back in scope, or the policy changed meanwhile to keep such access: called off
-      if (back || scopePlan(policy, false, false, deps.clock.now()).action !== 'schedule') {
-        await clearRemoval(tx, a.id);
+      if (back || !policy || !removesOnScopeLoss(policy)) {
+        await updateAssignment(tx, a.id, { removalDueAt: null, removalReason: null });
         await deps.events.publish(tx, null, { type: 'assignmentRemovalCanceled', assignmentId: a.id, oldDueAt: a.removalDueAt! });
         continue;
       }
