@@ -94,7 +94,11 @@ describe(`scale-out: ${PG ? '2 serve + 2 worker processes on PostgreSQL' : '2 se
       assert.deepEqual(members.map((m) => m.memberId).sort(), users.map((u) => u.id).sort(), 'each user in the group exactly once');
     }
 
-    const open = await db.selectFrom('jobs').select(['id', 'kind', 'leaseOwner', 'runAt']).where('doneAt', 'is', null).execute();
+    // a job is marked done just after the transaction that delivered its request commits (in another
+    // process): wait (bounded) for that last statement, then no job may be left pending or claimed
+    const openJobs = () => db.selectFrom('jobs').select(['id', 'kind', 'leaseOwner', 'runAt']).where('doneAt', 'is', null).execute();
+    await until(async () => (await openJobs()).length === 0, 'every job to be marked done', 10_000, 20).catch(() => undefined);
+    const open = await openJobs();
     assert.deepEqual(open, [], 'no job left pending or claimed');
     const failed = await db.selectFrom('jobs').select(['kind', 'lastError']).where('lastError', 'is not', null).execute();
     assert.deepEqual(failed, [], 'no job failed along the way');
