@@ -55,12 +55,12 @@ function pgbenchBinary(): string {
 /** pgbench on its own scratch database next to the bench database (same server). */
 export async function pgbenchCeilings(benchUrl: string, clients: number, seconds: number): Promise<{ tpcb: number; select: number }> {
   const u = new URL(benchUrl);
-  u.pathname = '/latchkey_bench_pgbench';
+  u.pathname = `/${process.env.LATCHKEY_BENCH_PG_PREFIX ?? 'latchkey_bench'}_pgbench`;
   const scratch = u.toString();
   const admin = new URL(benchUrl);
   admin.pathname = '/postgres';
-  await run('psql', [admin.toString(), '-qc', 'drop database if exists latchkey_bench_pgbench']);
-  await run('psql', [admin.toString(), '-qc', 'create database latchkey_bench_pgbench']);
+  await run('psql', [admin.toString(), '-qc', `drop database if exists ${u.pathname.slice(1)}`]);
+  await run('psql', [admin.toString(), '-qc', `create database ${u.pathname.slice(1)}`]);
   await run(pgbenchBinary(), ['-i', '-q', '-s', '10', scratch]);
   const tps = async (args: string[]) => {
     const { stdout } = await run(pgbenchBinary(), ['-n', '-c', String(clients), '-j', '2', '-T', String(seconds), ...args, scratch], { maxBuffer: 10_000_000 });
@@ -70,7 +70,7 @@ export async function pgbenchCeilings(benchUrl: string, clients: number, seconds
   };
   const tpcb = await tps([]);
   const select = await tps(['-S']);
-  await run('psql', [admin.toString(), '-qc', 'drop database if exists latchkey_bench_pgbench']);
+  await run('psql', [admin.toString(), '-qc', `drop database if exists ${u.pathname.slice(1)}`]);
   log(`ceiling: pgbench tpcb-like ${tpcb.toFixed(0)} TPS, -S ${select.toFixed(0)} TPS (${clients} clients)`);
   return { tpcb, select };
 }

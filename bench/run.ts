@@ -68,10 +68,14 @@ const connectedKinds = args['connected-kinds'].split(',').map((k) => k.trim()) a
 for (const k of connectedKinds) if (!(CONNECTED_KINDS as readonly string[]).includes(k)) throw new Error(`unknown connected kind '${k}': ${CONNECTED_KINDS.join(', ')}`);
 const leavers = Number(args.leavers);
 
-/** PostgreSQL server of the bench (its own databases latchkey_bench_<scale> and latchkey_bench_pgbench are created there) */
+/**
+ * PostgreSQL server of the bench (its own databases latchkey_bench_<scale> and latchkey_bench_pgbench are
+ * created there; LATCHKEY_BENCH_PG_PREFIX renames them, so that two checkouts can bench side by side)
+ */
+const PG_PREFIX = process.env.LATCHKEY_BENCH_PG_PREFIX ?? 'latchkey_bench';
 function pgUrl(): string {
   const u = new URL(process.env.LATCHKEY_BENCH_PG_URL ?? 'postgres://root@127.0.0.1:5432/postgres');
-  u.pathname = `/latchkey_bench_${scale}`;
+  u.pathname = `/${PG_PREFIX}_${scale}`;
   return u.toString();
 }
 const url = kind === 'sqlite' ? `sqlite:bench/.data/bench-${scale}.db` : pgUrl();
