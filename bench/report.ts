@@ -11,6 +11,10 @@ export interface ResultRow {
   ratio?: number;
   /** the same ratio per CPU time: (ceiling's CPU per operation) / (Latchkey's CPU per operation), robust to a busy machine */
   cpuRatio?: number;
+  /** the floor (bench/floor): CPU per operation of Latchkey's processes and of the floor's, ms, and their ratio */
+  latchkeyCpuMs?: number;
+  floorCpuMs?: number;
+  floorRatio?: number;
   target: string;
   /** null when the target cannot be judged in this run (e.g. flatness needs a small-scale run to compare with) */
   holds: boolean | null;
@@ -35,14 +39,15 @@ const fmt = (v: number | undefined, digits = 0) => (v === undefined || Number.is
 
 export function table(rows: ResultRow[]): string {
   const lines = [
-    '| scenario | metric | measured | ceiling | ratio | CPU ratio | target | holds |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| scenario | metric | measured | ceiling | ratio | CPU ratio | Latchkey CPU ms/op | floor CPU ms/op | floor ratio | target | holds |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of rows) {
     const ceiling = r.ceiling ? `${fmt(r.ceiling.value)} (${r.ceiling.name})` : '';
     const holds = r.holds === null ? 'n/a' : r.holds ? 'yes' : '**no**';
     const ratio = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '' : v.toFixed(v < 0.01 ? 4 : 2));
-    lines.push(`| ${r.scenario} | ${r.metric} | ${fmt(r.measured)} ${r.unit} | ${ceiling} | ${ratio(r.ratio)} | ${ratio(r.cpuRatio)} | ${r.target} | ${holds}${r.note ? ` (${r.note})` : ''} |`);
+    const ms = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '' : v.toFixed(v < 1 ? 3 : 2));
+    lines.push(`| ${r.scenario} | ${r.metric} | ${fmt(r.measured)} ${r.unit} | ${ceiling} | ${ratio(r.ratio)} | ${ratio(r.cpuRatio)} | ${ms(r.latchkeyCpuMs)} | ${ms(r.floorCpuMs)} | ${ratio(r.floorRatio)} | ${r.target} | ${holds}${r.note ? ` (${r.note})` : ''} |`);
   }
   return lines.join('\n');
 }
@@ -52,6 +57,23 @@ export function ratioRow(scenario: string, metric: string, measured: number, uni
   if (!ceiling || !ceiling.value) return { scenario, metric, measured, unit, target: `≥ ${minRatio} × ceiling`, holds: null, note: note ?? 'no ceiling measured' };
   const ratio = measured / ceiling.value;
   return { scenario, metric, measured, unit, ceiling, ratio, target: `≥ ${minRatio} × ${ceiling.name}`, holds: ratio >= minRatio, note };
+}
+
+/** The floor target of issue 14: Latchkey's CPU per operation at most this many times the floor's. */
+export const FLOOR_RATIO_TARGET = 1.5;
+
+/**
+ * A row judged against the floor measured in the same run: Latchkey's CPU per operation over the floor's,
+ * at most FLOOR_RATIO_TARGET. `ceiling`, when given, is information only (its ratio is shown, not judged).
+ */
+export function floorRow(scenario: string, metric: string, measured: number, unit: string, cpu: { latchkey: number; floor: number | undefined },
+  ceiling?: { name: string; value: number }, note?: string): ResultRow {
+  const floorRatio = cpu.floor && cpu.floor > 0 ? cpu.latchkey / cpu.floor : undefined;
+  return {
+    scenario, metric, measured, unit, ceiling, ratio: ceiling?.value ? measured / ceiling.value : undefined,
+    latchkeyCpuMs: cpu.latchkey, floorCpuMs: cpu.floor, floorRatio, target: `floor ratio ≤ ${FLOOR_RATIO_TARGET}`,
+    holds: floorRatio === undefined ? null : floorRatio <= FLOOR_RATIO_TARGET, note: note ?? (floorRatio === undefined ? 'no floor measured' : undefined),
+  };
 }
 
 export function limitRow(scenario: string, metric: string, measured: number, unit: string, max: number, note?: string): ResultRow {

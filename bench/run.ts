@@ -6,8 +6,9 @@ import { httpCeiling, pgbenchCeilings, sqliteInsertCeiling, type Ceilings } from
 import type { BenchContext } from './lib/context.js';
 import { call } from './lib/load.js';
 import { log, elapsed, sleep } from './lib/log.js';
-import { cliCommand, startServe, type ServeProc } from './lib/proc.js';
-import { limitRow, ratioRow, table, writeResults, type ResultRow, type RunResult } from './report.js';
+import { cliCommand, startFloor, startServe, type ServeProc } from './lib/proc.js';
+import { floorRow, limitRow, ratioRow, table, writeResults, type ResultRow, type RunResult } from './report.js';
+import { floorApproval, floorExpiry, floorLifecycle, sameReadRows } from './floor/measure.js';
 import { SCALES, seed, type Manifest } from './seed.js';
 import { decideAll, submitPending } from './scenarios/approval.js';
 import { exportCsv } from './scenarios/csv.js';
@@ -29,6 +30,9 @@ import { EM } from './lib/context.js';
 // over HTTP, prints a table and writes bench/results/latest.json (and <store>-<scale>.json).
 
 /** --reuse after a full run: the seeded users already hold (or have requested) the packages these scenarios request */
+/** Assignments the expiry floor expires: its own batch, delivered by the floor for its users just before */
+const FLOOR_EXPIRY = 2000;
+
 const REUSED = `only part of the requests were accepted: with --reuse after a run the users already hold these packages, so this row is not valid; seed afresh`;
 
 const SCENARIOS = ['idle', 'lifecycle', 'approval', 'reads', 'csv', 'expiry', 'scaleout', 'connected', 'leaver', 'scim'] as const;
@@ -118,11 +122,16 @@ async function main(): Promise<void> {
   const writeCeiling = kind === 'postgres'
     ? (ceilings.pgbenchTpcb ? { name: 'pgbench TPS', value: ceilings.pgbenchTpcb } : undefined)
     : (ceilings.http ? { name: 'HTTP ceiling', value: ceilings.http } : undefined);
-  const writeRatio = kind === 'postgres' ? 0.3 : 0.1;
   /** CPU ratio against the HTTP ceiling: its CPU per request over Latchkey's CPU per operation (serve and worker processes) */
   const cpuRatio = (cpuMsPerOp: number) => (ceilings.httpCpuMs && cpuMsPerOp > 0 ? ceilings.httpCpuMs / cpuMsPerOp : undefined);
 
   let server: ServeProc | null = null;
+  // the floor (bench/floor): one process for the run, each floor measured right after Latchkey's scenario
+  let floor: ServeProc | null = null;
+  if (['lifecycle', 'approval', 'reads', 'expiry'].some((s) => only.has(s))) {
+    floor = await startFloor(url);
+    process.once('exit', () => floor?.child.kill('SIGTERM'));
+  }
   const needsServer = ['idle', 'lifecycle', 'approval', 'reads', 'csv', 'connected', 'leaver', 'scim'].some((s) => only.has(s));
   try {
     if (needsServer) {
@@ -147,9 +156,12 @@ async function main(): Promise<void> {
       const r = await submitAndDeliver(ctx, [server!.url], lifecycleRequests, 0);
       const cpuMs = ((server!.cpu() - cpu0) * 1000) / Math.max(1, r.delivered);
       details.lifecycle = { ...r, requestIds: undefined, cpuMsPerDelivery: cpuMs };
+      log(`floor lifecycle: ${lifecycleRequests} userAdd requests`);
+      const f = await floorLifecycle(ctx, floor!, lifecycleRequests);
+      details.floorLifecycle = { ...f, requestIds: undefined };
       rows.push({
-        ...ratioRow('lifecycle', 'requests delivered/s', r.rate, '/s', writeCeiling, writeRatio,
-          `${r.delivered}/${r.accepted} delivered; ${cpuMs.toFixed(1)} ms server CPU each${r.accepted < lifecycleRequests ? `; ${REUSED}` : ''}`),
+        ...floorRow('lifecycle', 'requests delivered/s', r.rate, '/s', { latchkey: cpuMs, floor: f.cpuMs }, writeCeiling,
+          `${r.delivered}/${r.accepted} delivered${r.accepted < lifecycleRequests ? `; ${REUSED}` : ''}; floor ${f.delivered}/${f.accepted} delivered at ${f.rate.toFixed(0)}/s, p99 ${f.p99.toFixed(0)} ms`),
         cpuRatio: kind === 'sqlite' ? cpuRatio(cpuMs) : undefined,
       });
       rows.push(limitRow('lifecycle', 'submit→delivered p99', r.p99, 'ms', 1000, `p50 ${r.p50.toFixed(0)}, p95 ${r.p95.toFixed(0)}`));
@@ -207,15 +219,16 @@ async function main(): Promise<void> {
       log('reads');
       const r = await measureReads(ctx, server!);
       details.reads = r;
+      log('floor reads: the same rows as Latchkey?');
+      const same = await sameReadRows(ctx, server!.url, floor!.url);
+      const f = await measureReads(ctx, floor!);
+      details.floorReads = { ...f, sameRows: same };
       for (const p of READ_PATHS) {
         const m = r[p.name];
-        if (scale === 'small') {
-          rows.push({
-            ...ratioRow('read paths', `${p.name} req/s`, m.rps, '/s', ceilings.http ? { name: 'HTTP ceiling', value: ceilings.http } : undefined, 0.3,
-              `p50 ${m.p50.toFixed(1)} ms, p95 ${m.p95.toFixed(1)} ms; ${m.cpuMs.toFixed(2)} ms server CPU each`),
-            cpuRatio: kind === 'sqlite' ? cpuRatio(m.cpuMs) : undefined,
-          });
-        } else {
+        const row = floorRow('read paths', `${p.name} req/s`, m.rps, '/s', { latchkey: m.cpuMs, floor: f[p.name].cpuMs }, ceilings.http ? { name: 'HTTP ceiling', value: ceilings.http } : undefined,
+          `p50 ${m.p50.toFixed(1)} ms, p95 ${m.p95.toFixed(1)} ms; floor ${f[p.name].rps.toFixed(0)} req/s${same[p.name] ? '' : '; the floor answered other rows than Latchkey, so its ratio is not judged'}`);
+        rows.push({ ...row, holds: same[p.name] ? row.holds : null, cpuRatio: kind === 'sqlite' ? cpuRatio(m.cpuMs) : undefined });
+        if (scale !== 'small') {
           const small = ctx.smallP95?.[p.name];
           rows.push({
             scenario: 'read paths', metric: `${p.name} p95`, measured: m.p95, unit: 'ms', target: '≤ 2 × p95 at small scale',
@@ -232,9 +245,11 @@ async function main(): Promise<void> {
       const r = await decideAll(ctx, server!.url, pending);
       const cpuMs = ((server!.cpu() - cpu0) * 1000) / Math.max(1, r.decided);
       details.approval = { ...r, cpuMsPerDecision: cpuMs };
+      const f = await floorApproval(ctx, server!.url, floor!, approvalRequests);
+      details.floorApproval = f;
       rows.push({
-        ...ratioRow('approval', 'decisions/s', r.http.rps, '/s', writeCeiling, writeRatio,
-          `${r.decided} decided, ${r.delivered} delivered; ${cpuMs.toFixed(1)} ms server CPU each, delivery included${r.decided < approvalRequests ? `; ${REUSED}` : ''}`),
+        ...floorRow('approval', 'decisions/s', r.http.rps, '/s', { latchkey: cpuMs, floor: f.cpuMs }, writeCeiling,
+          `${r.decided} decided, ${r.delivered} delivered, delivery included${r.decided < approvalRequests ? `; ${REUSED}` : ''}; floor ${f.decided} decided, ${f.delivered} delivered, p99 ${f.p99.toFixed(0)} ms`),
         cpuRatio: kind === 'sqlite' ? cpuRatio(cpuMs) : undefined,
       });
       rows.push(limitRow('approval', 'approve→delivered p99', r.p99, 'ms', 1000, `p50 ${r.p50.toFixed(0)}, p95 ${r.p95.toFixed(0)}`));
@@ -276,8 +291,12 @@ async function main(): Promise<void> {
     const ceiling = kind === 'postgres'
       ? (ceilings.pgbenchTpcb ? { name: 'pgbench TPS', value: ceilings.pgbenchTpcb } : undefined)
       : (ceilings.sqliteInsert ? { name: 'SQLite insert tx/s', value: ceilings.sqliteInsert } : undefined);
-    rows.push(ratioRow('expiry', 'expired and revoked/s', r.rate, '/s', ceiling, kind === 'postgres' ? 1 : 0.2, `${r.revoked}/${r.count} in ${r.seconds.toFixed(0)} s`));
+    const f = await floorExpiry(ctx, floor!, Math.min(FLOOR_EXPIRY, count));
+    details.floorExpiry = f;
+    rows.push(floorRow('expiry', 'expired and revoked/s', r.rate, '/s', { latchkey: r.cpuMs, floor: f.cpuMs }, ceiling,
+      `${r.revoked}/${r.count} in ${r.seconds.toFixed(0)} s (worker CPU); floor ${f.revoked}/${f.count} of its own batch at ${f.rate.toFixed(0)}/s`));
   }
+  await floor?.stop();
 
   await store.close();
   const result: RunResult = {

@@ -40,6 +40,11 @@ export interface Manifest {
   /** users with API tokens, for load; none of them holds a lifecycle or approval package */
   loadUsers: { id: string; token: string }[];
   approvers: { id: string; token: string }[];
+  /**
+   * users with API tokens for the floor's write scenarios (bench/floor), after the load users: the floor's
+   * requests must not give the load users packages that later scenarios request for them
+   */
+  floorUsers: { id: string; token: string }[];
   /** the package every user holds (CSV export) */
   bigPackageId: string;
   lifecyclePackageIds: string[];
@@ -49,6 +54,8 @@ export interface Manifest {
 }
 
 const LOAD_USERS = 4_000;
+/** lifecycle, approval and expiry floors: one slice of USER_SLICE (bench/scenarios/lifecycle.ts) each */
+const FLOOR_USERS = 3_000;
 const APPROVERS = 20;
 const PACKAGES_PER_CATALOG = 50;
 
@@ -161,8 +168,9 @@ export async function seed(url: string, scale: string, spec: ScaleSpec): Promise
   // ---- tokens and the administrator role
   const adminToken = token();
   const loadUsers = userIds.slice(0, Math.min(LOAD_USERS, spec.users)).map((id) => ({ id, token: token() }));
+  const floorUsers = userIds.slice(loadUsers.length, Math.min(LOAD_USERS + FLOOR_USERS, spec.users)).map((id) => ({ id, token: token() }));
   const approvers = approverIds.map((id) => ({ id, token: token() }));
-  const tokenRows: Cell[][] = [...loadUsers, ...approvers, { id: adminId, token: adminToken }]
+  const tokenRows: Cell[][] = [...loadUsers, ...floorUsers, ...approvers, { id: adminId, token: adminToken }]
     .map((u) => [randomUUID(), u.id, 'bench', hashToken(u.token), at, null, null]);
   await bulk.insert({ table: 'api_tokens', columns: ['id', 'user_id', 'name', 'token_hash', 'created_at', 'last_used_at', 'revoked_at'] }, tokenRows);
   await bulk.insert({ table: 'role_assignments', columns: ['id', 'principal_id', 'role_definition_id', 'app_scope_id', 'catalog_id', 'created_at'] },
@@ -320,7 +328,7 @@ export async function seed(url: string, scale: string, spec: ScaleSpec): Promise
   const seedSeconds = (Date.now() - t0) / 1000;
   log(`seed: done in ${seedSeconds.toFixed(1)} s`);
   return {
-    url, scale, spec, seededAt: at, adminToken, loadUsers, approvers, bigPackageId: packageIds[0],
+    url, scale, spec, seededAt: at, adminToken, loadUsers, approvers, floorUsers, bigPackageId: packageIds[0],
     lifecyclePackageIds: lifecycleIdx.map((p) => packageIds[p]),
     approvalPackages: approvalIdx.map((p) => ({ id: packageIds[p], approver: approvalOf.get(p)! })),
     seedSeconds,

@@ -137,6 +137,14 @@ export async function startServe(cli: string[], dbUrl: string, opts: { worker: b
   return { ...p, url: m[1] };
 }
 
+/** The floor (bench/floor/server.ts) on the bench database, run through tsx and measured as serve is. */
+export async function startFloor(dbUrl: string): Promise<ServeProc> {
+  const p = launch(['--import', 'tsx', 'bench/floor/server.ts'], ['--db', dbUrl], {});
+  const m = await p.waitFor(/listening on (https?:\/\/[^\s]+)/, 60_000);
+  log(`floor pid ${p.pid} at ${m[1]}`);
+  return { ...p, url: m[1] };
+}
+
 export async function startWorker(cli: string[], dbUrl: string, env: Record<string, string> = {}): Promise<Proc> {
   // the worker says "database ready" at info level once migrations are done; nothing else is logged at info per job
   const p = launch(cli, ['worker', '--db', dbUrl], { ...env, LOG_LEVEL: 'info' });

@@ -13,12 +13,12 @@ export interface PendingSet {
 }
 
 /** Submits `total` requests on approval packages (not timed). Users come from their own slice of the load users. */
-export async function submitPending(ctx: BenchContext, url: string, total: number, userOffset: number): Promise<PendingSet> {
+export async function submitPending(ctx: BenchContext, url: string, total: number, userOffset: number, users = ctx.manifest.loadUsers): Promise<PendingSet> {
   const ids: string[] = [];
   const r = await drive({
     url, connections: ctx.connections, total,
     next: (i) => {
-      const p = spreadPair(ctx.manifest.loadUsers, userOffset, ctx.manifest.approvalPackages, i);
+      const p = spreadPair(users, userOffset, ctx.manifest.approvalPackages, i);
       return { method: 'POST', path: `${EM}/assignmentRequests`, token: p.token, body: { requestType: 'userAdd', assignment: { accessPackageId: p.pkg.id } } };
     },
     onResponse: (_i, status, body) => {

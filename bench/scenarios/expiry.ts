@@ -14,6 +14,8 @@ export interface ExpiryRun {
   revoked: number;
   seconds: number;
   rate: number;
+  /** CPU of the worker process per revoked assignment, ms */
+  cpuMs: number;
 }
 
 export async function expireMany(ctx: BenchContext, count: number, timeoutMs: number): Promise<ExpiryRun> {
@@ -23,9 +25,12 @@ export async function expireMany(ctx: BenchContext, count: number, timeoutMs: nu
   const marked = Number((await sql<{ n: number }>`select count(*) as n from assignments where end_at = ${mark}`.execute(db)).rows[0].n);
   log(`  ${marked} assignments due at ${mark}; starting a worker`);
   const worker = await startWorker(ctx.cli, ctx.url);
+  // from "database ready": the start-up (loading the code, migrations check) is not expiry's
+  const cpu0 = worker.cpu();
   const t0 = Date.now();
   let expired: number;
   let revoked: number;
+  let cpuMs: number;
   try {
     for (;;) {
       expired = Number((await sql<{ n: number }>`select count(*) as n from assignments where end_at = ${mark} and state = 'expired'`.execute(db)).rows[0].n);
@@ -34,11 +39,13 @@ export async function expireMany(ctx: BenchContext, count: number, timeoutMs: nu
       if (Math.floor((Date.now() - t0) / 30_000) !== Math.floor((Date.now() - t0 - 1000) / 30_000)) log(`  … ${expired} expired, ${revoked} revoked`);
       await sleep(1000);
     }
+    // before the stop: the worker's own work, not its shutdown
+    cpuMs = ((worker.cpu() - cpu0) * 1000) / Math.max(1, revoked);
   } finally {
     await worker.stop();
   }
   const seconds = (Date.now() - t0) / 1000;
   if (revoked < marked) log(`  gave up after ${seconds.toFixed(0)} s: ${expired} expired, ${revoked} revoked of ${marked}`);
   log(`  expiry: ${marked} in ${seconds.toFixed(1)} s (${(revoked / seconds).toFixed(0)}/s)`);
-  return { count: marked, expired, revoked, seconds, rate: revoked / seconds };
+  return { count: marked, expired, revoked, seconds, rate: revoked / seconds, cpuMs };
 }

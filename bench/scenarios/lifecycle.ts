@@ -34,8 +34,8 @@ export function spreadPair<P>(users: { token: string }[], userOffset: number, pa
   return { token: users[(userOffset + u) % users.length].token, pkg: packages[(u + round) % packages.length] };
 }
 
-export function lifecyclePair(ctx: BenchContext, userOffset: number, i: number): { token: string; packageId: string } {
-  const p = spreadPair(ctx.manifest.loadUsers, userOffset, ctx.manifest.lifecyclePackageIds, i);
+export function lifecyclePair(ctx: BenchContext, userOffset: number, i: number, users = ctx.manifest.loadUsers): { token: string; packageId: string } {
+  const p = spreadPair(users, userOffset, ctx.manifest.lifecyclePackageIds, i);
   return { token: p.token, packageId: p.pkg };
 }
 
@@ -57,7 +57,8 @@ export async function waitForRequests(ctx: BenchContext, ids: string[], timeoutM
   }
 }
 
-export async function submitAndDeliver(ctx: BenchContext, servers: string[], total: number, userOffset: number): Promise<DeliveryRun> {
+/** `users`: the load users by default; the floor's runs bring their own (Manifest.floorUsers). */
+export async function submitAndDeliver(ctx: BenchContext, servers: string[], total: number, userOffset: number, users = ctx.manifest.loadUsers): Promise<DeliveryRun> {
   const ids: string[] = [];
   const per = Math.ceil(total / servers.length);
   const conns = Math.max(1, Math.floor(ctx.connections / servers.length));
@@ -67,7 +68,7 @@ export async function submitAndDeliver(ctx: BenchContext, servers: string[], tot
     next: (i) => {
       const n = s * per + i;
       if (n >= total) return null;
-      const pair = lifecyclePair(ctx, userOffset, n);
+      const pair = lifecyclePair(ctx, userOffset, n, users);
       return { method: 'POST', path: `${EM}/assignmentRequests`, token: pair.token, body: { requestType: 'userAdd', assignment: { accessPackageId: pair.packageId } } };
     },
     onResponse: (_i, status, body) => {

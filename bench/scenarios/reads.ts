@@ -19,19 +19,25 @@ export const READ_PATHS: ReadPath[] = [
   { name: 'adminPagedList', label: 'assignments?$filter=accessPackage/id eq … and state eq …&$top=100&$skip=0…1900' },
 ];
 
-export async function measureReads(ctx: BenchContext, server: ServeProc): Promise<Record<string, LoadResult & { cpuMs: number }>> {
-  const url = server.url;
+/** The requests of each read path, the i-th of a run (the floor is driven with the same ones). */
+export function readRequests(ctx: BenchContext): Record<string, (i: number) => { path: string; token: string }> {
   const users = ctx.manifest.loadUsers;
   const approvers = ctx.manifest.approvers;
   const admin = ctx.manifest.adminToken;
   const big = ctx.manifest.bigPackageId;
   const filter = encodeURIComponent(`accessPackage/id eq '${big}' and state eq 'delivered'`);
-  const requests: Record<string, (i: number) => { path: string; token: string }> = {
+  return {
     allowedRequestor: (i) => ({ path: `${EM}/accessPackages/filterByCurrentUser(on='allowedRequestor')`, token: users[(i * 7) % users.length].token }),
     myAssignments: (i) => ({ path: `${EM}/assignments/filterByCurrentUser(on='target')`, token: users[(i * 7) % users.length].token }),
     approverInbox: (i) => ({ path: `${EM}/accessPackageAssignmentApprovals/filterByCurrentUser(on='approver')`, token: approvers[i % approvers.length].token }),
     adminPagedList: (i) => ({ path: `${EM}/assignments?$filter=${filter}&$top=100&$skip=${(i % 20) * 100}`, token: admin }),
   };
+}
+
+/** Each read path for ctx.readMs against `server` (Latchkey's serve or the floor), with its CPU per request. */
+export async function measureReads(ctx: BenchContext, server: Pick<ServeProc, 'url' | 'cpu'>): Promise<Record<string, LoadResult & { cpuMs: number }>> {
+  const url = server.url;
+  const requests = readRequests(ctx);
   const out: Record<string, LoadResult & { cpuMs: number }> = {};
   for (const p of READ_PATHS) {
     await drive({ url, connections: ctx.connections, durationMs: 1500, next: requests[p.name] });
