@@ -1,4 +1,4 @@
-import { marks } from './db.js';
+import { audienceMatch } from './auth.js';
 import { EM, PAGE_SIZE, callerOf, page, type FloorRoutes } from './route.js';
 
 // Floor of accessPackages/filterByCurrentUser(on='allowedRequestor'): authenticate, walk the caller's
@@ -6,9 +6,8 @@ import { EM, PAGE_SIZE, callerOf, page, type FloorRoutes } from './route.js';
 // of 100 (plus one row to know about a next page). Left out, and why it is still a fair floor: no OData
 // parsing ($filter/$select/$expand: the bench sends none), no role read (the answer does not depend on
 // roles), Latchkey's redundant "visible to the caller" clause (the audience match already implies it), and
-// the connected-organization keys (the bench has no guests; they would be two more OR terms).
-
-const BROAD = { Member: ['allMemberUsers', 'allDirectoryUsers'], Guest: ['allDirectoryUsers', 'allExternalUsers'] } as Record<string, string[]>;
+// the connected-organization keys (the bench has no guests; they would be two more OR terms). Read in page
+// order over the display-name index, stopping after a page.
 
 interface PackageRow {
   id: string;
@@ -23,16 +22,14 @@ export const allowedRequestor: FloorRoutes = (app, db) => {
   app.get(`${EM}/accessPackages/filterByCurrentUser(on='allowedRequestor')`, async (req, reply) => {
     const caller = await callerOf(db, req, reply);
     if (!caller) return reply;
-    const broad = BROAD[caller.userType] ?? ['allExternalUsers'];
-    const groups = caller.groupIds.length ? ` or (a.subject_kind = 'group' and a.subject_id in (${marks(caller.groupIds.length)}))` : '';
+    const audience = audienceMatch(caller);
     const rows = await db.all<PackageRow>(
       `select p.id, p.display_name, p.description, p.is_hidden, p.created_at, p.modified_at
        from access_packages p join catalogs c on c.id = p.catalog_id
        where p.is_hidden = 0 and c.state = 'published'${caller.userType === 'Guest' ? ' and c.is_externally_visible = 1' : ''}
-         and exists (select 1 from assignment_policy_audience a where a.access_package_id = p.id
-           and ((a.subject_kind in (${marks(broad.length)}) and a.subject_id = '*') or (a.subject_kind = 'user' and a.subject_id = ?)${groups}))
+         and exists (select 1 from assignment_policy_audience a where a.access_package_id = p.id and ${audience.sql})
        order by p.display_name, p.id limit ?`,
-      [...broad, caller.userId, ...caller.groupIds, PAGE_SIZE + 1]);
+      [...audience.params, PAGE_SIZE + 1]);
     return page(rows, PAGE_SIZE, PAGE_SIZE, req.url, (r) => ({
       id: r.id, displayName: r.display_name, description: r.description, isHidden: !!Number(r.is_hidden), createdDateTime: r.created_at, modifiedDateTime: r.modified_at,
     }));

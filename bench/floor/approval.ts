@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DELIVERING, assignmentStartedAudit, deliver, endOf, startAssignment, type RoleScope, type Started } from './delivery.js';
 import { audit, mail } from './records.js';
-import { EM, callerOf, type FloorRoutes } from './route.js';
+import { EM, callerOf, isRefusal, refuse, type FloorRoutes, type Refusal } from './route.js';
 
 // Floor of the approval scenario: an approver's PATCH of an open stage (Approve) to delivered. The decision
 // transaction: the stage with its request, policy, package and the two people to tell, whether the caller is
@@ -47,7 +47,7 @@ export const approval: FloorRoutes = (app, db) => {
     const justification = req.body.justification ?? null;
     const { id: requestId, stageId } = req.params;
     const me = caller.userId;
-    const started = await db.tx(async (q): Promise<Started | { status: number; message: string }> => {
+    const started = await db.tx(async (q): Promise<Started | Refusal> => {
       const [s] = await q.all<StageRow>(
         `select s.status, s.stage_index, s.approvals_required, r.state, r.requestor_id, r.target_id, r.access_package_id, r.policy_id, r.justification, r.answers,
            pol.expiration, p.display_name as package_name, u.mail as requestor_mail, u.display_name as requestor_name, t.mail as target_mail, t.display_name as target_name,
@@ -80,7 +80,7 @@ export const approval: FloorRoutes = (app, db) => {
       if (s.requestor_mail) await mail(q, at, [{ to: s.requestor_mail, template: 'requestApproved', packageName: s.package_name, name: s.requestor_name }]);
       return { requestId, assignmentId, jobId, targetId: s.target_id, packageName: s.package_name, mailTo: { mail: s.target_mail, name: s.target_name } };
     });
-    if ('status' in started) return reply.code(started.status).send({ error: { code: String(started.status), message: started.message } });
+    if (isRefusal(started)) return refuse(reply, started);
     await deliver(db, started);
     return reply.code(204).send();
   });

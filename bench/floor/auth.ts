@@ -1,5 +1,5 @@
 import { hashToken } from '../../src/services/tokens.js';
-import type { Sql } from './db.js';
+import { marks, type Sql } from './db.js';
 
 // Authentication as the floor does it: the token's hash looked up with its user in one statement (Latchkey:
 // token, then user), last use recorded at most once a minute (as src/services/tokens.ts does), and the
@@ -46,4 +46,18 @@ export async function authenticate(q: Sql, pgStore: boolean, authorization: stri
     await q.run('update api_tokens set last_used_at = ? where id = ?', [new Date(now).toISOString(), row.id]);
   }
   return { userId: row.user_id, userType: row.user_type, displayName: row.display_name, mail: row.mail, groupIds: await groupWalk(q, pgStore, row.user_id) };
+}
+
+/**
+ * The caller's keys in the self-add audience (migration 0005; audienceKeys in src/domain/policy/scope.ts) as a
+ * condition on the audience row `a`: the broad scopes of the caller's user type, the caller, the caller's
+ * groups. (Connected organizations are left out: the bench has no guests.)
+ */
+export function audienceMatch(caller: Caller): { sql: string; params: string[] } {
+  const broad = caller.userType === 'Member' ? ['allMemberUsers', 'allDirectoryUsers'] : caller.userType === 'Guest' ? ['allDirectoryUsers', 'allExternalUsers'] : ['allExternalUsers'];
+  const groups = caller.groupIds.length ? ` or (a.subject_kind = 'group' and a.subject_id in (${marks(caller.groupIds.length)}))` : '';
+  return {
+    sql: `((a.subject_kind in (${marks(broad.length)}) and a.subject_id = '*') or (a.subject_kind = 'user' and a.subject_id = ?)${groups})`,
+    params: [...broad, caller.userId, ...caller.groupIds],
+  };
 }

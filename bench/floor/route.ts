@@ -24,3 +24,13 @@ export function page<R>(rows: R[], size: number, nextSkip: number, url: string, 
 }
 
 export const PAGE_SIZE = 100;
+
+/** A write refused inside its transaction (returned before it writes anything, so it commits nothing), and its answer. */
+export interface Refusal {
+  status: number;
+  message: string;
+}
+
+export const isRefusal = (r: object): r is Refusal => 'status' in r;
+
+export const refuse = (reply: FastifyReply, r: Refusal) => reply.code(r.status).send({ error: { code: String(r.status), message: r.message } });

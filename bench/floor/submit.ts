@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { ACTIVE_ASSIGNMENT_STATES, OPEN_REQUEST_STATES } from '../../src/domain/request-lifecycle.js';
+import { audienceMatch } from './auth.js';
 import { marks } from './db.js';
 import { DELIVERING, assignmentStartedAudit, deliver, endOf, startAssignment, type RoleScope, type Started } from './delivery.js';
 import { audit } from './records.js';
-import { EM, callerOf, type FloorRoutes } from './route.js';
+import { EM, callerOf, isRefusal, refuse, type FloorRoutes, type Refusal } from './route.js';
 
 // Floor of the lifecycle scenario: POST assignmentRequests (userAdd for oneself, on a package whose policy
 // needs no approval) to delivered. The submit transaction: the package with its catalog, the policy whose
@@ -36,16 +37,14 @@ export const submit: FloorRoutes = (app, db) => {
     if (!caller) return reply;
     const packageId = req.body?.assignment?.accessPackageId;
     if (req.body?.requestType !== 'userAdd' || typeof packageId !== 'string') return reply.code(400).send({ error: { code: 'BadRequest', message: 'the floor takes userAdd for oneself' } });
-    const broad = caller.userType === 'Member' ? ['allMemberUsers', 'allDirectoryUsers'] : ['allDirectoryUsers', 'allExternalUsers'];
-    const groups = caller.groupIds.length ? ` or (a.subject_kind = 'group' and a.subject_id in (${marks(caller.groupIds.length)}))` : '';
-    const started = await db.tx(async (q): Promise<Started | { status: number; message: string }> => {
+    const audience = audienceMatch(caller);
+    const started = await db.tx(async (q): Promise<Started | Refusal> => {
       const rows = await q.all<PackagePolicyRow>(
         `select p.id, p.display_name, c.state as catalog_state, pol.id as policy_id, pol.request_approval_settings, pol.expiration, rs.role_id, rs.scope_id
          from access_packages p join catalogs c on c.id = p.catalog_id join assignment_policies pol on pol.access_package_id = p.id
          join resource_role_scopes rs on rs.access_package_id = p.id
-         where p.id = ? and exists (select 1 from assignment_policy_audience a where a.policy_id = pol.id
-           and ((a.subject_kind in (${marks(broad.length)}) and a.subject_id = '*') or (a.subject_kind = 'user' and a.subject_id = ?)${groups}))${db.pg ? ' for update of p' : ''}`,
-        [packageId, ...broad, caller.userId, ...caller.groupIds]);
+         where p.id = ? and exists (select 1 from assignment_policy_audience a where a.policy_id = pol.id and ${audience.sql})${db.pg ? ' for update of p' : ''}`,
+        [packageId, ...audience.params]);
       if (rows.length === 0) return { status: 403, message: "You don't meet the requirements of any policy of this access package." };
       const pkg = rows[0];
       if (pkg.catalog_state !== 'published') return { status: 403, message: 'The catalog is not published.' };
@@ -79,7 +78,7 @@ export const submit: FloorRoutes = (app, db) => {
       ]);
       return { requestId, assignmentId, jobId, targetId: caller.userId, packageName: pkg.display_name, mailTo: { mail: caller.mail, name: caller.displayName } };
     });
-    if ('status' in started) return reply.code(started.status).send({ error: { code: String(started.status), message: started.message } });
+    if (isRefusal(started)) return refuse(reply, started);
     await deliver(db, started);
     return reply.code(201).send({ id: started.requestId, requestType: 'userAdd', state: DELIVERING.state, status: DELIVERING.status });
   });
