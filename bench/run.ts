@@ -27,12 +27,13 @@ import { EM } from './lib/context.js';
 // (connected, the lifecycle into OpenLDAP, SCIM and PostgreSQL, and leaver, disabled people out of
 // OpenLDAP, run only when --only names them)
 // Seeds its own database, measures the ceilings, starts the real server as separate processes, drives it
-// over HTTP, prints a table and writes bench/results/latest.json (and <store>-<scale>.json).
+// over HTTP, prints a table and writes bench/results/latest.json (and <store>-<scale>.json). lifecycle, approval,
+// reads and expiry are judged against their floor (bench/floor), measured in the same run right after each.
 
-/** --reuse after a full run: the seeded users already hold (or have requested) the packages these scenarios request */
 /** Assignments the expiry floor expires: its own batch, delivered by the floor for its users just before */
 const FLOOR_EXPIRY = 2000;
 
+/** --reuse after a full run: the seeded users already hold (or have requested) the packages these scenarios request */
 const REUSED = `only part of the requests were accepted: with --reuse after a run the users already hold these packages, so this row is not valid; seed afresh`;
 
 const SCENARIOS = ['idle', 'lifecycle', 'approval', 'reads', 'csv', 'expiry', 'scaleout', 'connected', 'leaver', 'scim'] as const;
