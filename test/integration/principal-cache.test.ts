@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { RoleDefinitionIds } from '../../src/domain/authorization.js';
+import { IDENTITY_LISTENER_APPLICATION_NAME } from '../../src/store/identity-changes.js';
 import { createSessionService } from '../../src/services/sessions.js';
 import { SESSION_COOKIE } from '../../src/api/auth/cookies.js';
 import { ApiClient } from '../support/client.js';
@@ -102,6 +104,17 @@ describe(`principal cache: changes take effect on the next request (${testStore}
     await signedInAndKept(u.client);
     assert.equal((await t.admin.patch(`${V1}/users/${u.id}`, { accountEnabled: false })).status, 204);
     assert.equal((await u.client.get('/latchkey/v1/me')).status, 401);
+  });
+
+  it('PostgreSQL: while the identity listener is disconnected nothing is kept; once back, principals are kept again', { skip: !PG && 'SQLite has no listener' }, async () => {
+    const u = await t.user();
+    await signedInAndKept(u.client);
+    await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = ${IDENTITY_LISTENER_APPLICATION_NAME}`.execute(t.store.db);
+    await until(() => t.store.identity.generation() === null, 'the server to notice its lost listener', 10_000, 10);
+    for (let i = 0; i < 2; i++) assert.equal((await u.client.get('/latchkey/v1/me')).status, 200);
+    assert.equal(t.app.principals.size(), 0, 'nothing kept while a change elsewhere could go unseen');
+    await until(() => t.store.identity.generation() !== null, 'the listener to reconnect', 30_000, 20);
+    await signedInAndKept(u.client);
   });
 });
 
