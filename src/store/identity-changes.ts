@@ -95,7 +95,8 @@ function watchDriver(inner: Driver, hooks: WriteHooks): Driver {
     return conn;
   };
   const end = (conn: DatabaseConnection): boolean => {
-    const s = state.get(conn)!;
+    const s = state.get(conn);
+    if (!s) return false;
     const changed = s.changed;
     s.inTransaction = false;
     s.changed = false;
@@ -106,6 +107,7 @@ function watchDriver(inner: Driver, hooks: WriteHooks): Driver {
     acquireConnection: async () => watch(await inner.acquireConnection()),
     async beginTransaction(conn, settings) {
       await inner.beginTransaction(conn, settings);
+      watch(conn);
       state.get(conn)!.inTransaction = true;
     },
     async commitTransaction(conn) {
