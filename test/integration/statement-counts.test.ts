@@ -44,9 +44,12 @@ function counter() {
   };
 }
 
-/** The statements the same text ran more than once in one path (the same row read twice, say). */
+/**
+ * The statements of the same text run more than once in one path (the same row read twice, say); the
+ * job claim is left out: a drain claims once more to find nothing left.
+ */
 function repeated(c: Count): string[] {
-  return [...c.sql].filter(([text, n]) => n > 1 && !/^(begin|commit)\b/i.test(text)).map(([text, n]) => `${n}× ${text.slice(0, 160)}`);
+  return [...c.sql].filter(([text, n]) => n > 1 && !/^(begin|commit)\b/i.test(text) && !/update jobs set lease_owner/.test(text)).map(([text, n]) => `${n}× ${text.slice(0, 160)}`);
 }
 
 describe('statements per delivered request', () => {
