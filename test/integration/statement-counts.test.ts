@@ -15,11 +15,11 @@ import { startTestServer, type TestServer } from '../support/server.js';
 /**
  * Ceilings per path and store, as measured when the statements were cut (issue 14; before it, on SQLite:
  * submit 23 + deliver 19, one-stage submit 28, decide 23, expiry 29). Six statements of each API call
- * authenticate the caller. PostgreSQL has its row locks and the NOTIFY after a commit that queued work.
+ * authenticate the caller. PostgreSQL has its row locks (no-op UPDATEs, kept as they are).
  */
 const BUDGET = {
   sqlite: { direct: 37, stagedSubmit: 22, decide: 21, expiry: 29 },
-  postgres: { direct: 40, stagedSubmit: 23, decide: 22, expiry: 30 },
+  postgres: { direct: 39, stagedSubmit: 23, decide: 22, expiry: 29 },
 };
 
 interface Count { statements: number; transactions: number; commits: number; sql: Map<string, number> }
@@ -34,7 +34,9 @@ function counter() {
       const text = e.query.sql;
       if (/^begin\b/i.test(text)) c.transactions++;
       else if (/^commit\b/i.test(text)) c.commits++;
-      else c.statements++;
+      // PostgreSQL's NOTIFY after a commit that queued work is sent without waiting for it, so it falls
+      // inside or after the counted window as it happens: listed, not counted
+      else if (!/^select pg_notify/.test(text)) c.statements++;
       c.sql.set(text, (c.sql.get(text) ?? 0) + 1);
     },
     /** counts the statements of fn; the totals go to the test's diagnostics, with STATEMENT_COUNTS=1 each statement too */
