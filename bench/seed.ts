@@ -308,7 +308,7 @@ export async function seed(url: string, scale: string, spec: ScaleSpec): Promise
   log(`seed: ${total} assignments with requests, grants, memberships and jobs (${elapsed(t0)})`);
 
   if (raw) {
-    // no ANALYZE: a SQLite deployment does not run it either, so the planner works as it would there
+    // no ANALYZE here: the server's worker runs PRAGMA optimize when it starts, as in a deployment (store/statistics.ts)
     raw.pragma('wal_checkpoint(TRUNCATE)');
     raw.close();
   } else {

@@ -137,10 +137,18 @@ function queryStatsLogger(file: string | undefined, store: string): ((event: Log
   };
 }
 
-export function openStore(url: string, options: { poolSize?: number } = {}): Store {
+export interface StoreOptions {
+  poolSize?: number;
+  /** sees every statement the store runs, transaction control included (the statement-count test's hook) */
+  onQuery?: (event: LogEvent) => void;
+}
+
+export function openStore(url: string, options: StoreOptions = {}): Store {
   const loc = parseDatabaseUrl(url);
   const plugins = [new CamelCasePlugin()];
-  const log = queryStatsLogger(process.env.LATCHKEY_QUERY_STATS, `${loc.kind}:${options.poolSize ?? 'default'} pool`);
+  const stats = queryStatsLogger(process.env.LATCHKEY_QUERY_STATS, `${loc.kind}:${options.poolSize ?? 'default'} pool`);
+  const { onQuery } = options;
+  const log = stats && onQuery ? (e: LogEvent) => { stats(e); onQuery(e); } : stats ?? onQuery;
   if (loc.kind === 'sqlite') {
     if (loc.target !== ':memory:') mkdirSync(dirname(loc.target), { recursive: true });
     const sqlite = configureSqlite(new BetterSqlite3(loc.target));
