@@ -1,13 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { openStore, parseDatabaseUrl } from '../../src/store/db.js';
+import { openStore, parseDatabaseUrl, type Store } from '../../src/store/db.js';
 import { transitiveGroupIds } from '../../src/store/membership.js';
 import { EM, type BenchContext } from '../lib/context.js';
 import type { BulkLoader, Cell } from '../lib/bulk.js';
 import { drive, type LoadResult } from '../lib/load.js';
 import { elapsed, log } from '../lib/log.js';
-import { startServe } from '../lib/proc.js';
+import { cpuSecondsOf, startServe, type ServeProc } from '../lib/proc.js';
 import type { ResultRow } from '../report.js';
 import {
   MEMBER, SCALES, insertAssignments, insertPackages, insertPolicies, insertUsers, openBulk, packagePolicy, resetDatabase, seedWorld, type Manifest, type World,
@@ -214,6 +214,23 @@ async function baseDatabase(ctx: BenchContext, opts: GrowthOptions): Promise<Bas
   return base;
 }
 
+/**
+ * PostgreSQL: CPU seconds of the serve process and of the database's backends serving it (the statements run
+ * there, not in serve: a plan that grows shows only in them). A backend that has ended keeps the last figure
+ * read of it.
+ */
+function withBackends(store: Store, server: ServeProc, dbName: string): () => Promise<number> {
+  const last = new Map<number, number>();
+  return async () => {
+    const r = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = ${dbName}`.execute(store.db);
+    for (const { pid } of r.rows) {
+      const c = cpuSecondsOf(pid);
+      if (!Number.isNaN(c)) last.set(pid, c);
+    }
+    return server.cpu() + [...last.values()].reduce((a, b) => a + b, 0);
+  };
+}
+
 type Measured = Partial<Record<Op, LoadResult & { cpuMs: number }>>;
 
 /** Serves the database at `url` (no worker) and measures `ops` on it: reads for ctx.readMs each, then the submits. */
@@ -221,6 +238,7 @@ async function measure(ctx: BenchContext, opts: GrowthOptions, base: Base, url: 
   const env: Record<string, string> = opts.queryStatsDir ? { LATCHKEY_QUERY_STATS: `${opts.queryStatsDir}/${name}.jsonl` } : {};
   if (opts.queryStatsDir) mkdirSync(opts.queryStatsDir, { recursive: true });
   const server = await startServe(ctx.cli, url, { worker: false, env });
+  const cpu = ctx.kind === 'postgres' ? withBackends(ctx.store, server, new URL(parseDatabaseUrl(url).target).pathname.slice(1)) : undefined;
   const out: Measured = {};
   try {
     const reads = readRequests(base.manifest);
@@ -233,11 +251,11 @@ async function measure(ctx: BenchContext, opts: GrowthOptions, base: Base, url: 
     await drive({ url: server.url, connections: ctx.connections, total: WARM_UP_SUBMITS, next: submit(WARM_UP_USER) });
     for (const op of ops.filter((o) => o !== 'submit')) {
       const run = { connections: ctx.connections, next: reads[op] };
-      out[op] = await cpuPerRequest(server, `${name} ${op}`, { ...run, durationMs: 1500 }, { ...run, durationMs: ctx.readMs });
+      out[op] = await cpuPerRequest(server, `${name} ${op}`, { ...run, durationMs: 1500 }, { ...run, durationMs: ctx.readMs }, cpu);
     }
     if (ops.includes('submit')) {
       const run = { connections: ctx.connections, next: submit(0) };
-      out.submit = await cpuPerRequest(server, `${name} submit`, { ...run, total: 0 }, { ...run, total: Math.min(opts.submits, WARM_UP_USER) });
+      out.submit = await cpuPerRequest(server, `${name} submit`, { ...run, total: 0 }, { ...run, total: Math.min(opts.submits, WARM_UP_USER) }, cpu);
     }
   } finally {
     await server.stop();
@@ -252,7 +270,7 @@ type Run = LoadResult & { cpuMs: number };
  * and the ratio is to the mean of the two: on a busy machine CPU per operation drifts as the load around it
  * changes, and the two base figures show by how much.
  */
-function row(label: string, op: Op, bases: [Run, Run], after: Run, note: string): ResultRow {
+function row(label: string, op: Op, bases: [Run, Run], after: Run, note: string, cpuOf: string): ResultRow {
   const baseCpu = (bases[0].cpuMs + bases[1].cpuMs) / 2;
   const ratio = after.cpuMs / baseCpu;
   const failed = [...bases, after].map((m) => m.requests - Object.entries(m.statuses).filter(([s]) => s.startsWith('2')).reduce((n, [, c]) => n + c, 0));
@@ -260,7 +278,7 @@ function row(label: string, op: Op, bases: [Run, Run], after: Run, note: string)
   const [b0, b1] = bases;
   return {
     scenario: 'growth', metric: `${label}: ${op} CPU/op`, measured: ratio, unit: '×', target: '≤ 1.5 × base', holds: failures ? false : ratio <= 1.5,
-    note: `${baseCpu.toFixed(2)} (base before ${b0.cpuMs.toFixed(2)}, after ${b1.cpuMs.toFixed(2)}) → ${after.cpuMs.toFixed(2)} ms server CPU; `
+    note: `${baseCpu.toFixed(2)} (base before ${b0.cpuMs.toFixed(2)}, after ${b1.cpuMs.toFixed(2)}) → ${after.cpuMs.toFixed(2)} ms CPU of ${cpuOf}; `
       + `p50 ${b0.p50.toFixed(1)}/${b1.p50.toFixed(1)} → ${after.p50.toFixed(1)} ms, p95 ${b0.p95.toFixed(1)}/${b1.p95.toFixed(1)} → ${after.p95.toFixed(1)} ms; ${note}${failures}`,
   };
 }
@@ -285,7 +303,8 @@ export async function growth(ctx: BenchContext, opts: GrowthOptions): Promise<vo
   }
   const again = await measureBase('base-again');
   await resetDatabase(copy, { drop: true });
-  for (const g of grown) for (const op of g.d.ops) ctx.rows.push(row(g.label, op, [before[op]!, again[op]!], g.after[op]!, g.note));
+  const cpuOf = ctx.kind === 'postgres' ? 'serve and its PostgreSQL backends' : 'serve';
+  for (const g of grown) for (const op of g.d.ops) ctx.rows.push(row(g.label, op, [before[op]!, again[op]!], g.after[op]!, g.note, cpuOf));
   ctx.details.growth = { base: before, baseAgain: again, ...Object.fromEntries(grown.map((g) => [g.d.name, { label: g.label, note: g.note, ...g.after }])) };
   log(`growth: done in ${elapsed(t0)}`);
 }

@@ -44,12 +44,16 @@ export async function measureReads(ctx: BenchContext, server: ServeProc): Promis
   return out;
 }
 
-/** A warm-up, then the timed run; the server's CPU per request of the timed run (logged with its rate and latencies). */
-export async function cpuPerRequest(server: ServeProc, name: string, warmUp: Omit<LoadOptions, 'url'>, run: Omit<LoadOptions, 'url'>): Promise<LoadResult & { cpuMs: number }> {
+/**
+ * A warm-up, then the timed run; CPU per request of the timed run (logged with its rate and latencies): the
+ * server's, or what `cpu` counts (seconds so far).
+ */
+export async function cpuPerRequest(server: ServeProc, name: string, warmUp: Omit<LoadOptions, 'url'>, run: Omit<LoadOptions, 'url'>,
+  cpu: () => Promise<number> = async () => server.cpu()): Promise<LoadResult & { cpuMs: number }> {
   await drive({ url: server.url, ...warmUp });
-  const cpu0 = server.cpu();
+  const cpu0 = await cpu();
   const r = await drive({ url: server.url, ...run });
-  const cpuMs = ((server.cpu() - cpu0) * 1000) / r.requests;
+  const cpuMs = (((await cpu()) - cpu0) * 1000) / r.requests;
   log(`  ${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms, ${cpuMs.toFixed(2)} ms CPU/request, statuses ${JSON.stringify(r.statuses)}`);
   for (const e of r.errors) log(`  ! ${e}`);
   return { ...r, cpuMs };
