@@ -23,7 +23,7 @@ import { cpuPerRequest, readRequests } from './reads.js';
 //
 // npm run bench -- --only growth [--store postgres] [--server src] [--growth-assignments 1000000]
 //                  [--growth-submits 1000] [--growth-query-stats <dir>] [--reuse]
-// Runs only when --only names it (SQLite: about 10 minutes; PostgreSQL longer, most of it seeding).
+// Runs only when --only names it: 28 min on SQLite on a loaded machine, longer on PostgreSQL, most of it seeding.
 // --growth-assignments: the tenant's assignments in the grown copy (1M by default on both stores; 3,000,000 is
 // the PostgreSQL size, 20+ minutes of seeding here). --reuse keeps the base database of an earlier
 // growth run (it is never served: each measurement runs on a copy). --growth-query-stats: each server writes
