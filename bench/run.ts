@@ -19,13 +19,15 @@ import { scaleOut } from './scenarios/scaleout.js';
 import { CONNECTED_KINDS, CONNECTED_SECRET_KEY, connectedDelivery, type ConnectedKind } from './scenarios/connected.js';
 import { leaverLatency } from './scenarios/leaver.js';
 import { scimProvisioning } from './scenarios/scim.js';
+import { growth } from './scenarios/growth.js';
 import { EM } from './lib/context.js';
 
 // npm run bench [-- --store sqlite|postgres] [--scale small|large] [--only lifecycle,approval,reads,csv,expiry,idle,scaleout,connected,leaver,scim]
 //               [--connections 16] [--read-seconds 8] [--requests 3000] [--expiry-seconds 300] [--connected-requests 500] [--connected-kinds ldap,scim,postgresql]
 //               [--leavers 200] [--scim-users 2000] [--reuse] [--server build|dist|src]
-// (connected, the lifecycle into OpenLDAP, SCIM and PostgreSQL, and leaver, disabled people out of
-// OpenLDAP, run only when --only names them)
+//               [--growth-assignments 1000000] [--growth-submits 1000] [--growth-query-stats <dir>]
+// (connected, the lifecycle into OpenLDAP, SCIM and PostgreSQL, leaver, disabled people out of
+// OpenLDAP, and growth, each dimension grown tenfold on a copy of its own base, run only when --only names them)
 // Seeds its own database, measures the ceilings, starts the real server as separate processes, drives it
 // over HTTP, prints a table and writes bench/results/latest.json (and <store>-<scale>.json). lifecycle, approval,
 // reads and expiry are judged against their floor (bench/floor), measured in the same run right after each.
@@ -36,7 +38,7 @@ const FLOOR_EXPIRY = 2000;
 /** --reuse after a full run: the seeded users already hold (or have requested) the packages these scenarios request */
 const REUSED = `only part of the requests were accepted: with --reuse after a run the users already hold these packages, so this row is not valid; seed afresh`;
 
-const SCENARIOS = ['idle', 'lifecycle', 'approval', 'reads', 'csv', 'expiry', 'scaleout', 'connected', 'leaver', 'scim'] as const;
+const SCENARIOS = ['idle', 'lifecycle', 'approval', 'reads', 'csv', 'expiry', 'scaleout', 'connected', 'leaver', 'scim', 'growth'] as const;
 
 const { values: args } = parseArgs({
   options: {
@@ -53,6 +55,9 @@ const { values: args } = parseArgs({
     'connected-kinds': { type: 'string', default: CONNECTED_KINDS.join(',') },
     leavers: { type: 'string', default: '200' },
     'scim-users': { type: 'string', default: '2000' },
+    'growth-assignments': { type: 'string', default: '1000000' },
+    'growth-submits': { type: 'string', default: '1000' },
+    'growth-query-stats': { type: 'string' },
   },
 });
 
@@ -62,7 +67,7 @@ const scale = args.scale as 'small' | 'large';
 if (!(scale in SCALES)) throw new Error('--scale is small or large');
 // connected starts OpenLDAP, a SCIM service and uses the local PostgreSQL: only when asked for (--only connected)
 // leaver starts OpenLDAP too, and disables load users: also only when asked for (--only leaver)
-const only = new Set(args.only ? args.only.split(',').map((s) => s.trim()) : SCENARIOS.filter((s) => s !== 'connected' && s !== 'leaver'));
+const only = new Set(args.only ? args.only.split(',').map((s) => s.trim()) : SCENARIOS.filter((s) => s !== 'connected' && s !== 'leaver' && s !== 'growth'));
 for (const s of only) if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario '${s}': ${SCENARIOS.join(', ')}`);
 if (kind === 'sqlite') only.delete('scaleout');
 const connections = Number(args.connections);
@@ -298,6 +303,14 @@ async function main(): Promise<void> {
       `${r.revoked}/${r.count} in ${r.seconds.toFixed(0)} s (worker CPU); floor ${f.revoked}/${f.count} of its own batch at ${f.rate.toFixed(0)}/s`));
   }
   await floor?.stop();
+
+  if (only.has('growth')) {
+    log(`growth: one dimension at a time, each on a copy of the base`);
+    await growth(ctx, {
+      pgPrefix: PG_PREFIX, assignments: Number(args['growth-assignments']), submits: Number(args['growth-submits']), reuse: !!args.reuse,
+      queryStatsDir: args['growth-query-stats'],
+    });
+  }
 
   await store.close();
   const result: RunResult = {

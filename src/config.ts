@@ -35,6 +35,11 @@ export interface Config {
   metricsPort: number | null;
   /** jobs one worker runs at once (WORKER_CONCURRENCY); null: on PostgreSQL 16 inside serve, 4 in `latchkey worker`; 1 on SQLite */
   workerConcurrency: number | null;
+  /**
+   * how long the API keeps the principal a token or session signs in, seconds (PRINCIPAL_CACHE_SECONDS); 0 turns
+   * the cache off. Every change to users, groups, roles, tokens or sessions ends it at once (services/principal-cache.ts).
+   */
+  principalCacheSeconds: number;
   /** a web session unused this long ends, minutes */
   sessionIdleMinutes: number;
   /** a web session ends this long after sign-in, hours */
@@ -135,6 +140,9 @@ function smtpUrlOf(raw: string | undefined): string | null {
   return raw.trim();
 }
 
+/** a few seconds: the cache is invalidated on every change anyway, the limit bounds how late a credential's use is recorded */
+export const DEFAULT_PRINCIPAL_CACHE_SECONDS = 5;
+
 export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Config> = {}): Config {
   const int = (name: string, fallback: number): number => {
     const raw = env[name];
@@ -163,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Config> = {}):
     metricsToken: flags.metricsToken !== undefined ? flags.metricsToken : env.METRICS_TOKEN?.trim() || null,
     metricsPort: flags.metricsPort !== undefined ? flags.metricsPort : env.METRICS_PORT ? int('METRICS_PORT', 0) : null,
     workerConcurrency: flags.workerConcurrency !== undefined ? flags.workerConcurrency : env.WORKER_CONCURRENCY ? Math.max(1, int('WORKER_CONCURRENCY', 1)) : null,
+    principalCacheSeconds: flags.principalCacheSeconds ?? int('PRINCIPAL_CACHE_SECONDS', DEFAULT_PRINCIPAL_CACHE_SECONDS),
     sessionIdleMinutes: flags.sessionIdleMinutes ?? Math.max(1, int('SESSION_IDLE_MINUTES', 8 * 60)),
     sessionMaxHours: flags.sessionMaxHours ?? Math.max(1, int('SESSION_MAX_HOURS', 7 * 24)),
     oidc: flags.oidc !== undefined ? flags.oidc : oidcOf(env),

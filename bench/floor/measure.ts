@@ -35,7 +35,7 @@ function rowsOf(body: string): string {
  * floor that read less would not be one): per path, true when every answer matched.
  */
 export async function sameReadRows(ctx: BenchContext, latchkeyUrl: string, floorUrl: string): Promise<Record<string, boolean>> {
-  const requests = readRequests(ctx);
+  const requests = readRequests(ctx.manifest);
   const out: Record<string, boolean> = {};
   for (const p of READ_PATHS) {
     out[p.name] = true;

@@ -1,7 +1,8 @@
-import { drive, type LoadResult } from '../lib/load.js';
+import { drive, type LoadOptions, type LoadResult } from '../lib/load.js';
 import { EM, type BenchContext } from '../lib/context.js';
 import { log } from '../lib/log.js';
 import type { ServeProc } from '../lib/proc.js';
+import type { Manifest } from '../seed.js';
 
 // The read paths people feel: what I may request, what I have, what waits for my approval, and an
 // administrator's filtered, paged list of a package's assignments. Each runs for ctx.readMs after a short
@@ -19,13 +20,12 @@ export const READ_PATHS: ReadPath[] = [
   { name: 'adminPagedList', label: 'assignments?$filter=accessPackage/id eq … and state eq …&$top=100&$skip=0…1900' },
 ];
 
-/** The requests of each read path, the i-th of a run (the floor is driven with the same ones). */
-export function readRequests(ctx: BenchContext): Record<string, (i: number) => { path: string; token: string }> {
-  const users = ctx.manifest.loadUsers;
-  const approvers = ctx.manifest.approvers;
-  const admin = ctx.manifest.adminToken;
-  const big = ctx.manifest.bigPackageId;
-  const filter = encodeURIComponent(`accessPackage/id eq '${big}' and state eq 'delivered'`);
+/** The i-th request of each read path, spread over the load users (the approvers, the administrator). */
+export function readRequests(manifest: Manifest): Record<string, (i: number) => { path: string; token: string }> {
+  const users = manifest.loadUsers;
+  const approvers = manifest.approvers;
+  const admin = manifest.adminToken;
+  const filter = encodeURIComponent(`accessPackage/id eq '${manifest.bigPackageId}' and state eq 'delivered'`);
   return {
     allowedRequestor: (i) => ({ path: `${EM}/accessPackages/filterByCurrentUser(on='allowedRequestor')`, token: users[(i * 7) % users.length].token }),
     myAssignments: (i) => ({ path: `${EM}/assignments/filterByCurrentUser(on='target')`, token: users[(i * 7) % users.length].token }),
@@ -34,19 +34,27 @@ export function readRequests(ctx: BenchContext): Record<string, (i: number) => {
   };
 }
 
-/** Each read path for ctx.readMs against `server` (Latchkey's serve or the floor), with its CPU per request. */
-export async function measureReads(ctx: BenchContext, server: Pick<ServeProc, 'url' | 'cpu'>): Promise<Record<string, LoadResult & { cpuMs: number }>> {
-  const url = server.url;
-  const requests = readRequests(ctx);
+export async function measureReads(ctx: BenchContext, server: ServeProc): Promise<Record<string, LoadResult & { cpuMs: number }>> {
+  const requests = readRequests(ctx.manifest);
   const out: Record<string, LoadResult & { cpuMs: number }> = {};
   for (const p of READ_PATHS) {
-    await drive({ url, connections: ctx.connections, durationMs: 1500, next: requests[p.name] });
-    const cpu0 = server.cpu();
-    const r = await drive({ url, connections: ctx.connections, durationMs: ctx.readMs, next: requests[p.name] });
-    const cpuMs = ((server.cpu() - cpu0) * 1000) / r.requests;
-    log(`  ${p.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms, ${cpuMs.toFixed(2)} ms CPU/request, statuses ${JSON.stringify(r.statuses)}`);
-    for (const e of r.errors) log(`  ! ${e}`);
-    out[p.name] = { ...r, cpuMs };
+    const run = { connections: ctx.connections, next: requests[p.name] };
+    out[p.name] = await cpuPerRequest(server, p.name, { ...run, durationMs: 1500 }, { ...run, durationMs: ctx.readMs });
   }
   return out;
+}
+
+/**
+ * A warm-up, then the timed run; CPU per request of the timed run (logged with its rate and latencies): the
+ * server's, or what `cpu` counts (seconds so far).
+ */
+export async function cpuPerRequest(server: ServeProc, name: string, warmUp: Omit<LoadOptions, 'url'>, run: Omit<LoadOptions, 'url'>,
+  cpu: () => Promise<number> = async () => server.cpu()): Promise<LoadResult & { cpuMs: number }> {
+  await drive({ url: server.url, ...warmUp });
+  const cpu0 = await cpu();
+  const r = await drive({ url: server.url, ...run });
+  const cpuMs = (((await cpu()) - cpu0) * 1000) / r.requests;
+  log(`  ${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms, ${cpuMs.toFixed(2)} ms CPU/request, statuses ${JSON.stringify(r.statuses)}`);
+  for (const e of r.errors) log(`  ! ${e}`);
+  return { ...r, cpuMs };
 }

@@ -3,11 +3,12 @@ import swaggerUi from '@fastify/swagger-ui';
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Clock } from '../domain/clock.js';
-import type { Config } from '../config.js';
+import { DEFAULT_PRINCIPAL_CACHE_SECONDS, type Config } from '../config.js';
 import { pingStore, type Store } from '../store/db.js';
 import type { ResourceConnector } from '../connectors/types.js';
 import type { SecretBox } from '../store/secret-box.js';
 import { createServices, type Services } from '../services/index.js';
+import { createPrincipalCache, DEFAULT_MAX_PRINCIPALS, type PrincipalCache } from '../services/principal-cache.js';
 import { registerBodyParsers } from './bodies.js';
 import { registerErrorHandling } from './errors.js';
 import { registerInputStringChecks } from './input-strings.js';
@@ -27,7 +28,7 @@ import { loggerOptions } from './request-log.js';
 export interface AppOptions {
   store: Store;
   clock: Clock;
-  config: Pick<Config, 'bodyLimit' | 'rateLimitPerMinute' | 'logLevel'> & Partial<Pick<Config, 'publicUrl' | 'metricsToken' | 'authFailuresPerMinute' | 'trustProxy'>>;
+  config: Pick<Config, 'bodyLimit' | 'rateLimitPerMinute' | 'logLevel'> & Partial<Pick<Config, 'publicUrl' | 'metricsToken' | 'authFailuresPerMinute' | 'trustProxy' | 'principalCacheSeconds'>>;
   /** connectors beyond the built-in ones (tests add one that fails on demand) */
   connectors?: ResourceConnector[];
   /** pino options or false; tests pass false to keep output clean */
@@ -48,6 +49,8 @@ export interface App {
   server: FastifyInstance;
   services: Services;
   metrics: LatchkeyMetrics;
+  /** the principals signed-in credentials were found to be, kept briefly (services/principal-cache.ts) */
+  principals: PrincipalCache;
   /** the payload of this app's work NOTIFYs (PostgreSQL): a worker in the same process passes it on to ignore them */
   workOrigin: string;
 }
@@ -103,7 +106,12 @@ export async function buildApp(opts: AppOptions): Promise<App> {
 
   // bearer tokens before the session cookie: a request with a token is an API call, exempt from the CSRF rule
   const webAuth = createWebAuth({ db: opts.store.db, clock: opts.clock, log: server.log, publicUrl: opts.config.publicUrl }, opts.auth);
-  registerSecurity(server, opts.store.db, [...(opts.authenticators ?? []), bearerAuthenticator(services.tokens), webAuth.authenticator]);
+  // other processes' changes to who someone is end what the cache keeps (PostgreSQL: LISTEN, from now on)
+  opts.store.identity.follow(server.log);
+  const principals = createPrincipalCache({ identity: opts.store.identity, clock: opts.clock }, {
+    ttlMs: (opts.config.principalCacheSeconds ?? DEFAULT_PRINCIPAL_CACHE_SECONDS) * 1000, maxEntries: DEFAULT_MAX_PRINCIPALS,
+  });
+  registerSecurity(server, opts.store.db, [...(opts.authenticators ?? []), bearerAuthenticator(services.tokens), webAuth.authenticator], principals);
   await webAuth.register(server);
 
   server.get('/healthz', { config: { auth: { public: true } }, schema: { hide: true } }, async () => ({ status: 'ok' }));
@@ -124,5 +132,5 @@ export async function buildApp(opts: AppOptions): Promise<App> {
 
   await server.register(swaggerUi, { routePrefix: '/docs', ...DOCS_UI_OPTIONS });
   if (opts.webRoot !== false) await registerWebApp(server, opts.webRoot ?? DEFAULT_WEB_ROOT);
-  return { server, services, metrics, workOrigin };
+  return { server, services, metrics, principals, workOrigin };
 }

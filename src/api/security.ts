@@ -9,8 +9,9 @@ import {
 import { ForbiddenError, UnauthenticatedError } from '../domain/errors.js';
 import type { Db } from '../store/db.js';
 import { loadPrincipal } from '../services/principals.js';
+import type { PrincipalCache } from '../services/principal-cache.js';
 import type { Caller } from '../services/deps.js';
-import { isProvisioningToken, type Provisioner, type TokenService } from '../services/tokens.js';
+import { hashToken, isProvisioningToken, type Provisioner, type TokenService } from '../services/tokens.js';
 
 /**
  * Every route states what it needs. A route registered without a rule makes the server refuse to
@@ -39,23 +40,40 @@ declare module 'fastify' {
   }
 }
 
-/** Resolves the signed-in person from a request. Later sign-in methods (OIDC sessions) plug in here. */
+/** A credential a request carries, checked for its form only (no database yet). */
+export interface Credential {
+  /** names it in the principal cache: its kind and hash, never the secret */
+  key: string;
+  /** the user it signs in, from the database; throws UnauthenticatedError when it is unknown, revoked or ended */
+  resolve(): Promise<{ userId: string; until?: number }>;
+  /** checks of the request that hold whether its principal was cached or not (the session cookie's CSRF header) */
+  admit?(): void;
+}
+
+/** Finds the signed-in person's credential on a request. Later sign-in methods plug in here. */
 export interface Authenticator {
-  authenticate(req: FastifyRequest): Promise<string | undefined>;
+  /** the request's credential of this kind, or undefined when it carries none (throws when it carries a malformed one) */
+  credential(req: FastifyRequest): Credential | undefined;
 }
 
 export function bearerAuthenticator(tokens: TokenService): Authenticator {
   return {
-    async authenticate(req) {
+    credential(req) {
       const header = req.headers.authorization;
       if (!header) return undefined;
       const m = /^Bearer\s+(\S+)$/i.exec(header);
       if (!m) throw new UnauthenticatedError('The Authorization header must be "Bearer <token>".');
+      const token = m[1];
       // an identity provider's token opens /scim/v2 and nothing else
-      if (isProvisioningToken(m[1])) throw new UnauthenticatedError('A provisioning token is accepted only under /scim/v2.');
-      const userId = await tokens.resolve(m[1]);
-      if (!userId) throw new UnauthenticatedError();
-      return userId;
+      if (isProvisioningToken(token)) throw new UnauthenticatedError('A provisioning token is accepted only under /scim/v2.');
+      return {
+        key: `bearer:${hashToken(token)}`,
+        async resolve() {
+          const userId = await tokens.resolve(token);
+          if (!userId) throw new UnauthenticatedError();
+          return { userId };
+        },
+      };
     },
   };
 }
@@ -63,7 +81,7 @@ export function bearerAuthenticator(tokens: TokenService): Authenticator {
 // Swagger UI and the web app's static files (hashed assets, no data)
 const PUBLIC_PREFIXES = ['/docs', '/assets/'];
 
-export function registerSecurity(app: FastifyInstance, db: Db, authenticators: Authenticator[]): void {
+export function registerSecurity(app: FastifyInstance, db: Db, authenticators: Authenticator[], principals: PrincipalCache): void {
   app.addHook('onRoute', (route) => {
     if (PUBLIC_PREFIXES.some((p) => route.url.startsWith(p))) {
       route.config = { ...(route.config ?? {}), auth: { public: true } };
@@ -75,15 +93,23 @@ export function registerSecurity(app: FastifyInstance, db: Db, authenticators: A
   app.addHook('onRequest', async (req) => {
     const rule = req.routeOptions.config?.auth;
     if (req.is404 || !rule || 'public' in rule || 'provisioning' in rule) return;
-    let userId: string | undefined;
+    let credential: Credential | undefined;
     for (const a of authenticators) {
-      userId = await a.authenticate(req);
-      if (userId) break;
+      credential = a.credential(req);
+      if (credential) break;
     }
-    if (!userId) throw new UnauthenticatedError('Sign in or send "Authorization: Bearer <token>".');
-    const principal = await loadPrincipal(db, userId);
-    if (!principal) throw new UnauthenticatedError('The account is disabled or no longer exists.');
-    req.principal = principal;
+    if (!credential) throw new UnauthenticatedError('Sign in or send "Authorization: Bearer <token>".');
+    const c = credential;
+    req.principal = await principals.principalOf(c.key, async () => {
+      const { userId, until } = await c.resolve();
+      // before the user is read, as without the cache: an ended session answers 401, a live one without its CSRF header 403
+      c.admit?.();
+      const principal = await loadPrincipal(db, userId);
+      if (!principal) throw new UnauthenticatedError('The account is disabled or no longer exists.');
+      return { principal, until };
+    });
+    // again for a principal that was kept: the checks are of this request, not of the credential
+    c.admit?.();
   });
 
   app.addHook('preHandler', async (req) => {

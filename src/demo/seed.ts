@@ -2,6 +2,7 @@ import { RoleDefinitionIds } from '../domain/authorization.js';
 import type { Clock } from '../domain/clock.js';
 import { newId } from '../domain/ids.js';
 import { recordAudit } from '../store/audit.js';
+import { refreshStatistics } from '../store/statistics.js';
 import type { Db } from '../store/db.js';
 import { directoryIsEmpty, hasDemoMarker, insertDemoMarker } from '../store/demo.js';
 import { insertGroup, insertGroupMember, insertGroupOwner } from '../store/groups.js';
@@ -133,6 +134,8 @@ export async function seedDemo(services: Services, db: Db, clock: Clock): Promis
     });
   }
   const packages = await seedDemoPackages(services, caller, catalogs, groupIds, ids);
+  // a bulk load: the planner's statistics, if any, describe the empty database
+  await refreshStatistics(db, { bulk: true });
   return { users, groups: groupIds.size, catalogs: catalogs.length + 1, packages };
 }
 

@@ -10,7 +10,7 @@ import { deleteCatalog, findCatalogById, findDefaultCatalog, insertCatalog, upda
 import { catalogHasPackages } from '../store/packages.js';
 import { listPoliciesForExternalUsers } from '../store/policies.js';
 import { insertRoleAssignment } from '../store/role-assignments.js';
-import { lockRow } from '../store/locks.js';
+import { holdRow } from '../store/locks.js';
 import type { CatalogsTable } from '../store/schema.js';
 import type { Caller, ServiceDeps } from './deps.js';
 import type { EventBus } from './events/index.js';
@@ -41,7 +41,7 @@ const NAMED_POLICIES = 10;
 
 /** A catalog is closed to external users only once none of its packages' policies is for them (409 naming them). */
 async function refuseExternalPolicies(tx: Tx, catalog: CatalogRow): Promise<void> {
-  await lockRow(tx, 'catalogs', catalog.id);
+  await holdRow(tx, 'catalogs', catalog.id);
   const rows = await listPoliciesForExternalUsers(tx, catalog.id, EXTERNAL_TARGET_SCOPES, NAMED_POLICIES + 1);
   if (rows.length === 0) return;
   const named = rows.slice(0, NAMED_POLICIES).map((r) => `'${r.displayName}' (${r.id}, ${r.allowedTargetScope}) of '${r.packageName}'`);

@@ -23,6 +23,7 @@ import { identityWorkerTasks } from './identity/index.js';
 import { createEvents } from './events/index.js';
 import { DEFAULT_SESSION_LIFETIMES, type SessionLifetimes } from './sessions.js';
 import { createSignInPurge } from './sign-in-purge.js';
+import { statisticsTask } from './statistics.js';
 import { createConnectionTargets } from './connections/targets.js';
 import { createConnectionService } from './connections/index.js';
 import { resolveConnectedResource } from './connections/add-resource.js';
@@ -100,6 +101,7 @@ export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) 
     workerTasks: withPeriodic(
       mergeTasks(lifecycle.workerTasks(), reconciliation.workerTasks(), identityWorkerTasks({ db: deps.db, clock: deps.clock, events }), identitySources.workerTasks()),
       createSignInPurge(deps, { lifetimes: options.sessions ?? DEFAULT_SESSION_LIFETIMES }),
+      statisticsTask(deps),
     ),
     onWork(fn: () => void): void {
       kicks.push(fn);

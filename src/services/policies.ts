@@ -13,7 +13,7 @@ import { findCatalogById } from '../store/catalogs.js';
 import { findAccessPackageById } from '../store/packages.js';
 import { deletePolicy, findPolicyRow, insertPolicy, listPolicyRowsOfPackage, policyHasLiveAssignment, policyHasRequestIn, updatePolicy } from '../store/policies.js';
 import type { Db, Tx } from '../store/db.js';
-import { lockRow } from '../store/locks.js';
+import { holdRow } from '../store/locks.js';
 import { listAutoAssignmentPolicyIdsOfPackage } from '../store/identity-lifecycle.js';
 import { deletePolicyAudience, writePolicyAudience } from '../store/policy-audience.js';
 import type { Caller, ServiceDeps } from './deps.js';
@@ -52,7 +52,7 @@ async function refuseExternalScope(tx: Tx, accessPackageId: string, scope: strin
   if (!isExternalTargetScope(scope)) return;
   const pkg = await findAccessPackageById(tx, accessPackageId);
   if (!pkg) throw new NotFoundError('Access package', accessPackageId);
-  await lockRow(tx, 'catalogs', pkg.catalogId);
+  await holdRow(tx, 'catalogs', pkg.catalogId);
   const catalog = await findCatalogById(tx, pkg.catalogId);
   if (!catalog) throw new NotFoundError('Catalog', pkg.catalogId);
   const problem = externalScopeProblem(scope, catalog);
@@ -72,7 +72,7 @@ function requireAdministratorForAuto(caller: Caller, ...policies: Pick<Policy, '
 /** One auto-assignment policy per package, as the reference says (more than one "causes processing issues"). */
 async function refuseSecondAutoPolicy(tx: Tx, accessPackageId: string, policyId: string, settings: Pick<Policy, 'automaticRequestSettings'>): Promise<void> {
   if (!settings.automaticRequestSettings?.requestAccessForAllowedTargets) return;
-  await lockRow(tx, 'accessPackages', accessPackageId);
+  await holdRow(tx, 'accessPackages', accessPackageId);
   const others = (await listAutoAssignmentPolicyIdsOfPackage(tx, accessPackageId)).filter((id) => id !== policyId);
   if (others.length > 0) throw new ValidationError(`The access package already has an auto-assignment policy (${others[0]}); a package has at most one.`, 'automaticRequestSettings.requestAccessForAllowedTargets');
 }

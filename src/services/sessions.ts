@@ -38,18 +38,23 @@ export function createSessionService({ db, clock }: Pick<ServiceDeps, 'db' | 'cl
       return { token, expiresAt };
     },
 
-    /** The user behind a session cookie, or undefined when it is unknown, revoked, idle too long or past its end. */
-    async resolve(token: string): Promise<string | undefined> {
+    /**
+     * The user behind a session cookie, and until when (epoch ms) the session lasts unless used again, or undefined
+     * when it is unknown, revoked, idle too long or past its end.
+     */
+    async resolve(token: string): Promise<{ userId: string; until: number } | undefined> {
       if (token.length === 0 || token.length > 100) return undefined;
       const row = await findSessionByHash(db, hashToken(token));
       if (!row || row.revokedAt) return undefined;
       const now = clock.now().getTime();
-      const lastSeen = new Date(row.lastSeenAt).getTime();
-      if (now >= new Date(row.expiresAt).getTime() || now >= lastSeen + lifetimes.idleMs) return undefined;
+      let lastSeen = new Date(row.lastSeenAt).getTime();
+      const end = new Date(row.expiresAt).getTime();
+      if (now >= end || now >= lastSeen + lifetimes.idleMs) return undefined;
       if (now - lastSeen > TOUCH_EVERY_MS) {
         await setSessionLastSeen(db, row.id, new Date(now).toISOString());
+        lastSeen = now;
       }
-      return row.userId;
+      return { userId: row.userId, until: Math.min(end, lastSeen + lifetimes.idleMs) };
     },
 
     /** Ends the session of this cookie value (sign-out); unknown values are ignored. */

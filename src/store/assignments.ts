@@ -11,6 +11,11 @@ export type ReminderColumn = 'reminded14At' | 'reminded1At';
 
 const ACTIVE = [...ACTIVE_ASSIGNMENT_STATES];
 
+/** One assignment, or undefined. */
+export async function findAssignment(db: Db | Tx, id: string): Promise<AssignmentRow | undefined> {
+  return db.selectFrom('assignments').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
 /** One assignment that must exist (the caller holds its lock). */
 export async function getAssignment(db: Db | Tx, id: string): Promise<AssignmentRow> {
   return db.selectFrom('assignments').selectAll().where('id', '=', id).executeTakeFirstOrThrow();

@@ -1,3 +1,4 @@
+import type { Insertable } from 'kysely';
 import { newId } from '../domain/ids.js';
 import { chunks, ROWS_PER_INSERT } from './chunks.js';
 import type { Db, Tx } from './db.js';
@@ -37,25 +38,33 @@ export async function recordAudit(tx: Tx | Db, ctx: AuditContext, e: AuditEntry)
 
 /** Appends many events of one actor and moment (a batch of expiries) in as few statements as the parameter limits allow. */
 export async function recordAudits(tx: Tx | Db, ctx: AuditContext, entries: readonly AuditEntry[]): Promise<void> {
-  for (const chunk of chunks(entries, ROWS_PER_INSERT)) {
-    await tx
-      .insertInto('auditEvents')
-      .values(chunk.map((e) => ({
-        id: newId(),
-        occurredAt: ctx.at,
-        category: e.category ?? 'EntitlementManagement',
-        activity: e.activity,
-        actorId: ctx.actor.id,
-        actorDisplayName: ctx.actor.displayName,
-        targetType: e.targetType,
-        targetId: e.targetId,
-        targetDisplayName: e.targetDisplayName ?? null,
-        modifiedProperties: JSON.stringify(e.modifiedProperties ?? []),
-        correlationId: ctx.correlationId,
-        result: e.result ?? 'success',
-      })))
-      .execute();
-  }
+  await insertAuditRows(tx, auditRows(ctx, entries));
+}
+
+/** An audit event as stored. */
+export type AuditRow = Insertable<AuditEventsTable>;
+
+/** The stored rows of events of one actor and moment, for a caller that gathers them to insert together (insertAuditRows). */
+export function auditRows(ctx: AuditContext, entries: readonly AuditEntry[]): AuditRow[] {
+  return entries.map((e) => ({
+    id: newId(),
+    occurredAt: ctx.at,
+    category: e.category ?? 'EntitlementManagement',
+    activity: e.activity,
+    actorId: ctx.actor.id,
+    actorDisplayName: ctx.actor.displayName,
+    targetType: e.targetType,
+    targetId: e.targetId,
+    targetDisplayName: e.targetDisplayName ?? null,
+    modifiedProperties: JSON.stringify(e.modifiedProperties ?? []),
+    correlationId: ctx.correlationId,
+    result: e.result ?? 'success',
+  }));
+}
+
+/** Appends audit rows (of any actors and moments) in as few statements as the parameter limits allow. */
+export async function insertAuditRows(tx: Tx | Db, rows: readonly AuditRow[]): Promise<void> {
+  for (const chunk of chunks(rows, ROWS_PER_INSERT)) await tx.insertInto('auditEvents').values(chunk).execute();
 }
 
 /** The properties whose values differ between two versions of an object, for the audit trail. */

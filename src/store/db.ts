@@ -3,7 +3,9 @@ import { CamelCasePlugin, CompiledQuery, Kysely, PostgresAdapter, sql, type LogE
 import pg from 'pg';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import type { Database } from './schema.js';
+import { watchPostgres, watchSqlite, type IdentityChanges } from './identity-changes.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -14,6 +16,8 @@ export interface Store {
   db: Db;
   /** where the data lives, without credentials, for logs */
   description: string;
+  /** committed changes to who someone is, for the principal cache (store/identity-changes.ts) */
+  identity: IdentityChanges;
   close(): Promise<void>;
 }
 
@@ -133,15 +137,24 @@ function queryStatsLogger(file: string | undefined, store: string): ((event: Log
   };
 }
 
-export function openStore(url: string, options: { poolSize?: number } = {}): Store {
+export interface StoreOptions {
+  poolSize?: number;
+  /** sees every statement the store runs, transaction control included (the statement-count test's hook) */
+  onQuery?: (event: LogEvent) => void;
+}
+
+export function openStore(url: string, options: StoreOptions = {}): Store {
   const loc = parseDatabaseUrl(url);
   const plugins = [new CamelCasePlugin()];
-  const log = queryStatsLogger(process.env.LATCHKEY_QUERY_STATS, `${loc.kind}:${options.poolSize ?? 'default'} pool`);
+  const stats = queryStatsLogger(process.env.LATCHKEY_QUERY_STATS, `${loc.kind}:${options.poolSize ?? 'default'} pool`);
+  const { onQuery } = options;
+  const log = stats && onQuery ? (e: LogEvent) => { stats(e); onQuery(e); } : stats ?? onQuery;
   if (loc.kind === 'sqlite') {
     if (loc.target !== ':memory:') mkdirSync(dirname(loc.target), { recursive: true });
     const sqlite = configureSqlite(new BetterSqlite3(loc.target));
-    const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cacheStatements(sqlite) }), plugins, log });
-    return { kind: 'sqlite', db, description: `sqlite:${loc.target}`, close: () => db.destroy() };
+    const watched = watchSqlite(new ImmediateSqliteDialect({ database: cacheStatements(sqlite) }), sqlite);
+    const db = new Kysely<Database>({ dialect: watched.dialect, plugins, log });
+    return { kind: 'sqlite', db, description: `sqlite:${loc.target}`, identity: watched.changes, close: () => db.destroy() };
   }
   // jit=off: Latchkey's statements are short lookups, but PostgreSQL JIT-compiles any plan whose estimated cost
   // passes jit_above_cost, and its estimate for the recursive group walk grows with the table: at 3M
@@ -151,8 +164,15 @@ export function openStore(url: string, options: { poolSize?: number } = {}): Sto
   // the pool emit 'error'; without a listener that is an uncaught exception that takes the process down. The
   // pool has already discarded the connection and opens a new one for the next query, so nothing else to do.
   pool.on('error', () => undefined);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins, log });
-  return { kind: 'postgres', db, description: redact(loc.target), close: () => db.destroy() };
+  const watched = watchPostgres(new PostgresDialect({ pool }), loc.target, randomUUID());
+  const db = new Kysely<Database>({ dialect: watched.dialect, plugins, log });
+  return {
+    kind: 'postgres', db, description: redact(loc.target), identity: watched.changes,
+    async close() {
+      await watched.changes.close();
+      await db.destroy();
+    },
+  };
 }
 
 /** Whether the database answers a trivial query (the readiness probe); throws with the driver's reason when not. */

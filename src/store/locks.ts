@@ -2,16 +2,26 @@ import { isPostgres, type Tx } from './db.js';
 
 type LockableTable = 'assignmentRequests' | 'assignments' | 'approvalStages' | 'accessPackages' | 'catalogs' | 'connections' | 'identitySources';
 
+// Row locks serialise transactions that read a row and then write on what they read: two approvers, or
+// expiry and extension, racing on the same row are serialised and the second sees the first's outcome.
+// On PostgreSQL a no-op UPDATE takes the row lock. On SQLite every Latchkey transaction already holds
+// the one database write lock from its first statement (it begins IMMEDIATE, see store/db.ts), so there
+// is nothing left to lock: a no-op UPDATE there only rewrote the row and its page in the WAL.
+
 /**
- * Takes the write lock on one row before the transaction reads it, on both stores: a no-op UPDATE is a
- * row lock on PostgreSQL and, as the transaction's first write, takes SQLite's database write lock
- * (waiting out the busy timeout instead of failing later when a read-then-write transaction upgrades).
- * After it, state read in the same transaction cannot change underneath: two approvers, or expiry and
- * extension, racing on the same row are serialised and the second sees the first's outcome.
+ * Locks one row for the rest of the transaction (see above) and says whether it exists. On SQLite
+ * only the existence is asked. A caller that reads the row next, and handles its absence, takes
+ * holdRow instead, which costs SQLite nothing.
  */
 export async function lockRow(tx: Tx, table: LockableTable, id: string): Promise<boolean> {
+  if (!isPostgres(tx)) return (await tx.selectFrom(table).select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
   const r = await tx.updateTable(table).set((eb) => ({ id: eb.ref('id') })).where('id', '=', id).executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
+}
+
+/** Locks one row for the rest of the transaction (PostgreSQL; SQLite's write lock is held already), for a caller that reads it next. */
+export async function holdRow(tx: Tx, table: LockableTable, id: string): Promise<void> {
+  if (isPostgres(tx)) await tx.updateTable(table).set((eb) => ({ id: eb.ref('id') })).where('id', '=', id).execute();
 }
 
 /**
@@ -21,8 +31,8 @@ export async function lockRow(tx: Tx, table: LockableTable, id: string): Promise
 export async function lockRows(tx: Tx, table: LockableTable, ids: readonly string[]): Promise<number> {
   if (ids.length === 0) return 0;
   if (isPostgres(tx)) return (await tx.selectFrom(table).select('id').where('id', 'in', ids).orderBy('id').forUpdate().execute()).length;
-  const r = await tx.updateTable(table).set((eb) => ({ id: eb.ref('id') })).where('id', 'in', ids).executeTakeFirst();
-  return Number(r.numUpdatedRows);
+  const r = await tx.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('id', 'in', ids).executeTakeFirstOrThrow();
+  return Number(r.n);
 }
 
 /**

@@ -44,11 +44,13 @@ export function createWorkPublisher(db: Db, log: FastifyBaseLogger, onSent: () =
   };
 }
 
-export interface WorkListener {
+export interface Listener {
   /** true while a LISTEN session is open */
   connected(): boolean;
   close(): Promise<void>;
 }
+
+export type WorkListener = Listener;
 
 export interface WorkListenerOptions {
   connectionString: string;
@@ -65,12 +67,24 @@ export interface WorkListenerOptions {
   maxRetryMs?: number;
 }
 
+/** Keeps a connection subscribed to WORK_CHANNEL (see listenOn). */
+export function listenForWork(opts: WorkListenerOptions): WorkListener {
+  return listenOn({ ...opts, channel: WORK_CHANNEL, applicationName: LISTENER_APPLICATION_NAME, what: 'work listener' });
+}
+
+export interface ListenOptions extends WorkListenerOptions {
+  channel: string;
+  applicationName: string;
+  /** the listener's name in the log */
+  what: string;
+}
+
 /**
  * Keeps one dedicated connection (not from the pool: a pooled client would be handed to others and
- * lose its LISTEN) subscribed to WORK_CHANNEL, reconnecting with backoff whenever it breaks.
+ * lose its LISTEN) subscribed to a channel, reconnecting with backoff whenever it breaks.
  */
-export function listenForWork(opts: WorkListenerOptions): WorkListener {
-  const { log } = opts;
+export function listenOn(opts: ListenOptions): Listener {
+  const { log, channel } = opts;
   const retryMs = opts.retryMs ?? 250;
   const maxRetryMs = opts.maxRetryMs ?? 30_000;
   let closed = false;
@@ -92,7 +106,7 @@ export function listenForWork(opts: WorkListenerOptions): WorkListener {
   async function connect(): Promise<void> {
     if (closed) return;
     // keepAlive: a connection that died silently (a dropped network path) is noticed and replaced
-    const c = new pg.Client({ connectionString: opts.connectionString, keepAlive: true, application_name: LISTENER_APPLICATION_NAME });
+    const c = new pg.Client({ connectionString: opts.connectionString, keepAlive: true, application_name: opts.applicationName });
     let dead = false;
     const drop = (why: unknown): void => {
       if (dead) return;
@@ -100,20 +114,20 @@ export function listenForWork(opts: WorkListenerOptions): WorkListener {
       if (client === c) client = null;
       c.end().catch(() => undefined);
       if (!closed) {
-        log.warn({ err: why }, 'work listener lost its database connection; reconnecting (workers still poll meanwhile)');
+        log.warn({ err: why }, `${opts.what} lost its database connection; reconnecting`);
         scheduleReconnect();
       }
     };
     c.on('error', drop);
     c.on('end', () => drop(new Error('connection ended')));
     c.on('notification', (msg) => {
-      if (msg.channel !== WORK_CHANNEL) return;
+      if (msg.channel !== channel) return;
       if (opts.ignoreOrigin && msg.payload === opts.ignoreOrigin) return;
       opts.onWake('notify');
     });
     try {
       await c.connect();
-      await c.query(`listen ${WORK_CHANNEL}`);
+      await c.query(`listen ${channel}`);
     } catch (e) {
       drop(e);
       return;
@@ -125,7 +139,7 @@ export function listenForWork(opts: WorkListenerOptions): WorkListener {
       return;
     }
     client = c;
-    if (failures > 0) log.info({ channel: WORK_CHANNEL }, 'work listener reconnected');
+    if (failures > 0) log.info({ channel }, `${opts.what} reconnected`);
     failures = 0;
     opts.onWake('listening');
   }

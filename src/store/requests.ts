@@ -23,12 +23,15 @@ export async function findRequestByIdempotencyKey(db: Db | Tx, key: string): Pro
 }
 
 /** An open add request for the package and person (by id, or by email for someone not in the directory yet). */
-export async function findOpenAddRequest(db: Db | Tx, accessPackageId: string, targetId: string | null, targetEmail: string | null, openStates: readonly string[]): Promise<Pick<RequestRow, 'id' | 'state'> | undefined> {
-  return db.selectFrom('assignmentRequests').select(['id', 'state'])
+/** The statement of findOpenAddRequest (test/unit/store-plans.test.ts checks its plan). */
+export const openAddRequestQuery = (db: Db | Tx, accessPackageId: string, targetId: string | null, targetEmail: string | null, openStates: readonly string[]) =>
+  db.selectFrom('assignmentRequests').select(['id', 'state'])
     .where('accessPackageId', '=', accessPackageId).where('state', 'in', [...openStates])
     .where('requestType', 'in', ['userAdd', 'adminAdd', 'systemAdd'])
-    .where((eb) => (targetId ? eb('targetId', '=', targetId) : eb('targetEmail', '=', targetEmail)))
-    .executeTakeFirst();
+    .where((eb) => (targetId ? eb('targetId', '=', targetId) : eb('targetEmail', '=', targetEmail)));
+
+export async function findOpenAddRequest(db: Db | Tx, accessPackageId: string, targetId: string | null, targetEmail: string | null, openStates: readonly string[]): Promise<Pick<RequestRow, 'id' | 'state'> | undefined> {
+  return openAddRequestQuery(db, accessPackageId, targetId, targetEmail, openStates).executeTakeFirst();
 }
 
 /** An open extension (userUpdate, adminUpdate) of the assignment, if any. */

@@ -4,7 +4,7 @@ import type { WebAuthOptions } from '../../src/api/auth/index.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { RoleDefinitionIds } from '../../src/domain/authorization.js';
 import { newId } from '../../src/domain/ids.js';
-import { openStore, type Store } from '../../src/store/db.js';
+import { openStore, type Store, type StoreOptions } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { newUserRow, type NewUser } from '../../src/store/users.js';
 import { scratchDatabase, type ScratchDatabase } from './stores.js';
@@ -41,9 +41,11 @@ export async function startTestServer(options: {
   rateLimitPerMinute?: number; bodyLimit?: number; https?: { key: string; cert: string }; auth?: WebAuthOptions;
   /** pino options (e.g. a stream to read the log from); default: no log */
   logger?: AppOptions['logger'];
+  /** sees every statement of the server's store (see openStore) */
+  onQuery?: StoreOptions['onQuery'];
 } = {}): Promise<TestServer> {
   const scratch: ScratchDatabase = await scratchDatabase();
-  const store = openStore(scratch.url);
+  const store = openStore(scratch.url, { onQuery: options.onQuery });
   await migrateToLatest(store.db);
   const clock = new ManualClock(new Date());
   const connector = new TestConnector();

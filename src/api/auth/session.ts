@@ -1,5 +1,6 @@
 import { UnauthenticatedError } from '../../domain/errors.js';
 import type { SessionService } from '../../services/sessions.js';
+import { hashToken } from '../../services/tokens.js';
 import type { Authenticator } from '../security.js';
 import { isUnsafeMethod, readCookie, requireCsrfHeader, SESSION_COOKIE } from './cookies.js';
 
@@ -10,13 +11,20 @@ import { isUnsafeMethod, readCookie, requireCsrfHeader, SESSION_COOKIE } from '.
  */
 export function sessionAuthenticator(sessions: SessionService): Authenticator {
   return {
-    async authenticate(req) {
+    credential(req) {
       const token = readCookie(req, SESSION_COOKIE);
       if (!token) return undefined;
-      const userId = await sessions.resolve(token);
-      if (!userId) throw new UnauthenticatedError('The session has ended or was signed out; sign in again.');
-      if (isUnsafeMethod(req.method)) requireCsrfHeader(req);
-      return userId;
+      return {
+        key: `session:${hashToken(token)}`,
+        async resolve() {
+          const session = await sessions.resolve(token);
+          if (!session) throw new UnauthenticatedError('The session has ended or was signed out; sign in again.');
+          return session;
+        },
+        admit() {
+          if (isUnsafeMethod(req.method)) requireCsrfHeader(req);
+        },
+      };
     },
   };
 }

@@ -1,4 +1,5 @@
-import { recordAudits, type AuditEntry } from '../../store/audit.js';
+import { auditRows, insertAuditRows, type AuditEntry, type AuditRow } from '../../store/audit.js';
+import type { Tx } from '../../store/db.js';
 import type { DomainEvent, LifecycleEvent } from './types.js';
 import type { Subscriber } from './bus.js';
 import { catalogAuditEntries } from './audit-catalog.js';
@@ -160,8 +161,27 @@ function lifecycleAuditEntries(e: LifecycleEvent): AuditEntry[] {
   }
 }
 
-/** Writes the events' audit records, in as few statements as the parameter limits allow. */
-export const auditSubscriber: Subscriber = async (tx, events, ctx) => {
-  const entries = events.flatMap(auditEntries);
-  if (entries.length > 0) await recordAudits(tx, ctx.audit, entries);
-};
+/**
+ * Writes the events' audit records. In a transaction of the bus, the records of all its publish calls
+ * (a submission's request, approval and auto-approval, say) are inserted together just before the commit,
+ * in as few statements as the parameter limits allow; in any other transaction at once.
+ */
+export function auditSubscriber(): Subscriber {
+  const pending = new WeakMap<Tx, AuditRow[]>();
+  return async (tx, events, ctx) => {
+    const rows = auditRows(ctx.audit, events.flatMap(auditEntries));
+    if (rows.length === 0) return;
+    const gathered = pending.get(tx);
+    if (gathered) {
+      gathered.push(...rows);
+      return;
+    }
+    const flush = async (): Promise<void> => {
+      const all = pending.get(tx) ?? [];
+      pending.delete(tx);
+      await insertAuditRows(tx, all);
+    };
+    if (ctx.beforeCommit(flush)) pending.set(tx, rows);
+    else await insertAuditRows(tx, rows);
+  };
+}

@@ -17,6 +17,12 @@ export interface EventContext {
   caller: Caller | null;
   at: string;
   audit: AuditContext;
+  /**
+   * Runs `fn` once at the end of the transaction, just before its commit, when the bus runs the
+   * transaction (transaction()); returns false, running nothing, when the caller opened it itself. A
+   * subscriber gathers its writes this way (the audit rows of every publish in one insert).
+   */
+  beforeCommit(fn: () => Promise<void>): boolean;
 }
 
 /** Handles the events of one publish call, inside its transaction. */
@@ -42,6 +48,8 @@ export interface EventBus {
 export function createEventBus(deps: { db: Db; clock: Clock; kick: () => void }, subscribers: readonly Subscriber[]): EventBus {
   /** transactions in progress that enqueued work due now */
   const working = new WeakSet<Tx>();
+  /** the bus's transactions in progress, with what their subscribers left to do before the commit */
+  const ending = new WeakMap<Tx, (() => Promise<void>)[]>();
   return {
     async publish(tx, caller, events, opts = {}) {
       const list: readonly DomainEvent[] = Array.isArray(events) ? events : [events as DomainEvent];
@@ -49,7 +57,12 @@ export function createEventBus(deps: { db: Db; clock: Clock; kick: () => void },
       const at = opts.at ?? isoNow(deps.clock);
       const audit = auditContext(caller, at);
       if (!caller && opts.by) audit.actor = { id: null, displayName: opts.by };
-      const ctx: EventContext = { caller, at, audit };
+      const hooks = ending.get(tx);
+      const beforeCommit = (fn: () => Promise<void>): boolean => {
+        hooks?.push(fn);
+        return hooks !== undefined;
+      };
+      const ctx: EventContext = { caller, at, audit, beforeCommit };
       for (const s of subscribers) await s(tx, list, ctx);
     },
     async enqueue(tx, kind, payload, opts = {}) {
@@ -60,7 +73,10 @@ export function createEventBus(deps: { db: Db; clock: Clock; kick: () => void },
     async transaction(fn) {
       let worked = false;
       const result = await deps.db.transaction().execute(async (tx) => {
+        const hooks: (() => Promise<void>)[] = [];
+        ending.set(tx, hooks);
         const r = await fn(tx);
+        for (const h of hooks) await h();
         worked = working.has(tx);
         return r;
       });

@@ -14,7 +14,7 @@ export type { EventBus, PublishOptions, Subscriber } from './bus.js';
  */
 export function createEvents(deps: { db: Db; clock: Clock; kick: () => void; notifications: NotificationPort }): EventBus {
   const bus: EventBus = createEventBus(deps, [
-    auditSubscriber,
+    auditSubscriber(),
     mailSubscriber(deps),
     // joiner, mover and leaver: directory changes become jobs (through the bus, so the commit wakes the worker)
     identitySubscriber((tx, kind, payload, opts) => bus.enqueue(tx, kind, payload, opts)),

@@ -87,15 +87,18 @@ async function mailOne(tx: Tx, deps: Deps, e: DomainEvent): Promise<void> {
 }
 
 async function mailApprovers(tx: Tx, deps: Deps, request: RequestRow, approvers: string[], template: 'approvalRequired' | 'approvalEscalated', deadline: string | null): Promise<void> {
-  const requestor = await findMailContact(tx, request.requestorId);
-  const target = await findMailContact(tx, request.targetId);
+  // requestor, target and approvers in one lookup (the requestor is usually the target)
+  const contacts = await mailContactsById(tx, [request.requestorId, request.targetId, ...approvers]);
+  const requestor = request.requestorId ? contacts.get(request.requestorId) : undefined;
+  const target = request.targetId ? contacts.get(request.targetId) : undefined;
   const answers = parseJsonOr<{ answeredQuestion?: { text?: string }; displayValue?: string; value?: string }[]>(request.answers, [])
     .map((a) => ({ question: a.answeredQuestion?.text ?? '', answer: a.displayValue ?? a.value ?? '' }));
   const name = await packageNameOf(tx, request.accessPackageId);
+  const mail: QueuedMail[] = [];
   for (const id of approvers) {
-    const to = await findMailContact(tx, id);
+    const to = contacts.get(id);
     if (!to) continue;
-    await deps.notifications.queue(tx, {
+    mail.push({
       to: to.email, template,
       data: {
         packageName: name, requestorName: requestor?.name ?? request.targetEmail ?? '', targetName: target?.name ?? request.targetEmail ?? '',
@@ -104,6 +107,7 @@ async function mailApprovers(tx: Tx, deps: Deps, request: RequestRow, approvers:
       },
     });
   }
+  await deps.notifications.queueMany(tx, mail);
 }
 
 /** The holder of a delivered add (their own or a system's request) is told, unless the policy turns it off. */

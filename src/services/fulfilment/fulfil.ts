@@ -5,13 +5,13 @@ import {
   ACTIVE_ASSIGNMENT_STATES, deliveryOutcome, transitionRequest, type GrantState, type RequestState,
 } from '../../domain/request-lifecycle.js';
 import type { Tx } from '../../store/db.js';
-import { lockRow } from '../../store/locks.js';
+import { holdRow } from '../../store/locks.js';
 import { backoffMs } from '../../domain/backoff.js';
 import { MAX_CONNECTED_GRANT_ATTEMPTS, MAX_GRANT_ATTEMPTS, type LifecycleDeps } from '../lifecycle/common.js';
 import { prefetchAccounts, type KnownAccounts } from './accounts.js';
 import { deliverToConnection, grantDeliveryKey, regrantSuffix } from './connected.js';
 import { JOB_FULFIL, JOB_REVOKE } from './jobs.js';
-import { getAssignment, listActiveAssignmentsOfPackage, setAssignmentState } from '../../store/assignments.js';
+import { findAssignment, listActiveAssignmentsOfPackage, setAssignmentState } from '../../store/assignments.js';
 import { findGrantProgress, insertGrants, listGrantStates, listGrantWork, markRoleGrantsRevoking, resetGrants, updateGrant, type GrantWork } from '../../store/grants.js';
 import { listRoleScopesOfPackage } from '../../store/packages.js';
 import { listRequestsDelivering, updateRequest } from '../../store/requests.js';
@@ -94,8 +94,9 @@ async function deliver(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'connectors' |
 /** Records one assignment's delivery results inside the batch's transaction and settles the assignment. */
 async function recordDelivery(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, assignmentId: string, results: Result[]): Promise<void> {
   const { clock } = deps;
-  if (!(await lockRow(tx, 'assignments', assignmentId))) return;
-  const assignment = await getAssignment(tx, assignmentId);
+  await holdRow(tx, 'assignments', assignmentId);
+  const assignment = await findAssignment(tx, assignmentId);
+  if (!assignment) return;
   const at = isoNow(deps.clock);
   const retries: string[] = [];
   for (const r of results) {

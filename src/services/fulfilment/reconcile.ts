@@ -3,7 +3,7 @@ import { pool } from '../../domain/pool.js';
 import { rolesImplying, type AccountRef, type ConnectorKind, type TargetRole } from '../../connectors/kit.js';
 import type { Db } from '../../store/db.js';
 import { recordRepair } from '../../store/grants.js';
-import { lockRow } from '../../store/locks.js';
+import { holdRow } from '../../store/locks.js';
 import {
   deleteUnmanaged, finishReconciliation, findReconciliation, listGovernedRoles, listRoleHoldings, listUnmanagedOfRoles, markUnmanagedRemoved,
   upsertUnmanaged, type GovernedRole, type ReconciliationRow,
@@ -213,7 +213,7 @@ async function record(deps: ReconcileDeps, run: ReconciliationRow, f: Findings) 
   const state = f.failures.length === 0 ? 'succeeded' : 'failed';
   const recorded = await deps.events.transaction(async (tx) => {
     // a job that lost its lease may have been run twice: the first to get here records the run, the other nothing
-    await lockRow(tx, 'connections', run.connectionId);
+    await holdRow(tx, 'connections', run.connectionId);
     if ((await findReconciliation(tx, run.id))?.state !== 'running') return false;
     const governedIds = (await listGovernedRoles(tx, run.connectionId)).map((r) => r.resourceRoleId);
     const known = new Map((await listUnmanagedOfRoles(tx, governedIds)).map((u) => [`${u.resourceRoleId}\n${u.accountId}`, u]));

@@ -3,7 +3,7 @@ import { initialSchedule } from '../../domain/schedule.js';
 import type { Policy } from '../../domain/policy/types.js';
 import { findActiveAssignment, findActiveIncompatiblePackage } from '../../store/assignments.js';
 import type { Tx } from '../../store/db.js';
-import { lockRow } from '../../store/locks.js';
+import { holdRow } from '../../store/locks.js';
 import { findPackageWithCatalog } from '../../store/packages.js';
 import { findOpenAddRequest } from '../../store/requests.js';
 import type { LifecycleDeps } from '../lifecycle/common.js';
@@ -19,7 +19,7 @@ type Deps = Pick<LifecycleDeps, 'clock' | 'events'>;
 /** Gives the policy's package to the person unless they have it, have asked for it, or hold an incompatible package. True when it did. */
 export async function autoAssign(tx: Tx, deps: Deps, policy: Policy, userId: string): Promise<boolean> {
   // serialised on the package row like every add (submit-add.ts), so the duplicate check below holds
-  await lockRow(tx, 'accessPackages', policy.accessPackageId);
+  await holdRow(tx, 'accessPackages', policy.accessPackageId);
   const pkg = await findPackageWithCatalog(tx, policy.accessPackageId);
   if (!pkg) return false;
   if (await findActiveAssignment(tx, pkg.id, userId)) return false;

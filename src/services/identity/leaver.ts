@@ -3,7 +3,7 @@ import { OPEN_REQUEST_STATES, type RequestState } from '../../domain/request-lif
 import { completeOpenStages, getStage, insertStageApprovers, listStageApproverIds } from '../../store/approvals.js';
 import type { Tx } from '../../store/db.js';
 import { listCancelableRequestsFor, listOpenStagesOfApprover, lockActiveAssignmentsOfUser, removeStageApprover } from '../../store/identity-lifecycle.js';
-import { lockRow } from '../../store/locks.js';
+import { holdRow } from '../../store/locks.js';
 import { findPolicyRow } from '../../store/policies.js';
 import { policyFromRow } from '../../store/policy-rows.js';
 import { getRequest } from '../../store/requests.js';
@@ -35,7 +35,7 @@ export async function runLeaver(deps: Deps, userId: string, cause: string): Prom
 async function cancelOpenRequests(tx: Tx, deps: Deps, userId: string, cause: string): Promise<void> {
   const at = isoNow(deps.clock);
   for (const r of await listCancelableRequestsFor(tx, userId)) {
-    await lockRow(tx, 'assignmentRequests', r.id);
+    await holdRow(tx, 'assignmentRequests', r.id);
     const request = await getRequest(tx, r.id);
     if (!OPEN_REQUEST_STATES.includes(request.state as RequestState) || request.state === 'delivering') continue;
     await setRequest(tx, deps, request, 'cancel', { completedAt: at, reason: `Canceled: ${cause}.` });
@@ -52,7 +52,7 @@ async function cancelOpenRequests(tx: Tx, deps: Deps, userId: string, cause: str
 async function passApprovals(tx: Tx, deps: Deps, userId: string): Promise<void> {
   const at = isoNow(deps.clock);
   for (const s of await listOpenStagesOfApprover(tx, userId)) {
-    await lockRow(tx, 'assignmentRequests', s.requestId);
+    await holdRow(tx, 'assignmentRequests', s.requestId);
     await removeStageApprover(tx, s.stageId, userId);
     const request = await getRequest(tx, s.requestId);
     const row = request.policyId ? await findPolicyRow(tx, request.policyId) : undefined;

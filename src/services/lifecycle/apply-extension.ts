@@ -1,7 +1,7 @@
 import { isoNow } from '../../domain/clock.js';
 import { ACTIVE_ASSIGNMENT_STATES } from '../../domain/request-lifecycle.js';
 import type { Tx } from '../../store/db.js';
-import { lockRow } from '../../store/locks.js';
+import { holdRow } from '../../store/locks.js';
 import { reminderMarks, type LifecycleDeps, type RequestRow } from './common.js';
 import { setRequest } from './requests.js';
 import { getAssignment, updateAssignment } from '../../store/assignments.js';
@@ -11,7 +11,7 @@ import { getAssignment, updateAssignment } from '../../store/assignments.js';
 /** An approved (or unapproved admin) update: the assignment gets its new end date. */
 export async function applyExtension(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, request: RequestRow): Promise<void> {
   const assignmentId = request.assignmentId!;
-  await lockRow(tx, 'assignments', assignmentId);
+  await holdRow(tx, 'assignments', assignmentId);
   const a = await getAssignment(tx, assignmentId);
   if (!ACTIVE_ASSIGNMENT_STATES.includes(a.state as never)) {
     await setRequest(tx, deps, request, 'deny', { completedAt: isoNow(deps.clock), reason: 'The assignment ended before the extension was applied.' });

@@ -1,6 +1,6 @@
 import { isoNow } from '../../domain/clock.js';
 import { transitionRequest, type RequestState } from '../../domain/request-lifecycle.js';
-import { lockRow } from '../../store/locks.js';
+import { holdRow } from '../../store/locks.js';
 import { type LifecycleDeps } from './common.js';
 import { getStage, listStagesPastDue, updateStage } from '../../store/approvals.js';
 import { getRequest, updateRequest } from '../../store/requests.js';
@@ -10,7 +10,7 @@ export async function timeOutStages(deps: Pick<LifecycleDeps, 'db' | 'clock' | '
   const due = await listStagesPastDue(deps.db, isoNow(deps.clock), limit);
   for (const s of due) {
     await deps.events.transaction(async (tx) => {
-      await lockRow(tx, 'assignmentRequests', s.requestId);
+      await holdRow(tx, 'assignmentRequests', s.requestId);
       const stage = await getStage(tx, s.id);
       if (stage.status !== 'InProgress' || !stage.dueAt || stage.dueAt > isoNow(deps.clock)) return;
       const request = await getRequest(tx, s.requestId);

@@ -5,14 +5,14 @@ import { newId } from '../../domain/ids.js';
 import type { Policy } from '../../domain/policy/types.js';
 import { requestKind, transitionRequest, type RequestState } from '../../domain/request-lifecycle.js';
 import type { Tx } from '../../store/db.js';
-import { lockRow } from '../../store/locks.js';
+import { holdRow } from '../../store/locks.js';
 import type { Caller } from '../deps.js';
 import { openStage } from './approval-flow.js';
 import { applyExtension } from './apply-extension.js';
 import { findPolicy, type LifecycleDeps, type RequestRow } from './common.js';
 import { startOrSchedule } from './start-assignment.js';
 import { findStageOfRequest, insertDecision, listDecisions, listStageApproverIds, updateStage } from '../../store/approvals.js';
-import { getRequest, updateRequest } from '../../store/requests.js';
+import { findRequest, updateRequest } from '../../store/requests.js';
 
 // An approver's decision on a stage: a deny ends the request, an approval opens the next stage or, on the
 // last one, lets the request proceed (an extension is applied, an add starts or is scheduled).
@@ -28,8 +28,9 @@ export interface DecisionInput {
  */
 export async function decideStage(deps: Pick<LifecycleDeps, 'db' | 'clock' | 'events'>, caller: Caller, requestId: string, stageId: string, input: DecisionInput): Promise<void> {
   await deps.events.transaction(async (tx) => {
-    if (!(await lockRow(tx, 'assignmentRequests', requestId))) throw new NotFoundError('Approval', requestId);
-    const request = await getRequest(tx, requestId);
+    await holdRow(tx, 'assignmentRequests', requestId);
+    const request = await findRequest(tx, requestId);
+    if (!request) throw new NotFoundError('Approval', requestId);
     const stage = await findStageOfRequest(tx, requestId, stageId);
     if (!stage) throw new NotFoundError('Approval stage', stageId);
     const approvers = await listStageApproverIds(tx, stage.id);

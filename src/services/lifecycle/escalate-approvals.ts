@@ -1,6 +1,6 @@
 import { isoNow } from '../../domain/clock.js';
 import { transitionRequest, type RequestState } from '../../domain/request-lifecycle.js';
-import { lockRow } from '../../store/locks.js';
+import { holdRow } from '../../store/locks.js';
 import { subjectOf } from './approval-flow.js';
 import { resolveApprovers } from './approvers.js';
 import { findPolicy, type LifecycleDeps } from './common.js';
@@ -12,7 +12,7 @@ export async function escalateStages(deps: Pick<LifecycleDeps, 'db' | 'clock' | 
   const due = await listStagesToEscalate(deps.db, isoNow(deps.clock), limit);
   for (const s of due) {
     await deps.events.transaction(async (tx) => {
-      await lockRow(tx, 'assignmentRequests', s.requestId);
+      await holdRow(tx, 'assignmentRequests', s.requestId);
       const stage = await getStage(tx, s.id);
       if (stage.status !== 'InProgress' || stage.escalated) return;
       const request = await getRequest(tx, s.requestId);

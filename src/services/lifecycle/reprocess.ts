@@ -1,6 +1,6 @@
 import { NotFoundError } from '../../domain/errors.js';
 import { isGuid } from '../../domain/ids.js';
-import { lockRow } from '../../store/locks.js';
+import { holdRow, lockRow } from '../../store/locks.js';
 import type { Caller } from '../deps.js';
 import { retryGrants } from '../fulfilment/fulfil.js';
 import { type LifecycleDeps } from './common.js';
@@ -16,7 +16,7 @@ export async function reprocessRequest(deps: Pick<LifecycleDeps, 'db' | 'clock' 
     requireAssignmentWrite(caller, pkg.catalogId, 'Reprocessing');
     await setRequest(tx, deps, request, 'reprocess');
     if (request.assignmentId) {
-      await lockRow(tx, 'assignments', request.assignmentId);
+      await holdRow(tx, 'assignments', request.assignmentId);
       await retryGrants(tx, deps, request.assignmentId, ['failed']);
     }
     await deps.events.publish(tx, caller, { type: 'requestReprocessed', requestId });

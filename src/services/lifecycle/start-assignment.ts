@@ -27,21 +27,21 @@ async function ensureGuest(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>
   return row.id;
 }
 
-/** An approved add request: starts access now (assignment, grants, delivery) or waits for its start date. */
-export async function startOrSchedule(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, request: RequestRow, policy: Policy): Promise<void> {
+/** An approved add request: starts access now (assignment, grants, delivery) or waits for its start date. Returns the request as it is now. */
+export async function startOrSchedule(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, request: RequestRow, policy: Policy): Promise<RequestRow> {
   const requested = parseJsonOr<unknown>(request.schedule, {});
   const schedule: Schedule = request.startAt && request.startAt > isoNow(deps.clock)
     ? { startAt: request.startAt, endAt: request.endAt }
     // access counted from now: a request that waited for approval still gets the policy's full duration
     : initialSchedule(policy, requested, deps.clock.now(), true);
   if (schedule.startAt > isoNow(deps.clock)) {
-    await setRequest(tx, deps, request, 'schedule', { startAt: schedule.startAt, endAt: schedule.endAt });
-    return;
+    return setRequest(tx, deps, request, 'schedule', { startAt: schedule.startAt, endAt: schedule.endAt });
   }
-  await startAssignment(tx, deps, { ...request, startAt: schedule.startAt, endAt: schedule.endAt }, policy);
+  return startAssignment(tx, deps, { ...request, startAt: schedule.startAt, endAt: schedule.endAt }, policy);
 }
 
-export async function startAssignment(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, request: RequestRow, _policy: Policy): Promise<void> {
+/** Starts access for an approved add request; returns the request as it is now. */
+export async function startAssignment(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'events'>, request: RequestRow, _policy: Policy): Promise<RequestRow> {
   const at = isoNow(deps.clock);
   const targetId = request.targetId ?? (request.targetEmail ? await ensureGuest(tx, deps, request.targetEmail) : null);
   if (!targetId) throw new ValidationError('The request names nobody to assign.', 'assignment.targetId');
@@ -51,7 +51,8 @@ export async function startAssignment(tx: Tx, deps: Pick<LifecycleDeps, 'clock' 
     justification: request.justification, answers: request.answers, removalDueAt: null, removalReason: null, ...reminderMarks(request.endAt, request.startAt ?? at),
   };
   await insertAssignment(tx, assignment);
-  await setRequest(tx, deps, request, 'start', { assignmentId: assignment.id, targetId, startAt: assignment.startAt, endAt: assignment.endAt });
+  const started = await setRequest(tx, deps, request, 'start', { assignmentId: assignment.id, targetId, startAt: assignment.startAt, endAt: assignment.endAt });
   await deps.events.publish(tx, null, { type: 'assignmentStarted', assignment });
   await createGrants(tx, deps, assignment);
+  return started;
 }

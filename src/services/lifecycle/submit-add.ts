@@ -6,7 +6,7 @@ import type { Policy } from '../../domain/policy/types.js';
 import { OPEN_REQUEST_STATES } from '../../domain/request-lifecycle.js';
 import { initialSchedule } from '../../domain/schedule.js';
 import type { Tx } from '../../store/db.js';
-import { lockRow } from '../../store/locks.js';
+import { holdRow } from '../../store/locks.js';
 import { transitiveGroupIds } from '../../store/membership.js';
 import type { Caller } from '../deps.js';
 import { callerFacts, loadSubjectFacts } from '../subject-facts.js';
@@ -19,7 +19,7 @@ import { startOrSchedule } from './start-assignment.js';
 import { findActiveAssignment, findActiveIncompatiblePackage } from '../../store/assignments.js';
 import { listIncompatibleGroups } from '../../store/packages.js';
 import { listPoliciesOfPackage } from '../../store/policies.js';
-import { findOpenAddRequest, getRequest } from '../../store/requests.js';
+import { findOpenAddRequest } from '../../store/requests.js';
 import { findManagerId, findUserById, findUserIdByEmail } from '../../store/users.js';
 
 // userAdd and adminAdd: who may ask, under which policy, for whom; then approval or access at once.
@@ -51,7 +51,7 @@ export async function submitAdd(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'eve
   // Add requests for one package are serialised on the package row, taken first: two identical
   // submissions at once cannot both pass the duplicate check below (PostgreSQL reads committed rows
   // only, and no index forbids two open requests), and on SQLite the write lock comes before any read.
-  if (input.accessPackageId && isGuid(input.accessPackageId)) await lockRow(tx, 'accessPackages', input.accessPackageId);
+  if (input.accessPackageId && isGuid(input.accessPackageId)) await holdRow(tx, 'accessPackages', input.accessPackageId);
   const pkg = await loadPackage(tx, input.accessPackageId);
   const p = caller.principal;
   if (admin) requireAssignmentWrite(caller, pkg.catalogId, 'Assigning');
@@ -136,6 +136,6 @@ export async function submitAdd(tx: Tx, deps: Pick<LifecycleDeps, 'clock' | 'eve
     return r;
   }
   if (!admin) await deps.events.publish(tx, null, { type: 'requestAutoApproved', requestId: request.id });
-  await startOrSchedule(tx, deps, request, policy);
-  return getRequest(tx, request.id);
+  // the request as the use case left it (setRequest returns each change it stores), not read back
+  return startOrSchedule(tx, deps, request, policy);
 }

@@ -6,6 +6,7 @@ import { findIdentitySource, updateIdentitySource } from '../../../store/identit
 import {
   findSyncRun, listDirectMembersOf, listGroupsOfSource, listUsersByUpnOutside, listUsersOfSource, namesOf, updateSyncRun, type HeldUserRow,
 } from '../../../store/identity-sync.js';
+import { refreshStatistics } from '../../../store/statistics.js';
 import { applyPlan } from './apply-plan.js';
 import type { IdentitySyncDeps } from './deps.js';
 import { openSourceDirectory } from './directory.js';
@@ -28,6 +29,8 @@ import { readLdapSourceSettings, resolveSourceSettings } from './settings.js';
 const ERRORS_KEPT = 200;
 /** Changes a dry run shows. */
 const SAMPLE_SIZE = 50;
+/** Changes of one run after which the planner's statistics are refreshed at once. */
+const BULK_SYNC_CHANGES = 1000;
 
 const held = (u: HeldUserRow): HeldUser => ({
   id: u.id, sourceId: u.sourceId, sourceKey: u.sourceKey, dn: u.externalId, enabled: !!u.accountEnabled, managerId: u.managerId,
@@ -105,6 +108,9 @@ export async function runSync(deps: IdentitySyncDeps, runId: string): Promise<vo
       onWritten: (n) => updateSyncRun(deps.db, run.id, { entriesWritten: n }),
     });
     errors.push(...applyErrors);
+    // a sync that wrote much (the first full run of a big directory) is a bulk change: the planner's statistics
+    // follow it at once (store/statistics.ts); smaller ones wait for the worker's hourly refresh
+    if (Object.values(counts).reduce((n, k) => n + k, 0) >= BULK_SYNC_CHANGES) await refreshStatistics(deps.db, { bulk: true });
     const at = isoNow(deps.clock);
     const cursor = mode === 'compare' ? source.syncCursor : (plan.cursor ?? source.syncCursor);
     // the schedule starts with the first real full run and moves on after each full one; an incremental run leaves it alone (the claim moved it)
