@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { sql, type CompiledQuery, type KyselyPlugin } from 'kysely';
+import { listCollection } from '../../src/api/odata/collection.js';
+import { accessPackageSet, packagesRequestableBy } from '../../src/api/read/access-packages.js';
+import type { Principal } from '../../src/domain/authorization.js';
+import { newId } from '../../src/domain/ids.js';
+import type { AudienceEntry } from '../../src/domain/policy/scope.js';
 import { activeAssignmentQuery } from '../../src/store/assignments.js';
-import { openStore } from '../../src/store/db.js';
+import { openStore, type Db } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
+import type { AudienceTables } from '../../src/store/policy-audience.js';
 
 // Query plans that must not depend on SQLite's statistics (it has none until ANALYZE runs): the
 // statement as it runs, with its parameters, through EXPLAIN QUERY PLAN on a freshly migrated database.
@@ -20,4 +27,68 @@ describe('query plans on SQLite without statistics', () => {
       await store.close();
     }
   });
+});
+
+/** The statements listCollection runs for allowedRequestor, as compiled (with their parameters). */
+async function allowedRequestorStatement(db: Db, query: Record<string, string> = {}): Promise<CompiledQuery> {
+  const seen: CompiledQuery[] = [];
+  const capture: KyselyPlugin = {
+    transformQuery: (a) => { seen.push(db.getExecutor().compileQuery(a.node, a.queryId)); return a.node; },
+    transformResult: async (a) => a.result,
+  };
+  const principal: Principal = {
+    userId: newId(), displayName: 'Requestor', userPrincipalName: 'requestor@example.test', userType: 'Member',
+    tenantRoles: new Set(), catalogRoles: new Map(), groupIds: [newId(), newId()],
+  };
+  const keys: AudienceEntry[] = [{ kind: 'allMemberUsers', subjectId: '*' }, { kind: 'user', subjectId: principal.userId }, ...principal.groupIds!.map((g) => ({ kind: 'group' as const, subjectId: g }))];
+  const traced = db.withPlugin(capture);
+  const req = { query, url: '/x', protocol: 'http', host: 'localhost' };
+  await listCollection(accessPackageSet, packagesRequestableBy(traced, principal, keys), req as never, { db: traced, principal });
+  const page = seen.find((q) => /^select "access_packages"\.\*/.test(q.sql) && / limit /.test(q.sql));
+  assert.ok(page, 'the page statement ran');
+  return page;
+}
+
+async function planOf(db: Db, q: CompiledQuery): Promise<string> {
+  const { rows } = await db.executeQuery({ ...q, sql: `explain query plan ${q.sql}` });
+  return (rows as { detail: string }[]).map((r) => r.detail).join('\n');
+}
+
+/** Packages over catalogs, each with one policy audience row, as the tenant writes them; then ANALYZE when asked. */
+async function seedPackages(db: Db, packages: number, analyze: boolean): Promise<void> {
+  const at = new Date().toISOString();
+  const catalogs = Array.from({ length: Math.ceil(packages / 50) }, (_, i) => ({
+    id: newId(), displayName: `Catalog ${i}`, description: null, state: 'published', isExternallyVisible: 1, catalogType: 'userManaged', createdAt: at, modifiedAt: at,
+  }));
+  await db.insertInto('catalogs').values(catalogs).execute();
+  for (let start = 0; start < packages; start += 200) {
+    const rows = Array.from({ length: Math.min(200, packages - start) }, (_, k) => ({
+      id: newId(), catalogId: catalogs[Math.floor((start + k) / 50)].id, displayName: `Package ${start + k}`, description: null, isHidden: 0, createdAt: at, modifiedAt: at,
+    }));
+    await db.insertInto('accessPackages').values(rows).execute();
+    await db.withTables<AudienceTables>().insertInto('assignmentPolicyAudience')
+      .values(rows.map((r) => ({ policyId: newId(), accessPackageId: r.id, subjectKind: 'allMemberUsers', subjectId: '*' }))).execute();
+  }
+  if (analyze) await sql`analyze`.execute(db);
+}
+
+describe('query plans of allowedRequestor on SQLite, with and without statistics', () => {
+  for (const analyze of [false, true]) {
+    it(`reads the packages in the order of the page (name, id) and sorts nothing, ${analyze ? 'after ANALYZE' : 'without statistics'}`, async () => {
+      const store = openStore('sqlite::memory:');
+      try {
+        await migrateToLatest(store.db);
+        await seedPackages(store.db, 2000, analyze);
+        const plan = await planOf(store.db, await allowedRequestorStatement(store.db));
+        assert.match(plan, /SCAN access_packages USING INDEX access_packages_name_id_idx/, plan);
+        assert.doesNotMatch(plan, /TEMP B-TREE FOR ORDER BY/, plan);
+        // the answer is still a page, from the start of the order
+        const q = await allowedRequestorStatement(store.db, { $top: '3' });
+        const { rows } = await store.db.executeQuery(q);
+        assert.deepEqual((rows as { displayName: string }[]).map((r) => r.displayName), ['Package 0', 'Package 1', 'Package 10', 'Package 100']);
+      } finally {
+        await store.close();
+      }
+    });
+  }
 });
