@@ -10,6 +10,7 @@ import { activeAssignmentQuery } from '../../src/store/assignments.js';
 import { openStore, type Db } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import type { AudienceTables } from '../../src/store/policy-audience.js';
+import { scratchDatabase, testStore } from '../support/stores.js';
 
 // Query plans that must not depend on SQLite's statistics (it has none until ANALYZE runs): the
 // statement as it runs, with its parameters, through EXPLAIN QUERY PLAN on a freshly migrated database.
@@ -91,4 +92,29 @@ describe('query plans of allowedRequestor on SQLite, with and without statistics
       }
     });
   }
+});
+
+describe(`query plan of allowedRequestor on the suite's store (${testStore}), 5,000 packages, with statistics`, () => {
+  it('reads the packages in the order of the page through access_packages_name_id_idx, with no sort', async () => {
+    const scratch = await scratchDatabase();
+    const store = openStore(scratch.url);
+    try {
+      await migrateToLatest(store.db);
+      await seedPackages(store.db, 5000, true);
+      const q = await allowedRequestorStatement(store.db);
+      if (store.kind === 'sqlite') {
+        const plan = await planOf(store.db, q);
+        assert.match(plan, /SCAN access_packages USING INDEX access_packages_name_id_idx/, plan);
+        assert.doesNotMatch(plan, /TEMP B-TREE FOR ORDER BY/, plan);
+      } else {
+        const { rows } = await store.db.executeQuery({ ...q, sql: `explain ${q.sql}` });
+        const plan = (rows as { 'QUERY PLAN': string }[]).map((r) => r['QUERY PLAN']).join('\n');
+        assert.match(plan, /Index Scan using access_packages_name_id_idx on access_packages/, plan);
+        assert.doesNotMatch(plan, /Sort/, plan);
+      }
+    } finally {
+      await store.close();
+      await scratch.drop();
+    }
+  });
 });
