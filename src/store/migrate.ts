@@ -15,7 +15,8 @@ import * as m0012provisioningTokens from './migrations/0012_provisioning_tokens.
 import * as m0013identitySyncRuns from './migrations/0013_identity_sync_runs.js';
 import * as m0014scopeRemovals from './migrations/0014_scope_removals.js';
 import * as m0015duplicateCheckIndex from './migrations/0015_duplicate_check_index.js';
-import * as m0018openRequestCheckIndex from './migrations/0018_open_request_check_index.js';
+import * as m0016packageNameOrderIndex from './migrations/0016_package_name_order_index.js';
+import * as m0017openRequestCheckIndex from './migrations/0017_open_request_check_index.js';
 
 // Migrations are compiled into the program (not read from disk) so that the built CLI and the tests
 // apply exactly the same list. Add new ones here in order; never edit one that has shipped.
@@ -35,7 +36,8 @@ const migrations: Record<string, Migration> = {
   '0013_identity_sync_runs': m0013identitySyncRuns,
   '0014_scope_removals': m0014scopeRemovals,
   '0015_duplicate_check_index': m0015duplicateCheckIndex,
-  '0018_open_request_check_index': m0018openRequestCheckIndex,
+  '0016_package_name_order_index': m0016packageNameOrderIndex,
+  '0017_open_request_check_index': m0017openRequestCheckIndex,
 };
 
 class StaticProvider implements MigrationProvider {

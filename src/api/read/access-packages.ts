@@ -28,7 +28,10 @@ export function accessPackageRule<Row>(ctx: ReadCtx): ReadRule<Row> {
   return {
     where: (eb) => eb.or([
       ...(readable.length ? [eb('accessPackages.catalogId', 'in', readable)] : []),
-      eb('accessPackages.catalogId', 'in', requestorCatalogs(eb, p)),
+      // a correlated exists, not `catalogId in (…)`: with every branch of this OR indexable, SQLite (given
+      // statistics) answered a list with one index lookup per branch and a sort of everything they found,
+      // instead of reading the list's own order (allowedRequestor: 29 ms against 1 ms at 20k packages)
+      eb.exists(requestorCatalogs(eb, p).whereRef('catalogs.id', '=', 'accessPackages.catalogId')),
       eb('accessPackages.id', 'in', personalRequests(eb, p.userId)),
       eb('accessPackages.id', 'in', eb.selectFrom('assignments').select('assignments.accessPackageId').where('assignments.targetId', '=', p.userId)),
     ]),
@@ -171,14 +174,20 @@ export function packagesVisibleTo(db: Db, p: Principal) {
  * accessPackages/filterByCurrentUser(on='allowedRequestor'), in one indexed query: packages of published
  * catalogs (external-enabled for guests), not hidden, with a policy whose self-add audience holds one of
  * `keys` (the caller, the caller's groups or organization; migration 0005).
+ *
+ * In the default order (displayName, id) the packages are read in the order of their index (migration
+ * 0016) and each is checked as it comes, so a page costs about a page of packages, not the tenant's. The
+ * catalog is joined with CROSS JOIN, which SQLite never reorders: written as `catalogId in (published
+ * catalogs)` its planner, once it has statistics, read the packages catalog by catalog and sorted them
+ * all (29 ms against 1 ms at 20k packages). PostgreSQL reads it as an inner join.
  */
 export function packagesRequestableBy(db: Db, p: Principal, keys: AudienceEntry[]) {
-  let catalogs = db.selectFrom('catalogs').select('catalogs.id').where('catalogs.state', '=', 'published');
-  if (p.userType.toLowerCase() === 'guest') catalogs = catalogs.where('catalogs.isExternallyVisible', '=', 1);
-  return db.selectFrom('accessPackages').selectAll('accessPackages')
+  const q = db.selectFrom('accessPackages').crossJoin('catalogs').selectAll('accessPackages')
+    .whereRef('catalogs.id', '=', 'accessPackages.catalogId')
+    .where('catalogs.state', '=', 'published')
     .where('accessPackages.isHidden', '=', 0)
-    .where('accessPackages.catalogId', 'in', catalogs)
     .where(packageRequestableBy('access_packages.id', keys));
+  return p.userType.toLowerCase() === 'guest' ? q.where('catalogs.isExternallyVisible', '=', 1) : q;
 }
 
 /**

@@ -7,6 +7,16 @@ import { isGuid } from '../../domain/ids.js';
 import type { Db } from '../../store/db.js';
 import type { ApprovalStagesTable } from '../../store/schema.js';
 
+function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const t of items) {
+    const list = out.get(key(t));
+    if (list) list.push(t);
+    else out.set(key(t), [t]);
+  }
+  return out;
+}
+
 export interface StageView {
   stage: ApprovalStagesTable;
   approvers: { approverId: string; kind: string }[];
@@ -41,17 +51,23 @@ export async function stageViews(db: Db, requestIds: string[]): Promise<Map<stri
   const out = new Map<string, StageView[]>();
   if (requestIds.length === 0) return out;
   const stages = await db.selectFrom('approvalStages').selectAll().where('requestId', 'in', requestIds).orderBy('stageIndex').execute();
-  const approvers = await db.selectFrom('approvalStageApprovers').select(['stageId', 'approverId', 'kind']).where('requestId', 'in', requestIds).execute();
+  // by stage: the key (stage, approver) is the table's only index that starts there; by request it read the whole table
+  const stageIds = stages.map((s) => s.id);
+  const approvers = stageIds.length ? await db.selectFrom('approvalStageApprovers').select(['stageId', 'approverId', 'kind']).where('stageId', 'in', stageIds).execute() : [];
   const decisions = await db.selectFrom('approvalDecisions').select(['stageId', 'approverId', 'reviewResult', 'justification', 'decidedAt']).where('requestId', 'in', requestIds).orderBy('decidedAt').execute();
   const reviewerIds = [...new Set(stages.map((s) => s.reviewedById).filter((x): x is string => !!x))];
   const reviewers = reviewerIds.length ? await db.selectFrom('users').select(['id', 'displayName']).where('id', 'in', reviewerIds).execute() : [];
+  // grouped once: filtering the whole list per stage grew with the square of an inbox's size
+  const approversOf = groupBy(approvers, (a) => a.stageId);
+  const decisionsOf = groupBy(decisions, (d) => d.stageId);
+  const reviewerById = new Map(reviewers.map((r) => [r.id, r]));
   for (const s of stages) {
     const list = out.get(s.requestId) ?? [];
     list.push({
       stage: s,
-      approvers: approvers.filter((a) => a.stageId === s.id),
-      decisions: decisions.filter((d) => d.stageId === s.id),
-      reviewer: reviewers.find((r) => r.id === s.reviewedById) ?? null,
+      approvers: approversOf.get(s.id) ?? [],
+      decisions: decisionsOf.get(s.id) ?? [],
+      reviewer: (s.reviewedById ? reviewerById.get(s.reviewedById) : undefined) ?? null,
     });
     out.set(s.requestId, list);
   }
@@ -79,15 +95,24 @@ export async function readApproval(db: Db, p: Principal, id: string): Promise<St
  * decided, oldest first, without `me`'s own requests (the reference hides those from their approvals).
  */
 export async function approvalsWaitingFor(db: Db, me: string): Promise<{ id: string; stages: StageView[] }[]> {
+  // From the caller's approver rows outwards, in that order: CROSS JOIN, which SQLite never reorders.
+  // Joined as INNER JOIN, SQLite without statistics read every open stage of the tenant (by status) and
+  // looked for the caller in each (2.1 ms against 0.3 ms for 60 of 1,000 open stages). The decision check
+  // is one index probe per stage, not a list of all the caller's past decisions. PostgreSQL plans both
+  // forms alike.
   const open = await db.selectFrom('approvalStageApprovers')
-    .innerJoin('approvalStages', 'approvalStages.id', 'approvalStageApprovers.stageId')
-    .innerJoin('assignmentRequests', 'assignmentRequests.id', 'approvalStages.requestId')
+    .crossJoin('approvalStages')
+    .crossJoin('assignmentRequests')
     // as filterByCurrentUser(on='approver') on assignmentRequests does: the portal's Pending count is this list's length
-    .innerJoin('accessPackages', 'accessPackages.id', 'assignmentRequests.accessPackageId')
+    .crossJoin('accessPackages')
+    .whereRef('approvalStages.id', '=', 'approvalStageApprovers.stageId')
+    .whereRef('assignmentRequests.id', '=', 'approvalStages.requestId')
+    .whereRef('accessPackages.id', '=', 'assignmentRequests.accessPackageId')
     .select(['approvalStages.requestId', 'assignmentRequests.requestorId', 'assignmentRequests.targetId'])
     .where('approvalStageApprovers.approverId', '=', me)
     .where('approvalStages.status', '=', 'InProgress')
-    .where('approvalStages.id', 'not in', db.selectFrom('approvalDecisions').select('stageId').where('approverId', '=', me))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('approvalDecisions').select('approvalDecisions.id')
+      .whereRef('approvalDecisions.stageId', '=', 'approvalStages.id').where('approvalDecisions.approverId', '=', me))))
     .orderBy('assignmentRequests.createdAt')
     .limit(999)
     .execute();

@@ -30,7 +30,11 @@ export function assignmentRule<Row>(ctx: ReadCtx): ReadRule<Row> {
   };
 }
 
-export function assignmentToGraph(a: AssignmentRow): GraphObject {
+/** The columns an assignment's Graph object is made of (assignmentToGraph): all that a list reads. */
+const SHOWN = ['assignments.id', 'assignments.state', 'assignments.status', 'assignments.expiredAt', 'assignments.startAt', 'assignments.endAt', 'assignments.createdAt'] as const;
+type ShownAssignment = Pick<AssignmentRow, 'id' | 'state' | 'status' | 'expiredAt' | 'startAt' | 'endAt' | 'createdAt'>;
+
+export function assignmentToGraph(a: ShownAssignment): GraphObject {
   return {
     id: a.id,
     state: a.state,
@@ -41,7 +45,7 @@ export function assignmentToGraph(a: AssignmentRow): GraphObject {
   };
 }
 
-export const assignmentSet: EntitySet<AssignmentRow, ReadCtx> = {
+export const assignmentSet: EntitySet<ShownAssignment, ReadCtx> = {
   entity: 'accessPackageAssignment',
   fields: {
     id: { column: 'assignments.id', type: 'guid' },
@@ -80,9 +84,18 @@ export const assignmentSet: EntitySet<AssignmentRow, ReadCtx> = {
   readable: assignmentRule,
 };
 
-/** Assignments joined to their package (for the catalog): the base of every assignment list. */
+/** Assignments joined to their package (for the catalog), whole rows. */
 export function assignmentsBase(db: Db) {
   return db.selectFrom('assignments').innerJoin('accessPackages', 'accessPackages.id', 'assignments.accessPackageId').selectAll('assignments');
+}
+
+/**
+ * The base of every assignment list: joined as assignmentsBase, but only the columns the answer shows.
+ * Whole rows (answers, justification, reminders…) took two thirds of a 100-row page's time on SQLite
+ * (0.97 against 0.32 ms), in reading the columns and renaming each to camelCase.
+ */
+function assignmentList(db: Db) {
+  return db.selectFrom('assignments').innerJoin('accessPackages', 'accessPackages.id', 'assignments.accessPackageId').select(SHOWN);
 }
 
 /** Which assignments a person may see: all in catalogs where they read assignments, and their own; undefined: all. */
@@ -96,22 +109,22 @@ function visibility(p: Principal) {
 /** GET assignments: the assignments the caller may see. */
 export function visibleAssignments(db: Db, p: Principal) {
   const seen = visibility(p);
-  return seen ? assignmentsBase(db).where(seen) : assignmentsBase(db);
+  return seen ? assignmentList(db).where(seen) : assignmentList(db);
 }
 
 /** filterByCurrentUser(on='target'): the caller's own assignments. */
-export const assignmentsOfTarget = (db: Db, userId: string) => assignmentsBase(db).where('assignments.targetId', '=', userId);
+export const assignmentsOfTarget = (db: Db, userId: string) => assignmentList(db).where('assignments.targetId', '=', userId);
 
 /** filterByCurrentUser(on='createdBy'): the assignments of requests the caller made. */
 export function assignmentsRequestedBy(db: Db, userId: string) {
-  return assignmentsBase(db).where('assignments.id', 'in', (eb) => eb.selectFrom('assignmentRequests').select('assignmentRequests.assignmentId')
+  return assignmentList(db).where('assignments.id', 'in', (eb) => eb.selectFrom('assignmentRequests').select('assignmentRequests.assignmentId')
     .where('assignmentRequests.requestorId', '=', userId).where('assignmentRequests.assignmentId', 'is not', null));
 }
 
 /** additionalAccess: the active assignments of a package whose targets also hold the incompatible package. */
 export function assignmentsAlsoHolding(db: Db, accessPackageId: string, incompatibleAccessPackageId: string) {
   const others = db.selectFrom('assignments').select('targetId').where('accessPackageId', '=', incompatibleAccessPackageId).where('state', 'in', [...ACTIVE_ASSIGNMENT_STATES]);
-  return assignmentsBase(db).where('assignments.accessPackageId', '=', accessPackageId).where('assignments.state', 'in', [...ACTIVE_ASSIGNMENT_STATES])
+  return assignmentList(db).where('assignments.accessPackageId', '=', accessPackageId).where('assignments.state', 'in', [...ACTIVE_ASSIGNMENT_STATES])
     .where('assignments.targetId', 'in', others);
 }
 
