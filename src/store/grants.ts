@@ -2,6 +2,7 @@ import { ACTIVE_ASSIGNMENT_STATES } from '../domain/request-lifecycle.js';
 import { sql } from 'kysely';
 import { chunks, IDS_PER_STATEMENT } from './chunks.js';
 import type { Db, Tx } from './db.js';
+import { notAnIndexKey } from './planner.js';
 import type { GrantsTable } from './schema.js';
 
 // Grants: one row per resource role an assignment gives, each with its own delivery state, attempts and
@@ -55,26 +56,32 @@ function grantsWithRoles(db: Db | Tx) {
 /** The grants of these assignments in one state, with what the connectors need to carry them out. */
 export async function listGrantWork(db: Db | Tx, assignmentIds: readonly string[], state: 'pending' | 'revoking'): Promise<GrantWork[]> {
   if (assignmentIds.length === 0) return [];
+  return grantWorkQuery(db, assignmentIds, state).execute() as Promise<GrantWork[]>;
+}
+
+export function grantWorkQuery(db: Db | Tx, assignmentIds: readonly string[], state: 'pending' | 'revoking') {
   return grantsWithRoles(db)
     .select([
       'grants.id', 'grants.assignmentId', 'grants.targetId', 'grants.state', 'grants.attempts', 'grants.resourceRoleId', 'grants.resourceScopeId', 'grants.nextAttemptAt',
       'resourceRoles.originId as roleOriginId', 'resources.originId as resourceOriginId', 'resources.originSystem',
       'resourceScopes.originId as scopeOriginId', 'resourceScopes.isRootScope', 'resources.connectionId', 'grants.confirmationDueAt', 'grants.deliveryId',
     ])
-    .where('grants.assignmentId', 'in', [...assignmentIds]).where('grants.state', '=', state)
-    .execute() as Promise<GrantWork[]>;
+    .where('grants.assignmentId', 'in', [...assignmentIds]).where(notAnIndexKey('grants.state'), '=', state);
 }
 
 /** Live grants (pending, delivered) of active assignments that give these people roles with these origin ids. */
 export async function listActiveHolders(db: Db | Tx, targetIds: readonly string[], roleOriginIds: readonly string[]): Promise<GrantHolder[]> {
+  return activeHoldersQuery(db, targetIds, roleOriginIds).execute();
+}
+
+export function activeHoldersQuery(db: Db | Tx, targetIds: readonly string[], roleOriginIds: readonly string[]) {
   return grantsWithRoles(db)
     .innerJoin('assignments', 'assignments.id', 'grants.assignmentId')
     .select(['grants.assignmentId', 'grants.targetId', 'resources.connectionId', 'resources.originSystem', 'resources.originId as resourceOriginId', 'resourceRoles.originId as roleOriginId', 'resourceScopes.originId as scopeOriginId'])
     .where('grants.targetId', 'in', [...targetIds])
     .where('resourceRoles.originId', 'in', [...roleOriginIds])
-    .where('grants.state', 'in', ['pending', 'delivered'])
-    .where('assignments.state', 'in', [...ACTIVE_ASSIGNMENT_STATES])
-    .execute();
+    .where(notAnIndexKey('grants.state'), 'in', ['pending', 'delivered'])
+    .where('assignments.state', 'in', [...ACTIVE_ASSIGNMENT_STATES]);
 }
 
 /** Inserts new grants. */
@@ -94,7 +101,11 @@ export async function listGrantStates(db: Db | Tx, assignmentId: string): Promis
 
 /** The grants of these assignments still being revoked. */
 export async function listRevokingGrants(db: Db | Tx, assignmentIds: readonly string[]): Promise<Pick<GrantRow, 'assignmentId' | 'attempts' | 'confirmationDueAt'>[]> {
-  return db.selectFrom('grants').select(['assignmentId', 'attempts', 'confirmationDueAt']).where('assignmentId', 'in', [...assignmentIds]).where('state', '=', 'revoking').execute();
+  return revokingGrantsQuery(db, assignmentIds).execute();
+}
+
+export function revokingGrantsQuery(db: Db | Tx, assignmentIds: readonly string[]) {
+  return db.selectFrom('grants').select(['assignmentId', 'attempts', 'confirmationDueAt']).where('assignmentId', 'in', [...assignmentIds]).where(notAnIndexKey('state'), '=', 'revoking');
 }
 
 /** Writes changed columns of one grant. */
@@ -104,9 +115,13 @@ export async function updateGrant(db: Db | Tx, id: string, patch: Partial<Omit<G
 
 /** Marks the live grants (pending, delivered, failed) of ended assignments revoking. */
 export async function markGrantsRevoking(tx: Tx, assignmentIds: readonly string[], at: string): Promise<void> {
+  await markGrantsRevokingQuery(tx, assignmentIds, at).execute();
+}
+
+export function markGrantsRevokingQuery(tx: Db | Tx, assignmentIds: readonly string[], at: string) {
   // a grant still awaiting its confirmation stops waiting: its revoke goes out (a late confirmation changes nothing)
-  await tx.updateTable('grants').set({ state: 'revoking', nextAttemptAt: null, confirmationDueAt: null, modifiedAt: at })
-    .where('assignmentId', 'in', [...assignmentIds]).where('state', 'in', ['pending', 'delivered', 'failed']).execute();
+  return tx.updateTable('grants').set({ state: 'revoking', nextAttemptAt: null, confirmationDueAt: null, modifiedAt: at })
+    .where('assignmentId', 'in', [...assignmentIds]).where(notAnIndexKey('state'), 'in', ['pending', 'delivered', 'failed']);
 }
 
 /** Marks an assignment's live grants of one role and scope revoking; returns how many. */
@@ -119,10 +134,12 @@ export async function markRoleGrantsRevoking(tx: Tx, assignmentId: string, roleI
 
 /** Marks grants that were being revoked revoked. */
 export async function markGrantsRevoked(tx: Tx, ids: readonly string[], at: string): Promise<void> {
-  for (const chunk of chunks(ids, IDS_PER_STATEMENT)) {
-    await tx.updateTable('grants').set({ state: 'revoked', revokedAt: at, lastError: null, modifiedAt: at })
-      .where('id', 'in', chunk).where('state', '=', 'revoking').execute();
-  }
+  for (const chunk of chunks(ids, IDS_PER_STATEMENT)) await markGrantsRevokedQuery(tx, chunk, at).execute();
+}
+
+export function markGrantsRevokedQuery(tx: Db | Tx, ids: readonly string[], at: string) {
+  return tx.updateTable('grants').set({ state: 'revoked', revokedAt: at, lastError: null, modifiedAt: at })
+    .where('id', 'in', [...ids]).where(notAnIndexKey('state'), '=', 'revoking');
 }
 
 /**
